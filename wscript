@@ -1,0 +1,202 @@
+#!/usr/bin/python3
+# Pianola build: the core library (src/), its command-line tools (tools/),
+# the LV2 bundle (plugin/, gui/, ttl/, presets/, models/), the tests and the
+# benchmarks. `./waf test` runs every test and ends with "N passed, N failed";
+# `./waf bench` prints one "name: value unit" figure per line.
+import os
+import subprocess
+import sys
+
+from waflib import Build, Context, Logs, Options, Utils
+
+APPNAME = "pianola"
+VERSION = "0.1.0"
+top = "."
+out = "build"
+
+PLUGIN_URI = "https://pianola.example.org/plugins/pianola"
+
+
+def options(opt):
+    opt.load("compiler_c")
+    group = opt.add_option_group("Pianola options")
+    group.add_option("--lv2dir", default=None,
+                     help="where to install the LV2 bundle [default: ${LIBDIR}/lv2]")
+    group.add_option("--user", action="store_true", default=False,
+                     help="install the bundle to ~/.lv2 and the programs to ~/.local/bin")
+    group.add_option("--native", action="store_true", default=False,
+                     help="optimise for this machine's CPU (-march=native); not portable")
+    group.add_option("--sanitize", action="store_true", default=False,
+                     help="build with AddressSanitizer and UndefinedBehaviorSanitizer")
+    group.add_option("--only", default="",
+                     help="with 'test' or 'bench': run only those whose name contains this")
+
+
+def configure(conf):
+    if Options.options.sanitize and not os.environ.get("CC"):
+        conf.env.CC = ["clang"]
+    conf.load("compiler_c")
+    conf.env.append_unique("CFLAGS", ["-std=c11", "-Wall", "-Wextra", "-Werror", "-g",
+                                      "-O2", "-fPIC", "-D_POSIX_C_SOURCE=200809L"])
+    if Options.options.native:
+        conf.env.append_unique("CFLAGS", ["-march=native"])
+    if Options.options.sanitize:
+        flags = ["-fsanitize=address,undefined", "-fno-omit-frame-pointer",
+                 "-fno-sanitize-recover=all"]
+        conf.env.append_unique("CFLAGS", flags)
+        conf.env.append_unique("LINKFLAGS", flags)
+        conf.env.SANITIZE = True
+
+    conf.check_cfg(package="lv2", atleast_version="1.18", args="--cflags --libs",
+                   uselib_store="LV2")
+    conf.check_cfg(package="lilv-0", args="--cflags --libs", uselib_store="LILV")
+    conf.check_cfg(package="fluidsynth", atleast_version="2", args="--cflags --libs",
+                   uselib_store="FLUIDSYNTH")
+    conf.check_cfg(package="smf", args="--cflags --libs", uselib_store="SMF")
+    conf.check_cfg(package="sndfile", args="--cflags --libs", uselib_store="SNDFILE")
+    conf.check_cfg(package="cairo", args="--cflags --libs", uselib_store="CAIRO")
+    conf.check_cfg(package="x11", args="--cflags --libs", uselib_store="X11")
+    conf.check_cc(lib="m", uselib_store="M")
+    conf.check_cc(lib="pthread", uselib_store="PTHREAD")
+
+    # Training and the parity tests need Debian's PyTorch, which lives in the
+    # system interpreter (a python3 earlier on PATH may not have it).
+    conf.find_program(["python3"], var="PYTHON", path_list=["/usr/bin", "/usr/local/bin"])
+
+    if Options.options.user:
+        home = os.path.expanduser("~")
+        conf.env.LV2DIR = os.path.join(home, ".lv2")
+        conf.env.BINDIR = os.path.join(home, ".local", "bin")
+    else:
+        conf.env.LV2DIR = os.path.join(conf.env.LIBDIR, "lv2")
+    if Options.options.lv2dir:
+        conf.env.LV2DIR = Options.options.lv2dir
+    conf.env.PLUGIN_URI = PLUGIN_URI
+    conf.msg("LV2 bundle directory", conf.env.LV2DIR)
+
+
+def tool_name(path):
+    return "pianola-" + os.path.splitext(os.path.basename(path))[0].replace("_", "-")
+
+
+def build(bld):
+    core_sources = bld.path.ant_glob("src/*.c")
+    bld.stlib(source=core_sources, target="pianola", includes="src",
+              export_includes="src", use=["SMF", "M"])
+
+    for tool in bld.path.ant_glob("tools/*.c"):
+        bld.program(source=[tool], target=tool_name(tool.abspath()), use=["pianola", "SMF",
+                    "SNDFILE", "LILV", "LV2", "M"], install_path="${BINDIR}")
+
+    for test in bld.path.ant_glob("tests/test_*.c") + bld.path.ant_glob("tests/bench_*.c"):
+        name = os.path.splitext(test.name)[0]
+        bld.program(source=[test], target="tests/" + name, includes="tests",
+                    use=["pianola", "SMF", "SNDFILE", "LILV", "LV2", "M", "PTHREAD"],
+                    install_path=None)
+
+    if bld.path.find_node("plugin/pianola.c"):
+        build_bundle(bld)
+
+    if bld.cmd in ("test", "bench"):
+        bld.add_post_fun(run_after_build)
+
+
+def build_bundle(bld):
+    bundle = "pianola.lv2"
+    install_dir = os.path.join(bld.env.LV2DIR, bundle)
+    bld.shlib(source=bld.path.ant_glob("plugin/*.c"), target=bundle + "/pianola",
+              use=["pianola", "LV2", "FLUIDSYNTH", "M", "PTHREAD"],
+              cflags=["-fvisibility=hidden"], install_path=install_dir)
+    if bld.path.find_node("gui/pianola_ui.c"):
+        bld.shlib(source=bld.path.ant_glob("gui/*.c"), target=bundle + "/pianola_ui",
+                  use=["LV2", "CAIRO", "X11", "M"], cflags=["-fvisibility=hidden"],
+                  install_path=install_dir)
+    for ttl in bld.path.ant_glob("ttl/*.ttl.in"):
+        bld(features="subst", source=ttl, target=bundle + "/" + ttl.name[:-3],
+            install_path=install_dir, LIB_EXT=bld.env.cshlib_PATTERN.split("%s")[1],
+            PLUGIN_URI=bld.env.PLUGIN_URI)
+    for ttl in bld.path.ant_glob("ttl/*.ttl") + bld.path.ant_glob("presets/*.ttl"):
+        bld(features="subst", is_copy=True, source=ttl, target=bundle + "/" + ttl.name,
+            install_path=install_dir)
+    for weights in bld.path.ant_glob("models/*.pnm"):
+        bld(features="subst", is_copy=True, source=weights,
+            target=bundle + "/models/" + weights.name,
+            install_path=os.path.join(install_dir, "models"))
+
+
+def test_environment(ctx):
+    env = dict(os.environ)
+    build_dir = ctx.bldnode.abspath()
+    env["PIANOLA_SRC"] = ctx.srcnode.abspath()
+    env["PIANOLA_BUILD"] = build_dir
+    env["PIANOLA_CORPUS"] = os.environ.get(
+        "PIANOLA_CORPUS", os.path.join(ctx.srcnode.abspath(), "..", "shared", "corpus"))
+    env["PYTHONPATH"] = ctx.srcnode.abspath()
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    env["LV2_PATH"] = build_dir + ":/usr/lib/lv2"
+    env["PATH"] = build_dir + os.pathsep + env.get("PATH", "")
+    return env
+
+
+def run_suites(ctx, pattern, summarize):
+    """Runs every tests/<pattern> program and Python module; each prints
+    'PASS name' or 'FAIL name: why' lines (see tests/check.h, tests/check.py)."""
+    only = Options.options.only
+    env = test_environment(ctx)
+    programs = sorted(ctx.bldnode.find_node("tests").ant_glob(pattern.replace(".*", "")),
+                      key=lambda node: node.name)
+    programs = [node for node in programs if "." not in node.name]
+    scripts = sorted(ctx.srcnode.ant_glob("tests/" + pattern.replace(".*", ".py")),
+                     key=lambda node: node.name)
+    passed, failed = 0, []
+    for node in programs + scripts:
+        name = node.name
+        if only and only not in name:
+            continue
+        if name.endswith(".py"):
+            command = [ctx.env.PYTHON[0], os.path.join(ctx.srcnode.abspath(), "tests",
+                                                         "check.py"), node.abspath()]
+        else:
+            command = [node.abspath()]
+        Logs.info("--- %s" % name)
+        process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE,
+                                   stderr=subprocess.STDOUT, cwd=ctx.bldnode.abspath(),
+                                   universal_newlines=True)
+        failures_before = len(failed)
+        for line in process.stdout:
+            sys.stdout.write(line)
+            sys.stdout.flush()
+            if line.startswith("PASS "):
+                passed += 1
+            elif line.startswith("FAIL "):
+                failed.append("%s: %s" % (name, line[5:].strip()))
+        code = process.wait()
+        if code != 0 and len(failed) == failures_before:
+            failed.append("%s: exited with status %d" % (name, code))
+    if summarize:
+        if failed:
+            Logs.pprint("RED", "Failures:")
+            for failure in failed:
+                Logs.pprint("RED", "  " + failure)
+        print("%d passed, %d failed" % (passed, len(failed)))
+        if failed:
+            sys.exit(1)
+
+
+class TestContext(Build.BuildContext):
+    """builds, then runs every test; ends with 'N passed, N failed'"""
+    cmd = "test"
+    fun = "build"
+
+
+class BenchContext(Build.BuildContext):
+    """builds, then runs every benchmark (one 'name: value unit' line per figure)"""
+    cmd = "bench"
+    fun = "build"
+
+
+def run_after_build(ctx):
+    if ctx.cmd == "test":
+        run_suites(ctx, "test_*", summarize=True)
+    elif ctx.cmd == "bench":
+        run_suites(ctx, "bench_*", summarize=False)
