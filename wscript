@@ -81,18 +81,28 @@ def tool_name(path):
 
 def build(bld):
     core_sources = bld.path.ant_glob("src/*.c")
+    if not core_sources:
+        bld.fatal("src/ holds no sources")
     bld.stlib(source=core_sources, target="pianola", includes="src",
               export_includes="src", use=["SMF", "M"])
 
+    # Code the programs share (the in-process lilv host, option parsing) but
+    # the plugin does not.
+    host_use = ["pianola", "SMF", "SNDFILE", "LILV", "LV2", "M", "PTHREAD"]
+    host_sources = bld.path.ant_glob("tools/common/*.c")
+    if host_sources:
+        bld.stlib(source=host_sources, target="pianola_host", includes="src tools/common",
+                  export_includes="tools/common", use=host_use)
+        host_use = ["pianola_host"] + host_use
+
     for tool in bld.path.ant_glob("tools/*.c"):
-        bld.program(source=[tool], target=tool_name(tool.abspath()), use=["pianola", "SMF",
-                    "SNDFILE", "LILV", "LV2", "M"], install_path="${BINDIR}")
+        bld.program(source=[tool], target=tool_name(tool.abspath()), use=host_use,
+                    install_path="${BINDIR}")
 
     for test in bld.path.ant_glob("tests/test_*.c") + bld.path.ant_glob("tests/bench_*.c"):
         name = os.path.splitext(test.name)[0]
         bld.program(source=[test], target="tests/" + name, includes="tests",
-                    use=["pianola", "SMF", "SNDFILE", "LILV", "LV2", "M", "PTHREAD"],
-                    install_path=None)
+                    use=host_use, install_path=None)
 
     if bld.path.find_node("plugin/pianola.c"):
         build_bundle(bld)
