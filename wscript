@@ -14,7 +14,7 @@ VERSION = "0.1.0"
 top = "."
 out = "build"
 
-PLUGIN_URI = "https://pianola.example.org/plugins/pianola"
+PLUGIN_URI = "urn:pianola:pianola"
 
 
 def options(opt):
