@@ -1,0 +1,140 @@
+"""Writes and reads Pianola's weights file (`.pnm`), exactly as docs/weights-format.md lays it
+out: the file the C engine loads and the plugin bundles.
+
+API:
+    write_weights(model, path, signature: int, composer_names: list[str]) -> None
+    read_weights(path) -> (model, meta)   # meta: {"version", "architecture", "signature",
+                                          #        "composer_names"}; model in eval mode
+    WeightsError: raised by read_weights for a file that is not a valid weights file
+
+Every integer is little-endian; tensors are float32, row-major, in the documented order; the
+last four bytes are zlib's CRC-32 of everything before them.
+"""
+import struct
+import zlib
+from typing import Dict, List, Tuple
+
+import numpy as np
+import torch
+
+from train.model import PianolaLSTM
+
+MAGIC = b"PIANOLA\0"
+FORMAT_VERSION = 1
+ARCH_LSTM = 1
+NAME_BYTES = 32
+HEADER = struct.Struct("<8sIIQIIIIII")  # magic .. tensor count: 48 bytes
+
+
+class WeightsError(ValueError):
+    pass
+
+
+def lstm_tensor_names(layers: int) -> List[str]:
+    names = ["token_embedding", "composer_embedding"]
+    for layer in range(layers):
+        names += ["lstm.%d.weight_ih" % layer, "lstm.%d.weight_hh" % layer,
+                  "lstm.%d.bias_ih" % layer, "lstm.%d.bias_hh" % layer]
+    return names + ["output.weight", "output.bias"]
+
+
+def _torch_name(name: str) -> str:
+    """The state_dict key of a documented tensor name."""
+    if name.startswith("lstm."):
+        _, layer, kind = name.split(".")
+        return "lstm.%s_l%s" % (kind, layer)
+    if name.endswith("_embedding"):
+        return name + ".weight"
+    return name
+
+
+def _name_field(name: str, what: str) -> bytes:
+    raw = name.encode("ascii")
+    if len(raw) >= NAME_BYTES:
+        raise ValueError("%s name %r is longer than %d bytes" % (what, name, NAME_BYTES - 1))
+    return raw.ljust(NAME_BYTES, b"\0")
+
+
+def write_weights(model: PianolaLSTM, path: str, signature: int,
+                  composer_names: List[str]) -> None:
+    if len(composer_names) != model.n_composers:
+        raise ValueError("%d composer names for a model of %d composers"
+                         % (len(composer_names), model.n_composers))
+    names = lstm_tensor_names(model.layers)
+    state = model.state_dict()
+    parts = [HEADER.pack(MAGIC, FORMAT_VERSION, ARCH_LSTM, signature & 0xFFFFFFFFFFFFFFFF,
+                         model.vocab_size, model.n_composers, model.embed, model.hidden,
+                         model.layers, len(names))]
+    parts += [_name_field(name, "composer") for name in composer_names]
+    for name in names:
+        tensor = state[_torch_name(name)].detach().cpu().to(torch.float32).contiguous()
+        parts.append(_name_field(name, "tensor"))
+        parts.append(struct.pack("<I", tensor.dim()))
+        parts.append(struct.pack("<%dI" % tensor.dim(), *tensor.shape))
+        parts.append(tensor.numpy().astype("<f4").tobytes())
+    body = b"".join(parts)
+    with open(path, "wb") as out:
+        out.write(body)
+        out.write(struct.pack("<I", zlib.crc32(body) & 0xFFFFFFFF))
+
+
+def read_weights(path: str) -> Tuple[PianolaLSTM, Dict]:
+    with open(path, "rb") as f:
+        data = f.read()
+
+    def fail(what: str) -> WeightsError:
+        return WeightsError("%s: %s" % (path, what))
+
+    if len(data) < HEADER.size + 4:
+        raise fail("truncated: %d bytes, shorter than the header" % len(data))
+    body, (crc,) = data[:-4], struct.unpack("<I", data[-4:])
+    if zlib.crc32(body) & 0xFFFFFFFF != crc:
+        raise fail("checksum mismatch (file damaged or truncated)")
+    (magic, version, arch, signature, vocab, composers, embed, hidden, layers,
+     count) = HEADER.unpack_from(body, 0)
+    if magic != MAGIC:
+        raise fail("not a Pianola weights file (bad magic)")
+    if version != FORMAT_VERSION:
+        raise fail("format version %d, expected %d" % (version, FORMAT_VERSION))
+    if arch != ARCH_LSTM:
+        raise fail("architecture %d, only 1 (LSTM) is known here" % arch)
+    offset = HEADER.size
+    if offset + NAME_BYTES * composers > len(body):
+        raise fail("truncated in the composer names")
+    composer_names = []
+    for _ in range(composers):
+        composer_names.append(body[offset:offset + NAME_BYTES].split(b"\0")[0].decode("ascii"))
+        offset += NAME_BYTES
+    names = lstm_tensor_names(layers)
+    if count != len(names):
+        raise fail("%d tensors, expected %d for %d layers" % (count, len(names), layers))
+    model = PianolaLSTM(vocab, composers, embed, hidden, layers)
+    state = model.state_dict()
+    for name in names:
+        if offset + NAME_BYTES + 4 > len(body):
+            raise fail("truncated before tensor %s" % name)
+        found = body[offset:offset + NAME_BYTES].split(b"\0")[0].decode("ascii", "replace")
+        if found != name:
+            raise fail("tensor %r where %r was expected" % (found, name))
+        (rank,) = struct.unpack_from("<I", body, offset + NAME_BYTES)
+        offset += NAME_BYTES + 4
+        if not 1 <= rank <= 4 or offset + 4 * rank > len(body):
+            raise fail("tensor %s: bad rank %d" % (name, rank))
+        dims = struct.unpack_from("<%dI" % rank, body, offset)
+        offset += 4 * rank
+        expected = tuple(state[_torch_name(name)].shape)
+        if dims != expected:
+            raise fail("tensor %s has shape %s, expected %s" % (name, dims, expected))
+        size = 4 * int(np.prod(dims))
+        if offset + size > len(body):
+            raise fail("tensor %s runs past the end of the file" % name)
+        values = np.frombuffer(body, dtype="<f4", count=size // 4, offset=offset)
+        state[_torch_name(name)] = torch.from_numpy(values.astype(np.float32).reshape(dims))
+        offset += size
+    if offset != len(body):
+        raise fail("%d unexpected bytes after the last tensor" % (len(body) - offset))
+    model.load_state_dict(state)
+    model.eval()
+    meta = {"version": version, "architecture": arch, "signature": signature,
+            "composer_names": composer_names}
+    return model, meta

@@ -1,0 +1,63 @@
+"""The network Pianola plays: an LSTM that predicts the next event token from the ones before,
+conditioned on a composer.
+
+It is exactly the computation docs/weights-format.md describes and the C engine (src/lstm.c)
+repeats step by step:
+
+    input_0 = token_embedding[x] + composer_embedding[c]
+    for each layer l: (h_l, c_l) = LSTMCell(input_l, h_l, c_l); input_{l+1} = h_l
+    logits  = output.weight @ h_{L-1} + output.bias
+
+API:
+    model = PianolaLSTM(vocab_size, n_composers, embed, hidden, layers, dropout=0.0)
+    logits, state = model(tokens[B, T] (int64), composer[B] (int64), state=None)
+        logits: [B, T, V]; state: (h, c), each [layers, B, hidden]
+    logits, state = model.step(token[B], composer[B], state=None)   # one event; logits [B, V]
+    model.config() -> dict of the constructor's arguments
+
+Dropout (between LSTM layers and before the output layer) acts only in training mode.
+"""
+from typing import Dict, Optional, Tuple
+
+import torch
+from torch import nn
+
+State = Tuple[torch.Tensor, torch.Tensor]
+
+
+class PianolaLSTM(nn.Module):
+    def __init__(self, vocab_size: int, n_composers: int, embed: int, hidden: int,
+                 layers: int, dropout: float = 0.0) -> None:
+        super().__init__()
+        self.vocab_size = vocab_size
+        self.n_composers = n_composers
+        self.embed = embed
+        self.hidden = hidden
+        self.layers = layers
+        self.dropout_p = dropout
+        self.token_embedding = nn.Embedding(vocab_size, embed)
+        self.composer_embedding = nn.Embedding(n_composers, embed)
+        self.lstm = nn.LSTM(embed, hidden, num_layers=layers, batch_first=True,
+                            dropout=dropout if layers > 1 else 0.0)
+        self.dropout = nn.Dropout(dropout)
+        self.output = nn.Linear(hidden, vocab_size)
+
+    def config(self) -> Dict[str, float]:
+        return {"vocab_size": self.vocab_size, "n_composers": self.n_composers,
+                "embed": self.embed, "hidden": self.hidden, "layers": self.layers,
+                "dropout": self.dropout_p}
+
+    def forward(self, tokens: torch.Tensor, composer: torch.Tensor,
+                state: Optional[State] = None) -> Tuple[torch.Tensor, State]:
+        x = self.token_embedding(tokens) + self.composer_embedding(composer).unsqueeze(1)
+        out, state = self.lstm(x, state)
+        return self.output(self.dropout(out)), state
+
+    def step(self, token: torch.Tensor, composer: torch.Tensor,
+             state: Optional[State] = None) -> Tuple[torch.Tensor, State]:
+        logits, state = self.forward(token.view(-1, 1), composer.view(-1), state)
+        return logits[:, 0, :], state
+
+
+def parameter_count(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters())
