@@ -1,0 +1,171 @@
+"""Pianola's training commands (docs/training.md):
+
+    /usr/bin/python3 -m train fit --tokens DIR --run DIR --ckpt DIR [sizes, schedule...]
+    /usr/bin/python3 -m train throughput [--sizes 128x256x2,...]
+    /usr/bin/python3 -m train export --checkpoint best.pt -o models/pianola.pnm
+    /usr/bin/python3 -m train evaluate --tokens DIR --model models/pianola.pnm
+    /usr/bin/python3 -m train own --midi FOLDER --name NAME -o my.pnm
+"""
+import argparse
+import datetime
+import os
+import subprocess
+import sys
+import tempfile
+from dataclasses import fields
+
+import torch
+
+from train.data import Vocabulary
+from train.train import TrainConfig, fit, throughput
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _add_training_options(parser: argparse.ArgumentParser) -> None:
+    defaults = TrainConfig(tokens="", run_dir="", ckpt_dir="")
+    for f in fields(TrainConfig):
+        if f.name in ("tokens", "run_dir", "ckpt_dir", "targets", "quiet", "stop_at", "init"):
+            continue
+        value = getattr(defaults, f.name)
+        parser.add_argument("--" + f.name.replace("_", "-"), type=type(value), default=value,
+                            help="default: %(default)s")
+    parser.add_argument("--stop-at", default="",
+                        help="UTC time HH:MM (today, or tomorrow if past) to stop with a "
+                             "checkpoint")
+    parser.add_argument("--init", default="", help="start from these weights (.pnm)")
+    parser.add_argument("--targets", default="mozart,brahms,schumann,rachmaninoff",
+                        help="composers whose validation loss decides early stopping")
+    parser.add_argument("--quiet", action="store_true")
+
+
+def _config(args: argparse.Namespace, tokens: str, run_dir: str, ckpt_dir: str) -> TrainConfig:
+    values = {f.name: getattr(args, f.name) for f in fields(TrainConfig)
+              if f.name not in ("tokens", "run_dir", "ckpt_dir", "targets", "stop_at")}
+    stop_at = 0.0
+    if args.stop_at:
+        now = datetime.datetime.now(datetime.timezone.utc)
+        hours, minutes = (int(x) for x in args.stop_at.split(":"))
+        when = now.replace(hour=hours, minute=minutes, second=0, microsecond=0)
+        if when <= now:
+            when += datetime.timedelta(days=1)
+        stop_at = when.timestamp()
+    targets = tuple(t for t in args.targets.split(",") if t)
+    return TrainConfig(tokens=tokens, run_dir=run_dir, ckpt_dir=ckpt_dir, stop_at=stop_at,
+                       targets=targets, **values)
+
+
+def command_fit(args: argparse.Namespace) -> int:
+    result = fit(_config(args, args.tokens, args.run, args.ckpt))
+    return 0 if result["steps"] > 0 else 1
+
+
+def command_throughput(args: argparse.Namespace) -> int:
+    vocab = Vocabulary.read(args.vocab) if args.vocab else None
+    vocab_size = len(vocab) if vocab else args.vocab_size
+    composers = len(vocab.composers) if vocab else 27
+    print("tokens/s, one thread, batch %d x %d tokens, vocabulary %d:"
+          % (args.batch, args.length, vocab_size))
+    for size in args.sizes.split(","):
+        embed, hidden, layers = (int(x) for x in size.split("x"))
+        rate, params = throughput(vocab_size, composers, embed, hidden, layers, args.batch,
+                                  args.length)
+        print("embed %4d hidden %4d layers %d: %6.2fM parameters, %7.0f tokens/s"
+              % (embed, hidden, layers, params / 1e6, rate), flush=True)
+    return 0
+
+
+def command_export(args: argparse.Namespace) -> int:
+    from train.export import write_weights
+    from train.model import PianolaLSTM
+    saved = torch.load(args.checkpoint)
+    c = saved["model_config"]
+    model = PianolaLSTM(c["vocab_size"], c["n_composers"], c["embed"], c["hidden"],
+                        c["layers"])
+    model.load_state_dict(saved["model"])
+    write_weights(model, args.output, saved["signature"], saved["composers"])
+    print("%s: step %d, %d bytes, signature %016x, composers %s"
+          % (args.output, saved["step"], os.path.getsize(args.output), saved["signature"],
+             " ".join(saved["composers"])))
+    return 0
+
+
+def command_evaluate(args: argparse.Namespace) -> int:
+    from train.evaluate import main as evaluate_main
+    return evaluate_main(args)
+
+
+def command_own(args: argparse.Namespace) -> int:
+    """A model of your own composer: tokenize a folder of MIDI files, then fine-tune the
+    bundled network on them (or train one from scratch with --scratch)."""
+    tokenizer = args.tokenizer or os.path.join(REPO, "build", "pianola-tokenize")
+    work = args.work or tempfile.mkdtemp(prefix="pianola-own-")
+    tokens = os.path.join(work, "tokens")
+    command = [tokenizer, args.midi, "-o", tokens]
+    print("running:", " ".join(command), flush=True)
+    subprocess.run(command, check=True)
+    from train.own import prepare_own_tokens
+    prepare_own_tokens(tokens, args.name)
+    if not args.scratch and not args.init:
+        args.init = os.path.join(REPO, "models", "pianola.pnm")
+    args.targets = args.name
+    config = _config(args, tokens, os.path.join(work, "run"), os.path.join(work, "ckpt"))
+    result = fit(config)
+    export = argparse.Namespace(checkpoint=os.path.join(work, "ckpt", "best.pt"),
+                                output=args.output)
+    command_export(export)
+    print("trained %d steps; use it with: pianola-generate --model %s --composer %s"
+          % (result["steps"], args.output, args.name))
+    return 0
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python3 -m train", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    p = commands.add_parser("fit", help="train a network on token files")
+    p.add_argument("--tokens", required=True, help="the tokenizer's output folder")
+    p.add_argument("--run", required=True, help="folder for log.csv and loss.png")
+    p.add_argument("--ckpt", required=True, help="folder for the checkpoints")
+    _add_training_options(p)
+    p.set_defaults(run_command=command_fit)
+
+    p = commands.add_parser("throughput", help="measure training tokens/s for some sizes")
+    p.add_argument("--sizes", default="128x256x2,128x384x2,128x512x2",
+                   help="EMBEDxHIDDENxLAYERS,...")
+    p.add_argument("--vocab", default="", help="a vocab.tsv (else --vocab-size)")
+    p.add_argument("--vocab-size", type=int, default=429)
+    p.add_argument("--batch", type=int, default=32)
+    p.add_argument("--length", type=int, default=256)
+    p.set_defaults(run_command=command_throughput)
+
+    p = commands.add_parser("export", help="write a checkpoint's weights as a .pnm file")
+    p.add_argument("--checkpoint", required=True)
+    p.add_argument("-o", "--output", required=True)
+    p.set_defaults(run_command=command_export)
+
+    p = commands.add_parser("evaluate", help="validation bits per event and per note, "
+                                             "against an n-gram baseline; the copy measure")
+    from train.evaluate import add_arguments
+    add_arguments(p)
+    p.set_defaults(run_command=command_evaluate)
+
+    p = commands.add_parser("own", help="train a model of your own composer from MIDI files")
+    p.add_argument("--midi", required=True, help="a folder of MIDI files")
+    p.add_argument("--name", required=True,
+                   help="the composer class to teach (a COMPOSER_ name of the vocabulary)")
+    p.add_argument("-o", "--output", required=True, help="the .pnm file to write")
+    p.add_argument("--work", default="", help="folder for tokens, log and checkpoints")
+    p.add_argument("--tokenizer", default="", help="pianola-tokenize (default: build/)")
+    p.add_argument("--scratch", action="store_true",
+                   help="train from random weights instead of the bundled model")
+    _add_training_options(p)
+    p.set_defaults(run_command=command_own, steps=1500, warmup=50, lr=1e-3, eval_every=100,
+                   patience=4)
+    args = parser.parse_args(argv)
+    return args.run_command(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

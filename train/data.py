@@ -1,0 +1,247 @@
+"""The training data: the vocabulary, the manifest and the token files `pianola-tokenize`
+writes, and the random windows the network learns from.
+
+Token meanings come only from the names in `vocab.tsv` (docs/vocabulary.md); nothing here
+parses MIDI.
+
+API:
+    vocab = Vocabulary.read(path)            # names, ids, signature, composer classes
+    corpus = Corpus.read(tokens_dir)         # every piece of the manifest, loaded
+    sampler = WindowSampler(corpus.split("train"), vocab, length, seed, ...)
+    tokens, composers = sampler.batch(size)  # int64 [B, length + 1], int64 [B]
+    sampler.state_dict() / sampler.load_state_dict(state)   # the exact data position
+    fnv1a_signature(names) -> int            # the vocabulary signature of docs/vocabulary.md
+
+A composer *class* is the index of a `COMPOSER_<name>` token among the vocabulary's composer
+tokens, in vocabulary order: the row of the network's composer embedding and the index the
+weights file names.
+"""
+import csv
+import os
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+LOWEST_KEY = 21    # A0
+HIGHEST_KEY = 108  # C8
+
+# The Romantic blend: windows of these composers are presented, with some probability, as the
+# class `romantic`, so the plugin's "Romantic" choice is a class the network has learned.
+ROMANTIC = "romantic"
+ROMANTIC_SOURCES = ("brahms", "schumann", "rachmaninoff")
+TARGET_COMPOSERS = ("mozart", "brahms", "schumann", "rachmaninoff")
+
+
+def fnv1a_signature(names: Sequence[str]) -> int:
+    """64-bit FNV-1a of every token name in id order, each followed by a newline."""
+    value = 0xCBF29CE484222325
+    for name in names:
+        for byte in (name + "\n").encode("ascii"):
+            value = ((value ^ byte) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+    return value
+
+
+class Vocabulary:
+    def __init__(self, names: List[str], signature: Optional[int] = None) -> None:
+        self.names = names
+        self.signature = fnv1a_signature(names) if signature is None else signature
+        self.id_of = {name: index for index, name in enumerate(names)}
+        self.pad = self.id_of.get("PAD", 0)
+        self.start = self.id_of["START"]
+        self.end = self.id_of["END"]
+        self.bar = self.id_of["BAR"]
+        self.composer_tokens = [i for i, n in enumerate(names) if n.startswith("COMPOSER_")]
+        self.composers = [names[i][len("COMPOSER_"):] for i in self.composer_tokens]
+        self.composer_class = {name: k for k, name in enumerate(self.composers)}
+        # key_of[id] = the piano key of a PITCH token, -1 for any other token
+        self.key_of = np.full(len(names), -1, dtype=np.int64)
+        self.pitch_token = np.full(HIGHEST_KEY + 1, -1, dtype=np.int64)
+        # pos_of[id] = the onset position of a POS token, -1 otherwise
+        self.pos_of = np.full(len(names), -1, dtype=np.int64)
+        for index, name in enumerate(names):
+            if name.startswith("PITCH_"):
+                key = int(name[len("PITCH_"):])
+                self.key_of[index] = key
+                self.pitch_token[key] = index
+            elif name.startswith("POS_"):
+                self.pos_of[index] = int(name[len("POS_"):])
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    @classmethod
+    def read(cls, path: str) -> "Vocabulary":
+        names: Dict[int, str] = {}
+        signature = None
+        with open(path, encoding="ascii") as f:
+            for line in f:
+                line = line.rstrip("\n")
+                if line.startswith("#"):
+                    words = line.split()
+                    if "signature" in words and words.index("signature") + 1 < len(words):
+                        signature = int(words[words.index("signature") + 1], 16)
+                    continue
+                if not line.strip():
+                    continue
+                index, name = line.split("\t")[:2]
+                names[int(index)] = name
+        ordered = [names[i] for i in range(len(names))]
+        vocab = cls(ordered)
+        if signature is not None and signature != vocab.signature:
+            raise ValueError("%s: signature %016x in the header, %016x computed from the names"
+                             % (path, signature, vocab.signature))
+        return vocab
+
+    def write(self, path: str) -> None:
+        with open(path, "w", encoding="ascii") as f:
+            f.write("# pianola vocabulary signature %016x\n" % self.signature)
+            for index, name in enumerate(self.names):
+                f.write("%d\t%s\n" % (index, name))
+
+    def transpose_table(self, shift: int) -> np.ndarray:
+        """A lookup table mapping every token id to its id after transposing by `shift`
+        semitones (only PITCH tokens move; keys pushed off the piano stay at its edge, so
+        use it only for shifts the piece allows, see Piece.shifts)."""
+        table = np.arange(len(self.names), dtype=np.int64)
+        keys = self.key_of >= 0
+        moved = np.clip(self.key_of[keys] + shift, LOWEST_KEY, HIGHEST_KEY)
+        table[keys] = self.pitch_token[moved]
+        return table
+
+
+@dataclass
+class Piece:
+    tokens: np.ndarray          # int64 token ids, START .. END
+    composer: str               # the manifest's composer (a vocabulary composer name)
+    work: str
+    split: str
+    path: str
+    lowest_key: int = LOWEST_KEY
+    highest_key: int = HIGHEST_KEY
+    notes: int = 0              # PITCH tokens in the piece
+
+    def shifts(self, max_shift: int) -> Tuple[int, int]:
+        """The transposition range keeping every pitch on the piano."""
+        return (max(-max_shift, LOWEST_KEY - self.lowest_key),
+                min(max_shift, HIGHEST_KEY - self.highest_key))
+
+
+@dataclass
+class Corpus:
+    vocab: Vocabulary
+    pieces: List[Piece] = field(default_factory=list)
+
+    @classmethod
+    def read(cls, tokens_dir: str) -> "Corpus":
+        vocab = Vocabulary.read(os.path.join(tokens_dir, "vocab.tsv"))
+        corpus = cls(vocab)
+        with open(os.path.join(tokens_dir, "manifest.tsv"), encoding="utf-8") as f:
+            for row in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE):
+                path = os.path.join(tokens_dir, row["tokens"])
+                tokens = np.fromfile(path, dtype="<u2").astype(np.int64)
+                if len(tokens) < 3:
+                    continue
+                if tokens.max() >= len(vocab):
+                    raise ValueError("%s: token id %d outside the vocabulary of %d"
+                                     % (path, tokens.max(), len(vocab)))
+                keys = vocab.key_of[tokens]
+                keys = keys[keys >= 0]
+                composer = row["composer"]
+                if composer not in vocab.composer_class:
+                    raise ValueError("%s: composer %r is not in the vocabulary" % (path, composer))
+                corpus.pieces.append(Piece(
+                    tokens=tokens, composer=composer, work=row.get("work", ""),
+                    split=row.get("split", "train"), path=path,
+                    lowest_key=int(keys.min()) if len(keys) else 60,
+                    highest_key=int(keys.max()) if len(keys) else 60, notes=len(keys)))
+        return corpus
+
+    def split(self, name: str) -> List[Piece]:
+        return [p for p in self.pieces if p.split == name]
+
+    def by_composer(self, name: str, split: str) -> List[Piece]:
+        return [p for p in self.pieces if p.split == split and p.composer == name]
+
+
+def relabel(tokens: np.ndarray, vocab: Vocabulary, composer: str) -> np.ndarray:
+    """The piece's tokens with its COMPOSER token replaced by `composer`'s."""
+    out = tokens.copy()
+    is_composer = np.isin(out, vocab.composer_tokens)
+    out[is_composer] = vocab.composer_tokens[vocab.composer_class[composer]]
+    return out
+
+
+class WindowSampler:
+    """Random training windows: a piece drawn with probability proportional to its length
+    (times `composer_weight` for the composers given), a random window of `length + 1` tokens
+    in it (padded with PAD at the end of a short piece), a random transposition that keeps
+    every note on the piano, and, for the Romantic sources, the `romantic` class with
+    probability `romantic_p`. Everything is drawn from one seeded generator, whose state is
+    the sampler's exact position."""
+
+    def __init__(self, pieces: List[Piece], vocab: Vocabulary, length: int, seed: int,
+                 max_shift: int = 6, romantic_p: float = 0.3,
+                 composer_weight: Optional[Dict[str, float]] = None) -> None:
+        if not pieces:
+            raise ValueError("no pieces to sample windows from")
+        self.pieces = pieces
+        self.vocab = vocab
+        self.length = length
+        self.max_shift = max_shift
+        self.romantic_p = romantic_p if ROMANTIC in vocab.composer_class else 0.0
+        weights = np.array([max(1, len(p.tokens) - length) for p in pieces], dtype=np.float64)
+        for i, piece in enumerate(pieces):
+            weights[i] *= (composer_weight or {}).get(piece.composer, 1.0)
+        self.probabilities = weights / weights.sum()
+        self.rng = np.random.default_rng(seed)
+        self.tables = {s: vocab.transpose_table(s) for s in range(-max_shift, max_shift + 1)}
+
+    def window(self) -> Tuple[np.ndarray, int]:
+        rng = self.rng
+        piece = self.pieces[int(rng.choice(len(self.pieces), p=self.probabilities))]
+        span = self.length + 1
+        start = int(rng.integers(0, max(1, len(piece.tokens) - span + 1)))
+        tokens = piece.tokens[start:start + span]
+        low, high = piece.shifts(self.max_shift)
+        shift = int(rng.integers(low, high + 1)) if high >= low else 0
+        composer = piece.composer
+        draw = rng.random()
+        if composer in ROMANTIC_SOURCES and draw < self.romantic_p:
+            composer = ROMANTIC
+            tokens = relabel(tokens, self.vocab, composer)
+        tokens = self.tables[shift][tokens] if shift else tokens
+        if len(tokens) < span:
+            tokens = np.concatenate([tokens, np.full(span - len(tokens), self.vocab.pad)])
+        return tokens, self.vocab.composer_class[composer]
+
+    def batch(self, size: int) -> Tuple[np.ndarray, np.ndarray]:
+        windows = [self.window() for _ in range(size)]
+        return (np.stack([w[0] for w in windows]).astype(np.int64),
+                np.array([w[1] for w in windows], dtype=np.int64))
+
+    def state_dict(self) -> Dict:
+        return {"rng": self.rng.bit_generator.state}
+
+    def load_state_dict(self, state: Dict) -> None:
+        self.rng.bit_generator.state = state["rng"]
+
+
+def vocabulary_from_docs(doc_path: str) -> Vocabulary:
+    """The vocabulary as docs/vocabulary.md lists it (families in table order), for tests and
+    synthetic data before a tokenizer has run. Training itself always reads vocab.tsv."""
+    with open(doc_path, encoding="utf-8") as f:
+        text = f.read()
+    composers = text.split("Composers: `", 1)[1].split("`", 1)[0].split()
+    blend = text.split("`romantic`", 1)
+    if len(blend) == 2 and ROMANTIC not in composers:
+        composers.append(ROMANTIC)
+    durations = [int(d) for d in
+                 text.split("Durations (ticks):", 1)[1].split(". Every", 1)[0].split()]
+    meters = ["METER_%d_2" % n for n in range(1, 5)] + ["METER_%d_4" % n for n in range(1, 9)]
+    meters += ["METER_%d_8" % n for n in range(1, 17)] + ["METER_%d_16" % n for n in range(1, 33)]
+    names = ["PAD", "START", "END"] + ["COMPOSER_" + c for c in composers] + ["BAR"] + meters
+    names += ["POS_%d" % p for p in range(192)]
+    names += ["PITCH_%d" % k for k in range(LOWEST_KEY, HIGHEST_KEY + 1)]
+    names += ["VEL_%d" % v for v in range(16)] + ["DUR_%d" % d for d in durations]
+    return Vocabulary(names)
