@@ -1,0 +1,223 @@
+"""Pianola in a real host: jalv (the console host), headless, on JACK's dummy
+backend. jackd runs under a server name of its own, jalv runs the plugin for
+some seconds, jack_rec records its audio outputs and jack_midi_dump its MIDI
+out; then everything is stopped by process id.
+
+With no host transport, Pianola runs free on its internal tempo, so jalv alone
+must make music: the recording holds sound, notes come out of the MIDI port,
+and neither jalv nor the plugin prints an error or a warning.
+"""
+import os
+import re
+import shutil
+import signal
+import struct
+import subprocess
+import tempfile
+import time
+import unittest
+
+PLUGIN_URI = "urn:pianola:pianola"
+CLIENT_NAME = "pianola-under-test"
+SAMPLE_RATE = 48000
+PERIOD_FRAMES = 256
+RECORD_SECONDS = 6
+START_TIMEOUT_S = 20
+
+SOURCE_DIR = os.environ.get("PIANOLA_SRC", os.path.join(os.path.dirname(__file__), ".."))
+BUILD_DIR = os.environ.get("PIANOLA_BUILD", os.path.join(SOURCE_DIR, "build"))
+# The build makes the bundle once the plugin's source is in the tree; from
+# then on a missing bundle is a failure, not a reason to skip.
+PLUGIN_SOURCE = os.path.join(SOURCE_DIR, "plugin", "pianola.c")
+
+# jalv's own banner lines, and JACK's chatter when a client closes; anything
+# else on jalv's output that says error or warning is a failure.
+PROBLEM = re.compile(r"error|warning|fail|cannot|assert|abort", re.IGNORECASE)
+
+
+class JackSession:
+    """A private jackd on the dummy backend, and the JACK clients started in it,
+    each in a process group of its own so cleanup reaches whatever they start."""
+
+    def __init__(self, work_dir: str) -> None:
+        self.work_dir = work_dir
+        self.server_name = "pianola-test-%d" % os.getpid()
+        self.env = dict(os.environ)
+        self.env["JACK_DEFAULT_SERVER"] = self.server_name
+        self.env["JACK_NO_START_SERVER"] = "1"       # never autostart a second server
+        self.env["JACK_NO_AUDIO_RESERVATION"] = "1"  # no D-Bus device reservation
+        lv2_path = self.env.get("LV2_PATH", "")
+        if BUILD_DIR not in lv2_path.split(":"):
+            self.env["LV2_PATH"] = BUILD_DIR + ":" + (lv2_path or "/usr/lib/lv2")
+        self.processes = []
+        self.server = self.start("jackd", ["jackd", "--no-realtime", "-n", self.server_name,
+                                           "-d", "dummy", "-r", str(SAMPLE_RATE),
+                                           "-p", str(PERIOD_FRAMES)])
+        waited = subprocess.run(["jack_wait", "-w", "-t", str(START_TIMEOUT_S)], env=self.env,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                universal_newlines=True, timeout=START_TIMEOUT_S + 5)
+        if "server is available" not in waited.stdout:
+            raise AssertionError("jackd -d dummy did not start: %s %s"
+                                 % (waited.stdout.strip(), self.log("jackd")[-2000:]))
+
+    def start(self, name: str, command: list, stdin=subprocess.DEVNULL) -> subprocess.Popen:
+        log = open(os.path.join(self.work_dir, name + ".log"), "w")
+        process = subprocess.Popen(command, env=self.env, cwd=self.work_dir, stdin=stdin,
+                                   stdout=log, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+        log.close()
+        self.processes.append(process)
+        return process
+
+    def log(self, name: str) -> str:
+        with open(os.path.join(self.work_dir, name + ".log"), errors="replace") as log:
+            return log.read()
+
+    def ports(self) -> dict:
+        """{port name: its properties and type line}, from jack_lsp -p -t."""
+        listing = subprocess.run(["jack_lsp", "-p", "-t"], env=self.env, timeout=10,
+                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                 universal_newlines=True).stdout
+        ports, name = {}, None
+        for line in listing.splitlines():
+            if line and not line[0].isspace():
+                name = line.strip()
+                ports[name] = ""
+            elif name:
+                ports[name] += line.strip() + " "
+        return ports
+
+    def stop(self, process: subprocess.Popen, how=signal.SIGTERM, wait_s: float = 10) -> int:
+        if process.poll() is None:
+            os.killpg(process.pid, how)
+            try:
+                process.wait(timeout=wait_s)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        return process.returncode
+
+    def close(self) -> None:
+        for process in reversed(self.processes):
+            self.stop(process)
+
+
+def wav_peak(path: str) -> float:
+    """The largest absolute sample of a 16-bit PCM WAV file (jack_rec's default), 0..1."""
+    with open(path, "rb") as wav:
+        data = wav.read()
+    position = 12
+    while position + 8 <= len(data):
+        chunk_id = data[position:position + 4]
+        size = struct.unpack("<I", data[position + 4:position + 8])[0]
+        if chunk_id == b"data":
+            body = data[position + 8:position + 8 + size]
+            samples = struct.unpack("<%dh" % (len(body) // 2), body[:len(body) // 2 * 2])
+            return max((abs(sample) for sample in samples), default=0) / 32768.0
+        position += 8 + size + (size & 1)
+    raise AssertionError("%s: no data chunk" % path)
+
+
+@unittest.skipUnless(os.path.exists(PLUGIN_SOURCE), "the plugin is not in this tree yet")
+class JalvHeadless(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls) -> None:
+        for program in ("jackd", "jalv", "jack_wait", "jack_lsp", "jack_rec", "jack_midi_dump",
+                        "jack_connect"):
+            if shutil.which(program) is None:
+                raise AssertionError("%s is not installed (tools/install-deps.sh installs "
+                                     "Debian's jalv and jackd2)" % program)
+        bundle = os.path.join(BUILD_DIR, "pianola.lv2", "manifest.ttl")
+        if not os.path.exists(bundle):
+            raise AssertionError("the Pianola bundle is not built: no %s" % bundle)
+        cls.work_dir = tempfile.mkdtemp(prefix="pianola-jalv-")
+        cls.jack = JackSession(cls.work_dir)
+        try:
+            cls.run_plugin()
+        finally:
+            cls.jack.close()
+
+    @classmethod
+    def run_plugin(cls) -> None:
+        jack = cls.jack
+        # jalv's console reads commands from stdin and quits at its end: keep
+        # it open while the plugin plays.
+        jalv = jack.start("jalv", ["jalv", "-x", "-n", CLIENT_NAME, PLUGIN_URI],
+                          stdin=subprocess.PIPE)
+        deadline = time.monotonic() + START_TIMEOUT_S
+        plugin_ports = {}
+        while time.monotonic() < deadline and jalv.poll() is None:
+            plugin_ports = {name: info for name, info in jack.ports().items()
+                            if name.startswith(CLIENT_NAME + ":")}
+            if plugin_ports:
+                break
+            time.sleep(0.2)
+        cls.plugin_ports = plugin_ports
+        cls.audio_outputs = sorted(name for name, info in plugin_ports.items()
+                                   if "output" in info and "audio" in info)
+        cls.midi_outputs = sorted(name for name, info in plugin_ports.items()
+                                  if "output" in info and "midi" in info)
+        cls.recording = os.path.join(cls.work_dir, "jalv.wav")
+        if cls.audio_outputs:
+            dump = jack.start("midi_dump", ["jack_midi_dump", "pianola-midi-dump"])
+            time.sleep(0.5)
+            for port in cls.midi_outputs:
+                subprocess.run(["jack_connect", port, "pianola-midi-dump:input"], env=jack.env,
+                               timeout=10, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            recorder = jack.start("jack_rec", ["jack_rec", "-f", cls.recording, "-d",
+                                               str(RECORD_SECONDS)] + cls.audio_outputs)
+            try:
+                recorder.wait(timeout=RECORD_SECONDS + START_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                jack.stop(recorder, signal.SIGKILL)
+            jack.stop(dump, signal.SIGINT)
+        cls.jalv_running_at_end = jalv.poll() is None
+        # The end of its commands is how a console user quits jalv: it closes
+        # the plugin and the JACK client and exits with status 0.
+        jalv.stdin.close()
+        try:
+            cls.jalv_status = jalv.wait(timeout=START_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            cls.jalv_status = "still running %d s after its input ended" % START_TIMEOUT_S
+            jack.stop(jalv, signal.SIGKILL)
+        cls.jalv_output = jack.log("jalv")
+        cls.midi_dump = jack.log("midi_dump")
+
+    @classmethod
+    def tearDownClass(cls) -> None:
+        shutil.rmtree(cls.work_dir, ignore_errors=True)
+
+    def test_jalv_runs_the_plugin_until_told_to_stop(self) -> None:
+        self.assertTrue(self.plugin_ports, "jalv registered no JACK ports within %d s; its "
+                        "output:\n%s" % (START_TIMEOUT_S, self.jalv_output[-3000:]))
+        self.assertTrue(self.jalv_running_at_end, "jalv quit while the plugin played; its "
+                        "output:\n%s" % self.jalv_output[-3000:])
+        self.assertEqual(len(self.audio_outputs), 2, "expected the stereo audio outputs among "
+                         "%s" % sorted(self.plugin_ports))
+
+    def test_jalv_and_the_plugin_print_no_errors(self) -> None:
+        problems = [line for line in self.jalv_output.splitlines() if PROBLEM.search(line)]
+        self.assertEqual(problems, [], "jalv printed errors or warnings:\n%s"
+                         % self.jalv_output[-3000:])
+        self.assertEqual(self.jalv_status, 0, "jalv's exit status")
+
+    def test_plugin_plays_music_on_its_internal_tempo(self) -> None:
+        self.assertTrue(os.path.exists(self.recording), "jack_rec wrote no recording; its "
+                        "output:\n%s" % self.jack.log("jack_rec")[-2000:])
+        peak = wav_peak(self.recording)
+        self.assertGreater(peak, 1e-3, "expected piano in %d s of jalv's audio outputs, "
+                           "found peak %g" % (RECORD_SECONDS, peak))
+
+    def test_plugin_sends_its_notes_on_midi_out(self) -> None:
+        self.assertTrue(self.midi_outputs, "no MIDI output port among %s"
+                        % sorted(self.plugin_ports))
+        note_ons = [line for line in self.midi_dump.splitlines()
+                    if re.search(r"\b9[0-9a-f] [0-9a-f]{2} [1-9a-f][0-9a-f]?\b", line,
+                                 re.IGNORECASE)]
+        self.assertGreater(len(note_ons), 0, "expected note-ons from the MIDI out port in "
+                           "%d s; jack_midi_dump printed:\n%s"
+                           % (RECORD_SECONDS, self.midi_dump[-2000:]))
+
+
+if __name__ == "__main__":
+    unittest.main()
