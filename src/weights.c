@@ -1,0 +1,529 @@
+/* Reading, checking and writing Pianola weights files (docs/weights-format.md).
+ *
+ * The reader trusts nothing: the header's sizes are range-checked before any
+ * arithmetic, the file's expected length is computed from them in 64 bits and
+ * compared with the real length before a tensor is touched, and every tensor
+ * header is compared with what the architecture needs. A file that passes is
+ * exactly the shape the engine will index, so stepping needs no checks. */
+#include "weights.h"
+
+#include "status.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const uint8_t weights_magic[8] = {'P', 'I', 'A', 'N', 'O', 'L', 'A', '\0'};
+
+/* The architecture's tensors, in file order. */
+enum { MAX_TENSORS = 4 + 4 * PNL_WEIGHTS_MAX_LAYERS };
+
+typedef struct {
+    char name[PNL_WEIGHTS_NAME_BYTES + 1];
+    int rank;
+    uint32_t dims[PNL_WEIGHTS_MAX_RANK];
+} TensorSpec;
+
+static int fail(char *message, size_t message_size, int code, const char *name,
+                const char *format, ...)
+{
+    if (message && message_size) {
+        int used = snprintf(message, message_size, "%s: ", name ? name : "(weights)");
+        if (used >= 0 && (size_t)used < message_size) {
+            va_list args;
+            va_start(args, format);
+            vsnprintf(message + used, message_size - (size_t)used, format, args);
+            va_end(args);
+        }
+    }
+    return code;
+}
+
+uint32_t pnl_crc32(const uint8_t *bytes, size_t size)
+{
+    /* The table is rebuilt per call (2048 shifts, nothing next to hashing a
+     * model) so no static state is needed. */
+    uint32_t table[256];
+    for (uint32_t n = 0; n < 256; n++) {
+        uint32_t c = n;
+        for (int bit = 0; bit < 8; bit++)
+            c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+        table[n] = c;
+    }
+    uint32_t crc = 0xFFFFFFFFu;
+    for (size_t i = 0; i < size; i++)
+        crc = table[(crc ^ bytes[i]) & 0xFF] ^ (crc >> 8);
+    return crc ^ 0xFFFFFFFFu;
+}
+
+static uint32_t read_u32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint64_t read_u64(const uint8_t *p)
+{
+    return (uint64_t)read_u32(p) | (uint64_t)read_u32(p + 4) << 32;
+}
+
+static void write_u32(uint8_t *p, uint32_t value)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (uint8_t)(value >> (8 * i));
+}
+
+static void write_u64(uint8_t *p, uint64_t value)
+{
+    write_u32(p, (uint32_t)value);
+    write_u32(p + 4, (uint32_t)(value >> 32));
+}
+
+static float read_f32(const uint8_t *p)
+{
+    uint32_t bits = read_u32(p);
+    float value;
+    memcpy(&value, &bits, sizeof value);
+    return value;
+}
+
+static void write_f32(uint8_t *p, float value)
+{
+    uint32_t bits;
+    memcpy(&bits, &value, sizeof bits);
+    write_u32(p, bits);
+}
+
+static void spec_set(TensorSpec *spec, const char *name, int rank, uint32_t d0, uint32_t d1)
+{
+    memset(spec, 0, sizeof *spec);
+    snprintf(spec->name, sizeof spec->name, "%s", name);
+    spec->rank = rank;
+    spec->dims[0] = d0;
+    spec->dims[1] = d1;
+}
+
+/* The LSTM's tensor list for these sizes (docs/weights-format.md). */
+static int lstm_specs(uint32_t vocab, uint32_t composers, uint32_t embedding, uint32_t hidden,
+                      uint32_t layers, TensorSpec *specs)
+{
+    int n = 0;
+    spec_set(&specs[n++], "token_embedding", 2, vocab, embedding);
+    spec_set(&specs[n++], "composer_embedding", 2, composers, embedding);
+    for (uint32_t layer = 0; layer < layers; layer++) {
+        char name[PNL_WEIGHTS_NAME_BYTES + 1];
+        uint32_t input = layer == 0 ? embedding : hidden;
+        snprintf(name, sizeof name, "lstm.%u.weight_ih", layer);
+        spec_set(&specs[n++], name, 2, 4 * hidden, input);
+        snprintf(name, sizeof name, "lstm.%u.weight_hh", layer);
+        spec_set(&specs[n++], name, 2, 4 * hidden, hidden);
+        snprintf(name, sizeof name, "lstm.%u.bias_ih", layer);
+        spec_set(&specs[n++], name, 1, 4 * hidden, 0);
+        snprintf(name, sizeof name, "lstm.%u.bias_hh", layer);
+        spec_set(&specs[n++], name, 1, 4 * hidden, 0);
+    }
+    spec_set(&specs[n++], "output.weight", 2, vocab, hidden);
+    spec_set(&specs[n++], "output.bias", 1, vocab, 0);
+    return n;
+}
+
+static uint64_t spec_count(const TensorSpec *spec)
+{
+    uint64_t count = 1;
+    for (int d = 0; d < spec->rank; d++)
+        count *= spec->dims[d]; /* dims are <= 4 * 65536, rank <= 2: no overflow */
+    return count;
+}
+
+static uint64_t spec_bytes(const TensorSpec *spec)
+{
+    return PNL_WEIGHTS_NAME_BYTES + 4 + 4 * (uint64_t)spec->rank + 4 * spec_count(spec);
+}
+
+static void format_dims(const uint32_t *dims, int rank, char *text, size_t size)
+{
+    size_t used = 0;
+    text[0] = '\0';
+    for (int d = 0; d < rank && used < size; d++) {
+        int n = snprintf(text + used, size - used, d ? " x %u" : "%u", dims[d]);
+        if (n < 0)
+            break;
+        used += (size_t)n;
+    }
+}
+
+static int check_range(const char *what, uint32_t value, uint32_t limit, const char *name,
+                       char *message, size_t message_size)
+{
+    if (value < 1 || value > limit)
+        return fail(message, message_size, PNL_EFORMAT, name,
+                    "%s %u is outside 1..%u: not a model Pianola can run", what, value, limit);
+    return PNL_OK;
+}
+
+/* A stored name field: printable ASCII, then zeros to the end of the field. */
+static int read_name(const uint8_t *field, char *name_out)
+{
+    int length = 0;
+    while (length < PNL_WEIGHTS_NAME_BYTES && field[length] != 0) {
+        if (field[length] < 0x20 || field[length] > 0x7E)
+            return -1;
+        length++;
+    }
+    for (int i = length; i < PNL_WEIGHTS_NAME_BYTES; i++)
+        if (field[i] != 0)
+            return -1;
+    memcpy(name_out, field, (size_t)length);
+    name_out[length] = '\0';
+    return length;
+}
+
+void pnl_weights_free(PnlWeights *weights)
+{
+    if (!weights)
+        return;
+    if (weights->tensors)
+        for (uint32_t t = 0; t < weights->tensor_count; t++)
+            free(weights->tensors[t].data);
+    free(weights->tensors);
+    free(weights->composer_names);
+    free(weights);
+}
+
+/* Allocates a weights object with tensors laid out per specs, zero-filled. */
+static PnlWeights *weights_alloc(const TensorSpec *specs, int tensor_count,
+                                 uint32_t composer_count)
+{
+    PnlWeights *weights = calloc(1, sizeof *weights);
+    if (!weights)
+        return NULL;
+    weights->composer_names = calloc(composer_count, sizeof *weights->composer_names);
+    weights->tensors = calloc((size_t)tensor_count, sizeof *weights->tensors);
+    if (!weights->composer_names || !weights->tensors) {
+        pnl_weights_free(weights);
+        return NULL;
+    }
+    weights->tensor_count = (uint32_t)tensor_count;
+    for (int t = 0; t < tensor_count; t++) {
+        PnlTensor *tensor = &weights->tensors[t];
+        memcpy(tensor->name, specs[t].name, sizeof tensor->name);
+        tensor->rank = specs[t].rank;
+        memcpy(tensor->dims, specs[t].dims, sizeof tensor->dims);
+        tensor->count = (size_t)spec_count(&specs[t]);
+        tensor->data = calloc(tensor->count, sizeof(float));
+        if (!tensor->data) {
+            pnl_weights_free(weights);
+            return NULL;
+        }
+    }
+    return weights;
+}
+
+int pnl_weights_parse(const uint8_t *bytes, size_t size, const char *name,
+                      uint64_t expected_signature, uint32_t expected_vocab_size,
+                      PnlWeights **out, char *message, size_t message_size)
+{
+    *out = NULL;
+    if (size < PNL_WEIGHTS_HEADER_BYTES)
+        return fail(message, message_size, PNL_EFORMAT, name,
+                    "truncated at byte %zu of at least %d (the header alone)", size,
+                    PNL_WEIGHTS_HEADER_BYTES);
+    if (memcmp(bytes, weights_magic, sizeof weights_magic) != 0)
+        return fail(message, message_size, PNL_EFORMAT, name,
+                    "not a Pianola weights file (it does not start with \"PIANOLA\\0\")");
+
+    uint32_t version = read_u32(bytes + 8);
+    uint32_t architecture = read_u32(bytes + 12);
+    uint64_t signature = read_u64(bytes + 16);
+    uint32_t vocab = read_u32(bytes + 24);
+    uint32_t composers = read_u32(bytes + 28);
+    uint32_t embedding = read_u32(bytes + 32);
+    uint32_t hidden = read_u32(bytes + 36);
+    uint32_t layers = read_u32(bytes + 40);
+    uint32_t tensor_count = read_u32(bytes + 44);
+
+    if (version != PNL_WEIGHTS_VERSION)
+        return fail(message, message_size, PNL_EMISMATCH, name,
+                    "format version %u, but this Pianola reads version %d", version,
+                    PNL_WEIGHTS_VERSION);
+    if (architecture == PNL_ARCH_TRANSFORMER)
+        return fail(message, message_size, PNL_EMISMATCH, name,
+                    "a transformer model (architecture 2), which this Pianola cannot run yet");
+    if (architecture != PNL_ARCH_LSTM)
+        return fail(message, message_size, PNL_EFORMAT, name, "unknown architecture %u",
+                    architecture);
+
+    int status;
+    if ((status = check_range("vocabulary size", vocab, PNL_WEIGHTS_MAX_VOCAB, name, message,
+                              message_size)) ||
+        (status = check_range("composer count", composers, PNL_WEIGHTS_MAX_COMPOSERS, name,
+                              message, message_size)) ||
+        (status = check_range("embedding size", embedding, PNL_WEIGHTS_MAX_WIDTH, name, message,
+                              message_size)) ||
+        (status = check_range("hidden size", hidden, PNL_WEIGHTS_MAX_WIDTH, name, message,
+                              message_size)) ||
+        (status = check_range("layer count", layers, PNL_WEIGHTS_MAX_LAYERS, name, message,
+                              message_size)))
+        return status;
+
+    TensorSpec specs[MAX_TENSORS];
+    int spec_total = lstm_specs(vocab, composers, embedding, hidden, layers, specs);
+    if (tensor_count != (uint32_t)spec_total)
+        return fail(message, message_size, PNL_EFORMAT, name,
+                    "%u tensors, but a %u-layer LSTM has %d", tensor_count, layers, spec_total);
+
+    /* Every size above is range-checked, so this sum stays far below 2^64. */
+    uint64_t expected_size = PNL_WEIGHTS_HEADER_BYTES + (uint64_t)PNL_WEIGHTS_NAME_BYTES * composers + 4;
+    for (int t = 0; t < spec_total; t++)
+        expected_size += spec_bytes(&specs[t]);
+    if (expected_size > PNL_WEIGHTS_MAX_FILE_BYTES)
+        return fail(message, message_size, PNL_EFORMAT, name,
+                    "the header describes a %llu-byte model, more than the %llu Pianola accepts",
+                    (unsigned long long)expected_size,
+                    (unsigned long long)PNL_WEIGHTS_MAX_FILE_BYTES);
+    if ((uint64_t)size < expected_size)
+        return fail(message, message_size, PNL_EFORMAT, name, "truncated at byte %zu of %llu",
+                    size, (unsigned long long)expected_size);
+    if ((uint64_t)size > expected_size)
+        return fail(message, message_size, PNL_EFORMAT, name,
+                    "%zu bytes, but its header describes %llu: extra bytes after the checksum",
+                    size, (unsigned long long)expected_size);
+
+    uint32_t stored_crc = read_u32(bytes + size - 4);
+    uint32_t computed_crc = pnl_crc32(bytes, size - 4);
+    if (stored_crc != computed_crc)
+        return fail(message, message_size, PNL_EFORMAT, name,
+                    "checksum mismatch (stored 0x%08x, computed 0x%08x): the file is corrupt",
+                    stored_crc, computed_crc);
+
+    if (signature != expected_signature)
+        return fail(message, message_size, PNL_EMISMATCH, name,
+                    "codec signature 0x%016llx, but this Pianola's codec is 0x%016llx: the "
+                    "model was trained for another vocabulary",
+                    (unsigned long long)signature, (unsigned long long)expected_signature);
+    if (expected_vocab_size && vocab != expected_vocab_size)
+        return fail(message, message_size, PNL_EMISMATCH, name,
+                    "vocabulary of %u tokens, but this Pianola's codec has %u", vocab,
+                    expected_vocab_size);
+
+    PnlWeights *weights = weights_alloc(specs, spec_total, composers);
+    if (!weights)
+        return fail(message, message_size, PNL_ENOMEM, name,
+                    "out of memory for a %llu-byte model", (unsigned long long)expected_size);
+    weights->version = version;
+    weights->architecture = architecture;
+    weights->signature = signature;
+    weights->vocab_size = vocab;
+    weights->composer_count = composers;
+    weights->embedding_size = embedding;
+    weights->hidden_size = hidden;
+    weights->layer_count = layers;
+
+    size_t offset = PNL_WEIGHTS_HEADER_BYTES;
+    for (uint32_t k = 0; k < composers; k++, offset += PNL_WEIGHTS_NAME_BYTES) {
+        if (read_name(bytes + offset, weights->composer_names[k]) <= 0) {
+            pnl_weights_free(weights);
+            return fail(message, message_size, PNL_EFORMAT, name,
+                        "composer name %u (at byte %zu) is empty or not zero-padded ASCII", k,
+                        offset);
+        }
+    }
+
+    for (int t = 0; t < spec_total; t++) {
+        PnlTensor *tensor = &weights->tensors[t];
+        const TensorSpec *spec = &specs[t];
+        char stored_name[PNL_WEIGHTS_NAME_BYTES + 1];
+        /* The length check above guarantees each header and its data lie
+         * inside the file as long as they match the spec, which is checked
+         * before the data is read. */
+        if (read_name(bytes + offset, stored_name) < 0 || strcmp(stored_name, spec->name) != 0) {
+            pnl_weights_free(weights);
+            return fail(message, message_size, PNL_EFORMAT, name,
+                        "tensor %d (at byte %zu) should be \"%s\" but is named \"%.32s\"", t,
+                        offset, spec->name,
+                        read_name(bytes + offset, stored_name) < 0 ? "(not ASCII)" : stored_name);
+        }
+        offset += PNL_WEIGHTS_NAME_BYTES;
+        uint32_t rank = read_u32(bytes + offset);
+        offset += 4;
+        int same_shape = rank == (uint32_t)spec->rank;
+        uint32_t dims[PNL_WEIGHTS_MAX_RANK] = {0};
+        for (uint32_t d = 0; same_shape && d < rank; d++)
+            dims[d] = read_u32(bytes + offset + 4 * d);
+        for (uint32_t d = 0; same_shape && d < rank; d++)
+            same_shape = dims[d] == spec->dims[d];
+        if (!same_shape) {
+            char want[64], have[64];
+            format_dims(spec->dims, spec->rank, want, sizeof want);
+            if (rank == (uint32_t)spec->rank)
+                format_dims(dims, (int)rank, have, sizeof have);
+            else
+                snprintf(have, sizeof have, "of rank %u", rank);
+            pnl_weights_free(weights);
+            return fail(message, message_size, PNL_EFORMAT, name,
+                        "tensor \"%s\" has shape %s, but the header's sizes need %s", spec->name,
+                        have, want);
+        }
+        offset += 4 * rank;
+        for (size_t i = 0; i < tensor->count; i++, offset += 4) {
+            float value = read_f32(bytes + offset);
+            if (!isfinite(value)) {
+                pnl_weights_free(weights);
+                return fail(message, message_size, PNL_EFORMAT, name,
+                            "tensor \"%s\" holds a non-finite value at index %zu", spec->name, i);
+            }
+            tensor->data[i] = value;
+        }
+    }
+    *out = weights;
+    return PNL_OK;
+}
+
+int pnl_weights_load(const char *path, uint64_t expected_signature,
+                     uint32_t expected_vocab_size, PnlWeights **out, char *message,
+                     size_t message_size)
+{
+    *out = NULL;
+    FILE *file = fopen(path, "rb");
+    if (!file)
+        return fail(message, message_size, PNL_EIO, path, "cannot open: %s", strerror(errno));
+    uint8_t *bytes = NULL;
+    size_t size = 0, capacity = 0;
+    int status = PNL_OK;
+    for (;;) {
+        if (size == capacity) {
+            if (capacity >= PNL_WEIGHTS_MAX_FILE_BYTES) {
+                status = fail(message, message_size, PNL_EFORMAT, path,
+                              "larger than the %llu bytes Pianola accepts for a model",
+                              (unsigned long long)PNL_WEIGHTS_MAX_FILE_BYTES);
+                break;
+            }
+            size_t grown = capacity ? capacity * 2 : (size_t)1 << 20;
+            uint8_t *larger = realloc(bytes, grown);
+            if (!larger) {
+                status = fail(message, message_size, PNL_ENOMEM, path, "out of memory reading it");
+                break;
+            }
+            bytes = larger;
+            capacity = grown;
+        }
+        size_t got = fread(bytes + size, 1, capacity - size, file);
+        size += got;
+        if (got == 0) {
+            if (ferror(file))
+                status = fail(message, message_size, PNL_EIO, path, "read error: %s",
+                              strerror(errno));
+            break;
+        }
+    }
+    fclose(file);
+    if (status == PNL_OK)
+        status = pnl_weights_parse(bytes, size, path, expected_signature, expected_vocab_size,
+                                   out, message, message_size);
+    free(bytes);
+    return status;
+}
+
+const PnlTensor *pnl_weights_tensor(const PnlWeights *weights, const char *name)
+{
+    for (uint32_t t = 0; t < weights->tensor_count; t++)
+        if (strcmp(weights->tensors[t].name, name) == 0)
+            return &weights->tensors[t];
+    return NULL;
+}
+
+PnlWeights *pnl_weights_new_lstm(uint64_t signature, uint32_t vocab_size,
+                                 uint32_t composer_count, uint32_t embedding_size,
+                                 uint32_t hidden_size, uint32_t layer_count)
+{
+    if (vocab_size < 1 || vocab_size > PNL_WEIGHTS_MAX_VOCAB || composer_count < 1 ||
+        composer_count > PNL_WEIGHTS_MAX_COMPOSERS || embedding_size < 1 ||
+        embedding_size > PNL_WEIGHTS_MAX_WIDTH || hidden_size < 1 ||
+        hidden_size > PNL_WEIGHTS_MAX_WIDTH || layer_count < 1 ||
+        layer_count > PNL_WEIGHTS_MAX_LAYERS)
+        return NULL;
+    TensorSpec specs[MAX_TENSORS];
+    int count = lstm_specs(vocab_size, composer_count, embedding_size, hidden_size, layer_count,
+                           specs);
+    PnlWeights *weights = weights_alloc(specs, count, composer_count);
+    if (!weights)
+        return NULL;
+    weights->version = PNL_WEIGHTS_VERSION;
+    weights->architecture = PNL_ARCH_LSTM;
+    weights->signature = signature;
+    weights->vocab_size = vocab_size;
+    weights->composer_count = composer_count;
+    weights->embedding_size = embedding_size;
+    weights->hidden_size = hidden_size;
+    weights->layer_count = layer_count;
+    for (uint32_t k = 0; k < composer_count; k++)
+        snprintf(weights->composer_names[k], sizeof weights->composer_names[k], "composer%u", k);
+    return weights;
+}
+
+size_t pnl_weights_encode(const PnlWeights *weights, uint8_t *bytes, size_t capacity)
+{
+    size_t total = PNL_WEIGHTS_HEADER_BYTES + (size_t)PNL_WEIGHTS_NAME_BYTES * weights->composer_count + 4;
+    for (uint32_t t = 0; t < weights->tensor_count; t++)
+        total += PNL_WEIGHTS_NAME_BYTES + 4 + 4 * (size_t)weights->tensors[t].rank +
+                 4 * weights->tensors[t].count;
+    if (!bytes || capacity < total)
+        return total;
+
+    memcpy(bytes, weights_magic, sizeof weights_magic);
+    write_u32(bytes + 8, weights->version);
+    write_u32(bytes + 12, weights->architecture);
+    write_u64(bytes + 16, weights->signature);
+    write_u32(bytes + 24, weights->vocab_size);
+    write_u32(bytes + 28, weights->composer_count);
+    write_u32(bytes + 32, weights->embedding_size);
+    write_u32(bytes + 36, weights->hidden_size);
+    write_u32(bytes + 40, weights->layer_count);
+    write_u32(bytes + 44, weights->tensor_count);
+    size_t offset = PNL_WEIGHTS_HEADER_BYTES;
+    for (uint32_t k = 0; k < weights->composer_count; k++, offset += PNL_WEIGHTS_NAME_BYTES) {
+        memset(bytes + offset, 0, PNL_WEIGHTS_NAME_BYTES);
+        memcpy(bytes + offset, weights->composer_names[k],
+               strnlen(weights->composer_names[k], PNL_WEIGHTS_NAME_BYTES));
+    }
+    for (uint32_t t = 0; t < weights->tensor_count; t++) {
+        const PnlTensor *tensor = &weights->tensors[t];
+        memset(bytes + offset, 0, PNL_WEIGHTS_NAME_BYTES);
+        memcpy(bytes + offset, tensor->name, strnlen(tensor->name, PNL_WEIGHTS_NAME_BYTES));
+        offset += PNL_WEIGHTS_NAME_BYTES;
+        write_u32(bytes + offset, (uint32_t)tensor->rank);
+        offset += 4;
+        for (int d = 0; d < tensor->rank; d++, offset += 4)
+            write_u32(bytes + offset, tensor->dims[d]);
+        for (size_t i = 0; i < tensor->count; i++, offset += 4)
+            write_f32(bytes + offset, tensor->data[i]);
+    }
+    write_u32(bytes + offset, pnl_crc32(bytes, offset));
+    return total;
+}
+
+int pnl_weights_save(const PnlWeights *weights, const char *path, char *message,
+                     size_t message_size)
+{
+    size_t size = pnl_weights_encode(weights, NULL, 0);
+    uint8_t *bytes = malloc(size);
+    if (!bytes)
+        return fail(message, message_size, PNL_ENOMEM, path, "out of memory encoding the model");
+    pnl_weights_encode(weights, bytes, size);
+    FILE *file = fopen(path, "wb");
+    int status = PNL_OK;
+    if (!file) {
+        status = fail(message, message_size, PNL_EIO, path, "cannot create: %s", strerror(errno));
+    } else {
+        if (fwrite(bytes, 1, size, file) != size)
+            status = fail(message, message_size, PNL_EIO, path, "write error: %s",
+                          strerror(errno));
+        if (fclose(file) != 0 && status == PNL_OK)
+            status = fail(message, message_size, PNL_EIO, path, "write error: %s",
+                          strerror(errno));
+    }
+    free(bytes);
+    return status;
+}

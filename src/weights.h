@@ -1,0 +1,98 @@
+/* The weights file (.pnm): what training exports and the engine runs.
+ *
+ * docs/weights-format.md is the contract. Loading reads the whole file,
+ * checks every field against the bytes it has (sizes that overflow, a tensor
+ * running past the end, names and shapes other than the architecture's, the
+ * CRC-32, the codec signature) and refuses anything else with a message naming
+ * the file and what is wrong. Loading allocates; nothing here runs on an audio
+ * thread. The network code (src/lstm.c) repacks the tensors into its own
+ * layout, so a PnlWeights is usually freed right after the model is built.
+ *
+ * The writer exists so tests and fuzzers can build files, valid or broken,
+ * without Python. */
+#ifndef PIANOLA_WEIGHTS_H
+#define PIANOLA_WEIGHTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum {
+    PNL_WEIGHTS_VERSION = 1,
+    PNL_ARCH_LSTM = 1,
+    PNL_ARCH_TRANSFORMER = 2, /* reserved in the format; no engine yet */
+    PNL_WEIGHTS_NAME_BYTES = 32,
+    PNL_WEIGHTS_HEADER_BYTES = 48,
+    PNL_WEIGHTS_MAX_RANK = 4,
+
+    /* What a sane model stays within; anything beyond is refused before a
+     * byte is allocated for it. */
+    PNL_WEIGHTS_MAX_VOCAB = 65536,
+    PNL_WEIGHTS_MAX_COMPOSERS = 1024,
+    PNL_WEIGHTS_MAX_WIDTH = 8192, /* embedding and hidden sizes */
+    PNL_WEIGHTS_MAX_LAYERS = 16
+};
+
+/* Files over this size are refused without being read (the bundled ones are
+ * a few MB; the issue caps them at 8 MB). */
+#define PNL_WEIGHTS_MAX_FILE_BYTES ((uint64_t)1 << 30)
+
+typedef struct {
+    char name[PNL_WEIGHTS_NAME_BYTES + 1];
+    int rank;
+    uint32_t dims[PNL_WEIGHTS_MAX_RANK];
+    size_t count; /* product of dims */
+    float *data;  /* count values, row-major, host byte order */
+} PnlTensor;
+
+typedef struct {
+    uint32_t version;
+    uint32_t architecture;
+    uint64_t signature; /* the codec signature the model was trained for */
+    uint32_t vocab_size;
+    uint32_t composer_count;
+    uint32_t embedding_size;
+    uint32_t hidden_size;
+    uint32_t layer_count;
+    char (*composer_names)[PNL_WEIGHTS_NAME_BYTES + 1]; /* composer_count names */
+    uint32_t tensor_count;
+    PnlTensor *tensors;
+} PnlWeights;
+
+/* Reads and checks `path`. `expected_signature` is the running codec's
+ * signature; `expected_vocab_size` its vocabulary size (0 = accept any, for
+ * tools that only inspect a file). On failure returns a negative PNL_E code,
+ * leaves *out NULL and writes "path: what is wrong" into message. */
+int pnl_weights_load(const char *path, uint64_t expected_signature,
+                     uint32_t expected_vocab_size, PnlWeights **out, char *message,
+                     size_t message_size);
+
+/* The same checks on bytes already in memory; `name` stands for the file in
+ * messages. Never reads outside bytes[0, size). */
+int pnl_weights_parse(const uint8_t *bytes, size_t size, const char *name,
+                      uint64_t expected_signature, uint32_t expected_vocab_size,
+                      PnlWeights **out, char *message, size_t message_size);
+
+void pnl_weights_free(PnlWeights *weights);
+
+/* The tensor called `name`, or NULL. */
+const PnlTensor *pnl_weights_tensor(const PnlWeights *weights, const char *name);
+
+/* A new LSTM weights object with every tensor of the architecture allocated,
+ * correctly named and shaped and filled with zeros; composer names are
+ * "composer<k>" until the caller renames them. NULL when out of memory or the
+ * sizes are outside the limits above. */
+PnlWeights *pnl_weights_new_lstm(uint64_t signature, uint32_t vocab_size,
+                                 uint32_t composer_count, uint32_t embedding_size,
+                                 uint32_t hidden_size, uint32_t layer_count);
+
+/* The file's bytes: writes at most `capacity` bytes into `bytes` (which may be
+ * NULL when capacity is 0) and returns the full size the file needs. */
+size_t pnl_weights_encode(const PnlWeights *weights, uint8_t *bytes, size_t capacity);
+
+int pnl_weights_save(const PnlWeights *weights, const char *path, char *message,
+                     size_t message_size);
+
+/* CRC-32 of IEEE 802.3, as zlib's crc32(0, bytes, size). */
+uint32_t pnl_crc32(const uint8_t *bytes, size_t size);
+
+#endif

@@ -1,0 +1,360 @@
+/* The weights loader refuses every damaged, mismatched or hostile file with a
+ * message naming the file and the fault, and reads valid ones exactly.
+ *
+ * Each bad case starts from a small valid model, breaks one thing (fixing the
+ * CRC afterwards where the point is to reach a later check), is written to
+ * bad-weights/<what-is-wrong>.pnm in the build directory and loaded from
+ * there. The message each case must give is in the table. */
+#include "check.h"
+#include "status.h"
+#include "weights.h"
+
+#include <stdint.h>
+#include <sys/stat.h>
+
+static const uint64_t test_signature = 0x0123456789abcdefULL;
+
+/* A deterministic generator for test weights (splitmix64). */
+static float random_weight(uint64_t *state)
+{
+    uint64_t z = (*state += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    z ^= z >> 31;
+    return (float)((double)(z >> 40) / (double)(1 << 24) - 0.5);
+}
+
+static PnlWeights *small_model(void)
+{
+    PnlWeights *weights = pnl_weights_new_lstm(test_signature, 21, 3, 8, 12, 2);
+    uint64_t seed = 42;
+    for (uint32_t t = 0; t < weights->tensor_count; t++)
+        for (size_t i = 0; i < weights->tensors[t].count; i++)
+            weights->tensors[t].data[i] = random_weight(&seed);
+    snprintf(weights->composer_names[0], sizeof weights->composer_names[0], "mozart");
+    return weights;
+}
+
+static uint8_t *encode(const PnlWeights *weights, size_t *size)
+{
+    *size = pnl_weights_encode(weights, NULL, 0);
+    uint8_t *bytes = malloc(*size);
+    pnl_weights_encode(weights, bytes, *size);
+    return bytes;
+}
+
+static void put_u32(uint8_t *p, uint32_t value)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (uint8_t)(value >> (8 * i));
+}
+
+static void fix_crc(uint8_t *bytes, size_t size)
+{
+    put_u32(bytes + size - 4, pnl_crc32(bytes, size - 4));
+}
+
+static void test_crc32_matches_zlib(void)
+{
+    /* zlib.crc32(b"123456789") == 0xCBF43926, the standard check value. */
+    uint32_t crc = pnl_crc32((const uint8_t *)"123456789", 9);
+    CHECK(crc == 0xCBF43926u, "expected CRC 0xcbf43926, got 0x%08x", crc);
+}
+
+static void test_saved_model_loads_back_exactly(void)
+{
+    PnlWeights *weights = small_model();
+    char message[512] = "";
+    const char *path = "weights-roundtrip.pnm";
+    int status = pnl_weights_save(weights, path, message, sizeof message);
+    CHECK(status == PNL_OK, "saving failed: %s", message);
+    PnlWeights *loaded = NULL;
+    status = pnl_weights_load(path, test_signature, 21, &loaded, message, sizeof message);
+    CHECK(status == PNL_OK && loaded, "loading failed (%d): %s", status, message);
+    CHECK(loaded->vocab_size == 21 && loaded->composer_count == 3 &&
+              loaded->embedding_size == 8 && loaded->hidden_size == 12 &&
+              loaded->layer_count == 2 && loaded->tensor_count == 12,
+          "sizes differ after loading: V %u K %u E %u H %u L %u T %u", loaded->vocab_size,
+          loaded->composer_count, loaded->embedding_size, loaded->hidden_size,
+          loaded->layer_count, loaded->tensor_count);
+    CHECK(strcmp(loaded->composer_names[0], "mozart") == 0 &&
+              strcmp(loaded->composer_names[2], "composer2") == 0,
+          "composer names differ: \"%s\", \"%s\"", loaded->composer_names[0],
+          loaded->composer_names[2]);
+    for (uint32_t t = 0; t < weights->tensor_count; t++) {
+        const PnlTensor *a = &weights->tensors[t], *b = &loaded->tensors[t];
+        CHECK(strcmp(a->name, b->name) == 0 && a->count == b->count, "tensor %u differs", t);
+        CHECK(memcmp(a->data, b->data, a->count * sizeof(float)) == 0,
+              "tensor %s's values differ after loading", a->name);
+    }
+    CHECK(pnl_weights_tensor(loaded, "lstm.1.weight_hh") != NULL &&
+              pnl_weights_tensor(loaded, "lstm.2.weight_hh") == NULL,
+          "tensor lookup by name is wrong");
+    pnl_weights_free(loaded);
+    pnl_weights_free(weights);
+}
+
+static void test_missing_file_names_the_file(void)
+{
+    PnlWeights *loaded = NULL;
+    char message[512] = "";
+    int status = pnl_weights_load("no-such-dir/none.pnm", test_signature, 0, &loaded, message,
+                                  sizeof message);
+    CHECK(status == PNL_EIO && !loaded, "expected PNL_EIO, got %d", status);
+    CHECK(strstr(message, "no-such-dir/none.pnm: cannot open"), "message was \"%s\"", message);
+}
+
+static void test_file_truncated_anywhere_is_refused_with_its_length(void)
+{
+    PnlWeights *weights = small_model();
+    size_t size;
+    uint8_t *bytes = encode(weights, &size);
+    int cuts = 0;
+    for (size_t cut = 0; cut < size; cut += cut < 64 ? 1 : 97, cuts++) {
+        PnlWeights *loaded = NULL;
+        char message[512] = "", want[128];
+        /* A copy of exactly `cut` bytes, so a sanitizer sees any read past it. */
+        uint8_t *copy = malloc(cut ? cut : 1);
+        memcpy(copy, bytes, cut);
+        int status = pnl_weights_parse(copy, cut, "cut.pnm", test_signature, 0, &loaded, message,
+                                       sizeof message);
+        free(copy);
+        CHECK(status == PNL_EFORMAT && !loaded,
+              "a file cut at byte %zu of %zu gave status %d (%s)", cut, size, status, message);
+        if (cut >= PNL_WEIGHTS_HEADER_BYTES)
+            snprintf(want, sizeof want, "cut.pnm: truncated at byte %zu of %zu", cut, size);
+        else
+            snprintf(want, sizeof want, "cut.pnm: truncated at byte %zu of at least 48", cut);
+        CHECK(strstr(message, want), "cut at %zu: expected \"%s\", got \"%s\"", cut, want,
+              message);
+    }
+    CHECK(cuts > 40, "only %d cuts tried", cuts);
+    free(bytes);
+    pnl_weights_free(weights);
+}
+
+static void test_every_flipped_byte_is_refused(void)
+{
+    PnlWeights *weights = small_model();
+    size_t size;
+    uint8_t *bytes = encode(weights, &size);
+    for (size_t at = 0; at < size; at++) {
+        for (int pattern = 0; pattern < 2; pattern++) {
+            uint8_t flip = pattern ? 0xFF : (uint8_t)(1u << (at % 8));
+            bytes[at] ^= flip;
+            PnlWeights *loaded = NULL;
+            char message[512] = "";
+            int status = pnl_weights_parse(bytes, size, "flipped.pnm", test_signature, 0, &loaded,
+                                           message, sizeof message);
+            bytes[at] ^= flip;
+            CHECK(status < 0 && !loaded, "flipping byte %zu with 0x%02x was accepted", at, flip);
+            CHECK(strncmp(message, "flipped.pnm: ", 13) == 0 && strlen(message) > 20,
+                  "byte %zu: message \"%s\" does not name the file and the fault", at, message);
+        }
+    }
+    free(bytes);
+    pnl_weights_free(weights);
+}
+
+typedef void (*Breaker)(uint8_t *bytes, size_t *size);
+
+static void wrong_magic(uint8_t *b, size_t *n)
+{
+    memcpy(b, "MThd\0\0\0\6", 8);
+    (void)n;
+}
+static void wrong_version(uint8_t *b, size_t *n)
+{
+    put_u32(b + 8, 2);
+    fix_crc(b, *n);
+}
+static void transformer(uint8_t *b, size_t *n)
+{
+    put_u32(b + 12, 2);
+    fix_crc(b, *n);
+}
+static void unknown_architecture(uint8_t *b, size_t *n)
+{
+    put_u32(b + 12, 77);
+    fix_crc(b, *n);
+}
+static void wrong_signature(uint8_t *b, size_t *n)
+{
+    b[16] ^= 1;
+    fix_crc(b, *n);
+}
+static void zero_vocabulary(uint8_t *b, size_t *n)
+{
+    put_u32(b + 24, 0);
+    (void)n;
+}
+static void absurd_vocabulary(uint8_t *b, size_t *n)
+{
+    put_u32(b + 24, 0xFFFFFFFFu);
+    (void)n;
+}
+static void absurd_composer_count(uint8_t *b, size_t *n)
+{
+    put_u32(b + 28, 0x80000000u);
+    (void)n;
+}
+static void absurd_layer_count(uint8_t *b, size_t *n)
+{
+    put_u32(b + 40, 1000000);
+    (void)n;
+}
+static void model_of_many_gigabytes(uint8_t *b, size_t *n)
+{
+    put_u32(b + 32, 8192);
+    put_u32(b + 36, 8192);
+    put_u32(b + 40, 16);
+    put_u32(b + 44, 4 + 4 * 16);
+    (void)n;
+}
+static void wrong_tensor_count(uint8_t *b, size_t *n)
+{
+    put_u32(b + 44, 13);
+    fix_crc(b, *n);
+}
+static void tensor_count_overflowing(uint8_t *b, size_t *n)
+{
+    put_u32(b + 44, 0xFFFFFFFFu);
+    (void)n;
+}
+static void trailing_bytes(uint8_t *b, size_t *n)
+{
+    memset(b + *n, 0, 16);
+    *n += 16;
+    fix_crc(b, *n);
+}
+static void composer_name_not_ascii(uint8_t *b, size_t *n)
+{
+    b[48 + 32 + 3] = 0xC3;
+    fix_crc(b, *n);
+}
+static void composer_name_empty(uint8_t *b, size_t *n)
+{
+    memset(b + 48, 0, 32);
+    fix_crc(b, *n);
+}
+/* The first tensor header starts after three composer names. */
+static void first_tensor_renamed(uint8_t *b, size_t *n)
+{
+    memcpy(b + 48 + 96, "token_embeddinX", 15);
+    fix_crc(b, *n);
+}
+static void first_tensor_transposed(uint8_t *b, size_t *n)
+{
+    size_t dims = 48 + 96 + 32 + 4;
+    put_u32(b + dims, 8);
+    put_u32(b + dims + 4, 21);
+    fix_crc(b, *n);
+}
+static void first_tensor_rank_absurd(uint8_t *b, size_t *n)
+{
+    put_u32(b + 48 + 96 + 32, 0xFFFFFFF0u);
+    fix_crc(b, *n);
+}
+static void weight_is_nan(uint8_t *b, size_t *n)
+{
+    put_u32(b + 48 + 96 + 32 + 4 + 8 + 4 * 5, 0x7FC00000u);
+    fix_crc(b, *n);
+}
+static void weight_is_infinite(uint8_t *b, size_t *n)
+{
+    put_u32(b + *n - 8, 0xFF800000u);
+    fix_crc(b, *n);
+}
+
+static void test_each_bad_file_is_refused_with_what_is_wrong(void)
+{
+    static const struct {
+        const char *name;
+        Breaker breaker;
+        int status;
+        const char *says;
+    } cases[] = {
+        {"wrong-magic", wrong_magic, PNL_EFORMAT, "not a Pianola weights file"},
+        {"wrong-version", wrong_version, PNL_EMISMATCH, "format version 2"},
+        {"transformer", transformer, PNL_EMISMATCH, "transformer"},
+        {"unknown-architecture", unknown_architecture, PNL_EFORMAT, "unknown architecture 77"},
+        {"wrong-signature", wrong_signature, PNL_EMISMATCH, "codec signature 0x0123456789abcdee"},
+        {"zero-vocabulary", zero_vocabulary, PNL_EFORMAT, "vocabulary size 0 is outside"},
+        {"absurd-vocabulary", absurd_vocabulary, PNL_EFORMAT, "vocabulary size 4294967295"},
+        {"absurd-composer-count", absurd_composer_count, PNL_EFORMAT, "composer count 2147483648"},
+        {"absurd-layer-count", absurd_layer_count, PNL_EFORMAT, "layer count 1000000"},
+        {"model-of-many-gigabytes", model_of_many_gigabytes, PNL_EFORMAT, "more than the"},
+        {"wrong-tensor-count", wrong_tensor_count, PNL_EFORMAT, "13 tensors, but a 2-layer LSTM has 12"},
+        {"tensor-count-overflowing", tensor_count_overflowing, PNL_EFORMAT, "4294967295 tensors"},
+        {"trailing-bytes", trailing_bytes, PNL_EFORMAT, "extra bytes after the checksum"},
+        {"composer-name-not-ascii", composer_name_not_ascii, PNL_EFORMAT, "composer name 1"},
+        {"composer-name-empty", composer_name_empty, PNL_EFORMAT, "composer name 0"},
+        {"first-tensor-renamed", first_tensor_renamed, PNL_EFORMAT,
+         "should be \"token_embedding\" but is named \"token_embeddinX\""},
+        {"first-tensor-transposed", first_tensor_transposed, PNL_EFORMAT,
+         "\"token_embedding\" has shape 8 x 21, but the header's sizes need 21 x 8"},
+        {"first-tensor-rank-absurd", first_tensor_rank_absurd, PNL_EFORMAT, "of rank 4294967280"},
+        {"weight-is-nan", weight_is_nan, PNL_EFORMAT,
+         "\"token_embedding\" holds a non-finite value at index 5"},
+        {"weight-is-infinite", weight_is_infinite, PNL_EFORMAT,
+         "\"output.bias\" holds a non-finite value at index 20"},
+        {"checksum-wrong", NULL, PNL_EFORMAT, "checksum mismatch"},
+    };
+    PnlWeights *weights = small_model();
+    size_t size;
+    uint8_t *valid = encode(weights, &size);
+    mkdir("bad-weights", 0777);
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        uint8_t *bytes = calloc(1, size + 64);
+        size_t length = size;
+        memcpy(bytes, valid, size);
+        if (cases[c].breaker)
+            cases[c].breaker(bytes, &length);
+        else
+            bytes[length - 1] ^= 0x10;
+        char path[256], message[512] = "";
+        snprintf(path, sizeof path, "bad-weights/%s.pnm", cases[c].name);
+        FILE *file = fopen(path, "wb");
+        CHECK(file, "cannot write %s", path);
+        fwrite(bytes, 1, length, file);
+        fclose(file);
+        free(bytes);
+        PnlWeights *loaded = NULL;
+        int status = pnl_weights_load(path, test_signature, 0, &loaded, message, sizeof message);
+        CHECK(status == cases[c].status && !loaded, "%s: expected status %d, got %d (%s)", path,
+              cases[c].status, status, message);
+        CHECK(strncmp(message, path, strlen(path)) == 0 && strstr(message, cases[c].says),
+              "%s: expected a message naming the file and saying \"%s\", got \"%s\"", path,
+              cases[c].says, message);
+    }
+    free(valid);
+    pnl_weights_free(weights);
+}
+
+static void test_vocabulary_other_than_the_codec_is_refused(void)
+{
+    PnlWeights *weights = small_model();
+    size_t size;
+    uint8_t *bytes = encode(weights, &size);
+    PnlWeights *loaded = NULL;
+    char message[512] = "";
+    int status = pnl_weights_parse(bytes, size, "m.pnm", test_signature, 431, &loaded, message,
+                                   sizeof message);
+    CHECK(status == PNL_EMISMATCH && !loaded, "expected PNL_EMISMATCH, got %d", status);
+    CHECK(strstr(message, "vocabulary of 21 tokens, but this Pianola's codec has 431"),
+          "message was \"%s\"", message);
+    free(bytes);
+    pnl_weights_free(weights);
+}
+
+int main(void)
+{
+    RUN_TEST(test_crc32_matches_zlib);
+    RUN_TEST(test_saved_model_loads_back_exactly);
+    RUN_TEST(test_missing_file_names_the_file);
+    RUN_TEST(test_file_truncated_anywhere_is_refused_with_its_length);
+    RUN_TEST(test_every_flipped_byte_is_refused);
+    RUN_TEST(test_each_bad_file_is_refused_with_what_is_wrong);
+    RUN_TEST(test_vocabulary_other_than_the_codec_is_refused);
+    CHECK_EXIT();
+}
