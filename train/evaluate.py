@@ -1,11 +1,292 @@
-"""Evaluation (in progress)."""
+"""Evaluation: how well a trained network predicts held-out music, against baselines, and how
+much of its output it copied from the training corpus.
+
+`/usr/bin/python3 -m train evaluate --tokens DIR --model models/pianola.pnm` prints, for every
+composer with validation pieces (and the Romantic blend: the Brahms, Schumann and Rachmaninoff
+pieces presented as `romantic`), the negative log-likelihood in bits per event and per note
+of the network, of an interpolated Kneser-Ney n-gram model of the same training tokens (see
+train/ngram.py), and of the training unigram distribution (the unigram entropy of the
+vocabulary as the corpus uses it). Every token after the COMPOSER token is scored, from the
+start of its piece; per note divides a piece's bits by its PITCH tokens.
+
+The copy measure (`--copy`): in generated music, the longest run of consecutive note onsets,
+each a (pitch, position in bar) pair in the order the tokens give them, that appears verbatim
+in the training corpus. The generated music comes from `pianola-generate` when given
+(`--generator`), else from this network sampled in PyTorch (temperature 1, no grammar mask).
+
+API:
+    onsets(tokens, vocab) -> int64 codes pitch * 192 + position, one per note
+    longest_copied_run(generated, corpus_sequences) -> (length, index in generated)
+    sample(model, vocab, composer, quarter_notes, seed, temperature) -> tokens
+    evaluate(model, corpus, orders) -> rows of figures
+"""
 import argparse
+import os
+import subprocess
+import tempfile
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+import torch
+
+from train.data import (ROMANTIC, ROMANTIC_SOURCES, TARGET_COMPOSERS, Corpus, Piece,
+                        Vocabulary, relabel)
+from train.model import PianolaLSTM
+from train.ngram import KneserNey, unigram_counts
+from train.train import score_pieces
+
+LOG2E = 1.0 / np.log(2.0)
+POSITIONS = 192
+
+
+def onsets(tokens: np.ndarray, vocab: Vocabulary) -> np.ndarray:
+    tokens = np.asarray(tokens, dtype=np.int64)
+    positions = vocab.pos_of[tokens]
+    is_pos = positions >= 0
+    # the position in force at every token: the last POS before it
+    last = np.maximum.accumulate(np.where(is_pos, np.arange(len(tokens)), -1))
+    current = np.where(last >= 0, positions[np.maximum(last, 0)], 0)
+    keys = vocab.key_of[tokens]
+    notes = keys >= 0
+    return keys[notes] * POSITIONS + current[notes]
+
+
+_BASE = 0x9E3779B97F4A7C15
+_MASK = (1 << 64) - 1
+
+
+def _prefix_hashes(values: np.ndarray) -> np.ndarray:
+    """Polynomial prefix hashes modulo 2^64 (numpy's uint64 arithmetic wraps)."""
+    prefix = np.zeros(len(values) + 1, dtype=np.uint64)
+    base = np.uint64(_BASE)
+    with np.errstate(over="ignore"):
+        for i, v in enumerate(values.astype(np.uint64) + np.uint64(1)):
+            prefix[i + 1] = prefix[i] * base + v
+    return prefix
+
+
+def _window_hashes(prefix: np.ndarray, length: int) -> np.ndarray:
+    power = np.uint64(pow(_BASE, length, 1 << 64))
+    with np.errstate(over="ignore"):
+        return prefix[length:] - prefix[:-length] * power
+
+
+def longest_copied_run(generated: np.ndarray, corpus: Sequence[np.ndarray]) -> Tuple[int, int]:
+    """The longest run of `generated` found verbatim in one of the corpus sequences, and
+    where it starts in `generated` (binary search on the length over rolling hashes; a run of
+    length L contains runs of every shorter length)."""
+    pieces = [np.asarray(c, dtype=np.int64) for c in corpus if len(c)]
+    # distinct separators between pieces, never equal to an onset code
+    joined = []
+    for i, c in enumerate(pieces):
+        joined.append(c)
+        joined.append(np.array([-(i + 2)], dtype=np.int64))
+    corpus_all = np.concatenate(joined) if joined else np.zeros(0, dtype=np.int64)
+    corpus_prefix = _prefix_hashes(corpus_all - corpus_all.min() if len(corpus_all) else
+                                   corpus_all)
+    shift = corpus_all.min() if len(corpus_all) else 0
+    generated = np.asarray(generated, dtype=np.int64)
+    generated_prefix = _prefix_hashes(generated - shift)
+
+    def found(length: int) -> int:
+        if length == 0:
+            return 0
+        if length > len(generated) or length > len(corpus_all):
+            return -1
+        mine = _window_hashes(generated_prefix, length)
+        theirs = np.unique(_window_hashes(corpus_prefix, length))
+        hit = np.nonzero(np.isin(mine, theirs, assume_unique=False))[0]
+        return int(hit[0]) if len(hit) else -1
+
+    low, high, where = 0, len(generated), 0
+    while low < high:
+        middle = (low + high + 1) // 2
+        at = found(middle)
+        if at >= 0:
+            low, where = middle, at
+        else:
+            high = middle - 1
+    return low, where
+
+
+def sample(model: PianolaLSTM, vocab: Vocabulary, composer: str, quarter_notes: float,
+           seed: int, temperature: float = 1.0) -> np.ndarray:
+    """Tokens sampled from the network with no grammar mask, until the bars sampled add up to
+    `quarter_notes` (a new piece is begun whenever END is sampled)."""
+    torch.manual_seed(seed)
+    model.eval()
+    composer_class = torch.tensor([vocab.composer_class[composer]])
+    start = [vocab.start, vocab.composer_tokens[vocab.composer_class[composer]]]
+    meter_ticks = {}
+    for index, name in enumerate(vocab.names):
+        if name.startswith("METER_"):
+            n, d = (int(x) for x in name.split("_")[1:])
+            meter_ticks[index] = n * 96 // d
+    out: List[int] = []
+    bar_ticks, ticks, bars = 96, 0, 0
+    with torch.no_grad():
+        while True:
+            state = None
+            logits = None
+            for token in start:
+                out.append(token)
+                logits, state = model.step(torch.tensor([token]), composer_class, state)
+            while True:
+                if temperature <= 0:
+                    token = int(torch.argmax(logits[0]))
+                else:
+                    probabilities = torch.softmax(logits[0] / temperature, dim=-1)
+                    token = int(torch.multinomial(probabilities, 1))
+                out.append(token)
+                if token == vocab.bar:
+                    ticks += bar_ticks if bars else 0
+                    bars += 1
+                elif token in meter_ticks:
+                    bar_ticks = meter_ticks[token]
+                if ticks >= quarter_notes * 24 or token == vocab.end:
+                    break
+                logits, state = model.step(torch.tensor([token]), composer_class, state)
+            if ticks >= quarter_notes * 24:
+                return np.array(out, dtype=np.int64)
+
+
+def evaluate(model: Optional[PianolaLSTM], corpus: Corpus, orders: Sequence[int] = (3, 4, 5),
+             say=print) -> List[Dict]:
+    """One row per composer set: events, notes, and bits per event and per note for the
+    network, each n-gram order and the unigram distribution."""
+    vocab = corpus.vocab
+    train = [p.tokens for p in corpus.split("train")]
+    say("counting n-grams of %d training pieces (%d tokens)"
+        % (len(train), sum(len(t) for t in train)))
+    ngrams = {n: KneserNey(n, len(vocab), vocab.pad).fit(train) for n in orders}
+    counts = unigram_counts(train, len(vocab))
+    unigram = -np.log2(counts / counts.sum())
+    sets: List[Tuple[str, List[Piece], Optional[int]]] = []
+    validation = corpus.split("validation")
+    for name in vocab.composers:
+        pieces = [p for p in validation if p.composer == name]
+        if pieces:
+            sets.append((name, pieces, None))
+    blend = [p for p in validation if p.composer in ROMANTIC_SOURCES]
+    if blend and ROMANTIC in vocab.composer_class:
+        sets.append((ROMANTIC, blend, vocab.composer_class[ROMANTIC]))
+    sets.append(("all", validation, None))
+    rows = []
+    for name, pieces, cls in sets:
+        row: Dict = {"composer": name, "pieces": len(pieces)}
+        if model is not None:
+            nll, events, notes = score_pieces(model, pieces, vocab, cls)
+            row["model"] = nll * LOG2E
+        else:
+            events = notes = 0
+        bits = {n: 0.0 for n in orders}
+        uni = 0.0
+        events_counted, notes_counted = 0, 0
+        for piece in pieces:
+            tokens = piece.tokens
+            if cls is not None:
+                tokens = relabel(tokens, vocab, vocab.composers[cls])
+            for n in orders:
+                bits[n] -= float(ngrams[n].log2_probabilities(tokens, 2).sum())
+            uni += float(unigram[tokens[2:]].sum())
+            events_counted += len(tokens) - 2
+            notes_counted += int(np.sum(vocab.key_of[tokens] >= 0))
+        row["events"], row["notes"] = events_counted, notes_counted
+        if model is not None and (events, notes) != (events_counted, notes_counted):
+            raise RuntimeError("scored %d events and %d notes with the network, %d and %d "
+                               "with the n-grams" % (events, notes, events_counted,
+                                                     notes_counted))
+        for n in orders:
+            row["ngram%d" % n] = bits[n]
+        row["unigram"] = uni
+        rows.append(row)
+    return rows
+
+
+def print_table(rows: List[Dict], orders: Sequence[int], say=print) -> None:
+    columns = (["model"] if "model" in rows[0] else []) + ["ngram%d" % n for n in orders] + \
+        ["unigram"]
+    say("bits per event / bits per note on the validation pieces (every token after COMPOSER)")
+    say("%-14s %6s %8s %7s  " % ("composer", "pieces", "events", "notes") +
+        "  ".join("%15s" % c for c in columns))
+    for row in rows:
+        mark = "*" if row["composer"] in TARGET_COMPOSERS + (ROMANTIC,) else " "
+        cells = ["%6.3f / %6.3f" % (row[c] / row["events"], row[c] / max(1, row["notes"]))
+                 for c in columns]
+        say("%-13s%s %6d %8d %7d  " % (row["composer"], mark, row["pieces"], row["events"],
+                                       row["notes"]) + "  ".join("%15s" % c for c in cells))
+    say("(* a bundled composer class)")
+
+
+def _generated_tokens(args: argparse.Namespace, model: PianolaLSTM, vocab: Vocabulary,
+                      quarter_notes: float, say=print) -> np.ndarray:
+    if args.generator:
+        tempo = 120.0
+        bars = int(round(quarter_notes / 4))
+        work = tempfile.mkdtemp(prefix="pianola-copy-")
+        midi_dir = os.path.join(work, "midi", args.copy_composer)
+        os.makedirs(midi_dir)
+        midi = os.path.join(midi_dir, "generated.mid")
+        command = [args.generator, "--model", args.model, "--composer", args.copy_composer,
+                   "--bars", str(bars), "--tempo", str(tempo), "--seed", str(args.seed),
+                   "--temperature", str(args.temperature), "-o", midi]
+        say("running: " + " ".join(command))
+        subprocess.run(command, check=True)
+        tokens_dir = os.path.join(work, "tokens")
+        subprocess.run([args.tokenizer, os.path.join(work, "midi"), "-o", tokens_dir],
+                       check=True)
+        generated = Corpus.read(tokens_dir)
+        return np.concatenate([p.tokens for p in generated.pieces])
+    return sample(model, vocab, args.copy_composer, quarter_notes, args.seed, args.temperature)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--tokens", required=True)
-    parser.add_argument("--model", required=True)
+    parser.add_argument("--tokens", required=True, help="the tokenizer's output folder")
+    parser.add_argument("--model", default="", help="a .pnm file (omit for baselines only)")
+    parser.add_argument("--orders", default="3,4,5", help="n-gram orders of the baseline")
+    parser.add_argument("--copy", action="store_true", help="also measure copying")
+    parser.add_argument("--copy-composer", default="mozart")
+    parser.add_argument("--minutes", type=float, default=10.0,
+                        help="length of the generated music at 120 quarter notes a minute")
+    parser.add_argument("--temperature", type=float, default=1.0)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--generator", default="",
+                        help="pianola-generate to make the music (default: sample in PyTorch)")
+    parser.add_argument("--tokenizer", default="build/pianola-tokenize",
+                        help="pianola-tokenize, to read the generator's MIDI file")
 
 
 def main(args: argparse.Namespace) -> int:
-    raise SystemExit("not yet")
+    torch.set_num_threads(1)
+    corpus = Corpus.read(args.tokens)
+    vocab = corpus.vocab
+    model = None
+    if args.model:
+        from train.export import read_weights
+        model, meta = read_weights(args.model)
+        if meta["signature"] != vocab.signature:
+            raise SystemExit("%s: vocabulary signature %016x, the tokens have %016x"
+                             % (args.model, meta["signature"], vocab.signature))
+    orders = [int(n) for n in args.orders.split(",")]
+    rows = evaluate(model, corpus, orders)
+    print_table(rows, orders)
+    if args.copy and model is not None:
+        quarter_notes = args.minutes * 120
+        generated = _generated_tokens(args, model, vocab, quarter_notes)
+        notes = onsets(generated, vocab)
+        corpus_onsets = [onsets(p.tokens, vocab) for p in corpus.split("train")]
+        length, where = longest_copied_run(notes, corpus_onsets)
+        print("copy measure: %d notes generated (%s, %.0f minutes at 120 BPM, %s); longest run "
+              "of note onsets found verbatim in the training corpus: %d notes (at note %d)"
+              % (len(notes), args.copy_composer, args.minutes,
+                 "pianola-generate" if args.generator else
+                 "PyTorch sampling, temperature %g, no grammar mask" % args.temperature,
+                 length, where))
+        # the same measure for real held-out music, as a yardstick
+        held_out = [onsets(p.tokens, vocab)
+                    for p in corpus.by_composer(args.copy_composer, "validation")]
+        if held_out:
+            reference = max(longest_copied_run(h, corpus_onsets)[0] for h in held_out)
+            print("for comparison, the held-out %s pieces (%d notes): longest run %d notes"
+                  % (args.copy_composer, sum(len(h) for h in held_out), reference))
+    return 0

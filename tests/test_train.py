@@ -1,0 +1,207 @@
+"""Tests of the training pipeline (train/) on a small synthetic corpus in the tokenizer's file
+format: training lowers the loss, an interrupted run resumes exactly, the weights file follows
+docs/weights-format.md byte for byte and loads back into the same network, and the
+augmentation, baseline and copy measure do what they say."""
+import os
+import shutil
+import struct
+import tempfile
+import unittest
+import zlib
+
+import numpy as np
+import torch
+
+from train.data import Corpus, WindowSampler, vocabulary_from_docs
+from train.evaluate import longest_copied_run, onsets
+from train.export import read_weights, write_weights
+from train.model import PianolaLSTM
+from train.ngram import KneserNey
+from train.synthetic import write_corpus
+from train.train import TrainConfig, fit
+
+SRC = os.environ.get("PIANOLA_SRC", os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+COMPOSERS = ["mozart", "brahms", "schumann", "rachmaninoff", "bach"]
+
+
+def small_config(root: str, **changes) -> TrainConfig:
+    values = dict(tokens=os.path.join(root, "tokens"), run_dir=os.path.join(root, "run"),
+                  ckpt_dir=os.path.join(root, "ckpt"), embed=16, hidden=32, layers=2,
+                  dropout=0.1, batch=8, length=48, lr=1e-2, warmup=5, steps=60,
+                  eval_every=20, log_every=5, patience=100, val_tokens=2000, quiet=True)
+    values.update(changes)
+    return TrainConfig(**values)
+
+
+class TrainTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls) -> None:
+        torch.set_num_threads(1)
+        cls.root = tempfile.mkdtemp(prefix="pianola-test-train-")
+        cls.vocab = vocabulary_from_docs(os.path.join(SRC, "docs", "vocabulary.md"))
+        write_corpus(os.path.join(cls.root, "tokens"), cls.vocab, COMPOSERS, 3, 12, seed=3)
+
+    @classmethod
+    def tearDownClass(cls) -> None:
+        shutil.rmtree(cls.root, ignore_errors=True)
+
+    def fresh(self, name: str) -> str:
+        path = os.path.join(self.root, name)
+        shutil.rmtree(path, ignore_errors=True)
+        os.makedirs(path)
+        os.symlink(os.path.join(self.root, "tokens"), os.path.join(path, "tokens"))
+        return path
+
+    def test_tiny_training_run_lowers_the_loss(self) -> None:
+        result = fit(small_config(self.fresh("tiny")))
+        first, last = np.mean(result["losses"][:5]), np.mean(result["losses"][-5:])
+        self.assertLess(last, first - 1.0,
+                        "training loss went from %.3f to %.3f nats per event, expected a drop "
+                        "of at least 1" % (first, last))
+        self.assertTrue(os.path.exists(os.path.join(self.root, "tiny", "run", "loss.png")),
+                        "no loss-curve PNG written")
+
+    def test_resumed_run_repeats_the_uninterrupted_losses(self) -> None:
+        whole = fit(small_config(self.fresh("whole"), steps=16, eval_every=4, dropout=0.3))
+        parts = self.fresh("parts")
+        before = fit(small_config(parts, steps=16, eval_every=4, dropout=0.3, halt_after=6))
+        after = fit(small_config(parts, steps=16, eval_every=4, dropout=0.3))
+        self.assertEqual(before["steps"], 6, "the first part did not halt after 6 steps")
+        self.assertEqual(before["losses"] + after["losses"], whole["losses"],
+                         "interrupted at step 6 and resumed, the losses differ from the run "
+                         "that never stopped")
+        self.assertEqual(after["best_val"], whole["best_val"])
+
+    def test_export_then_load_gives_identical_logits(self) -> None:
+        torch.manual_seed(5)
+        model = PianolaLSTM(len(self.vocab), len(self.vocab.composers), 24, 40, 2, 0.2).eval()
+        path = os.path.join(self.fresh("export"), "model.pnm")
+        write_weights(model, path, self.vocab.signature, self.vocab.composers)
+        loaded, meta = read_weights(path)
+        tokens = torch.randint(1, len(self.vocab), (3, 50))
+        composers = torch.tensor([0, 5, len(self.vocab.composers) - 1])
+        expected, _ = model(tokens, composers)
+        got, _ = loaded(tokens, composers)
+        self.assertTrue(torch.equal(expected, got), "logits differ after export and load by "
+                        "up to %g" % float((expected - got).abs().max()))
+        self.assertEqual(meta["signature"], self.vocab.signature)
+        self.assertEqual(meta["composer_names"], self.vocab.composers)
+
+    def test_weights_file_follows_the_documented_layout(self) -> None:
+        torch.manual_seed(6)
+        vocab_size, composers, embed, hidden, layers = len(self.vocab), 27, 8, 12, 3
+        model = PianolaLSTM(vocab_size, composers, embed, hidden, layers)
+        names = ["c%02d" % i for i in range(composers)]
+        path = os.path.join(self.fresh("layout"), "model.pnm")
+        write_weights(model, path, 0x0123456789ABCDEF, names)
+        data = open(path, "rb").read()
+        self.assertEqual(data[:8], b"PIANOLA\0")
+        self.assertEqual(struct.unpack_from("<III", data, 8)[0:2], (1, 1))
+        self.assertEqual(struct.unpack_from("<Q", data, 16)[0], 0x0123456789ABCDEF)
+        self.assertEqual(struct.unpack_from("<6I", data, 24),
+                         (vocab_size, composers, embed, hidden, layers, 4 + 4 * layers))
+        self.assertEqual(data[48:48 + 32], b"c00".ljust(32, b"\0"))
+        offset = 48 + 32 * composers
+        expected = [("token_embedding", (vocab_size, embed)),
+                    ("composer_embedding", (composers, embed))]
+        for layer in range(layers):
+            width = embed if layer == 0 else hidden
+            expected += [("lstm.%d.weight_ih" % layer, (4 * hidden, width)),
+                         ("lstm.%d.weight_hh" % layer, (4 * hidden, hidden)),
+                         ("lstm.%d.bias_ih" % layer, (4 * hidden,)),
+                         ("lstm.%d.bias_hh" % layer, (4 * hidden,))]
+        expected += [("output.weight", (vocab_size, hidden)), ("output.bias", (vocab_size,))]
+        for name, shape in expected:
+            self.assertEqual(data[offset:offset + 32], name.encode().ljust(32, b"\0"),
+                             "tensor header at byte %d" % offset)
+            rank = struct.unpack_from("<I", data, offset + 32)[0]
+            dims = struct.unpack_from("<%dI" % rank, data, offset + 36)
+            self.assertEqual(dims, shape, "shape of %s" % name)
+            offset += 36 + 4 * rank
+            if name == "lstm.1.weight_hh":
+                values = np.frombuffer(data, "<f4", int(np.prod(shape)), offset)
+                np.testing.assert_array_equal(
+                    values.reshape(shape), model.lstm.weight_hh_l1.detach().numpy())
+            offset += 4 * int(np.prod(shape))
+        self.assertEqual(offset, len(data) - 4, "bytes left between the tensors and the CRC")
+        self.assertEqual(struct.unpack("<I", data[-4:])[0], zlib.crc32(data[:-4]))
+
+    def test_transposition_keeps_every_pitch_on_the_keyboard(self) -> None:
+        corpus = Corpus.read(os.path.join(self.root, "tokens"))
+        vocab = corpus.vocab
+        piece = corpus.split("train")[0]
+        # a piece reaching both ends of the keyboard can only be transposed by 0
+        piece.tokens = piece.tokens.copy()
+        notes = np.nonzero(vocab.key_of[piece.tokens] >= 0)[0]
+        piece.tokens[notes[0]] = vocab.pitch_token[21]
+        piece.tokens[notes[1]] = vocab.pitch_token[108]
+        piece.lowest_key, piece.highest_key = 21, 108
+        sampler = WindowSampler([piece], vocab, 40, seed=2, max_shift=6, romantic_p=0.0)
+        views = np.lib.stride_tricks.sliding_window_view(piece.tokens, 41)
+        for _ in range(50):
+            tokens, _ = sampler.window()
+            self.assertTrue(np.any(np.all(views == tokens, axis=1)),
+                            "a piece spanning the whole keyboard was transposed")
+        others = [p for p in corpus.split("train") if p is not piece]
+        sampler = WindowSampler(others, vocab, 40, seed=2, max_shift=6, romantic_p=0.0)
+        shifts = set()
+        for _ in range(100):
+            tokens, composer = sampler.window()
+            keys = vocab.key_of[tokens]
+            keys = keys[keys >= 0]
+            self.assertTrue(np.all((keys >= 21) & (keys <= 108)), "a pitch left the keyboard")
+            source = [p for p in others if p.composer == vocab.composers[composer]]
+            original = [np.lib.stride_tricks.sliding_window_view(p.tokens, 41) for p in source]
+            shifts.add(any(np.any(np.all(v == tokens, axis=1)) for v in original))
+        self.assertEqual(shifts, {True, False},
+                         "expected both transposed and untransposed windows")
+
+    def test_romantic_class_is_drawn_for_romantic_sources_only(self) -> None:
+        corpus = Corpus.read(os.path.join(self.root, "tokens"))
+        vocab = corpus.vocab
+        sampler = WindowSampler(corpus.split("train"), vocab, 40, seed=4, romantic_p=0.5)
+        romantic = vocab.composer_class["romantic"]
+        seen = {}
+        for _ in range(400):
+            tokens, composer = sampler.window()
+            seen[composer] = seen.get(composer, 0) + 1
+            composer_tokens = [t for t in tokens if t in vocab.composer_tokens]
+            for t in composer_tokens:
+                self.assertEqual(vocab.composer_tokens.index(t), composer,
+                                 "the COMPOSER token disagrees with the window's class")
+        self.assertGreater(seen.get(romantic, 0), 40, "the romantic class was rarely drawn")
+        self.assertGreater(seen.get(vocab.composer_class["mozart"], 0), 40)
+
+    def test_kneser_ney_distribution_sums_to_one(self) -> None:
+        rng = np.random.default_rng(0)
+        sequences = [rng.integers(1, 9, size=300) for _ in range(4)]
+        model = KneserNey(4, 12).fit(sequences)
+        for context in ([1, 2, 3], [11, 10, 9], [3, 3, 3]):
+            total = sum(2.0 ** model.log2_probabilities(np.array(context + [w]), 3)[0]
+                        for w in range(12))
+            self.assertAlmostEqual(total, 1.0, 9, "P(. | %s) sums to %r" % (context, total))
+        seen = -model.log2_probabilities(sequences[0], 1).mean()
+        fresh = -model.log2_probabilities(rng.integers(1, 9, size=300), 1).mean()
+        self.assertLess(seen, fresh, "training text should be likelier than fresh text")
+
+    def test_copy_measure_finds_a_planted_run(self) -> None:
+        vocab = self.vocab
+        rng = np.random.default_rng(1)
+        corpus = [rng.integers(0, 5000, size=400) for _ in range(3)]
+        generated = rng.integers(5000, 9000, size=300)
+        generated[100:137] = corpus[1][50:87]
+        generated[200:210] = corpus[2][0:10]
+        self.assertEqual(longest_copied_run(generated, corpus), (37, 100))
+        # runs never span two corpus pieces
+        joined = np.concatenate([corpus[0][-5:], corpus[1][:5]])
+        self.assertEqual(longest_copied_run(joined, corpus)[0], 5)
+        ids = vocab.id_of
+        tokens = [ids["BAR"], ids["POS_0"], ids["PITCH_60"], ids["VEL_3"], ids["DUR_6"],
+                  ids["PITCH_64"], ids["VEL_3"], ids["DUR_6"], ids["POS_12"], ids["PITCH_67"],
+                  ids["VEL_3"], ids["DUR_6"]]
+        self.assertEqual(list(onsets(np.array(tokens), vocab)),
+                         [60 * 192, 64 * 192, 67 * 192 + 12])
+
+
+if __name__ == "__main__":
+    unittest.main()
