@@ -1,0 +1,374 @@
+/* One LSTM step in plain C, written for one core (see lstm.h for the layout).
+ *
+ * PyTorch's cell, for gate rows in the order i, f, g, o:
+ *   gates = W_ih x + b_ih + W_hh h + b_hh
+ *   c' = sigmoid(f) c + sigmoid(i) tanh(g);  h' = sigmoid(o) tanh(c')
+ * and logits = W_out h_top + b_out.
+ *
+ * Every matrix-vector product goes through matvec_blocked(): the matrix is
+ * stored as blocks of ROW_BLOCK output rows, and within a block column j's
+ * ROW_BLOCK weights are contiguous. The inner loop multiplies them by one
+ * input value and adds into ROW_BLOCK accumulators: no reduction across
+ * lanes, so the compiler vectorises it without reassociating sums, and each
+ * output is summed in the same order (bias, then j = 0, 1, ...) whatever the
+ * vector width. A model therefore gives the same logits, bit for bit, from a
+ * portable -O2 build and a -march=native one, and generation with a seed is
+ * the same on every x86-64 machine. */
+#include "lstm.h"
+
+#include "status.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef __clang__
+/* Keep a*b+c two roundings, as with GCC in ISO C mode, so FMA hardware does
+ * not change the sums (see the header comment). */
+#pragma STDC FP_CONTRACT OFF
+#endif
+
+/* Rows per block: 16 floats fill one AVX-512 register, two AVX ones or four
+ * SSE ones, which keeps the accumulators in registers at every width. */
+enum { ROW_BLOCK = 16, ALIGN_BYTES = 64 };
+
+typedef struct {
+    int input_size;    /* columns of W_ih in the file: E for layer 0, H above */
+    int columns;       /* columns in the packed matrix: H for layer 0, 2H above */
+    float *weights;    /* packed blocks over [input | h] (layer 0: h only) */
+    float *bias;       /* b_ih + b_hh, 4H; layer 0 keeps it in composer_table */
+} Layer;
+
+struct PnlLstm {
+    int vocab_size, composer_count, embedding_size, hidden_size, layer_count;
+    int gate_rows;       /* 4H, padded to ROW_BLOCK */
+    int output_rows;     /* V, padded to ROW_BLOCK */
+    float *token_table;    /* V x gate_rows: W_ih0 . token_embedding[v] */
+    float *composer_table; /* K x gate_rows: W_ih0 . composer_embedding[k] + b_ih0 + b_hh0 */
+    Layer layers[PNL_WEIGHTS_MAX_LAYERS];
+    float *output_weights; /* packed blocks over h_top */
+    float *output_bias;    /* output_rows */
+};
+
+struct PnlLstmState {
+    const PnlLstm *lstm;
+    /* h of every layer, contiguous, so [h_{l-1} | h_l] is one input vector. */
+    float *hidden;
+    float *cell;
+    float *gates;  /* gate_rows pre-activations */
+    float *layer0_bias; /* gate_rows: this step's token and composer rows summed */
+    float *logits; /* output_rows */
+};
+
+static int round_up(int value, int multiple)
+{
+    return (value + multiple - 1) / multiple * multiple;
+}
+
+static float *alloc_floats(size_t count)
+{
+    size_t bytes = (count * sizeof(float) + ALIGN_BYTES - 1) / ALIGN_BYTES * ALIGN_BYTES;
+    float *memory = aligned_alloc(ALIGN_BYTES, bytes ? bytes : ALIGN_BYTES);
+    if (memory)
+        memset(memory, 0, bytes ? bytes : ALIGN_BYTES);
+    return memory;
+}
+
+/* out[r] = bias[r] + sum_j matrix[r][j] input[j] for rows_padded rows (a
+ * multiple of ROW_BLOCK), matrix packed by pack_rows(). */
+static void matvec_blocked(const float *restrict packed, const float *restrict bias,
+                           const float *restrict input, int columns, int rows_padded,
+                           float *restrict out)
+{
+    for (int block = 0; block < rows_padded; block += ROW_BLOCK) {
+        float sums[ROW_BLOCK];
+        for (int k = 0; k < ROW_BLOCK; k++)
+            sums[k] = bias[block + k];
+        const float *weights = packed + (size_t)block * (size_t)columns;
+        for (int j = 0; j < columns; j++) {
+            const float value = input[j];
+            const float *column = weights + (size_t)j * ROW_BLOCK;
+            for (int k = 0; k < ROW_BLOCK; k++)
+                sums[k] += column[k] * value;
+        }
+        for (int k = 0; k < ROW_BLOCK; k++)
+            out[block + k] = sums[k];
+    }
+}
+
+/* Packs rows x columns of `source` (row-major, row stride source_stride,
+ * starting at column source_column) into columns [first_column,
+ * first_column + width) of a packed matrix with `columns` columns. Rows past
+ * `rows` stay zero. */
+static void pack_rows(float *packed, int columns, int first_column, const float *source,
+                      int rows, int width, int source_stride)
+{
+    for (int r = 0; r < rows; r++) {
+        int block = r / ROW_BLOCK * ROW_BLOCK, lane = r % ROW_BLOCK;
+        float *base = packed + (size_t)block * (size_t)columns;
+        for (int j = 0; j < width; j++)
+            base[(size_t)(first_column + j) * ROW_BLOCK + lane] = source[(size_t)r * source_stride + j];
+    }
+}
+
+static float sigmoid(float x)
+{
+    return 1.0f / (1.0f + expf(-x));
+}
+
+void pnl_lstm_free(PnlLstm *lstm)
+{
+    if (!lstm)
+        return;
+    free(lstm->token_table);
+    free(lstm->composer_table);
+    for (int l = 0; l < PNL_WEIGHTS_MAX_LAYERS; l++) {
+        free(lstm->layers[l].weights);
+        free(lstm->layers[l].bias);
+    }
+    free(lstm->output_weights);
+    free(lstm->output_bias);
+    free(lstm);
+}
+
+/* table[row] = W_ih0 . embedding[row] (+ bias when given), rows x gate_rows,
+ * summed in column order like every other product here. */
+static void project_embeddings(const float *embedding, int rows, const PnlTensor *weight_ih,
+                               const float *bias, int gate_rows, float *table)
+{
+    int hidden4 = (int)weight_ih->dims[0], input = (int)weight_ih->dims[1];
+    for (int row = 0; row < rows; row++) {
+        const float *x = embedding + (size_t)row * input;
+        float *out = table + (size_t)row * gate_rows;
+        for (int r = 0; r < hidden4; r++) {
+            const float *w = weight_ih->data + (size_t)r * input;
+            float sum = bias ? bias[r] : 0.0f;
+            for (int j = 0; j < input; j++)
+                sum += w[j] * x[j];
+            out[r] = sum;
+        }
+    }
+}
+
+int pnl_lstm_new(const PnlWeights *weights, PnlLstm **out, char *message, size_t message_size)
+{
+    *out = NULL;
+    if (weights->architecture != PNL_ARCH_LSTM) {
+        snprintf(message, message_size, "the weights are not an LSTM (architecture %u)",
+                 weights->architecture);
+        return PNL_EINVAL;
+    }
+    PnlLstm *lstm = calloc(1, sizeof *lstm);
+    if (!lstm)
+        goto out_of_memory;
+    const int vocab = (int)weights->vocab_size, hidden = (int)weights->hidden_size;
+    lstm->vocab_size = vocab;
+    lstm->composer_count = (int)weights->composer_count;
+    lstm->embedding_size = (int)weights->embedding_size;
+    lstm->hidden_size = hidden;
+    lstm->layer_count = (int)weights->layer_count;
+    lstm->gate_rows = round_up(4 * hidden, ROW_BLOCK);
+    lstm->output_rows = round_up(vocab, ROW_BLOCK);
+
+    const PnlTensor *token_embedding = pnl_weights_tensor(weights, "token_embedding");
+    const PnlTensor *composer_embedding = pnl_weights_tensor(weights, "composer_embedding");
+    const PnlTensor *output_weight = pnl_weights_tensor(weights, "output.weight");
+    const PnlTensor *output_bias = pnl_weights_tensor(weights, "output.bias");
+    if (!token_embedding || !composer_embedding || !output_weight || !output_bias) {
+        snprintf(message, message_size, "the weights lack a tensor the LSTM needs");
+        pnl_lstm_free(lstm);
+        return PNL_EFORMAT;
+    }
+
+    float *summed_bias = alloc_floats((size_t)lstm->gate_rows);
+    if (!summed_bias)
+        goto out_of_memory;
+    for (int l = 0; l < lstm->layer_count; l++) {
+        char name[4][PNL_WEIGHTS_NAME_BYTES + 1];
+        snprintf(name[0], sizeof name[0], "lstm.%d.weight_ih", l);
+        snprintf(name[1], sizeof name[1], "lstm.%d.weight_hh", l);
+        snprintf(name[2], sizeof name[2], "lstm.%d.bias_ih", l);
+        snprintf(name[3], sizeof name[3], "lstm.%d.bias_hh", l);
+        const PnlTensor *weight_ih = pnl_weights_tensor(weights, name[0]);
+        const PnlTensor *weight_hh = pnl_weights_tensor(weights, name[1]);
+        const PnlTensor *bias_ih = pnl_weights_tensor(weights, name[2]);
+        const PnlTensor *bias_hh = pnl_weights_tensor(weights, name[3]);
+        if (!weight_ih || !weight_hh || !bias_ih || !bias_hh) {
+            snprintf(message, message_size, "the weights lack layer %d of the LSTM", l);
+            free(summed_bias);
+            pnl_lstm_free(lstm);
+            return PNL_EFORMAT;
+        }
+        Layer *layer = &lstm->layers[l];
+        layer->input_size = (int)weight_ih->dims[1];
+        layer->columns = l == 0 ? hidden : layer->input_size + hidden;
+        layer->weights = alloc_floats((size_t)lstm->gate_rows * (size_t)layer->columns);
+        if (!layer->weights) {
+            free(summed_bias);
+            goto out_of_memory;
+        }
+        for (int r = 0; r < 4 * hidden; r++)
+            summed_bias[r] = bias_ih->data[r] + bias_hh->data[r];
+        if (l == 0) {
+            pack_rows(layer->weights, layer->columns, 0, weight_hh->data, 4 * hidden, hidden,
+                      hidden);
+            lstm->token_table = alloc_floats((size_t)vocab * (size_t)lstm->gate_rows);
+            lstm->composer_table =
+                alloc_floats((size_t)lstm->composer_count * (size_t)lstm->gate_rows);
+            if (!lstm->token_table || !lstm->composer_table) {
+                free(summed_bias);
+                goto out_of_memory;
+            }
+            project_embeddings(token_embedding->data, vocab, weight_ih, NULL, lstm->gate_rows,
+                               lstm->token_table);
+            project_embeddings(composer_embedding->data, lstm->composer_count, weight_ih,
+                               summed_bias, lstm->gate_rows, lstm->composer_table);
+        } else {
+            pack_rows(layer->weights, layer->columns, 0, weight_ih->data, 4 * hidden,
+                      layer->input_size, layer->input_size);
+            pack_rows(layer->weights, layer->columns, layer->input_size, weight_hh->data,
+                      4 * hidden, hidden, hidden);
+            layer->bias = alloc_floats((size_t)lstm->gate_rows);
+            if (!layer->bias) {
+                free(summed_bias);
+                goto out_of_memory;
+            }
+            memcpy(layer->bias, summed_bias, sizeof(float) * 4 * (size_t)hidden);
+        }
+    }
+    free(summed_bias);
+
+    lstm->output_weights = alloc_floats((size_t)lstm->output_rows * (size_t)hidden);
+    lstm->output_bias = alloc_floats((size_t)lstm->output_rows);
+    if (!lstm->output_weights || !lstm->output_bias)
+        goto out_of_memory;
+    pack_rows(lstm->output_weights, hidden, 0, output_weight->data, vocab, hidden, hidden);
+    memcpy(lstm->output_bias, output_bias->data, sizeof(float) * (size_t)vocab);
+    *out = lstm;
+    return PNL_OK;
+
+out_of_memory:
+    pnl_lstm_free(lstm);
+    snprintf(message, message_size, "out of memory building the LSTM");
+    return PNL_ENOMEM;
+}
+
+int pnl_lstm_vocab_size(const PnlLstm *lstm)
+{
+    return lstm->vocab_size;
+}
+
+int pnl_lstm_composer_count(const PnlLstm *lstm)
+{
+    return lstm->composer_count;
+}
+
+void pnl_lstm_state_free(PnlLstmState *state)
+{
+    if (!state)
+        return;
+    free(state->hidden);
+    free(state->cell);
+    free(state->gates);
+    free(state->layer0_bias);
+    free(state->logits);
+    free(state);
+}
+
+PnlLstmState *pnl_lstm_state_new(const PnlLstm *lstm)
+{
+    PnlLstmState *state = calloc(1, sizeof *state);
+    if (!state)
+        return NULL;
+    size_t units = (size_t)lstm->layer_count * (size_t)lstm->hidden_size;
+    state->lstm = lstm;
+    state->hidden = alloc_floats(units);
+    state->cell = alloc_floats(units);
+    state->gates = alloc_floats((size_t)lstm->gate_rows);
+    state->layer0_bias = alloc_floats((size_t)lstm->gate_rows);
+    state->logits = alloc_floats((size_t)lstm->output_rows);
+    if (!state->hidden || !state->cell || !state->gates || !state->layer0_bias || !state->logits) {
+        pnl_lstm_state_free(state);
+        return NULL;
+    }
+    return state;
+}
+
+void pnl_lstm_state_reset(PnlLstmState *state)
+{
+    size_t units = (size_t)state->lstm->layer_count * (size_t)state->lstm->hidden_size;
+    memset(state->hidden, 0, units * sizeof(float));
+    memset(state->cell, 0, units * sizeof(float));
+}
+
+void pnl_lstm_state_copy(PnlLstmState *to, const PnlLstmState *from)
+{
+    size_t units = (size_t)from->lstm->layer_count * (size_t)from->lstm->hidden_size;
+    memcpy(to->hidden, from->hidden, units * sizeof(float));
+    memcpy(to->cell, from->cell, units * sizeof(float));
+}
+
+/* The cell update from gate pre-activations (i, f, g, o blocks of H). */
+static void update_cell(const float *restrict gates, int hidden, float *restrict h,
+                        float *restrict c)
+{
+    const float *in = gates, *forget = gates + hidden, *candidate = gates + 2 * hidden,
+                *outg = gates + 3 * hidden;
+    for (int u = 0; u < hidden; u++) {
+        float cell = sigmoid(forget[u]) * c[u] + sigmoid(in[u]) * tanhf(candidate[u]);
+        c[u] = cell;
+        h[u] = sigmoid(outg[u]) * tanhf(cell);
+    }
+}
+
+const float *pnl_lstm_step(const PnlLstm *lstm, PnlLstmState *state, int token, int composer)
+{
+    const int hidden = lstm->hidden_size, gate_rows = lstm->gate_rows;
+    float *gates = state->gates;
+
+    /* Layer 0: the token's and composer's projected embeddings (the latter
+     * with both biases) are the starting sums; W_hh h is added on top. */
+    const float *token_row = lstm->token_table + (size_t)token * (size_t)gate_rows;
+    const float *composer_row = lstm->composer_table + (size_t)composer * (size_t)gate_rows;
+    float *layer0_bias = state->layer0_bias;
+    for (int r = 0; r < gate_rows; r++)
+        layer0_bias[r] = token_row[r] + composer_row[r];
+    matvec_blocked(lstm->layers[0].weights, layer0_bias, state->hidden, hidden, gate_rows,
+                   gates);
+    update_cell(gates, hidden, state->hidden, state->cell);
+
+    for (int l = 1; l < lstm->layer_count; l++) {
+        const Layer *layer = &lstm->layers[l];
+        /* [h_{l-1} (this step's) | h_l (last step's)] are adjacent. */
+        matvec_blocked(layer->weights, layer->bias, state->hidden + (size_t)(l - 1) * hidden,
+                       layer->columns, gate_rows, gates);
+        update_cell(gates, hidden, state->hidden + (size_t)l * hidden,
+                    state->cell + (size_t)l * hidden);
+    }
+
+    matvec_blocked(lstm->output_weights, lstm->output_bias,
+                   state->hidden + (size_t)(lstm->layer_count - 1) * hidden, hidden,
+                   lstm->output_rows, state->logits);
+    return state->logits;
+}
+
+double pnl_lstm_flops_per_step(const PnlLstm *lstm)
+{
+    /* A multiply-add counts two; the pointwise cell work (a few dozen
+     * operations per unit with the exponentials) is left out. */
+    double hidden = lstm->hidden_size, flops = 2.0 * 4 * hidden * hidden + 4 * hidden;
+    for (int l = 1; l < lstm->layer_count; l++)
+        flops += 2.0 * 4 * hidden * lstm->layers[l].columns;
+    return flops + 2.0 * lstm->vocab_size * hidden;
+}
+
+double pnl_lstm_weight_bytes_per_step(const PnlLstm *lstm)
+{
+    double floats = 2.0 * lstm->gate_rows; /* one token row and one composer row */
+    for (int l = 0; l < lstm->layer_count; l++)
+        floats += (double)lstm->gate_rows * lstm->layers[l].columns + (l ? lstm->gate_rows : 0);
+    floats += (double)lstm->output_rows * lstm->hidden_size + lstm->output_rows;
+    return floats * sizeof(float);
+}

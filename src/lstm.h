@@ -1,0 +1,50 @@
+/* The LSTM that predicts Pianola's next event, run one token at a time.
+ *
+ * Building one (pnl_lstm_new) repacks the PyTorch tensors of a weights file
+ * into the layout the step streams through: each layer's [W_ih | W_hh] fused
+ * into one matrix over [input | h], its two biases summed, rows interleaved in
+ * blocks so the inner loop is a plain multiply-add over a block of gate rows
+ * (vectorised by the compiler at -O2, and the same sums, in the same order,
+ * at any vector width). The first layer's input weights are folded into
+ * per-token and per-composer tables (W_ih . embedding), so a step reads one
+ * row of each instead of the whole W_ih.
+ *
+ * The model is read-only after building and may be shared; all mutable data
+ * (h, c, gate scratch, logits) is in a PnlLstmState, allocated once.
+ * pnl_lstm_step allocates nothing and does a fixed amount of work. */
+#ifndef PIANOLA_LSTM_H
+#define PIANOLA_LSTM_H
+
+#include "weights.h"
+
+#include <stddef.h>
+
+typedef struct PnlLstm PnlLstm;
+typedef struct PnlLstmState PnlLstmState;
+
+/* Builds the network from checked weights (architecture PNL_ARCH_LSTM). */
+int pnl_lstm_new(const PnlWeights *weights, PnlLstm **out, char *message, size_t message_size);
+void pnl_lstm_free(PnlLstm *lstm);
+
+int pnl_lstm_vocab_size(const PnlLstm *lstm);
+int pnl_lstm_composer_count(const PnlLstm *lstm);
+
+/* A zeroed state (h = c = 0, as PyTorch starts a sequence). NULL when out
+ * of memory. */
+PnlLstmState *pnl_lstm_state_new(const PnlLstm *lstm);
+void pnl_lstm_state_free(PnlLstmState *state);
+void pnl_lstm_state_reset(PnlLstmState *state);
+/* Copies h and c (not scratch) between states of the same network. */
+void pnl_lstm_state_copy(PnlLstmState *to, const PnlLstmState *from);
+
+/* Feeds `token` under `composer` and returns the vocab_size logits for the
+ * next token, valid until the next step on this state. The caller guarantees
+ * 0 <= token < vocab_size and 0 <= composer < composer_count. */
+const float *pnl_lstm_step(const PnlLstm *lstm, PnlLstmState *state, int token, int composer);
+
+/* What one step costs, for the roofline: floating-point operations and the
+ * bytes of weights and tables it reads. */
+double pnl_lstm_flops_per_step(const PnlLstm *lstm);
+double pnl_lstm_weight_bytes_per_step(const PnlLstm *lstm);
+
+#endif

@@ -1,0 +1,197 @@
+/* The architecture switch behind model.h (one case per engine). */
+#include "model.h"
+
+#include "lstm.h"
+#include "status.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct PnlModel {
+    uint32_t architecture;
+    int vocab_size;
+    int composer_count;
+    char (*composer_names)[PNL_WEIGHTS_NAME_BYTES + 1];
+    PnlLstm *lstm;
+};
+
+struct PnlModelState {
+    const PnlModel *model;
+    PnlLstmState *lstm;
+};
+
+int pnl_model_new(const PnlWeights *weights, PnlModel **out, char *message, size_t message_size)
+{
+    *out = NULL;
+    PnlModel *model = calloc(1, sizeof *model);
+    if (!model) {
+        snprintf(message, message_size, "out of memory building the model");
+        return PNL_ENOMEM;
+    }
+    model->architecture = weights->architecture;
+    model->vocab_size = (int)weights->vocab_size;
+    model->composer_count = (int)weights->composer_count;
+    model->composer_names = calloc(weights->composer_count, sizeof *model->composer_names);
+    if (!model->composer_names) {
+        free(model);
+        snprintf(message, message_size, "out of memory building the model");
+        return PNL_ENOMEM;
+    }
+    memcpy(model->composer_names, weights->composer_names,
+           weights->composer_count * sizeof *model->composer_names);
+    int status;
+    switch (weights->architecture) {
+    case PNL_ARCH_LSTM:
+        status = pnl_lstm_new(weights, &model->lstm, message, message_size);
+        break;
+    default:
+        snprintf(message, message_size, "no engine for architecture %u", weights->architecture);
+        status = PNL_EMISMATCH;
+        break;
+    }
+    if (status != PNL_OK) {
+        pnl_model_free(model);
+        return status;
+    }
+    *out = model;
+    return PNL_OK;
+}
+
+int pnl_model_load(const char *path, uint64_t expected_signature, uint32_t expected_vocab_size,
+                   PnlModel **out, char *message, size_t message_size)
+{
+    PnlWeights *weights;
+    *out = NULL;
+    int status = pnl_weights_load(path, expected_signature, expected_vocab_size, &weights,
+                                  message, message_size);
+    if (status != PNL_OK)
+        return status;
+    char reason[256];
+    status = pnl_model_new(weights, out, reason, sizeof reason);
+    if (status != PNL_OK)
+        snprintf(message, message_size, "%s: %s", path, reason);
+    pnl_weights_free(weights);
+    return status;
+}
+
+void pnl_model_free(PnlModel *model)
+{
+    if (!model)
+        return;
+    pnl_lstm_free(model->lstm);
+    free(model->composer_names);
+    free(model);
+}
+
+uint32_t pnl_model_architecture(const PnlModel *model)
+{
+    return model->architecture;
+}
+
+int pnl_model_vocab_size(const PnlModel *model)
+{
+    return model->vocab_size;
+}
+
+int pnl_model_composer_count(const PnlModel *model)
+{
+    return model->composer_count;
+}
+
+const char *pnl_model_composer_name(const PnlModel *model, int composer)
+{
+    if (composer < 0 || composer >= model->composer_count)
+        return NULL;
+    return model->composer_names[composer];
+}
+
+int pnl_model_find_composer(const PnlModel *model, const char *name)
+{
+    for (int k = 0; k < model->composer_count; k++)
+        if (strcmp(model->composer_names[k], name) == 0)
+            return k;
+    return -1;
+}
+
+double pnl_model_flops_per_step(const PnlModel *model)
+{
+    switch (model->architecture) {
+    case PNL_ARCH_LSTM:
+        return pnl_lstm_flops_per_step(model->lstm);
+    default:
+        return 0;
+    }
+}
+
+double pnl_model_weight_bytes_per_step(const PnlModel *model)
+{
+    switch (model->architecture) {
+    case PNL_ARCH_LSTM:
+        return pnl_lstm_weight_bytes_per_step(model->lstm);
+    default:
+        return 0;
+    }
+}
+
+PnlModelState *pnl_model_state_new(const PnlModel *model)
+{
+    PnlModelState *state = calloc(1, sizeof *state);
+    if (!state)
+        return NULL;
+    state->model = model;
+    switch (model->architecture) {
+    case PNL_ARCH_LSTM:
+        state->lstm = pnl_lstm_state_new(model->lstm);
+        if (!state->lstm) {
+            free(state);
+            return NULL;
+        }
+        break;
+    default:
+        free(state);
+        return NULL;
+    }
+    return state;
+}
+
+void pnl_model_state_free(PnlModelState *state)
+{
+    if (!state)
+        return;
+    pnl_lstm_state_free(state->lstm);
+    free(state);
+}
+
+void pnl_model_state_reset(PnlModelState *state)
+{
+    switch (state->model->architecture) {
+    case PNL_ARCH_LSTM:
+        pnl_lstm_state_reset(state->lstm);
+        break;
+    default:
+        break;
+    }
+}
+
+void pnl_model_state_copy(PnlModelState *to, const PnlModelState *from)
+{
+    switch (from->model->architecture) {
+    case PNL_ARCH_LSTM:
+        pnl_lstm_state_copy(to->lstm, from->lstm);
+        break;
+    default:
+        break;
+    }
+}
+
+const float *pnl_model_step(const PnlModel *model, PnlModelState *state, int token,
+                            int composer)
+{
+    switch (model->architecture) {
+    case PNL_ARCH_LSTM:
+        return pnl_lstm_step(model->lstm, state->lstm, token, composer);
+    default:
+        return NULL;
+    }
+}

@@ -1,0 +1,54 @@
+/* A next-event network behind one interface, whatever its architecture.
+ *
+ * The generator, pianola-score and the plugin's worker talk to a PnlModel:
+ * load a weights file (checked against the running codec), then step a
+ * PnlModelState token by token and read the logits. Today the only engine is
+ * the LSTM (src/lstm.c); a transformer would add a case to the switches in
+ * model.c and nothing outside it would change. A model is read-only after
+ * loading, so instances may share one; each owns its states. */
+#ifndef PIANOLA_MODEL_H
+#define PIANOLA_MODEL_H
+
+#include "weights.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct PnlModel PnlModel;
+typedef struct PnlModelState PnlModelState;
+
+/* Loads and checks `path` against the codec's signature and vocabulary size;
+ * on failure *out is NULL and message says "path: what is wrong". */
+int pnl_model_load(const char *path, uint64_t expected_signature, uint32_t expected_vocab_size,
+                   PnlModel **out, char *message, size_t message_size);
+/* Builds a model from weights already in memory (the caller keeps them). */
+int pnl_model_new(const PnlWeights *weights, PnlModel **out, char *message,
+                  size_t message_size);
+void pnl_model_free(PnlModel *model);
+
+uint32_t pnl_model_architecture(const PnlModel *model);
+int pnl_model_vocab_size(const PnlModel *model);
+int pnl_model_composer_count(const PnlModel *model);
+const char *pnl_model_composer_name(const PnlModel *model, int composer);
+/* The index of the composer called `name`, or -1. */
+int pnl_model_find_composer(const PnlModel *model, const char *name);
+
+/* Cost of one step, for benchmarks: FLOPs and bytes of weights read. */
+double pnl_model_flops_per_step(const PnlModel *model);
+double pnl_model_weight_bytes_per_step(const PnlModel *model);
+
+/* The recurrent state of one sequence: allocated here once, never after. */
+PnlModelState *pnl_model_state_new(const PnlModel *model);
+void pnl_model_state_free(PnlModelState *state);
+/* Back to the start of a sequence. */
+void pnl_model_state_reset(PnlModelState *state);
+/* Makes `to` continue exactly where `from` is (same model). */
+void pnl_model_state_copy(PnlModelState *to, const PnlModelState *from);
+
+/* Feeds one token; returns vocab_size logits for the next, valid until the
+ * next step on this state. Allocation-free, fixed work. The caller keeps
+ * token and composer in range. */
+const float *pnl_model_step(const PnlModel *model, PnlModelState *state, int token,
+                            int composer);
+
+#endif
