@@ -1,0 +1,779 @@
+/* pianola-tokenize: the corpus to token files for training, and token files
+ * back to MIDI.
+ *
+ *   pianola-tokenize [--catalog FILE] CORPUS_DIR -o OUT_DIR
+ *   pianola-tokenize --encode IN.mid [--composer NAME] -o OUT.tok
+ *   pianola-tokenize --decode IN.tok [--tempo BPM] -o OUT.mid
+ *   pianola-tokenize --print IN.tok|IN.mid [--bars N]
+ *   pianola-tokenize --demo [CORPUS_DIR]
+ *
+ * The corpus run writes OUT_DIR/<source>/<composer>/<name>.tok (little-endian
+ * uint16 token ids, START..END), OUT_DIR/manifest.tsv and OUT_DIR/vocab.tsv,
+ * and splits train/validation by work (see choose_validation_works). */
+#include <errno.h>
+#include <getopt.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "events.h"
+#include "midifile.h"
+#include "status.h"
+
+enum { MESSAGE_SIZE = 16384, DETAIL_SIZE = 1024 };
+
+/* Composers that must have validation works (the bundled models). */
+static const char *const target_composers[] = {"mozart", "brahms", "schumann", "rachmaninoff"};
+/* Share of each composer's notes held out for validation. */
+static const double validation_share = 0.10;
+
+static const char *program = "pianola-tokenize";
+
+static void usage(FILE *stream)
+{
+    fprintf(stream,
+            "Usage: %s [--catalog FILE] CORPUS_DIR -o OUT_DIR\n"
+            "       %s --encode IN.mid [--composer NAME] -o OUT.tok\n"
+            "       %s --decode IN.tok [--tempo BPM] -o OUT.mid\n"
+            "       %s --print IN.tok|IN.mid [--bars N]\n"
+            "       %s --demo [CORPUS_DIR]\n"
+            "\n"
+            "Turns MIDI files into Pianola's event tokens (docs/vocabulary.md) and back.\n"
+            "\n"
+            "With a corpus folder, reads its catalog.tsv (columns source, composer, file,\n"
+            "work), writes one token file per piece to OUT_DIR/<source>/<composer>/,\n"
+            "OUT_DIR/manifest.tsv and OUT_DIR/vocab.tsv, and splits the pieces into train\n"
+            "and validation by work (about 10%% of each composer's notes held out).\n"
+            "\n"
+            "Options:\n"
+            "  -o, --output PATH     where to write (a folder for a corpus, else a file)\n"
+            "      --catalog FILE    the catalog to read [CORPUS_DIR/catalog.tsv]\n"
+            "      --encode IN.mid   tokenize one MIDI file\n"
+            "      --composer NAME   the composer token for --encode [mozart]\n"
+            "      --decode IN.tok   write a token file as a MIDI file\n"
+            "      --tempo BPM       tempo of the decoded MIDI file [120]\n"
+            "      --print FILE      print a token or MIDI file's tokens, one bar a line\n"
+            "      --bars N          with --print: only the first N bars\n"
+            "      --demo            tokenize Mozart's K. 545 from the corpus, print its first\n"
+            "                        bars and write them back as pianola-demo.mid\n"
+            "  -h, --help            show this help\n",
+            program, program, program, program, program);
+}
+
+static int die(const char *format, ...) __attribute__((format(printf, 1, 2)));
+
+#include <stdarg.h>
+static int die(const char *format, ...)
+{
+    va_list args;
+    fprintf(stderr, "%s: ", program);
+    va_start(args, format);
+    vfprintf(stderr, format, args);
+    va_end(args);
+    fputc('\n', stderr);
+    return 1;
+}
+
+static double now_seconds(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)now.tv_sec + now.tv_nsec * 1e-9;
+}
+
+/* mkdir -p of the folder that will hold `path` (with `include_last` the
+ * path itself). */
+static int make_folders(const char *path, int include_last)
+{
+    char buffer[4096];
+    size_t length = strlen(path);
+    if (length >= sizeof buffer)
+        return -1;
+    memcpy(buffer, path, length + 1);
+    if (!include_last) {
+        char *slash = strrchr(buffer, '/');
+        if (!slash)
+            return 0;
+        *slash = '\0';
+    }
+    for (char *at = buffer + 1; ; at++) {
+        if (*at == '/' || *at == '\0') {
+            char saved = *at;
+            *at = '\0';
+            if (mkdir(buffer, 0777) && errno != EEXIST)
+                return -1;
+            *at = saved;
+            if (!saved)
+                break;
+        }
+    }
+    return 0;
+}
+
+/* ---- Tokens of one piece -------------------------------------------------- */
+
+typedef struct {
+    uint16_t *tokens;
+    size_t count;
+    PnlMidiReadStats stats;
+} Tokenized;
+
+static int tokenize_file(const char *path, int composer, Tokenized *out, char *message)
+{
+    PnlScore score;
+    size_t needed = 0;
+    int status;
+    pnl_score_init(&score);
+    out->tokens = NULL;
+    out->count = 0;
+    status = pnl_midi_read(path, &score, &out->stats, message, MESSAGE_SIZE);
+    if (!status) {
+        char detail[DETAIL_SIZE];
+        status = pnl_encode(&score, composer, NULL, 0, &needed, detail, sizeof detail);
+        if (status == PNL_ENOMEM) {
+            out->tokens = malloc(needed * sizeof *out->tokens);
+            status = out->tokens ? pnl_encode(&score, composer, out->tokens, needed, &out->count,
+                                              detail, sizeof detail)
+                                 : PNL_ENOMEM;
+        }
+        if (status)
+            snprintf(message, MESSAGE_SIZE, "%s: %s", path, detail);
+    }
+    pnl_score_free(&score);
+    if (status) {
+        free(out->tokens);
+        out->tokens = NULL;
+    }
+    return status;
+}
+
+static int write_tokens(const char *path, const uint16_t *tokens, size_t count)
+{
+    FILE *file;
+    unsigned char *bytes = malloc(2 * count + 1);
+    int ok;
+    if (!bytes)
+        return -1;
+    for (size_t i = 0; i < count; i++) {
+        bytes[2 * i] = (unsigned char)(tokens[i] & 0xff);
+        bytes[2 * i + 1] = (unsigned char)(tokens[i] >> 8);
+    }
+    file = fopen(path, "wb");
+    ok = file && fwrite(bytes, 2, count, file) == count;
+    if (file && fclose(file))
+        ok = 0;
+    free(bytes);
+    return ok ? 0 : -1;
+}
+
+/* Reads a token file; returns its tokens (malloc'd) or NULL with a message. */
+static uint16_t *read_tokens(const char *path, size_t *count, char *message)
+{
+    FILE *file = fopen(path, "rb");
+    unsigned char *bytes;
+    uint16_t *tokens;
+    long size;
+    if (!file) {
+        snprintf(message, MESSAGE_SIZE, "%s: cannot open: %s", path, strerror(errno));
+        return NULL;
+    }
+    if (fseek(file, 0, SEEK_END) || (size = ftell(file)) < 0 || fseek(file, 0, SEEK_SET)) {
+        fclose(file);
+        snprintf(message, MESSAGE_SIZE, "%s: cannot read", path);
+        return NULL;
+    }
+    if (size % 2) {
+        fclose(file);
+        snprintf(message, MESSAGE_SIZE, "%s: %ld bytes is not a whole number of 16-bit tokens",
+                 path, size);
+        return NULL;
+    }
+    bytes = malloc((size_t)size + 1);
+    tokens = malloc((size_t)size / 2 * sizeof *tokens + 1);
+    if (!bytes || !tokens || fread(bytes, 1, (size_t)size, file) != (size_t)size) {
+        fclose(file);
+        free(bytes);
+        free(tokens);
+        snprintf(message, MESSAGE_SIZE, "%s: cannot read", path);
+        return NULL;
+    }
+    fclose(file);
+    *count = (size_t)size / 2;
+    for (size_t i = 0; i < *count; i++) {
+        tokens[i] = (uint16_t)(bytes[2 * i] | bytes[2 * i + 1] << 8);
+        if (tokens[i] >= PNL_VOCAB_SIZE) {
+            snprintf(message, MESSAGE_SIZE, "%s: token %zu has id %u, outside the vocabulary of %d",
+                     path, i, tokens[i], PNL_VOCAB_SIZE);
+            free(bytes);
+            free(tokens);
+            return NULL;
+        }
+    }
+    free(bytes);
+    return tokens;
+}
+
+static int write_vocabulary(const char *path)
+{
+    FILE *file = fopen(path, "w");
+    char name[PNL_TOKEN_NAME_MAX];
+    if (!file)
+        return -1;
+    fprintf(file, "# pianola vocabulary signature %016llx\n",
+            (unsigned long long)pnl_vocab_signature());
+    for (int token = 0; token < PNL_VOCAB_SIZE; token++) {
+        pnl_token_name(token, name, sizeof name);
+        fprintf(file, "%d\t%s\n", token, name);
+    }
+    return fclose(file) ? -1 : 0;
+}
+
+/* Prints tokens as names, one bar to a line (at most `bars` bars if > 0). */
+static void print_tokens(FILE *stream, const uint16_t *tokens, size_t count, int bars)
+{
+    int bar = 0;
+    char name[PNL_TOKEN_NAME_MAX];
+    for (size_t i = 0; i < count; i++) {
+        int family = pnl_token_family(tokens[i]);
+        if (family == PNL_FAMILY_BAR || family == PNL_FAMILY_END) {
+            if (bars > 0 && bar == bars) {
+                fputs("\n...\n", stream);
+                return;
+            }
+            fputc('\n', stream);
+            bar += family == PNL_FAMILY_BAR;
+        } else if (family == PNL_FAMILY_POS && i > 0) {
+            fputs("  ", stream);
+        } else if (i > 0) {
+            fputc(' ', stream);
+        }
+        pnl_token_name(tokens[i], name, sizeof name);
+        fputs(name, stream);
+    }
+    fputc('\n', stream);
+}
+
+/* ---- The catalog and the split ------------------------------------------- */
+
+typedef struct {
+    char *source, *composer, *file, *work;
+    char *tokens_path; /* relative to the output folder */
+    size_t notes, notes_in_file, token_count;
+    int validation;
+    int failed;
+} Piece;
+
+typedef struct {
+    Piece *pieces;
+    size_t count;
+} Catalog;
+
+static char *copy_string(const char *text, size_t length)
+{
+    char *copy = malloc(length + 1);
+    if (copy) {
+        memcpy(copy, text, length);
+        copy[length] = '\0';
+    }
+    return copy;
+}
+
+/* Splits a TSV line in place into at most `max` fields. */
+static int split_fields(char *line, char **fields, int max)
+{
+    int count = 0;
+    line[strcspn(line, "\r\n")] = '\0';
+    fields[count++] = line;
+    for (char *at = line; *at && count < max; at++)
+        if (*at == '\t') {
+            *at = '\0';
+            fields[count++] = at + 1;
+        }
+    return count;
+}
+
+static int read_catalog(const char *path, Catalog *catalog, char *message)
+{
+    FILE *file = fopen(path, "r");
+    char line[8192];
+    char *fields[64];
+    int column_source = -1, column_composer = -1, column_file = -1, column_work = -1;
+    int columns;
+    size_t capacity = 0, line_number = 1;
+    memset(catalog, 0, sizeof *catalog);
+    if (!file) {
+        snprintf(message, MESSAGE_SIZE, "%s: cannot open the catalog: %s", path, strerror(errno));
+        return -1;
+    }
+    if (!fgets(line, sizeof line, file)) {
+        fclose(file);
+        snprintf(message, MESSAGE_SIZE, "%s: the catalog is empty", path);
+        return -1;
+    }
+    columns = split_fields(line, fields, 64);
+    for (int i = 0; i < columns; i++) {
+        if (!strcmp(fields[i], "source")) column_source = i;
+        if (!strcmp(fields[i], "composer")) column_composer = i;
+        if (!strcmp(fields[i], "file")) column_file = i;
+        if (!strcmp(fields[i], "work")) column_work = i;
+    }
+    if (column_source < 0 || column_composer < 0 || column_file < 0 || column_work < 0) {
+        fclose(file);
+        snprintf(message, MESSAGE_SIZE,
+                 "%s: the catalog's header lacks one of the columns source, composer, file, work",
+                 path);
+        return -1;
+    }
+    while (fgets(line, sizeof line, file)) {
+        int count;
+        Piece *piece;
+        const char *base, *dot;
+        size_t length;
+        line_number++;
+        if (line[0] == '\n' || line[0] == '\0' || line[0] == '#')
+            continue;
+        count = split_fields(line, fields, 64);
+        if (count <= column_source || count <= column_composer || count <= column_file ||
+            count <= column_work) {
+            fclose(file);
+            snprintf(message, MESSAGE_SIZE, "%s:%zu: the row has only %d columns", path,
+                     line_number, count);
+            return -1;
+        }
+        if (catalog->count == capacity) {
+            Piece *grown;
+            capacity = capacity ? capacity * 2 : 512;
+            grown = realloc(catalog->pieces, capacity * sizeof *grown);
+            if (!grown) {
+                fclose(file);
+                snprintf(message, MESSAGE_SIZE, "out of memory");
+                return -1;
+            }
+            catalog->pieces = grown;
+        }
+        piece = &catalog->pieces[catalog->count++];
+        memset(piece, 0, sizeof *piece);
+        piece->source = copy_string(fields[column_source], strlen(fields[column_source]));
+        piece->composer = copy_string(fields[column_composer], strlen(fields[column_composer]));
+        piece->file = copy_string(fields[column_file], strlen(fields[column_file]));
+        piece->work = copy_string(fields[column_work], strlen(fields[column_work]));
+        base = strrchr(piece->file, '/');
+        base = base ? base + 1 : piece->file;
+        dot = strrchr(base, '.');
+        length = dot ? (size_t)(dot - base) : strlen(base);
+        piece->tokens_path = malloc(strlen(piece->source) + strlen(piece->composer) + length + 8);
+        if (piece->tokens_path)
+            sprintf(piece->tokens_path, "%s/%s/%.*s.tok", piece->source, piece->composer,
+                    (int)length, base);
+        if (!piece->source || !piece->composer || !piece->file || !piece->work ||
+            !piece->tokens_path) {
+            fclose(file);
+            snprintf(message, MESSAGE_SIZE, "out of memory");
+            return -1;
+        }
+    }
+    fclose(file);
+    return 0;
+}
+
+static void free_catalog(Catalog *catalog)
+{
+    for (size_t i = 0; i < catalog->count; i++) {
+        free(catalog->pieces[i].source);
+        free(catalog->pieces[i].composer);
+        free(catalog->pieces[i].file);
+        free(catalog->pieces[i].work);
+        free(catalog->pieces[i].tokens_path);
+    }
+    free(catalog->pieces);
+}
+
+static uint64_t fnv1a(const char *text)
+{
+    uint64_t hash = 0xcbf29ce484222325ULL;
+    for (; *text; text++)
+        hash = (hash ^ (unsigned char)*text) * 0x100000001b3ULL;
+    return hash;
+}
+
+typedef struct {
+    const char *work;
+    const char *composer;
+    size_t notes;
+    uint64_t order;
+} Work;
+
+static int compare_works(const void *a_pointer, const void *b_pointer)
+{
+    const Work *a = a_pointer, *b = b_pointer;
+    int by_composer = strcmp(a->composer, b->composer);
+    if (by_composer)
+        return by_composer;
+    if (a->order != b->order)
+        return a->order < b->order ? -1 : 1;
+    return strcmp(a->work, b->work);
+}
+
+/* Chooses the validation works: for each composer with two works or more,
+ * works in a fixed pseudo-random order (a hash of the work's name) join
+ * validation while they keep its share of the composer's notes within 1.5
+ * times the target, until the target is reached. A work is one unit, so its
+ * files (both sources, every movement) land on one side together. Every
+ * target composer gets at least its smallest work. Deterministic: the same
+ * catalog gives the same split. */
+static void choose_validation_works(Catalog *catalog)
+{
+    Work *works = calloc(catalog->count + 1, sizeof *works);
+    size_t work_count = 0;
+    if (!works)
+        return;
+    for (size_t i = 0; i < catalog->count; i++) {
+        const Piece *piece = &catalog->pieces[i];
+        size_t w = 0;
+        if (piece->failed)
+            continue;
+        for (; w < work_count; w++)
+            if (!strcmp(works[w].work, piece->work))
+                break;
+        if (w == work_count) {
+            works[w].work = piece->work;
+            works[w].composer = piece->composer;
+            works[w].order = fnv1a(piece->work);
+            work_count++;
+        }
+        works[w].notes += piece->notes;
+    }
+    qsort(works, work_count, sizeof *works, compare_works);
+    for (size_t first = 0; first < work_count;) {
+        size_t last = first, total = 0, held_out = 0, smallest = first;
+        int is_target = 0;
+        while (last < work_count && !strcmp(works[last].composer, works[first].composer)) {
+            total += works[last].notes;
+            if (works[last].notes < works[smallest].notes)
+                smallest = last;
+            last++;
+        }
+        for (size_t t = 0; t < sizeof target_composers / sizeof target_composers[0]; t++)
+            is_target |= !strcmp(works[first].composer, target_composers[t]);
+        if (last - first >= 2) {
+            double target = validation_share * (double)total;
+            for (size_t w = first; w < last && (double)held_out < target; w++) {
+                if ((double)(held_out + works[w].notes) <= 1.5 * target) {
+                    held_out += works[w].notes;
+                    works[w].order = UINT64_MAX; /* marks "validation" */
+                }
+            }
+            if (!held_out && is_target)
+                works[smallest].order = UINT64_MAX;
+        }
+        first = last;
+    }
+    for (size_t i = 0; i < catalog->count; i++)
+        for (size_t w = 0; w < work_count; w++)
+            if (!strcmp(works[w].work, catalog->pieces[i].work))
+                catalog->pieces[i].validation = works[w].order == UINT64_MAX;
+    free(works);
+}
+
+/* ---- Commands -------------------------------------------------------------- */
+
+typedef struct {
+    const char *name;
+    size_t files, notes, tokens, validation_notes, validation_tokens;
+} ComposerTotals;
+
+static int tokenize_corpus(const char *corpus, const char *catalog_path, const char *out_dir)
+{
+    char message[MESSAGE_SIZE];
+    char path[4096], default_catalog[4096];
+    Catalog catalog;
+    ComposerTotals totals[PNL_COMPOSER_COUNT];
+    size_t files = 0, failed = 0, notes = 0, notes_in_file = 0, tokens = 0;
+    size_t dropped_range = 0, dropped_duplicates = 0;
+    double started = now_seconds(), seconds;
+    FILE *manifest;
+
+    if (!catalog_path) {
+        snprintf(default_catalog, sizeof default_catalog, "%s/catalog.tsv", corpus);
+        catalog_path = default_catalog;
+    }
+    if (read_catalog(catalog_path, &catalog, message))
+        return die("%s", message);
+    if (make_folders(out_dir, 1)) {
+        free_catalog(&catalog);
+        return die("%s: cannot create the folder: %s", out_dir, strerror(errno));
+    }
+    memset(totals, 0, sizeof totals);
+    for (int c = 0; c < PNL_COMPOSER_COUNT; c++)
+        totals[c].name = pnl_composer_name(c);
+
+    for (size_t i = 0; i < catalog.count; i++) {
+        Piece *piece = &catalog.pieces[i];
+        int composer = pnl_composer_index(piece->composer);
+        Tokenized tokenized;
+        snprintf(path, sizeof path, "%s/%s", corpus, piece->file);
+        if (composer < 0) {
+            fprintf(stderr, "%s: %s: composer '%s' is not in the vocabulary; skipped\n", program,
+                    path, piece->composer);
+            piece->failed = 1;
+            failed++;
+            continue;
+        }
+        if (tokenize_file(path, composer, &tokenized, message)) {
+            fprintf(stderr, "%s: %s; skipped\n", program, message);
+            piece->failed = 1;
+            failed++;
+            continue;
+        }
+        snprintf(path, sizeof path, "%s/%s", out_dir, piece->tokens_path);
+        if (make_folders(path, 0) || write_tokens(path, tokenized.tokens, tokenized.count)) {
+            free(tokenized.tokens);
+            free_catalog(&catalog);
+            return die("%s: cannot write: %s", path, strerror(errno));
+        }
+        piece->notes = tokenized.stats.notes_kept;
+        piece->notes_in_file = tokenized.stats.notes_in_file;
+        piece->token_count = tokenized.count;
+        files++;
+        notes += piece->notes;
+        notes_in_file += piece->notes_in_file;
+        tokens += tokenized.count;
+        dropped_range += tokenized.stats.dropped_out_of_range;
+        dropped_duplicates += tokenized.stats.dropped_duplicates;
+        totals[composer].files++;
+        totals[composer].notes += piece->notes;
+        totals[composer].tokens += tokenized.count;
+        free(tokenized.tokens);
+    }
+    choose_validation_works(&catalog);
+
+    snprintf(path, sizeof path, "%s/manifest.tsv", out_dir);
+    manifest = fopen(path, "w");
+    if (!manifest) {
+        free_catalog(&catalog);
+        return die("%s: cannot write: %s", path, strerror(errno));
+    }
+    fprintf(manifest, "tokens\tsource\tcomposer\twork\tfile\tsplit\tnotes\tn_tokens\n");
+    for (size_t i = 0; i < catalog.count; i++) {
+        const Piece *piece = &catalog.pieces[i];
+        int composer = pnl_composer_index(piece->composer);
+        if (piece->failed)
+            continue;
+        fprintf(manifest, "%s\t%s\t%s\t%s\t%s\t%s\t%zu\t%zu\n", piece->tokens_path,
+                piece->source, piece->composer, piece->work, piece->file,
+                piece->validation ? "validation" : "train", piece->notes, piece->token_count);
+        if (piece->validation) {
+            totals[composer].validation_notes += piece->notes;
+            totals[composer].validation_tokens += piece->token_count;
+        }
+    }
+    if (fclose(manifest)) {
+        free_catalog(&catalog);
+        return die("%s: cannot write", path);
+    }
+    snprintf(path, sizeof path, "%s/vocab.tsv", out_dir);
+    if (write_vocabulary(path)) {
+        free_catalog(&catalog);
+        return die("%s: cannot write", path);
+    }
+    seconds = now_seconds() - started;
+
+    printf("files: %zu tokenized, %zu skipped\n", files, failed);
+    printf("notes: %zu (%.2f%% of the %zu note-ons in the files; %zu outside A0..C8, "
+           "%zu repeated keys merged)\n",
+           notes, notes_in_file ? 100.0 * (double)notes / (double)notes_in_file : 0.0,
+           notes_in_file, dropped_range, dropped_duplicates);
+    printf("tokens: %zu (%.3f per note)\n", tokens, notes ? (double)tokens / (double)notes : 0.0);
+    printf("vocabulary: %d tokens, signature %016llx\n", PNL_VOCAB_SIZE,
+           (unsigned long long)pnl_vocab_signature());
+    printf("%-14s %6s %9s %10s %9s %14s\n", "composer", "files", "notes", "tokens", "tok/note",
+           "validation");
+    for (int c = 0; c < PNL_COMPOSER_COUNT; c++) {
+        const ComposerTotals *total = &totals[c];
+        if (!total->files)
+            continue;
+        printf("%-14s %6zu %9zu %10zu %9.3f %8zu notes (%.1f%%)\n", total->name, total->files,
+               total->notes, total->tokens,
+               total->notes ? (double)total->tokens / (double)total->notes : 0.0,
+               total->validation_notes,
+               total->notes ? 100.0 * (double)total->validation_notes / (double)total->notes
+                            : 0.0);
+    }
+    printf("speed: %.2f s, %.1f files/s\n", seconds, seconds > 0 ? (double)files / seconds : 0.0);
+    free_catalog(&catalog);
+    return failed ? die("%zu files could not be tokenized (see above)", failed) : 0;
+}
+
+static int encode_command(const char *input, const char *composer_name, const char *output)
+{
+    char message[MESSAGE_SIZE];
+    Tokenized tokenized;
+    int composer = pnl_composer_index(composer_name);
+    if (composer < 0)
+        return die("unknown composer '%s' (see docs/vocabulary.md)", composer_name);
+    if (tokenize_file(input, composer, &tokenized, message))
+        return die("%s", message);
+    if (write_tokens(output, tokenized.tokens, tokenized.count)) {
+        free(tokenized.tokens);
+        return die("%s: cannot write: %s", output, strerror(errno));
+    }
+    free(tokenized.tokens);
+    return 0;
+}
+
+static int decode_command(const char *input, double tempo, const char *output)
+{
+    char message[MESSAGE_SIZE], detail[DETAIL_SIZE];
+    size_t count = 0;
+    uint16_t *tokens = read_tokens(input, &count, message);
+    PnlScore score;
+    int status;
+    if (!tokens)
+        return die("%s", message);
+    pnl_score_init(&score);
+    status = pnl_decode(tokens, count, &score, NULL, detail, sizeof detail);
+    free(tokens);
+    if (status) {
+        pnl_score_free(&score);
+        return die("%s: %s", input, detail);
+    }
+    status = pnl_midi_write(output, &score, tempo, message, sizeof message);
+    pnl_score_free(&score);
+    return status ? die("%s", message) : 0;
+}
+
+static int has_suffix(const char *text, const char *suffix)
+{
+    size_t length = strlen(text), suffix_length = strlen(suffix);
+    return length >= suffix_length && !strcmp(text + length - suffix_length, suffix);
+}
+
+static int print_command(const char *input, const char *composer_name, int bars)
+{
+    char message[MESSAGE_SIZE];
+    if (has_suffix(input, ".mid") || has_suffix(input, ".midi") || has_suffix(input, ".MID")) {
+        Tokenized tokenized;
+        int composer = pnl_composer_index(composer_name);
+        if (composer < 0)
+            return die("unknown composer '%s'", composer_name);
+        if (tokenize_file(input, composer, &tokenized, message))
+            return die("%s", message);
+        print_tokens(stdout, tokenized.tokens, tokenized.count, bars);
+        free(tokenized.tokens);
+    } else {
+        size_t count = 0;
+        uint16_t *tokens = read_tokens(input, &count, message);
+        if (!tokens)
+            return die("%s", message);
+        print_tokens(stdout, tokens, count, bars);
+        free(tokens);
+    }
+    return 0;
+}
+
+/* The README's first command: the codec on a real piece, both ways. */
+static int demo_command(const char *corpus)
+{
+    static const char *const demo_file = "mutopia/mozart/KV545_K545-1.mid";
+    static const char *const demo_output = "pianola-demo.mid";
+    char path[4096], message[MESSAGE_SIZE], detail[MESSAGE_SIZE];
+    Tokenized tokenized;
+    PnlScore score;
+    int status;
+    snprintf(path, sizeof path, "%s/%s", corpus, demo_file);
+    if (tokenize_file(path, pnl_composer_index("mozart"), &tokenized, message))
+        return die("%s", message);
+    printf("%s: %zu notes -> %zu tokens (%.2f per note)\n\nThe first four bars:\n", path,
+           tokenized.stats.notes_kept, tokenized.count,
+           (double)tokenized.count / (double)(tokenized.stats.notes_kept ? tokenized.stats.notes_kept : 1));
+    print_tokens(stdout, tokenized.tokens, tokenized.count, 4);
+    pnl_score_init(&score);
+    status = pnl_decode(tokenized.tokens, tokenized.count, &score, NULL, detail, sizeof detail);
+    free(tokenized.tokens);
+    if (!status)
+        status = pnl_midi_write(demo_output, &score, 120.0, detail, sizeof detail);
+    if (status) {
+        pnl_score_free(&score);
+        return die("%s", detail);
+    }
+    printf("\nDecoded back to MIDI at 120 BPM: %s (%zu notes)\n", demo_output, score.note_count);
+    pnl_score_free(&score);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    enum { OPT_CATALOG = 256, OPT_ENCODE, OPT_DECODE, OPT_COMPOSER, OPT_TEMPO, OPT_PRINT,
+           OPT_BARS, OPT_DEMO };
+    static const struct option options[] = {
+        {"output", required_argument, NULL, 'o'},
+        {"catalog", required_argument, NULL, OPT_CATALOG},
+        {"encode", required_argument, NULL, OPT_ENCODE},
+        {"decode", required_argument, NULL, OPT_DECODE},
+        {"composer", required_argument, NULL, OPT_COMPOSER},
+        {"tempo", required_argument, NULL, OPT_TEMPO},
+        {"print", required_argument, NULL, OPT_PRINT},
+        {"bars", required_argument, NULL, OPT_BARS},
+        {"demo", no_argument, NULL, OPT_DEMO},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *output = NULL, *catalog = NULL, *encode = NULL, *decode = NULL, *print = NULL;
+    const char *composer = "mozart";
+    double tempo = 120.0;
+    int bars = 0, demo = 0, option;
+    char *end;
+
+    while ((option = getopt_long(argc, argv, "o:h", options, NULL)) != -1) {
+        switch (option) {
+        case 'o': output = optarg; break;
+        case OPT_CATALOG: catalog = optarg; break;
+        case OPT_ENCODE: encode = optarg; break;
+        case OPT_DECODE: decode = optarg; break;
+        case OPT_COMPOSER: composer = optarg; break;
+        case OPT_PRINT: print = optarg; break;
+        case OPT_DEMO: demo = 1; break;
+        case OPT_TEMPO:
+            tempo = strtod(optarg, &end);
+            if (*end || !(tempo >= 1.0 && tempo <= 1000.0))
+                return die("--tempo: '%s' is not a tempo in BPM between 1 and 1000", optarg);
+            break;
+        case OPT_BARS:
+            bars = (int)strtol(optarg, &end, 10);
+            if (*end || bars < 1)
+                return die("--bars: '%s' is not a positive number", optarg);
+            break;
+        case 'h': usage(stdout); return 0;
+        default:
+            fprintf(stderr, "Try '%s --help'.\n", program);
+            return 2;
+        }
+    }
+    if (!!encode + !!decode + !!print + demo > 1)
+        return die("--encode, --decode, --print and --demo exclude each other");
+    if (demo) {
+        if (optind + 1 < argc)
+            return die("--demo takes at most one corpus folder");
+        return demo_command(optind < argc ? argv[optind] : "../shared/corpus");
+    }
+    if (print) {
+        if (optind < argc)
+            return die("unexpected argument '%s'", argv[optind]);
+        return print_command(print, composer, bars);
+    }
+    if (!output)
+        return die("no output given (-o PATH); see --help");
+    if (encode || decode) {
+        if (optind < argc)
+            return die("unexpected argument '%s'", argv[optind]);
+        return encode ? encode_command(encode, composer, output)
+                      : decode_command(decode, tempo, output);
+    }
+    if (optind + 1 != argc)
+        return die(optind == argc ? "no corpus folder given; see --help"
+                                  : "more than one corpus folder given");
+    return tokenize_corpus(argv[optind], catalog, output);
+}
