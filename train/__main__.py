@@ -98,24 +98,35 @@ def command_evaluate(args: argparse.Namespace) -> int:
 def command_own(args: argparse.Namespace) -> int:
     """A model of your own composer: tokenize a folder of MIDI files, then fine-tune the
     bundled network on them (or train one from scratch with --scratch)."""
+    from train.own import write_catalog
+    bundled = os.path.join(REPO, "models", "pianola.pnm")
+    if os.path.exists(bundled):
+        from train.export import read_weights
+        composers = read_weights(bundled)[1]["composer_names"]
+        if args.name not in composers:
+            raise SystemExit("--name %s: not a composer class of the vocabulary (%s)"
+                             % (args.name, " ".join(composers)))
     tokenizer = args.tokenizer or os.path.join(REPO, "build", "pianola-tokenize")
     work = args.work or tempfile.mkdtemp(prefix="pianola-own-")
+    os.makedirs(work, exist_ok=True)
+    catalog = os.path.join(work, "catalog.tsv")
+    count = write_catalog(args.midi, args.name, catalog)
     tokens = os.path.join(work, "tokens")
-    command = [tokenizer, args.midi, "-o", tokens]
-    print("running:", " ".join(command), flush=True)
+    command = [tokenizer, "--catalog", catalog, args.midi, "-o", tokens]
+    print("%d MIDI files; running: %s" % (count, " ".join(command)), flush=True)
     subprocess.run(command, check=True)
-    from train.own import prepare_own_tokens
-    prepare_own_tokens(tokens, args.name)
     if not args.scratch and not args.init:
-        args.init = os.path.join(REPO, "models", "pianola.pnm")
+        args.init = bundled
     args.targets = args.name
+    args.romantic_p = 0.0
     config = _config(args, tokens, os.path.join(work, "run"), os.path.join(work, "ckpt"))
     result = fit(config)
     export = argparse.Namespace(checkpoint=os.path.join(work, "ckpt", "best.pt"),
                                 output=args.output)
     command_export(export)
-    print("trained %d steps; use it with: pianola-generate --model %s --composer %s"
-          % (result["steps"], args.output, args.name))
+    print("trained %d steps (log and loss curve in %s); play it with:\n"
+          "  pianola-generate --model %s --composer %s -o out.mid"
+          % (result["steps"], os.path.join(work, "run"), args.output, args.name))
     return 0
 
 

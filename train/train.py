@@ -181,13 +181,16 @@ def evaluate_sets(model: PianolaLSTM, sets, vocab: Vocabulary, targets: Sequence
     result: Dict[str, float] = {}
     total_nll, total_events = 0.0, 0
     for name, (pieces, cls) in sets.items():
+        if not pieces:
+            continue
         cap = max_tokens * (4 if name == "all" else 1)
         nll, events, _ = score_pieces(model, pieces, vocab, cls, max_tokens=cap)
         result[name] = nll / max(1, events)
         if name in targets:
             total_nll += nll
             total_events += events
-    result["target"] = total_nll / total_events if total_events else result.get("all", 0.0)
+    result["target"] = total_nll / total_events if total_events else \
+        result.get("all", float("nan"))
     return result
 
 
@@ -364,8 +367,11 @@ def fit(config: TrainConfig) -> Dict:
                     row.update({"val_" + k: "%.5f" % v for k, v in val.items()})
                     say("step %d: train %s, validation %s" % (step, row["train_loss"], ", ".join(
                         "%s %.4f" % (k, v) for k, v in val.items())))
-                    if val["target"] < best_val:
-                        best_val, best_step, waited = val["target"], step, 0
+                    # with no validation pieces at all, the latest weights are the best
+                    if math.isnan(val["target"]) or val["target"] < best_val:
+                        if not math.isnan(val["target"]):
+                            best_val = val["target"]
+                        best_step, waited = step, 0
                         _save(best_path, {"model": model.state_dict(), "step": step,
                                           "val": val, "model_config": model.config(),
                                           "signature": vocab.signature,
