@@ -1,0 +1,49 @@
+/* Choosing the next event from the network's logits.
+ *
+ * Temperature scales the logits (0 = always the most likely token, the "best
+ * guess"), nucleus (top-p) sampling keeps only the most likely tokens whose
+ * probabilities add up to top_p, and a mask from the grammar (src/events.h,
+ * pnl_grammar_mask) gives every impossible event probability 0, so decoding
+ * can never run backwards in time, leave its bar or end a note twice.
+ *
+ * Every sampler owns its random generator (xoshiro256**, seeded from 64 bits
+ * through splitmix64): no rand(), no shared state, the same seed gives the
+ * same draws on every machine. Scratch space for one vocabulary is allocated
+ * at creation; sampling allocates nothing and does O(V log V) work at most. */
+#ifndef PIANOLA_SAMPLER_H
+#define PIANOLA_SAMPLER_H
+
+#include <stdint.h>
+
+typedef struct {
+    uint64_t s[4];
+} PnlRng;
+
+void pnl_rng_seed(PnlRng *rng, uint64_t seed);
+uint64_t pnl_rng_next(PnlRng *rng);
+/* Uniform in [0, 1), 53 bits. */
+double pnl_rng_uniform(PnlRng *rng);
+
+typedef struct PnlSampler PnlSampler;
+
+/* NULL when out of memory or vocab_size < 1. */
+PnlSampler *pnl_sampler_new(int vocab_size, uint64_t seed);
+void pnl_sampler_free(PnlSampler *sampler);
+
+/* Restarts the draws from `seed`. */
+void pnl_sampler_seed(PnlSampler *sampler, uint64_t seed);
+/* The generator's state, to save (plugin state, snapshots) and restore. */
+PnlRng pnl_sampler_rng(const PnlSampler *sampler);
+void pnl_sampler_set_rng(PnlSampler *sampler, PnlRng rng);
+
+/* Picks a token from vocab_size `logits`. `allowed` (may be NULL: all) holds
+ * 1 for each token that may be chosen. temperature <= 0 picks the most
+ * likely allowed token (the lowest id among equals) and draws nothing;
+ * otherwise probabilities are softmax(logits / temperature) over the allowed
+ * tokens, cut to the nucleus when top_p < 1 (top_p >= 1 keeps all; the
+ * most likely token is always kept, so top_p <= 0 keeps only it). Logits
+ * that are not finite count as disallowed. Returns the token, or PNL_EINVAL when no token is allowed. */
+int pnl_sampler_sample(PnlSampler *sampler, const float *logits, const uint8_t *allowed,
+                       float temperature, float top_p);
+
+#endif

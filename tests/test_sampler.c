@@ -1,0 +1,203 @@
+/* The sampler draws only what the mask allows, follows the softmax at its
+ * temperature, keeps to the nucleus, takes the best guess at temperature 0,
+ * and repeats its draws exactly for a seed while other seeds and other
+ * instances go their own way. Expected distributions are computed here from
+ * the logits, independently of the sampler's code. */
+#include "check.h"
+#include "sampler.h"
+#include "status.h"
+
+#include <math.h>
+#include <stdint.h>
+
+enum { VOCAB = 12, DRAWS = 20000 };
+
+/* Logits whose softmax at temperature 1 is `probabilities`. */
+static void logits_of(const double *probabilities, float *logits, int count)
+{
+    for (int i = 0; i < count; i++)
+        logits[i] = probabilities[i] > 0 ? (float)log(probabilities[i]) : -INFINITY;
+}
+
+static void count_draws(PnlSampler *sampler, const float *logits, const uint8_t *allowed,
+                        float temperature, float top_p, int *counts)
+{
+    memset(counts, 0, sizeof(int) * VOCAB);
+    for (int d = 0; d < DRAWS; d++) {
+        int token = pnl_sampler_sample(sampler, logits, allowed, temperature, top_p);
+        if (token >= 0 && token < VOCAB)
+            counts[token]++;
+        else
+            counts[0] = -1000000; /* poisons the check below */
+    }
+}
+
+static void test_temperature_zero_takes_the_most_likely_allowed_token(void)
+{
+    PnlSampler *sampler = pnl_sampler_new(VOCAB, 7);
+    float logits[VOCAB] = {0, 1, 5, 2, 9, 3, 5, 0, 0, 0, 0, 0};
+    uint8_t allowed[VOCAB] = {1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1, 1};
+    PnlRng before = pnl_sampler_rng(sampler);
+    int token = pnl_sampler_sample(sampler, logits, NULL, 0.0f, 0.9f);
+    CHECK(token == 4, "unmasked best guess should be token 4, got %d", token);
+    token = pnl_sampler_sample(sampler, logits, allowed, 0.0f, 1.0f);
+    CHECK(token == 2, "with 4 masked the best guess is 2 (tied with 6, lower id), got %d", token);
+    PnlRng after = pnl_sampler_rng(sampler);
+    CHECK(memcmp(&before, &after, sizeof before) == 0, "temperature 0 consumed random draws");
+    pnl_sampler_free(sampler);
+}
+
+static void test_masked_tokens_are_never_drawn(void)
+{
+    PnlSampler *sampler = pnl_sampler_new(VOCAB, 11);
+    float logits[VOCAB];
+    uint8_t allowed[VOCAB];
+    for (int i = 0; i < VOCAB; i++) {
+        logits[i] = (float)(i % 4);
+        allowed[i] = i % 3 == 1;
+    }
+    int counts[VOCAB];
+    count_draws(sampler, logits, allowed, 2.0f, 1.0f, counts);
+    for (int i = 0; i < VOCAB; i++) {
+        CHECK(allowed[i] || counts[i] == 0, "masked token %d was drawn %d times", i, counts[i]);
+        CHECK(!allowed[i] || counts[i] > 0, "allowed token %d was never drawn", i);
+    }
+    pnl_sampler_free(sampler);
+}
+
+static void test_everything_masked_is_an_error(void)
+{
+    PnlSampler *sampler = pnl_sampler_new(VOCAB, 1);
+    float logits[VOCAB] = {0};
+    uint8_t allowed[VOCAB] = {0};
+    int token = pnl_sampler_sample(sampler, logits, allowed, 1.0f, 0.9f);
+    CHECK(token == PNL_EINVAL, "expected PNL_EINVAL with every token masked, got %d", token);
+    token = pnl_sampler_sample(sampler, logits, allowed, 0.0f, 0.9f);
+    CHECK(token == PNL_EINVAL, "expected PNL_EINVAL at temperature 0 too, got %d", token);
+    float nan_logits[VOCAB];
+    for (int i = 0; i < VOCAB; i++)
+        nan_logits[i] = NAN;
+    token = pnl_sampler_sample(sampler, nan_logits, NULL, 1.0f, 1.0f);
+    CHECK(token == PNL_EINVAL, "expected PNL_EINVAL when every logit is NaN, got %d", token);
+    pnl_sampler_free(sampler);
+}
+
+static void test_draws_follow_the_softmax_at_the_temperature(void)
+{
+    static const double p[VOCAB] = {0.4, 0.2, 0.1, 0.1, 0.05, 0.05, 0.04, 0.03, 0.02, 0.01, 0, 0};
+    float logits[VOCAB];
+    logits_of(p, logits, VOCAB);
+    for (int pass = 0; pass < 2; pass++) {
+        float temperature = pass ? 2.0f : 1.0f;
+        double expected[VOCAB], total = 0;
+        for (int i = 0; i < VOCAB; i++)
+            total += expected[i] = p[i] > 0 ? pow(p[i], 1.0 / temperature) : 0;
+        PnlSampler *sampler = pnl_sampler_new(VOCAB, 1234 + pass);
+        int counts[VOCAB];
+        count_draws(sampler, logits, NULL, temperature, 1.0f, counts);
+        for (int i = 0; i < VOCAB; i++) {
+            double share = (double)counts[i] / DRAWS, want = expected[i] / total;
+            /* five standard deviations of a binomial share */
+            double tolerance = 5 * sqrt(want * (1 - want) / DRAWS) + 1e-9;
+            CHECK(fabs(share - want) <= tolerance,
+                  "temperature %.1f: token %d drawn %.4f of the time, expected %.4f +- %.4f",
+                  temperature, i, share, want, tolerance);
+        }
+        pnl_sampler_free(sampler);
+    }
+}
+
+static void test_top_p_keeps_only_the_nucleus(void)
+{
+    static const double p[VOCAB] = {0.05, 0.3, 0.1, 0.5, 0.05, 0, 0, 0, 0, 0, 0, 0};
+    float logits[VOCAB];
+    logits_of(p, logits, VOCAB);
+    /* Sorted: 3 (0.5), 1 (0.3), 2 (0.1), ... 0.5 < 0.75 <= 0.8: the nucleus
+     * of 0.75 is {3, 1}, renormalised to 0.625 and 0.375. */
+    PnlSampler *sampler = pnl_sampler_new(VOCAB, 99);
+    int counts[VOCAB];
+    count_draws(sampler, logits, NULL, 1.0f, 0.75f, counts);
+    for (int i = 0; i < VOCAB; i++)
+        CHECK(i == 1 || i == 3 || counts[i] == 0, "token %d outside the nucleus drawn %d times",
+              i, counts[i]);
+    double share = (double)counts[3] / DRAWS;
+    CHECK(fabs(share - 0.625) < 0.02, "token 3 drawn %.4f of the time, expected 0.625", share);
+    /* 0.85 needs the third token too. With token 3 masked the rest
+     * renormalises to 1: 0.6, 2: 0.2, 0: 0.1, 4: 0.1, so 1 alone is the
+     * nucleus of 0.55. */
+    count_draws(sampler, logits, NULL, 1.0f, 0.85f, counts);
+    CHECK(counts[2] > 0 && counts[0] == 0 && counts[4] == 0,
+          "top-p 0.85: expected {3, 1, 2}, got counts 0:%d 2:%d 4:%d", counts[0], counts[2],
+          counts[4]);
+    uint8_t allowed[VOCAB] = {1, 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1};
+    count_draws(sampler, logits, allowed, 1.0f, 0.55f, counts);
+    CHECK(counts[1] == DRAWS, "masked nucleus of 0.55 should be token 1 alone, got %d of %d",
+          counts[1], DRAWS);
+    count_draws(sampler, logits, NULL, 1.0f, 0.0f, counts);
+    CHECK(counts[3] == DRAWS, "top-p 0 should keep only the most likely token, got %d of %d",
+          counts[3], DRAWS);
+    pnl_sampler_free(sampler);
+}
+
+static void test_same_seed_repeats_and_other_seeds_differ(void)
+{
+    float logits[VOCAB];
+    for (int i = 0; i < VOCAB; i++)
+        logits[i] = (float)(i % 5) * 0.3f;
+    PnlSampler *first = pnl_sampler_new(VOCAB, 42), *second = pnl_sampler_new(VOCAB, 42),
+               *other = pnl_sampler_new(VOCAB, 43);
+    int same = 1, differs = 0;
+    for (int d = 0; d < 200; d++) {
+        int a = pnl_sampler_sample(first, logits, NULL, 1.0f, 0.95f);
+        /* an unrelated instance drawing in between must not disturb `second` */
+        pnl_sampler_sample(other, logits, NULL, 1.0f, 0.95f);
+        int b = pnl_sampler_sample(second, logits, NULL, 1.0f, 0.95f);
+        same &= a == b;
+    }
+    CHECK(same, "two samplers seeded 42 drew different tokens");
+    pnl_sampler_seed(first, 42);
+    pnl_sampler_seed(other, 43);
+    for (int d = 0; d < 200; d++)
+        differs += pnl_sampler_sample(first, logits, NULL, 1.0f, 0.95f) !=
+                   pnl_sampler_sample(other, logits, NULL, 1.0f, 0.95f);
+    CHECK(differs > 50, "seeds 42 and 43 agreed on %d of 200 draws", 200 - differs);
+    PnlRng saved = pnl_sampler_rng(first);
+    int again[20], replay[20];
+    for (int d = 0; d < 20; d++)
+        again[d] = pnl_sampler_sample(first, logits, NULL, 1.0f, 0.95f);
+    pnl_sampler_set_rng(first, saved);
+    for (int d = 0; d < 20; d++)
+        replay[d] = pnl_sampler_sample(first, logits, NULL, 1.0f, 0.95f);
+    CHECK(memcmp(again, replay, sizeof again) == 0, "restoring the saved generator did not replay");
+    pnl_sampler_free(first);
+    pnl_sampler_free(second);
+    pnl_sampler_free(other);
+}
+
+static void test_uniform_draws_cover_the_unit_interval(void)
+{
+    PnlRng rng;
+    pnl_rng_seed(&rng, 0);
+    double sum = 0, low = 1, high = 0;
+    for (int i = 0; i < 100000; i++) {
+        double u = pnl_rng_uniform(&rng);
+        CHECK(u >= 0.0 && u < 1.0, "draw %d is %.17g, outside [0, 1)", i, u);
+        sum += u;
+        low = u < low ? u : low;
+        high = u > high ? u : high;
+    }
+    CHECK(fabs(sum / 100000 - 0.5) < 0.005 && low < 1e-3 && high > 1 - 1e-3,
+          "mean %.4f, min %.5f, max %.5f: not uniform", sum / 100000, low, high);
+}
+
+int main(void)
+{
+    RUN_TEST(test_temperature_zero_takes_the_most_likely_allowed_token);
+    RUN_TEST(test_masked_tokens_are_never_drawn);
+    RUN_TEST(test_everything_masked_is_an_error);
+    RUN_TEST(test_draws_follow_the_softmax_at_the_temperature);
+    RUN_TEST(test_top_p_keeps_only_the_nucleus);
+    RUN_TEST(test_same_seed_repeats_and_other_seeds_differ);
+    RUN_TEST(test_uniform_draws_cover_the_unit_interval);
+    CHECK_EXIT();
+}
