@@ -183,7 +183,7 @@ def evaluate_sets(model: PianolaLSTM, sets, vocab: Vocabulary, targets: Sequence
     for name, (pieces, cls) in sets.items():
         if not pieces:
             continue
-        cap = max_tokens * (4 if name == "all" else 1)
+        cap = max_tokens * (2 if name == "all" else 1)
         nll, events, _ = score_pieces(model, pieces, vocab, cls, max_tokens=cap)
         result[name] = nll / max(1, events)
         if name in targets:
