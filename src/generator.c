@@ -1,0 +1,260 @@
+/* The composing loop (see generator.h): one network step and one draw per
+ * token, the grammar's mask narrowed by the generator's own rules (no END
+ * while composing on, the meter kept when one is fixed). */
+#include "generator.h"
+
+#include "status.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct PnlGenerator {
+    const PnlModel *model;
+    PnlModelState *state;
+    PnlSampler *sampler;
+    PnlDecoder decoder;
+    int composer;       /* the model's composer class */
+    int composer_token; /* the codec's COMPOSER_<name> */
+    float temperature, top_p;
+    int meter_token;    /* the fixed meter's token, or -1 */
+    int pending_token;  /* accepted but not yet through the network, or -1 */
+    int just_started;   /* START and COMPOSER accepted by pnl_generator_start, no more */
+    size_t token_count;
+    uint8_t mask[PNL_VOCAB_SIZE];
+};
+
+PnlGenerator *pnl_generator_new(const PnlModel *model, char *message, size_t message_size)
+{
+    if (pnl_model_vocab_size(model) != PNL_VOCAB_SIZE) {
+        snprintf(message, message_size,
+                 "the model has a vocabulary of %d tokens, the codec %d",
+                 pnl_model_vocab_size(model), PNL_VOCAB_SIZE);
+        return NULL;
+    }
+    PnlGenerator *generator = calloc(1, sizeof *generator);
+    if (generator) {
+        generator->model = model;
+        generator->state = pnl_model_state_new(model);
+        generator->sampler = pnl_sampler_new(PNL_VOCAB_SIZE, 0);
+    }
+    if (!generator || !generator->state || !generator->sampler) {
+        pnl_generator_free(generator);
+        snprintf(message, message_size, "out of memory for a generator");
+        return NULL;
+    }
+    generator->composer = -1;
+    generator->meter_token = -1;
+    generator->pending_token = -1;
+    generator->temperature = 1.0f;
+    generator->top_p = 1.0f;
+    pnl_decoder_reset(&generator->decoder);
+    return generator;
+}
+
+void pnl_generator_free(PnlGenerator *generator)
+{
+    if (!generator)
+        return;
+    pnl_model_state_free(generator->state);
+    pnl_sampler_free(generator->sampler);
+    free(generator);
+}
+
+/* Accepts a token the grammar allows: decoder now, network later. */
+static int accept(PnlGenerator *generator, int token, PnlNote *note)
+{
+    PnlNote scratch;
+    int completed = pnl_decoder_push(&generator->decoder, token, note ? note : &scratch);
+    if (completed < 0)
+        return completed;
+    if (generator->pending_token >= 0)
+        pnl_model_step(generator->model, generator->state, generator->pending_token,
+                       generator->composer);
+    generator->pending_token = token;
+    generator->token_count++;
+    return completed;
+}
+
+int pnl_generator_start(PnlGenerator *generator, const PnlGeneratorSettings *settings,
+                        char *message, size_t message_size)
+{
+    int composer = pnl_model_find_composer(generator->model, settings->composer);
+    int codec_composer = pnl_composer_index(settings->composer);
+    if (composer < 0 || codec_composer < 0) {
+        snprintf(message, message_size, "no composer \"%s\" in %s", settings->composer,
+                 composer < 0 ? "the model" : "the vocabulary");
+        return PNL_EINVAL;
+    }
+    int meter_token = -1;
+    if (settings->meter_numerator || settings->meter_denominator) {
+        meter_token = pnl_token_meter(settings->meter_numerator, settings->meter_denominator);
+        if (meter_token < 0) {
+            snprintf(message, message_size, "%d/%d is not a meter Pianola writes",
+                     settings->meter_numerator, settings->meter_denominator);
+            return PNL_EINVAL;
+        }
+    }
+    generator->composer = composer;
+    generator->composer_token = pnl_token_composer(codec_composer);
+    generator->meter_token = meter_token;
+    pnl_generator_set_sampling(generator, settings->temperature, settings->top_p);
+    pnl_sampler_seed(generator->sampler, settings->seed);
+    pnl_model_state_reset(generator->state);
+    pnl_decoder_reset(&generator->decoder);
+    generator->pending_token = -1;
+    generator->token_count = 0;
+    accept(generator, PNL_TOKEN_START, NULL);
+    accept(generator, generator->composer_token, NULL);
+    generator->just_started = 1;
+    return PNL_OK;
+}
+
+void pnl_generator_set_sampling(PnlGenerator *generator, float temperature, float top_p)
+{
+    generator->temperature = temperature;
+    generator->top_p = top_p;
+}
+
+int pnl_generator_feed(PnlGenerator *generator, int token, PnlNote *note)
+{
+    if (generator->composer < 0)
+        return PNL_EINVAL;
+    if (generator->just_started && generator->token_count == 2) {
+        /* The prompt's own opening repeats what start accepted. */
+        if (token == PNL_TOKEN_START)
+            return 0;
+        if (pnl_token_family(token) == PNL_FAMILY_COMPOSER) {
+            /* The generator's composer stands, whoever the prompt was
+             * encoded for. */
+            generator->just_started = 0;
+            return 0;
+        }
+    }
+    generator->just_started = 0;
+    if (token < 0 || token >= PNL_VOCAB_SIZE)
+        return PNL_EINVAL;
+    return accept(generator, token, note);
+}
+
+int pnl_generator_prime(PnlGenerator *generator, const uint16_t *tokens, size_t count,
+                        PnlNote *notes, size_t capacity, size_t *note_count, char *message,
+                        size_t message_size)
+{
+    size_t found = 0;
+    for (size_t i = 0; i < count && tokens[i] != PNL_TOKEN_END; i++) {
+        PnlNote note;
+        int status = pnl_generator_feed(generator, tokens[i], &note);
+        if (status < 0) {
+            char name[PNL_TOKEN_NAME_MAX];
+            if (pnl_token_name(tokens[i], name, sizeof name) < 0)
+                snprintf(name, sizeof name, "%u", tokens[i]);
+            snprintf(message, message_size, "prompt token %zu (%s) cannot come there", i, name);
+            if (note_count)
+                *note_count = found;
+            return PNL_EINVAL;
+        }
+        if (status == 1 && found < capacity && notes)
+            notes[found] = note;
+        found += status == 1;
+    }
+    if (note_count)
+        *note_count = found;
+    return PNL_OK;
+}
+
+int pnl_generator_next(PnlGenerator *generator, int *token_out, PnlNote *note)
+{
+    if (generator->composer < 0 || generator->pending_token < 0)
+        return PNL_EINVAL;
+    if (pnl_grammar_finished(&generator->decoder.grammar))
+        return PNL_ERANGE;
+    uint8_t *mask = generator->mask;
+    pnl_grammar_mask(&generator->decoder.grammar, mask);
+    /* The piece goes on for as long as it is asked to. */
+    mask[PNL_TOKEN_END] = 0;
+    if (generator->meter_token >= 0) {
+        int base = pnl_family_base(PNL_FAMILY_METER), count = pnl_family_count(PNL_FAMILY_METER);
+        /* Only the fixed meter, and only where the grammar wants a meter (the
+         * first bar) or allows a change to it (a prompt in another meter). */
+        uint8_t fixed_allowed = mask[generator->meter_token];
+        memset(mask + base, 0, (size_t)count);
+        mask[generator->meter_token] = fixed_allowed;
+    }
+    const float *logits = pnl_model_step(generator->model, generator->state,
+                                         generator->pending_token, generator->composer);
+    generator->pending_token = -1;
+    int token = pnl_sampler_sample(generator->sampler, logits, mask, generator->temperature,
+                                   generator->top_p);
+    if (token < 0)
+        return token;
+    PnlNote scratch;
+    int completed = pnl_decoder_push(&generator->decoder, token, note ? note : &scratch);
+    if (completed < 0)
+        return completed;
+    generator->pending_token = token;
+    generator->token_count++;
+    generator->just_started = 0;
+    if (token_out)
+        *token_out = token;
+    return completed;
+}
+
+void pnl_generator_position(const PnlGenerator *generator, PnlGeneratorPosition *position)
+{
+    const PnlGrammar *grammar = &generator->decoder.grammar;
+    position->bar_count = grammar->bar_count;
+    position->bar_start_ticks = grammar->bar_start_ticks;
+    position->bar_ticks = grammar->meter_token >= 0 ? grammar->bar_ticks : 0;
+    int64_t onset = pnl_grammar_onset_ticks(grammar);
+    position->horizon_ticks = onset >= 0 ? onset : grammar->bar_start_ticks;
+    position->token_count = generator->token_count;
+    position->finished = pnl_grammar_finished(grammar);
+}
+
+static int goal_reached(const PnlGenerator *generator, const PnlGeneratorGoal *goal)
+{
+    PnlGeneratorPosition position;
+    pnl_generator_position(generator, &position);
+    if (goal->until_ticks >= 0 && position.horizon_ticks >= goal->until_ticks)
+        return 1;
+    if (goal->until_bars >= 0 && position.bar_count > goal->until_bars)
+        return 1;
+    return 0;
+}
+
+int pnl_generator_run(PnlGenerator *generator, const PnlGeneratorGoal *goal, PnlNote *notes,
+                      size_t capacity, size_t *note_count)
+{
+    size_t written = 0;
+    int status = PNL_OK;
+    for (int made = 0; goal->max_tokens < 0 || made < goal->max_tokens; made++) {
+        if (goal_reached(generator, goal) || written >= capacity)
+            break;
+        PnlNote note;
+        int completed = pnl_generator_next(generator, NULL, &note);
+        if (completed < 0) {
+            status = completed;
+            break;
+        }
+        if (completed)
+            notes[written++] = note;
+    }
+    *note_count = written;
+    return status;
+}
+
+void pnl_generator_copy(PnlGenerator *to, const PnlGenerator *from)
+{
+    pnl_model_state_copy(to->state, from->state);
+    pnl_sampler_set_rng(to->sampler, pnl_sampler_rng(from->sampler));
+    to->decoder = from->decoder;
+    to->composer = from->composer;
+    to->composer_token = from->composer_token;
+    to->temperature = from->temperature;
+    to->top_p = from->top_p;
+    to->meter_token = from->meter_token;
+    to->pending_token = from->pending_token;
+    to->just_started = from->just_started;
+    to->token_count = from->token_count;
+}

@@ -1,0 +1,233 @@
+/* How fast one LSTM step runs on one core, and how close that is to what
+ * this machine allows (the roofline).
+ *
+ * The model is --model FILE, else the bundled models/pianola.pnm, else a
+ * random model of the training default's size (2 layers, hidden 384,
+ * embedding 128, the codec's vocabulary). The roofline is
+ *   max(FLOPs per event / peak FLOP rate, weight bytes per event / bandwidth)
+ * with the peak measured by an FMA loop on one core and the bandwidth by a
+ * streaming read of a buffer as large as the weights a step reads (so from
+ * the cache level they live in), plus a DRAM-sized read for reference.
+ *
+ * Output: "name: value unit" lines. `--step-only` prints only lstm_step_c
+ * (tests/bench_lstm.py runs it on PyTorch's weights for the speedup). */
+#define _GNU_SOURCE
+#include "events.h"
+#include "model.h"
+#include "status.h"
+#include "weights.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int compare_doubles(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static float random_weight(uint64_t *state)
+{
+    uint64_t z = (*state += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    z ^= z >> 31;
+    return (float)((double)(z >> 40) / (double)(1 << 24) - 0.5) * 0.2f;
+}
+
+/* ---- Peak FLOP rate ------------------------------------------------------- */
+
+enum { ACCUMULATORS = 12, PEAK_ROUNDS = 2000000 };
+
+#define DEFINE_PEAK(name, lanes, attributes)                                          \
+    typedef float name##_vector __attribute__((vector_size(4 * lanes)));            \
+    attributes static double name(void)                                               \
+    {                                                                                 \
+        name##_vector acc[ACCUMULATORS], scale, offset;                               \
+        for (int l = 0; l < lanes; l++) {                                             \
+            scale[l] = 0.999999f;                                                     \
+            offset[l] = 1e-7f;                                                        \
+        }                                                                             \
+        for (int k = 0; k < ACCUMULATORS; k++)                                        \
+            for (int l = 0; l < lanes; l++)                                           \
+                acc[k][l] = (float)(k + l);                                           \
+        double start = now_seconds();                                                 \
+        for (long round = 0; round < PEAK_ROUNDS; round++)                            \
+            for (int k = 0; k < ACCUMULATORS; k++)                                    \
+                acc[k] = acc[k] * scale + offset;                                     \
+        double seconds = now_seconds() - start;                                       \
+        float sink = 0;                                                               \
+        for (int k = 0; k < ACCUMULATORS; k++)                                        \
+            for (int l = 0; l < lanes; l++)                                           \
+                sink += acc[k][l];                                                    \
+        if (sink == 12345.0f)                                                         \
+            puts("");                                                                 \
+        return 2.0 * lanes * ACCUMULATORS * (double)PEAK_ROUNDS / seconds;            \
+    }
+
+/* What the portable build's instructions reach (SSE: 4 lanes, no FMA). */
+DEFINE_PEAK(peak_build, 4, )
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+/* What the core reaches with AVX2 and fused multiply-adds. */
+DEFINE_PEAK(peak_avx2_fma, 8, __attribute__((target("avx2,fma"), optimize("fp-contract=fast"))))
+#endif
+
+/* ---- Streaming read bandwidth --------------------------------------------- */
+
+typedef float stream_vector __attribute__((vector_size(16)));
+
+static double stream_bandwidth(size_t bytes, double minimum_seconds)
+{
+    size_t count = bytes / sizeof(stream_vector);
+    stream_vector *data = aligned_alloc(64, count * sizeof(stream_vector));
+    for (size_t i = 0; i < count; i++)
+        for (int l = 0; l < 4; l++)
+            data[i][l] = (float)(i & 7);
+    double best = 1e30, total = 0;
+    stream_vector sums[8] = {{0}};
+    for (int pass = 0; pass < 1000 && (pass < 3 || total < minimum_seconds); pass++) {
+        double start = now_seconds();
+        for (size_t i = 0; i + 8 <= count; i += 8)
+            for (int k = 0; k < 8; k++)
+                sums[k] += data[i + k];
+        double seconds = now_seconds() - start;
+        total += seconds;
+        if (pass > 0 && seconds < best) /* the first pass warms the caches */
+            best = seconds;
+    }
+    float sink = 0;
+    for (int k = 0; k < 8; k++)
+        sink += sums[k][0];
+    if (sink == 12345.0f)
+        puts("");
+    free(data);
+    return (double)(count * sizeof(stream_vector)) / best;
+}
+
+/* ---- The model -------------------------------------------------------------- */
+
+static PnlModel *bench_model(const char *path, char *description, size_t size)
+{
+    char message[512];
+    PnlModel *model = NULL;
+    if (path) {
+        if (pnl_model_load(path, pnl_vocab_signature(), PNL_VOCAB_SIZE, &model, message,
+                           sizeof message) != PNL_OK) {
+            fprintf(stderr, "bench_lstm: %s\n", message);
+            return NULL;
+        }
+        snprintf(description, size, "%s", path);
+        return model;
+    }
+    PnlWeights *weights =
+        pnl_weights_new_lstm(pnl_vocab_signature(), PNL_VOCAB_SIZE, 5, 128, 384, 2);
+    uint64_t seed = 1;
+    for (uint32_t t = 0; t < weights->tensor_count; t++)
+        for (size_t i = 0; i < weights->tensors[t].count; i++)
+            weights->tensors[t].data[i] = random_weight(&seed);
+    if (pnl_model_new(weights, &model, message, sizeof message) != PNL_OK)
+        fprintf(stderr, "bench_lstm: %s\n", message);
+    pnl_weights_free(weights);
+    snprintf(description, size, "random, 2 layers, hidden 384, embedding 128");
+    return model;
+}
+
+/* Median microseconds per step over batches of steps on a sequence of
+ * tokens that cycles through the vocabulary. */
+static double step_microseconds(const PnlModel *model)
+{
+    enum { BATCHES = 9, STEPS = 300 };
+    PnlModelState *state = pnl_model_state_new(model);
+    int vocab = pnl_model_vocab_size(model);
+    double batches[BATCHES];
+    float sink = 0;
+    for (int warm = 0; warm < 100; warm++)
+        sink += pnl_model_step(model, state, warm % vocab, 0)[0];
+    for (int b = 0; b < BATCHES; b++) {
+        double start = now_seconds();
+        for (int s = 0; s < STEPS; s++)
+            sink += pnl_model_step(model, state, (s * 37) % vocab, 0)[s % vocab];
+        batches[b] = (now_seconds() - start) / STEPS * 1e6;
+    }
+    if (sink == 12345.0f)
+        puts("");
+    pnl_model_state_free(state);
+    qsort(batches, BATCHES, sizeof batches[0], compare_doubles);
+    return batches[BATCHES / 2];
+}
+
+int main(int argc, char **argv)
+{
+    const char *path = NULL;
+    int step_only = 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--model") == 0 && i + 1 < argc)
+            path = argv[++i];
+        else if (strcmp(argv[i], "--step-only") == 0)
+            step_only = 1;
+        else {
+            fprintf(stderr, "usage: bench_lstm [--model FILE] [--step-only]\n");
+            return 2;
+        }
+    }
+    char bundled[4096];
+    struct stat info;
+    snprintf(bundled, sizeof bundled, "%s/models/pianola.pnm",
+             getenv("PIANOLA_SRC") ? getenv("PIANOLA_SRC") : "..");
+    if (!path && stat(bundled, &info) == 0)
+        path = bundled;
+
+    char description[4200];
+    PnlModel *model = bench_model(path, description, sizeof description);
+    if (!model)
+        return 1;
+    double microseconds = step_microseconds(model);
+    printf("lstm_step_c: %.1f us\n", microseconds);
+    if (step_only) {
+        pnl_model_free(model);
+        return 0;
+    }
+    printf("# model: %s\n", description);
+    printf("events_per_second_c: %.0f events/s\n", 1e6 / microseconds);
+
+    double flops = pnl_model_flops_per_step(model);
+    double bytes = pnl_model_weight_bytes_per_step(model);
+    printf("flops_per_event: %.2f MFLOP\n", flops / 1e6);
+    printf("weight_bytes_per_event: %.2f MB\n", bytes / 1e6);
+    double peak = peak_build();
+    printf("peak_flops_portable_sse: %.1f GFLOP/s\n", peak / 1e9);
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+        double fma = peak_avx2_fma();
+        printf("peak_flops_avx2_fma: %.1f GFLOP/s\n", fma / 1e9);
+        if (fma > peak)
+            peak = fma;
+    }
+#endif
+    double bandwidth = stream_bandwidth((size_t)bytes, 0.3);
+    double dram = stream_bandwidth((size_t)256 << 20, 0.5);
+    printf("read_bandwidth_at_model_size: %.1f GB/s\n", bandwidth / 1e9);
+    printf("read_bandwidth_256MB: %.1f GB/s\n", dram / 1e9);
+    double compute_us = flops / peak * 1e6, memory_us = bytes / bandwidth * 1e6;
+    double roofline_us = compute_us > memory_us ? compute_us : memory_us;
+    printf("roofline_compute: %.1f us\n", compute_us);
+    printf("roofline_memory: %.1f us\n", memory_us);
+    printf("roofline_step: %.1f us\n", roofline_us);
+    printf("achieved_gflops: %.2f GFLOP/s\n", flops / microseconds / 1e3);
+    printf("achieved_bandwidth: %.1f GB/s\n", bytes / microseconds / 1e3);
+    printf("roofline_fraction: %.2f\n", roofline_us / microseconds);
+    printf("times_roofline: %.2f x\n", microseconds / roofline_us);
+    pnl_model_free(model);
+    return 0;
+}

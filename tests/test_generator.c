@@ -1,0 +1,412 @@
+/* The generator composes grammatical music, repeats it exactly for the same
+ * seed and settings, stops where a job says, keeps a fixed meter, continues a
+ * prompt, copies its whole state, and allocates nothing while composing.
+ *
+ * The network is a small random one with the codec's vocabulary and
+ * composers: these tests check the loop, not the music. Whether the output
+ * is grammatical is judged by the codec's own decoder (pnl_decode). */
+#include "check.h"
+#include "events.h"
+#include "generator.h"
+#include "model.h"
+#include "status.h"
+#include "weights.h"
+
+#include <stdint.h>
+
+/* ---- Counting allocations (glibc): every malloc-family call in the
+ * program passes through these while `counting` is set. Sanitizer builds
+ * have their own allocator and skip the check. */
+#if defined(__SANITIZE_ADDRESS__)
+#define COUNT_ALLOCATIONS 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define COUNT_ALLOCATIONS 0
+#endif
+#endif
+#ifndef COUNT_ALLOCATIONS
+#define COUNT_ALLOCATIONS 1
+#endif
+
+static int counting;
+static long allocations;
+
+#if COUNT_ALLOCATIONS
+extern void *__libc_malloc(size_t size);
+extern void *__libc_calloc(size_t count, size_t size);
+extern void *__libc_realloc(void *memory, size_t size);
+extern void __libc_free(void *memory);
+
+void *malloc(size_t size)
+{
+    allocations += counting;
+    return __libc_malloc(size);
+}
+void *calloc(size_t count, size_t size)
+{
+    allocations += counting;
+    return __libc_calloc(count, size);
+}
+void *realloc(void *memory, size_t size)
+{
+    allocations += counting;
+    return __libc_realloc(memory, size);
+}
+void free(void *memory)
+{
+    allocations += counting && memory;
+    __libc_free(memory);
+}
+#endif
+
+static float random_weight(uint64_t *state)
+{
+    uint64_t z = (*state += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    z ^= z >> 31;
+    return (float)((double)(z >> 40) / (double)(1 << 24) - 0.5);
+}
+
+static PnlModel *small_model(void)
+{
+    PnlWeights *weights = pnl_weights_new_lstm(pnl_vocab_signature(), PNL_VOCAB_SIZE,
+                                               PNL_COMPOSER_COUNT, 16, 32, 2);
+    uint64_t seed = 2024;
+    for (uint32_t t = 0; t < weights->tensor_count; t++)
+        for (size_t i = 0; i < weights->tensors[t].count; i++)
+            weights->tensors[t].data[i] = random_weight(&seed);
+    for (int k = 0; k < PNL_COMPOSER_COUNT; k++)
+        snprintf(weights->composer_names[k], sizeof weights->composer_names[k], "%s",
+                 pnl_composer_name(k));
+    PnlModel *model = NULL;
+    char message[256];
+    if (pnl_model_new(weights, &model, message, sizeof message) != PNL_OK)
+        printf("# %s\n", message);
+    pnl_weights_free(weights);
+    return model;
+}
+
+static PnlGeneratorSettings settings_of(uint64_t seed)
+{
+    PnlGeneratorSettings settings = {"mozart", 1.0f, 0.95f, seed, 0, 0};
+    return settings;
+}
+
+enum { MAX_TOKENS = 1200 };
+
+/* Generates `count` tokens from silence; returns how many came. */
+static size_t compose(PnlGenerator *generator, const PnlGeneratorSettings *settings,
+                      uint16_t *tokens, size_t count)
+{
+    char message[256];
+    if (pnl_generator_start(generator, settings, message, sizeof message) != PNL_OK)
+        return 0;
+    tokens[0] = PNL_TOKEN_START;
+    tokens[1] = (uint16_t)pnl_token_composer(pnl_composer_index(settings->composer));
+    size_t made = 2;
+    while (made < count) {
+        int token;
+        if (pnl_generator_next(generator, &token, NULL) < 0)
+            break;
+        tokens[made++] = (uint16_t)token;
+    }
+    return made;
+}
+
+static void test_generated_tokens_are_grammatical_music(void)
+{
+    PnlModel *model = small_model();
+    CHECK(model, "no model");
+    PnlGenerator *generator = pnl_generator_new(model, NULL, 0);
+    uint16_t tokens[MAX_TOKENS];
+    PnlGeneratorSettings settings = settings_of(1);
+    size_t count = compose(generator, &settings, tokens, MAX_TOKENS);
+    CHECK(count == MAX_TOKENS, "only %zu of %d tokens came", count, MAX_TOKENS);
+    PnlScore score;
+    pnl_score_init(&score);
+    char message[256] = "";
+    int composer = -1;
+    int status = pnl_decode(tokens, count, &score, &composer, message, sizeof message);
+    CHECK(status == PNL_OK, "the codec refused the generated tokens: %s", message);
+    CHECK(composer == pnl_composer_index("mozart"), "decoded composer %d, expected mozart",
+          composer);
+    CHECK(score.note_count > 50, "only %zu notes in %zu tokens", score.note_count, count);
+    for (size_t i = 0; i < count; i++)
+        CHECK(tokens[i] != PNL_TOKEN_END && tokens[i] != PNL_TOKEN_PAD,
+              "token %zu is %s, which composing on must not produce", i,
+              tokens[i] == PNL_TOKEN_END ? "END" : "PAD");
+    pnl_score_free(&score);
+    pnl_generator_free(generator);
+    pnl_model_free(model);
+}
+
+static void test_same_seed_and_settings_give_the_same_tokens(void)
+{
+    PnlModel *model = small_model();
+    PnlGenerator *first = pnl_generator_new(model, NULL, 0);
+    PnlGenerator *second = pnl_generator_new(model, NULL, 0);
+    uint16_t a[MAX_TOKENS], b[MAX_TOKENS];
+    PnlGeneratorSettings settings = settings_of(77);
+    size_t count_a = compose(first, &settings, a, MAX_TOKENS);
+    size_t count_b = compose(second, &settings, b, MAX_TOKENS);
+    CHECK(count_a == count_b && memcmp(a, b, count_a * sizeof a[0]) == 0,
+          "two generators with seed 77 composed different tokens");
+    /* The same generator restarted also repeats itself. */
+    count_b = compose(first, &settings, b, MAX_TOKENS);
+    CHECK(count_a == count_b && memcmp(a, b, count_a * sizeof a[0]) == 0,
+          "restarting with seed 77 composed different tokens");
+    settings.seed = 78;
+    count_b = compose(second, &settings, b, MAX_TOKENS);
+    size_t same = 0;
+    for (size_t i = 0; i < count_a && i < count_b; i++)
+        same += a[i] == b[i];
+    CHECK(same < count_a * 3 / 4, "seeds 77 and 78 agree on %zu of %zu tokens", same, count_a);
+    settings = settings_of(1);
+    settings.temperature = 0;
+    count_a = compose(first, &settings, a, 300);
+    settings.seed = 2;
+    count_b = compose(second, &settings, b, 300);
+    CHECK(count_a == count_b && memcmp(a, b, count_a * sizeof a[0]) == 0,
+          "at temperature 0 the seed changed the music");
+    pnl_generator_free(first);
+    pnl_generator_free(second);
+    pnl_model_free(model);
+}
+
+static void test_jobs_stop_at_their_goal(void)
+{
+    PnlModel *model = small_model();
+    PnlGenerator *generator = pnl_generator_new(model, NULL, 0);
+    PnlGeneratorSettings settings = settings_of(5);
+    settings.meter_numerator = 3;
+    settings.meter_denominator = 4;
+    char message[256];
+    CHECK(pnl_generator_start(generator, &settings, message, sizeof message) == PNL_OK, "%s",
+          message);
+    PnlNote notes[4096];
+    size_t count = 0;
+    PnlGeneratorPosition before, after;
+
+    PnlGeneratorGoal bounded = {-1, -1, 40};
+    pnl_generator_position(generator, &before);
+    CHECK(pnl_generator_run(generator, &bounded, notes, 4096, &count) == PNL_OK, "run failed");
+    pnl_generator_position(generator, &after);
+    CHECK(after.token_count - before.token_count == 40, "a 40-token job made %zu tokens",
+          after.token_count - before.token_count);
+
+    /* Three bars of 3/4 end at tick 3 * 72 = 216. */
+    PnlGeneratorGoal ticks = {216, -1, 100000};
+    CHECK(pnl_generator_run(generator, &ticks, notes, 4096, &count) == PNL_OK, "run failed");
+    pnl_generator_position(generator, &after);
+    CHECK(after.horizon_ticks >= 216, "the horizon stopped at %lld, before tick 216",
+          (long long)after.horizon_ticks);
+    CHECK(after.bar_ticks == 72, "the fixed 3/4 bar is %d ticks, expected 72", after.bar_ticks);
+
+    PnlGeneratorGoal bars = {-1, 8, 100000};
+    CHECK(pnl_generator_run(generator, &bars, notes, 4096, &count) == PNL_OK, "run failed");
+    pnl_generator_position(generator, &after);
+    CHECK(after.bar_count == 9 && after.bar_start_ticks == 8 * 72,
+          "after an 8-bar goal: bar %d starting at %lld, expected bar 9 at 576", after.bar_count,
+          (long long)after.bar_start_ticks);
+    for (size_t i = 0; i < count; i++)
+        CHECK(notes[i].onset_ticks < 8 * 72, "note %zu at tick %lld lies past bar 8", i,
+              (long long)notes[i].onset_ticks);
+
+    PnlGeneratorGoal small_buffer = {-1, 1000, 100000};
+    CHECK(pnl_generator_run(generator, &small_buffer, notes, 3, &count) == PNL_OK, "run failed");
+    CHECK(count == 3, "a job with room for 3 notes wrote %zu", count);
+    pnl_generator_free(generator);
+    pnl_model_free(model);
+}
+
+static void test_fixed_meter_is_kept_in_every_bar(void)
+{
+    PnlModel *model = small_model();
+    PnlGenerator *generator = pnl_generator_new(model, NULL, 0);
+    PnlGeneratorSettings settings = settings_of(9);
+    settings.meter_numerator = 6;
+    settings.meter_denominator = 8;
+    settings.temperature = 1.5f;
+    settings.top_p = 1.0f;
+    uint16_t tokens[MAX_TOKENS];
+    size_t count = compose(generator, &settings, tokens, MAX_TOKENS);
+    int meters = 0, six_eight = pnl_token_meter(6, 8);
+    for (size_t i = 0; i < count; i++) {
+        if (pnl_token_family(tokens[i]) == PNL_FAMILY_METER) {
+            meters++;
+            CHECK(tokens[i] == six_eight, "token %zu is a meter other than 6/8", i);
+        }
+    }
+    CHECK(meters == 1, "expected the one 6/8 of the first bar, found %d meter tokens", meters);
+    pnl_generator_free(generator);
+    pnl_model_free(model);
+}
+
+/* A C-major phrase: C4 E4 G4 C5 as quarters in 4/4. */
+static size_t c_major_prompt(uint16_t *tokens, size_t capacity)
+{
+    PnlScore score;
+    pnl_score_init(&score);
+    static const int keys[] = {60, 64, 67, 72};
+    for (int i = 0; i < 4; i++) {
+        PnlNote note = {i * 24, 24, (uint8_t)keys[i], 80};
+        pnl_score_add_note(&score, note);
+    }
+    PnlMeterChange meter = {0, 4, 4};
+    pnl_score_add_meter(&score, meter);
+    pnl_score_normalize(&score, NULL);
+    size_t count = 0;
+    char message[256];
+    int status = pnl_encode(&score, pnl_composer_index("mozart"), tokens, capacity, &count,
+                            message, sizeof message);
+    pnl_score_free(&score);
+    return status == PNL_OK ? count : 0;
+}
+
+static void test_a_prompt_is_replayed_then_continued(void)
+{
+    PnlModel *model = small_model();
+    PnlGenerator *generator = pnl_generator_new(model, NULL, 0);
+    PnlGeneratorSettings settings = settings_of(3);
+    char message[256] = "";
+    uint16_t prompt[64];
+    size_t prompt_count = c_major_prompt(prompt, 64);
+    CHECK(prompt_count > 10 && prompt[prompt_count - 1] == PNL_TOKEN_END,
+          "the codec encoded the prompt as %zu tokens", prompt_count);
+
+    CHECK(pnl_generator_start(generator, &settings, message, sizeof message) == PNL_OK, "%s",
+          message);
+    PnlNote notes[64];
+    size_t note_count = 0;
+    int status = pnl_generator_prime(generator, prompt, prompt_count, notes, 64, &note_count,
+                                     message, sizeof message);
+    CHECK(status == PNL_OK, "priming failed: %s", message);
+    CHECK(note_count == 4 && notes[0].pitch == 60 && notes[3].pitch == 72 &&
+              notes[3].onset_ticks == 72,
+          "priming gave %zu notes, expected the prompt's 4", note_count);
+    PnlGeneratorPosition position;
+    pnl_generator_position(generator, &position);
+    CHECK(!position.finished && position.horizon_ticks == 72,
+          "after the prompt: finished %d, horizon %lld (expected 0 and 72)", position.finished,
+          (long long)position.horizon_ticks);
+    PnlGeneratorGoal goal = {-1, 4, 100000};
+    PnlNote more[4096];
+    size_t more_count = 0;
+    CHECK(pnl_generator_run(generator, &goal, more, 4096, &more_count) == PNL_OK, "run failed");
+    CHECK(more_count > 0, "no notes after the prompt");
+    for (size_t i = 0; i < more_count; i++)
+        CHECK(more[i].onset_ticks >= 72, "continuation note %zu at tick %lld precedes the prompt's last",
+              i, (long long)more[i].onset_ticks);
+
+    /* Without the prompt the same seed composes something else. */
+    PnlGenerator *silent = pnl_generator_new(model, NULL, 0);
+    pnl_generator_start(silent, &settings, message, sizeof message);
+    PnlNote other[4096];
+    size_t other_count = 0;
+    pnl_generator_run(silent, &goal, other, 4096, &other_count);
+    int differs = other_count != more_count;
+    for (size_t i = 0; !differs && i < more_count; i++)
+        differs = other[i].pitch != more[i].pitch || other[i].onset_ticks != more[i].onset_ticks;
+    CHECK(differs, "the prompt did not change the continuation");
+
+    /* A token the grammar forbids is refused and changes nothing. */
+    uint16_t bad[] = {PNL_TOKEN_START, (uint16_t)pnl_token_composer(0), PNL_TOKEN_BAR,
+                      (uint16_t)pnl_token_pitch(60)};
+    pnl_generator_start(silent, &settings, message, sizeof message);
+    status = pnl_generator_prime(silent, bad, 4, NULL, 0, NULL, message, sizeof message);
+    CHECK(status == PNL_EINVAL && strstr(message, "prompt token 3 (PITCH_60)"),
+          "expected PNL_EINVAL naming token 3, got %d \"%s\"", status, message);
+    pnl_generator_free(silent);
+    pnl_generator_free(generator);
+    pnl_model_free(model);
+}
+
+static void test_a_copy_continues_exactly_like_the_original(void)
+{
+    PnlModel *model = small_model();
+    PnlGenerator *original = pnl_generator_new(model, NULL, 0);
+    PnlGenerator *copy = pnl_generator_new(model, NULL, 0);
+    PnlGeneratorSettings settings = settings_of(21);
+    char message[256];
+    pnl_generator_start(original, &settings, message, sizeof message);
+    PnlGeneratorGoal goal = {-1, -1, 333};
+    PnlNote notes[1024], copied[1024];
+    size_t count = 0, copied_count = 0;
+    pnl_generator_run(original, &goal, notes, 1024, &count);
+    pnl_generator_copy(copy, original);
+    pnl_generator_run(original, &goal, notes, 1024, &count);
+    pnl_generator_run(copy, &goal, copied, 1024, &copied_count);
+    CHECK(count == copied_count && count > 0 &&
+              memcmp(notes, copied, count * sizeof notes[0]) == 0,
+          "the copy composed %zu notes, the original %zu, not the same", copied_count, count);
+    pnl_generator_free(original);
+    pnl_generator_free(copy);
+    pnl_model_free(model);
+}
+
+static void test_composing_allocates_nothing(void)
+{
+    if (!COUNT_ALLOCATIONS) {
+        printf("# allocation counting is off in sanitizer builds\n");
+        return;
+    }
+    PnlModel *model = small_model();
+    PnlGenerator *generator = pnl_generator_new(model, NULL, 0);
+    PnlGenerator *snapshot = pnl_generator_new(model, NULL, 0);
+    PnlGeneratorSettings settings = settings_of(4);
+    uint16_t prompt[64];
+    size_t prompt_count = c_major_prompt(prompt, 64);
+    PnlNote notes[2048];
+    size_t count;
+    char message[256];
+    PnlGeneratorGoal goal = {-1, 6, 2000};
+    counting = 1;
+    allocations = 0;
+    pnl_generator_start(generator, &settings, message, sizeof message);
+    pnl_generator_prime(generator, prompt, prompt_count, notes, 2048, &count, message,
+                        sizeof message);
+    pnl_generator_run(generator, &goal, notes, 2048, &count);
+    pnl_generator_copy(snapshot, generator);
+    pnl_generator_set_sampling(generator, 0.5f, 0.8f);
+    pnl_generator_run(generator, &goal, notes, 2048, &count);
+    counting = 0;
+    CHECK(allocations == 0, "starting, priming and composing made %ld allocation calls",
+          allocations);
+    pnl_generator_free(generator);
+    pnl_generator_free(snapshot);
+    pnl_model_free(model);
+}
+
+static void test_unknown_composer_and_meter_are_refused(void)
+{
+    PnlModel *model = small_model();
+    PnlGenerator *generator = pnl_generator_new(model, NULL, 0);
+    PnlGeneratorSettings settings = settings_of(1);
+    char message[256] = "";
+    settings.composer = "salieri";
+    int status = pnl_generator_start(generator, &settings, message, sizeof message);
+    CHECK(status == PNL_EINVAL && strstr(message, "no composer \"salieri\""),
+          "expected PNL_EINVAL for salieri, got %d \"%s\"", status, message);
+    settings = settings_of(1);
+    settings.meter_numerator = 7;
+    settings.meter_denominator = 3;
+    status = pnl_generator_start(generator, &settings, message, sizeof message);
+    CHECK(status == PNL_EINVAL && strstr(message, "7/3"), "expected PNL_EINVAL for 7/3, got %d",
+          status);
+    pnl_generator_free(generator);
+    pnl_model_free(model);
+}
+
+int main(void)
+{
+    RUN_TEST(test_generated_tokens_are_grammatical_music);
+    RUN_TEST(test_same_seed_and_settings_give_the_same_tokens);
+    RUN_TEST(test_jobs_stop_at_their_goal);
+    RUN_TEST(test_fixed_meter_is_kept_in_every_bar);
+    RUN_TEST(test_a_prompt_is_replayed_then_continued);
+    RUN_TEST(test_a_copy_continues_exactly_like_the_original);
+    RUN_TEST(test_composing_allocates_nothing);
+    RUN_TEST(test_unknown_composer_and_meter_are_refused);
+    CHECK_EXIT();
+}
