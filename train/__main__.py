@@ -5,6 +5,7 @@
     /usr/bin/python3 -m train export --checkpoint best.pt -o models/pianola.pnm
     /usr/bin/python3 -m train evaluate --tokens DIR --model models/pianola.pnm
     /usr/bin/python3 -m train own --midi FOLDER --name NAME -o my.pnm
+    /usr/bin/python3 -m train attribution --catalog ../shared/corpus/catalog.tsv
 """
 import argparse
 import datetime
@@ -78,7 +79,7 @@ def command_throughput(args: argparse.Namespace) -> int:
 def command_export(args: argparse.Namespace) -> int:
     from train.export import write_weights
     from train.model import PianolaLSTM
-    saved = torch.load(args.checkpoint)
+    saved = torch.load(args.checkpoint, map_location="cpu")
     c = saved["model_config"]
     model = PianolaLSTM(c["vocab_size"], c["n_composers"], c["embed"], c["hidden"],
                         c["layers"])
@@ -130,6 +131,12 @@ def command_own(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_attribution(args: argparse.Namespace) -> int:
+    from train.attribution import attribution_markdown
+    sys.stdout.write(attribution_markdown(args.catalog))
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python3 -m train", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -174,6 +181,10 @@ def main(argv=None) -> int:
     _add_training_options(p)
     p.set_defaults(run_command=command_own, steps=1500, warmup=50, lr=1e-3, eval_every=100,
                    patience=4)
+
+    p = commands.add_parser("attribution", help="the corpus licences' attribution, Markdown")
+    p.add_argument("--catalog", required=True, help="the corpus catalog.tsv")
+    p.set_defaults(run_command=command_attribution)
     args = parser.parse_args(argv)
     return args.run_command(args)
 

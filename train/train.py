@@ -64,6 +64,7 @@ class TrainConfig:
     halt_after: int = 0               # stop (with a checkpoint) after this many steps now
     init: str = ""                    # start from these weights (.pnm) instead of at random
     targets: Tuple[str, ...] = TARGET_COMPOSERS
+    device: str = "cpu"               # "cuda" trains on a GPU where there is one
     quiet: bool = False
 
 
@@ -132,6 +133,8 @@ def score_pieces(model: PianolaLSTM, pieces: Sequence[Piece], vocab: Vocabulary,
             break
     sequences.sort(key=lambda s: len(s[0]))
     nll, events, notes = 0.0, 0, 0
+    device = next(model.parameters()).device
+    key_of = torch.from_numpy(vocab.key_of)
     model.eval()
     with torch.no_grad():
         for first in range(0, len(sequences), batch):
@@ -140,8 +143,9 @@ def score_pieces(model: PianolaLSTM, pieces: Sequence[Piece], vocab: Vocabulary,
             tokens = np.full((len(group), longest), vocab.pad, dtype=np.int64)
             for row, (seq, _) in enumerate(group):
                 tokens[row, :len(seq)] = seq
-            tokens_t = torch.from_numpy(tokens)
-            composers = torch.tensor([cls for _, cls in group], dtype=torch.int64)
+            tokens_t = torch.from_numpy(tokens).to(device)
+            composers = torch.tensor([cls for _, cls in group], dtype=torch.int64,
+                                     device=device)
             inputs, targets = tokens_t[:, :-1], tokens_t[:, 1:].clone()
             targets[:, 0] = vocab.pad          # the COMPOSER token: conditioning, not scored
             state = None
@@ -153,7 +157,7 @@ def score_pieces(model: PianolaLSTM, pieces: Sequence[Piece], vocab: Vocabulary,
                 mask = target.reshape(-1) != vocab.pad
                 nll += float(losses[mask].sum())
                 events += int(mask.sum())
-                notes += int((torch.from_numpy(vocab.key_of)[target.reshape(-1)] >= 0).sum())
+                notes += int((key_of[target.reshape(-1).cpu()] >= 0).sum())
     return nll, events, notes
 
 
@@ -229,14 +233,19 @@ def _save(path: str, payload: Dict) -> None:
 
 
 def _rng_states() -> Dict:
-    return {"torch": torch.get_rng_state(), "numpy": np.random.get_state(),
-            "python": random.getstate()}
+    states = {"torch": torch.get_rng_state(), "numpy": np.random.get_state(),
+              "python": random.getstate()}
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
+        states["cuda"] = torch.cuda.get_rng_state_all()
+    return states
 
 
 def _set_rng_states(states: Dict) -> None:
-    torch.set_rng_state(states["torch"])
+    torch.set_rng_state(states["torch"].cpu())
     np.random.set_state(states["numpy"])
     random.setstate(states["python"])
+    if "cuda" in states and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all([state.cpu() for state in states["cuda"]])
 
 
 def build_model(config: TrainConfig, vocab: Vocabulary) -> PianolaLSTM:
@@ -271,7 +280,8 @@ def fit(config: TrainConfig) -> Dict:
     random.seed(config.seed)
     np.random.seed(config.seed)
     torch.manual_seed(config.seed)
-    model = build_model(config, vocab)
+    device = torch.device(config.device)
+    model = build_model(config, vocab).to(device)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr,
                                   weight_decay=config.weight_decay)
     schedule = torch.optim.lr_scheduler.LambdaLR(
@@ -282,7 +292,7 @@ def fit(config: TrainConfig) -> Dict:
     log_path = os.path.join(config.run_dir, "log.csv")
     step, best_val, best_step, waited, elapsed = 0, float("inf"), 0, 0, 0.0
     if os.path.exists(last_path):
-        saved = torch.load(last_path)
+        saved = torch.load(last_path, map_location=device)
         if (saved["model_config"] != model.config()
                 or saved["signature"] != vocab.signature):
             raise ValueError("%s: a checkpoint of another model or vocabulary" % last_path)
@@ -337,8 +347,8 @@ def fit(config: TrainConfig) -> Dict:
         while step < config.steps:
             model.train()
             batch, composers = sampler.batch(config.batch)
-            batch_t = torch.from_numpy(batch)
-            logits, _ = model(batch_t[:, :-1], torch.from_numpy(composers))
+            batch_t = torch.from_numpy(batch).to(device)
+            logits, _ = model(batch_t[:, :-1], torch.from_numpy(composers).to(device))
             loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]),
                                    batch_t[:, 1:].reshape(-1), ignore_index=vocab.pad)
             optimizer.zero_grad()
