@@ -359,11 +359,16 @@ typedef struct {
     uint8_t key, velocity;
 } RawNote;
 
+enum { OPEN_HELD, OPEN_SUSTAINED, OPEN_CUT };
+
+/* A note still sounding, or one cut short whose note-off is still owed. */
 typedef struct {
     size_t note;   /* index into the raw notes */
     int track;
     uint8_t channel, key;
-    uint8_t sustained; /* released while the pedal was down */
+    uint8_t state; /* OPEN_HELD: key down; OPEN_SUSTAINED: released under the
+                    * pedal; OPEN_CUT: ended by another strike of its key,
+                    * waiting for its own note-off */
 } OpenNote;
 
 static int compare_events(const void *a_pointer, const void *b_pointer)
@@ -400,10 +405,15 @@ static int grow_array(void **items, size_t *capacity, size_t count, size_t item_
     return 0;
 }
 
+static void forget_open(Reading *reading, size_t open_index)
+{
+    reading->open[open_index] = reading->open[--reading->open_count];
+}
+
 static void close_note(Reading *reading, size_t open_index, int64_t pulses)
 {
     reading->notes[reading->open[open_index].note].off_pulses = pulses;
-    reading->open[open_index] = reading->open[--reading->open_count];
+    forget_open(reading, open_index);
 }
 
 static int64_t to_grid(int64_t pulses, int ticks_per_quarter)
@@ -464,44 +474,57 @@ static int play_events(Reading *reading, PnlScore *score, int ticks_per_quarter,
         switch (event->kind) {
         case KIND_NOTE_ON: {
             RawNote note = {event->pulses, -1, event->key, event->value};
-            /* Striking a key again ends the note that still sounds on it
-             * (held by the pedal, or never released in this track). */
+            /* A piano key sounds one note at a time: striking it again ends
+             * whatever still sounds on it, in any track or channel. A note
+             * cut short in another track still owes its note-off. */
             for (size_t j = reading->open_count; j-- > 0;) {
-                const OpenNote *open = &reading->open[j];
-                if (open->channel == event->channel && open->key == event->key &&
-                    (open->sustained || open->track == event->track))
+                OpenNote *open = &reading->open[j];
+                int same_voice = open->track == event->track && open->channel == event->channel;
+                if (open->key != event->key)
+                    continue;
+                if (open->state == OPEN_CUT) {
+                    if (same_voice)
+                        forget_open(reading, j);
+                } else if (open->state == OPEN_HELD && !same_voice) {
+                    reading->notes[open->note].off_pulses = event->pulses;
+                    open->state = OPEN_CUT;
+                } else {
                     close_note(reading, j, event->pulses);
+                }
             }
             if (grow_array((void **)&reading->notes, &reading->note_capacity,
                            reading->note_count, sizeof note) ||
                 grow_array((void **)&reading->open, &reading->open_capacity,
                            reading->open_count, sizeof *reading->open))
                 return PNL_ENOMEM;
-            reading->open[reading->open_count++] =
-                (OpenNote){reading->note_count, event->track, event->channel, event->key, 0};
+            reading->open[reading->open_count++] = (OpenNote){
+                reading->note_count, event->track, event->channel, event->key, OPEN_HELD};
             reading->notes[reading->note_count++] = note;
             stats->notes_in_file++;
             break;
         }
         case KIND_NOTE_OFF: {
             size_t found = SIZE_MAX;
+            /* Its own note (held or cut short) first, then a held note of
+             * that key in another track (files that end notes elsewhere). */
             for (size_t j = 0; j < reading->open_count && found == SIZE_MAX; j++) {
                 const OpenNote *open = &reading->open[j];
-                if (!open->sustained && open->channel == event->channel &&
-                    open->key == event->key && open->track == event->track)
+                if (open->state != OPEN_SUSTAINED && open->key == event->key &&
+                    open->channel == event->channel && open->track == event->track)
                     found = j;
             }
-            /* A note-off in another track than its note-on: take any. */
             for (size_t j = 0; j < reading->open_count && found == SIZE_MAX; j++) {
                 const OpenNote *open = &reading->open[j];
-                if (!open->sustained && open->channel == event->channel &&
-                    open->key == event->key)
+                if (open->state == OPEN_HELD && open->key == event->key &&
+                    open->channel == event->channel)
                     found = j;
             }
             if (found == SIZE_MAX)
                 stats->unmatched_note_offs++;
+            else if (reading->open[found].state == OPEN_CUT)
+                forget_open(reading, found);
             else if (pedal_down[event->channel])
-                reading->open[found].sustained = 1;
+                reading->open[found].state = OPEN_SUSTAINED;
             else
                 close_note(reading, found, event->pulses);
             break;
@@ -510,7 +533,7 @@ static int play_events(Reading *reading, PnlScore *score, int ticks_per_quarter,
             int down = event->value >= 64;
             if (pedal_down[event->channel] && !down) {
                 for (size_t j = reading->open_count; j-- > 0;)
-                    if (reading->open[j].sustained &&
+                    if (reading->open[j].state == OPEN_SUSTAINED &&
                         reading->open[j].channel == event->channel)
                         close_note(reading, j, event->pulses);
             }
@@ -534,8 +557,12 @@ static int play_events(Reading *reading, PnlScore *score, int ticks_per_quarter,
         default: break;
         }
     }
-    while (reading->open_count)
-        close_note(reading, reading->open_count - 1, end_pulses);
+    while (reading->open_count) {
+        if (reading->open[reading->open_count - 1].state == OPEN_CUT)
+            forget_open(reading, reading->open_count - 1);
+        else
+            close_note(reading, reading->open_count - 1, end_pulses);
+    }
 
     for (size_t i = 0; i < reading->note_count; i++) {
         const RawNote *raw = &reading->notes[i];
