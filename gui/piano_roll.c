@@ -1,0 +1,284 @@
+/* The piano roll (see piano_roll.h): a fixed ring of notes and its drawing. */
+#include "piano_roll.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../plugin/uris.h"
+#include "widgets.h"
+
+/* Notes of a regenerated stream may start a little before the last one held
+ * when the DSP humanizes onsets; only a jump back further than this is taken
+ * as a new stream. */
+static const double regenerate_tolerance_beats = 0.1;
+static const double longest_note_beats = 64.0;
+
+void pnl_piano_roll_clear(PnlPianoRoll *roll)
+{
+    memset(roll, 0, sizeof *roll);
+}
+
+int pnl_piano_roll_add(PnlPianoRoll *roll, int pitch, int velocity, double onset_beats,
+                       double duration_beats, int origin)
+{
+    if (pitch < 0 || pitch > 127 || velocity < 0 || velocity > 127 || !isfinite(onset_beats) ||
+        !isfinite(duration_beats) || duration_beats < 0 || origin < PNL_ORIGIN_GENERATED ||
+        origin > PNL_ORIGIN_LIVE)
+        return -1;
+    if (duration_beats > longest_note_beats)
+        duration_beats = longest_note_beats;
+
+    for (unsigned i = 0; i < PNL_ROLL_CAPACITY; i++) {
+        PnlRollNote *held = &roll->notes[i];
+        if (!held->stored || held->origin != origin)
+            continue;
+        int same_note = held->pitch == pitch && fabs(held->onset_beats - onset_beats) < 1e-6;
+        int superseded = origin == PNL_ORIGIN_GENERATED &&
+                         held->onset_beats > onset_beats + regenerate_tolerance_beats;
+        if (same_note || superseded)
+            held->stored = 0;
+    }
+
+    PnlRollNote *slot = &roll->notes[roll->next];
+    slot->onset_beats = onset_beats;
+    slot->duration_beats = duration_beats;
+    slot->pitch = (unsigned char)pitch;
+    slot->velocity = (unsigned char)velocity;
+    slot->origin = (unsigned char)origin;
+    slot->stored = 1;
+    roll->next = (roll->next + 1) % PNL_ROLL_CAPACITY;
+    return 0;
+}
+
+void pnl_piano_roll_forget_origin(PnlPianoRoll *roll, int origin)
+{
+    for (unsigned i = 0; i < PNL_ROLL_CAPACITY; i++)
+        if (roll->notes[i].origin == origin)
+            roll->notes[i].stored = 0;
+}
+
+static int note_in_window(const PnlRollNote *note, double from_beats, double to_beats)
+{
+    return note->stored && note->onset_beats < to_beats &&
+           note->onset_beats + note->duration_beats > from_beats;
+}
+
+void pnl_piano_roll_pitch_range(const PnlPianoRoll *roll, double from_beats,
+                                double to_beats, int *lowest, int *highest)
+{
+    int low = PNL_ROLL_LOWEST_DEFAULT, high = PNL_ROLL_HIGHEST_DEFAULT;
+    for (unsigned i = 0; i < PNL_ROLL_CAPACITY; i++) {
+        const PnlRollNote *note = &roll->notes[i];
+        if (!note_in_window(note, from_beats, to_beats))
+            continue;
+        if (note->pitch < low)
+            low = note->pitch / 12 * 12;
+        if (note->pitch > high)
+            high = (note->pitch + 11) / 12 * 12;
+    }
+    *lowest = low < 21 ? 21 : low;
+    *highest = high > 108 ? 108 : high;
+}
+
+static int is_black_key(int pitch)
+{
+    static const unsigned char black[12] = {0, 1, 0, 1, 0, 0, 1, 0, 1, 0, 1, 0};
+    return black[pitch % 12];
+}
+
+static PnlColor origin_color(int origin)
+{
+    if (origin == PNL_ORIGIN_PROMPT)
+        return pnl_color_prompt;
+    if (origin == PNL_ORIGIN_LIVE)
+        return pnl_color_live;
+    return pnl_color_generated;
+}
+
+static void draw_grid(cairo_t *cr, const PnlUiLayout *layout, int lowest, int highest,
+                      double start_beats, double visible_beats, double beats_per_bar)
+{
+    PnlRect notes = layout->notes;
+    double row_height = pnl_roll_row_height(notes, lowest, highest);
+    for (int pitch = lowest; pitch <= highest; pitch++) {
+        double y = pnl_roll_pitch_y(notes, lowest, highest, pitch);
+        cairo_rectangle(cr, notes.x, y, notes.width, row_height);
+        if (is_black_key(pitch))
+            cairo_set_source_rgb(cr, 0.063, 0.067, 0.082);
+        else
+            cairo_set_source_rgb(cr, 0.086, 0.090, 0.106);
+        cairo_fill(cr);
+        if (pitch % 12 == 0) {
+            cairo_rectangle(cr, notes.x, y + row_height - layout->scale, notes.width,
+                            layout->scale);
+            cairo_set_source_rgb(cr, 0.133, 0.141, 0.165);
+            cairo_fill(cr);
+        }
+    }
+
+    /* Beat and bar lines, with the bar's number at the top. */
+    double pixels_per_beat = notes.width / visible_beats;
+    double first_beat = ceil(start_beats);
+    for (double beat = first_beat; beat <= start_beats + visible_beats; beat += 1.0) {
+        double x = notes.x + (beat - start_beats) * pixels_per_beat;
+        double bar_position = fmod(beat, beats_per_bar);
+        if (bar_position < 0)
+            bar_position += beats_per_bar;
+        int on_bar = fabs(bar_position) < 1e-6 || fabs(bar_position - beats_per_bar) < 1e-6;
+        cairo_rectangle(cr, floor(x), notes.y, layout->scale, notes.height);
+        if (on_bar)
+            cairo_set_source_rgb(cr, 0.200, 0.208, 0.243);
+        else
+            cairo_set_source_rgb(cr, 0.118, 0.125, 0.145);
+        cairo_fill(cr);
+        if (on_bar && beat >= 0) {
+            char number[16];
+            snprintf(number, sizeof number, "%d", (int)floor(beat / beats_per_bar + 0.5) + 1);
+            pnl_draw_text(cr, number, x + 4 * layout->scale, notes.y + 12 * layout->scale,
+                          9.5 * layout->scale, PNL_ALIGN_LEFT, pnl_color_text_dim, 0);
+        }
+    }
+}
+
+static void draw_keyboard(cairo_t *cr, const PnlUiLayout *layout, int lowest, int highest,
+                          const int *sounding)
+{
+    PnlRect keys = layout->keyboard;
+    double row_height = pnl_roll_row_height(layout->notes, lowest, highest);
+    double scale = layout->scale;
+    cairo_rectangle(cr, keys.x, keys.y, keys.width, keys.height);
+    cairo_set_source_rgb(cr, 0.757, 0.737, 0.694);
+    cairo_fill(cr);
+    for (int pitch = lowest; pitch <= highest; pitch++) {
+        double y = pnl_roll_pitch_y(layout->notes, lowest, highest, pitch);
+        if (sounding[pitch] >= 0) {
+            cairo_rectangle(cr, keys.x, y, keys.width, row_height);
+            pnl_set_color(cr, origin_color(sounding[pitch]), 1.0);
+            cairo_fill(cr);
+        } else if (is_black_key(pitch)) {
+            cairo_rectangle(cr, keys.x, y, keys.width * 0.62, row_height);
+            cairo_set_source_rgb(cr, 0.110, 0.114, 0.129);
+            cairo_fill(cr);
+        }
+        if (pitch % 12 == 0 || pitch % 12 == 5) {
+            /* The seams between white keys fall under C and F. */
+            cairo_rectangle(cr, keys.x, y + row_height - 0.5 * scale, keys.width, 0.5 * scale);
+            cairo_set_source_rgb(cr, 0.50, 0.48, 0.45);
+            cairo_fill(cr);
+        }
+        if (pitch % 12 == 0 && pitch != highest && row_height * 3 >= 12 * scale) {
+            char name[16];
+            snprintf(name, sizeof name, "C%d", pitch / 12 - 1);
+            pnl_draw_text(cr, name, keys.x + keys.width - 3 * scale, y + row_height - 1.5 * scale,
+                          8 * scale, PNL_ALIGN_RIGHT, (PnlColor){0.30, 0.29, 0.27}, 0);
+        }
+    }
+    cairo_rectangle(cr, keys.x + keys.width - scale, keys.y, scale, keys.height);
+    cairo_set_source_rgb(cr, 0.04, 0.04, 0.05);
+    cairo_fill(cr);
+}
+
+static void draw_legend(cairo_t *cr, const PnlUiLayout *layout)
+{
+    static const struct {
+        const char *name;
+        int origin;
+    } entries[] = {{"live", PNL_ORIGIN_LIVE},
+                   {"prompt", PNL_ORIGIN_PROMPT},
+                   {"composed", PNL_ORIGIN_GENERATED}};
+    double scale = layout->scale;
+    double x = layout->notes.x + layout->notes.width - 10 * scale;
+    double y = layout->notes.y + layout->notes.height - 8 * scale;
+    for (unsigned i = 0; i < sizeof entries / sizeof entries[0]; i++) {
+        double width = pnl_draw_text(cr, entries[i].name, x, y, 9.5 * scale, PNL_ALIGN_RIGHT,
+                                     pnl_color_text_dim, 0);
+        cairo_rectangle(cr, x - width - 14 * scale, y - 7 * scale, 9 * scale, 6 * scale);
+        pnl_set_color(cr, origin_color(entries[i].origin), 1.0);
+        cairo_fill(cr);
+        x -= width + 26 * scale;
+    }
+}
+
+void pnl_piano_roll_draw(cairo_t *cr, const PnlPianoRoll *roll, const PnlUiLayout *layout,
+                         double playhead_beats, double beats_per_bar, int have_playhead)
+{
+    PnlRect notes = layout->notes;
+    double scale = layout->scale;
+    if (!(beats_per_bar >= 1 && beats_per_bar <= 32))
+        beats_per_bar = 4;
+    if (!isfinite(playhead_beats))
+        playhead_beats = 0;
+    double visible_beats = pnl_roll_visible_beats(beats_per_bar);
+    double start_beats = playhead_beats - pnl_roll_playhead_fraction * visible_beats;
+    double end_beats = start_beats + visible_beats;
+    int lowest, highest;
+    pnl_piano_roll_pitch_range(roll, start_beats, end_beats, &lowest, &highest);
+    double row_height = pnl_roll_row_height(notes, lowest, highest);
+    double pixels_per_beat = notes.width / visible_beats;
+
+    cairo_save(cr);
+    pnl_rounded_rect(cr, layout->roll, 6 * scale);
+    cairo_clip(cr);
+    draw_grid(cr, layout, lowest, highest, start_beats, visible_beats, beats_per_bar);
+
+    /* The lookahead, not yet heard, sits under a faint veil. */
+    double playhead_x = pnl_roll_beat_x(notes, playhead_beats, beats_per_bar, playhead_beats);
+    cairo_rectangle(cr, playhead_x, notes.y, notes.x + notes.width - playhead_x, notes.height);
+    cairo_set_source_rgba(cr, 0.0, 0.0, 0.0, 0.22);
+    cairo_fill(cr);
+
+    int sounding[128];
+    for (int pitch = 0; pitch < 128; pitch++)
+        sounding[pitch] = -1;
+    for (unsigned i = 0; i < PNL_ROLL_CAPACITY; i++) {
+        const PnlRollNote *note = &roll->notes[i];
+        if (!note_in_window(note, start_beats, end_beats))
+            continue;
+        double x = notes.x + (note->onset_beats - start_beats) * pixels_per_beat;
+        double width = fmax(note->duration_beats * pixels_per_beat, 2.0 * scale);
+        double y = pnl_roll_pitch_y(notes, lowest, highest, note->pitch);
+        double inset = row_height > 4 * scale ? 0.5 * scale : 0.0;
+        PnlColor base = origin_color(note->origin);
+        /* Velocity as shade: pianissimo sinks toward the background. */
+        double loudness = 0.30 + 0.70 * note->velocity / 127.0;
+        PnlColor fill = pnl_color_mix(pnl_color_background, base, loudness);
+        int heard = note->onset_beats <= playhead_beats;
+        int now = heard && note->onset_beats + note->duration_beats > playhead_beats;
+        if (now && have_playhead)
+            sounding[note->pitch] = note->origin;
+        pnl_rounded_rect(cr, pnl_rect(x, y + inset, width, row_height - 2 * inset),
+                         1.5 * scale);
+        pnl_set_color(cr, fill, heard ? 1.0 : 0.78);
+        cairo_fill(cr);
+        if (now) {
+            pnl_rounded_rect(cr, pnl_rect(x, y + inset, width, row_height - 2 * inset),
+                             1.5 * scale);
+            cairo_set_line_width(cr, 1.0 * scale);
+            pnl_set_color(cr, pnl_color_mix(base, pnl_color_text, 0.6), 0.9);
+            cairo_stroke(cr);
+        }
+    }
+
+    /* The playhead: an ivory line with a soft halo. */
+    cairo_rectangle(cr, playhead_x - 3 * scale, notes.y, 6 * scale, notes.height);
+    pnl_set_color(cr, pnl_color_accent, 0.10);
+    cairo_fill(cr);
+    cairo_rectangle(cr, playhead_x - 0.75 * scale, notes.y, 1.5 * scale, notes.height);
+    pnl_set_color(cr, pnl_color_accent, have_playhead ? 0.95 : 0.4);
+    cairo_fill(cr);
+    cairo_move_to(cr, playhead_x - 5 * scale, notes.y);
+    cairo_line_to(cr, playhead_x + 5 * scale, notes.y);
+    cairo_line_to(cr, playhead_x, notes.y + 6 * scale);
+    cairo_close_path(cr);
+    cairo_fill(cr);
+
+    draw_keyboard(cr, layout, lowest, highest, sounding);
+    draw_legend(cr, layout);
+    cairo_restore(cr);
+
+    pnl_rounded_rect(cr, layout->roll, 6 * scale);
+    cairo_set_line_width(cr, 1.0 * scale);
+    pnl_set_color(cr, pnl_color_panel_edge, 1.0);
+    cairo_stroke(cr);
+}

@@ -1,0 +1,998 @@
+/* Pianola's plugin window: an LV2 ui:X11UI drawn with cairo, no toolkit, so
+ * any host that embeds X11 (Ardour, Carla, jalv through suil) can show it.
+ *
+ * Data flow: the host calls port_event with control values and with the atom
+ * messages the DSP writes on its notify port (notes, the playhead, the
+ * capture state, messages); the UI keeps that state, and every idle call it
+ * handles its X events and repaints when something changed, into an image
+ * surface first and then onto the window in one copy (no flicker). The
+ * person's gestures go back through write_function only: control values to
+ * their ports, and the UiOn/UiOff atom messages to the control port so the
+ * DSP reports notes only while a window is open.
+ *
+ * Keyboard: the window never takes the focus on its own; a click into the
+ * seed field borrows it to type a number and Enter, Escape or a click
+ * elsewhere gives it back to whoever had it. */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* The LV2 headers before Xlib's: Xlib defines Bool, a field of the atom forge. */
+#include <lv2/atom/forge.h>
+#include <lv2/atom/util.h>
+#include <lv2/options/options.h>
+#include <lv2/ui/ui.h>
+#include <lv2/urid/urid.h>
+
+#include "../plugin/ports.h"
+#include "../plugin/uris.h"
+
+#include <X11/Xlib.h>
+#include <X11/Xresource.h>
+#include <X11/Xutil.h>
+#include <X11/keysym.h>
+#include <cairo-xlib.h>
+#include <cairo.h>
+
+#include "layout.h"
+#include "piano_roll.h"
+#include "widgets.h"
+
+/* What each knob controls; ranges and defaults as ttl/pianola.ttl.in. */
+typedef struct {
+    int port;
+    const char *label;
+    double minimum, maximum, default_value;
+} KnobSpec;
+
+static const KnobSpec knob_specs[PNL_KNOB_COUNT] = {
+    [PNL_KNOB_TEMPERATURE] = {PNL_PORT_TEMPERATURE, "Temperature", 0.0, 2.0, 0.9},
+    [PNL_KNOB_TOP_P] = {PNL_PORT_TOP_P, "Top-p", 0.05, 1.0, 0.95},
+    [PNL_KNOB_HUMANIZE_VELOCITY] = {PNL_PORT_HUMANIZE_VELOCITY, "Velocity", 0.0, 1.0, 0.5},
+    [PNL_KNOB_HUMANIZE_TIMING] = {PNL_PORT_HUMANIZE_TIMING, "Timing", 0.0, 1.0, 0.5},
+};
+
+static const char *const composer_names[] = PNL_COMPOSER_CHOICES;
+
+/* Port values shown before the host sends any (it normally sends all at once). */
+static const float port_defaults[PNL_PORT_COUNT] = {
+    [PNL_PORT_COMPOSER] = 0,          [PNL_PORT_TEMPERATURE] = 0.9f,
+    [PNL_PORT_TOP_P] = 0.95f,         [PNL_PORT_HUMANIZE_VELOCITY] = 0.5f,
+    [PNL_PORT_HUMANIZE_TIMING] = 0.5f, [PNL_PORT_GENERATE] = 1,
+    [PNL_PORT_CAPTURE] = 0,           [PNL_PORT_REROLL] = 0,
+    [PNL_PORT_SEED] = 1,              [PNL_PORT_TEMPO] = 120,
+    [PNL_PORT_VOLUME] = 0,
+};
+
+static const double seed_maximum = 16777215.0; /* every integer up to 2^24 is exact in a float */
+static const double tempo_minimum = 20.0, tempo_maximum = 300.0;
+static const double double_click_seconds = 0.4;
+static const double reroll_hold_seconds = 0.15; /* long enough for the DSP to see the 1 */
+static const double longest_extrapolation_seconds = 1.0;
+static const double frame_seconds = 1.0 / 60.0;
+static const int largest_surface_px = 4096; /* 64 MiB of frame at most */
+
+typedef enum {
+    TARGET_NONE = 0,
+    TARGET_COMPOSER,     /* + index */
+    TARGET_KNOB = 16,    /* + PnlKnobId */
+    TARGET_CAPTURE = 32,
+    TARGET_GENERATE,
+    TARGET_REROLL,
+    TARGET_SEED,
+    TARGET_TEMPO
+} Target;
+
+typedef struct {
+    LV2_URID atom_eventTransfer, atom_Object, atom_Blank, atom_Int, atom_Long, atom_Float,
+        atom_Double, atom_Bool, atom_String, atom_Path, patch_Set, patch_property, patch_value,
+        soundfont, UiOn, UiOff, Note, Playhead, Capture, Message, pitch, velocity, onsetBeats,
+        durationBeats, origin, beats, bpm, beatsPerBar, hostTime, captureState, captureNotes,
+        text;
+} Uris;
+
+typedef struct {
+    LV2UI_Write_Function write;
+    LV2UI_Controller controller;
+    const LV2UI_Resize *host_resize;
+    LV2_URID_Map *map;
+    Uris uris;
+    LV2_Atom_Forge forge;
+
+    Display *display;
+    Window parent, window;
+    Visual *visual;
+    int width, height; /* device pixels */
+    double scale;
+    PnlUiLayout layout;
+    cairo_surface_t *window_surface; /* the X window */
+    cairo_surface_t *frame;          /* where each frame is drawn, then copied */
+    int exposed, dirty;
+    double last_paint_seconds;
+
+    float ports[PNL_PORT_COUNT];
+
+    int capture_state, capture_notes; /* from pianola:Capture */
+
+    /* The last pianola:Playhead, and when it came; between messages the
+     * playhead is extrapolated at its bpm while the music moves. */
+    int have_playhead, rolling, host_time;
+    double playhead_beats, bpm, beats_per_bar, playhead_seconds;
+
+    PnlPianoRoll roll;
+    char message[256];
+    char soundfont[256];
+
+    /* The gesture in progress. */
+    int hovered, pressed;
+    double drag_start_y, drag_start_value;
+    int last_click_target;
+    double last_click_seconds;
+    double reroll_release_seconds; /* > 0: write the re-roll trigger back to 0 then */
+
+    int seed_editing;
+    char seed_text[12];
+    Window focus_before;
+    int focus_revert_before;
+} PianolaUi;
+
+static double now_seconds(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)now.tv_sec + now.tv_nsec * 1e-9;
+}
+
+static void map_uris(Uris *uris, LV2_URID_Map *map)
+{
+    LV2_URID (*const m)(LV2_URID_Map_Handle, const char *) = map->map;
+    LV2_URID_Map_Handle h = map->handle;
+    uris->atom_eventTransfer = m(h, LV2_ATOM__eventTransfer);
+    uris->atom_Object = m(h, LV2_ATOM__Object);
+    uris->atom_Blank = m(h, LV2_ATOM__Blank);
+    uris->atom_Int = m(h, LV2_ATOM__Int);
+    uris->atom_Long = m(h, LV2_ATOM__Long);
+    uris->atom_Float = m(h, LV2_ATOM__Float);
+    uris->atom_Double = m(h, LV2_ATOM__Double);
+    uris->atom_Bool = m(h, LV2_ATOM__Bool);
+    uris->atom_String = m(h, LV2_ATOM__String);
+    uris->atom_Path = m(h, LV2_ATOM__Path);
+    uris->patch_Set = m(h, LV2_PATCH__Set);
+    uris->patch_property = m(h, LV2_PATCH__property);
+    uris->patch_value = m(h, LV2_PATCH__value);
+    uris->soundfont = m(h, PIANOLA__soundfont);
+    uris->UiOn = m(h, PIANOLA__UiOn);
+    uris->UiOff = m(h, PIANOLA__UiOff);
+    uris->Note = m(h, PIANOLA__Note);
+    uris->Playhead = m(h, PIANOLA__Playhead);
+    uris->Capture = m(h, PIANOLA__Capture);
+    uris->Message = m(h, PIANOLA__Message);
+    uris->pitch = m(h, PIANOLA__pitch);
+    uris->velocity = m(h, PIANOLA__velocity);
+    uris->onsetBeats = m(h, PIANOLA__onsetBeats);
+    uris->durationBeats = m(h, PIANOLA__durationBeats);
+    uris->origin = m(h, PIANOLA__origin);
+    uris->beats = m(h, PIANOLA__beats);
+    uris->bpm = m(h, PIANOLA__bpm);
+    uris->beatsPerBar = m(h, PIANOLA__beatsPerBar);
+    uris->hostTime = m(h, PIANOLA__hostTime);
+    uris->captureState = m(h, PIANOLA__captureState);
+    uris->captureNotes = m(h, PIANOLA__captureNotes);
+    uris->text = m(h, PIANOLA__text);
+}
+
+/* ---- talking to the DSP ------------------------------------------------ */
+
+static void write_port(PianolaUi *ui, int port, float value)
+{
+    ui->ports[port] = value;
+    ui->dirty = 1;
+    ui->write(ui->controller, (uint32_t)port, sizeof value, 0, &value);
+}
+
+static void send_message(PianolaUi *ui, LV2_URID kind)
+{
+    uint8_t buffer[64];
+    lv2_atom_forge_set_buffer(&ui->forge, buffer, sizeof buffer);
+    LV2_Atom_Forge_Frame frame;
+    LV2_Atom *message =
+        (LV2_Atom *)lv2_atom_forge_deref(&ui->forge, lv2_atom_forge_object(&ui->forge, &frame, 0, kind));
+    lv2_atom_forge_pop(&ui->forge, &frame);
+    if (message)
+        ui->write(ui->controller, PNL_PORT_CONTROL_IN, lv2_atom_total_size(message),
+                  ui->uris.atom_eventTransfer, message);
+}
+
+/* A number from any numeric atom; NAN for anything else or nothing. */
+static double atom_number(const PianolaUi *ui, const LV2_Atom *atom)
+{
+    if (!atom)
+        return NAN;
+    if (atom->type == ui->uris.atom_Int && atom->size >= sizeof(int32_t))
+        return ((const LV2_Atom_Int *)atom)->body;
+    if (atom->type == ui->uris.atom_Long && atom->size >= sizeof(int64_t))
+        return (double)((const LV2_Atom_Long *)atom)->body;
+    if (atom->type == ui->uris.atom_Float && atom->size >= sizeof(float))
+        return ((const LV2_Atom_Float *)atom)->body;
+    if (atom->type == ui->uris.atom_Double && atom->size >= sizeof(double))
+        return ((const LV2_Atom_Double *)atom)->body;
+    if (atom->type == ui->uris.atom_Bool && atom->size >= sizeof(int32_t))
+        return ((const LV2_Atom_Bool *)atom)->body ? 1.0 : 0.0;
+    return NAN;
+}
+
+/* Copies a String or Path atom's text, which need not be terminated. */
+static void atom_text(const LV2_Atom *atom, char *text, size_t capacity)
+{
+    size_t length = atom->size;
+    const char *body = (const char *)LV2_ATOM_BODY_CONST(atom);
+    if (length > 0 && body[length - 1] == '\0')
+        length--;
+    if (length >= capacity)
+        length = capacity - 1;
+    memcpy(text, body, length);
+    text[length] = '\0';
+}
+
+static void receive_note(PianolaUi *ui, const LV2_Atom_Object *object)
+{
+    const LV2_Atom *pitch = NULL, *velocity = NULL, *onset = NULL, *duration = NULL,
+                   *origin = NULL;
+    lv2_atom_object_get(object, ui->uris.pitch, &pitch, ui->uris.velocity, &velocity,
+                        ui->uris.onsetBeats, &onset, ui->uris.durationBeats, &duration,
+                        ui->uris.origin, &origin, 0);
+    double pitch_value = atom_number(ui, pitch), velocity_value = atom_number(ui, velocity);
+    double onset_value = atom_number(ui, onset), duration_value = atom_number(ui, duration);
+    double origin_value = origin ? atom_number(ui, origin) : PNL_ORIGIN_GENERATED;
+    if (isnan(pitch_value) || isnan(velocity_value) || isnan(onset_value) ||
+        isnan(duration_value) || isnan(origin_value))
+        return;
+    pnl_piano_roll_add(&ui->roll, (int)pitch_value, (int)velocity_value, onset_value,
+                       duration_value, (int)origin_value);
+}
+
+static void receive_playhead(PianolaUi *ui, const LV2_Atom_Object *object)
+{
+    const LV2_Atom *beats = NULL, *bpm = NULL, *beats_per_bar = NULL, *host_time = NULL;
+    lv2_atom_object_get(object, ui->uris.beats, &beats, ui->uris.bpm, &bpm,
+                        ui->uris.beatsPerBar, &beats_per_bar, ui->uris.hostTime, &host_time,
+                        0);
+    double beats_value = atom_number(ui, beats);
+    if (!isfinite(beats_value))
+        return;
+    double bpm_value = atom_number(ui, bpm);
+    double beats_per_bar_value = atom_number(ui, beats_per_bar);
+    /* Moving only if this message is past the last one: a stopped transport
+     * repeats its position, and a locate jumps; neither should drift. */
+    ui->rolling = ui->have_playhead && beats_value > ui->playhead_beats &&
+                  beats_value - ui->playhead_beats < 8.0;
+    ui->playhead_beats = beats_value;
+    if (isfinite(bpm_value) && bpm_value > 0 && bpm_value < 1000)
+        ui->bpm = bpm_value;
+    if (isfinite(beats_per_bar_value) && beats_per_bar_value >= 1 && beats_per_bar_value <= 32)
+        ui->beats_per_bar = beats_per_bar_value;
+    if (host_time)
+        ui->host_time = atom_number(ui, host_time) > 0.5;
+    ui->have_playhead = 1;
+    ui->playhead_seconds = now_seconds();
+}
+
+static void receive_capture(PianolaUi *ui, const LV2_Atom_Object *object)
+{
+    const LV2_Atom *state = NULL, *notes = NULL;
+    lv2_atom_object_get(object, ui->uris.captureState, &state, ui->uris.captureNotes, &notes,
+                        0);
+    double state_value = atom_number(ui, state), notes_value = atom_number(ui, notes);
+    if (!(state_value >= PNL_CAPTURE_OFF && state_value <= PNL_CAPTURE_PROMPT_SET))
+        return;
+    int previous = ui->capture_state;
+    ui->capture_state = (int)state_value;
+    ui->capture_notes = notes_value >= 0 && notes_value < 1e6 ? (int)notes_value : 0;
+    /* A new capture replaces the prompt: stop showing the old one. */
+    if (ui->capture_state == PNL_CAPTURE_ARMED && previous != PNL_CAPTURE_ARMED)
+        pnl_piano_roll_forget_origin(&ui->roll, PNL_ORIGIN_PROMPT);
+}
+
+static void receive_soundfont(PianolaUi *ui, const LV2_Atom_Object *object)
+{
+    const LV2_Atom *property = NULL, *value = NULL;
+    lv2_atom_object_get(object, ui->uris.patch_property, &property, ui->uris.patch_value,
+                        &value, 0);
+    if (!property || property->type != ui->forge.URID ||
+        ((const LV2_Atom_URID *)property)->body != ui->uris.soundfont || !value ||
+        (value->type != ui->uris.atom_Path && value->type != ui->uris.atom_String))
+        return;
+    char path[sizeof ui->soundfont];
+    atom_text(value, path, sizeof path);
+    const char *name = strrchr(path, '/');
+    snprintf(ui->soundfont, sizeof ui->soundfont, "%s", name ? name + 1 : path);
+}
+
+static void receive_atom(PianolaUi *ui, uint32_t buffer_size, const void *buffer)
+{
+    const LV2_Atom *atom = (const LV2_Atom *)buffer;
+    if (buffer_size < sizeof(LV2_Atom) || buffer_size < lv2_atom_total_size(atom))
+        return;
+    if ((atom->type != ui->uris.atom_Object && atom->type != ui->uris.atom_Blank) ||
+        atom->size < sizeof(LV2_Atom_Object_Body))
+        return;
+    const LV2_Atom_Object *object = (const LV2_Atom_Object *)atom;
+    LV2_URID kind = object->body.otype;
+    if (kind == ui->uris.Note) {
+        receive_note(ui, object);
+    } else if (kind == ui->uris.Playhead) {
+        receive_playhead(ui, object);
+    } else if (kind == ui->uris.Capture) {
+        receive_capture(ui, object);
+    } else if (kind == ui->uris.Message) {
+        const LV2_Atom *text = NULL;
+        lv2_atom_object_get(object, ui->uris.text, &text, 0);
+        if (text && text->type == ui->uris.atom_String)
+            atom_text(text, ui->message, sizeof ui->message);
+    } else if (kind == ui->uris.patch_Set) {
+        receive_soundfont(ui, object);
+    } else {
+        return;
+    }
+    ui->dirty = 1;
+}
+
+/* ---- state shown ------------------------------------------------------- */
+
+static double current_playhead_beats(const PianolaUi *ui, double now)
+{
+    if (!ui->have_playhead)
+        return 0.0;
+    if (!ui->rolling)
+        return ui->playhead_beats;
+    double elapsed = now - ui->playhead_seconds;
+    if (elapsed < 0)
+        elapsed = 0;
+    if (elapsed > longest_extrapolation_seconds)
+        elapsed = longest_extrapolation_seconds;
+    return ui->playhead_beats + elapsed * ui->bpm / 60.0;
+}
+
+/* The capture button follows the port at once (the person just clicked) and
+ * the DSP's notification for what it cannot know (notes so far, a prompt). */
+static int shown_capture_state(const PianolaUi *ui)
+{
+    int on = ui->ports[PNL_PORT_CAPTURE] > 0.5f;
+    if (on)
+        return ui->capture_state == PNL_CAPTURE_RECORDING ? PNL_CAPTURE_RECORDING
+                                                          : PNL_CAPTURE_ARMED;
+    if (ui->capture_state == PNL_CAPTURE_PROMPT_SET ||
+        (ui->capture_state == PNL_CAPTURE_RECORDING && ui->capture_notes > 0))
+        return PNL_CAPTURE_PROMPT_SET;
+    return PNL_CAPTURE_OFF;
+}
+
+static double knob_normalised(const PianolaUi *ui, int knob)
+{
+    const KnobSpec *spec = &knob_specs[knob];
+    return (ui->ports[spec->port] - spec->minimum) / (spec->maximum - spec->minimum);
+}
+
+static void knob_value_text(const PianolaUi *ui, int knob, char *text, size_t capacity)
+{
+    float value = ui->ports[knob_specs[knob].port];
+    switch (knob) {
+    case PNL_KNOB_TEMPERATURE:
+        if (value <= 0.0f)
+            snprintf(text, capacity, "best guess");
+        else
+            snprintf(text, capacity, "%.2f", value);
+        break;
+    case PNL_KNOB_TOP_P:
+        snprintf(text, capacity, "%.2f", value);
+        break;
+    default:
+        snprintf(text, capacity, "%d %%", (int)lrintf(value * 100.0f));
+        break;
+    }
+}
+
+/* ---- drawing ----------------------------------------------------------- */
+
+static void draw_group_caption(cairo_t *cr, PnlRect first, PnlRect last, double scale,
+                               const char *caption)
+{
+    double left = first.x + 8 * scale, right = last.x + last.width - 8 * scale;
+    double centre = (left + right) / 2, y = first.y + 1 * scale;
+    double width = pnl_draw_text(cr, caption, centre, y, 9 * scale, PNL_ALIGN_CENTRE,
+                                 pnl_color_text_dim, 0);
+    cairo_set_line_width(cr, 1.0 * scale);
+    pnl_set_color(cr, pnl_color_panel_edge, 1.0);
+    cairo_move_to(cr, left, y - 3 * scale);
+    cairo_line_to(cr, centre - width / 2 - 6 * scale, y - 3 * scale);
+    cairo_move_to(cr, centre + width / 2 + 6 * scale, y - 3 * scale);
+    cairo_line_to(cr, right, y - 3 * scale);
+    cairo_stroke(cr);
+}
+
+static void draw_frame(PianolaUi *ui, cairo_t *cr, double now)
+{
+    const PnlUiLayout *layout = &ui->layout;
+    double scale = layout->scale;
+    pnl_set_color(cr, pnl_color_background, 1.0);
+    cairo_paint(cr);
+
+    /* Header: the name, the composer, the tempo. */
+    cairo_select_font_face(cr, "serif", CAIRO_FONT_SLANT_ITALIC, CAIRO_FONT_WEIGHT_NORMAL);
+    cairo_set_font_size(cr, 26 * scale);
+    pnl_set_color(cr, pnl_color_text, 1.0);
+    cairo_move_to(cr, 18 * scale, 39 * scale);
+    cairo_show_text(cr, "Pianola");
+    cairo_new_path(cr);
+    cairo_arc(cr, 126 * scale, 37 * scale, 2.5 * scale, 0, 6.2832);
+    pnl_set_color(cr, pnl_color_accent, 1.0);
+    cairo_fill(cr);
+
+    int composer = (int)lrintf(ui->ports[PNL_PORT_COMPOSER]);
+    int hovered_composer = ui->hovered >= TARGET_COMPOSER &&
+                                   ui->hovered < TARGET_COMPOSER + PNL_COMPOSER_CHOICE_COUNT
+                               ? ui->hovered - TARGET_COMPOSER
+                               : -1;
+    pnl_draw_composer_selector(cr, layout->composer, PNL_COMPOSER_CHOICE_COUNT, composer_names,
+                               composer, hovered_composer, scale);
+
+    double playhead = current_playhead_beats(ui, now);
+    int host_time = ui->have_playhead && ui->host_time;
+    double bpm = ui->have_playhead ? ui->bpm : ui->ports[PNL_PORT_TEMPO];
+    pnl_draw_tempo(cr, layout->tempo, scale, bpm, host_time, ui->have_playhead, playhead,
+                   ui->beats_per_bar);
+
+    /* The roll, with the SoundFont and any message from the DSP under it. */
+    pnl_piano_roll_draw(cr, &ui->roll, layout, playhead, ui->beats_per_bar,
+                        ui->have_playhead);
+    double footer_y = layout->roll.y + layout->roll.height - 8 * scale;
+    double footer_x = layout->notes.x + 10 * scale;
+    if (ui->message[0]) {
+        pnl_draw_text(cr, ui->message, footer_x, footer_y, 10.5 * scale, PNL_ALIGN_LEFT,
+                      pnl_color_live, 0);
+    } else if (ui->soundfont[0]) {
+        char line[300];
+        snprintf(line, sizeof line, "SoundFont  %s", ui->soundfont);
+        pnl_draw_text(cr, line, footer_x, footer_y, 10 * scale, PNL_ALIGN_LEFT,
+                      pnl_color_text_dim, 0);
+    }
+    if (!ui->have_playhead) {
+        PnlRect notes = layout->notes;
+        pnl_draw_text(cr, "waiting for the transport", notes.x + notes.width / 2,
+                      notes.y + notes.height / 2, 12 * scale, PNL_ALIGN_CENTRE,
+                      pnl_color_text_dim, 0);
+    }
+
+    /* Controls. */
+    pnl_draw_capture_button(cr, layout->capture, scale, shown_capture_state(ui),
+                            ui->capture_notes, ui->hovered == TARGET_CAPTURE);
+    pnl_draw_toggle_button(cr, layout->generate, scale, "Compose", "on", "off",
+                           ui->ports[PNL_PORT_GENERATE] > 0.5f, ui->hovered == TARGET_GENERATE);
+    pnl_draw_reroll_button(cr, layout->reroll, scale, ui->ports[PNL_PORT_REROLL] > 0.5f,
+                           ui->hovered == TARGET_REROLL);
+    draw_group_caption(cr, layout->knob[PNL_KNOB_TEMPERATURE], layout->knob[PNL_KNOB_TOP_P],
+                       scale, "model");
+    draw_group_caption(cr, layout->knob[PNL_KNOB_HUMANIZE_VELOCITY],
+                       layout->knob[PNL_KNOB_HUMANIZE_TIMING], scale, "humanize");
+    for (int knob = 0; knob < PNL_KNOB_COUNT; knob++) {
+        char value[32];
+        knob_value_text(ui, knob, value, sizeof value);
+        pnl_draw_knob(cr, layout->knob[knob], scale, knob_specs[knob].label, value,
+                      knob_normalised(ui, knob), ui->hovered == TARGET_KNOB + knob,
+                      ui->pressed == TARGET_KNOB + knob);
+    }
+    char seed[16];
+    if (ui->seed_editing)
+        snprintf(seed, sizeof seed, "%s", ui->seed_text);
+    else
+        snprintf(seed, sizeof seed, "%ld", lrintf(ui->ports[PNL_PORT_SEED]));
+    pnl_draw_seed_field(cr, layout->seed_cell, layout->seed, scale, seed, ui->seed_editing,
+                        ui->hovered == TARGET_SEED);
+}
+
+static void paint(PianolaUi *ui)
+{
+    if (!ui->frame || !ui->window_surface)
+        return;
+    double now = now_seconds();
+    cairo_t *cr = cairo_create(ui->frame);
+    draw_frame(ui, cr, now);
+    cairo_destroy(cr);
+    cairo_surface_flush(ui->frame);
+
+    cr = cairo_create(ui->window_surface);
+    cairo_set_operator(cr, CAIRO_OPERATOR_SOURCE);
+    cairo_set_source_surface(cr, ui->frame, 0, 0);
+    cairo_paint(cr);
+    cairo_destroy(cr);
+    cairo_surface_flush(ui->window_surface);
+    XSync(ui->display, False);
+    ui->dirty = 0;
+    ui->last_paint_seconds = now;
+}
+
+static void set_size(PianolaUi *ui, int width, int height)
+{
+    if (width < 1)
+        width = 1;
+    if (height < 1)
+        height = 1;
+    if (width == ui->width && height == ui->height && ui->frame)
+        return;
+    ui->width = width;
+    ui->height = height;
+    int surface_width = width < largest_surface_px ? width : largest_surface_px;
+    int surface_height = height < largest_surface_px ? height : largest_surface_px;
+    if (ui->frame)
+        cairo_surface_destroy(ui->frame);
+    ui->frame = cairo_image_surface_create(CAIRO_FORMAT_RGB24, surface_width, surface_height);
+    if (cairo_surface_status(ui->frame) != CAIRO_STATUS_SUCCESS) {
+        cairo_surface_destroy(ui->frame);
+        ui->frame = NULL;
+    }
+    if (ui->window_surface)
+        cairo_xlib_surface_set_size(ui->window_surface, surface_width, surface_height);
+    pnl_ui_layout_compute(&ui->layout, width, height, ui->scale);
+    ui->dirty = 1;
+}
+
+/* ---- gestures ---------------------------------------------------------- */
+
+static int target_at(const PianolaUi *ui, double x, double y)
+{
+    const PnlUiLayout *layout = &ui->layout;
+    for (int i = 0; i < PNL_COMPOSER_CHOICE_COUNT; i++)
+        if (pnl_rect_contains(layout->composer[i], x, y))
+            return TARGET_COMPOSER + i;
+    for (int knob = 0; knob < PNL_KNOB_COUNT; knob++)
+        if (pnl_rect_contains(layout->knob[knob], x, y))
+            return TARGET_KNOB + knob;
+    if (pnl_rect_contains(layout->capture, x, y))
+        return TARGET_CAPTURE;
+    if (pnl_rect_contains(layout->generate, x, y))
+        return TARGET_GENERATE;
+    if (pnl_rect_contains(layout->reroll, x, y))
+        return TARGET_REROLL;
+    if (pnl_rect_contains(layout->seed, x, y))
+        return TARGET_SEED;
+    if (pnl_rect_contains(layout->tempo, x, y))
+        return TARGET_TEMPO;
+    return TARGET_NONE;
+}
+
+static void set_knob(PianolaUi *ui, int knob, double value)
+{
+    const KnobSpec *spec = &knob_specs[knob];
+    if (value < spec->minimum)
+        value = spec->minimum;
+    if (value > spec->maximum)
+        value = spec->maximum;
+    write_port(ui, spec->port, (float)value);
+}
+
+static void set_seed(PianolaUi *ui, double seed)
+{
+    if (seed < 0)
+        seed = 0;
+    if (seed > seed_maximum)
+        seed = seed_maximum;
+    write_port(ui, PNL_PORT_SEED, (float)floor(seed));
+}
+
+static void set_tempo(PianolaUi *ui, double bpm)
+{
+    if (bpm < tempo_minimum)
+        bpm = tempo_minimum;
+    if (bpm > tempo_maximum)
+        bpm = tempo_maximum;
+    write_port(ui, PNL_PORT_TEMPO, (float)(floor(bpm * 2 + 0.5) / 2));
+}
+
+static void begin_seed_edit(PianolaUi *ui)
+{
+    if (ui->seed_editing)
+        return;
+    ui->seed_editing = 1;
+    ui->seed_text[0] = '\0';
+    /* Borrow the keyboard focus, remembering whose it was. */
+    XGetInputFocus(ui->display, &ui->focus_before, &ui->focus_revert_before);
+    XWindowAttributes attributes;
+    if (XGetWindowAttributes(ui->display, ui->window, &attributes) &&
+        attributes.map_state == IsViewable)
+        XSetInputFocus(ui->display, ui->window, RevertToParent, CurrentTime);
+    ui->dirty = 1;
+}
+
+static void end_seed_edit(PianolaUi *ui, int commit)
+{
+    if (!ui->seed_editing)
+        return;
+    ui->seed_editing = 0;
+    if (commit && ui->seed_text[0])
+        set_seed(ui, strtod(ui->seed_text, NULL));
+    Window focus;
+    int revert;
+    XGetInputFocus(ui->display, &focus, &revert);
+    if (focus == ui->window) {
+        Window back = ui->focus_before;
+        if (back == None || back == PointerRoot || back == ui->window)
+            back = ui->parent;
+        XSetInputFocus(ui->display, back, RevertToParent, CurrentTime);
+    }
+    ui->dirty = 1;
+}
+
+static void press(PianolaUi *ui, const XButtonEvent *event)
+{
+    int target = target_at(ui, event->x, event->y);
+    if (ui->seed_editing && target != TARGET_SEED)
+        end_seed_edit(ui, 1);
+
+    if (event->button == Button4 || event->button == Button5) {
+        double steps = event->button == Button4 ? 1.0 : -1.0;
+        if (target >= TARGET_KNOB && target < TARGET_KNOB + PNL_KNOB_COUNT) {
+            const KnobSpec *spec = &knob_specs[target - TARGET_KNOB];
+            double fine = event->state & ShiftMask ? 0.2 : 1.0;
+            set_knob(ui, target - TARGET_KNOB,
+                     ui->ports[spec->port] + steps * fine * (spec->maximum - spec->minimum) / 50);
+        } else if (target == TARGET_SEED) {
+            end_seed_edit(ui, 0);
+            set_seed(ui, ui->ports[PNL_PORT_SEED] + steps);
+        } else if (target == TARGET_TEMPO && !(ui->have_playhead && ui->host_time)) {
+            set_tempo(ui, ui->ports[PNL_PORT_TEMPO] + steps);
+        } else if (target >= TARGET_COMPOSER &&
+                   target < TARGET_COMPOSER + PNL_COMPOSER_CHOICE_COUNT) {
+            int next = (int)lrintf(ui->ports[PNL_PORT_COMPOSER]) - (int)steps;
+            if (next >= 0 && next < PNL_COMPOSER_CHOICE_COUNT)
+                write_port(ui, PNL_PORT_COMPOSER, (float)next);
+        }
+        return;
+    }
+    if (event->button != Button1)
+        return;
+
+    double now = now_seconds();
+    int double_click = target == ui->last_click_target &&
+                       now - ui->last_click_seconds < double_click_seconds;
+    ui->last_click_target = target;
+    ui->last_click_seconds = double_click ? 0 : now;
+
+    if (target >= TARGET_COMPOSER && target < TARGET_COMPOSER + PNL_COMPOSER_CHOICE_COUNT) {
+        write_port(ui, PNL_PORT_COMPOSER, (float)(target - TARGET_COMPOSER));
+    } else if (target >= TARGET_KNOB && target < TARGET_KNOB + PNL_KNOB_COUNT) {
+        int knob = target - TARGET_KNOB;
+        if (double_click) {
+            set_knob(ui, knob, knob_specs[knob].default_value);
+        } else {
+            ui->pressed = target;
+            ui->drag_start_y = event->y;
+            ui->drag_start_value = ui->ports[knob_specs[knob].port];
+        }
+    } else if (target == TARGET_TEMPO && !(ui->have_playhead && ui->host_time)) {
+        ui->pressed = target;
+        ui->drag_start_y = event->y;
+        ui->drag_start_value = ui->ports[PNL_PORT_TEMPO];
+    } else if (target == TARGET_CAPTURE) {
+        write_port(ui, PNL_PORT_CAPTURE, ui->ports[PNL_PORT_CAPTURE] > 0.5f ? 0.0f : 1.0f);
+    } else if (target == TARGET_GENERATE) {
+        write_port(ui, PNL_PORT_GENERATE, ui->ports[PNL_PORT_GENERATE] > 0.5f ? 0.0f : 1.0f);
+    } else if (target == TARGET_REROLL) {
+        /* A trigger: 1 now, 0 a little later so the DSP sees a whole pulse
+         * even when the host applies both writes in one cycle otherwise. */
+        write_port(ui, PNL_PORT_REROLL, 1.0f);
+        ui->reroll_release_seconds = now + reroll_hold_seconds;
+    } else if (target == TARGET_SEED) {
+        begin_seed_edit(ui);
+    }
+    ui->dirty = 1;
+}
+
+static void drag(PianolaUi *ui, const XMotionEvent *event)
+{
+    double travel = (ui->drag_start_y - event->y) / (160.0 * ui->scale);
+    if (event->state & ShiftMask)
+        travel *= 0.2;
+    if (ui->pressed >= TARGET_KNOB && ui->pressed < TARGET_KNOB + PNL_KNOB_COUNT) {
+        const KnobSpec *spec = &knob_specs[ui->pressed - TARGET_KNOB];
+        set_knob(ui, ui->pressed - TARGET_KNOB,
+                 ui->drag_start_value + travel * (spec->maximum - spec->minimum));
+    } else if (ui->pressed == TARGET_TEMPO) {
+        set_tempo(ui, ui->drag_start_value + travel * 100.0);
+    }
+}
+
+static void key(PianolaUi *ui, XKeyEvent *event)
+{
+    if (!ui->seed_editing)
+        return;
+    char typed[8] = {0};
+    KeySym symbol = NoSymbol;
+    XLookupString(event, typed, sizeof typed - 1, &symbol, NULL);
+    size_t length = strlen(ui->seed_text);
+    if (symbol == XK_Return || symbol == XK_KP_Enter) {
+        end_seed_edit(ui, 1);
+    } else if (symbol == XK_Escape) {
+        end_seed_edit(ui, 0);
+    } else if (symbol == XK_BackSpace) {
+        if (length > 0)
+            ui->seed_text[length - 1] = '\0';
+    } else if (typed[0] >= '0' && typed[0] <= '9' && typed[1] == '\0') {
+        if (length + 1 < sizeof ui->seed_text && length < 8) {
+            ui->seed_text[length] = typed[0];
+            ui->seed_text[length + 1] = '\0';
+        }
+    }
+    ui->dirty = 1;
+}
+
+static void handle_event(PianolaUi *ui, XEvent *event)
+{
+    switch (event->type) {
+    case Expose:
+        ui->exposed = 1;
+        ui->dirty = 1;
+        break;
+    case UnmapNotify:
+        ui->exposed = 0;
+        break;
+    case ConfigureNotify:
+        set_size(ui, event->xconfigure.width, event->xconfigure.height);
+        break;
+    case ButtonPress:
+        press(ui, &event->xbutton);
+        break;
+    case ButtonRelease:
+        if (event->xbutton.button == Button1 && ui->pressed) {
+            ui->pressed = TARGET_NONE;
+            ui->dirty = 1;
+        }
+        break;
+    case MotionNotify: {
+        if (ui->pressed) {
+            drag(ui, &event->xmotion);
+            break;
+        }
+        int target = target_at(ui, event->xmotion.x, event->xmotion.y);
+        if (target != ui->hovered) {
+            ui->hovered = target;
+            ui->dirty = 1;
+        }
+        break;
+    }
+    case LeaveNotify:
+        if (ui->hovered) {
+            ui->hovered = TARGET_NONE;
+            ui->dirty = 1;
+        }
+        break;
+    case KeyPress:
+        key(ui, &event->xkey);
+        break;
+    case FocusOut:
+        if (ui->seed_editing && event->xfocus.mode == NotifyNormal &&
+            event->xfocus.detail != NotifyInferior)
+            end_seed_edit(ui, 1);
+        break;
+    default:
+        break;
+    }
+}
+
+/* ---- the LV2 UI -------------------------------------------------------- */
+
+static double hidpi_scale(Display *display, const LV2_Feature *const *features,
+                          LV2_URID_Map *map)
+{
+    /* The host's word first (ui:scaleFactor), then GDK_SCALE as GTK hosts
+     * use it, then the desktop's Xft.dpi against the 96 dpi baseline. */
+    const LV2_Options_Option *options = NULL;
+    for (int i = 0; features[i]; i++)
+        if (!strcmp(features[i]->URI, LV2_OPTIONS__options))
+            options = (const LV2_Options_Option *)features[i]->data;
+    if (options) {
+        LV2_URID scale_factor = map->map(map->handle, LV2_UI__scaleFactor);
+        LV2_URID atom_float = map->map(map->handle, LV2_ATOM__Float);
+        for (; options->key; options++)
+            if (options->key == scale_factor && options->type == atom_float && options->value) {
+                float value = *(const float *)options->value;
+                if (value >= 0.5f && value <= 4.0f)
+                    return value;
+            }
+    }
+    const char *gdk_scale = getenv("GDK_SCALE");
+    if (gdk_scale && *gdk_scale) {
+        double value = strtod(gdk_scale, NULL);
+        if (value >= 1.0 && value <= 4.0)
+            return value;
+    }
+    double scale = 1.0;
+    char *resources = XResourceManagerString(display);
+    if (resources) {
+        XrmInitialize();
+        XrmDatabase database = XrmGetStringDatabase(resources);
+        char *type = NULL;
+        XrmValue value;
+        if (database && XrmGetResource(database, "Xft.dpi", "String", &type, &value) &&
+            value.addr) {
+            double dpi = strtod(value.addr, NULL);
+            if (dpi >= 120.0 && dpi <= 384.0)
+                scale = dpi / 96.0;
+        }
+        if (database)
+            XrmDestroyDatabase(database);
+    }
+    return scale;
+}
+
+static void cleanup(LV2UI_Handle handle)
+{
+    PianolaUi *ui = (PianolaUi *)handle;
+    if (!ui)
+        return;
+    send_message(ui, ui->uris.UiOff);
+    if (ui->frame)
+        cairo_surface_destroy(ui->frame);
+    if (ui->window_surface)
+        cairo_surface_destroy(ui->window_surface);
+    if (ui->display) {
+        if (ui->window)
+            XDestroyWindow(ui->display, ui->window);
+        XCloseDisplay(ui->display);
+    }
+    free(ui);
+}
+
+static LV2UI_Handle instantiate(const LV2UI_Descriptor *descriptor, const char *plugin_uri,
+                                const char *bundle_path, LV2UI_Write_Function write_function,
+                                LV2UI_Controller controller, LV2UI_Widget *widget,
+                                const LV2_Feature *const *features)
+{
+    (void)descriptor;
+    (void)bundle_path;
+    if (strcmp(plugin_uri, PIANOLA_URI) || !write_function || !features)
+        return NULL;
+    PianolaUi *ui = (PianolaUi *)calloc(1, sizeof *ui);
+    if (!ui)
+        return NULL;
+    ui->write = write_function;
+    ui->controller = controller;
+    void *parent = NULL;
+    for (int i = 0; features[i]; i++) {
+        if (!strcmp(features[i]->URI, LV2_URID__map))
+            ui->map = (LV2_URID_Map *)features[i]->data;
+        else if (!strcmp(features[i]->URI, LV2_UI__parent))
+            parent = features[i]->data;
+        else if (!strcmp(features[i]->URI, LV2_UI__resize))
+            ui->host_resize = (const LV2UI_Resize *)features[i]->data;
+    }
+    if (!ui->map || !parent) {
+        free(ui);
+        return NULL;
+    }
+    map_uris(&ui->uris, ui->map);
+    lv2_atom_forge_init(&ui->forge, ui->map);
+    memcpy(ui->ports, port_defaults, sizeof ui->ports);
+    ui->bpm = 120.0;
+    ui->beats_per_bar = 4.0;
+    pnl_piano_roll_clear(&ui->roll);
+
+    ui->display = XOpenDisplay(NULL);
+    if (!ui->display) {
+        free(ui);
+        return NULL;
+    }
+    ui->parent = (Window)(uintptr_t)parent;
+    ui->scale = hidpi_scale(ui->display, features, ui->map);
+    int width = (int)lrint(PNL_UI_DEFAULT_WIDTH * ui->scale);
+    int height = (int)lrint(PNL_UI_DEFAULT_HEIGHT * ui->scale);
+
+    int screen = DefaultScreen(ui->display);
+    XSetWindowAttributes attributes;
+    memset(&attributes, 0, sizeof attributes);
+    /* No background: the server never clears the window, every expose is
+     * painted whole from the frame, so nothing flickers. */
+    attributes.background_pixmap = None;
+    attributes.event_mask = ExposureMask | StructureNotifyMask | ButtonPressMask |
+                            ButtonReleaseMask | PointerMotionMask | LeaveWindowMask |
+                            KeyPressMask | FocusChangeMask;
+    ui->visual = DefaultVisual(ui->display, screen);
+    ui->window = XCreateWindow(ui->display, ui->parent, 0, 0, (unsigned)width, (unsigned)height,
+                               0, DefaultDepth(ui->display, screen), InputOutput, ui->visual,
+                               CWBackPixmap | CWEventMask, &attributes);
+
+    /* Hosts that wrap X11 windows (suil) read the size hints. */
+    XSizeHints *hints = XAllocSizeHints();
+    if (hints) {
+        hints->flags = PMinSize | PBaseSize;
+        hints->min_width = hints->base_width = width;
+        hints->min_height = (int)lrint(PNL_UI_MIN_HEIGHT * ui->scale);
+        hints->base_height = height;
+        XSetWMNormalHints(ui->display, ui->window, hints);
+        XFree(hints);
+    }
+    XStoreName(ui->display, ui->window, "Pianola");
+
+    ui->window_surface = cairo_xlib_surface_create(ui->display, ui->window, ui->visual, width,
+                                                   height);
+    set_size(ui, width, height);
+    XMapRaised(ui->display, ui->window);
+    XFlush(ui->display);
+    if (ui->host_resize)
+        ui->host_resize->ui_resize(ui->host_resize->handle, width, height);
+
+    *widget = (LV2UI_Widget)(uintptr_t)ui->window;
+    send_message(ui, ui->uris.UiOn);
+    return ui;
+}
+
+static void port_event(LV2UI_Handle handle, uint32_t port_index, uint32_t buffer_size,
+                       uint32_t format, const void *buffer)
+{
+    PianolaUi *ui = (PianolaUi *)handle;
+    if (!buffer)
+        return;
+    if (format == 0) {
+        if (port_index >= PNL_PORT_COUNT || buffer_size != sizeof(float))
+            return;
+        float value = *(const float *)buffer;
+        if (!isfinite(value))
+            return;
+        ui->ports[port_index] = value;
+        ui->dirty = 1;
+    } else if (format == ui->uris.atom_eventTransfer && port_index == PNL_PORT_NOTIFY_OUT) {
+        receive_atom(ui, buffer_size, buffer);
+    }
+}
+
+static int idle(LV2UI_Handle handle)
+{
+    PianolaUi *ui = (PianolaUi *)handle;
+    while (XPending(ui->display) > 0) {
+        XEvent event;
+        XNextEvent(ui->display, &event);
+        handle_event(ui, &event);
+    }
+    double now = now_seconds();
+    if (ui->reroll_release_seconds > 0 && now >= ui->reroll_release_seconds) {
+        ui->reroll_release_seconds = 0;
+        write_port(ui, PNL_PORT_REROLL, 0.0f);
+    }
+    if (ui->rolling && now - ui->playhead_seconds < longest_extrapolation_seconds)
+        ui->dirty = 1;
+    if (ui->dirty && ui->exposed && now - ui->last_paint_seconds >= frame_seconds)
+        paint(ui);
+    return 0;
+}
+
+static int resize(LV2UI_Feature_Handle handle, int width, int height)
+{
+    PianolaUi *ui = (PianolaUi *)handle;
+    if (width < 1 || height < 1)
+        return 1;
+    XResizeWindow(ui->display, ui->window, (unsigned)width, (unsigned)height);
+    set_size(ui, width, height);
+    return 0;
+}
+
+static const void *extension_data(const char *uri)
+{
+    static const LV2UI_Idle_Interface idle_interface = {idle};
+    static const LV2UI_Resize resize_interface = {NULL, resize};
+    if (!strcmp(uri, LV2_UI__idleInterface))
+        return &idle_interface;
+    if (!strcmp(uri, LV2_UI__resize))
+        return &resize_interface;
+    return NULL;
+}
+
+static const LV2UI_Descriptor descriptor = {
+    PIANOLA_UI_URI, instantiate, cleanup, port_event, extension_data,
+};
+
+LV2_SYMBOL_EXPORT const LV2UI_Descriptor *lv2ui_descriptor(uint32_t index)
+{
+    return index == 0 ? &descriptor : NULL;
+}
