@@ -1,0 +1,323 @@
+/* pianola-generate: compose a piece in a composer's style to a MIDI file.
+ *
+ *   pianola-generate [--composer NAME | --model FILE] [--temperature T]
+ *                    [--top-p P] [--seed N] [--bars N] [--tempo BPM]
+ *                    [--meter N/D] [--prompt IN.mid] -o OUT.mid
+ *
+ * The generator (src/generator.c) starts from silence, or replays the
+ * prompt's notes through the network and continues them; the output holds
+ * the prompt followed by --bars new bars. The same arguments give the same
+ * bytes. */
+#include "events.h"
+#include "generator.h"
+#include "midifile.h"
+#include "model.h"
+#include "status.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char *program = "pianola-generate";
+
+enum { MESSAGE_SIZE = 4096, PATH_SIZE = 4096 };
+
+static void usage(FILE *stream)
+{
+    fprintf(stream,
+            "Usage: %s [--composer NAME | --model FILE] [options] -o OUT.mid\n"
+            "\n"
+            "Composes piano music in a composer's style with Pianola's network and writes it\n"
+            "as a MIDI file. The same arguments always give the same file.\n"
+            "\n"
+            "Options:\n"
+            "  -o, --output OUT.mid    the MIDI file to write (required)\n"
+            "  -c, --composer NAME     mozart, brahms, schumann, rachmaninoff, romantic, ...\n"
+            "                          (any composer the model knows) [mozart]\n"
+            "  -m, --model FILE        the weights file [$PIANOLA_MODEL, else the bundled\n"
+            "                          pianola.pnm]\n"
+            "  -t, --temperature T     0 = always the most likely event; higher is bolder [1.0]\n"
+            "  -p, --top-p P           keep only the likeliest events adding up to P [0.95]\n"
+            "  -s, --seed N            random seed [1]\n"
+            "  -b, --bars N            bars to compose (after the prompt, if any) [16]\n"
+            "      --tempo BPM         tempo written to the file [120]\n"
+            "      --meter N/D         keep to this meter [the model chooses]\n"
+            "      --prompt IN.mid     a phrase to continue (it opens the output)\n"
+            "  -q, --quiet             print nothing on success\n"
+            "  -h, --help              show this help\n",
+            program);
+}
+
+static int die(const char *format, ...) __attribute__((format(printf, 1, 2)));
+
+static int die(const char *format, ...)
+{
+    va_list args;
+    fprintf(stderr, "%s: ", program);
+    va_start(args, format);
+    vfprintf(stderr, format, args);
+    va_end(args);
+    fputc('\n', stderr);
+    return 1;
+}
+
+static int parse_double(const char *text, double low, double high, double *out)
+{
+    char *end;
+    errno = 0;
+    double value = strtod(text, &end);
+    if (errno || end == text || *end || !(value >= low && value <= high))
+        return -1;
+    *out = value;
+    return 0;
+}
+
+static int parse_integer(const char *text, long long low, long long high, long long *out)
+{
+    char *end;
+    errno = 0;
+    long long value = strtoll(text, &end, 10);
+    if (errno || end == text || *end || value < low || value > high)
+        return -1;
+    *out = value;
+    return 0;
+}
+
+static int file_exists(const char *path)
+{
+    struct stat info;
+    return stat(path, &info) == 0 && S_ISREG(info.st_mode);
+}
+
+/* The bundled model: $PIANOLA_MODEL, else beside this program in a build
+ * tree (build/pianola.lv2/models, the source tree's models/) or an install
+ * (../share/pianola, the LV2 bundle in ../lib/lv2 or ~/.lv2). */
+static int find_model(char *path, size_t size)
+{
+    const char *variable = getenv("PIANOLA_MODEL");
+    if (variable && *variable) {
+        snprintf(path, size, "%s", variable);
+        return 0;
+    }
+    char self[PATH_SIZE / 2]; /* leaves room for the suffixes below */
+    ssize_t length = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (length <= 0)
+        return -1;
+    self[length] = '\0';
+    char *slash = strrchr(self, '/');
+    if (slash)
+        *slash = '\0';
+    static const char *const beside[] = {
+        "pianola.lv2/models/pianola.pnm", "../models/pianola.pnm",
+        "../share/pianola/pianola.pnm", "../lib/lv2/pianola.lv2/models/pianola.pnm",
+    };
+    for (size_t i = 0; i < sizeof beside / sizeof beside[0]; i++) {
+        snprintf(path, size, "%s/%s", self, beside[i]);
+        if (file_exists(path))
+            return 0;
+    }
+    const char *home = getenv("HOME");
+    if (home) {
+        snprintf(path, size, "%s/.lv2/pianola.lv2/models/pianola.pnm", home);
+        if (file_exists(path))
+            return 0;
+    }
+    return -1;
+}
+
+/* Token storage for the whole piece; the tool may allocate as it goes. */
+typedef struct {
+    uint16_t *tokens;
+    size_t count, capacity;
+} Tokens;
+
+static int push(Tokens *list, int token)
+{
+    if (list->count == list->capacity) {
+        size_t grown = list->capacity ? list->capacity * 2 : 4096;
+        uint16_t *larger = realloc(list->tokens, grown * sizeof *larger);
+        if (!larger)
+            return -1;
+        list->tokens = larger;
+        list->capacity = grown;
+    }
+    list->tokens[list->count++] = (uint16_t)token;
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    const char *output = NULL, *model_path = NULL, *prompt_path = NULL, *composer = "mozart";
+    double temperature = 1.0, top_p = 0.95, tempo = 120;
+    long long seed = 1, bars = 16;
+    int meter_numerator = 0, meter_denominator = 0, quiet = 0;
+    static const struct option options[] = {
+        {"output", required_argument, NULL, 'o'},  {"composer", required_argument, NULL, 'c'},
+        {"model", required_argument, NULL, 'm'},   {"temperature", required_argument, NULL, 't'},
+        {"top-p", required_argument, NULL, 'p'},   {"seed", required_argument, NULL, 's'},
+        {"bars", required_argument, NULL, 'b'},    {"tempo", required_argument, NULL, 'T'},
+        {"meter", required_argument, NULL, 'M'},   {"prompt", required_argument, NULL, 'P'},
+        {"quiet", no_argument, NULL, 'q'},         {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int option;
+    opterr = 0;
+    while ((option = getopt_long(argc, argv, ":o:c:m:t:p:s:b:qh", options, NULL)) != -1) {
+        switch (option) {
+        case 'o': output = optarg; break;
+        case 'c': composer = optarg; break;
+        case 'm': model_path = optarg; break;
+        case 'P': prompt_path = optarg; break;
+        case 'q': quiet = 1; break;
+        case 't':
+            if (parse_double(optarg, 0, 100, &temperature))
+                return die("--temperature wants a number from 0 to 100, not \"%s\"", optarg);
+            break;
+        case 'p':
+            if (parse_double(optarg, 0, 1, &top_p))
+                return die("--top-p wants a number from 0 to 1, not \"%s\"", optarg);
+            break;
+        case 's':
+            if (parse_integer(optarg, 0, LLONG_MAX, &seed))
+                return die("--seed wants a whole number >= 0, not \"%s\"", optarg);
+            break;
+        case 'b':
+            if (parse_integer(optarg, 1, 10000, &bars))
+                return die("--bars wants a whole number from 1 to 10000, not \"%s\"", optarg);
+            break;
+        case 'T':
+            if (parse_double(optarg, 10, 1000, &tempo))
+                return die("--tempo wants beats per minute from 10 to 1000, not \"%s\"", optarg);
+            break;
+        case 'M': {
+            char extra;
+            if (sscanf(optarg, "%d/%d%c", &meter_numerator, &meter_denominator, &extra) != 2 ||
+                pnl_token_meter(meter_numerator, meter_denominator) < 0)
+                return die("--meter wants a meter such as 4/4, 3/4 or 6/8, not \"%s\"", optarg);
+            break;
+        }
+        case 'h': usage(stdout); return 0;
+        case ':': return die("%s needs a value (see --help)", argv[optind - 1]);
+        default: return die("unknown option %s (see --help)", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return die("unexpected argument \"%s\" (see --help)", argv[optind]);
+    if (!output)
+        return die("no output file: give -o OUT.mid (see --help)");
+
+    char found[PATH_SIZE];
+    if (!model_path) {
+        if (find_model(found, sizeof found) != 0)
+            return die("no model found: give --model FILE or set PIANOLA_MODEL");
+        model_path = found;
+    }
+    char message[MESSAGE_SIZE];
+    PnlModel *model = NULL;
+    if (pnl_model_load(model_path, pnl_vocab_signature(), PNL_VOCAB_SIZE, &model, message,
+                       sizeof message) != PNL_OK)
+        return die("%s", message);
+    if (pnl_model_find_composer(model, composer) < 0 || pnl_composer_index(composer) < 0) {
+        char known[1024] = "";
+        for (int k = 0; k < pnl_model_composer_count(model); k++) {
+            size_t used = strlen(known);
+            snprintf(known + used, sizeof known - used, "%s%s", k ? " " : "",
+                     pnl_model_composer_name(model, k));
+        }
+        pnl_model_free(model);
+        return die("no composer \"%s\" in %s; it knows: %s", composer, model_path, known);
+    }
+
+    PnlGenerator *generator = pnl_generator_new(model, message, sizeof message);
+    if (!generator) {
+        pnl_model_free(model);
+        return die("%s: %s", model_path, message);
+    }
+    PnlGeneratorSettings settings = {composer,   (float)temperature, (float)top_p,
+                                     (uint64_t)seed, meter_numerator,  meter_denominator};
+    int status = pnl_generator_start(generator, &settings, message, sizeof message);
+    Tokens piece = {NULL, 0, 0};
+    PnlScore score;
+    pnl_score_init(&score);
+    int exit_code = 0;
+    if (status != PNL_OK) {
+        exit_code = die("%s", message);
+        goto done;
+    }
+    push(&piece, PNL_TOKEN_START);
+    push(&piece, pnl_token_composer(pnl_composer_index(composer)));
+
+    if (prompt_path) {
+        if (pnl_midi_read(prompt_path, &score, NULL, message, sizeof message) != PNL_OK) {
+            exit_code = die("%s", message);
+            goto done;
+        }
+        size_t count = 0;
+        int codec_composer = pnl_composer_index(composer);
+        pnl_encode(&score, codec_composer, NULL, 0, &count, message, sizeof message);
+        uint16_t *prompt = malloc((count ? count : 1) * sizeof *prompt);
+        if (!prompt || pnl_encode(&score, codec_composer, prompt, count, &count, message,
+                                  sizeof message) != PNL_OK) {
+            free(prompt);
+            exit_code = die("%s: %s", prompt_path, prompt ? message : "out of memory");
+            goto done;
+        }
+        for (size_t i = 0; i < count && prompt[i] != PNL_TOKEN_END; i++) {
+            int fed = pnl_generator_feed(generator, prompt[i], NULL);
+            if (fed < 0) {
+                free(prompt);
+                exit_code = die("%s: token %zu of its encoding cannot be fed", prompt_path, i);
+                goto done;
+            }
+            if (i >= 2 && push(&piece, prompt[i]) != 0) {
+                free(prompt);
+                exit_code = die("out of memory");
+                goto done;
+            }
+        }
+        free(prompt);
+    }
+
+    /* Compose until bar (prompt bars + bars + 1) begins: every bar before
+     * it is complete. */
+    PnlGeneratorPosition position;
+    pnl_generator_position(generator, &position);
+    int last_bar = position.bar_count + (int)bars;
+    while (position.bar_count <= last_bar) {
+        int token;
+        status = pnl_generator_next(generator, &token, NULL);
+        if (status < 0 || push(&piece, token) != 0) {
+            exit_code = die("composing stopped at token %zu (status %d)", piece.count, status);
+            goto done;
+        }
+        pnl_generator_position(generator, &position);
+    }
+    /* The BAR that began the bar after the last is left out. */
+    piece.count--;
+    push(&piece, PNL_TOKEN_END);
+
+    if (pnl_decode(piece.tokens, piece.count, &score, NULL, message, sizeof message) != PNL_OK) {
+        exit_code = die("the composed tokens do not decode: %s", message);
+        goto done;
+    }
+    if (pnl_midi_write(output, &score, tempo, message, sizeof message) != PNL_OK) {
+        exit_code = die("%s", message);
+        goto done;
+    }
+    if (!quiet)
+        printf("%s: %d bars, %zu notes, %zu events (%s, temperature %g, top-p %g, seed %lld)\n",
+               output, last_bar, score.note_count, piece.count, composer, temperature, top_p,
+               seed);
+done:
+    pnl_score_free(&score);
+    free(piece.tokens);
+    pnl_generator_free(generator);
+    pnl_model_free(model);
+    return exit_code;
+}

@@ -1,0 +1,255 @@
+/* pianola-score: how likely a model finds a piece of music.
+ *
+ *   pianola-score [--composer NAME | --model FILE] FILE.mid...
+ *
+ * Each file is read and encoded with the codec, then run through the network
+ * token by token; every token after the COMPOSER token is scored, as the
+ * training's evaluation does (train/evaluate.py), with no grammar mask. One
+ * line per file gives the negative log-likelihood per event (nats and bits)
+ * and bits per note (a piece's bits over its notes); the last line is
+ * `mean bits_per_note: X`, the mean over the files.
+ *
+ * `--dump-logits` prints the network's logits at every step instead (for the
+ * PyTorch parity test), and `--codec` the codec's signature and size. */
+#include "events.h"
+#include "midifile.h"
+#include "model.h"
+#include "status.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char *program = "pianola-score";
+
+enum { MESSAGE_SIZE = 4096, PATH_SIZE = 4096 };
+
+static void usage(FILE *stream)
+{
+    fprintf(stream,
+            "Usage: %s [--composer NAME | --model FILE] FILE.mid...\n"
+            "\n"
+            "Scores MIDI files under a Pianola model: for each file, the negative\n"
+            "log-likelihood per event (nats and bits) and bits per note, then the mean\n"
+            "bits per note over the files.\n"
+            "\n"
+            "Options:\n"
+            "  -c, --composer NAME     the composer to condition on [mozart]\n"
+            "  -m, --model FILE        the weights file [$PIANOLA_MODEL, else the bundled\n"
+            "                          pianola.pnm]\n"
+            "      --dump-logits       print every step's input token and logits instead\n"
+            "      --max-events N      with --dump-logits: at most N steps per file\n"
+            "      --codec             print the codec's signature and vocabulary size\n"
+            "  -h, --help              show this help\n",
+            program);
+}
+
+static int die(const char *format, ...) __attribute__((format(printf, 1, 2)));
+
+static int die(const char *format, ...)
+{
+    va_list args;
+    fprintf(stderr, "%s: ", program);
+    va_start(args, format);
+    vfprintf(stderr, format, args);
+    va_end(args);
+    fputc('\n', stderr);
+    return 1;
+}
+
+static int file_exists(const char *path)
+{
+    struct stat info;
+    return stat(path, &info) == 0 && S_ISREG(info.st_mode);
+}
+
+/* The bundled model, looked for as pianola-generate does. */
+static int find_model(char *path, size_t size)
+{
+    const char *variable = getenv("PIANOLA_MODEL");
+    if (variable && *variable) {
+        snprintf(path, size, "%s", variable);
+        return 0;
+    }
+    char self[PATH_SIZE / 2]; /* leaves room for the suffixes below */
+    ssize_t length = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (length <= 0)
+        return -1;
+    self[length] = '\0';
+    char *slash = strrchr(self, '/');
+    if (slash)
+        *slash = '\0';
+    static const char *const beside[] = {
+        "pianola.lv2/models/pianola.pnm", "../models/pianola.pnm",
+        "../share/pianola/pianola.pnm", "../lib/lv2/pianola.lv2/models/pianola.pnm",
+    };
+    for (size_t i = 0; i < sizeof beside / sizeof beside[0]; i++) {
+        snprintf(path, size, "%s/%s", self, beside[i]);
+        if (file_exists(path))
+            return 0;
+    }
+    const char *home = getenv("HOME");
+    if (home) {
+        snprintf(path, size, "%s/.lv2/pianola.lv2/models/pianola.pnm", home);
+        if (file_exists(path))
+            return 0;
+    }
+    return -1;
+}
+
+/* log(sum(exp(logits))) in double, stable. */
+static double log_sum_exp(const float *logits, int count)
+{
+    float top = logits[0];
+    for (int i = 1; i < count; i++)
+        if (logits[i] > top)
+            top = logits[i];
+    double sum = 0;
+    for (int i = 0; i < count; i++)
+        sum += exp((double)logits[i] - (double)top);
+    return (double)top + log(sum);
+}
+
+/* A file's tokens under `composer` (the codec's index); NULL with a message. */
+static uint16_t *encode_file(const char *path, int composer, size_t *count, char *message,
+                             size_t message_size)
+{
+    PnlScore score;
+    pnl_score_init(&score);
+    uint16_t *tokens = NULL;
+    if (pnl_midi_read(path, &score, NULL, message, message_size) == PNL_OK) {
+        char reason[MESSAGE_SIZE] = "";
+        pnl_encode(&score, composer, NULL, 0, count, reason, sizeof reason);
+        tokens = malloc((*count ? *count : 1) * sizeof *tokens);
+        if (!tokens || pnl_encode(&score, composer, tokens, *count, count, reason,
+                                  sizeof reason) != PNL_OK) {
+            snprintf(message, message_size, "%s: %s", path, tokens ? reason : "out of memory");
+            free(tokens);
+            tokens = NULL;
+        }
+    }
+    pnl_score_free(&score);
+    return tokens;
+}
+
+int main(int argc, char **argv)
+{
+    const char *model_path = NULL, *composer = "mozart";
+    int dump_logits = 0, print_codec = 0;
+    long max_events = -1;
+    static const struct option options[] = {
+        {"composer", required_argument, NULL, 'c'}, {"model", required_argument, NULL, 'm'},
+        {"dump-logits", no_argument, NULL, 'D'},    {"max-events", required_argument, NULL, 'N'},
+        {"codec", no_argument, NULL, 'C'},          {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int option;
+    opterr = 0;
+    while ((option = getopt_long(argc, argv, ":c:m:h", options, NULL)) != -1) {
+        switch (option) {
+        case 'c': composer = optarg; break;
+        case 'm': model_path = optarg; break;
+        case 'D': dump_logits = 1; break;
+        case 'C': print_codec = 1; break;
+        case 'N': {
+            char *end;
+            errno = 0;
+            max_events = strtol(optarg, &end, 10);
+            if (errno || end == optarg || *end || max_events < 1)
+                return die("--max-events wants a whole number >= 1, not \"%s\"", optarg);
+            break;
+        }
+        case 'h': usage(stdout); return 0;
+        case ':': return die("%s needs a value (see --help)", argv[optind - 1]);
+        default: return die("unknown option %s (see --help)", argv[optind - 1]);
+        }
+    }
+    if (print_codec) {
+        printf("signature %016llx\nvocab_size %d\n", (unsigned long long)pnl_vocab_signature(),
+               PNL_VOCAB_SIZE);
+        return 0;
+    }
+    if (optind >= argc)
+        return die("no MIDI files to score (see --help)");
+
+    char found[PATH_SIZE];
+    if (!model_path) {
+        if (find_model(found, sizeof found) != 0)
+            return die("no model found: give --model FILE or set PIANOLA_MODEL");
+        model_path = found;
+    }
+    char message[MESSAGE_SIZE];
+    PnlModel *model = NULL;
+    if (pnl_model_load(model_path, pnl_vocab_signature(), PNL_VOCAB_SIZE, &model, message,
+                       sizeof message) != PNL_OK)
+        return die("%s", message);
+    int model_composer = pnl_model_find_composer(model, composer);
+    int codec_composer = pnl_composer_index(composer);
+    if (model_composer < 0 || codec_composer < 0) {
+        pnl_model_free(model);
+        return die("no composer \"%s\" in %s", composer, model_path);
+    }
+    PnlModelState *state = pnl_model_state_new(model);
+    if (!state) {
+        pnl_model_free(model);
+        return die("out of memory");
+    }
+
+    int failures = 0, scored = 0;
+    double sum_bits_per_note = 0;
+    for (int f = optind; f < argc; f++) {
+        const char *path = argv[f];
+        size_t count = 0;
+        uint16_t *tokens = encode_file(path, codec_composer, &count, message, sizeof message);
+        if (!tokens) {
+            fprintf(stderr, "%s: %s\n", program, message);
+            failures++;
+            continue;
+        }
+        pnl_model_state_reset(state);
+        if (dump_logits) {
+            printf("# %s: %zu tokens, composer %s\n", path, count, composer);
+            for (size_t t = 0; t < count && (max_events < 0 || (long)t < max_events); t++) {
+                const float *logits = pnl_model_step(model, state, tokens[t], model_composer);
+                printf("%zu %u", t, tokens[t]);
+                for (int v = 0; v < PNL_VOCAB_SIZE; v++)
+                    printf(" %.9g", logits[v]);
+                putchar('\n');
+            }
+            free(tokens);
+            continue;
+        }
+        double nats = 0;
+        size_t events = 0, notes = 0;
+        for (size_t t = 0; t + 1 < count; t++) {
+            const float *logits = pnl_model_step(model, state, tokens[t], model_composer);
+            if (t >= 1) { /* the token after COMPOSER onwards */
+                nats += log_sum_exp(logits, PNL_VOCAB_SIZE) - (double)logits[tokens[t + 1]];
+                events++;
+                notes += pnl_token_family(tokens[t + 1]) == PNL_FAMILY_PITCH;
+            }
+        }
+        free(tokens);
+        double bits = nats / log(2.0);
+        double bits_per_note = notes ? bits / (double)notes : 0;
+        printf("%s: %zu events, %zu notes, %.4f nats/event, %.4f bits/event, "
+               "%.4f bits/note\n",
+               path, events, notes, events ? nats / (double)events : 0,
+               events ? bits / (double)events : 0, bits_per_note);
+        if (notes) {
+            sum_bits_per_note += bits_per_note;
+            scored++;
+        }
+    }
+    if (!dump_logits)
+        printf("mean bits_per_note: %.4f\n", scored ? sum_bits_per_note / scored : 0.0);
+    pnl_model_state_free(state);
+    pnl_model_free(model);
+    return failures ? 1 : 0;
+}
