@@ -76,9 +76,22 @@ static float *alloc_floats(size_t count)
     return memory;
 }
 
+/* The portable build is SSE2 only; on x86-64 the matrix-vector product is
+ * also compiled for AVX2 and the loader picks it on CPUs that have it
+ * (an ifunc). Both clones compute the same sums in the same order, so they
+ * give the same bits: only the speed differs. */
+#if defined(__x86_64__) && defined(__has_attribute)
+#if __has_attribute(target_clones) && defined(__ELF__)
+#define VECTOR_CLONES __attribute__((target_clones("avx2", "default")))
+#endif
+#endif
+#ifndef VECTOR_CLONES
+#define VECTOR_CLONES
+#endif
+
 /* out[r] = bias[r] + sum_j matrix[r][j] input[j] for rows_padded rows (a
  * multiple of ROW_BLOCK), matrix packed by pack_rows(). */
-static void matvec_blocked(const float *restrict packed, const float *restrict bias,
+VECTOR_CLONES static void matvec_blocked(const float *restrict packed, const float *restrict bias,
                            const float *restrict input, int columns, int rows_padded,
                            float *restrict out)
 {
