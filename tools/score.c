@@ -7,7 +7,7 @@
  * training's evaluation does (train/evaluate.py), with no grammar mask. One
  * line per file gives the negative log-likelihood per event (nats and bits)
  * and bits per note (a piece's bits over its notes); the last line is
- * `mean bits_per_note: X`, the mean over the files.
+ * `mean bits_per_note: X`, the mean over the files that have notes.
  *
  * `--dump-logits` prints the network's logits at every step instead (for the
  * PyTorch parity test), and `--codec` the codec's signature and size. */
@@ -247,8 +247,8 @@ int main(int argc, char **argv)
             scored++;
         }
     }
-    if (!dump_logits)
-        printf("mean bits_per_note: %.4f\n", scored ? sum_bits_per_note / scored : 0.0);
+    if (!dump_logits && scored)
+        printf("mean bits_per_note: %.4f\n", sum_bits_per_note / scored);
     pnl_model_state_free(state);
     pnl_model_free(model);
     return failures ? 1 : 0;
