@@ -315,8 +315,8 @@ static int canonical_copy(CheckContext *context, const unsigned char *data, size
         uint32_t chunk_length;
         if (offset >= size)
             return fail(context->message, context->message_size, PNL_EFORMAT, context->name,
-                        "truncated: the header announces %u tracks, the file ends after %u",
-                        declared_tracks, tracks);
+                        "truncated: the header announces %u track%s, the file holds %u",
+                        declared_tracks, declared_tracks == 1 ? "" : "s", tracks);
         if (size - offset < 8)
             return fail(context->message, context->message_size, PNL_EFORMAT, context->name,
                         "truncated inside the chunk header at byte %zu", offset);

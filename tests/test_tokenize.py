@@ -1,0 +1,280 @@
+"""Tests of pianola-tokenize on the whole corpus: the token files, manifest and vocab.tsv it
+writes, the split by work, the vocabulary against docs/vocabulary.md, the notes a round trip
+through MIDI keeps (read independently, with mido), and its errors on bad input."""
+import bisect
+import collections
+import csv
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import unittest
+
+import mido
+
+SRC = os.environ.get("PIANOLA_SRC", os.path.join(os.path.dirname(__file__), ".."))
+BUILD = os.environ.get("PIANOLA_BUILD", os.path.join(SRC, "build"))
+CORPUS = os.environ.get("PIANOLA_CORPUS", os.path.join(SRC, "..", "shared", "corpus"))
+TOOL = os.path.join(BUILD, "pianola-tokenize")
+BAD_MIDI = os.path.join(SRC, "tests", "fixtures", "bad-midi")
+TARGETS = ("mozart", "brahms", "schumann", "rachmaninoff")
+GRID = 24  # ticks per quarter note
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([TOOL, *args], capture_output=True, text=True, timeout=300)
+
+
+def fnv1a(names) -> int:
+    value = 0xCBF29CE484222325
+    for name in names:
+        for byte in (name + "\n").encode("ascii"):
+            value = ((value ^ byte) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+    return value
+
+
+def read_notes(path: str):
+    """(onset in quarter notes, key, velocity) of every note-on on a piano key, read by mido."""
+    midi = mido.MidiFile(path)
+    notes = []
+    for track in midi.tracks:
+        ticks = 0
+        for message in track:
+            ticks += message.time
+            if message.type == "note_on" and message.velocity > 0 and 21 <= message.note <= 108:
+                notes.append((ticks / midi.ticks_per_beat, message.note, message.velocity))
+    return notes
+
+
+def kept_notes(original, written) -> int:
+    """How many original notes the written file holds: same key, onset within half a grid
+    step, velocity within one level of 8; each written note matches once."""
+    by_key = collections.defaultdict(list)
+    for onset, key, velocity in written:
+        by_key[key].append([onset, velocity, False])
+    for key in by_key:
+        by_key[key].sort()
+    onsets = {key: [n[0] for n in notes] for key, notes in by_key.items()}
+    kept = 0
+    tolerance = 0.5 / GRID + 1e-9
+    for onset, key, velocity in original:
+        candidates = by_key.get(key, [])
+        i = bisect.bisect_left(onsets.get(key, []), onset - tolerance)
+        while i < len(candidates) and candidates[i][0] <= onset + tolerance:
+            candidate = candidates[i]
+            if not candidate[2] and abs((candidate[1] - 1) // 8 - (velocity - 1) // 8) <= 1:
+                candidate[2] = True
+                kept += 1
+                break
+            i += 1
+    return kept
+
+
+class CorpusTokenization(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls) -> None:
+        cls.out = tempfile.mkdtemp(prefix="pianola-tokens-")
+        cls.result = run(CORPUS, "-o", cls.out)
+        with open(os.path.join(cls.out, "manifest.tsv"), encoding="utf-8") as f:
+            cls.manifest = list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
+        with open(os.path.join(CORPUS, "catalog.tsv"), encoding="utf-8") as f:
+            cls.catalog = list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
+        cls.names = []
+        cls.signature_line = ""
+        with open(os.path.join(cls.out, "vocab.tsv"), encoding="ascii") as f:
+            for line in f:
+                if line.startswith("#"):
+                    cls.signature_line = line.strip()
+                    continue
+                index, name = line.rstrip("\n").split("\t")
+                assert int(index) == len(cls.names)
+                cls.names.append(name)
+
+    @classmethod
+    def tearDownClass(cls) -> None:
+        shutil.rmtree(cls.out, ignore_errors=True)
+
+    def tokens(self, row):
+        with open(os.path.join(self.out, row["tokens"]), "rb") as f:
+            data = f.read()
+        return [int.from_bytes(data[i:i + 2], "little") for i in range(0, len(data), 2)]
+
+    def test_the_whole_corpus_tokenizes_and_the_summary_gives_the_figures(self):
+        self.assertEqual(self.result.returncode, 0, self.result.stderr)
+        print(self.result.stdout, end="", flush=True)
+        for figure in ("files: 383 tokenized, 0 skipped", "per note", "files/s"):
+            self.assertIn(figure, self.result.stdout)
+
+    def test_manifest_lists_every_catalog_file_with_its_columns(self):
+        self.assertEqual(len(self.manifest), len(self.catalog))
+        self.assertEqual(list(self.manifest[0].keys()),
+                         ["tokens", "source", "composer", "work", "file", "split", "notes",
+                          "n_tokens"])
+        by_file = {row["file"]: row for row in self.catalog}
+        for row in self.manifest:
+            entry = by_file[row["file"]]
+            self.assertEqual((row["source"], row["composer"], row["work"]),
+                             (entry["source"], entry["composer"], entry["work"]))
+            self.assertEqual(row["tokens"], "%s/%s/%s.tok" % (
+                row["source"], row["composer"], os.path.splitext(os.path.basename(row["file"]))[0]))
+            self.assertIn(row["split"], ("train", "validation"))
+
+    def test_vocab_tsv_carries_the_fnv1a_signature_of_its_names(self):
+        match = re.fullmatch(r"# pianola vocabulary signature ([0-9a-f]{16})", self.signature_line)
+        self.assertIsNotNone(match, self.signature_line)
+        self.assertEqual(int(match.group(1), 16), fnv1a(self.names))
+        self.assertEqual(len(self.names), 428)
+
+    def test_the_vocabulary_is_the_one_docs_vocabulary_md_describes(self):
+        with open(os.path.join(SRC, "docs", "vocabulary.md"), encoding="utf-8") as f:
+            text = f.read()
+        # The tokens table: | `FAMILY...` | count | meaning |
+        documented = {}
+        for first, count in re.findall(r"^\| `([A-Z]+_?)[^|]*\| *(\d+) \|", text, re.M):
+            documented[first] = int(count)
+        actual = collections.Counter(re.match(r"[A-Z]+_?", n).group(0) for n in self.names)
+        actual["START"] += actual.pop("END")  # one row: `START`, `END`
+        self.assertEqual(documented, dict(actual))
+        composers = text.split("Composers: `", 1)[1].split("`", 1)[0].split() + ["romantic"]
+        self.assertEqual([n[len("COMPOSER_"):] for n in self.names if n.startswith("COMPOSER_")],
+                         composers)
+        durations = [int(d) for d in
+                     text.split("Durations (ticks):", 1)[1].split(".", 1)[0].split()]
+        self.assertEqual([int(n[4:]) for n in self.names if n.startswith("DUR_")], durations)
+        meters = (["METER_%d_2" % n for n in range(1, 5)] + ["METER_%d_4" % n for n in range(1, 9)]
+                  + ["METER_%d_8" % n for n in range(1, 17)]
+                  + ["METER_%d_16" % n for n in range(1, 33)])
+        self.assertEqual([n for n in self.names if n.startswith("METER_")], meters)
+        self.assertEqual(self.names[:3], ["PAD", "START", "END"])
+
+    def test_no_work_is_on_both_sides_of_the_split(self):
+        sides = collections.defaultdict(set)
+        for row in self.manifest:
+            sides[row["work"]].add(row["split"])
+        mixed = [work for work, split in sides.items() if len(split) > 1]
+        self.assertEqual(mixed, [])
+
+    def test_every_target_composer_has_validation_works_and_about_a_tenth_is_held_out(self):
+        notes = collections.Counter()
+        held_out = collections.Counter()
+        for row in self.manifest:
+            notes[row["composer"]] += int(row["notes"])
+            if row["split"] == "validation":
+                held_out[row["composer"]] += int(row["notes"])
+        for composer in TARGETS:
+            self.assertGreater(held_out[composer], 0, composer)
+            print("    %-12s validation %5.1f%% of %d notes"
+                  % (composer, 100 * held_out[composer] / notes[composer], notes[composer]))
+        share = sum(held_out.values()) / sum(notes.values())
+        self.assertTrue(0.07 <= share <= 0.15, "validation holds %.1f%% of all notes"
+                        % (100 * share))
+
+    def test_the_split_is_the_same_every_run(self):
+        again = tempfile.mkdtemp(prefix="pianola-tokens-again-")
+        try:
+            result = run(CORPUS, "-o", again)
+            self.assertEqual(result.returncode, 0, result.stderr)
+            for name in ("manifest.tsv", "vocab.tsv"):
+                with open(os.path.join(self.out, name), "rb") as a, \
+                        open(os.path.join(again, name), "rb") as b:
+                    self.assertEqual(a.read(), b.read(), name)
+        finally:
+            shutil.rmtree(again, ignore_errors=True)
+
+    def test_every_token_file_is_a_piece_from_start_to_end(self):
+        start, end = self.names.index("START"), self.names.index("END")
+        composer_ids = {n[len("COMPOSER_"):]: i for i, n in enumerate(self.names)
+                        if n.startswith("COMPOSER_")}
+        pitches = {i for i, n in enumerate(self.names) if n.startswith("PITCH_")}
+        for row in self.manifest:
+            tokens = self.tokens(row)
+            self.assertEqual(len(tokens), int(row["n_tokens"]), row["tokens"])
+            self.assertEqual(tokens[0], start, row["tokens"])
+            self.assertEqual(tokens[1], composer_ids[row["composer"]], row["tokens"])
+            self.assertEqual(tokens[-1], end, row["tokens"])
+            self.assertLess(max(tokens), len(self.names), row["tokens"])
+            self.assertEqual(sum(t in pitches for t in tokens), int(row["notes"]), row["tokens"])
+
+    def test_midi_to_tokens_to_midi_keeps_99_percent_of_notes_in_each_source(self):
+        """Every corpus file, read here by mido, against its tokens decoded to MIDI."""
+        written = os.path.join(self.out, "decoded.mid")
+        kept = collections.Counter()
+        total = collections.Counter()
+        worst = (1.0, "")
+        for row in self.manifest:
+            result = run("--decode", os.path.join(self.out, row["tokens"]), "-o", written)
+            self.assertEqual(result.returncode, 0, result.stderr)
+            original = read_notes(os.path.join(CORPUS, row["file"]))
+            count = kept_notes(original, read_notes(written))
+            kept[row["source"]] += count
+            total[row["source"]] += len(original)
+            if original and count / len(original) < worst[0]:
+                worst = (count / len(original), row["file"])
+        for source in sorted(total):
+            print("    %-13s %7d of %7d notes kept (%.3f%%)"
+                  % (source, kept[source], total[source], 100 * kept[source] / total[source]))
+        print("    worst file: %s (%.2f%%)" % (worst[1], 100 * worst[0]))
+        for source in total:
+            self.assertGreaterEqual(kept[source] / total[source], 0.99, source)
+
+
+class CommandLine(unittest.TestCase):
+    def setUp(self) -> None:
+        self.folder = tempfile.mkdtemp(prefix="pianola-tokenize-")
+
+    def tearDown(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def assert_one_line_error(self, result: subprocess.CompletedProcess, *words: str) -> None:
+        self.assertGreater(result.returncode, 0, "expected a failure exit, not a signal")
+        lines = result.stderr.strip().splitlines()
+        self.assertEqual(len(lines), 1, result.stderr)
+        for word in words:
+            self.assertIn(word, lines[0])
+
+    def test_every_bad_fixture_fails_encode_with_one_line_naming_it(self):
+        fixtures = sorted(f for f in os.listdir(BAD_MIDI) if f.endswith(".mid"))
+        self.assertGreaterEqual(len(fixtures), 12)
+        for name in fixtures:
+            path = os.path.join(BAD_MIDI, name)
+            result = run("--encode", path, "-o", os.path.join(self.folder, "out.tok"))
+            with self.subTest(fixture=name):
+                self.assert_one_line_error(result, path)
+
+    def test_help_exits_zero_and_shows_every_mode(self):
+        result = run("--help")
+        self.assertEqual(result.returncode, 0)
+        for mode in ("--encode", "--decode", "--catalog", "--tempo", "CORPUS_DIR"):
+            self.assertIn(mode, result.stdout)
+
+    def test_bad_arguments_fail_with_one_line(self):
+        self.assert_one_line_error(run(CORPUS), "-o")
+        self.assert_one_line_error(run("--decode", "x.tok", "--tempo", "fast", "-o", "y.mid"),
+                                   "--tempo")
+        self.assert_one_line_error(run("--encode", "missing.mid", "-o", "y.tok"), "missing.mid")
+        self.assert_one_line_error(run("--encode", "x.mid", "--composer", "nobody", "-o", "y"),
+                                   "nobody")
+        self.assert_one_line_error(run(os.path.join(self.folder, "no-corpus"), "-o", self.folder),
+                                   "catalog")
+        self.assertNotEqual(run("--no-such-option").returncode, 0)
+
+    def test_decode_names_the_first_token_the_grammar_refuses(self):
+        path = os.path.join(self.folder, "bad.tok")
+        # START COMPOSER_albeniz BAR POS_0: the first bar lacks its meter.
+        with open(path, "wb") as f:
+            for token in (1, 3, 30, 91):
+                f.write(token.to_bytes(2, "little"))
+        self.assert_one_line_error(run("--decode", path, "-o", os.path.join(self.folder, "x.mid")),
+                                   path, "token 3", "POS_0")
+
+    def test_encode_then_decode_gives_back_the_notes_of_a_file(self):
+        source = os.path.join(CORPUS, "mutopia", "mozart", "KV331_KV331_1_1_tema.mid")
+        tokens = os.path.join(self.folder, "tema.tok")
+        written = os.path.join(self.folder, "tema.mid")
+        self.assertEqual(run("--encode", source, "--composer", "mozart", "-o", tokens).returncode, 0)
+        self.assertEqual(run("--decode", tokens, "--tempo", "90", "-o", written).returncode, 0)
+        original = read_notes(source)
+        self.assertEqual(kept_notes(original, read_notes(written)), len(original))
+        tempo = [m.tempo for m in mido.MidiFile(written).tracks[0] if m.type == "set_tempo"]
+        self.assertEqual(tempo, [mido.bpm2tempo(90)])
