@@ -68,7 +68,7 @@ static const float port_defaults[PNL_PORT_COUNT] = {
 };
 
 static const double seed_maximum = 16777215.0; /* every integer up to 2^24 is exact in a float */
-static const double tempo_minimum = 20.0, tempo_maximum = 300.0;
+static const double tempo_minimum = 20.0, tempo_maximum = 400.0;
 static const double double_click_seconds = 0.4;
 static const double reroll_hold_seconds = 0.15; /* long enough for the DSP to see the 1 */
 static const double longest_extrapolation_seconds = 1.0;
@@ -895,13 +895,18 @@ static LV2UI_Handle instantiate(const LV2UI_Descriptor *descriptor, const char *
     /* No background: the server never clears the window, every expose is
      * painted whole from the frame, so nothing flickers. */
     attributes.background_pixmap = None;
+    /* The host's window may have another depth (suil's GTK wrapper uses a
+     * 32-bit visual): a border pixel and colormap of our own visual make
+     * the child legal whatever the parent's. */
+    attributes.border_pixel = 0;
+    attributes.colormap = DefaultColormap(ui->display, screen);
     attributes.event_mask = ExposureMask | StructureNotifyMask | ButtonPressMask |
                             ButtonReleaseMask | PointerMotionMask | LeaveWindowMask |
                             KeyPressMask | FocusChangeMask;
     ui->visual = DefaultVisual(ui->display, screen);
     ui->window = XCreateWindow(ui->display, ui->parent, 0, 0, (unsigned)width, (unsigned)height,
                                0, DefaultDepth(ui->display, screen), InputOutput, ui->visual,
-                               CWBackPixmap | CWEventMask, &attributes);
+                               CWBackPixmap | CWBorderPixel | CWColormap | CWEventMask, &attributes);
 
     /* Hosts that wrap X11 windows (suil) read the size hints. */
     XSizeHints *hints = XAllocSizeHints();
@@ -919,7 +924,9 @@ static LV2UI_Handle instantiate(const LV2UI_Descriptor *descriptor, const char *
                                                    height);
     set_size(ui, width, height);
     XMapRaised(ui->display, ui->window);
-    XFlush(ui->display);
+    /* The host's own connection looks the window up as soon as we return:
+     * it must exist in the server by then, not just in our output buffer. */
+    XSync(ui->display, False);
     if (ui->host_resize)
         ui->host_resize->ui_resize(ui->host_resize->handle, width, height);
 

@@ -54,6 +54,11 @@ static struct {
     __typeof__(&XGetWindowAttributes) get_window_attributes;
     __typeof__(&XKeysymToKeycode) keysym_to_keycode;
     __typeof__(&XGetInputFocus) get_input_focus;
+    __typeof__(&XSetErrorHandler) set_error_handler;
+    __typeof__(&XMatchVisualInfo) match_visual_info;
+    __typeof__(&XCreateColormap) create_colormap;
+    __typeof__(&XFreeColormap) free_colormap;
+    __typeof__(&XCreateWindow) create_window;
     __typeof__(&cairo_image_surface_create) image_surface_create;
     __typeof__(&cairo_image_surface_get_data) image_surface_get_data;
     __typeof__(&cairo_image_surface_get_stride) image_surface_get_stride;
@@ -91,6 +96,11 @@ static int open_libraries(char *why, size_t capacity)
     FIND(get_window_attributes, xlib, "XGetWindowAttributes");
     FIND(keysym_to_keycode, xlib, "XKeysymToKeycode");
     FIND(get_input_focus, xlib, "XGetInputFocus");
+    FIND(set_error_handler, xlib, "XSetErrorHandler");
+    FIND(match_visual_info, xlib, "XMatchVisualInfo");
+    FIND(create_colormap, xlib, "XCreateColormap");
+    FIND(free_colormap, xlib, "XFreeColormap");
+    FIND(create_window, xlib, "XCreateWindow");
     FIND(image_surface_create, cairo, "cairo_image_surface_create");
     FIND(image_surface_get_data, cairo, "cairo_image_surface_get_data");
     FIND(image_surface_get_stride, cairo, "cairo_image_surface_get_stride");
@@ -229,6 +239,21 @@ static int host_resize(LV2UI_Feature_Handle handle, int width, int height)
     return 0;
 }
 
+/* X errors on any connection, the UI's included (the handler is process
+ * wide): every one is a failure of whichever test caused it. */
+static int x_errors;
+static unsigned char x_error_request;
+static unsigned char x_error_code;
+
+static int record_x_error(Display *display, XErrorEvent *error)
+{
+    (void)display;
+    x_errors++;
+    x_error_request = error->request_code;
+    x_error_code = error->error_code;
+    return 0;
+}
+
 /* Shared by every test: the loaded binary, the X connection, the URIDs. */
 static struct {
     const LV2UI_Descriptor *descriptor;
@@ -250,15 +275,35 @@ typedef struct {
     uint8_t atom_buffer[512];
     int width, height;
     XImage *image;
+    Colormap colormap; /* an ARGB parent's */
 } Ui;
 
-static int open_ui(Ui *ui, int map_parent)
+/* The parent as hosts make it: the screen's default visual, or a 32-bit
+ * ARGB one as GTK hosts (suil) may use. */
+typedef enum { PARENT_DEFAULT, PARENT_ARGB } ParentKind;
+
+static Window create_parent(ParentKind kind, Colormap *colormap)
+{
+    int screen = DefaultScreen(host.display);
+    Window root = RootWindow(host.display, screen);
+    XVisualInfo argb;
+    if (kind == PARENT_ARGB && x.match_visual_info(host.display, screen, 32, TrueColor, &argb)) {
+        XSetWindowAttributes attributes;
+        memset(&attributes, 0, sizeof attributes);
+        *colormap = x.create_colormap(host.display, root, argb.visual, AllocNone);
+        attributes.colormap = *colormap;
+        return x.create_window(host.display, root, 0, 0, PNL_UI_DEFAULT_WIDTH * 2,
+                               PNL_UI_DEFAULT_HEIGHT * 2, 0, 32, InputOutput, argb.visual,
+                               CWColormap | CWBorderPixel | CWBackPixel, &attributes);
+    }
+    return x.create_simple_window(host.display, root, 0, 0, PNL_UI_DEFAULT_WIDTH * 2,
+                                  PNL_UI_DEFAULT_HEIGHT * 2, 0, 0, 0);
+}
+
+static int open_ui_in(Ui *ui, int map_parent, ParentKind kind)
 {
     memset(ui, 0, sizeof *ui);
-    int screen = DefaultScreen(host.display);
-    ui->parent = x.create_simple_window(host.display, RootWindow(host.display, screen), 0, 0,
-                                        PNL_UI_DEFAULT_WIDTH * 2, PNL_UI_DEFAULT_HEIGHT * 2, 0,
-                                        0, 0);
+    ui->parent = create_parent(kind, &ui->colormap);
     x.sync(host.display, False); /* the UI's own connection must find it */
     ui->resize.handle = &ui->recorder;
     ui->resize.ui_resize = host_resize;
@@ -285,6 +330,11 @@ static int open_ui(Ui *ui, int map_parent)
     return 0;
 }
 
+static int open_ui(Ui *ui, int map_parent)
+{
+    return open_ui_in(ui, map_parent, PARENT_DEFAULT);
+}
+
 static void close_ui(Ui *ui)
 {
     if (ui->image)
@@ -294,6 +344,8 @@ static void close_ui(Ui *ui)
         host.descriptor->cleanup(ui->handle);
     ui->handle = NULL;
     x.destroy_window(host.display, ui->parent);
+    if (ui->colormap)
+        x.free_colormap(host.display, ui->colormap);
     x.sync(host.display, False);
 }
 
@@ -922,6 +974,25 @@ static void test_seed_field_takes_typed_digits_and_gives_focus_back(void)
     CHECK(focus_after != widget, "expected the focus given back after Enter");
 }
 
+static void test_ui_embeds_in_a_32_bit_parent_without_x_errors(void)
+{
+    int errors_before = x_errors;
+    Ui ui;
+    CHECK(open_ui_in(&ui, 1, PARENT_ARGB) == 0, "instantiate returned NULL");
+    PnlUiLayout layout;
+    layout_of(&ui, &layout);
+    pump(&ui);
+    grab(&ui, "argb-parent");
+    Pixel face = pixel_at(&ui, layout.capture.x + layout.capture.width - 8,
+                          layout.capture.y + layout.capture.height / 2);
+    close_ui(&ui);
+    CHECK(x_errors == errors_before,
+          "expected no X errors, got %d (the last: error %d on request %d)",
+          x_errors - errors_before, x_error_code, x_error_request);
+    CHECK(capture_look(face) == LOOK_OFF, "expected the capture button drawn, got " PIXEL_FORMAT,
+          PIXEL_ARGS(face));
+}
+
 static void test_ui_survives_odd_sizes_bad_messages_and_a_flood(void)
 {
     Ui ui;
@@ -1046,8 +1117,12 @@ int main(void)
     const char *source = check_env("PIANOLA_SRC", "..");
     char binary[1024], dsp_source[1024], why[256] = "";
     snprintf(binary, sizeof binary, "%s", check_env("PIANOLA_UI_BINARY", ""));
-    if (!binary[0])
-        snprintf(binary, sizeof binary, "%s/pianola.lv2/pianola_ui.so", build);
+    if (!binary[0]) {
+        /* waf names shared libraries lib*.so; the manifest says which. */
+        snprintf(binary, sizeof binary, "%s/pianola.lv2/libpianola_ui.so", build);
+        if (access(binary, R_OK) != 0)
+            snprintf(binary, sizeof binary, "%s/pianola.lv2/pianola_ui.so", build);
+    }
     snprintf(dsp_source, sizeof dsp_source, "%s/plugin/pianola.c", source);
     if (access(binary, R_OK) != 0 && access(dsp_source, R_OK) != 0) {
         /* The bundle, UI included, is built once the plugin's glue exists. */
@@ -1077,6 +1152,7 @@ int main(void)
     }
     atexit(stop_xvfb);
     unsetenv("GDK_SCALE");
+    x.set_error_handler(record_x_error);
     host.display = x.open_display(NULL);
     if (!host.display) {
         printf("FAIL test_ui: cannot open the X display %s\n", getenv("DISPLAY"));
@@ -1102,7 +1178,13 @@ int main(void)
     RUN_TEST(test_reroll_sends_a_pulse);
     RUN_TEST(test_clicks_choose_composer_and_toggle_compose);
     RUN_TEST(test_seed_field_takes_typed_digits_and_gives_focus_back);
+    RUN_TEST(test_ui_embeds_in_a_32_bit_parent_without_x_errors);
     RUN_TEST(test_ui_survives_odd_sizes_bad_messages_and_a_flood);
+    if (x_errors)
+        printf("FAIL test_ui_makes_no_x_errors: %d X errors (the last: error %d on request "
+               "%d)\n", x_errors, x_error_code, x_error_request);
+    else
+        printf("PASS test_ui_makes_no_x_errors\n");
 
     const char *references = getenv("PIANOLA_UI_SCREENSHOTS");
     if (references && *references) {

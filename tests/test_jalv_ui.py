@@ -1,0 +1,129 @@
+"""Pianola's window inside a real host: jalv.gtk3 loads the built bundle and
+shows the X11 UI wrapped in GTK by suil, under a private Xvfb and a dummy
+JACK server. The window must appear, and nothing about the UI may be
+reported on jalv's output: no X errors, no GTK warnings, no suil or lilv
+complaints about the UI."""
+import os
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+import unittest
+import uuid
+
+PLUGIN_URI = "urn:pianola:pianola"
+UI_URI = PLUGIN_URI + "#ui"
+SECONDS_OPEN = 4.0
+
+# Lines on jalv's output that mean something went wrong with the UI or its
+# embedding. jalv's own chatter (ports, block length, JACK) is fine.
+TROUBLE = re.compile(r"error|warning|critical|X Error|BadWindow|BadMatch|BadDrawable|"
+                     r"failed|cannot|unable|segmentation|abort", re.IGNORECASE)
+# What the DSP logs through jalv (LV2 log: "warning: Pianola: ...") is the
+# plugin's business, not the window's: a missing model must not fail this.
+DSP_LOG = re.compile(r"^(error|warning|note|trace): Pianola: ")
+
+
+def build_dir() -> str:
+    return os.environ.get("PIANOLA_BUILD", os.getcwd())
+
+
+def start_xvfb() -> "tuple[subprocess.Popen, str]":
+    """Starts Xvfb on a free display it picks itself (-displayfd)."""
+    read_fd, write_fd = os.pipe()
+    process = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+        pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    os.close(write_fd)
+    with os.fdopen(read_fd) as pipe:
+        number = pipe.readline().strip()
+    if not number:
+        process.kill()
+        process.wait()
+        raise RuntimeError("Xvfb did not report a display number")
+    return process, ":" + number
+
+
+def stop(process: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
+    if process.poll() is None:
+        process.send_signal(sig)
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+class JalvShowsTheUi(unittest.TestCase):
+    def setUp(self) -> None:
+        bundle = os.path.join(build_dir(), "pianola.lv2")
+        for program in ("jalv.gtk3", "jackd", "jack_wait", "Xvfb", "xwininfo"):
+            if not shutil.which(program):
+                self.skipTest("%s is not installed" % program)
+        # waf names the binaries lib*.so; the manifest says which.
+        for names in (("libpianola.so", "pianola.so"), ("libpianola_ui.so", "pianola_ui.so"),
+                      ("manifest.ttl",)):
+            if not any(os.path.exists(os.path.join(bundle, name)) for name in names):
+                self.skipTest("the bundle is not built: %s lacks %s" % (bundle, names[0]))
+        self.processes = []
+        self.xvfb, self.display = start_xvfb()
+        self.processes.append(self.xvfb)
+        self.env = dict(os.environ)
+        # Only the bundle on LV2_PATH: lilv would take every folder of the
+        # build directory for a bundle and complain about each.
+        self.lv2_path = tempfile.mkdtemp(prefix="pianola-lv2-")
+        os.symlink(bundle, os.path.join(self.lv2_path, "pianola.lv2"))
+        self.env.update({
+            "DISPLAY": self.display,
+            "LV2_PATH": self.lv2_path,
+            "JACK_DEFAULT_SERVER": "pianola-ui-" + uuid.uuid4().hex[:8],
+            "JACK_NO_START_SERVER": "1",
+            "NO_AT_BRIDGE": "1",  # no accessibility bus on a bare test machine
+        })
+        self.env.pop("GDK_SCALE", None)
+        self.jack = subprocess.Popen(
+            ["jackd", "--no-realtime", "-n", self.env["JACK_DEFAULT_SERVER"], "-d", "dummy",
+             "-r", "48000", "-p", "256"],
+            env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.processes.append(self.jack)
+        ready = subprocess.run(["jack_wait", "-w", "-t", "10"], env=self.env,
+                               capture_output=True, text=True)
+        if ready.returncode != 0:
+            self.fail("the dummy JACK server did not start: %s" % ready.stdout.strip())
+
+    def tearDown(self) -> None:
+        for process in reversed(getattr(self, "processes", [])):
+            stop(process)
+        if getattr(self, "lv2_path", None):
+            shutil.rmtree(self.lv2_path, ignore_errors=True)
+
+    def window_tree(self) -> str:
+        return subprocess.run(["xwininfo", "-root", "-tree"], env=self.env,
+                              capture_output=True, text=True).stdout
+
+    def test_jalv_gtk3_shows_the_ui_without_errors_or_warnings(self) -> None:
+        with tempfile.TemporaryFile(mode="w+") as output:
+            jalv = subprocess.Popen(["jalv.gtk3", "-U", UI_URI, PLUGIN_URI], env=self.env,
+                                    stdout=output, stderr=subprocess.STDOUT, text=True)
+            self.processes.append(jalv)
+            deadline = time.monotonic() + SECONDS_OPEN
+            shown = False
+            while time.monotonic() < deadline and jalv.poll() is None:
+                time.sleep(0.5)
+                shown = shown or '"Pianola"' in self.window_tree()
+            status = jalv.poll()
+            still_running = status is None
+            stop(jalv, signal.SIGINT)
+            output.seek(0)
+            log = output.read()
+        trouble = [line for line in log.splitlines()
+                   if TROUBLE.search(line) and not DSP_LOG.search(line)]
+        self.assertTrue(still_running, "jalv.gtk3 exited early (status %s):\n%s" % (status, log))
+        self.assertTrue(shown, "no window named Pianola appeared under jalv.gtk3:\n" + log)
+        self.assertEqual(trouble, [], "jalv.gtk3 reported trouble:\n" + log)
+
+
+if __name__ == "__main__":
+    unittest.main()
