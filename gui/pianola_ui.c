@@ -426,8 +426,10 @@ static void draw_frame(PianolaUi *ui, cairo_t *cr, double now)
     pnl_set_color(cr, pnl_color_text, 1.0);
     cairo_move_to(cr, 18 * scale, 39 * scale);
     cairo_show_text(cr, "Pianola");
+    double name_end_x, name_end_y;
+    cairo_get_current_point(cr, &name_end_x, &name_end_y);
     cairo_new_path(cr);
-    cairo_arc(cr, 126 * scale, 37 * scale, 2.5 * scale, 0, 6.2832);
+    cairo_arc(cr, name_end_x + 4 * scale, 37 * scale, 2.5 * scale, 0, 6.2832);
     pnl_set_color(cr, pnl_color_accent, 1.0);
     cairo_fill(cr);
 
@@ -461,7 +463,8 @@ static void draw_frame(PianolaUi *ui, cairo_t *cr, double now)
     }
     if (!ui->have_playhead) {
         PnlRect notes = layout->notes;
-        pnl_draw_text(cr, "waiting for the transport", notes.x + notes.width / 2,
+        double playhead_x = notes.x + pnl_roll_playhead_fraction * notes.width;
+        pnl_draw_text(cr, "waiting for the transport", (notes.x + playhead_x) / 2,
                       notes.y + notes.height / 2, 12 * scale, PNL_ALIGN_CENTRE,
                       pnl_color_text_dim, 0);
     }

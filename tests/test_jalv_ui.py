@@ -120,9 +120,10 @@ class JalvShowsTheUi(unittest.TestCase):
             log = output.read()
         trouble = [line for line in log.splitlines()
                    if TROUBLE.search(line) and not DSP_LOG.search(line)]
-        self.assertTrue(still_running, "jalv.gtk3 exited early (status %s):\n%s" % (status, log))
-        self.assertTrue(shown, "no window named Pianola appeared under jalv.gtk3:\n" + log)
-        self.assertEqual(trouble, [], "jalv.gtk3 reported trouble:\n" + log)
+        self.assertTrue(still_running,
+                        "%s\njalv.gtk3 exited early (status %s)" % (log, status))
+        self.assertTrue(shown, "%s\nno window named Pianola appeared under jalv.gtk3" % log)
+        self.assertFalse(trouble, "%s\njalv.gtk3 reported trouble: %s" % (log, trouble))
 
 
 if __name__ == "__main__":
