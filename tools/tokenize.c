@@ -39,7 +39,7 @@ static void usage(FILE *stream)
             "       %s --encode IN.mid [--composer NAME] -o OUT.tok\n"
             "       %s --decode IN.tok [--tempo BPM] -o OUT.mid\n"
             "       %s --print IN.tok|IN.mid [--bars N]\n"
-            "       %s --demo [CORPUS_DIR]\n"
+            "       %s --demo [CORPUS_DIR]   (default $PIANOLA_CORPUS, else ../shared/corpus)\n"
             "\n"
             "Turns MIDI files into Pianola's event tokens (docs/vocabulary.md) and back.\n"
             "\n"
@@ -757,7 +757,10 @@ int main(int argc, char **argv)
     if (demo) {
         if (optind + 1 < argc)
             return die("--demo takes at most one corpus folder");
-        return demo_command(optind < argc ? argv[optind] : "../shared/corpus");
+        if (optind < argc)
+            return demo_command(argv[optind]);
+        return demo_command(getenv("PIANOLA_CORPUS") ? getenv("PIANOLA_CORPUS")
+                                                      : "../shared/corpus");
     }
     if (print) {
         if (optind < argc)
