@@ -13,6 +13,7 @@
  * as a new stream. */
 static const double regenerate_tolerance_beats = 0.1;
 static const double longest_note_beats = 64.0;
+static const int unknown_velocity = 80;
 
 void pnl_piano_roll_clear(PnlPianoRoll *roll)
 {
@@ -28,6 +29,10 @@ int pnl_piano_roll_add(PnlPianoRoll *roll, int pitch, int velocity, double onset
         return -1;
     if (duration_beats > longest_note_beats)
         duration_beats = longest_note_beats;
+    /* Notes played live are reported when released, their velocity not
+     * always known (0): shown at a middle shade. */
+    if (velocity == 0)
+        velocity = unknown_velocity;
 
     for (unsigned i = 0; i < PNL_ROLL_CAPACITY; i++) {
         PnlRollNote *held = &roll->notes[i];

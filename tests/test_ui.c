@@ -738,6 +738,7 @@ static void test_quiet_notes_are_darker_than_loud_ones(void)
     send_playhead(&ui, 8.0, 120.0, 4.0, 1);
     send_note(&ui, 64, 20, 2.0, 1.0, PNL_ORIGIN_GENERATED);
     send_note(&ui, 64, 120, 4.0, 1.0, PNL_ORIGIN_GENERATED);
+    send_note(&ui, 60, 0, 4.0, 1.0, PNL_ORIGIN_LIVE); /* released, velocity unknown */
     pump(&ui);
     grab(&ui, "velocity");
     double px, py;
@@ -745,11 +746,16 @@ static void test_quiet_notes_are_darker_than_loud_ones(void)
     Pixel quiet = pixel_at(&ui, px, py);
     note_centre(&layout, 8.0, 64, 4.0, 1.0, &px, &py);
     Pixel loud = pixel_at(&ui, px, py);
+    note_centre(&layout, 8.0, 60, 4.0, 1.0, &px, &py);
+    Pixel unknown = pixel_at(&ui, px, py);
     close_ui(&ui);
     CHECK(brightness(loud) > brightness(quiet) + 120,
           "expected velocity 120 much brighter than velocity 20, got " PIXEL_FORMAT
           " and " PIXEL_FORMAT,
           PIXEL_ARGS(loud), PIXEL_ARGS(quiet));
+    CHECK(unknown.red > unknown.blue + 40 && brightness(unknown) > 300,
+          "expected a live note of unknown velocity in a middle rose, got " PIXEL_FORMAT,
+          PIXEL_ARGS(unknown));
 }
 
 static void test_playhead_moves_between_messages(void)
