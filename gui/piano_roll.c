@@ -252,13 +252,17 @@ void pnl_piano_roll_draw(cairo_t *cr, const PnlPianoRoll *roll, const PnlUiLayou
         int now = heard && note->onset_beats + note->duration_beats > playhead_beats;
         if (now && have_playhead)
             sounding[note->pitch] = note->origin;
-        pnl_rounded_rect(cr, pnl_rect(x, y + inset, width, row_height - 2 * inset),
-                         1.5 * scale);
+        PnlRect box = pnl_rect(x, y + inset, width, row_height - 2 * inset);
+        /* Rounded corners only where they can be seen: plain boxes are many
+         * times cheaper for cairo to fill, and a dense roll has hundreds. */
+        if (row_height >= 8 * scale)
+            pnl_rounded_rect(cr, box, 1.5 * scale);
+        else
+            cairo_rectangle(cr, box.x, box.y, box.width, box.height);
         pnl_set_color(cr, fill, heard ? 1.0 : 0.78);
         cairo_fill(cr);
         if (now) {
-            pnl_rounded_rect(cr, pnl_rect(x, y + inset, width, row_height - 2 * inset),
-                             1.5 * scale);
+            cairo_rectangle(cr, box.x, box.y, box.width, box.height);
             cairo_set_line_width(cr, 1.0 * scale);
             pnl_set_color(cr, pnl_color_mix(base, pnl_color_text, 0.6), 0.9);
             cairo_stroke(cr);

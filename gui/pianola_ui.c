@@ -72,7 +72,7 @@ static const double tempo_minimum = 20.0, tempo_maximum = 400.0;
 static const double double_click_seconds = 0.4;
 static const double reroll_hold_seconds = 0.15; /* long enough for the DSP to see the 1 */
 static const double longest_extrapolation_seconds = 1.0;
-static const double frame_seconds = 1.0 / 60.0;
+static const double frame_seconds = 1.0 / 30.0; /* enough for a scrolling roll */
 static const int largest_surface_px = 4096; /* 64 MiB of frame at most */
 
 typedef enum {
@@ -254,7 +254,9 @@ static void receive_note(PianolaUi *ui, const LV2_Atom_Object *object)
                        duration_value, (int)origin_value);
 }
 
-static void receive_playhead(PianolaUi *ui, const LV2_Atom_Object *object)
+/* Returns whether anything shown changed: a stopped transport keeps
+ * reporting the same place, and that must not cost a repaint each time. */
+static int receive_playhead(PianolaUi *ui, const LV2_Atom_Object *object)
 {
     const LV2_Atom *beats = NULL, *bpm = NULL, *beats_per_bar = NULL, *host_time = NULL;
     lv2_atom_object_get(object, ui->uris.beats, &beats, ui->uris.bpm, &bpm,
@@ -262,9 +264,14 @@ static void receive_playhead(PianolaUi *ui, const LV2_Atom_Object *object)
                         0);
     double beats_value = atom_number(ui, beats);
     if (!isfinite(beats_value))
-        return;
+        return 0;
     double bpm_value = atom_number(ui, bpm);
     double beats_per_bar_value = atom_number(ui, beats_per_bar);
+    int was_rolling = ui->rolling, had_playhead = ui->have_playhead;
+    double previous_beats = ui->playhead_beats, previous_bpm = ui->bpm;
+    double previous_beats_per_bar = ui->beats_per_bar;
+    int previous_host_time = ui->host_time;
+
     /* Moving only if this message is past the last one: a stopped transport
      * repeats its position, and a locate jumps; neither should drift. */
     ui->rolling = ui->have_playhead && beats_value > ui->playhead_beats &&
@@ -278,6 +285,9 @@ static void receive_playhead(PianolaUi *ui, const LV2_Atom_Object *object)
         ui->host_time = atom_number(ui, host_time) > 0.5;
     ui->have_playhead = 1;
     ui->playhead_seconds = now_seconds();
+    return !had_playhead || ui->rolling || was_rolling || beats_value != previous_beats ||
+           ui->bpm != previous_bpm || ui->beats_per_bar != previous_beats_per_bar ||
+           ui->host_time != previous_host_time;
 }
 
 static void receive_capture(PianolaUi *ui, const LV2_Atom_Object *object)
@@ -324,7 +334,8 @@ static void receive_atom(PianolaUi *ui, uint32_t buffer_size, const void *buffer
     if (kind == ui->uris.Note) {
         receive_note(ui, object);
     } else if (kind == ui->uris.Playhead) {
-        receive_playhead(ui, object);
+        if (!receive_playhead(ui, object))
+            return;
     } else if (kind == ui->uris.Capture) {
         receive_capture(ui, object);
     } else if (kind == ui->uris.Message) {
