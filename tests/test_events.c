@@ -3,6 +3,7 @@
  * grammar, and encode/decode as inverses on generated pieces. */
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
@@ -495,6 +496,64 @@ static void test_normalize_sorts_and_merges_a_key_struck_twice_at_one_onset(void
     pnl_score_free(&score);
 }
 
+static void test_encode_refuses_a_piece_longer_than_the_longest_it_writes(void)
+{
+    PnlScore score;
+    PnlNote note = {(int64_t)PNL_MAX_PIECE_TICKS + 1, 12, 60, 64};
+    size_t count = 0;
+    char message[256] = "";
+    pnl_score_init(&score);
+    pnl_score_add_note(&score, note);
+    CHECK(pnl_encode(&score, 0, NULL, 0, &count, message, sizeof message) == PNL_ERANGE,
+          "a note past %d ticks should be refused", PNL_MAX_PIECE_TICKS);
+    CHECK(strstr(message, "beyond"), "the message should say why, says '%s'", message);
+    pnl_score_free(&score);
+}
+
+static void test_decode_names_what_is_wrong_with_a_sequence(void)
+{
+    static const uint16_t after_end[] = {PNL_TOKEN_START, PNL_TOKEN_COMPOSER_BASE, PNL_TOKEN_BAR,
+                                         PNL_TOKEN_METER_BASE + 7, PNL_TOKEN_END, PNL_TOKEN_BAR};
+    static const uint16_t outside[] = {PNL_TOKEN_START, 5000};
+    PnlScore score;
+    char message[256] = "";
+    pnl_score_init(&score);
+    CHECK(pnl_decode(after_end, 6, &score, NULL, message, sizeof message) == PNL_EINVAL,
+          "a token after END should be refused");
+    CHECK(strstr(message, "token 5"), "the message should name token 5, says '%s'", message);
+    CHECK(pnl_decode(outside, 2, &score, NULL, message, sizeof message) == PNL_EINVAL,
+          "id 5000 should be refused");
+    CHECK(strstr(message, "id 5000"), "the message should name id 5000, says '%s'", message);
+    CHECK(pnl_decode(after_end, 5, &score, NULL, message, sizeof message) == PNL_OK &&
+              score.note_count == 0 && score.meter_count == 1 && score.meters[0].numerator == 4 &&
+              score.meters[0].denominator == 4,
+          "an empty bar of 4/4 should decode to one meter and no notes: %s", message);
+    pnl_score_free(&score);
+}
+
+static void test_family_helpers_agree_with_the_names(void)
+{
+    char name[PNL_TOKEN_NAME_MAX];
+    CHECK(pnl_token_family(-1) == PNL_FAMILY_NONE && pnl_token_family(PNL_VOCAB_SIZE) ==
+                                                         PNL_FAMILY_NONE,
+          "ids outside the vocabulary have no family");
+    for (int key = PNL_LOWEST_KEY; key <= PNL_HIGHEST_KEY; key++) {
+        int token = pnl_token_pitch(key);
+        pnl_token_name(token, name, sizeof name);
+        CHECK(pnl_token_family(token) == PNL_FAMILY_PITCH &&
+                  pnl_token_offset(token) == key - PNL_LOWEST_KEY && atoi(name + 6) == key,
+              "key %d: token %d named %s", key, token, name);
+    }
+    for (int position = 0; position < PNL_POS_COUNT; position++) {
+        int token = pnl_token_pos(position);
+        CHECK(pnl_token_family(token) == PNL_FAMILY_POS && pnl_token_offset(token) == position,
+              "position %d", position);
+    }
+    CHECK(pnl_token_pitch(20) < 0 && pnl_token_pitch(109) < 0 && pnl_token_pos(192) < 0 &&
+              pnl_token_vel(16) < 0 && pnl_token_dur(41) < 0 && pnl_token_composer(27) < 0,
+          "helpers should refuse values outside their family");
+}
+
 int main(void)
 {
     RUN_TEST(test_vocabulary_has_the_documented_families_and_size);
@@ -514,5 +573,8 @@ int main(void)
     RUN_TEST(test_encode_reports_the_size_it_needs);
     RUN_TEST(test_encode_places_meter_changes_at_the_next_bar_line);
     RUN_TEST(test_normalize_sorts_and_merges_a_key_struck_twice_at_one_onset);
+    RUN_TEST(test_encode_refuses_a_piece_longer_than_the_longest_it_writes);
+    RUN_TEST(test_decode_names_what_is_wrong_with_a_sequence);
+    RUN_TEST(test_family_helpers_agree_with_the_names);
     CHECK_EXIT();
 }
