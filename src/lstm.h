@@ -22,8 +22,12 @@
 typedef struct PnlLstm PnlLstm;
 typedef struct PnlLstmState PnlLstmState;
 
-/* Builds the network from checked weights (architecture PNL_ARCH_LSTM). */
+/* Builds the network from checked weights (architecture PNL_ARCH_LSTM),
+ * float32 throughout: PyTorch's logits within rounding. */
 int pnl_lstm_new(const PnlWeights *weights, PnlLstm **out, char *message, size_t message_size);
+/* The same with the matrices held at `precision`. */
+int pnl_lstm_new_with_precision(const PnlWeights *weights, PnlPrecision precision, PnlLstm **out,
+                                char *message, size_t message_size);
 void pnl_lstm_free(PnlLstm *lstm);
 
 int pnl_lstm_vocab_size(const PnlLstm *lstm);

@@ -23,6 +23,13 @@ struct PnlModelState {
 
 int pnl_model_new(const PnlWeights *weights, PnlModel **out, char *message, size_t message_size)
 {
+    return pnl_model_new_with_precision(weights, PNL_PRECISION_FLOAT32, out, message,
+                                        message_size);
+}
+
+int pnl_model_new_with_precision(const PnlWeights *weights, PnlPrecision precision,
+                                 PnlModel **out, char *message, size_t message_size)
+{
     *out = NULL;
     PnlModel *model = calloc(1, sizeof *model);
     if (!model) {
@@ -43,7 +50,8 @@ int pnl_model_new(const PnlWeights *weights, PnlModel **out, char *message, size
     int status;
     switch (weights->architecture) {
     case PNL_ARCH_LSTM:
-        status = pnl_lstm_new(weights, &model->lstm, message, message_size);
+        status = pnl_lstm_new_with_precision(weights, precision, &model->lstm, message,
+                                             message_size);
         break;
     default:
         snprintf(message, message_size, "no engine for architecture %u", weights->architecture);
@@ -61,6 +69,14 @@ int pnl_model_new(const PnlWeights *weights, PnlModel **out, char *message, size
 int pnl_model_load(const char *path, uint64_t expected_signature, uint32_t expected_vocab_size,
                    PnlModel **out, char *message, size_t message_size)
 {
+    return pnl_model_load_with_precision(path, expected_signature, expected_vocab_size,
+                                         PNL_PRECISION_FLOAT32, out, message, message_size);
+}
+
+int pnl_model_load_with_precision(const char *path, uint64_t expected_signature,
+                                  uint32_t expected_vocab_size, PnlPrecision precision,
+                                  PnlModel **out, char *message, size_t message_size)
+{
     PnlWeights *weights;
     *out = NULL;
     int status = pnl_weights_load(path, expected_signature, expected_vocab_size, &weights,
@@ -68,7 +84,7 @@ int pnl_model_load(const char *path, uint64_t expected_signature, uint32_t expec
     if (status != PNL_OK)
         return status;
     char reason[256];
-    status = pnl_model_new(weights, out, reason, sizeof reason);
+    status = pnl_model_new_with_precision(weights, precision, out, reason, sizeof reason);
     if (status != PNL_OK)
         snprintf(message, message_size, "%s: %s", path, reason);
     pnl_weights_free(weights);

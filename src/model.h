@@ -24,6 +24,13 @@ int pnl_model_load(const char *path, uint64_t expected_signature, uint32_t expec
 /* Builds a model from weights already in memory (the caller keeps them). */
 int pnl_model_new(const PnlWeights *weights, PnlModel **out, char *message,
                   size_t message_size);
+/* The same two with the big matrices held at `precision` (weights.h);
+ * the ones above are PNL_PRECISION_FLOAT32, PyTorch's logits. */
+int pnl_model_load_with_precision(const char *path, uint64_t expected_signature,
+                                  uint32_t expected_vocab_size, PnlPrecision precision,
+                                  PnlModel **out, char *message, size_t message_size);
+int pnl_model_new_with_precision(const PnlWeights *weights, PnlPrecision precision,
+                                 PnlModel **out, char *message, size_t message_size);
 void pnl_model_free(PnlModel *model);
 
 uint32_t pnl_model_architecture(const PnlModel *model);

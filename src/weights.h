@@ -36,6 +36,15 @@ enum {
  * a few MB; the issue caps them at 8 MB). */
 #define PNL_WEIGHTS_MAX_FILE_BYTES ((uint64_t)1 << 30)
 
+/* How an engine holds the big matrices once loaded. Files are always
+ * float32; INT8 quantizes each matrix row to 8 bits with its own scale at
+ * load time (a quarter of the bytes per step, logits within about 1e-2 of
+ * float32's; see docs/engine.md). Embedding tables and biases stay float32. */
+typedef enum {
+    PNL_PRECISION_FLOAT32 = 0,
+    PNL_PRECISION_INT8 = 1
+} PnlPrecision;
+
 typedef struct {
     char name[PNL_WEIGHTS_NAME_BYTES + 1];
     int rank;

@@ -9,8 +9,12 @@
  * streaming read of a buffer as large as the weights a step reads (so from
  * the cache level they live in), plus a DRAM-sized read for reference.
  *
+ * The same model held at int8 (PNL_PRECISION_INT8) is timed too, against
+ * its own roofline (a quarter of the matrix bytes).
+ *
  * Output: "name: value unit" lines. `--step-only` prints only lstm_step_c
- * (tests/bench_lstm.py runs it on PyTorch's weights for the speedup). */
+ * and lstm_step_c_int8 (tests/bench_lstm.py runs it on PyTorch's weights for
+ * the speedup). */
 #define _GNU_SOURCE
 #include "events.h"
 #include "model.h"
@@ -130,13 +134,15 @@ static double stream_bandwidth(size_t bytes, double minimum_seconds)
 
 /* ---- The model -------------------------------------------------------------- */
 
-static PnlModel *bench_model(const char *path, char *description, size_t size)
+static PnlModel *bench_model(const char *path, PnlPrecision precision, char *description,
+                             size_t size)
 {
     char message[512];
     PnlModel *model = NULL;
     if (path) {
-        if (pnl_model_load(path, pnl_vocab_signature(), PNL_VOCAB_SIZE, &model, message,
-                           sizeof message) != PNL_OK) {
+        if (pnl_model_load_with_precision(path, pnl_vocab_signature(), PNL_VOCAB_SIZE,
+                                          precision, &model, message,
+                                          sizeof message) != PNL_OK) {
             fprintf(stderr, "bench_lstm: %s\n", message);
             return NULL;
         }
@@ -149,7 +155,8 @@ static PnlModel *bench_model(const char *path, char *description, size_t size)
     for (uint32_t t = 0; t < weights->tensor_count; t++)
         for (size_t i = 0; i < weights->tensors[t].count; i++)
             weights->tensors[t].data[i] = random_weight(&seed);
-    if (pnl_model_new(weights, &model, message, sizeof message) != PNL_OK)
+    if (pnl_model_new_with_precision(weights, precision, &model, message, sizeof message) !=
+        PNL_OK)
         fprintf(stderr, "bench_lstm: %s\n", message);
     pnl_weights_free(weights);
     snprintf(description, size, "random, 2 layers, hidden 384, embedding 128");
@@ -204,14 +211,18 @@ int main(int argc, char **argv)
         path = bundled;
 
     char description[4200];
-    PnlModel *model = bench_model(path, description, sizeof description);
-    if (!model)
+    PnlModel *model = bench_model(path, PNL_PRECISION_FLOAT32, description, sizeof description);
+    PnlModel *quantized = bench_model(path, PNL_PRECISION_INT8, description, sizeof description);
+    if (!model || !quantized)
         return 1;
-    double best;
+    double best, quantized_best;
     double microseconds = step_microseconds(model, &best);
+    double quantized_microseconds = step_microseconds(quantized, &quantized_best);
     printf("lstm_step_c: %.1f us\n", microseconds);
+    printf("lstm_step_c_int8: %.1f us\n", quantized_microseconds);
     if (step_only) {
         pnl_model_free(model);
+        pnl_model_free(quantized);
         return 0;
     }
     printf("# model: %s\n", description);
@@ -251,6 +262,18 @@ int main(int argc, char **argv)
     printf("achieved_bandwidth: %.1f GB/s\n", bytes / microseconds / 1e3);
     printf("roofline_fraction: %.2f\n", roofline_us / microseconds);
     printf("times_roofline: %.2f x\n", microseconds / roofline_us);
+
+    double quantized_bytes = pnl_model_weight_bytes_per_step(quantized);
+    double quantized_bandwidth = stream_bandwidth((size_t)quantized_bytes, 0.3);
+    double quantized_memory_us = quantized_bytes / quantized_bandwidth * 1e6;
+    double quantized_roofline_us = compute_us > quantized_memory_us ? compute_us : quantized_memory_us;
+    printf("lstm_step_c_int8_fastest_batch: %.1f us\n", quantized_best);
+    printf("events_per_second_c_int8: %.0f events/s\n", 1e6 / quantized_microseconds);
+    printf("weight_bytes_per_event_int8: %.2f MB\n", quantized_bytes / 1e6);
+    printf("read_bandwidth_at_int8_size: %.1f GB/s\n", quantized_bandwidth / 1e9);
+    printf("roofline_step_int8: %.1f us\n", quantized_roofline_us);
+    printf("times_roofline_int8: %.2f x\n", quantized_microseconds / quantized_roofline_us);
+    pnl_model_free(quantized);
     pnl_model_free(model);
     return 0;
 }

@@ -3,7 +3,8 @@
 Batch 1, one thread, one event at a time (as generation runs: each event needs the one
 before it), through train.model.PianolaLSTM.step under torch.no_grad(). The weights are the
 bundled models/pianola.pnm, else a random model of the training default's size; the C figure
-comes from tests/bench_lstm --step-only on the very same file. Prints `name: value unit`
+comes from tests/bench_lstm --step-only on the very same file (float32, and the int8
+matrices of PNL_PRECISION_INT8). Prints `name: value unit`
 lines (`./waf bench`)."""
 import os
 import re
@@ -79,11 +80,14 @@ class BenchLstm(unittest.TestCase):
                                   "--step-only"], check=True, capture_output=True,
                                  text=True).stdout
         c_us = float(re.search(r"lstm_step_c: ([0-9.]+) us", out).group(1))
+        int8_us = float(re.search(r"lstm_step_c_int8: ([0-9.]+) us", out).group(1))
         print("lstm_step_pytorch: %.1f us" % torch_us)
         print("events_per_second_pytorch: %.0f events/s" % (1e6 / torch_us))
         print("lstm_sequence_pytorch: %.1f us" % sequence_us)
         print("lstm_step_c_same_weights: %.1f us" % c_us)
-        print("speedup_vs_pytorch: %.2f x" % (torch_us / c_us), flush=True)
+        print("speedup_vs_pytorch: %.2f x" % (torch_us / c_us))
+        print("lstm_step_c_int8_same_weights: %.1f us" % int8_us)
+        print("speedup_vs_pytorch_int8: %.2f x" % (torch_us / int8_us), flush=True)
 
 
 if __name__ == "__main__":

@@ -43,6 +43,8 @@ static void usage(FILE *stream)
             "  -c, --composer NAME     the composer to condition on [mozart]\n"
             "  -m, --model FILE        the weights file [$PIANOLA_MODEL, else the bundled\n"
             "                          pianola.pnm]\n"
+            "      --precision P       float32 (PyTorch's logits) or int8 (a quarter of the\n"
+            "                          bytes, logits within about 1e-2) [float32]\n"
             "      --dump-logits       print every step's input token and logits instead\n"
             "      --max-events N      with --dump-logits: at most N steps per file\n"
             "      --codec             print the codec's signature and vocabulary size\n"
@@ -142,11 +144,13 @@ int main(int argc, char **argv)
 {
     const char *model_path = NULL, *composer = "mozart";
     int dump_logits = 0, print_codec = 0;
+    PnlPrecision precision = PNL_PRECISION_FLOAT32;
     long max_events = -1;
     static const struct option options[] = {
         {"composer", required_argument, NULL, 'c'}, {"model", required_argument, NULL, 'm'},
         {"dump-logits", no_argument, NULL, 'D'},    {"max-events", required_argument, NULL, 'N'},
         {"codec", no_argument, NULL, 'C'},          {"help", no_argument, NULL, 'h'},
+        {"precision", required_argument, NULL, 'R'},
         {NULL, 0, NULL, 0},
     };
     int option;
@@ -157,6 +161,14 @@ int main(int argc, char **argv)
         case 'm': model_path = optarg; break;
         case 'D': dump_logits = 1; break;
         case 'C': print_codec = 1; break;
+        case 'R':
+            if (strcmp(optarg, "float32") == 0)
+                precision = PNL_PRECISION_FLOAT32;
+            else if (strcmp(optarg, "int8") == 0)
+                precision = PNL_PRECISION_INT8;
+            else
+                return die("--precision wants float32 or int8, not \"%s\"", optarg);
+            break;
         case 'N': {
             char *end;
             errno = 0;
@@ -186,8 +198,8 @@ int main(int argc, char **argv)
     }
     char message[MESSAGE_SIZE];
     PnlModel *model = NULL;
-    if (pnl_model_load(model_path, pnl_vocab_signature(), PNL_VOCAB_SIZE, &model, message,
-                       sizeof message) != PNL_OK)
+    if (pnl_model_load_with_precision(model_path, pnl_vocab_signature(), PNL_VOCAB_SIZE,
+                                      precision, &model, message, sizeof message) != PNL_OK)
         return die("%s", message);
     int model_composer = pnl_model_find_composer(model, composer);
     int codec_composer = pnl_composer_index(composer);
