@@ -227,6 +227,15 @@ void pnl_piano_roll_draw(cairo_t *cr, const PnlPianoRoll *roll, const PnlUiLayou
     cairo_clip(cr);
     draw_grid(cr, layout, lowest, highest, start_beats, visible_beats, beats_per_bar);
 
+    /* Before the first bar there is no music: darker still. */
+    double start_x = pnl_roll_beat_x(notes, playhead_beats, beats_per_bar, 0.0);
+    if (start_x > notes.x) {
+        cairo_rectangle(cr, notes.x, notes.y, fmin(start_x, notes.x + notes.width) - notes.x,
+                        notes.height);
+        cairo_set_source_rgba(cr, 0.0, 0.0, 0.0, 0.35);
+        cairo_fill(cr);
+    }
+
     /* The lookahead, not yet heard, sits under a faint veil. */
     double playhead_x = pnl_roll_beat_x(notes, playhead_beats, beats_per_bar, playhead_beats);
     cairo_rectangle(cr, playhead_x, notes.y, notes.x + notes.width - playhead_x, notes.height);

@@ -472,6 +472,13 @@ static void draw_frame(PianolaUi *ui, cairo_t *cr, double now)
         pnl_draw_text(cr, line, footer_x, footer_y, 10 * scale, PNL_ALIGN_LEFT,
                       pnl_color_text_dim, 0);
     }
+    if (ui->ports[PNL_PORT_GENERATE] <= 0.5f) {
+        PnlRect notes = layout->notes;
+        double playhead_x = notes.x + pnl_roll_playhead_fraction * notes.width;
+        pnl_draw_text(cr, "composing paused", (playhead_x + notes.x + notes.width) / 2,
+                      notes.y + notes.height / 2, 12 * scale, PNL_ALIGN_CENTRE,
+                      pnl_color_text_dim, 0);
+    }
     if (!ui->have_playhead) {
         PnlRect notes = layout->notes;
         double playhead_x = notes.x + pnl_roll_playhead_fraction * notes.width;

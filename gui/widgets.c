@@ -282,9 +282,19 @@ void pnl_draw_composer_selector(cairo_t *cr, const PnlRect *segments, int count,
         snprintf(name, sizeof name, "%s", names[i]);
         if (name[0] >= 'a' && name[0] <= 'z')
             name[0] = (char)(name[0] - 'a' + 'A');
-        pnl_draw_text(cr, name, segment.x + segment.width / 2, segment.y + 19.5 * scale,
-                      12 * scale, PNL_ALIGN_CENTRE,
-                      i == selected ? pnl_color_background : pnl_color_text, i == selected);
+        /* The chosen name is bold; shrink a long one to stay in its pill. */
+        double size = 12 * scale;
+        cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL,
+                               i == selected ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
+        cairo_set_font_size(cr, size);
+        cairo_text_extents_t extents;
+        cairo_text_extents(cr, name, &extents);
+        double room = pill.width - 10 * scale;
+        if (extents.x_advance > room && extents.x_advance > 0)
+            size *= room / extents.x_advance;
+        pnl_draw_text(cr, name, segment.x + segment.width / 2, segment.y + 19.5 * scale, size,
+                      PNL_ALIGN_CENTRE, i == selected ? pnl_color_background : pnl_color_text,
+                      i == selected);
     }
 }
 

@@ -541,6 +541,54 @@ static void click(Ui *ui, double px, double py)
     x.sync(host.display, False);
 }
 
+/* A press, a drag of dy pixels (negative: up) and a release, or with
+ * button 4/5 a turn of the wheel. */
+static void press_drag_release(Ui *ui, double px, double py, double dy)
+{
+    XEvent event;
+    memset(&event, 0, sizeof event);
+    event.xbutton.type = ButtonPress;
+    event.xbutton.display = host.display;
+    event.xbutton.window = ui->widget;
+    event.xbutton.x = (int)px;
+    event.xbutton.y = (int)py;
+    event.xbutton.button = Button1;
+    event.xbutton.same_screen = True;
+    x.send_event(host.display, ui->widget, False, ButtonPressMask, &event);
+    for (int step = 1; step <= 4; step++) {
+        XEvent motion;
+        memset(&motion, 0, sizeof motion);
+        motion.xmotion.type = MotionNotify;
+        motion.xmotion.display = host.display;
+        motion.xmotion.window = ui->widget;
+        motion.xmotion.x = (int)px;
+        motion.xmotion.y = (int)(py + dy * step / 4);
+        motion.xmotion.state = Button1Mask;
+        motion.xmotion.same_screen = True;
+        x.send_event(host.display, ui->widget, False, PointerMotionMask, &motion);
+    }
+    event.xbutton.type = ButtonRelease;
+    event.xbutton.y = (int)(py + dy);
+    event.xbutton.state = Button1Mask;
+    x.send_event(host.display, ui->widget, False, ButtonReleaseMask, &event);
+    x.sync(host.display, False);
+}
+
+static void wheel(Ui *ui, double px, double py, unsigned button)
+{
+    XEvent event;
+    memset(&event, 0, sizeof event);
+    event.xbutton.type = ButtonPress;
+    event.xbutton.display = host.display;
+    event.xbutton.window = ui->widget;
+    event.xbutton.x = (int)px;
+    event.xbutton.y = (int)py;
+    event.xbutton.button = button;
+    event.xbutton.same_screen = True;
+    x.send_event(host.display, ui->widget, False, ButtonPressMask, &event);
+    x.sync(host.display, False);
+}
+
 static void type_key(Ui *ui, KeySym symbol)
 {
     XEvent event;
@@ -896,6 +944,41 @@ static void test_double_click_resets_temperature(void)
           value);
 }
 
+static void test_dragging_up_and_the_wheel_raise_values(void)
+{
+    Ui ui;
+    CHECK(open_ui(&ui, 1) == 0, "instantiate returned NULL");
+    PnlUiLayout layout;
+    layout_of(&ui, &layout);
+    set_port(&ui, PNL_PORT_TEMPERATURE, 0.5f);
+    set_port(&ui, PNL_PORT_HUMANIZE_TIMING, 0.5f);
+    set_port(&ui, PNL_PORT_SEED, 10.0f);
+    pump(&ui);
+    double centre_x, centre_y, radius;
+    pnl_knob_dial(layout.knob[PNL_KNOB_TEMPERATURE], 1.0, &centre_x, &centre_y, &radius);
+    press_drag_release(&ui, centre_x, centre_y, -80); /* half the 160 px travel */
+    pump(&ui);
+    const Write *temperature = last_write_to(&ui, PNL_PORT_TEMPERATURE);
+    float dragged = temperature ? temperature->value : -1.0f;
+    pnl_knob_dial(layout.knob[PNL_KNOB_HUMANIZE_TIMING], 1.0, &centre_x, &centre_y, &radius);
+    wheel(&ui, centre_x, centre_y, Button5);
+    wheel(&ui, layout.seed.x + 10, layout.seed.y + 10, Button4);
+    pump(&ui);
+    grab(&ui, "dragged");
+    const Write *timing = last_write_to(&ui, PNL_PORT_HUMANIZE_TIMING);
+    const Write *seed = last_write_to(&ui, PNL_PORT_SEED);
+    float timing_value = timing ? timing->value : -1.0f;
+    float seed_value = seed ? seed->value : -1.0f;
+    close_ui(&ui);
+    CHECK(fabsf(dragged - 1.5f) < 0.05f,
+          "expected dragging the temperature knob up 80 px to move 0.5 to 1.5, got %g", dragged);
+    CHECK(timing_value > 0.45f && timing_value < 0.5f,
+          "expected the wheel down to lower humanize timing a step below 0.5, got %g",
+          timing_value);
+    CHECK(seed_value == 11.0f, "expected the wheel up on the seed to make 10 into 11, got %g",
+          seed_value);
+}
+
 static void test_reroll_sends_a_pulse(void)
 {
     Ui ui;
@@ -1091,7 +1174,7 @@ static void stage_reference_screenshots(void)
     static const int phrase[][2] = {{60, 0}, {64, 2}, {67, 4}, {72, 6}, {71, 8},
                                     {67, 10}, {69, 12}, {65, 14}, {64, 16}};
     for (unsigned i = 0; i < sizeof phrase / sizeof phrase[0]; i++)
-        send_note(&ui, phrase[i][0], 60 + 6 * (int)i, phrase[i][1] * 0.5, 0.9, PNL_ORIGIN_LIVE);
+        send_note(&ui, phrase[i][0], 60 + 6 * (int)i, phrase[i][1] * 0.5, 0.9, PNL_ORIGIN_PROMPT);
     send_playhead(&ui, 8.7, 96.0, 4.0, 0);
     set_port(&ui, PNL_PORT_CAPTURE, 1.0f);
     set_port(&ui, PNL_PORT_TEMPO, 96.0f);
@@ -1181,6 +1264,7 @@ int main(void)
     RUN_TEST(test_capture_button_follows_capture_state);
     RUN_TEST(test_click_on_capture_writes_the_capture_port);
     RUN_TEST(test_double_click_resets_temperature);
+    RUN_TEST(test_dragging_up_and_the_wheel_raise_values);
     RUN_TEST(test_reroll_sends_a_pulse);
     RUN_TEST(test_clicks_choose_composer_and_toggle_compose);
     RUN_TEST(test_seed_field_takes_typed_digits_and_gives_focus_back);
