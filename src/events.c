@@ -666,6 +666,21 @@ int pnl_grammar_finished(const PnlGrammar *grammar)
     return grammar->state == STATE_FINISHED;
 }
 
+int64_t pnl_grammar_bar_start_ticks(const PnlGrammar *grammar)
+{
+    return grammar->bar_start_ticks;
+}
+
+int pnl_grammar_bar_ticks(const PnlGrammar *grammar)
+{
+    return grammar->meter_token >= 0 ? grammar->bar_ticks : 0;
+}
+
+int pnl_grammar_position(const PnlGrammar *grammar)
+{
+    return grammar->position;
+}
+
 int64_t pnl_grammar_onset_ticks(const PnlGrammar *grammar)
 {
     return grammar->position < 0 ? -1 : grammar->bar_start_ticks + grammar->position;

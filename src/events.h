@@ -178,6 +178,12 @@ int pnl_grammar_mask(const PnlGrammar *grammar, uint8_t *mask);
 int pnl_grammar_advance(PnlGrammar *grammar, int token);
 /* 1 once END was accepted. */
 int pnl_grammar_finished(const PnlGrammar *grammar);
+/* Where the piece stands: the current bar's first tick and length (0 before
+ * its meter is known) and the current onset's position in it (-1 before
+ * one). The fields of PnlGrammar say the same and may be read directly. */
+int64_t pnl_grammar_bar_start_ticks(const PnlGrammar *grammar);
+int pnl_grammar_bar_ticks(const PnlGrammar *grammar);
+int pnl_grammar_position(const PnlGrammar *grammar);
 /* Tick of the current onset from the start of the piece (-1 before one). */
 int64_t pnl_grammar_onset_ticks(const PnlGrammar *grammar);
 

@@ -224,8 +224,14 @@ static void test_grammar_accepts_a_well_formed_piece(void)
                    "VEL_0", "DUR_384", "PITCH_108", "VEL_15", "DUR_6", "END");
     CHECK(refused < 0, "token %d of a well-formed piece was refused", refused);
     CHECK(pnl_grammar_finished(&grammar), "the grammar should be finished after END");
-    CHECK(grammar.bar_start_ticks == 144, "third bar of 3/4 starts at 144, grammar says %lld",
-          (long long)grammar.bar_start_ticks);
+    CHECK(pnl_grammar_bar_start_ticks(&grammar) == 144,
+          "the third bar (after two of 3/4) starts at 144, grammar says %lld",
+          (long long)pnl_grammar_bar_start_ticks(&grammar));
+    CHECK(pnl_grammar_bar_ticks(&grammar) == 48 && pnl_grammar_position(&grammar) == 47 &&
+              pnl_grammar_onset_ticks(&grammar) == 191,
+          "expected a 2/4 bar of 48 ticks with the onset at 47 (tick 191), got %d, %d, %lld",
+          pnl_grammar_bar_ticks(&grammar), pnl_grammar_position(&grammar),
+          (long long)pnl_grammar_onset_ticks(&grammar));
 }
 
 static void test_grammar_refuses_malformed_sequences(void)

@@ -278,3 +278,25 @@ class CommandLine(unittest.TestCase):
         self.assertEqual(kept_notes(original, read_notes(written)), len(original))
         tempo = [m.tempo for m in mido.MidiFile(written).tracks[0] if m.type == "set_tempo"]
         self.assertEqual(tempo, [mido.bpm2tempo(90)])
+
+    def test_a_bad_file_in_the_catalog_is_named_skipped_and_fails_the_run(self):
+        corpus = os.path.join(self.folder, "corpus")
+        os.makedirs(os.path.join(corpus, "mutopia", "mozart"))
+        good = "mutopia/mozart/KV331_KV331_1_1_tema.mid"
+        shutil.copy(os.path.join(CORPUS, good), os.path.join(corpus, good))
+        shutil.copy(os.path.join(BAD_MIDI, "zero-ppq.mid"),
+                    os.path.join(corpus, "mutopia", "mozart", "broken.mid"))
+        with open(os.path.join(corpus, "catalog.tsv"), "w", encoding="utf-8") as f:
+            f.write("source\tcomposer\tfile\twork\n")
+            f.write("mutopia\tmozart\t%s\tmozart:K331\n" % good)
+            f.write("mutopia\tmozart\tmutopia/mozart/broken.mid\tmozart:K1\n")
+            f.write("mutopia\tnobody\t%s\tnobody:1\n" % good)
+        out = os.path.join(self.folder, "tokens")
+        result = run(corpus, "-o", out)
+        self.assertGreater(result.returncode, 0)
+        self.assertIn("broken.mid: the header says 0 ticks per quarter note", result.stderr)
+        self.assertIn("composer 'nobody' is not in the vocabulary", result.stderr)
+        with open(os.path.join(out, "manifest.tsv"), encoding="utf-8") as f:
+            rows = list(csv.DictReader(f, delimiter="\t"))
+        self.assertEqual([row["file"] for row in rows], [good])
+        self.assertTrue(os.path.exists(os.path.join(out, "mutopia/mozart/KV331_KV331_1_1_tema.tok")))
