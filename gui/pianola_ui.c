@@ -198,8 +198,8 @@ static void send_message(PianolaUi *ui, LV2_URID kind)
     uint8_t buffer[64];
     lv2_atom_forge_set_buffer(&ui->forge, buffer, sizeof buffer);
     LV2_Atom_Forge_Frame frame;
-    LV2_Atom *message =
-        (LV2_Atom *)lv2_atom_forge_deref(&ui->forge, lv2_atom_forge_object(&ui->forge, &frame, 0, kind));
+    LV2_Atom_Forge_Ref ref = lv2_atom_forge_object(&ui->forge, &frame, 0, kind);
+    LV2_Atom *message = ref ? (LV2_Atom *)lv2_atom_forge_deref(&ui->forge, ref) : NULL;
     lv2_atom_forge_pop(&ui->forge, &frame);
     if (message)
         ui->write(ui->controller, PNL_PORT_CONTROL_IN, lv2_atom_total_size(message),
@@ -927,7 +927,8 @@ static LV2UI_Handle instantiate(const LV2UI_Descriptor *descriptor, const char *
     ui->visual = DefaultVisual(ui->display, screen);
     ui->window = XCreateWindow(ui->display, ui->parent, 0, 0, (unsigned)width, (unsigned)height,
                                0, DefaultDepth(ui->display, screen), InputOutput, ui->visual,
-                               CWBackPixmap | CWBorderPixel | CWColormap | CWEventMask, &attributes);
+                               CWBackPixmap | CWBorderPixel | CWColormap | CWEventMask,
+                               &attributes);
 
     /* Hosts that wrap X11 windows (suil) read the size hints. */
     XSizeHints *hints = XAllocSizeHints();

@@ -757,7 +757,8 @@ static void test_notes_appear_at_their_pitch_rows(void)
     Pixel two_rows_down = pixel_at(&ui, px, py + 2 * row);
     note_centre(&layout, 8.0, 67, 4.0, 1.5, &px, &py);
     Pixel prompt = pixel_at(&ui, px, py);
-    Pixel prompt_later = pixel_at(&ui, px + 1.5 * layout.notes.width / pnl_roll_visible_beats(4), py);
+    double pixels_per_beat = layout.notes.width / pnl_roll_visible_beats(4);
+    Pixel prompt_later = pixel_at(&ui, px + 1.5 * pixels_per_beat, py);
     note_centre(&layout, 8.0, 72, 9.0, 1.0, &px, &py);
     Pixel ahead = pixel_at(&ui, px, py);
     close_ui(&ui);
@@ -773,7 +774,8 @@ static void test_notes_appear_at_their_pitch_rows(void)
     CHECK(brightness(prompt_later) < 120,
           "expected the G4 prompt note to end after 1.5 beats, got " PIXEL_FORMAT " after it",
           PIXEL_ARGS(prompt_later));
-    CHECK(is_teal(ahead), "expected the lookahead note at C5 beyond the playhead, got " PIXEL_FORMAT,
+    CHECK(is_teal(ahead),
+          "expected the lookahead note at C5 beyond the playhead, got " PIXEL_FORMAT,
           PIXEL_ARGS(ahead));
 }
 
@@ -997,7 +999,8 @@ static void test_reroll_sends_a_pulse(void)
     int count = writes_to(&ui, PNL_PORT_REROLL);
     close_ui(&ui);
     CHECK(risen == 1.0f, "expected re-roll to write 1 first, got %g", risen);
-    CHECK(fallen == 0.0f && count == 2, "expected re-roll to fall back to 0 (2 writes), got %g (%d)",
+    CHECK(fallen == 0.0f && count == 2,
+          "expected re-roll to fall back to 0 (2 writes), got %g (%d)",
           fallen, count);
 }
 
@@ -1174,7 +1177,8 @@ static void stage_reference_screenshots(void)
     static const int phrase[][2] = {{60, 0}, {64, 2}, {67, 4}, {72, 6}, {71, 8},
                                     {67, 10}, {69, 12}, {65, 14}, {64, 16}};
     for (unsigned i = 0; i < sizeof phrase / sizeof phrase[0]; i++)
-        send_note(&ui, phrase[i][0], 60 + 6 * (int)i, phrase[i][1] * 0.5, 0.9, PNL_ORIGIN_PROMPT);
+        send_note(&ui, phrase[i][0], 60 + 6 * (int)i, phrase[i][1] * 0.5, 0.9,
+                  PNL_ORIGIN_PROMPT);
     send_playhead(&ui, 8.7, 96.0, 4.0, 0);
     set_port(&ui, PNL_PORT_CAPTURE, 1.0f);
     set_port(&ui, PNL_PORT_TEMPO, 96.0f);
