@@ -204,10 +204,10 @@ void pnl_generator_position(const PnlGenerator *generator, PnlGeneratorPosition 
 {
     const PnlGrammar *grammar = &generator->decoder.grammar;
     position->bar_count = grammar->bar_count;
-    position->bar_start_ticks = grammar->bar_start_ticks;
-    position->bar_ticks = grammar->meter_token >= 0 ? grammar->bar_ticks : 0;
+    position->bar_start_ticks = pnl_grammar_bar_start_ticks(grammar);
+    position->bar_ticks = pnl_grammar_bar_ticks(grammar);
     int64_t onset = pnl_grammar_onset_ticks(grammar);
-    position->horizon_ticks = onset >= 0 ? onset : grammar->bar_start_ticks;
+    position->horizon_ticks = onset >= 0 ? onset : position->bar_start_ticks;
     position->token_count = generator->token_count;
     position->finished = pnl_grammar_finished(grammar);
 }
