@@ -33,6 +33,7 @@
 #include "../plugin/uris.h"
 
 #include <X11/Xlib.h>
+#include <X11/Xatom.h>
 #include <X11/Xutil.h>
 #include <X11/keysym.h>
 #include <cairo/cairo.h>
@@ -59,6 +60,8 @@ static struct {
     __typeof__(&XCreateColormap) create_colormap;
     __typeof__(&XFreeColormap) free_colormap;
     __typeof__(&XCreateWindow) create_window;
+    __typeof__(&XChangeProperty) change_property;
+    __typeof__(&XDeleteProperty) delete_property;
     __typeof__(&cairo_image_surface_create) image_surface_create;
     __typeof__(&cairo_image_surface_get_data) image_surface_get_data;
     __typeof__(&cairo_image_surface_get_stride) image_surface_get_stride;
@@ -101,6 +104,8 @@ static int open_libraries(char *why, size_t capacity)
     FIND(create_colormap, xlib, "XCreateColormap");
     FIND(free_colormap, xlib, "XFreeColormap");
     FIND(create_window, xlib, "XCreateWindow");
+    FIND(change_property, xlib, "XChangeProperty");
+    FIND(delete_property, xlib, "XDeleteProperty");
     FIND(image_surface_create, cairo, "cairo_image_surface_create");
     FIND(image_surface_get_data, cairo, "cairo_image_surface_get_data");
     FIND(image_surface_get_stride, cairo, "cairo_image_surface_get_stride");
@@ -625,6 +630,27 @@ static void test_ui_says_hello_and_goodbye_to_the_dsp(void)
     close_ui(&ui);
     CHECK(on == 1, "expected one pianola:UiOn on the control port when opened, got %d", on);
     CHECK(off == 1, "expected one pianola:UiOff on the control port when closed, got %d", off);
+}
+
+static void test_ui_scales_with_the_desktops_xft_dpi(void)
+{
+    /* Desktops publish their font resolution in the root window's
+     * RESOURCE_MANAGER; 192 dpi is twice the 96 dpi baseline. */
+    Window root = RootWindow(host.display, DefaultScreen(host.display));
+    static const char resources[] = "Xft.dpi:\t192\n";
+    x.change_property(host.display, root, XA_RESOURCE_MANAGER, XA_STRING, 8, PropModeReplace,
+                      (const unsigned char *)resources, (int)strlen(resources));
+    x.sync(host.display, False);
+    Ui ui;
+    int opened = open_ui(&ui, 1);
+    x.delete_property(host.display, root, XA_RESOURCE_MANAGER);
+    x.sync(host.display, False);
+    CHECK(opened == 0, "instantiate returned NULL with Xft.dpi 192");
+    int width = ui.width, height = ui.height;
+    close_ui(&ui);
+    CHECK(width == 2 * PNL_UI_DEFAULT_WIDTH && height == 2 * PNL_UI_DEFAULT_HEIGHT,
+          "expected ui:resize %dx%d at Xft.dpi 192, got %dx%d", 2 * PNL_UI_DEFAULT_WIDTH,
+          2 * PNL_UI_DEFAULT_HEIGHT, width, height);
 }
 
 static void test_ui_tells_the_host_its_size_at_its_scale(void)
@@ -1261,6 +1287,7 @@ int main(void)
 
     RUN_TEST(test_ui_says_hello_and_goodbye_to_the_dsp);
     RUN_TEST(test_ui_tells_the_host_its_size_at_its_scale);
+    RUN_TEST(test_ui_scales_with_the_desktops_xft_dpi);
     RUN_TEST(test_temperature_knob_turns_with_its_port);
     RUN_TEST(test_notes_appear_at_their_pitch_rows);
     RUN_TEST(test_quiet_notes_are_darker_than_loud_ones);
