@@ -69,8 +69,8 @@ static int accept(PnlGenerator *generator, int token, PnlNote *note)
     if (completed < 0)
         return completed;
     if (generator->pending_token >= 0)
-        pnl_model_step(generator->model, generator->state, generator->pending_token,
-                       generator->composer);
+        pnl_model_advance(generator->model, generator->state, generator->pending_token,
+                          generator->composer);
     generator->pending_token = token;
     generator->token_count++;
     return completed;

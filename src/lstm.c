@@ -438,7 +438,7 @@ static void update_cell(const float *restrict gates, int hidden, float *restrict
     }
 }
 
-const float *pnl_lstm_step(const PnlLstm *lstm, PnlLstmState *state, int token, int composer)
+void pnl_lstm_advance(const PnlLstm *lstm, PnlLstmState *state, int token, int composer)
 {
     const int hidden = lstm->hidden_size, gate_rows = lstm->gate_rows;
     float *gates = state->gates;
@@ -462,6 +462,12 @@ const float *pnl_lstm_step(const PnlLstm *lstm, PnlLstmState *state, int token, 
                     state->cell + (size_t)l * hidden);
     }
 
+}
+
+const float *pnl_lstm_step(const PnlLstm *lstm, PnlLstmState *state, int token, int composer)
+{
+    pnl_lstm_advance(lstm, state, token, composer);
+    const int hidden = lstm->hidden_size;
     product(&lstm->output, lstm->output_bias,
             state->hidden + (size_t)(lstm->layer_count - 1) * hidden, hidden, lstm->output_rows,
             state->logits);

@@ -211,3 +211,14 @@ const float *pnl_model_step(const PnlModel *model, PnlModelState *state, int tok
         return NULL;
     }
 }
+
+void pnl_model_advance(const PnlModel *model, PnlModelState *state, int token, int composer)
+{
+    switch (model->architecture) {
+    case PNL_ARCH_LSTM:
+        pnl_lstm_advance(model->lstm, state->lstm, token, composer);
+        break;
+    default:
+        break;
+    }
+}

@@ -58,4 +58,8 @@ void pnl_model_state_copy(PnlModelState *to, const PnlModelState *from);
 const float *pnl_model_step(const PnlModel *model, PnlModelState *state, int token,
                             int composer);
 
+/* Feeds one token without computing logits (priming): the state moves on
+ * exactly as with pnl_model_step. */
+void pnl_model_advance(const PnlModel *model, PnlModelState *state, int token, int composer);
+
 #endif

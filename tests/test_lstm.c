@@ -143,7 +143,7 @@ static void test_step_matches_the_formula_for_ragged_sizes(void)
     CHECK(worst < 1e-5, "hidden size 1: largest logit error %.3g, expected < 1e-5", worst);
 }
 
-static void test_state_reset_and_copy_repeat_a_sequence_exactly(void)
+static void test_state_reset_copy_and_advance_repeat_a_sequence_exactly(void)
 {
     PnlWeights *weights = random_model(40, 2, 8, 24, 2, 5);
     PnlModel *model = NULL;
@@ -164,6 +164,12 @@ static void test_state_reset_and_copy_repeat_a_sequence_exactly(void)
     memcpy(again, pnl_model_step(model, second, 9, 1), sizeof again);
     CHECK(memcmp(after_three, again, sizeof again) == 0,
           "a reset state replaying the sequence gave different logits");
+    pnl_model_state_reset(second);
+    for (int t = 0; t < 3; t++)
+        pnl_model_advance(model, second, t + 1, 1);
+    memcpy(again, pnl_model_step(model, second, 9, 1), sizeof again);
+    CHECK(memcmp(after_three, again, sizeof again) == 0,
+          "advancing without logits left a different state than stepping");
     pnl_model_state_reset(second);
     for (int t = 0; t < 3; t++)
         pnl_model_step(model, second, t + 1, 0);
@@ -243,7 +249,7 @@ int main(void)
 {
     RUN_TEST(test_step_matches_the_formula_when_sizes_fill_blocks);
     RUN_TEST(test_step_matches_the_formula_for_ragged_sizes);
-    RUN_TEST(test_state_reset_and_copy_repeat_a_sequence_exactly);
+    RUN_TEST(test_state_reset_copy_and_advance_repeat_a_sequence_exactly);
     RUN_TEST(test_model_reports_its_composers);
     RUN_TEST(test_int8_model_stays_close_to_float32);
     CHECK_EXIT();
