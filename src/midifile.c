@@ -781,7 +781,11 @@ int pnl_midi_write(const char *path, const PnlScore *score, double tempo_bpm, ch
         const PnlNote *note = &score->notes[i];
         if (last_end[note->pitch] > note->onset_ticks)
             ends[last_note[note->pitch]] = note->onset_ticks;
-        ends[i] = note->onset_ticks + (note->duration_ticks > 0 ? note->duration_ticks : 1);
+        /* No note outlasts the longest piece (keeps libsmf's int pulses safe). */
+        int64_t duration = note->duration_ticks < 1 ? 1
+                           : note->duration_ticks > PNL_MAX_PIECE_TICKS ? PNL_MAX_PIECE_TICKS
+                                                                        : note->duration_ticks;
+        ends[i] = note->onset_ticks + duration;
         last_end[note->pitch] = ends[i];
         last_note[note->pitch] = i;
     }

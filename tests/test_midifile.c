@@ -410,6 +410,12 @@ static void test_the_writer_makes_a_format_zero_file_at_ppq_480_with_the_tempo(v
           "writing into a missing folder should fail naming the file, got '%s'", message);
     CHECK(pnl_midi_write(path, &score, 0.0, message, sizeof message) == PNL_EINVAL,
           "a tempo of 0 should be refused");
+    /* A caller's absurd length must not overflow libsmf's int pulses (it
+     * asserts on negative times). */
+    score.notes[0].duration_ticks = INT32_MAX;
+    CHECK(pnl_midi_write(path, &score, 120.0, message, sizeof message) == PNL_OK,
+          "a note of INT32_MAX ticks should be written, cut to the longest piece: %s", message);
+    remove(path);
     pnl_score_free(&score);
 }
 
