@@ -741,6 +741,13 @@ int pnl_midi_write(const char *path, const PnlScore *score, double tempo_bpm, ch
             (i > 0 && score->notes[i].onset_ticks < score->notes[i - 1].onset_ticks))
             return fail(message, message_size, PNL_EINVAL, path,
                         "note %zu is out of order or range", i);
+    for (size_t i = 0; i < score->meter_count; i++)
+        if (score->meters[i].at_ticks < 0 || score->meters[i].at_ticks > PNL_MAX_PIECE_TICKS ||
+            pnl_token_meter(score->meters[i].numerator, score->meters[i].denominator) < 0)
+            return fail(message, message_size, PNL_EINVAL, path,
+                        "meter change %zu (%d/%d at tick %lld) is out of range", i,
+                        score->meters[i].numerator, score->meters[i].denominator,
+                        (long long)score->meters[i].at_ticks);
     probe = fopen(path, "wb");
     if (!probe)
         return fail(message, message_size, PNL_EIO, path, "cannot create the file");

@@ -416,6 +416,12 @@ static void test_the_writer_makes_a_format_zero_file_at_ppq_480_with_the_tempo(v
     CHECK(pnl_midi_write(path, &score, 120.0, message, sizeof message) == PNL_OK,
           "a note of INT32_MAX ticks should be written, cut to the longest piece: %s", message);
     remove(path);
+    {
+        PnlMeterChange meter = {INT64_MAX / 2, 3, 4};
+        pnl_score_add_meter(&score, meter);
+        CHECK(pnl_midi_write(path, &score, 120.0, message, sizeof message) == PNL_EINVAL,
+              "a meter change far past the longest piece should be refused");
+    }
     pnl_score_free(&score);
 }
 
