@@ -181,8 +181,9 @@ int pnl_generator_next(PnlGenerator *generator, int *token_out, PnlNote *note)
         memset(mask + base, 0, (size_t)count);
         mask[generator->meter_token] = fixed_allowed;
     }
-    const float *logits = pnl_model_step(generator->model, generator->state,
-                                         generator->pending_token, generator->composer);
+    const float *logits = pnl_model_step_allowed(generator->model, generator->state,
+                                                 generator->pending_token, generator->composer,
+                                                 mask);
     generator->pending_token = -1;
     int token = pnl_sampler_sample(generator->sampler, logits, mask, generator->temperature,
                                    generator->top_p);

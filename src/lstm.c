@@ -156,6 +156,27 @@ static void product(const Packed *matrix, const float *bias, const float *input,
         matvec_blocked(matrix->weights, bias, input, columns, rows_padded, out);
 }
 
+/* The output layer for the row blocks holding an allowed token only: the
+ * sampler never looks at the others. Each computed row is summed exactly as
+ * in the full product. */
+static void product_allowed(const Packed *matrix, const float *bias, const float *input,
+                            int columns, int rows_padded, int rows, const uint8_t *allowed,
+                            float *out)
+{
+    for (int block = 0; block < rows_padded; block += ROW_BLOCK) {
+        int wanted = 0;
+        for (int r = block; r < block + ROW_BLOCK && r < rows && !wanted; r++)
+            wanted = allowed[r];
+        if (!wanted)
+            continue;
+        size_t offset = (size_t)block * (size_t)columns;
+        Packed part = {matrix->weights ? matrix->weights + offset : NULL,
+                       matrix->quantized ? matrix->quantized + offset : NULL,
+                       matrix->scales ? matrix->scales + block : NULL};
+        product(&part, bias + block, input, columns, ROW_BLOCK, out + block);
+    }
+}
+
 /* Replaces a packed float32 matrix by int8 codes and per-row scales
  * (symmetric, max |w| of the row maps to 127, rounding to nearest). */
 static int quantize(Packed *matrix, int columns, int rows_padded)
@@ -466,11 +487,21 @@ void pnl_lstm_advance(const PnlLstm *lstm, PnlLstmState *state, int token, int c
 
 const float *pnl_lstm_step(const PnlLstm *lstm, PnlLstmState *state, int token, int composer)
 {
+    return pnl_lstm_step_allowed(lstm, state, token, composer, NULL);
+}
+
+const float *pnl_lstm_step_allowed(const PnlLstm *lstm, PnlLstmState *state, int token,
+                                   int composer, const uint8_t *allowed)
+{
     pnl_lstm_advance(lstm, state, token, composer);
     const int hidden = lstm->hidden_size;
-    product(&lstm->output, lstm->output_bias,
-            state->hidden + (size_t)(lstm->layer_count - 1) * hidden, hidden, lstm->output_rows,
-            state->logits);
+    const float *top = state->hidden + (size_t)(lstm->layer_count - 1) * hidden;
+    if (allowed)
+        product_allowed(&lstm->output, lstm->output_bias, top, hidden, lstm->output_rows,
+                        lstm->vocab_size, allowed, state->logits);
+    else
+        product(&lstm->output, lstm->output_bias, top, hidden, lstm->output_rows,
+                state->logits);
     return state->logits;
 }
 

@@ -18,6 +18,7 @@
 #include "weights.h"
 
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct PnlLstm PnlLstm;
 typedef struct PnlLstmState PnlLstmState;
@@ -45,6 +46,11 @@ void pnl_lstm_state_copy(PnlLstmState *to, const PnlLstmState *from);
  * next token, valid until the next step on this state. The caller guarantees
  * 0 <= token < vocab_size and 0 <= composer < composer_count. */
 const float *pnl_lstm_step(const PnlLstm *lstm, PnlLstmState *state, int token, int composer);
+
+/* The same, computing the logits of `allowed` tokens (vocab_size flags)
+ * only, bit for bit as pnl_lstm_step does; the others are left stale. */
+const float *pnl_lstm_step_allowed(const PnlLstm *lstm, PnlLstmState *state, int token,
+                                   int composer, const uint8_t *allowed);
 
 /* The same step without the output layer: for tokens whose prediction
  * nobody reads (priming with a prompt), about a tenth cheaper. */

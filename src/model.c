@@ -222,3 +222,14 @@ void pnl_model_advance(const PnlModel *model, PnlModelState *state, int token, i
         break;
     }
 }
+
+const float *pnl_model_step_allowed(const PnlModel *model, PnlModelState *state, int token,
+                                    int composer, const uint8_t *allowed)
+{
+    switch (model->architecture) {
+    case PNL_ARCH_LSTM:
+        return pnl_lstm_step_allowed(model->lstm, state->lstm, token, composer, allowed);
+    default:
+        return NULL;
+    }
+}

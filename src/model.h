@@ -58,6 +58,12 @@ void pnl_model_state_copy(PnlModelState *to, const PnlModelState *from);
 const float *pnl_model_step(const PnlModel *model, PnlModelState *state, int token,
                             int composer);
 
+/* As pnl_model_step, computing only the logits of `allowed` tokens
+ * (vocab_size flags, 1 = wanted), bit for bit the same; the others are
+ * stale. The generator passes the grammar's mask. */
+const float *pnl_model_step_allowed(const PnlModel *model, PnlModelState *state, int token,
+                                    int composer, const uint8_t *allowed);
+
 /* Feeds one token without computing logits (priming): the state moves on
  * exactly as with pnl_model_step. */
 void pnl_model_advance(const PnlModel *model, PnlModelState *state, int token, int composer);

@@ -17,6 +17,7 @@
  * the speedup). */
 #define _GNU_SOURCE
 #include "events.h"
+#include "generator.h"
 #include "model.h"
 #include "status.h"
 #include "weights.h"
@@ -151,6 +152,7 @@ static PnlModel *bench_model(const char *path, PnlPrecision precision, char *des
     }
     PnlWeights *weights =
         pnl_weights_new_lstm(pnl_vocab_signature(), PNL_VOCAB_SIZE, 5, 128, 384, 2);
+    snprintf(weights->composer_names[0], sizeof weights->composer_names[0], "mozart");
     uint64_t seed = 1;
     for (uint32_t t = 0; t < weights->tensor_count; t++)
         for (size_t i = 0; i < weights->tensors[t].count; i++)
@@ -187,6 +189,27 @@ static double step_microseconds(const PnlModel *model, double *best)
     qsort(batches, BATCHES, sizeof batches[0], compare_doubles);
     *best = batches[0];
     return batches[BATCHES / 2];
+}
+
+/* Microseconds per composed token: network step over the grammar's allowed
+ * logits, mask and draw, as the plugin's worker composes. */
+static double generated_token_microseconds(const PnlModel *model)
+{
+    char message[256];
+    PnlGenerator *generator = pnl_generator_new(model, message, sizeof message);
+    PnlGeneratorSettings settings = {"mozart", 1.0f, 0.95f, 1, 4, 4};
+    if (!generator || pnl_generator_start(generator, &settings, message, sizeof message)) {
+        fprintf(stderr, "bench_lstm: %s\n", message);
+        pnl_generator_free(generator);
+        return 0;
+    }
+    enum { TOKENS = 1500 };
+    double start = now_seconds();
+    for (int t = 0; t < TOKENS; t++)
+        pnl_generator_next(generator, NULL, NULL);
+    double microseconds = (now_seconds() - start) / TOKENS * 1e6;
+    pnl_generator_free(generator);
+    return microseconds;
 }
 
 int main(int argc, char **argv)
@@ -262,6 +285,9 @@ int main(int argc, char **argv)
     printf("achieved_bandwidth: %.1f GB/s\n", bytes / microseconds / 1e3);
     printf("roofline_fraction: %.2f\n", roofline_us / microseconds);
     printf("times_roofline: %.2f x\n", microseconds / roofline_us);
+
+    printf("generated_token_c: %.1f us\n", generated_token_microseconds(model));
+    printf("generated_token_c_int8: %.1f us\n", generated_token_microseconds(quantized));
 
     double quantized_bytes = pnl_model_weight_bytes_per_step(quantized);
     double quantized_bandwidth = stream_bandwidth((size_t)quantized_bytes, 0.3);

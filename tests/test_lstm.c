@@ -182,6 +182,31 @@ static void test_state_reset_copy_and_advance_repeat_a_sequence_exactly(void)
     pnl_weights_free(weights);
 }
 
+static void test_step_with_a_mask_gives_the_allowed_logits_bit_for_bit(void)
+{
+    PnlWeights *weights = random_model(200, 2, 8, 24, 2, 8);
+    PnlModel *model = NULL;
+    char message[256];
+    CHECK(pnl_model_new(weights, &model, message, sizeof message) == PNL_OK, "%s", message);
+    PnlModelState *full = pnl_model_state_new(model), *masked = pnl_model_state_new(model);
+    uint8_t allowed[200];
+    for (int step = 0; step < 50; step++) {
+        /* a different narrow window of allowed tokens each step */
+        for (int v = 0; v < 200; v++)
+            allowed[v] = v >= (step * 13) % 180 && v < (step * 13) % 180 + 3 + step % 17;
+        const float *x = pnl_model_step(model, full, step * 7 % 200, step % 2);
+        const float *y = pnl_model_step_allowed(model, masked, step * 7 % 200, step % 2, allowed);
+        for (int v = 0; v < 200; v++)
+            CHECK(!allowed[v] || memcmp(&x[v], &y[v], sizeof x[v]) == 0,
+                  "step %d: allowed token %d has logit %.9g with the mask, %.9g without", step,
+                  v, y[v], x[v]);
+    }
+    pnl_model_state_free(full);
+    pnl_model_state_free(masked);
+    pnl_model_free(model);
+    pnl_weights_free(weights);
+}
+
 static void test_model_reports_its_composers(void)
 {
     PnlWeights *weights = random_model(10, 3, 4, 4, 1, 1);
@@ -250,6 +275,7 @@ int main(void)
     RUN_TEST(test_step_matches_the_formula_when_sizes_fill_blocks);
     RUN_TEST(test_step_matches_the_formula_for_ragged_sizes);
     RUN_TEST(test_state_reset_copy_and_advance_repeat_a_sequence_exactly);
+    RUN_TEST(test_step_with_a_mask_gives_the_allowed_logits_bit_for_bit);
     RUN_TEST(test_model_reports_its_composers);
     RUN_TEST(test_int8_model_stays_close_to_float32);
     CHECK_EXIT();
