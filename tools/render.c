@@ -1,0 +1,685 @@
+/* pianola-render: runs the real Pianola plugin through lilv, offline, and
+ * writes what it plays to a WAV file (and its MIDI out to a MIDI file).
+ *
+ * It is a host the way an exporting DAW is one: a simulated transport rolls
+ * from bar 1 for --bars bars at --tempo and --meter, sending time:Position to
+ * the plugin; the worker runs synchronously, so the same arguments give
+ * byte-identical files. With --prompt, the phrase is played into MIDI in with
+ * capture on (generation off), capture goes off at the first bar line after
+ * it, and generation takes over from there: Pianola continues the phrase.
+ * After the last bar the transport stops and --tail seconds more are
+ * rendered, so the last notes ring out. */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <sndfile.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../plugin/ports.h"
+#include "../plugin/uris.h"
+#include "events.h"
+#include "midifile.h"
+#include "render_host.h"
+#include "render_midi.h"
+#include "status.h"
+
+static const char program_name[] = "pianola-render";
+
+enum {
+    BLOCK_FRAMES = 512,
+    MIDI_PER_BLOCK = 4096,
+    MAX_BARS = 10000,
+    SAMPLE_RATE_MIN = 22050,
+    SAMPLE_RATE_MAX = 192000
+};
+
+typedef struct {
+    const char *output_wav;
+    const char *output_midi;
+    const char *prompt_midi;
+    const char *soundfont;
+    int composer;            /* -1: the plugin's default */
+    double temperature;      /* NAN: the plugin's default, for each of these */
+    double top_p;
+    double seed;
+    double humanize_velocity;
+    double humanize_timing;
+    double volume_db;
+    long bars;
+    double beats_per_minute;
+    int beats_per_bar;
+    int beat_unit;
+    double tail_seconds;
+    long sample_rate;
+    int bit_depth;           /* 16, 24 or 32 (float) */
+} RenderOptions;
+
+/* ---- Messages --------------------------------------------------------------- */
+
+static _Noreturn void fail_usage(const char *format, ...) __attribute__((format(printf, 1, 2)));
+
+static _Noreturn void fail_usage(const char *format, ...)
+{
+    va_list args;
+    fprintf(stderr, "%s: ", program_name);
+    va_start(args, format);
+    vfprintf(stderr, format, args);
+    va_end(args);
+    fprintf(stderr, " (see %s --help)\n", program_name);
+    exit(2);
+}
+
+static void print_help(void)
+{
+    printf("Usage: %s [OPTION]... -o OUT.wav\n"
+           "Render Pianola, the composing piano plugin, offline: a simulated transport rolls\n"
+           "for --bars bars while the plugin composes, and its audio goes to OUT.wav.\n"
+           "The same arguments give byte-identical files.\n"
+           "\n"
+           "  -o, --output FILE            the WAV file to write (required)\n"
+           "      --midi FILE              also write the notes Pianola played as a MIDI file\n"
+           "      --composer NAME          mozart, brahms, schumann, rachmaninoff or romantic\n"
+           "      --temperature T          0 (always the best guess) .. 2\n"
+           "      --top-p P                nucleus size, 0.05 .. 1\n"
+           "      --seed N                 the composition's random seed (an integer)\n"
+           "      --bars N                 length in bars, including the prompt [16]\n"
+           "      --tempo BPM              beats per minute [120]\n"
+           "      --meter N/D              beats per bar / beat unit [4/4]\n"
+           "      --prompt FILE.mid        a phrase to continue: played with capture on,\n"
+           "                               then Pianola continues it from the next bar\n"
+           "      --humanize-velocity A    0 (the composed velocities) .. 1\n"
+           "      --humanize-timing A      0 (exactly on the grid) .. 1\n"
+           "      --volume DB              output volume in dB\n"
+           "      --soundfont FILE         a .sf2/.sf3 SoundFont instead of the default piano\n"
+           "      --tail SECONDS           rendered after the transport stops [2]\n"
+           "      --sample-rate HZ         [48000]\n"
+           "      --bit-depth 16|24|32     WAV samples; 32 is float [24]\n"
+           "  -h, --help                   show this help and exit\n"
+           "\n"
+           "The plugin (%s) is found on LV2_PATH if it is set, else beside this\n"
+           "program (the build tree), else in ~/.lv2, /usr/local/lib/lv2 or /usr/lib/lv2.\n",
+           program_name, PIANOLA_URI);
+}
+
+/* ---- Options ------------------------------------------------------------------ */
+
+static double parse_number(const char *option, const char *text, double minimum, double maximum)
+{
+    char *end = NULL;
+    errno = 0;
+    double value = strtod(text, &end);
+    if (errno || end == text || *end != '\0' || !isfinite(value))
+        fail_usage("%s: expected a number, got '%s'", option, text);
+    if (value < minimum || value > maximum)
+        fail_usage("%s: %s is outside %g .. %g", option, text, minimum, maximum);
+    return value;
+}
+
+static long parse_integer(const char *option, const char *text, long minimum, long maximum)
+{
+    char *end = NULL;
+    errno = 0;
+    long value = strtol(text, &end, 10);
+    if (errno || end == text || *end != '\0')
+        fail_usage("%s: expected a whole number, got '%s'", option, text);
+    if (value < minimum || value > maximum)
+        fail_usage("%s: %s is outside %ld .. %ld", option, text, minimum, maximum);
+    return value;
+}
+
+static void parse_meter(const char *text, RenderOptions *options)
+{
+    int numerator = 0, denominator = 0;
+    char trailing = 0;
+    if (sscanf(text, "%d/%d%c", &numerator, &denominator, &trailing) != 2 || numerator < 1 ||
+        numerator > 32 || denominator < 1 || denominator > 32 ||
+        (denominator & (denominator - 1)) != 0)
+        fail_usage("--meter: expected N/D with N from 1 to 32 and D a power of two up to 32, "
+                   "got '%s'", text);
+    options->beats_per_bar = numerator;
+    options->beat_unit = denominator;
+}
+
+static int parse_composer(const char *text)
+{
+    static const char *const names[] = PNL_COMPOSER_CHOICES;
+    for (int index = 0; index < PNL_COMPOSER_CHOICE_COUNT; index++) {
+        if (strcmp(text, names[index]) == 0)
+            return index;
+    }
+    fail_usage("--composer: '%s' is not one of mozart, brahms, schumann, rachmaninoff, "
+               "romantic", text);
+}
+
+static void parse_options(int argc, char **argv, RenderOptions *options)
+{
+    enum { OPT_MIDI = 256, OPT_COMPOSER, OPT_TEMPERATURE, OPT_TOP_P, OPT_SEED, OPT_BARS,
+           OPT_TEMPO, OPT_METER, OPT_PROMPT, OPT_HUMANIZE_VELOCITY, OPT_HUMANIZE_TIMING,
+           OPT_VOLUME, OPT_SOUNDFONT, OPT_TAIL, OPT_SAMPLE_RATE, OPT_BIT_DEPTH };
+    static const struct option long_options[] = {
+        {"output", required_argument, NULL, 'o'},
+        {"midi", required_argument, NULL, OPT_MIDI},
+        {"composer", required_argument, NULL, OPT_COMPOSER},
+        {"temperature", required_argument, NULL, OPT_TEMPERATURE},
+        {"top-p", required_argument, NULL, OPT_TOP_P},
+        {"seed", required_argument, NULL, OPT_SEED},
+        {"bars", required_argument, NULL, OPT_BARS},
+        {"tempo", required_argument, NULL, OPT_TEMPO},
+        {"meter", required_argument, NULL, OPT_METER},
+        {"prompt", required_argument, NULL, OPT_PROMPT},
+        {"humanize-velocity", required_argument, NULL, OPT_HUMANIZE_VELOCITY},
+        {"humanize-timing", required_argument, NULL, OPT_HUMANIZE_TIMING},
+        {"volume", required_argument, NULL, OPT_VOLUME},
+        {"soundfont", required_argument, NULL, OPT_SOUNDFONT},
+        {"tail", required_argument, NULL, OPT_TAIL},
+        {"sample-rate", required_argument, NULL, OPT_SAMPLE_RATE},
+        {"bit-depth", required_argument, NULL, OPT_BIT_DEPTH},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+
+    *options = (RenderOptions){.composer = -1, .temperature = NAN, .top_p = NAN, .seed = NAN,
+                               .humanize_velocity = NAN, .humanize_timing = NAN,
+                               .volume_db = NAN, .bars = 16, .beats_per_minute = 120,
+                               .beats_per_bar = 4, .beat_unit = 4, .tail_seconds = 2,
+                               .sample_rate = 48000, .bit_depth = 24};
+    opterr = 0;
+    int option;
+    while ((option = getopt_long(argc, argv, ":o:h", long_options, NULL)) != -1) {
+        switch (option) {
+        case 'o': options->output_wav = optarg; break;
+        case OPT_MIDI: options->output_midi = optarg; break;
+        case OPT_COMPOSER: options->composer = parse_composer(optarg); break;
+        case OPT_TEMPERATURE:
+            options->temperature = parse_number("--temperature", optarg, 0, 1e9);
+            break;
+        case OPT_TOP_P: options->top_p = parse_number("--top-p", optarg, 0, 1); break;
+        case OPT_SEED: options->seed = (double)parse_integer("--seed", optarg, 0, 2147483647L);
+            break;
+        case OPT_BARS: options->bars = parse_integer("--bars", optarg, 1, MAX_BARS); break;
+        case OPT_TEMPO:
+            options->beats_per_minute = parse_number("--tempo", optarg, 10, 1000);
+            break;
+        case OPT_METER: parse_meter(optarg, options); break;
+        case OPT_PROMPT: options->prompt_midi = optarg; break;
+        case OPT_HUMANIZE_VELOCITY:
+            options->humanize_velocity = parse_number("--humanize-velocity", optarg, 0, 1e9);
+            break;
+        case OPT_HUMANIZE_TIMING:
+            options->humanize_timing = parse_number("--humanize-timing", optarg, 0, 1e9);
+            break;
+        case OPT_VOLUME: options->volume_db = parse_number("--volume", optarg, -1e9, 1e9); break;
+        case OPT_SOUNDFONT: options->soundfont = optarg; break;
+        case OPT_TAIL: options->tail_seconds = parse_number("--tail", optarg, 0, 60); break;
+        case OPT_SAMPLE_RATE:
+            options->sample_rate = parse_integer("--sample-rate", optarg, SAMPLE_RATE_MIN,
+                                                 SAMPLE_RATE_MAX);
+            break;
+        case OPT_BIT_DEPTH:
+            options->bit_depth = (int)parse_integer("--bit-depth", optarg, 16, 32);
+            if (options->bit_depth != 16 && options->bit_depth != 24 && options->bit_depth != 32)
+                fail_usage("--bit-depth: expected 16, 24 or 32, got '%s'", optarg);
+            break;
+        case 'h': print_help(); exit(0);
+        case ':': fail_usage("%s needs a value", argv[optind - 1]);
+        default:
+            if (optopt)
+                fail_usage("unknown option '-%c'", optopt);
+            fail_usage("unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        fail_usage("unexpected argument '%s'", argv[optind]);
+    if (!options->output_wav)
+        fail_usage("no output file: give -o OUT.wav");
+}
+
+/* ---- Files the options name ------------------------------------------------------ */
+
+static int require_readable_file(const char *option, const char *path, char *message,
+                                 size_t message_size)
+{
+    struct stat info;
+    if (stat(path, &info) != 0) {
+        snprintf(message, message_size, "%s %s: %s", option, path, strerror(errno));
+        return PNL_EIO;
+    }
+    if (!S_ISREG(info.st_mode)) {
+        snprintf(message, message_size, "%s %s: not a regular file", option, path);
+        return PNL_EIO;
+    }
+    if (access(path, R_OK) != 0) {
+        snprintf(message, message_size, "%s %s: %s", option, path, strerror(errno));
+        return PNL_EIO;
+    }
+    return PNL_OK;
+}
+
+/* The bundle beside this program when it runs from the build tree, or NULL
+ * to search LV2_PATH or lilv's default path. An explicit LV2_PATH wins. */
+static char *build_tree_bundle(void)
+{
+    if (getenv("LV2_PATH"))
+        return NULL;
+    char executable[4096];
+    ssize_t length = readlink("/proc/self/exe", executable, sizeof executable - 1);
+    if (length <= 0)
+        return NULL;
+    executable[length] = '\0';
+    char *slash = strrchr(executable, '/');
+    if (!slash)
+        return NULL;
+    *slash = '\0';
+    size_t size = strlen(executable) + sizeof "/pianola.lv2/manifest.ttl";
+    char *bundle = malloc(size);
+    if (!bundle)
+        return NULL;
+    snprintf(bundle, size, "%s/pianola.lv2/manifest.ttl", executable);
+    if (access(bundle, R_OK) != 0) {
+        free(bundle);
+        return NULL;
+    }
+    *strrchr(bundle, '/') = '\0';
+    return bundle;
+}
+
+/* ---- The prompt: a phrase played into MIDI in ------------------------------------- */
+
+typedef struct {
+    int64_t frame;
+    uint8_t bytes[3];
+} PromptMessage;
+
+typedef struct {
+    PromptMessage *messages;
+    size_t count;
+    int64_t capture_end_frame; /* the first bar line after the phrase */
+    long bars;
+} Prompt;
+
+static int compare_prompt_messages(const void *a, const void *b)
+{
+    const PromptMessage *left = a, *right = b;
+    if (left->frame != right->frame)
+        return left->frame < right->frame ? -1 : 1;
+    /* At one frame, note-offs go first so a repeated key sounds again. */
+    int left_on = (left->bytes[0] & 0xF0) == 0x90, right_on = (right->bytes[0] & 0xF0) == 0x90;
+    if (left_on != right_on)
+        return left_on - right_on;
+    return (int)left->bytes[1] - (int)right->bytes[1];
+}
+
+/* Reads the phrase with the codec's reader (notes on its grid) and lays it
+ * out from bar 1 at the render's tempo. */
+static int load_prompt(const RenderOptions *options, double frames_per_beat,
+                       int64_t frames_per_bar, Prompt *prompt, char *message,
+                       size_t message_size)
+{
+    PnlScore score;
+    pnl_score_init(&score);
+    int status = pnl_midi_read(options->prompt_midi, &score, NULL, message, message_size);
+    if (status != PNL_OK) {
+        pnl_score_free(&score);
+        return status;
+    }
+    if (score.note_count == 0) {
+        snprintf(message, message_size, "--prompt %s: the file holds no notes",
+                 options->prompt_midi);
+        pnl_score_free(&score);
+        return PNL_EFORMAT;
+    }
+    prompt->messages = calloc(score.note_count * 2, sizeof *prompt->messages);
+    if (!prompt->messages) {
+        pnl_score_free(&score);
+        snprintf(message, message_size, "out of memory for the prompt");
+        return PNL_ENOMEM;
+    }
+    /* Grid ticks are 1/24 quarter; the render's beat is 1/beat_unit. */
+    double frames_per_tick = frames_per_beat * options->beat_unit / 4.0 / PNL_TICKS_PER_QUARTER;
+    int64_t end_frame = 0;
+    for (size_t index = 0; index < score.note_count; index++) {
+        const PnlNote *note = &score.notes[index];
+        int64_t on = llround((double)note->onset_ticks * frames_per_tick);
+        int64_t off = llround((double)(note->onset_ticks + note->duration_ticks) *
+                              frames_per_tick);
+        if (off <= on)
+            off = on + 1;
+        prompt->messages[prompt->count++] = (PromptMessage){on, {0x90, note->pitch,
+                                                                 note->velocity}};
+        prompt->messages[prompt->count++] = (PromptMessage){off, {0x80, note->pitch, 0}};
+        if (off > end_frame)
+            end_frame = off;
+    }
+    pnl_score_free(&score);
+    qsort(prompt->messages, prompt->count, sizeof *prompt->messages, compare_prompt_messages);
+    prompt->bars = (long)((end_frame + frames_per_bar - 1) / frames_per_bar);
+    prompt->capture_end_frame = prompt->bars * frames_per_bar;
+    if (prompt->bars >= options->bars) {
+        snprintf(message, message_size, "--prompt %s: the phrase lasts %ld bar%s; --bars must "
+                 "be at least %ld to leave room for the continuation", options->prompt_midi,
+                 prompt->bars, prompt->bars == 1 ? "" : "s", prompt->bars + 1);
+        return PNL_ERANGE;
+    }
+    return PNL_OK;
+}
+
+/* ---- Output ------------------------------------------------------------------------ */
+
+static SNDFILE *open_wav(const RenderOptions *options, char *message, size_t message_size)
+{
+    SF_INFO info = {0};
+    info.samplerate = (int)options->sample_rate;
+    info.channels = 2;
+    info.format = SF_FORMAT_WAV | (options->bit_depth == 16   ? SF_FORMAT_PCM_16
+                                   : options->bit_depth == 24 ? SF_FORMAT_PCM_24
+                                                              : SF_FORMAT_FLOAT);
+    SNDFILE *file = sf_open(options->output_wav, SFM_WRITE, &info);
+    if (!file) {
+        snprintf(message, message_size, "%s: cannot write: %s", options->output_wav,
+                 sf_strerror(NULL));
+        return NULL;
+    }
+    /* A float WAV's PEAK chunk carries a time stamp: leave it out, so the
+     * same arguments give the same bytes. Integer formats clip, not wrap. */
+    sf_command(file, SFC_SET_ADD_PEAK_CHUNK, NULL, SF_FALSE);
+    sf_command(file, SFC_SET_CLIPPING, NULL, SF_TRUE);
+    return file;
+}
+
+/* ---- Progress --------------------------------------------------------------------- */
+
+typedef struct {
+    int enabled;
+    int last_percent;
+} Progress;
+
+static void show_progress(Progress *progress, int64_t done_frames, int64_t total_frames,
+                          int64_t frames_per_bar, long bars)
+{
+    if (!progress->enabled)
+        return;
+    int percent = (int)(done_frames * 100 / total_frames);
+    if (percent == progress->last_percent)
+        return;
+    progress->last_percent = percent;
+    enum { WIDTH = 40 };
+    char bar[WIDTH + 1];
+    int filled = percent * WIDTH / 100;
+    for (int index = 0; index < WIDTH; index++)
+        bar[index] = index < filled ? '#' : '.';
+    bar[WIDTH] = '\0';
+    long current_bar = (long)(done_frames / frames_per_bar) + 1;
+    if (current_bar > bars)
+        current_bar = bars;
+    fprintf(stderr, "\rrendering [%s] %3d%%  bar %ld of %ld", bar, percent, current_bar, bars);
+    if (done_frames >= total_frames)
+        fprintf(stderr, "\n");
+    fflush(stderr);
+}
+
+/* ---- Rendering --------------------------------------------------------------------- */
+
+typedef struct {
+    char first_error[512];
+} PluginLog;
+
+static void print_plugin_log(void *data, const char *level, const char *text)
+{
+    PluginLog *log = data;
+    if (strcmp(level, "error") == 0 && !log->first_error[0])
+        snprintf(log->first_error, sizeof log->first_error, "%s", text);
+    if (strcmp(level, "error") == 0 || strcmp(level, "warning") == 0)
+        fprintf(stderr, "%s: Pianola %s: %s\n", program_name, level, text);
+}
+
+static int set_control(PnlRenderHost *host, uint32_t port, double value, const char *option,
+                       char *message, size_t message_size)
+{
+    if (isnan(value))
+        return PNL_OK;
+    float minimum, maximum, default_value;
+    if (pnl_render_host_control_range(host, port, &minimum, &maximum, &default_value) !=
+        PNL_OK) {
+        snprintf(message, message_size, "the plugin has no control input for %s (port %u)",
+                 option, port);
+        return PNL_EMISMATCH;
+    }
+    if (value < minimum || value > maximum) {
+        snprintf(message, message_size, "%s: %g is outside the plugin's range %g .. %g", option,
+                 value, minimum, maximum);
+        return PNL_ERANGE;
+    }
+    return pnl_render_host_set_control(host, port, (float)value);
+}
+
+static int set_controls(PnlRenderHost *host, const RenderOptions *options, char *message,
+                        size_t message_size)
+{
+    int status = PNL_OK;
+    if (options->composer >= 0)
+        status = set_control(host, PNL_PORT_COMPOSER, options->composer, "--composer", message,
+                             message_size);
+    if (status == PNL_OK)
+        status = set_control(host, PNL_PORT_TEMPERATURE, options->temperature,
+                             "--temperature", message, message_size);
+    if (status == PNL_OK)
+        status = set_control(host, PNL_PORT_TOP_P, options->top_p, "--top-p", message,
+                             message_size);
+    if (status == PNL_OK)
+        status = set_control(host, PNL_PORT_SEED, options->seed, "--seed", message,
+                             message_size);
+    if (status == PNL_OK)
+        status = set_control(host, PNL_PORT_HUMANIZE_VELOCITY, options->humanize_velocity,
+                             "--humanize-velocity", message, message_size);
+    if (status == PNL_OK)
+        status = set_control(host, PNL_PORT_HUMANIZE_TIMING, options->humanize_timing,
+                             "--humanize-timing", message, message_size);
+    if (status == PNL_OK)
+        status = set_control(host, PNL_PORT_VOLUME, options->volume_db, "--volume", message,
+                             message_size);
+    /* The internal tempo matches the host's, in case the plugin ever looks. */
+    if (status == PNL_OK)
+        status = set_control(host, PNL_PORT_TEMPO, options->beats_per_minute, "--tempo",
+                             message, message_size);
+    if (status == PNL_OK)
+        status = set_control(host, PNL_PORT_REROLL, 0, "re-roll", message, message_size);
+    return status;
+}
+
+/* Where the transport stands at `frame` of the render, as a time:Position. */
+static int queue_position(PnlRenderHost *host, const RenderOptions *options, uint32_t offset,
+                          int64_t frame, double frames_per_beat, int rolling)
+{
+    double beats = (double)frame / frames_per_beat;
+    int64_t bar = (int64_t)floor(beats / options->beats_per_bar);
+    double bar_beat = beats - (double)bar * options->beats_per_bar;
+    return pnl_render_host_queue_position(host, offset, options->beats_per_minute,
+                                          options->beats_per_bar, options->beat_unit, bar,
+                                          bar_beat, rolling ? 1.0 : 0.0, frame);
+}
+
+typedef struct {
+    PnlRenderHost *host;
+    SNDFILE *wav;
+    PnlMidiRecording *midi;
+    Prompt prompt;
+    PluginLog log;
+} Render;
+
+static int render(const RenderOptions *options, Render *job, char *message,
+                  size_t message_size)
+{
+    double rate = (double)options->sample_rate;
+    double frames_per_beat = rate * 60.0 / options->beats_per_minute;
+    int64_t frames_per_bar = llround(frames_per_beat * options->beats_per_bar);
+    int64_t music_frames = frames_per_bar * options->bars;
+    int64_t total_frames = music_frames + llround(options->tail_seconds * rate);
+
+    int status = PNL_OK;
+    if (options->prompt_midi) {
+        status = load_prompt(options, frames_per_beat, frames_per_bar, &job->prompt, message,
+                             message_size);
+        if (status != PNL_OK)
+            return status;
+    }
+
+    char *bundle = build_tree_bundle();
+    job->host = pnl_render_host_new(PIANOLA_URI, bundle, rate, BLOCK_FRAMES, print_plugin_log,
+                                    &job->log, message, message_size);
+    free(bundle);
+    if (!job->host)
+        return PNL_EIO;
+    status = set_controls(job->host, options, message, message_size);
+    if (status != PNL_OK)
+        return status;
+    int capturing = options->prompt_midi != NULL;
+    pnl_render_host_set_control(job->host, PNL_PORT_CAPTURE, capturing ? 1.0f : 0.0f);
+    pnl_render_host_set_control(job->host, PNL_PORT_GENERATE, capturing ? 0.0f : 1.0f);
+
+    if (options->soundfont) {
+        status = pnl_render_host_queue_path(job->host, 0, PIANOLA__soundfont,
+                                            options->soundfont);
+        if (status != PNL_OK) {
+            snprintf(message, message_size, "--soundfont %s: the path does not fit in one "
+                     "message", options->soundfont);
+            return status;
+        }
+    }
+
+    job->wav = open_wav(options, message, message_size);
+    if (!job->wav)
+        return PNL_EIO;
+    if (options->output_midi && !(job->midi = pnl_midi_recording_new())) {
+        snprintf(message, message_size, "out of memory for the MIDI recording");
+        return PNL_ENOMEM;
+    }
+
+    float *left = calloc(BLOCK_FRAMES, sizeof(float));
+    float *right = calloc(BLOCK_FRAMES, sizeof(float));
+    float *interleaved = calloc(BLOCK_FRAMES * 2, sizeof(float));
+    PnlRenderMidi *midi_out = calloc(MIDI_PER_BLOCK, sizeof *midi_out);
+    if (!left || !right || !interleaved || !midi_out) {
+        snprintf(message, message_size, "out of memory for the audio buffers");
+        status = PNL_ENOMEM;
+    }
+
+    Progress progress = {isatty(STDERR_FILENO), -1};
+    size_t next_prompt_message = 0;
+    int was_rolling = 0;
+    for (int64_t frame = 0; frame < total_frames && status == PNL_OK;) {
+        /* A block ends early where something changes: capture goes off at
+         * its bar line, the transport stops after the last bar. */
+        int64_t block_end = frame + BLOCK_FRAMES;
+        if (capturing && block_end > job->prompt.capture_end_frame)
+            block_end = job->prompt.capture_end_frame;
+        if (frame < music_frames && block_end > music_frames)
+            block_end = music_frames;
+        if (block_end > total_frames)
+            block_end = total_frames;
+        uint32_t block_frames = (uint32_t)(block_end - frame);
+
+        int rolling = frame < music_frames;
+        /* Exporting hosts send the position with every cycle; a stopped
+         * transport is announced once. */
+        if (rolling || was_rolling)
+            status = queue_position(job->host, options, 0, frame, frames_per_beat, rolling);
+        was_rolling = rolling;
+        while (status == PNL_OK && next_prompt_message < job->prompt.count &&
+               job->prompt.messages[next_prompt_message].frame < block_end) {
+            const PromptMessage *played = &job->prompt.messages[next_prompt_message++];
+            status = pnl_render_host_queue_midi(job->host, (uint32_t)(played->frame - frame),
+                                                played->bytes, 3);
+        }
+        if (status != PNL_OK) {
+            snprintf(message, message_size, "too many events for one block at frame %lld",
+                     (long long)frame);
+            break;
+        }
+
+        size_t midi_count = 0;
+        status = pnl_render_host_run(job->host, block_frames, left, right, midi_out,
+                                     MIDI_PER_BLOCK, &midi_count, message, message_size);
+        if (status != PNL_OK)
+            break;
+        if (job->log.first_error[0]) {
+            snprintf(message, message_size, "Pianola reported an error: %s",
+                     job->log.first_error);
+            status = PNL_EFORMAT;
+            break;
+        }
+        for (uint32_t index = 0; index < block_frames; index++) {
+            interleaved[2 * index] = left[index];
+            interleaved[2 * index + 1] = right[index];
+        }
+        if (sf_writef_float(job->wav, interleaved, block_frames) != block_frames) {
+            snprintf(message, message_size, "%s: %s", options->output_wav,
+                     sf_strerror(job->wav));
+            status = PNL_EIO;
+            break;
+        }
+        for (size_t index = 0; job->midi && index < midi_count && status == PNL_OK; index++)
+            status = pnl_midi_recording_add(job->midi, frame + midi_out[index].frame,
+                                            midi_out[index].bytes, midi_out[index].size);
+
+        frame = block_end;
+        if (capturing && frame >= job->prompt.capture_end_frame) {
+            /* The phrase is over: it becomes the prompt, and Pianola goes on. */
+            capturing = 0;
+            pnl_render_host_set_control(job->host, PNL_PORT_CAPTURE, 0.0f);
+            pnl_render_host_set_control(job->host, PNL_PORT_GENERATE, 1.0f);
+        }
+        show_progress(&progress, frame, total_frames, frames_per_bar, options->bars);
+    }
+    free(left);
+    free(right);
+    free(interleaved);
+    free(midi_out);
+    if (status != PNL_OK)
+        return status;
+
+    if (job->midi)
+        status = pnl_midi_recording_write(job->midi, options->output_midi, rate,
+                                          options->beats_per_minute, options->beats_per_bar,
+                                          options->beat_unit, message, message_size);
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    RenderOptions options;
+    parse_options(argc, argv, &options);
+
+    char message[1024] = "";
+    int status = PNL_OK;
+    if (options.prompt_midi)
+        status = require_readable_file("--prompt", options.prompt_midi, message, sizeof message);
+    if (status == PNL_OK && options.soundfont)
+        status = require_readable_file("--soundfont", options.soundfont, message,
+                                       sizeof message);
+
+    Render job = {0};
+    if (status == PNL_OK)
+        status = render(&options, &job, message, sizeof message);
+
+    if (job.wav && sf_close(job.wav) != 0 && status == PNL_OK) {
+        snprintf(message, sizeof message, "%s: could not finish the file",
+                 options.output_wav);
+        status = PNL_EIO;
+    }
+    pnl_render_host_free(job.host);
+    pnl_midi_recording_free(job.midi);
+    free(job.prompt.messages);
+
+    if (status != PNL_OK) {
+        /* No half-written output is left behind to be mistaken for a render. */
+        if (job.wav)
+            unlink(options.output_wav);
+        fprintf(stderr, "%s: %s\n", program_name, message);
+        return 1;
+    }
+    return 0;
+}
