@@ -454,7 +454,13 @@ static void draw_frame(PianolaUi *ui, cairo_t *cr, double now)
 
     double playhead = current_playhead_beats(ui, now);
     int host_time = ui->have_playhead && ui->host_time;
-    double bpm = ui->have_playhead ? ui->bpm : ui->ports[PNL_PORT_TEMPO];
+    /* The internal tempo is the port's, shown at once while it is dragged. */
+    double bpm = host_time ? ui->bpm : ui->ports[PNL_PORT_TEMPO];
+    if (!host_time && (ui->hovered == TARGET_TEMPO || ui->pressed == TARGET_TEMPO)) {
+        pnl_rounded_rect(cr, layout->tempo, 6 * scale);
+        pnl_set_color(cr, pnl_color_text, 0.05);
+        cairo_fill(cr);
+    }
     pnl_draw_tempo(cr, layout->tempo, scale, bpm, host_time, ui->have_playhead, playhead,
                    ui->beats_per_bar);
 

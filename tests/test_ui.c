@@ -991,12 +991,16 @@ static void test_dragging_up_and_the_wheel_raise_values(void)
     pnl_knob_dial(layout.knob[PNL_KNOB_HUMANIZE_TIMING], 1.0, &centre_x, &centre_y, &radius);
     wheel(&ui, centre_x, centre_y, Button5);
     wheel(&ui, layout.seed.x + 10, layout.seed.y + 10, Button4);
+    set_port(&ui, PNL_PORT_TEMPO, 100.0f);
+    wheel(&ui, layout.tempo.x + layout.tempo.width / 2, layout.tempo.y + 10, Button4);
     pump(&ui);
     grab(&ui, "dragged");
     const Write *timing = last_write_to(&ui, PNL_PORT_HUMANIZE_TIMING);
     const Write *seed = last_write_to(&ui, PNL_PORT_SEED);
     float timing_value = timing ? timing->value : -1.0f;
     float seed_value = seed ? seed->value : -1.0f;
+    const Write *tempo = last_write_to(&ui, PNL_PORT_TEMPO);
+    float tempo_value = tempo ? tempo->value : -1.0f;
     close_ui(&ui);
     CHECK(fabsf(dragged - 1.5f) < 0.05f,
           "expected dragging the temperature knob up 80 px to move 0.5 to 1.5, got %g", dragged);
@@ -1005,6 +1009,9 @@ static void test_dragging_up_and_the_wheel_raise_values(void)
           timing_value);
     CHECK(seed_value == 11.0f, "expected the wheel up on the seed to make 10 into 11, got %g",
           seed_value);
+    CHECK(tempo_value == 101.0f,
+          "expected the wheel up on the internal tempo to make 100 into 101 BPM, got %g",
+          tempo_value);
 }
 
 static void test_reroll_sends_a_pulse(void)
