@@ -29,10 +29,12 @@
 #include <sys/stat.h>
 #include <time.h>
 
+/* This thread's CPU time: the machine is shared (training runs on the other
+ * core), and time spent descheduled is not the engine's. */
 static double now_seconds(void)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 

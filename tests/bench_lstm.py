@@ -1,7 +1,9 @@
 """PyTorch's time per event on the same weights as the C engine, and the C engine's speedup.
 
 Batch 1, one thread, one event at a time (as generation runs: each event needs the one
-before it), through train.model.PianolaLSTM.step under torch.no_grad(). The weights are the
+before it), through train.model.PianolaLSTM.step under torch.no_grad(), timed in this
+thread's CPU time (the machine is shared; PyTorch computes on the calling thread with one
+thread), as the C benchmark is. The weights are the
 bundled models/pianola.pnm, else a random model of the training default's size; the C figure
 comes from tests/bench_lstm --step-only on the very same file (float32, and the int8
 matrices of PNL_PRECISION_INT8). Prints `name: value unit`
@@ -39,10 +41,10 @@ def torch_step_microseconds(model: PianolaLSTM, batches: int = 7, steps: int = 2
         for warm in range(50):
             _, state = model.step(torch.tensor([warm % vocab]), composer, state)
         for _ in range(batches):
-            start = time.perf_counter()
+            start = time.thread_time()
             for s in range(steps):
                 _, state = model.step(torch.tensor([(s * 37) % vocab]), composer, state)
-            times.append((time.perf_counter() - start) / steps * 1e6)
+            times.append((time.thread_time() - start) / steps * 1e6)
     return median(times)
 
 
@@ -53,9 +55,9 @@ def torch_sequence_microseconds(model: PianolaLSTM, length: int = 500) -> float:
     times = []
     with torch.no_grad():
         for _ in range(5):
-            start = time.perf_counter()
+            start = time.thread_time()
             model(tokens, torch.tensor([0]))
-            times.append((time.perf_counter() - start) / length * 1e6)
+            times.append((time.thread_time() - start) / length * 1e6)
     return median(times)
 
 
