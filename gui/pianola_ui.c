@@ -111,6 +111,7 @@ typedef struct {
     cairo_surface_t *window_surface; /* the X window */
     cairo_surface_t *frame;          /* where each frame is drawn, then copied */
     int exposed, dirty;
+    int window_gone; /* destroyed with the host's window: touch it no more */
     double last_paint_seconds;
 
     float ports[PNL_PORT_COUNT];
@@ -522,7 +523,7 @@ static void draw_frame(PianolaUi *ui, cairo_t *cr, double now)
 
 static void paint(PianolaUi *ui)
 {
-    if (!ui->frame || !ui->window_surface)
+    if (!ui->frame || !ui->window_surface || ui->window_gone)
         return;
     double now = now_seconds();
     cairo_t *cr = cairo_create(ui->frame);
@@ -765,6 +766,12 @@ static void handle_event(PianolaUi *ui, XEvent *event)
     case UnmapNotify:
         ui->exposed = 0;
         break;
+    case DestroyNotify:
+        if (event->xdestroywindow.window == ui->window) {
+            ui->window_gone = 1;
+            ui->exposed = 0;
+        }
+        break;
     case ConfigureNotify:
         set_size(ui, event->xconfigure.width, event->xconfigure.height);
         break;
@@ -865,7 +872,16 @@ static void cleanup(LV2UI_Handle handle)
     if (ui->window_surface)
         cairo_surface_destroy(ui->window_surface);
     if (ui->display) {
-        if (ui->window)
+        /* The host may have destroyed its window, and ours with it, before
+         * calling cleanup: the news is in our queue once we sync. */
+        XSync(ui->display, False);
+        while (XPending(ui->display) > 0) {
+            XEvent event;
+            XNextEvent(ui->display, &event);
+            if (event.type == DestroyNotify && event.xdestroywindow.window == ui->window)
+                ui->window_gone = 1;
+        }
+        if (ui->window && !ui->window_gone)
             XDestroyWindow(ui->display, ui->window);
         XCloseDisplay(ui->display);
     }
@@ -1005,7 +1021,7 @@ static int idle(LV2UI_Handle handle)
 static int resize(LV2UI_Feature_Handle handle, int width, int height)
 {
     PianolaUi *ui = (PianolaUi *)handle;
-    if (width < 1 || height < 1)
+    if (width < 1 || height < 1 || ui->window_gone)
         return 1;
     XResizeWindow(ui->display, ui->window, (unsigned)width, (unsigned)height);
     set_size(ui, width, height);

@@ -1118,6 +1118,27 @@ static void test_ui_embeds_in_a_32_bit_parent_without_x_errors(void)
           PIXEL_ARGS(face));
 }
 
+static void test_ui_closes_cleanly_after_the_host_destroyed_its_window(void)
+{
+    /* Hosts may tear their window down (and ours with it) before calling
+     * cleanup, as jalv does when its window is closed. */
+    int errors_before = x_errors;
+    Ui ui;
+    CHECK(open_ui(&ui, 1) == 0, "instantiate returned NULL");
+    pump(&ui);
+    x.destroy_window(host.display, ui.parent);
+    x.sync(host.display, False);
+    set_port(&ui, PNL_PORT_TEMPERATURE, 1.2f);
+    ui.idle->idle(ui.handle);
+    host.descriptor->cleanup(ui.handle);
+    ui.handle = NULL;
+    x.sync(host.display, False);
+    int errors = x_errors - errors_before;
+    x_errors = errors_before;
+    CHECK(errors == 0, "expected no X errors closing after the parent went, got %d (the last: "
+          "error %d on request %d)", errors, x_error_code, x_error_request);
+}
+
 static void test_ui_survives_odd_sizes_bad_messages_and_a_flood(void)
 {
     Ui ui;
@@ -1307,6 +1328,7 @@ int main(void)
     RUN_TEST(test_clicks_choose_composer_and_toggle_compose);
     RUN_TEST(test_seed_field_takes_typed_digits_and_gives_focus_back);
     RUN_TEST(test_ui_embeds_in_a_32_bit_parent_without_x_errors);
+    RUN_TEST(test_ui_closes_cleanly_after_the_host_destroyed_its_window);
     RUN_TEST(test_ui_survives_odd_sizes_bad_messages_and_a_flood);
     if (x_errors)
         printf("FAIL test_ui_makes_no_x_errors: %d X errors (the last: error %d on request "
