@@ -17,6 +17,7 @@
  *     resolved into sounding lengths, and everything is snapped to the grid. */
 #include "midifile.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
@@ -25,6 +26,7 @@
 #include <string.h>
 
 #include <smf.h>
+#include <sys/stat.h>
 
 #include "status.h"
 
@@ -640,12 +642,16 @@ int pnl_midi_read(const char *path, PnlScore *score, PnlMidiReadStats *stats, ch
                   size_t message_size)
 {
     FILE *file = fopen(path, "rb");
+    struct stat info;
     unsigned char *bytes = NULL;
     long size;
     int status;
     if (!file)
-        return fail(message, message_size, PNL_EIO, path, "cannot open: %s",
-                    "no such file or no permission");
+        return fail(message, message_size, PNL_EIO, path, "cannot open: %s", strerror(errno));
+    if (fstat(fileno(file), &info) || !S_ISREG(info.st_mode)) {
+        fclose(file);
+        return fail(message, message_size, PNL_EIO, path, "not a regular file");
+    }
     if (fseek(file, 0, SEEK_END) || (size = ftell(file)) < 0 || fseek(file, 0, SEEK_SET)) {
         fclose(file);
         return fail(message, message_size, PNL_EIO, path, "cannot read (not a regular file?)");

@@ -12,6 +12,7 @@
  * and splits train/validation by work (see choose_validation_works). */
 #include <errno.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,7 +66,6 @@ static void usage(FILE *stream)
 
 static int die(const char *format, ...) __attribute__((format(printf, 1, 2)));
 
-#include <stdarg.h>
 static int die(const char *format, ...)
 {
     va_list args;
