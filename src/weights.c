@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static const uint8_t weights_magic[8] = {'P', 'I', 'A', 'N', 'O', 'L', 'A', '\0'};
 
@@ -389,6 +390,19 @@ int pnl_weights_load(const char *path, uint64_t expected_signature,
     FILE *file = fopen(path, "rb");
     if (!file)
         return fail(message, message_size, PNL_EIO, path, "cannot open: %s", strerror(errno));
+    /* A directory, a device or a pipe is not a model, and /dev/zero would
+     * be read up to the size limit. */
+    struct stat info;
+    if (fstat(fileno(file), &info) != 0 || !S_ISREG(info.st_mode)) {
+        fclose(file);
+        return fail(message, message_size, PNL_EIO, path, "not a regular file");
+    }
+    if ((uint64_t)info.st_size > PNL_WEIGHTS_MAX_FILE_BYTES) {
+        fclose(file);
+        return fail(message, message_size, PNL_EFORMAT, path,
+                    "%lld bytes, more than the %llu Pianola accepts for a model",
+                    (long long)info.st_size, (unsigned long long)PNL_WEIGHTS_MAX_FILE_BYTES);
+    }
     uint8_t *bytes = NULL;
     size_t size = 0, capacity = 0;
     int status = PNL_OK;

@@ -104,6 +104,20 @@ static void test_missing_file_names_the_file(void)
     CHECK(strstr(message, "no-such-dir/none.pnm: cannot open"), "message was \"%s\"", message);
 }
 
+static void test_directories_and_devices_are_refused_without_reading(void)
+{
+    static const char *const paths[] = {".", "/dev/zero"};
+    for (int i = 0; i < 2; i++) {
+        PnlWeights *loaded = NULL;
+        char message[512] = "", want[128];
+        int status = pnl_weights_load(paths[i], test_signature, 0, &loaded, message,
+                                      sizeof message);
+        snprintf(want, sizeof want, "%s: not a regular file", paths[i]);
+        CHECK(status == PNL_EIO && !loaded && strcmp(message, want) == 0,
+              "expected \"%s\" (PNL_EIO), got %d \"%s\"", want, status, message);
+    }
+}
+
 static void test_file_truncated_anywhere_is_refused_with_its_length(void)
 {
     PnlWeights *weights = small_model();
@@ -352,6 +366,7 @@ int main(void)
     RUN_TEST(test_crc32_matches_zlib);
     RUN_TEST(test_saved_model_loads_back_exactly);
     RUN_TEST(test_missing_file_names_the_file);
+    RUN_TEST(test_directories_and_devices_are_refused_without_reading);
     RUN_TEST(test_file_truncated_anywhere_is_refused_with_its_length);
     RUN_TEST(test_every_flipped_byte_is_refused);
     RUN_TEST(test_each_bad_file_is_refused_with_what_is_wrong);
