@@ -3,6 +3,7 @@ shows the X11 UI wrapped in GTK by suil, under a private Xvfb and a dummy
 JACK server. The window must appear, and nothing about the UI may be
 reported on jalv's output: no X errors, no GTK warnings, no suil or lilv
 complaints about the UI."""
+import ctypes
 import os
 import re
 import shutil
@@ -103,7 +104,21 @@ class JalvShowsTheUi(unittest.TestCase):
         return subprocess.run(["xwininfo", "-root", "-tree"], env=self.env,
                               capture_output=True, text=True).stdout
 
-    def test_jalv_gtk3_shows_the_ui_without_errors_or_warnings(self) -> None:
+    def jalv_window(self) -> int:
+        """The id of jalv's top-level window (the one holding ours), or 0."""
+        listing = subprocess.run(["xwininfo", "-root", "-children"], env=self.env,
+                                 capture_output=True, text=True).stdout
+        for line in listing.splitlines():
+            match = re.match(r"\s*(0x[0-9a-f]+) .*\(\"jalv\.gtk3\" .*\)\s+(\d+)x(\d+)", line)
+            if match and int(match.group(2)) > 100 and int(match.group(3)) > 100:
+                return int(match.group(1), 16)
+        return 0
+
+    def run_jalv(self, close_window: bool) -> "tuple[str, object, bool, object]":
+        """Runs jalv.gtk3 with the UI for a few seconds, then ends it with
+        SIGINT or by closing its window as a person would. Returns its
+        output, its status before the end (None: it was still running),
+        whether our window appeared, and its exit status."""
         with tempfile.TemporaryFile(mode="w+") as output:
             jalv = subprocess.Popen(["jalv.gtk3", "-U", UI_URI, PLUGIN_URI], env=self.env,
                                     stdout=output, stderr=subprocess.STDOUT, text=True)
@@ -114,16 +129,71 @@ class JalvShowsTheUi(unittest.TestCase):
                 time.sleep(0.5)
                 shown = shown or '"Pianola"' in self.window_tree()
             status = jalv.poll()
-            still_running = status is None
+            if close_window and status is None:
+                close_x_window(self.display, self.jalv_window())
+                try:
+                    jalv.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    pass
             stop(jalv, signal.SIGINT)
             output.seek(0)
-            log = output.read()
+            return output.read(), status, shown, jalv.returncode
+
+    def check_log(self, log: str, status: object, shown: bool) -> None:
         trouble = [line for line in log.splitlines()
                    if TROUBLE.search(line) and not DSP_LOG.search(line)]
-        self.assertTrue(still_running,
-                        "%s\njalv.gtk3 exited early (status %s)" % (log, status))
+        self.assertIsNone(status, "%s\njalv.gtk3 exited early (status %s)" % (log, status))
         self.assertTrue(shown, "%s\nno window named Pianola appeared under jalv.gtk3" % log)
         self.assertFalse(trouble, "%s\njalv.gtk3 reported trouble: %s" % (log, trouble))
+
+    def test_jalv_gtk3_shows_the_ui_without_errors_or_warnings(self) -> None:
+        log, status, shown, _ = self.run_jalv(close_window=False)
+        self.check_log(log, status, shown)
+
+    def test_closing_jalvs_window_closes_the_ui_cleanly(self) -> None:
+        # jalv destroys its window, ours inside it, before the UI's cleanup.
+        log, status, shown, exit_status = self.run_jalv(close_window=True)
+        self.check_log(log, status, shown)
+        self.assertEqual(exit_status, 0, "%s\njalv.gtk3 ended with status %s after its window "
+                         "was closed" % (log, exit_status))
+
+
+def close_x_window(display: str, window: int) -> None:
+    """Asks a window to close as a window manager would (WM_DELETE_WINDOW)."""
+    if not window:
+        return
+    xlib = ctypes.CDLL("libX11.so.6")
+    xlib.XOpenDisplay.restype = ctypes.c_void_p
+    xlib.XOpenDisplay.argtypes = [ctypes.c_char_p]
+    xlib.XInternAtom.restype = ctypes.c_ulong
+    xlib.XInternAtom.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int]
+    xlib.XSendEvent.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.c_int, ctypes.c_long,
+                                ctypes.c_void_p]
+    xlib.XSync.argtypes = [ctypes.c_void_p, ctypes.c_int]
+    xlib.XCloseDisplay.argtypes = [ctypes.c_void_p]
+
+    class ClientMessage(ctypes.Structure):
+        _fields_ = [("type", ctypes.c_int), ("serial", ctypes.c_ulong),
+                    ("send_event", ctypes.c_int), ("display", ctypes.c_void_p),
+                    ("window", ctypes.c_ulong), ("message_type", ctypes.c_ulong),
+                    ("format", ctypes.c_int), ("data", ctypes.c_long * 5)]
+
+    class XEvent(ctypes.Union):
+        _fields_ = [("client", ClientMessage), ("pad", ctypes.c_long * 24)]
+
+    connection = xlib.XOpenDisplay(display.encode())
+    if not connection:
+        return
+    event = XEvent()
+    event.client.type = 33  # ClientMessage
+    event.client.window = window
+    event.client.message_type = xlib.XInternAtom(connection, b"WM_PROTOCOLS", 0)
+    event.client.format = 32
+    event.client.data[0] = xlib.XInternAtom(connection, b"WM_DELETE_WINDOW", 0)
+    event.client.data[1] = 0  # CurrentTime
+    xlib.XSendEvent(connection, window, 0, 0, ctypes.byref(event))
+    xlib.XSync(connection, 0)
+    xlib.XCloseDisplay(connection)
 
 
 if __name__ == "__main__":
