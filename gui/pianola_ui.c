@@ -425,6 +425,31 @@ static void draw_group_caption(cairo_t *cr, PnlRect first, PnlRect last, double 
     cairo_stroke(cr);
 }
 
+/* A line of text at the roll's foot, on a dark backing so notes under it
+ * do not hide it, kept clear of the legend on the right. */
+static void draw_footer(cairo_t *cr, const PnlUiLayout *layout, const char *text,
+                        PnlColor color)
+{
+    double scale = layout->scale;
+    double x = layout->notes.x + 6 * scale;
+    double baseline = layout->notes.y + layout->notes.height - 8 * scale;
+    double room = layout->notes.width - 260 * scale;
+    if (room <= 0)
+        return;
+    cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+    cairo_set_font_size(cr, 10.5 * scale);
+    cairo_text_extents_t extents;
+    cairo_text_extents(cr, text, &extents);
+    double width = fmin(extents.x_advance + 10 * scale, room);
+    cairo_save(cr);
+    pnl_rounded_rect(cr, pnl_rect(x, baseline - 13 * scale, width, 18 * scale), 4 * scale);
+    pnl_set_color(cr, pnl_color_background, 0.85);
+    cairo_fill_preserve(cr);
+    cairo_clip(cr);
+    pnl_draw_text(cr, text, x + 5 * scale, baseline, 10.5 * scale, PNL_ALIGN_LEFT, color, 0);
+    cairo_restore(cr);
+}
+
 static void draw_frame(PianolaUi *ui, cairo_t *cr, double now)
 {
     const PnlUiLayout *layout = &ui->layout;
@@ -468,16 +493,12 @@ static void draw_frame(PianolaUi *ui, cairo_t *cr, double now)
     /* The roll, with the SoundFont and any message from the DSP under it. */
     pnl_piano_roll_draw(cr, &ui->roll, layout, playhead, ui->beats_per_bar,
                         ui->have_playhead);
-    double footer_y = layout->roll.y + layout->roll.height - 8 * scale;
-    double footer_x = layout->notes.x + 10 * scale;
     if (ui->message[0]) {
-        pnl_draw_text(cr, ui->message, footer_x, footer_y, 10.5 * scale, PNL_ALIGN_LEFT,
-                      pnl_color_live, 0);
+        draw_footer(cr, layout, ui->message, pnl_color_live);
     } else if (ui->soundfont[0]) {
         char line[300];
         snprintf(line, sizeof line, "SoundFont  %s", ui->soundfont);
-        pnl_draw_text(cr, line, footer_x, footer_y, 10 * scale, PNL_ALIGN_LEFT,
-                      pnl_color_text_dim, 0);
+        draw_footer(cr, layout, line, pnl_color_text_dim);
     }
     if (ui->ports[PNL_PORT_GENERATE] <= 0.5f) {
         PnlRect notes = layout->notes;

@@ -446,6 +446,18 @@ static void send_soundfont(Ui *ui, const char *path)
     send_atom(ui, lv2_atom_forge_deref(forge, ref));
 }
 
+static void send_text_message(Ui *ui, const char *text)
+{
+    LV2_Atom_Forge *forge = &ui->forge;
+    LV2_Atom_Forge_Frame frame;
+    lv2_atom_forge_set_buffer(forge, ui->atom_buffer, sizeof ui->atom_buffer);
+    LV2_Atom_Forge_Ref ref = lv2_atom_forge_object(forge, &frame, 0, urid(PIANOLA__Message));
+    lv2_atom_forge_key(forge, urid(PIANOLA__text));
+    lv2_atom_forge_string(forge, text, (uint32_t)strlen(text));
+    lv2_atom_forge_pop(forge, &frame);
+    send_atom(ui, lv2_atom_forge_deref(forge, ref));
+}
+
 /* ---- reading pixels back ------------------------------------------------ */
 
 typedef struct {
@@ -832,6 +844,38 @@ static void test_quiet_notes_are_darker_than_loud_ones(void)
     CHECK(unknown.red > unknown.blue + 40 && brightness(unknown) > 300,
           "expected a live note of unknown velocity in a middle rose, got " PIXEL_FORMAT,
           PIXEL_ARGS(unknown));
+}
+
+/* Pixels of the message's rose along the roll's foot. */
+static int rose_pixels_in_footer(const Ui *ui, const PnlUiLayout *layout)
+{
+    int count = 0;
+    double bottom = layout->notes.y + layout->notes.height;
+    for (double row = bottom - 18; row < bottom - 4; row++)
+        for (double column = layout->notes.x; column < layout->notes.x + 300; column++) {
+            Pixel pixel = pixel_at(ui, column, row);
+            count += pixel.red > 120 && pixel.red > pixel.blue + 40 && pixel.red > pixel.green + 60;
+        }
+    return count;
+}
+
+static void test_dsp_messages_show_under_the_roll(void)
+{
+    Ui ui;
+    CHECK(open_ui(&ui, 1) == 0, "instantiate returned NULL");
+    PnlUiLayout layout;
+    layout_of(&ui, &layout);
+    send_soundfont(&ui, "/usr/share/sounds/sf2/FluidR3_GM.sf2");
+    pump(&ui);
+    grab(&ui, "soundfont");
+    int before = rose_pixels_in_footer(&ui, &layout);
+    send_text_message(&ui, "models/pianola.pnm: cannot open: No such file or directory");
+    pump(&ui);
+    grab(&ui, "message");
+    int after = rose_pixels_in_footer(&ui, &layout);
+    close_ui(&ui);
+    CHECK(before == 0, "expected no rose text before a message, found %d pixels", before);
+    CHECK(after > 100, "expected the message in rose under the roll, found %d pixels", after);
 }
 
 static void test_playhead_moves_between_messages(void)
@@ -1320,6 +1364,7 @@ int main(void)
     RUN_TEST(test_notes_appear_at_their_pitch_rows);
     RUN_TEST(test_quiet_notes_are_darker_than_loud_ones);
     RUN_TEST(test_playhead_moves_between_messages);
+    RUN_TEST(test_dsp_messages_show_under_the_roll);
     RUN_TEST(test_capture_button_follows_capture_state);
     RUN_TEST(test_click_on_capture_writes_the_capture_port);
     RUN_TEST(test_double_click_resets_temperature);
