@@ -153,11 +153,12 @@ def run_suites(ctx, pattern, summarize):
     'PASS name' or 'FAIL name: why' lines (see tests/check.h, tests/check.py)."""
     only = Options.options.only
     env = test_environment(ctx)
-    programs = sorted(ctx.bldnode.find_node("tests").ant_glob(pattern.replace(".*", "")),
-                      key=lambda node: node.name)
-    programs = [node for node in programs if "." not in node.name]
-    scripts = sorted(ctx.srcnode.ant_glob("tests/" + pattern.replace(".*", ".py")),
-                     key=lambda node: node.name)
+    built = ctx.bldnode.find_node("tests")
+    programs = [node for node in (built.ant_glob(pattern) if built else [])
+                if "." not in node.name]
+    scripts = ctx.srcnode.ant_glob("tests/" + pattern + ".py")
+    programs.sort(key=lambda node: node.name)
+    scripts.sort(key=lambda node: node.name)
     passed, failed = 0, []
     for node in programs + scripts:
         name = node.name
