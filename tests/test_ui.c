@@ -1304,7 +1304,7 @@ static void stage_reference_screenshots(void)
 
 int main(void)
 {
-    const char *build = check_env("PIANOLA_BUILD", "build");
+    const char *build = check_env("PIANOLA_BUILD", "."); /* tests run in the build dir */
     const char *source = check_env("PIANOLA_SRC", "..");
     char binary[1024], dsp_source[1024], why[256] = "";
     snprintf(binary, sizeof binary, "%s", check_env("PIANOLA_UI_BINARY", ""));
