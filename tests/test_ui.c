@@ -17,6 +17,7 @@
 #include <math.h>
 #include <signal.h>
 #include <stdint.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -152,6 +153,8 @@ static int start_xvfb(char *why, size_t capacity)
         return -1;
     }
     if (pid == 0) {
+        /* Should this test crash, its X server goes with it. */
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
         close(pipe_fds[0]);
         char fd_text[16];
         snprintf(fd_text, sizeof fd_text, "%d", pipe_fds[1]);
