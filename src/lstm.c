@@ -229,9 +229,45 @@ static void pack_rows(float *packed, int columns, int first_column, const float 
     }
 }
 
-static float sigmoid(float x)
+/* exp, sigmoid and tanh in plain float arithmetic rather than libm's: glibc
+ * picks an FMA or a plain variant of expf by CPU, which need not round
+ * alike, and these must give the same bits on every machine (see the top).
+ * Range reduction e^x = 2^n e^r, |r| <= ln2 / 2, with ln 2 split in two for
+ * exactness, and the degree-5 polynomial of Cephes' expf (S. L. Moshier);
+ * relative error about 1e-7. */
+static inline float exp_portable(float x)
 {
-    return 1.0f / (1.0f + expf(-x));
+    x = x < -87.0f ? -87.0f : x > 88.0f ? 88.0f : x; /* 2^n stays a normal float */
+    /* Adding 1.5 * 2^23 rounds x / ln 2 to an integer, held in the low bits. */
+    const float shifter = 12582912.0f;
+    float shifted = x * 1.44269504088896341f + shifter;
+    float n = shifted - shifter;
+    float r = x - n * 0.693359375f + n * 2.12194440e-4f;
+    float p = 1.9875691500e-4f;
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    float e = p * r * r + r + 1.0f;
+    int32_t shifted_bits;
+    memcpy(&shifted_bits, &shifted, sizeof shifted_bits);
+    int32_t power_bits = (shifted_bits - 0x4B400000 + 127) << 23;
+    float power;
+    memcpy(&power, &power_bits, sizeof power);
+    return e * power;
+}
+
+static inline float sigmoid(float x)
+{
+    return 1.0f / (1.0f + exp_portable(-x));
+}
+
+/* tanh x = 2 sigmoid(2x) - 1: absolute error about 1e-7 near 0, which is
+ * what matters for the cell (parity is held to 1e-4 absolute). */
+static inline float tanh_portable(float x)
+{
+    return 2.0f * sigmoid(2.0f * x) - 1.0f;
 }
 
 void pnl_lstm_free(PnlLstm *lstm)
@@ -453,9 +489,9 @@ static void update_cell(const float *restrict gates, int hidden, float *restrict
     const float *in = gates, *forget = gates + hidden, *candidate = gates + 2 * hidden,
                 *outg = gates + 3 * hidden;
     for (int u = 0; u < hidden; u++) {
-        float cell = sigmoid(forget[u]) * c[u] + sigmoid(in[u]) * tanhf(candidate[u]);
+        float cell = sigmoid(forget[u]) * c[u] + sigmoid(in[u]) * tanh_portable(candidate[u]);
         c[u] = cell;
-        h[u] = sigmoid(outg[u]) * tanhf(cell);
+        h[u] = sigmoid(outg[u]) * tanh_portable(cell);
     }
 }
 
