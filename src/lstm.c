@@ -16,6 +16,7 @@
  * the same on every x86-64 machine. */
 #include "lstm.h"
 
+#include "portable_math.h"
 #include "status.h"
 
 #include <math.h>
@@ -229,38 +230,11 @@ static void pack_rows(float *packed, int columns, int first_column, const float 
     }
 }
 
-/* exp, sigmoid and tanh in plain float arithmetic rather than libm's: glibc
- * picks an FMA or a plain variant of expf by CPU, which need not round
- * alike, and these must give the same bits on every machine (see the top).
- * Range reduction e^x = 2^n e^r, |r| <= ln2 / 2, with ln 2 split in two for
- * exactness, and the degree-5 polynomial of Cephes' expf (S. L. Moshier);
- * relative error about 1e-7. */
-static inline float exp_portable(float x)
-{
-    x = x < -87.0f ? -87.0f : x > 88.0f ? 88.0f : x; /* 2^n stays a normal float */
-    /* Adding 1.5 * 2^23 rounds x / ln 2 to an integer, held in the low bits. */
-    const float shifter = 12582912.0f;
-    float shifted = x * 1.44269504088896341f + shifter;
-    float n = shifted - shifter;
-    float r = x - n * 0.693359375f + n * 2.12194440e-4f;
-    float p = 1.9875691500e-4f;
-    p = p * r + 1.3981999507e-3f;
-    p = p * r + 8.3334519073e-3f;
-    p = p * r + 4.1665795894e-2f;
-    p = p * r + 1.6666665459e-1f;
-    p = p * r + 5.0000001201e-1f;
-    float e = p * r * r + r + 1.0f;
-    int32_t shifted_bits;
-    memcpy(&shifted_bits, &shifted, sizeof shifted_bits);
-    int32_t power_bits = (shifted_bits - 0x4B400000 + 127) << 23;
-    float power;
-    memcpy(&power, &power_bits, sizeof power);
-    return e * power;
-}
-
+/* sigmoid and tanh on Pianola's own exp (portable_math.h), so the cell
+ * gives the same bits on every machine (see the top). */
 static inline float sigmoid(float x)
 {
-    return 1.0f / (1.0f + exp_portable(-x));
+    return 1.0f / (1.0f + pnl_exp_portable(-x));
 }
 
 /* tanh x = 2 sigmoid(2x) - 1: absolute error about 1e-7 near 0, which is

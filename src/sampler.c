@@ -4,6 +4,7 @@
  * token id, which keeps the draws identical wherever they run. */
 #include "sampler.h"
 
+#include "portable_math.h"
 #include "status.h"
 
 #include <math.h>
@@ -175,12 +176,15 @@ int pnl_sampler_sample(PnlSampler *sampler, const float *logits, const uint8_t *
     int *order = sampler->order;
     int count = 0;
     double total = 0;
-    const double inverse_temperature = 1.0 / (double)temperature;
+    const float inverse_temperature = 1.0f / temperature;
+    if (!isfinite(inverse_temperature))
+        return best; /* a temperature so small it is 0 */
     for (int token = 0; token < vocab; token++) {
         if ((allowed && !allowed[token]) || !isfinite(logits[token]))
             continue;
-        double weight = exp(((double)logits[token] - (double)logits[best]) * inverse_temperature);
-        weights[token] = (float)weight;
+        /* Pianola's own exp, not libm's, so the draws are the same on every
+         * machine (portable_math.h). */
+        weights[token] = pnl_exp_portable((logits[token] - logits[best]) * inverse_temperature);
         total += (double)weights[token];
         order[count++] = token;
     }

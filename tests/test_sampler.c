@@ -42,6 +42,8 @@ static void test_temperature_zero_takes_the_most_likely_allowed_token(void)
     CHECK(token == 4, "unmasked best guess should be token 4, got %d", token);
     token = pnl_sampler_sample(sampler, logits, allowed, 0.0f, 1.0f);
     CHECK(token == 2, "with 4 masked the best guess is 2 (tied with 6, lower id), got %d", token);
+    token = pnl_sampler_sample(sampler, logits, allowed, 1e-39f, 1.0f);
+    CHECK(token == 2, "a vanishing temperature should act as 0 and give 2, got %d", token);
     PnlRng after = pnl_sampler_rng(sampler);
     CHECK(memcmp(&before, &after, sizeof before) == 0, "temperature 0 consumed random draws");
     pnl_sampler_free(sampler);
