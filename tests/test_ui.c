@@ -995,28 +995,70 @@ static void test_click_on_capture_writes_the_capture_port(void)
           count);
 }
 
-static void test_double_click_resets_temperature(void)
+/* The default of a control port as the plugin's description states it,
+ * read from ttl/pianola.ttl.in (NAN when it is not there). */
+static double ttl_default(const char *symbol)
 {
-    Ui ui;
-    CHECK(open_ui(&ui, 1) == 0, "instantiate returned NULL");
-    PnlUiLayout layout;
-    layout_of(&ui, &layout);
-    set_port(&ui, PNL_PORT_TEMPERATURE, 1.7f);
-    pump(&ui);
-    double centre_x, centre_y, radius;
-    pnl_knob_dial(layout.knob[PNL_KNOB_TEMPERATURE], 1.0, &centre_x, &centre_y, &radius);
-    click(&ui, centre_x, centre_y);
-    ui.idle->idle(ui.handle);
-    int after_one = writes_to(&ui, PNL_PORT_TEMPERATURE);
-    click(&ui, centre_x, centre_y);
-    pump(&ui);
-    const Write *reset = last_write_to(&ui, PNL_PORT_TEMPERATURE);
-    float value = reset ? reset->value : -1.0f;
-    close_ui(&ui);
-    CHECK(after_one == 0, "expected a single click without a drag to leave the port, got %d writes",
-          after_one);
-    CHECK(fabsf(value - 0.9f) < 1e-6f, "expected a double click to write the default 0.9, got %g",
-          value);
+    char path[1024], key[128];
+    snprintf(path, sizeof path, "%s/ttl/pianola.ttl.in", check_env("PIANOLA_SRC", ".."));
+    FILE *file = fopen(path, "r");
+    if (!file)
+        return NAN;
+    static char text[1 << 16];
+    size_t length = fread(text, 1, sizeof text - 1, file);
+    fclose(file);
+    text[length] = '\0';
+    snprintf(key, sizeof key, "lv2:symbol \"%s\"", symbol);
+    const char *port = strstr(text, key);
+    const char *next_port = port ? strstr(port + 1, "lv2:symbol") : NULL;
+    const char *default_text = port ? strstr(port, "lv2:default") : NULL;
+    if (!default_text || (next_port && default_text > next_port))
+        return NAN;
+    return strtod(default_text + strlen("lv2:default"), NULL);
+}
+
+static void test_double_click_resets_each_knob_to_the_plugins_default(void)
+{
+    static const struct {
+        PnlKnobId knob;
+        int port;
+        const char *symbol;
+        float away;
+    } knobs[] = {
+        {PNL_KNOB_TEMPERATURE, PNL_PORT_TEMPERATURE, "temperature", 1.7f},
+        {PNL_KNOB_TOP_P, PNL_PORT_TOP_P, "top_p", 0.3f},
+        {PNL_KNOB_HUMANIZE_VELOCITY, PNL_PORT_HUMANIZE_VELOCITY, "humanize_velocity", 0.9f},
+        {PNL_KNOB_HUMANIZE_TIMING, PNL_PORT_HUMANIZE_TIMING, "humanize_timing", 0.1f},
+    };
+    for (unsigned i = 0; i < sizeof knobs / sizeof knobs[0]; i++) {
+        double expected = ttl_default(knobs[i].symbol);
+        if (isnan(expected))
+            expected = knobs[i].knob == PNL_KNOB_TEMPERATURE ? 0.9 : NAN;
+        Ui ui;
+        CHECK(open_ui(&ui, 1) == 0, "instantiate returned NULL");
+        PnlUiLayout layout;
+        layout_of(&ui, &layout);
+        set_port(&ui, knobs[i].port, knobs[i].away);
+        pump(&ui);
+        double centre_x, centre_y, radius;
+        pnl_knob_dial(layout.knob[knobs[i].knob], 1.0, &centre_x, &centre_y, &radius);
+        click(&ui, centre_x, centre_y);
+        ui.idle->idle(ui.handle);
+        int after_one = writes_to(&ui, knobs[i].port);
+        click(&ui, centre_x, centre_y);
+        pump(&ui);
+        const Write *reset = last_write_to(&ui, knobs[i].port);
+        float value = reset ? reset->value : -1.0f;
+        close_ui(&ui);
+        CHECK(after_one == 0,
+              "%s: expected a single click without a drag to leave the port, got %d writes",
+              knobs[i].symbol, after_one);
+        if (isnan(expected))
+            continue; /* the description is not there to compare with */
+        CHECK(fabs(value - expected) < 1e-6,
+              "%s: expected a double click to write the plugin's default %g, got %g",
+              knobs[i].symbol, expected, value);
+    }
 }
 
 static void test_dragging_up_and_the_wheel_raise_values(void)
@@ -1370,7 +1412,7 @@ int main(void)
     RUN_TEST(test_dsp_messages_show_under_the_roll);
     RUN_TEST(test_capture_button_follows_capture_state);
     RUN_TEST(test_click_on_capture_writes_the_capture_port);
-    RUN_TEST(test_double_click_resets_temperature);
+    RUN_TEST(test_double_click_resets_each_knob_to_the_plugins_default);
     RUN_TEST(test_dragging_up_and_the_wheel_raise_values);
     RUN_TEST(test_reroll_sends_a_pulse);
     RUN_TEST(test_clicks_choose_composer_and_toggle_compose);
