@@ -11,12 +11,16 @@
  * input value and adds into ROW_BLOCK accumulators: no reduction across
  * lanes, so the compiler vectorises it without reassociating sums, and each
  * output is summed in the same order (bias, then j = 0, 1, ...) whatever the
- * vector width. A model therefore gives the same logits, bit for bit, from a
- * portable -O2 build and a -march=native one, and generation with a seed is
- * the same on every x86-64 machine. */
+ * vector width. Together with no fused multiply-adds and an exp of Pianola's
+ * own (portable_math.h), a model gives the same logits, bit for bit, from a
+ * portable -O2 build, a -march=native one or clang's, and generation with a
+ * seed is the same on every x86-64 machine (tests/test_lstm.c pins it).
+ *
+ * With PNL_PRECISION_INT8 the matrices are held as 8-bit codes with a scale
+ * per row (matvec_quantized); tables and biases stay float32. */
 #include "lstm.h"
 
-#include "portable_math.h"
+#include "portable_math.h" /* also keeps clang from fusing a*b+c here */
 #include "status.h"
 
 #include <math.h>
@@ -24,12 +28,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#ifdef __clang__
-/* Keep a*b+c two roundings, as with GCC in ISO C mode, so FMA hardware does
- * not change the sums (see the header comment). */
-#pragma STDC FP_CONTRACT OFF
-#endif
 
 /* Rows per block: 32 accumulators are 8 SSE registers or 4 AVX ones, enough
  * independent sums to hide the add latency, and 32 int8 weights are one AVX
@@ -103,9 +101,10 @@ static float *alloc_floats(size_t count)
 
 /* out[r] = bias[r] + sum_j matrix[r][j] input[j] for rows_padded rows (a
  * multiple of ROW_BLOCK), matrix packed by pack_rows(). */
-VECTOR_CLONES static void matvec_blocked(const float *restrict packed, const float *restrict bias,
-                           const float *restrict input, int columns, int rows_padded,
-                           float *restrict out)
+VECTOR_CLONES static void matvec_blocked(const float *restrict packed,
+                                         const float *restrict bias,
+                                         const float *restrict input, int columns,
+                                         int rows_padded, float *restrict out)
 {
     for (int block = 0; block < rows_padded; block += ROW_BLOCK) {
         float sums[ROW_BLOCK];
@@ -215,10 +214,9 @@ static void packed_free(Packed *matrix)
     free(matrix->scales);
 }
 
-/* Packs rows x columns of `source` (row-major, row stride source_stride,
- * starting at column source_column) into columns [first_column,
- * first_column + width) of a packed matrix with `columns` columns. Rows past
- * `rows` stay zero. */
+/* Packs `rows` rows of `width` values from `source` (row-major, row stride
+ * source_stride) into columns [first_column, first_column + width) of a
+ * packed matrix of `columns` columns. Padding rows past `rows` stay zero. */
 static void pack_rows(float *packed, int columns, int first_column, const float *source,
                       int rows, int width, int source_stride)
 {
@@ -226,7 +224,8 @@ static void pack_rows(float *packed, int columns, int first_column, const float 
         int block = r / ROW_BLOCK * ROW_BLOCK, lane = r % ROW_BLOCK;
         float *base = packed + (size_t)block * (size_t)columns;
         for (int j = 0; j < width; j++)
-            base[(size_t)(first_column + j) * ROW_BLOCK + lane] = source[(size_t)r * source_stride + j];
+            base[(size_t)(first_column + j) * ROW_BLOCK + lane] =
+                source[(size_t)r * source_stride + j];
     }
 }
 
