@@ -27,6 +27,7 @@
 
 /* The LV2 headers before Xlib's: Xlib defines Bool, a field of the forge. */
 #include <lv2/atom/forge.h>
+#include <lv2/options/options.h>
 #include <lv2/ui/ui.h>
 #include <lv2/urid/urid.h>
 
@@ -270,7 +271,13 @@ static struct {
     LV2_URID_Map map;
     LV2_URID atom_eventTransfer, UiOn, UiOff;
     const char *screenshots;
+    float scale_factor; /* > 0: offered as the ui:scaleFactor option */
 } host;
+
+static LV2_URID urid(const char *uri)
+{
+    return map_uri(&host.urids, uri);
+}
 
 /* One open window. */
 typedef struct {
@@ -319,8 +326,17 @@ static int open_ui_in(Ui *ui, int map_parent, ParentKind kind)
     LV2_Feature parent_feature = {LV2_UI__parent, (void *)(uintptr_t)ui->parent};
     LV2_Feature resize_feature = {LV2_UI__resize, &ui->resize};
     LV2_Feature idle_feature = {LV2_UI__idleInterface, NULL};
-    const LV2_Feature *features[] = {&map_feature, &parent_feature, &resize_feature,
-                                     &idle_feature, NULL};
+    /* ui:scaleFactor, when the test sets host.scale_factor, as hosts that
+     * know the desktop's scale pass it. */
+    LV2_Options_Option options[] = {
+        {LV2_OPTIONS_INSTANCE, 0, urid(LV2_UI__scaleFactor), sizeof(float),
+         urid(LV2_ATOM__Float), &host.scale_factor},
+        {LV2_OPTIONS_INSTANCE, 0, 0, 0, 0, NULL},
+    };
+    LV2_Feature options_feature = {LV2_OPTIONS__options, options};
+    const LV2_Feature *features[] = {&map_feature,  &parent_feature,
+                                     &resize_feature, &idle_feature,
+                                     host.scale_factor > 0 ? &options_feature : NULL, NULL};
     LV2UI_Widget widget = NULL;
     ui->handle = host.descriptor->instantiate(host.descriptor, PIANOLA_URI, "", write_function,
                                               &ui->recorder, &widget, features);
@@ -375,11 +391,6 @@ static void send_atom(Ui *ui, const LV2_Atom *atom)
 {
     host.descriptor->port_event(ui->handle, PNL_PORT_NOTIFY_OUT, lv2_atom_total_size(atom),
                                 host.atom_eventTransfer, atom);
-}
-
-static LV2_URID urid(const char *uri)
-{
-    return map_uri(&host.urids, uri);
 }
 
 static void send_note(Ui *ui, int pitch, int velocity, double onset_beats, double duration_beats,
@@ -645,6 +656,19 @@ static void test_ui_says_hello_and_goodbye_to_the_dsp(void)
     close_ui(&ui);
     CHECK(on == 1, "expected one pianola:UiOn on the control port when opened, got %d", on);
     CHECK(off == 1, "expected one pianola:UiOff on the control port when closed, got %d", off);
+}
+
+static void test_ui_takes_the_hosts_scale_factor(void)
+{
+    host.scale_factor = 1.5f;
+    Ui ui;
+    int opened = open_ui(&ui, 1);
+    host.scale_factor = 0;
+    CHECK(opened == 0, "instantiate returned NULL with ui:scaleFactor 1.5");
+    int width = ui.width, height = ui.height;
+    close_ui(&ui);
+    CHECK(width == 1350 && height == 750, "expected ui:resize 1350x750 at ui:scaleFactor 1.5, "
+          "got %dx%d", width, height);
 }
 
 static void test_ui_scales_with_the_desktops_xft_dpi(void)
@@ -1405,6 +1429,7 @@ int main(void)
     RUN_TEST(test_ui_says_hello_and_goodbye_to_the_dsp);
     RUN_TEST(test_ui_tells_the_host_its_size_at_its_scale);
     RUN_TEST(test_ui_scales_with_the_desktops_xft_dpi);
+    RUN_TEST(test_ui_takes_the_hosts_scale_factor);
     RUN_TEST(test_temperature_knob_turns_with_its_port);
     RUN_TEST(test_notes_appear_at_their_pitch_rows);
     RUN_TEST(test_quiet_notes_are_darker_than_loud_ones);
