@@ -655,6 +655,27 @@ static void begin_seed_edit(PianolaUi *ui)
     ui->dirty = 1;
 }
 
+/* Whether `window` holds ours: such a window is still there and viewable
+ * while ours is, so handing it the focus cannot fail. */
+static int is_ancestor(PianolaUi *ui, Window window)
+{
+    Window current = ui->window;
+    for (int depth = 0; depth < 64 && current; depth++) {
+        Window root, parent, *children = NULL;
+        unsigned count = 0;
+        if (!XQueryTree(ui->display, current, &root, &parent, &children, &count))
+            return 0;
+        if (children)
+            XFree(children);
+        if (parent == window)
+            return 1;
+        if (parent == root)
+            return 0;
+        current = parent;
+    }
+    return 0;
+}
+
 static void end_seed_edit(PianolaUi *ui, int commit)
 {
     if (!ui->seed_editing)
@@ -665,9 +686,11 @@ static void end_seed_edit(PianolaUi *ui, int commit)
     Window focus;
     int revert;
     XGetInputFocus(ui->display, &focus, &revert);
-    if (focus == ui->window) {
+    if (focus == ui->window && !ui->window_gone) {
+        /* Back to whoever had it, if that window surely still takes it;
+         * otherwise to the host's window we live in. */
         Window back = ui->focus_before;
-        if (back == None || back == PointerRoot || back == ui->window)
+        if (back == None || back == PointerRoot || back == ui->window || !is_ancestor(ui, back))
             back = ui->parent;
         XSetInputFocus(ui->display, back, RevertToParent, CurrentTime);
     }

@@ -57,6 +57,7 @@ static struct {
     __typeof__(&XGetWindowAttributes) get_window_attributes;
     __typeof__(&XKeysymToKeycode) keysym_to_keycode;
     __typeof__(&XGetInputFocus) get_input_focus;
+    __typeof__(&XSetInputFocus) set_input_focus;
     __typeof__(&XSetErrorHandler) set_error_handler;
     __typeof__(&XMatchVisualInfo) match_visual_info;
     __typeof__(&XCreateColormap) create_colormap;
@@ -101,6 +102,7 @@ static int open_libraries(char *why, size_t capacity)
     FIND(get_window_attributes, xlib, "XGetWindowAttributes");
     FIND(keysym_to_keycode, xlib, "XKeysymToKeycode");
     FIND(get_input_focus, xlib, "XGetInputFocus");
+    FIND(set_input_focus, xlib, "XSetInputFocus");
     FIND(set_error_handler, xlib, "XSetErrorHandler");
     FIND(match_visual_info, xlib, "XMatchVisualInfo");
     FIND(create_colormap, xlib, "XCreateColormap");
@@ -1182,8 +1184,14 @@ static void test_seed_field_takes_typed_digits_and_gives_focus_back(void)
     PnlUiLayout layout;
     layout_of(&ui, &layout);
     pump(&ui);
-    Window focus_before;
+    Window focus_opened;
     int revert;
+    x.get_input_focus(host.display, &focus_opened, &revert);
+    /* The host's window has the focus, as when a person works in it. */
+    x.set_input_focus(host.display, ui.parent, RevertToParent, CurrentTime);
+    x.sync(host.display, False);
+    pump(&ui);
+    Window focus_before;
     x.get_input_focus(host.display, &focus_before, &revert);
     type_key(&ui, XK_5); /* not clicked into: the UI must ignore it */
     pump(&ui);
@@ -1202,14 +1210,16 @@ static void test_seed_field_takes_typed_digits_and_gives_focus_back(void)
     x.get_input_focus(host.display, &focus_after, &revert);
     const Write *seed = last_write_to(&ui, PNL_PORT_SEED);
     float value = seed ? seed->value : -1.0f;
-    Window widget = ui.widget;
+    Window widget = ui.widget, parent = ui.parent;
     close_ui(&ui);
     CHECK(writes_before_click == 0, "expected keys before a click to be ignored, got %d writes",
           writes_before_click);
-    CHECK(focus_before != widget, "expected the UI not to take the focus when opened");
+    CHECK(focus_opened != widget, "expected the UI not to take the focus when opened");
+    CHECK(focus_before == parent, "expected the host's window to keep the focus it was given");
     CHECK(focus_editing == widget, "expected the seed field to take the focus when clicked");
     CHECK(value == 42.0f, "expected typing 4 2 Enter to write seed 42, got %g", value);
-    CHECK(focus_after != widget, "expected the focus given back after Enter");
+    CHECK(focus_after == parent, "expected the focus given back to the host's window after "
+          "Enter, it is on 0x%lx (ours 0x%lx)", focus_after, widget);
 }
 
 static void test_ui_embeds_in_a_32_bit_parent_without_x_errors(void)
