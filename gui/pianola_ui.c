@@ -94,6 +94,8 @@ typedef struct {
         text;
 } Uris;
 
+/* One open window. Every field lives on the host's UI thread: LV2 calls
+ * instantiate, port_event, idle and cleanup there, so nothing is shared. */
 typedef struct {
     LV2UI_Write_Function write;
     LV2UI_Controller controller;
