@@ -60,7 +60,7 @@ def stop(process: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
 class JalvShowsTheUi(unittest.TestCase):
     def setUp(self) -> None:
         bundle = os.path.join(build_dir(), "pianola.lv2")
-        for program in ("jalv.gtk3", "jackd", "jack_wait", "Xvfb", "xwininfo"):
+        for program in ("jalv.gtk3", "jackd", "jack_wait", "Xvfb"):
             if not shutil.which(program):
                 self.skipTest("%s is not installed" % program)
         # waf names the binaries lib*.so; the manifest says which.
@@ -100,20 +100,6 @@ class JalvShowsTheUi(unittest.TestCase):
         if getattr(self, "lv2_path", None):
             shutil.rmtree(self.lv2_path, ignore_errors=True)
 
-    def window_tree(self) -> str:
-        return subprocess.run(["xwininfo", "-root", "-tree"], env=self.env,
-                              capture_output=True, text=True).stdout
-
-    def jalv_window(self) -> int:
-        """The id of jalv's top-level window (the one holding ours), or 0."""
-        listing = subprocess.run(["xwininfo", "-root", "-children"], env=self.env,
-                                 capture_output=True, text=True).stdout
-        for line in listing.splitlines():
-            match = re.match(r"\s*(0x[0-9a-f]+) .*\(\"jalv\.gtk3\" .*\)\s+(\d+)x(\d+)", line)
-            if match and int(match.group(2)) > 100 and int(match.group(3)) > 100:
-                return int(match.group(1), 16)
-        return 0
-
     def run_jalv(self, close_window: bool) -> "tuple[str, object, bool, object]":
         """Runs jalv.gtk3 with the UI for a few seconds, then ends it with
         SIGINT or by closing its window as a person would. Returns its
@@ -127,10 +113,10 @@ class JalvShowsTheUi(unittest.TestCase):
             shown = False
             while time.monotonic() < deadline and jalv.poll() is None:
                 time.sleep(0.5)
-                shown = shown or '"Pianola"' in self.window_tree()
+                shown = shown or find_pianola_window(self.display)[1] != 0
             status = jalv.poll()
             if close_window and status is None:
-                close_x_window(self.display, self.jalv_window())
+                close_x_window(self.display, find_pianola_window(self.display)[0])
                 try:
                     jalv.wait(timeout=5)
                 except subprocess.TimeoutExpired:
@@ -158,42 +144,99 @@ class JalvShowsTheUi(unittest.TestCase):
                          "was closed" % (log, exit_status))
 
 
+class ClientMessage(ctypes.Structure):
+    _fields_ = [("type", ctypes.c_int), ("serial", ctypes.c_ulong),
+                ("send_event", ctypes.c_int), ("display", ctypes.c_void_p),
+                ("window", ctypes.c_ulong), ("message_type", ctypes.c_ulong),
+                ("format", ctypes.c_int), ("data", ctypes.c_long * 5)]
+
+
+class XEvent(ctypes.Union):
+    _fields_ = [("client", ClientMessage), ("pad", ctypes.c_long * 24)]
+
+
+def xlib() -> ctypes.CDLL:
+    """libX11 through ctypes: the few calls these tests need, no x11-utils."""
+    library = ctypes.CDLL("libX11.so.6")
+    library.XOpenDisplay.restype = ctypes.c_void_p
+    library.XOpenDisplay.argtypes = [ctypes.c_char_p]
+    library.XCloseDisplay.argtypes = [ctypes.c_void_p]
+    library.XDefaultRootWindow.restype = ctypes.c_ulong
+    library.XDefaultRootWindow.argtypes = [ctypes.c_void_p]
+    library.XQueryTree.argtypes = [ctypes.c_void_p, ctypes.c_ulong,
+                                   ctypes.POINTER(ctypes.c_ulong), ctypes.POINTER(ctypes.c_ulong),
+                                   ctypes.POINTER(ctypes.POINTER(ctypes.c_ulong)),
+                                   ctypes.POINTER(ctypes.c_uint)]
+    library.XFetchName.argtypes = [ctypes.c_void_p, ctypes.c_ulong,
+                                   ctypes.POINTER(ctypes.c_char_p)]
+    library.XFree.argtypes = [ctypes.c_void_p]
+    library.XInternAtom.restype = ctypes.c_ulong
+    library.XInternAtom.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int]
+    library.XSendEvent.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.c_int, ctypes.c_long,
+                                   ctypes.c_void_p]
+    library.XSync.argtypes = [ctypes.c_void_p, ctypes.c_int]
+    return library
+
+
+def children(library: ctypes.CDLL, connection: int, window: int) -> "list[int]":
+    root, parent = ctypes.c_ulong(), ctypes.c_ulong()
+    array, count = ctypes.POINTER(ctypes.c_ulong)(), ctypes.c_uint()
+    if not library.XQueryTree(connection, window, ctypes.byref(root), ctypes.byref(parent),
+                              ctypes.byref(array), ctypes.byref(count)):
+        return []
+    found = [array[i] for i in range(count.value)]
+    if array:
+        library.XFree(array)
+    return found
+
+
+def window_name(library: ctypes.CDLL, connection: int, window: int) -> bytes:
+    name = ctypes.c_char_p()
+    if not library.XFetchName(connection, window, ctypes.byref(name)) or not name.value:
+        return b""
+    value = name.value
+    library.XFree(name)
+    return value
+
+
+def find_pianola_window(display: str) -> "tuple[int, int]":
+    """The top-level window holding Pianola's UI window (which names itself
+    "Pianola"), and the UI window; (0, 0) when there is none."""
+    library = xlib()
+    connection = library.XOpenDisplay(display.encode())
+    if not connection:
+        return 0, 0
+    try:
+        for top in children(library, connection, library.XDefaultRootWindow(connection)):
+            pending = children(library, connection, top)
+            while pending:
+                window = pending.pop()
+                if window_name(library, connection, window) == b"Pianola":
+                    return top, window
+                pending.extend(children(library, connection, window))
+        return 0, 0
+    finally:
+        library.XCloseDisplay(connection)
+
+
 def close_x_window(display: str, window: int) -> None:
     """Asks a window to close as a window manager would (WM_DELETE_WINDOW)."""
     if not window:
         return
-    xlib = ctypes.CDLL("libX11.so.6")
-    xlib.XOpenDisplay.restype = ctypes.c_void_p
-    xlib.XOpenDisplay.argtypes = [ctypes.c_char_p]
-    xlib.XInternAtom.restype = ctypes.c_ulong
-    xlib.XInternAtom.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int]
-    xlib.XSendEvent.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.c_int, ctypes.c_long,
-                                ctypes.c_void_p]
-    xlib.XSync.argtypes = [ctypes.c_void_p, ctypes.c_int]
-    xlib.XCloseDisplay.argtypes = [ctypes.c_void_p]
-
-    class ClientMessage(ctypes.Structure):
-        _fields_ = [("type", ctypes.c_int), ("serial", ctypes.c_ulong),
-                    ("send_event", ctypes.c_int), ("display", ctypes.c_void_p),
-                    ("window", ctypes.c_ulong), ("message_type", ctypes.c_ulong),
-                    ("format", ctypes.c_int), ("data", ctypes.c_long * 5)]
-
-    class XEvent(ctypes.Union):
-        _fields_ = [("client", ClientMessage), ("pad", ctypes.c_long * 24)]
-
-    connection = xlib.XOpenDisplay(display.encode())
+    library = xlib()
+    connection = library.XOpenDisplay(display.encode())
     if not connection:
         return
     event = XEvent()
     event.client.type = 33  # ClientMessage
     event.client.window = window
-    event.client.message_type = xlib.XInternAtom(connection, b"WM_PROTOCOLS", 0)
+    event.client.message_type = library.XInternAtom(connection, b"WM_PROTOCOLS", 0)
     event.client.format = 32
-    event.client.data[0] = xlib.XInternAtom(connection, b"WM_DELETE_WINDOW", 0)
+    event.client.data[0] = library.XInternAtom(connection, b"WM_DELETE_WINDOW", 0)
     event.client.data[1] = 0  # CurrentTime
-    xlib.XSendEvent(connection, window, 0, 0, ctypes.byref(event))
-    xlib.XSync(connection, 0)
-    xlib.XCloseDisplay(connection)
+    library.XSendEvent(connection, window, 0, 0, ctypes.byref(event))
+    library.XSync(connection, 0)
+    library.XCloseDisplay(connection)
 
 
 if __name__ == "__main__":
