@@ -192,10 +192,27 @@ static void draw_legend(cairo_t *cr, const PnlUiLayout *layout)
     } entries[] = {{"live", PNL_ORIGIN_LIVE},
                    {"prompt", PNL_ORIGIN_PROMPT},
                    {"composed", PNL_ORIGIN_GENERATED}};
+    enum { ENTRY_COUNT = sizeof entries / sizeof entries[0] };
     double scale = layout->scale;
-    double x = layout->notes.x + layout->notes.width - 10 * scale;
+    double right = layout->notes.x + layout->notes.width - 10 * scale;
     double y = layout->notes.y + layout->notes.height - 8 * scale;
-    for (unsigned i = 0; i < sizeof entries / sizeof entries[0]; i++) {
+
+    /* A dark backing first, so the notes passing under stay out of the way. */
+    cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+    cairo_set_font_size(cr, 9.5 * scale);
+    double total = 0;
+    for (unsigned i = 0; i < ENTRY_COUNT; i++) {
+        cairo_text_extents_t extents;
+        cairo_text_extents(cr, entries[i].name, &extents);
+        total += extents.x_advance + 26 * scale;
+    }
+    pnl_rounded_rect(cr, pnl_rect(right - total + 6 * scale, y - 12 * scale, total,
+                                  16 * scale), 4 * scale);
+    pnl_set_color(cr, pnl_color_background, 0.85);
+    cairo_fill(cr);
+
+    double x = right;
+    for (unsigned i = 0; i < ENTRY_COUNT; i++) {
         double width = pnl_draw_text(cr, entries[i].name, x, y, 9.5 * scale, PNL_ALIGN_RIGHT,
                                      pnl_color_text_dim, 0);
         cairo_rectangle(cr, x - width - 14 * scale, y - 7 * scale, 9 * scale, 6 * scale);
