@@ -224,19 +224,18 @@ def _generated_tokens(args: argparse.Namespace, model: PianolaLSTM, vocab: Vocab
         tempo = 120.0
         bars = int(round(quarter_notes / 4))
         work = tempfile.mkdtemp(prefix="pianola-copy-")
-        midi_dir = os.path.join(work, "midi", args.copy_composer)
-        os.makedirs(midi_dir)
-        midi = os.path.join(midi_dir, "generated.mid")
+        midi = os.path.join(work, "generated.mid")
         command = [args.generator, "--model", args.model, "--composer", args.copy_composer,
-                   "--bars", str(bars), "--tempo", str(tempo), "--seed", str(args.seed),
-                   "--temperature", str(args.temperature), "-o", midi]
+                   "--bars", str(bars), "--meter", "4/4", "--tempo", str(tempo),
+                   "--seed", str(args.seed),
+                   "--temperature", str(args.temperature), "--top-p", str(args.top_p),
+                   "-o", midi]
         say("running: " + " ".join(command))
         subprocess.run(command, check=True)
-        tokens_dir = os.path.join(work, "tokens")
-        subprocess.run([args.tokenizer, os.path.join(work, "midi"), "-o", tokens_dir],
-                       check=True)
-        generated = Corpus.read(tokens_dir)
-        return np.concatenate([p.tokens for p in generated.pieces])
+        tokens_path = os.path.join(work, "generated.tok")
+        subprocess.run([args.tokenizer, "--encode", midi, "--composer", args.copy_composer,
+                        "-o", tokens_path], check=True)
+        return np.fromfile(tokens_path, dtype="<u2").astype(np.int64)
     return sample(model, vocab, args.copy_composer, quarter_notes, args.seed, args.temperature)
 
 
@@ -249,6 +248,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--minutes", type=float, default=10.0,
                         help="length of the generated music at 120 quarter notes a minute")
     parser.add_argument("--temperature", type=float, default=1.0)
+    parser.add_argument("--top-p", type=float, default=1.0,
+                        help="nucleus for pianola-generate (1: the whole distribution)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--generator", default="",
                         help="pianola-generate to make the music (default: sample in PyTorch)")
