@@ -17,6 +17,7 @@ from train.evaluate import longest_copied_run, onsets
 from train.export import read_weights, write_weights
 from train.model import PianolaLSTM
 from train.ngram import KneserNey
+from train.own import write_catalog
 from train.synthetic import write_corpus
 from train.train import TrainConfig, fit
 
@@ -201,6 +202,18 @@ class TrainTest(unittest.TestCase):
                   ids["VEL_3"], ids["DUR_6"]]
         self.assertEqual(list(onsets(np.array(tokens), vocab)),
                          [60 * 192, 64 * 192, 67 * 192 + 12])
+
+    def test_own_catalog_lists_every_midi_file_as_its_own_work(self) -> None:
+        folder = self.fresh("own")
+        os.makedirs(os.path.join(folder, "midi", "book"))
+        for name in ("a.mid", "book/b.MIDI", "notes.txt"):
+            open(os.path.join(folder, "midi", name), "wb").close()
+        catalog = os.path.join(folder, "catalog.tsv")
+        self.assertEqual(write_catalog(os.path.join(folder, "midi"), "romantic", catalog), 2)
+        lines = open(catalog, encoding="utf-8").read().splitlines()
+        self.assertEqual(lines, ["source\tcomposer\tfile\twork",
+                                 "own\tromantic\ta.mid\town:a",
+                                 "own\tromantic\tbook/b.MIDI\town:book/b"])
 
 
 if __name__ == "__main__":
