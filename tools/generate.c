@@ -223,6 +223,11 @@ int main(int argc, char **argv)
         return die("unexpected argument \"%s\" (see --help)", argv[optind]);
     if (!output)
         return die("no output file: give -o OUT.mid (see --help)");
+    /* libsmf reads the file back after writing it, and aborts on a pipe or
+     * a terminal: only regular files (new or existing) are written. */
+    struct stat output_info;
+    if (stat(output, &output_info) == 0 && !S_ISREG(output_info.st_mode))
+        return die("%s: not a regular file; give a path to write the MIDI file to", output);
 
     char found[PATH_SIZE];
     if (!model_path) {
