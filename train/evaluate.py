@@ -56,12 +56,22 @@ _MASK = (1 << 64) - 1
 
 
 def _prefix_hashes(values: np.ndarray) -> np.ndarray:
-    """Polynomial prefix hashes modulo 2^64 (numpy's uint64 arithmetic wraps)."""
-    prefix = np.zeros(len(values) + 1, dtype=np.uint64)
-    base = np.uint64(_BASE)
+    """Polynomial prefix hashes modulo 2^64: prefix[i] = sum over j < i of
+    (values[j] + 1) * BASE^(i - 1 - j), computed as BASE^(i-1) times a running sum of
+    (values[j] + 1) * BASE^-j (BASE is odd, so invertible modulo 2^64; numpy's uint64
+    arithmetic wraps)."""
+    n = len(values)
+    prefix = np.zeros(n + 1, dtype=np.uint64)
+    if n == 0:
+        return prefix
     with np.errstate(over="ignore"):
-        for i, v in enumerate(values.astype(np.uint64) + np.uint64(1)):
-            prefix[i + 1] = prefix[i] * base + v
+        powers = np.cumprod(np.full(n, _BASE, dtype=np.uint64), dtype=np.uint64)
+        inverse = np.cumprod(np.full(n, pow(_BASE, -1, 1 << 64), dtype=np.uint64),
+                             dtype=np.uint64)
+        # powers[i] = BASE^(i+1), inverse[i] = BASE^-(i+1)
+        terms = (values.astype(np.uint64) + np.uint64(1)) * inverse * np.uint64(_BASE)
+        prefix[1:] = np.cumsum(terms, dtype=np.uint64) * powers * \
+            np.uint64(pow(_BASE, -1, 1 << 64))
     return prefix
 
 
