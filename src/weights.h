@@ -38,8 +38,9 @@ enum {
 
 /* How an engine holds the big matrices once loaded. Files are always
  * float32; INT8 quantizes each matrix row to 8 bits with its own scale at
- * load time (a quarter of the bytes per step, logits within about 1e-2 of
- * float32's; see docs/engine.md). Embedding tables and biases stay float32. */
+ * load time (a quarter of the bytes per step; logits within about 0.1 of
+ * float32's, bits per note within 0.01; see docs/engine.md). Embedding
+ * tables and biases stay float32. */
 typedef enum {
     PNL_PRECISION_FLOAT32 = 0,
     PNL_PRECISION_INT8 = 1

@@ -44,7 +44,7 @@ static void usage(FILE *stream)
             "  -m, --model FILE        the weights file [$PIANOLA_MODEL, else the bundled\n"
             "                          pianola.pnm]\n"
             "      --precision P       float32 (PyTorch's logits) or int8 (a quarter of the\n"
-            "                          bytes, logits within about 1e-2) [float32]\n"
+            "                          bytes, logits within about 0.1) [float32]\n"
             "      --dump-logits       print every step's input token and logits instead\n"
             "      --max-events N      with --dump-logits: at most N steps per file\n"
             "      --codec             print the codec's signature and vocabulary size\n"
