@@ -19,10 +19,14 @@ import shutil
 import signal
 import struct
 import subprocess
+import sys
 import tempfile
 import unittest
 
 import numpy
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from test_render import lv2_environment, pianola_lv2_dir  # noqa: E402
 
 PLUGIN_URI = "urn:pianola:pianola"
 BARS = 16
@@ -31,27 +35,16 @@ SESSION_NAME = "pianola_export"
 STEP_TIMEOUT_S = 120
 
 SOURCE_DIR = os.environ.get("PIANOLA_SRC", os.path.join(os.path.dirname(__file__), ".."))
-BUILD_DIR = os.environ.get("PIANOLA_BUILD", os.path.join(SOURCE_DIR, "build"))
 # The build makes the bundle once the plugin's source is in the tree; from
 # then on a missing bundle is a failure, not a reason to skip.
 PLUGIN_SOURCE = os.path.join(SOURCE_DIR, "plugin", "pianola.c")
 SESSION_SCRIPT = os.path.join(SOURCE_DIR, "tests", "ardour", "make_session.lua")
 
 
-def host_environment() -> dict:
-    """The test runner's environment, with LV2_PATH naming the build tree
-    first so Ardour finds the bundle under test, not an installed one."""
-    env = dict(os.environ)
-    lv2_path = env.get("LV2_PATH", "")
-    if BUILD_DIR not in lv2_path.split(":"):
-        env["LV2_PATH"] = BUILD_DIR + ":" + (lv2_path or "/usr/lib/lv2")
-    return env
-
-
-def run_host(command: list, cwd: str) -> subprocess.CompletedProcess:
+def run_host(command: list, cwd: str, env: dict) -> subprocess.CompletedProcess:
     """Runs a host program in a process group of its own, so a hang is
     killed with everything it started, and returns its result."""
-    process = subprocess.Popen(command, cwd=cwd, env=host_environment(),
+    process = subprocess.Popen(command, cwd=cwd, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                stdin=subprocess.DEVNULL, universal_newlines=True,
                                start_new_session=True)
@@ -101,10 +94,8 @@ class ArdourHeadlessExport(unittest.TestCase):
             if shutil.which(program) is None:
                 raise AssertionError("%s is not installed (tools/install-deps.sh installs "
                                      "Debian's ardour package)" % program)
-        bundle = os.path.join(BUILD_DIR, "pianola.lv2", "manifest.ttl")
-        if not os.path.exists(bundle):
-            raise AssertionError("the Pianola bundle is not built: no %s" % bundle)
         cls.work_dir = tempfile.mkdtemp(prefix="pianola-ardour-")
+        cls.env = lv2_environment(pianola_lv2_dir(cls.work_dir))
         cls.session_dir = os.path.join(cls.work_dir, SESSION_NAME)
         cls.session_log = cls.make_session()
         cls.first_export = cls.export("first.wav")
@@ -118,11 +109,11 @@ class ArdourHeadlessExport(unittest.TestCase):
     def make_session(cls) -> str:
         command = ["ardour7-lua", SESSION_SCRIPT, cls.session_dir, SESSION_NAME,
                    PLUGIN_URI, str(BARS)]
-        result = run_host(command, cls.work_dir)
+        result = run_host(command, cls.work_dir, cls.env)
         if "session-ready" not in result.stdout and "Port already exists" in result.stdout:
             # Ardour 7.3 can abort adding the track; a fresh session usually works.
             shutil.rmtree(cls.session_dir, ignore_errors=True)
-            result = run_host(command, cls.work_dir)
+            result = run_host(command, cls.work_dir, cls.env)
         if "session-ready" not in result.stdout:
             raise AssertionError("ardour7-lua made no session (exit %d); its output:\n%s"
                                  % (result.returncode, result.stdout[-4000:]))
@@ -132,10 +123,10 @@ class ArdourHeadlessExport(unittest.TestCase):
     def export(cls, file_name: str) -> str:
         path = os.path.join(cls.work_dir, file_name)
         command = ["ardour7-export", "-b", "float", "-o", path, cls.session_dir, SESSION_NAME]
-        result = run_host(command, cls.work_dir)
+        result = run_host(command, cls.work_dir, cls.env)
         if result.returncode < 0:
             os.remove(path) if os.path.exists(path) else None
-            result = run_host(command, cls.work_dir)
+            result = run_host(command, cls.work_dir, cls.env)
         if result.returncode != 0 or not os.path.exists(path):
             raise AssertionError("ardour7-export failed (exit %d); its output:\n%s"
                                  % (result.returncode, result.stdout[-4000:]))

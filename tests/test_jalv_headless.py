@@ -13,9 +13,13 @@ import shutil
 import signal
 import struct
 import subprocess
+import sys
 import tempfile
 import time
 import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from test_render import lv2_environment, pianola_lv2_dir  # noqa: E402
 
 PLUGIN_URI = "urn:pianola:pianola"
 CLIENT_NAME = "pianola-under-test"
@@ -25,7 +29,6 @@ RECORD_SECONDS = 6
 START_TIMEOUT_S = 20
 
 SOURCE_DIR = os.environ.get("PIANOLA_SRC", os.path.join(os.path.dirname(__file__), ".."))
-BUILD_DIR = os.environ.get("PIANOLA_BUILD", os.path.join(SOURCE_DIR, "build"))
 # The build makes the bundle once the plugin's source is in the tree; from
 # then on a missing bundle is a failure, not a reason to skip.
 PLUGIN_SOURCE = os.path.join(SOURCE_DIR, "plugin", "pianola.c")
@@ -39,16 +42,13 @@ class JackSession:
     """A private jackd on the dummy backend, and the JACK clients started in it,
     each in a process group of its own so cleanup reaches whatever they start."""
 
-    def __init__(self, work_dir: str) -> None:
+    def __init__(self, work_dir: str, lv2_dir: str) -> None:
         self.work_dir = work_dir
         self.server_name = "pianola-test-%d" % os.getpid()
-        self.env = dict(os.environ)
+        self.env = lv2_environment(lv2_dir)
         self.env["JACK_DEFAULT_SERVER"] = self.server_name
         self.env["JACK_NO_START_SERVER"] = "1"       # never autostart a second server
         self.env["JACK_NO_AUDIO_RESERVATION"] = "1"  # no D-Bus device reservation
-        lv2_path = self.env.get("LV2_PATH", "")
-        if BUILD_DIR not in lv2_path.split(":"):
-            self.env["LV2_PATH"] = BUILD_DIR + ":" + (lv2_path or "/usr/lib/lv2")
         self.processes = []
         self.server = self.start("jackd", ["jackd", "--no-realtime", "-n", self.server_name,
                                            "-d", "dummy", "-r", str(SAMPLE_RATE),
@@ -127,11 +127,8 @@ class JalvHeadless(unittest.TestCase):
             if shutil.which(program) is None:
                 raise AssertionError("%s is not installed (tools/install-deps.sh installs "
                                      "Debian's jalv and jackd2)" % program)
-        bundle = os.path.join(BUILD_DIR, "pianola.lv2", "manifest.ttl")
-        if not os.path.exists(bundle):
-            raise AssertionError("the Pianola bundle is not built: no %s" % bundle)
         cls.work_dir = tempfile.mkdtemp(prefix="pianola-jalv-")
-        cls.jack = JackSession(cls.work_dir)
+        cls.jack = JackSession(cls.work_dir, pianola_lv2_dir(cls.work_dir))
         try:
             cls.run_plugin()
         finally:
