@@ -9,6 +9,7 @@
  * it, and generation takes over from there: Pianola continues the phrase.
  * After the last bar the transport stops and --tail seconds more are
  * rendered, so the last notes ring out. */
+#define _DEFAULT_SOURCE /* realpath() */
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -508,6 +509,7 @@ typedef struct {
     PnlMidiRecording *midi;
     Prompt prompt;
     PluginLog log;
+    double seconds; /* of audio written */
 } Render;
 
 static int render(const RenderOptions *options, Render *job, char *message,
@@ -645,7 +647,24 @@ static int render(const RenderOptions *options, Render *job, char *message,
         status = pnl_midi_recording_write(job->midi, options->output_midi, rate,
                                           options->beats_per_minute, options->beats_per_bar,
                                           options->beat_unit, message, message_size);
+    job->seconds = (double)total_frames / rate;
     return status;
+}
+
+/* Says where the files are: the one thing a person running the demo needs. */
+static void print_written(const RenderOptions *options, const Render *job)
+{
+    char *wav = realpath(options->output_wav, NULL);
+    printf("%s: %.1f s of audio, %ld Hz, %s\n", wav ? wav : options->output_wav, job->seconds,
+           options->sample_rate, options->bit_depth == 32 ? "32-bit float" :
+           options->bit_depth == 24 ? "24-bit" : "16-bit");
+    free(wav);
+    if (job->midi) {
+        char *midi = realpath(options->output_midi, NULL);
+        printf("%s: %zu notes\n", midi ? midi : options->output_midi,
+               pnl_midi_recording_note_ons(job->midi));
+        free(midi);
+    }
 }
 
 int main(int argc, char **argv)
@@ -671,6 +690,8 @@ int main(int argc, char **argv)
         status = PNL_EIO;
     }
     pnl_render_host_free(job.host);
+    if (status == PNL_OK)
+        print_written(&options, &job);
     pnl_midi_recording_free(job.midi);
     free(job.prompt.messages);
 
