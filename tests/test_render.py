@@ -56,14 +56,20 @@ def write_random_model(path: str) -> None:
 
 
 def pianola_lv2_dir(work_dir: str) -> str:
-    """A directory to put first on LV2_PATH so hosts load the Pianola under test."""
+    """A directory to put first on LV2_PATH so hosts load the Pianola under test:
+    the built bundle, or a copy of it with a random model when it has none."""
     built = os.path.join(BUILD_DIR, "pianola.lv2")
     if not os.path.exists(os.path.join(built, "manifest.ttl")):
         raise AssertionError("the Pianola bundle is not built: no %s/manifest.ttl" % built)
-    if os.path.exists(os.path.join(built, MODEL_IN_BUNDLE)):
-        return BUILD_DIR
+    # A directory holding nothing but the bundle: on LV2_PATH, lilv takes every
+    # folder of a directory for a bundle, and the build tree's other folders
+    # would each make it print an error.
     lv2_dir = os.path.join(work_dir, "lv2")
     bundle = os.path.join(lv2_dir, "pianola.lv2")
+    if os.path.exists(os.path.join(built, MODEL_IN_BUNDLE)):
+        os.makedirs(lv2_dir, exist_ok=True)
+        os.symlink(built, bundle)
+        return lv2_dir
     os.makedirs(os.path.join(bundle, "models"), exist_ok=True)
     for name in os.listdir(built):
         if name != "models" and not os.path.exists(os.path.join(bundle, name)):
