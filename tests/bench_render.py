@@ -39,11 +39,11 @@ class RenderSpeed(unittest.TestCase):
                        "--seed", "1", "--composer", "mozart"]
             # One render first, so the SoundFont and the model are in the page cache.
             subprocess.run(command[:3] + ["--bars", "1"], env=env, check=True,
-                           stderr=subprocess.PIPE)
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
             before = resource.getrusage(resource.RUSAGE_CHILDREN)
             started = time.monotonic()
-            result = subprocess.run(command, env=env, stderr=subprocess.PIPE,
-                                    universal_newlines=True)
+            result = subprocess.run(command, env=env, stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.PIPE, universal_newlines=True)
             wall_s = time.monotonic() - started
             after = resource.getrusage(resource.RUSAGE_CHILDREN)
             self.assertEqual(result.returncode, 0, "pianola-render failed: %s" % result.stderr)
