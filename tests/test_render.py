@@ -303,12 +303,16 @@ class PianolaRender(unittest.TestCase):
         not_midi = os.path.join(self.work_dir, "not-midi.mid")
         with open(not_midi, "w") as text:
             text.write("this is not a MIDI file\n")
+        not_soundfont = os.path.join(self.work_dir, "not-a-soundfont.sf2")
+        with open(not_soundfont, "w") as text:
+            text.write("this is not a SoundFont\n")
         long_phrase = os.path.join(self.work_dir, "eight-bars.mid")
         write_midi_file(long_phrase, [(beat, 1, 60 + beat % 12, 80) for beat in range(32)])
         cases = [
             (("-o", wav, "--prompt", "/no/such/phrase.mid"), "/no/such/phrase.mid"),
             (("-o", wav, "--soundfont", "/no/such/piano.sf2"), "/no/such/piano.sf2"),
             (("-o", wav, "--prompt", not_midi), not_midi),
+            (("-o", wav, "--bars", "1", "--soundfont", not_soundfont), not_soundfont),
             (("-o", wav, "--bars", "4", "--prompt", long_phrase), "--bars"),
             (("-o", "/no/such/directory/out.wav", "--bars", "1"), "/no/such/directory/out.wav"),
         ]

@@ -431,10 +431,13 @@ typedef struct {
 static void print_plugin_log(void *data, const char *level, const char *text)
 {
     PluginLog *log = data;
-    if (strcmp(level, "error") == 0 && !log->first_error[0])
-        snprintf(log->first_error, sizeof log->first_error, "%s", text);
-    if (strcmp(level, "error") == 0 || strcmp(level, "warning") == 0)
-        fprintf(stderr, "%s: Pianola %s: %s\n", program_name, level, text);
+    /* The first error ends the render and becomes its one-line reason. */
+    if (strcmp(level, "error") == 0) {
+        if (!log->first_error[0])
+            snprintf(log->first_error, sizeof log->first_error, "%s", text);
+    } else if (strcmp(level, "warning") == 0) {
+        fprintf(stderr, "%s: %s\n", program_name, text);
+    }
 }
 
 static int set_control(PnlRenderHost *host, uint32_t port, double value, const char *option,
@@ -608,8 +611,7 @@ static int render(const RenderOptions *options, Render *job, char *message,
         if (status != PNL_OK)
             break;
         if (job->log.first_error[0]) {
-            snprintf(message, message_size, "Pianola reported an error: %s",
-                     job->log.first_error);
+            snprintf(message, message_size, "%s", job->log.first_error);
             status = PNL_EFORMAT;
             break;
         }
