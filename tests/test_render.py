@@ -159,9 +159,9 @@ class PianolaRender(unittest.TestCase):
         cls.env = lv2_environment(pianola_lv2_dir(cls.work_dir))
         cls.prompt = os.path.join(cls.work_dir, "c-major-phrase.mid")
         # One bar of C major: a rising scale over a held C-E-G chord.
-        scale = [60, 62, 64, 65, 67, 69, 71, 72]
-        write_midi_file(cls.prompt, [(i * 0.5, 0.5, key, 90) for i, key in enumerate(scale)] +
-                        [(0, 4, key, 60) for key in (48, 52, 55)])
+        cls.scale, cls.chord = [60, 62, 64, 65, 67, 69, 71, 72], [48, 52, 55]
+        write_midi_file(cls.prompt, [(i * 0.5, 0.5, key, 90) for i, key in enumerate(cls.scale)]
+                        + [(0, 4, key, 60) for key in cls.chord])
 
     @classmethod
     def tearDownClass(cls) -> None:
@@ -247,6 +247,13 @@ class PianolaRender(unittest.TestCase):
                            "expected Pianola to continue after the 1-bar prompt")
         self.assertNotEqual(plain_after, prompted_after,
                             "the continuation after the prompt is the same as without one")
+        # The MIDI file holds the phrase as it was played in, once.
+        phrase = sorted((tick // 480, key, velocity)
+                        for tick, key, velocity in read_midi_notes(prompted) if tick < bar_ticks)
+        expected = sorted([(i, key, 90) for i, key in enumerate(self.scale)] +
+                          [(0, key, 60) for key in self.chord])
+        self.assertEqual(phrase, expected, "the prompt's notes in the MIDI file's first bar "
+                         "(eighth-note index, key, velocity)")
 
     def test_progress_bar_is_drawn_on_a_terminal(self) -> None:
         wav = os.path.join(self.work_dir, "progress.wav")

@@ -16,6 +16,9 @@
 #define FLUID_URI "urn:ardour:a-fluidsynth"
 #define FLUID_SF2_PROPERTY "urn:ardour:a-fluidsynth:sf2file"
 #define SOUNDFONT "/usr/share/sounds/sf2/FluidR3_GM.sf2"
+/* Loaded from its bundle: LV2_PATH names the build tree, whose other folders
+ * lilv would each report as a broken bundle. */
+#define FLUID_BUNDLE "/usr/lib/lv2/a-fluidsynth.lv2"
 
 enum { RATE = 48000, BLOCK = 256, BLOCKS = 200 };
 
@@ -38,7 +41,7 @@ static void count_log(void *data, const char *level, const char *text)
  * and released in block 120. Returns the peak, or -1 on a host error. */
 static double render_note(float *audio, LogCount *log, char *message, size_t size)
 {
-    PnlRenderHost *host = pnl_render_host_new(FLUID_URI, NULL, RATE, BLOCK, count_log, log,
+    PnlRenderHost *host = pnl_render_host_new(FLUID_URI, FLUID_BUNDLE, RATE, BLOCK, count_log, log,
                                               message, size);
     if (!host)
         return -1;
@@ -102,7 +105,7 @@ static void test_host_plays_a_worker_loaded_soundfont(void)
 static void test_unknown_plugin_is_refused_with_its_uri(void)
 {
     char message[512] = "";
-    PnlRenderHost *host = pnl_render_host_new("urn:pianola:no-such-plugin", NULL, RATE, BLOCK,
+    PnlRenderHost *host = pnl_render_host_new("urn:pianola:no-such-plugin", FLUID_BUNDLE, RATE, BLOCK,
                                               NULL, NULL, message, sizeof message);
     CHECK(host == NULL, "expected no host for a plugin that does not exist");
     CHECK(strstr(message, "urn:pianola:no-such-plugin") != NULL,
@@ -112,7 +115,7 @@ static void test_unknown_plugin_is_refused_with_its_uri(void)
 static void test_events_out_of_frame_order_are_refused(void)
 {
     char message[512] = "";
-    PnlRenderHost *host = pnl_render_host_new(FLUID_URI, NULL, RATE, BLOCK, NULL, NULL,
+    PnlRenderHost *host = pnl_render_host_new(FLUID_URI, FLUID_BUNDLE, RATE, BLOCK, NULL, NULL,
                                               message, sizeof message);
     CHECK(host != NULL, "expected ACE Fluid Synth to load: %s", message);
     int first = pnl_render_host_queue_midi(host, 100, (const uint8_t[]){0x90, 60, 100}, 3);
@@ -132,7 +135,7 @@ int main(void)
      * again fails and the next instance hangs. A host that stays loaded for
      * the whole run keeps the library in memory (real hosts do the same). */
     char message[512] = "";
-    PnlRenderHost *keep_loaded = pnl_render_host_new(FLUID_URI, NULL, RATE, BLOCK, NULL, NULL,
+    PnlRenderHost *keep_loaded = pnl_render_host_new(FLUID_URI, FLUID_BUNDLE, RATE, BLOCK, NULL, NULL,
                                                      message, sizeof message);
     if (!keep_loaded)
         printf("FAIL main: ACE Fluid Synth does not load: %s\n", message);

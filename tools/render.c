@@ -83,7 +83,8 @@ static void print_help(void)
            "The same arguments give byte-identical files.\n"
            "\n"
            "  -o, --output FILE            the WAV file to write (required)\n"
-           "      --midi FILE              also write the notes Pianola played as a MIDI file\n"
+           "      --midi FILE              also write the notes played (the prompt's and\n"
+           "                               Pianola's) as a MIDI file\n"
            "      --composer NAME          mozart, brahms, schumann, rachmaninoff or romantic\n"
            "      --temperature T          0 (always the best guess) .. 2\n"
            "      --top-p P                nucleus size, 0.05 .. 1\n"
@@ -593,6 +594,7 @@ static int render(const RenderOptions *options, Render *job, char *message,
         if (rolling || was_rolling)
             status = queue_position(job->host, options, 0, frame, frames_per_beat, rolling);
         was_rolling = rolling;
+        size_t block_prompt_first = next_prompt_message;
         while (status == PNL_OK && next_prompt_message < job->prompt.count &&
                job->prompt.messages[next_prompt_message].frame < block_end) {
             const PromptMessage *played = &job->prompt.messages[next_prompt_message++];
@@ -625,9 +627,24 @@ static int render(const RenderOptions *options, Render *job, char *message,
             status = PNL_EIO;
             break;
         }
-        for (size_t index = 0; job->midi && index < midi_count && status == PNL_OK; index++)
-            status = pnl_midi_recording_add(job->midi, frame + midi_out[index].frame,
-                                            midi_out[index].bytes, midi_out[index].size);
+        /* The MIDI file holds what is heard: the phrase played in (Pianola
+         * does not echo its MIDI input) merged in time with what it sent. */
+        size_t sent = 0, played = block_prompt_first;
+        while (job->midi && status == PNL_OK && (sent < midi_count ||
+                                                 played < next_prompt_message)) {
+            int take_played = played < next_prompt_message &&
+                              (sent == midi_count || job->prompt.messages[played].frame <=
+                                                         frame + midi_out[sent].frame);
+            if (take_played) {
+                status = pnl_midi_recording_add(job->midi, job->prompt.messages[played].frame,
+                                                job->prompt.messages[played].bytes, 3);
+                played++;
+            } else {
+                status = pnl_midi_recording_add(job->midi, frame + midi_out[sent].frame,
+                                                midi_out[sent].bytes, midi_out[sent].size);
+                sent++;
+            }
+        }
 
         frame = block_end;
         if (capturing && frame >= job->prompt.capture_end_frame) {
