@@ -1,0 +1,210 @@
+/* The composer: the bundled model and the generator, on the worker; see
+ * composer.h.
+ *
+ * Every stretch is composed afresh from a bounded context: the notes of the
+ * last PNL_CONTEXT_BARS bars before it are encoded with the codec (the
+ * window starts on a bar line, so positions in the bar are kept), fed to
+ * the network as a prompt, and the generator runs until its horizon passes
+ * the end of the stretch. The cost per bar is bounded (context plus one
+ * bar of tokens), and the result depends only on the timeline before the
+ * stretch, the settings and the seed. */
+#include "composer.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "events.h"
+#include "generator.h"
+#include "model.h"
+#include "ports.h"
+#include "status.h"
+
+enum {
+    PNL_CONTEXT_BARS = 4,
+    PNL_CONTEXT_TOKENS = 4096,
+    PNL_GENERATED_NOTES = 2048,
+    PNL_TOKENS_PER_JOB = 4096 /* a stretch never costs more steps than this */
+};
+
+struct PnlComposer {
+    PnlModel *model;
+    PnlGenerator *generator;
+    PnlScore context;
+    uint16_t *tokens;
+    PnlNote *generated;
+    PnlNote *primed;
+};
+
+static const char *const composer_choices[] = PNL_COMPOSER_CHOICES;
+
+void pnl_composer_free(PnlComposer *composer)
+{
+    if (!composer)
+        return;
+    pnl_generator_free(composer->generator);
+    pnl_model_free(composer->model);
+    pnl_score_free(&composer->context);
+    free(composer->tokens);
+    free(composer->generated);
+    free(composer->primed);
+    free(composer);
+}
+
+PnlComposer *pnl_composer_new(const char *bundle_path, char *message, size_t message_size)
+{
+    char path[1100];
+    size_t length = strlen(bundle_path);
+    snprintf(path, sizeof path, "%s%smodels/pianola.pnm", bundle_path,
+             length && bundle_path[length - 1] == '/' ? "" : "/");
+    PnlComposer *composer = calloc(1, sizeof *composer);
+    if (!composer) {
+        snprintf(message, message_size, "out of memory loading %s", path);
+        return NULL;
+    }
+    pnl_score_init(&composer->context);
+    composer->tokens = calloc(PNL_CONTEXT_TOKENS, sizeof *composer->tokens);
+    composer->generated = calloc(PNL_GENERATED_NOTES, sizeof *composer->generated);
+    composer->primed = calloc(PNL_GENERATED_NOTES, sizeof *composer->primed);
+    if (!composer->tokens || !composer->generated || !composer->primed) {
+        snprintf(message, message_size, "out of memory loading %s", path);
+        pnl_composer_free(composer);
+        return NULL;
+    }
+    if (pnl_model_load(path, pnl_vocab_signature(), (uint32_t)pnl_vocab_size(), &composer->model,
+                       message, message_size) != PNL_OK) {
+        pnl_composer_free(composer);
+        return NULL;
+    }
+    composer->generator = pnl_generator_new(composer->model, message, message_size);
+    if (!composer->generator) {
+        pnl_composer_free(composer);
+        return NULL;
+    }
+    return composer;
+}
+
+/* SplitMix64 finalizer: one seed per stretch from the settings. */
+static uint64_t mix64(uint64_t value)
+{
+    value += 0x9e3779b97f4a7c15ull;
+    value = (value ^ (value >> 30)) * 0xbf58476d1ce4e5b9ull;
+    value = (value ^ (value >> 27)) * 0x94d049bb133111ebull;
+    return value ^ (value >> 31);
+}
+
+/* The meter of the table nearest the host's (n/4 for quarter beats, n/8 for
+ * eighths...). */
+static void meter_of(const PnlComposeSettings *settings, int *numerator, int *denominator)
+{
+    int beat = settings->beat_ticks > 0 ? settings->beat_ticks : PNL_TICKS_PER_QUARTER;
+    int bar = settings->bar_ticks > 0 ? settings->bar_ticks : 4 * PNL_TICKS_PER_QUARTER;
+    *denominator = beat >= 48 ? 2 : beat >= 24 ? 4 : beat >= 12 ? 8 : 16;
+    int beat_of_denominator = 4 * PNL_TICKS_PER_QUARTER / *denominator;
+    *numerator = bar / beat_of_denominator;
+    if (*numerator < 1 || pnl_token_meter(*numerator, *denominator) < 0) {
+        *numerator = 4;
+        *denominator = 4;
+    }
+}
+
+static const char *composer_name(const PnlComposer *composer, int choice, char *message,
+                                 size_t message_size)
+{
+    if (choice < 0 || choice >= PNL_COMPOSER_CHOICE_COUNT)
+        choice = 0;
+    const char *name = composer_choices[choice];
+    if (pnl_model_find_composer(composer->model, name) >= 0 && pnl_composer_index(name) >= 0)
+        return name;
+    /* A model without this composer (one trained on other music) still
+     * composes, in its first style. */
+    snprintf(message, message_size, "the model has no %s; using %s", name,
+             pnl_model_composer_name(composer->model, 0));
+    return pnl_model_composer_name(composer->model, 0);
+}
+
+int pnl_composer_compose(PnlComposer *composer, const PnlComposeSettings *settings,
+                         const PnlTimelineNote *context, uint32_t context_count,
+                         int32_t from_ticks, int32_t until_ticks, PnlTimelineNote *notes,
+                         uint32_t max_notes, uint32_t *note_count, char *message,
+                         size_t message_size)
+{
+    *note_count = 0;
+    int numerator, denominator;
+    meter_of(settings, &numerator, &denominator);
+    int32_t bar_ticks = pnl_meter_bar_ticks(numerator, denominator);
+    int64_t window_start = ((int64_t)from_ticks / bar_ticks - PNL_CONTEXT_BARS) * bar_ticks;
+    if (window_start < 0)
+        window_start = 0;
+
+    char note_message[128] = "";
+    PnlGeneratorSettings generator_settings = {
+        .composer = composer_name(composer, settings->composer_choice, note_message,
+                                  sizeof note_message),
+        .temperature = settings->temperature,
+        .top_p = settings->top_p,
+        .seed = mix64(((uint64_t)settings->seed << 32 | settings->variation) ^
+                      mix64((uint64_t)(uint32_t)from_ticks)),
+        .meter_numerator = numerator,
+        .meter_denominator = denominator};
+    int status = pnl_generator_start(composer->generator, &generator_settings, message,
+                                     message_size);
+    if (status != PNL_OK)
+        return status;
+
+    /* The context: the timeline's last bars, moved so the window starts at 0. */
+    pnl_score_clear(&composer->context);
+    uint32_t first = context_count;
+    while (first > 0 && context[first - 1].onset_ticks >= window_start)
+        first--;
+    status = pnl_score_add_meter(&composer->context,
+                                 (PnlMeterChange){0, (uint8_t)numerator, (uint8_t)denominator});
+    for (uint32_t i = first; i < context_count && status == PNL_OK; i++) {
+        PnlNote note = {.onset_ticks = context[i].onset_ticks - window_start,
+                        .duration_ticks = context[i].duration_ticks,
+                        .pitch = context[i].pitch,
+                        .velocity = context[i].velocity};
+        status = pnl_score_add_note(&composer->context, note);
+    }
+    if (status != PNL_OK) {
+        snprintf(message, message_size, "out of memory building the context");
+        return status;
+    }
+    if (context_count > first) {
+        pnl_score_normalize(&composer->context, NULL);
+        size_t token_count = 0;
+        int composer_index = pnl_composer_index(generator_settings.composer);
+        status = pnl_encode(&composer->context, composer_index, composer->tokens,
+                            PNL_CONTEXT_TOKENS, &token_count, message, message_size);
+        if (status != PNL_OK)
+            return status;
+        size_t primed = 0;
+        status = pnl_generator_prime(composer->generator, composer->tokens, token_count,
+                                     composer->primed, PNL_GENERATED_NOTES, &primed, message,
+                                     message_size);
+        if (status != PNL_OK)
+            return status;
+    }
+
+    PnlGeneratorGoal goal = {.until_ticks = (int64_t)until_ticks - window_start,
+                             .until_bars = -1,
+                             .max_tokens = PNL_TOKENS_PER_JOB};
+    size_t generated = 0;
+    status = pnl_generator_run(composer->generator, &goal, composer->generated,
+                               PNL_GENERATED_NOTES, &generated);
+    if (status != PNL_OK) {
+        snprintf(message, message_size, "the generator stopped (status %d)", status);
+        return status;
+    }
+    for (size_t i = 0; i < generated && *note_count < max_notes; i++) {
+        const PnlNote *note = &composer->generated[i];
+        int64_t onset = note->onset_ticks + window_start;
+        if (onset < from_ticks || onset >= until_ticks)
+            continue;
+        int32_t duration = note->duration_ticks < 1 ? 1 : note->duration_ticks;
+        notes[(*note_count)++] = (PnlTimelineNote){
+            .onset_ticks = (int32_t)onset, .duration_ticks = duration, .pitch = note->pitch,
+            .velocity = note->velocity ? note->velocity : 1, .origin = 0 /* generated */};
+    }
+    return PNL_OK;
+}

@@ -1,0 +1,46 @@
+/* The composer: the bundled model and sampler, writing the timeline's next
+ * bar on the LV2 worker. Owned by the worker thread (created at
+ * instantiation, freed at cleanup); never touched by run().
+ *
+ * Each call composes the notes of one stretch [from_ticks, until_ticks)
+ * within a bar, from the notes before it (the last few bars of the
+ * timeline: the captured prompt, then what was composed) and a random
+ * stream keyed by the seed, the variation (re-roll count) and the bar. The
+ * result depends on nothing else, so live play, an export, a restored
+ * session and a re-roll all compose the same notes from the same inputs. */
+#ifndef PIANOLA_COMPOSER_H
+#define PIANOLA_COMPOSER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "timeline.h"
+
+typedef struct {
+    int32_t composer_choice; /* index into PNL_COMPOSER_CHOICES (plugin/ports.h) */
+    float temperature;       /* 0 = the best guess */
+    float top_p;
+    uint32_t seed;
+    uint32_t variation;      /* re-roll count */
+    int32_t bar_ticks;       /* the meter, from the host */
+    int32_t beat_ticks;
+} PnlComposeSettings;
+
+typedef struct PnlComposer PnlComposer;
+
+/* Loads the bundle's model (models/pianola.pnm under bundle_path). NULL with
+ * a message when there is none or it is unusable. */
+PnlComposer *pnl_composer_new(const char *bundle_path, char *message, size_t message_size);
+void pnl_composer_free(PnlComposer *composer);
+
+/* Composes notes with onsets in [from_ticks, until_ticks) (one bar or the
+ * rest of one) after context[0..context_count), the timeline notes before
+ * from_ticks. Writes at most max_notes to notes, sorted by onset then
+ * pitch, and their number to *note_count. */
+int pnl_composer_compose(PnlComposer *composer, const PnlComposeSettings *settings,
+                         const PnlTimelineNote *context, uint32_t context_count,
+                         int32_t from_ticks, int32_t until_ticks, PnlTimelineNote *notes,
+                         uint32_t max_notes, uint32_t *note_count, char *message,
+                         size_t message_size);
+
+#endif

@@ -1,0 +1,757 @@
+/* Pianola's LV2 glue: the descriptor, instantiation, ports and run().
+ *
+ * run() reads the ports, follows the host transport, plays MIDI in through
+ * the piano (capturing it when asked), schedules the timeline's notes into
+ * FluidSynth and MIDI out at exact frames, and asks the worker for more
+ * music a couple of bars ahead of the playhead. It allocates nothing, takes
+ * no locks, logs nothing and touches no files: everything slow goes to the
+ * worker (worker.c), and state save and restore live in state.c. */
+#include "pianola.h"
+
+#include <lv2/atom/util.h>
+#include <lv2/options/options.h>
+#include <lv2/state/state.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "humanize.h"
+#include "state.h"
+#include "worker.h"
+
+/* ---------------------------------------------------------------- ports */
+
+static float port_value(const Pianola *self, int index, float low, float high, float fallback)
+{
+    const float *port = self->controls[index];
+    if (!port)
+        return fallback;
+    float value = *port;
+    if (!isfinite(value))
+        return fallback;
+    return value < low ? low : value > high ? high : value;
+}
+
+static void read_ports(Pianola *self)
+{
+    self->wanted.composer_choice =
+        (int32_t)lrintf(port_value(self, PNL_PORT_COMPOSER, 0, PNL_COMPOSER_CHOICE_COUNT - 1, 0));
+    self->wanted.temperature = port_value(self, PNL_PORT_TEMPERATURE, 0.0f, 2.0f, 0.9f);
+    self->wanted.top_p = port_value(self, PNL_PORT_TOP_P, 0.05f, 1.0f, 0.95f);
+    self->wanted.seed = (uint32_t)lrintf(port_value(self, PNL_PORT_SEED, 0.0f, 16777215.0f, 1.0f));
+    self->wanted.bar_ticks = pnl_transport_bar_ticks(&self->transport);
+    self->wanted.beat_ticks = pnl_transport_beat_ticks(&self->transport);
+    self->humanize_velocity = port_value(self, PNL_PORT_HUMANIZE_VELOCITY, 0.0f, 1.0f, 0.5f);
+    self->humanize_timing = port_value(self, PNL_PORT_HUMANIZE_TIMING, 0.0f, 1.0f, 0.5f);
+    float volume_db = port_value(self, PNL_PORT_VOLUME, -60.0f, 12.0f, 0.0f);
+    self->target_gain = volume_db <= -60.0f ? 0.0f : powf(10.0f, volume_db / 20.0f);
+    pnl_transport_set_internal_bpm(&self->transport,
+                                   port_value(self, PNL_PORT_TEMPO, 20.0f, 400.0f, 120.0f));
+}
+
+static void connect_port(LV2_Handle instance, uint32_t port, void *data)
+{
+    Pianola *self = instance;
+    switch (port) {
+    case PNL_PORT_CONTROL_IN:
+        self->control_in = data;
+        break;
+    case PNL_PORT_NOTIFY_OUT:
+        self->notify_out = data;
+        break;
+    case PNL_PORT_AUDIO_LEFT:
+        self->audio_out[0] = data;
+        break;
+    case PNL_PORT_AUDIO_RIGHT:
+        self->audio_out[1] = data;
+        break;
+    default:
+        if (port < PNL_PORT_COUNT)
+            self->controls[port] = data;
+        break;
+    }
+}
+
+/* --------------------------------------------------------- notifications */
+
+static void forge_midi(Pianola *self, uint32_t frame, uint8_t status, uint8_t data1,
+                       uint8_t data2)
+{
+    uint8_t message[3] = {status, data1, data2};
+    if (!lv2_atom_forge_frame_time(&self->forge, frame))
+        return;
+    if (!lv2_atom_forge_atom(&self->forge, 3, self->uris.midi_MidiEvent))
+        return;
+    lv2_atom_forge_write(&self->forge, message, 3);
+}
+
+static double host_beats(const Pianola *self, double ticks)
+{
+    return ticks / pnl_transport_beat_ticks(&self->transport);
+}
+
+static void forge_note(Pianola *self, uint32_t frame, int pitch, int velocity, double onset_ticks,
+                       double duration_ticks, int origin)
+{
+    const PnlUris *uris = &self->uris;
+    LV2_Atom_Forge_Frame object;
+    if (!lv2_atom_forge_frame_time(&self->forge, frame) ||
+        !lv2_atom_forge_object(&self->forge, &object, 0, uris->pianola_Note))
+        return;
+    lv2_atom_forge_key(&self->forge, uris->pianola_pitch);
+    lv2_atom_forge_int(&self->forge, pitch);
+    lv2_atom_forge_key(&self->forge, uris->pianola_velocity);
+    lv2_atom_forge_int(&self->forge, velocity);
+    lv2_atom_forge_key(&self->forge, uris->pianola_onsetBeats);
+    lv2_atom_forge_double(&self->forge, host_beats(self, onset_ticks));
+    lv2_atom_forge_key(&self->forge, uris->pianola_durationBeats);
+    lv2_atom_forge_double(&self->forge, host_beats(self, duration_ticks));
+    lv2_atom_forge_key(&self->forge, uris->pianola_origin);
+    lv2_atom_forge_int(&self->forge, origin);
+    lv2_atom_forge_pop(&self->forge, &object);
+}
+
+static void forge_text(Pianola *self, uint32_t frame, const char *text)
+{
+    LV2_Atom_Forge_Frame object;
+    if (!lv2_atom_forge_frame_time(&self->forge, frame) ||
+        !lv2_atom_forge_object(&self->forge, &object, 0, self->uris.pianola_Message))
+        return;
+    lv2_atom_forge_key(&self->forge, self->uris.pianola_text);
+    lv2_atom_forge_string(&self->forge, text, (uint32_t)strlen(text));
+    lv2_atom_forge_pop(&self->forge, &object);
+}
+
+static void forge_soundfont(Pianola *self, uint32_t frame)
+{
+    LV2_Atom_Forge_Frame object;
+    if (!lv2_atom_forge_frame_time(&self->forge, frame) ||
+        !lv2_atom_forge_object(&self->forge, &object, 0, self->uris.patch_Set))
+        return;
+    lv2_atom_forge_key(&self->forge, self->uris.patch_property);
+    lv2_atom_forge_urid(&self->forge, self->uris.pianola_soundfont);
+    lv2_atom_forge_key(&self->forge, self->uris.patch_value);
+    lv2_atom_forge_path(&self->forge, self->soundfont_path,
+                        (uint32_t)strlen(self->soundfont_path));
+    lv2_atom_forge_pop(&self->forge, &object);
+}
+
+static int capture_state(const Pianola *self)
+{
+    if (self->capturing)
+        return self->capture.count ? PNL_CAPTURE_RECORDING : PNL_CAPTURE_ARMED;
+    uint32_t prompt_count =
+        atomic_load_explicit(&((Pianola *)self)->prompt_count, memory_order_acquire);
+    return prompt_count || self->capture_handover_pending ? PNL_CAPTURE_PROMPT_SET
+                                                          : PNL_CAPTURE_OFF;
+}
+
+static void notify_ui(Pianola *self, uint32_t frames)
+{
+    const PnlUris *uris = &self->uris;
+    uint32_t last = frames ? frames - 1 : 0;
+    if (self->ui_message_pending) {
+        forge_text(self, last, self->ui_message);
+        self->ui_message_pending = 0;
+    }
+    if (self->soundfont_notify_pending && self->soundfont_path[0]) {
+        forge_soundfont(self, last);
+        self->soundfont_notify_pending = 0;
+    }
+    int state = capture_state(self);
+    uint32_t notes = self->capture.count;
+    if (state != self->capture_state_sent || notes != self->capture_notes_sent) {
+        LV2_Atom_Forge_Frame object;
+        if (lv2_atom_forge_frame_time(&self->forge, last) &&
+            lv2_atom_forge_object(&self->forge, &object, 0, uris->pianola_Capture)) {
+            lv2_atom_forge_key(&self->forge, uris->pianola_captureState);
+            lv2_atom_forge_int(&self->forge, state);
+            lv2_atom_forge_key(&self->forge, uris->pianola_captureNotes);
+            lv2_atom_forge_int(&self->forge, (int32_t)notes);
+            lv2_atom_forge_pop(&self->forge, &object);
+            self->capture_state_sent = state;
+            self->capture_notes_sent = notes;
+        }
+    }
+    self->frames_since_playhead_note += frames;
+    if (self->frames_since_playhead_note >= self->sample_rate / 30.0) {
+        self->frames_since_playhead_note = 0;
+        LV2_Atom_Forge_Frame object;
+        if (lv2_atom_forge_frame_time(&self->forge, last) &&
+            lv2_atom_forge_object(&self->forge, &object, 0, uris->pianola_Playhead)) {
+            lv2_atom_forge_key(&self->forge, uris->pianola_beats);
+            lv2_atom_forge_double(&self->forge,
+                                  host_beats(self, pnl_transport_ticks(&self->transport)));
+            lv2_atom_forge_key(&self->forge, uris->pianola_bpm);
+            lv2_atom_forge_double(&self->forge, self->transport.bpm);
+            lv2_atom_forge_key(&self->forge, uris->pianola_beatsPerBar);
+            lv2_atom_forge_double(&self->forge, self->transport.beats_per_bar);
+            lv2_atom_forge_key(&self->forge, uris->pianola_hostTime);
+            lv2_atom_forge_bool(&self->forge, self->transport.host_time);
+            lv2_atom_forge_pop(&self->forge, &object);
+        }
+    }
+    /* The timeline's notes, composed ahead: a bounded number per cycle. */
+    uint32_t count = pnl_timeline_count(self->timeline);
+    const PnlTimelineNote *timeline = pnl_timeline_notes(self->timeline);
+    for (int sent = 0; self->notified_count < count && sent < 64; sent++) {
+        const PnlTimelineNote *note = &timeline[self->notified_count];
+        forge_note(self, last, note->pitch, note->velocity, note->onset_ticks,
+                   note->duration_ticks, note->origin);
+        self->notified_count++;
+    }
+}
+
+/* --------------------------------------------------------------- events */
+
+static void apply_event(Pianola *self, uint32_t frame, const PnlScheduledEvent *event)
+{
+    if (event->type == PNL_EVENT_NOTE_ON) {
+        if (self->synth)
+            pnl_synth_note_on(self->synth, PNL_CHANNEL_TIMELINE, event->pitch, event->velocity);
+        forge_midi(self, frame, 0x90, event->pitch, event->velocity);
+    } else {
+        if (self->synth)
+            pnl_synth_note_off(self->synth, PNL_CHANNEL_TIMELINE, event->pitch);
+        forge_midi(self, frame, 0x80, event->pitch, 0);
+    }
+}
+
+static void apply_events(Pianola *self, uint32_t frame, int count)
+{
+    for (int i = 0; i < count; i++)
+        apply_event(self, frame + self->events[i].frame, &self->events[i]);
+}
+
+static void release_all(Pianola *self, uint32_t frame)
+{
+    apply_events(self, frame, pnl_scheduler_release_all(&self->scheduler, 0, self->events,
+                                                        PNL_MAX_EVENTS));
+}
+
+static void locate(Pianola *self, uint32_t frame)
+{
+    int count = pnl_scheduler_locate(&self->scheduler, self->timeline,
+                                     pnl_transport_ticks(&self->transport), 0, self->events,
+                                     PNL_MAX_EVENTS);
+    apply_events(self, frame, count);
+}
+
+/* Renders [*rendered, until) of this cycle's audio. */
+static void render_to(Pianola *self, uint32_t *rendered, uint32_t until)
+{
+    while (*rendered < until) {
+        uint32_t frames = until - *rendered;
+        if (frames > PNL_SYNTH_MAX_BLOCK)
+            frames = PNL_SYNTH_MAX_BLOCK;
+        float *left = self->audio_out[0] + *rendered, *right = self->audio_out[1] + *rendered;
+        if (self->synth)
+            pnl_synth_render(self->synth, left, right, frames);
+        else {
+            memset(left, 0, frames * sizeof *left);
+            memset(right, 0, frames * sizeof *right);
+        }
+        *rendered += frames;
+    }
+}
+
+static int playing_timeline(const Pianola *self)
+{
+    return self->generate && !self->capturing && pnl_transport_rolling(&self->transport);
+}
+
+/* Plays the stretch [*position, until) of this cycle at a constant tempo. */
+static void play_segment(Pianola *self, uint32_t *position, uint32_t *rendered, uint32_t until)
+{
+    while (*position < until) {
+        uint32_t frames = until - *position;
+        if (playing_timeline(self)) {
+            PnlSegment segment = {
+                .start_ticks = pnl_transport_ticks(&self->transport),
+                .ticks_per_frame = pnl_transport_ticks_per_frame(&self->transport),
+                .frames = frames,
+                .ticks_per_ms = pnl_transport_ticks_per_ms(&self->transport),
+                .humanize_velocity = self->humanize_velocity,
+                .humanize_timing = self->humanize_timing};
+            int count = pnl_scheduler_segment(&self->scheduler, self->timeline, &segment,
+                                              self->events, PNL_MAX_EVENTS);
+            for (int i = 0; i < count; i++) {
+                uint32_t frame = *position + self->events[i].frame;
+                render_to(self, rendered, frame);
+                apply_event(self, frame, &self->events[i]);
+            }
+            /* A full event buffer ends the stretch early; the rest follows. */
+            if (count == PNL_MAX_EVENTS && self->events[count - 1].frame + 1 < frames)
+                frames = self->events[count - 1].frame + 1;
+        }
+        pnl_transport_advance(&self->transport, frames);
+        *position += frames;
+    }
+    render_to(self, rendered, until);
+}
+
+static double playhead(const Pianola *self)
+{
+    return pnl_transport_ticks(&self->transport);
+}
+
+static void handle_midi(Pianola *self, uint32_t frame, const uint8_t *message, uint32_t size)
+{
+    if (size < 1)
+        return;
+    uint8_t status = message[0] & 0xf0;
+    if ((status == 0x90 || status == 0x80) && size >= 3) {
+        uint8_t pitch = message[1] & 0x7f, velocity = message[2] & 0x7f;
+        int on = status == 0x90 && velocity > 0;
+        if (on) {
+            if (self->synth)
+                pnl_synth_note_on(self->synth, PNL_CHANNEL_LIVE, pitch, velocity);
+            self->live_onset_ticks[pitch] = playhead(self);
+            if (self->capturing && pnl_transport_rolling(&self->transport))
+                pnl_capture_note_on(&self->capture, pitch, velocity, playhead(self));
+        } else {
+            if (self->synth)
+                pnl_synth_note_off(self->synth, PNL_CHANNEL_LIVE, pitch);
+            if (self->capturing)
+                pnl_capture_note_off(&self->capture, pitch, playhead(self));
+            if (self->ui_open) {
+                double onset = self->live_onset_ticks[pitch];
+                forge_note(self, frame, pitch, 0, onset, playhead(self) - onset,
+                           self->capturing ? PNL_ORIGIN_PROMPT : PNL_ORIGIN_LIVE);
+            }
+        }
+    } else if (status == 0xb0 && size >= 3) {
+        if (self->synth)
+            pnl_synth_control(self->synth, PNL_CHANNEL_LIVE, message[1] & 0x7f, message[2] & 0x7f);
+    }
+}
+
+/* A number atom of any of the types hosts use for time:Position fields. */
+static int read_number(const PnlUris *uris, const LV2_Atom *atom, double *value)
+{
+    if (!atom)
+        return 0;
+    if (atom->type == uris->atom_Float && atom->size >= sizeof(float))
+        *value = ((const LV2_Atom_Float *)atom)->body;
+    else if (atom->type == uris->atom_Double && atom->size >= sizeof(double))
+        *value = ((const LV2_Atom_Double *)atom)->body;
+    else if (atom->type == uris->atom_Long && atom->size >= sizeof(int64_t))
+        *value = (double)((const LV2_Atom_Long *)atom)->body;
+    else if (atom->type == uris->atom_Int && atom->size >= sizeof(int32_t))
+        *value = ((const LV2_Atom_Int *)atom)->body;
+    else
+        return 0;
+    return isfinite(*value);
+}
+
+static void handle_position(Pianola *self, uint32_t frame, const LV2_Atom_Object *object)
+{
+    const PnlUris *uris = &self->uris;
+    const LV2_Atom *bar = NULL, *bar_beat = NULL, *beats_per_bar = NULL, *bpm = NULL,
+                   *beat_unit = NULL, *speed = NULL;
+    lv2_atom_object_get(object, uris->time_bar, &bar, uris->time_barBeat, &bar_beat,
+                        uris->time_beatsPerBar, &beats_per_bar, uris->time_beatsPerMinute, &bpm,
+                        uris->time_beatUnit, &beat_unit, uris->time_speed, &speed, 0);
+    PnlPositionUpdate update = {0};
+    double bar_number = 0.0, unit = 4.0;
+    update.has_bar = read_number(uris, bar, &bar_number) && fabs(bar_number) < 1e8;
+    update.bar = update.has_bar ? (int64_t)bar_number : 0;
+    update.has_bar_beat = read_number(uris, bar_beat, &update.bar_beat);
+    update.has_beats_per_bar = read_number(uris, beats_per_bar, &update.beats_per_bar);
+    update.has_bpm = read_number(uris, bpm, &update.bpm);
+    update.has_speed = read_number(uris, speed, &update.speed);
+    update.has_beat_unit = read_number(uris, beat_unit, &unit) && fabs(unit) < 1e3;
+    update.beat_unit = update.has_beat_unit ? (int)unit : 4;
+
+    int was_rolling = pnl_transport_rolling(&self->transport);
+    PnlTransportChange change = pnl_transport_apply(&self->transport, &update);
+    int rolling = pnl_transport_rolling(&self->transport);
+    if (was_rolling && !rolling) {
+        /* Transport stop: every sounding note ends here. */
+        release_all(self, frame);
+    } else if (rolling && (change == PNL_TRANSPORT_JUMPED || !was_rolling)) {
+        locate(self, frame);
+    }
+}
+
+static void handle_patch_set(Pianola *self, const LV2_Atom_Object *object)
+{
+    const PnlUris *uris = &self->uris;
+    const LV2_Atom *property = NULL, *value = NULL;
+    lv2_atom_object_get(object, uris->patch_property, &property, uris->patch_value, &value, 0);
+    if (!property || property->type != uris->atom_URID ||
+        ((const LV2_Atom_URID *)property)->body != uris->pianola_soundfont || !value)
+        return;
+    if ((value->type != uris->atom_Path && value->type != uris->atom_String) ||
+        value->size == 0 || value->size >= PNL_PATH_SIZE) {
+        snprintf(self->ui_message, sizeof self->ui_message,
+                 "the SoundFont path must be a file path shorter than %d bytes", PNL_PATH_SIZE);
+        self->ui_message_pending = 1;
+        return;
+    }
+    PnlLoadSoundfontJob job = {.type = PNL_JOB_LOAD_SOUNDFONT};
+    memcpy(job.path, LV2_ATOM_BODY_CONST(value), value->size);
+    job.path[value->size] = '\0';
+    self->schedule->schedule_work(self->schedule->handle, sizeof job, &job);
+}
+
+static void handle_object(Pianola *self, uint32_t frame, const LV2_Atom_Object *object)
+{
+    const PnlUris *uris = &self->uris;
+    if (object->body.otype == uris->time_Position)
+        handle_position(self, frame, object);
+    else if (object->body.otype == uris->patch_Set)
+        handle_patch_set(self, object);
+    else if (object->body.otype == uris->patch_Get)
+        self->soundfont_notify_pending = 1;
+    else if (object->body.otype == uris->pianola_UiOn) {
+        self->ui_open = 1;
+        self->soundfont_notify_pending = 1;
+        self->capture_state_sent = -1;
+        self->frames_since_playhead_note = (uint64_t)self->sample_rate;
+        /* Resend the notes from a few bars back onwards. */
+        double from = playhead(self) - 8.0 * pnl_transport_bar_ticks(&self->transport);
+        self->notified_count = pnl_timeline_find(self->timeline, from);
+    } else if (object->body.otype == uris->pianola_UiOff)
+        self->ui_open = 0;
+}
+
+/* ------------------------------------------------------- timeline upkeep */
+
+static int same_settings(const PnlComposeSettings *a, const PnlComposeSettings *b)
+{
+    return a->composer_choice == b->composer_choice &&
+           fabsf(a->temperature - b->temperature) < 1e-4f && fabsf(a->top_p - b->top_p) < 1e-4f &&
+           a->seed == b->seed && a->variation == b->variation && a->bar_ticks == b->bar_ticks &&
+           a->beat_ticks == b->beat_ticks;
+}
+
+static void truncate_timeline(Pianola *self, int32_t ticks)
+{
+    pnl_timeline_truncate(self->timeline, ticks);
+    uint32_t count = pnl_timeline_count(self->timeline);
+    pnl_scheduler_timeline_truncated(&self->scheduler, count);
+    if (self->notified_count > count)
+        self->notified_count = count;
+    if (self->compose_from_ticks > ticks)
+        self->compose_from_ticks = ticks;
+}
+
+/* Where a regeneration starts: the next beat that no humanized onset of
+ * the current one can reach. */
+static int32_t regeneration_point(const Pianola *self)
+{
+    double margin =
+        PNL_HUMANIZE_MAX_DEVIATION_MS * pnl_transport_ticks_per_ms(&self->transport) + 1.0;
+    int32_t beat = pnl_transport_beat_ticks(&self->transport);
+    double point = ceil((playhead(self) + margin) / beat) * beat;
+    return point > 2e9 ? 2000000000 : (int32_t)point;
+}
+
+static void upkeep_timeline(Pianola *self)
+{
+    if (!pnl_timeline_jobs_idle(self) || self->restore_in_flight)
+        return;
+
+    PnlRestoredState *restored =
+        atomic_exchange_explicit(&self->pending_restore, NULL, memory_order_acq_rel);
+    if (restored) {
+        truncate_timeline(self, 0);
+        self->notified_count = 0;
+        PnlRestoreJob job = {.type = PNL_JOB_RESTORE, .state = restored};
+        if (pnl_schedule_timeline_job(self, &job, sizeof job) == 0) {
+            self->restore_in_flight = 1;
+            self->scheduler.cursor = 0;
+            return;
+        }
+        /* The queue is full: try again next cycle. */
+        atomic_store_explicit(&self->pending_restore, restored, memory_order_release);
+        return;
+    }
+
+    if (self->capture_handover_pending) {
+        self->capture_handover_pending = 0;
+        int32_t cut = pnl_capture_snap_onset(self->capture_start_ticks);
+        if (self->capture.count && self->capture.notes[0].onset_ticks < cut)
+            cut = self->capture.notes[0].onset_ticks;
+        truncate_timeline(self, cut);
+        self->composing = self->wanted;
+        self->have_composing = 1;
+        self->regenerate_pending = 0;
+        PnlPromptJob job = {.type = PNL_JOB_SET_PROMPT, .settings = self->composing,
+                            .buffer = self->capture_buffer, .note_count = self->capture.count,
+                            .continue_ticks = pnl_capture_next_step(self->capture_end_ticks)};
+        int32_t bar = self->composing.bar_ticks;
+        self->compose_from_ticks = (job.continue_ticks / bar + 1) * bar;
+        if (pnl_schedule_timeline_job(self, &job, sizeof job) == 0) {
+            self->capture_buffer ^= 1;
+            pnl_capture_init(&self->capture, self->capture_storage[self->capture_buffer],
+                             PNL_CAPTURE_CAPACITY);
+        } else {
+            self->capture_handover_pending = 1;
+        }
+        return;
+    }
+
+    if (!self->have_composing) {
+        self->composing = self->wanted;
+        self->have_composing = 1;
+    } else if (!same_settings(&self->wanted, &self->composing)) {
+        self->regenerate_pending = 1;
+    }
+    if (self->regenerate_pending && !self->capturing) {
+        truncate_timeline(self, regeneration_point(self));
+        self->composing = self->wanted;
+        self->regenerate_pending = 0;
+    }
+
+    if (!self->composer || !self->generate || self->capturing)
+        return;
+    int32_t bar = self->composing.bar_ticks > 0 ? self->composing.bar_ticks : 96;
+    double target = playhead(self) + PNL_LOOKAHEAD_BARS * bar;
+    for (int job_count = 0; job_count < PNL_SYNC_JOBS_PER_CYCLE; job_count++) {
+        if (self->compose_from_ticks >= target || self->compose_from_ticks > 2000000000 - bar)
+            return;
+        PnlComposeJob job = {.type = PNL_JOB_COMPOSE, .settings = self->composing,
+                             .from_ticks = self->compose_from_ticks,
+                             .until_ticks = (self->compose_from_ticks / bar + 1) * bar};
+        if (pnl_schedule_timeline_job(self, &job, sizeof job) != 0)
+            return;
+        self->compose_from_ticks = job.until_ticks;
+        /* A threaded worker is still composing: one job at a time. */
+        if (!pnl_timeline_jobs_idle(self))
+            return;
+    }
+}
+
+/* Capture and generate toggles, re-roll trigger: edges act once. */
+static void read_switches(Pianola *self, uint32_t frame)
+{
+    int generate = port_value(self, PNL_PORT_GENERATE, 0, 1, 1) > 0.5f;
+    if (generate != self->generate) {
+        self->generate = generate;
+        if (!generate)
+            release_all(self, frame);
+        else if (pnl_transport_rolling(&self->transport))
+            locate(self, frame);
+    }
+    float reroll = port_value(self, PNL_PORT_REROLL, 0, 1, 0);
+    if (reroll > 0.5f && self->last_reroll <= 0.5f) {
+        self->wanted.variation++;
+        self->regenerate_pending = 1;
+    }
+    self->last_reroll = reroll;
+
+    int capture = port_value(self, PNL_PORT_CAPTURE, 0, 1, 0) > 0.5f;
+    if (capture && !self->capture_port_on) {
+        /* Capture on: Pianola falls silent and listens. */
+        self->capturing = 1;
+        self->capture_start_ticks = playhead(self);
+        pnl_capture_begin(&self->capture);
+        release_all(self, frame);
+    } else if (!capture && self->capture_port_on && self->capturing) {
+        self->capturing = 0;
+        self->capture_end_ticks = playhead(self);
+        if (pnl_capture_end(&self->capture, self->capture_end_ticks) > 0)
+            self->capture_handover_pending = 1;
+        if (pnl_transport_rolling(&self->transport))
+            locate(self, frame);
+    }
+    self->capture_port_on = capture;
+}
+
+static void run(LV2_Handle instance, uint32_t sample_count)
+{
+    Pianola *self = instance;
+    if (!self->audio_out[0] || !self->audio_out[1])
+        return;
+
+    /* The notify port's capacity is what the host wrote into its size. */
+    self->notify_open = 0;
+    lv2_atom_forge_set_buffer(&self->forge, NULL, 0);
+    if (self->notify_out) {
+        uint32_t capacity = self->notify_out->atom.size;
+        if (self->notify_out->atom.size >= sizeof(LV2_Atom_Sequence_Body)) {
+            lv2_atom_forge_set_buffer(&self->forge, (uint8_t *)self->notify_out, capacity);
+            self->notify_open =
+                lv2_atom_forge_sequence_head(&self->forge, &self->notify_frame, 0) != 0;
+        }
+    }
+
+    uint32_t variation = self->wanted.variation;
+    read_ports(self);
+    self->wanted.variation = variation;
+    read_switches(self, 0);
+    if (self->activated_cycle) {
+        self->activated_cycle = 0;
+        if (pnl_transport_rolling(&self->transport))
+            locate(self, 0);
+    }
+    upkeep_timeline(self);
+
+    uint32_t position = 0, rendered = 0;
+    if (self->control_in) {
+        LV2_ATOM_SEQUENCE_FOREACH (self->control_in, event) {
+            int64_t time = event->time.frames;
+            uint32_t frame = time < 0 ? 0 : time > sample_count ? sample_count : (uint32_t)time;
+            if (frame < position)
+                frame = position;
+            play_segment(self, &position, &rendered, frame);
+            render_to(self, &rendered, frame);
+            if (event->body.type == self->uris.midi_MidiEvent)
+                handle_midi(self, frame, LV2_ATOM_BODY_CONST(&event->body), event->body.size);
+            else if (lv2_atom_forge_is_object_type(&self->forge, event->body.type) &&
+                     event->body.size >= sizeof(LV2_Atom_Object_Body))
+                handle_object(self, frame, (const LV2_Atom_Object *)&event->body);
+        }
+    }
+    play_segment(self, &position, &rendered, sample_count);
+
+    /* Volume, ramped across the cycle so a change never clicks. */
+    float gain = self->gain, step = (self->target_gain - gain) / (sample_count ? sample_count : 1);
+    for (uint32_t frame = 0; frame < sample_count; frame++) {
+        gain += step;
+        float left = self->audio_out[0][frame] * gain, right = self->audio_out[1][frame] * gain;
+        self->audio_out[0][frame] = isfinite(left) ? left : 0.0f;
+        self->audio_out[1][frame] = isfinite(right) ? right : 0.0f;
+    }
+    self->gain = self->target_gain;
+
+    if (self->ui_open)
+        notify_ui(self, sample_count);
+    else
+        self->notified_count = pnl_timeline_count(self->timeline);
+    if (self->notify_open)
+        lv2_atom_forge_pop(&self->forge, &self->notify_frame);
+}
+
+/* ------------------------------------------------------------ lifecycle */
+
+static void cleanup(LV2_Handle instance)
+{
+    Pianola *self = instance;
+    pnl_synth_free(self->synth);
+    pnl_composer_free(self->composer);
+    pnl_timeline_free(self->timeline);
+    pnl_restored_state_free(atomic_load(&self->pending_restore));
+    free(self->capture_storage[0]);
+    free(self->capture_storage[1]);
+    free(self->prompt);
+    free(self->compose_buffer);
+    free(self);
+}
+
+static LV2_Handle instantiate(const LV2_Descriptor *descriptor, double rate,
+                              const char *bundle_path, const LV2_Feature *const *features)
+{
+    (void)descriptor;
+    Pianola *self = calloc(1, sizeof *self);
+    if (!self)
+        return NULL;
+    LV2_Log_Log *log = NULL;
+    for (int i = 0; features && features[i]; i++) {
+        if (!strcmp(features[i]->URI, LV2_URID__map))
+            self->map = features[i]->data;
+        else if (!strcmp(features[i]->URI, LV2_WORKER__schedule))
+            self->schedule = features[i]->data;
+        else if (!strcmp(features[i]->URI, LV2_LOG__log))
+            log = features[i]->data;
+    }
+    lv2_log_logger_init(&self->logger, self->map, log);
+    if (!self->map || !self->schedule) {
+        lv2_log_error(&self->logger, "Pianola: the host lacks %s\n",
+                      !self->map ? "urid:map" : "work:schedule");
+        free(self);
+        return NULL;
+    }
+    if (!(rate >= 8000.0 && rate <= 768000.0)) {
+        lv2_log_error(&self->logger, "Pianola: unsupported sample rate %g Hz\n", rate);
+        free(self);
+        return NULL;
+    }
+    pnl_map_uris(self->map, &self->uris);
+    lv2_atom_forge_init(&self->forge, self->map);
+    snprintf(self->bundle_path, sizeof self->bundle_path, "%s", bundle_path ? bundle_path : "");
+    self->sample_rate = rate;
+
+    self->timeline = pnl_timeline_new(PNL_TIMELINE_DEFAULT_CAPACITY);
+    self->capture_storage[0] = calloc(PNL_CAPTURE_CAPACITY, sizeof(PnlTimelineNote));
+    self->capture_storage[1] = calloc(PNL_CAPTURE_CAPACITY, sizeof(PnlTimelineNote));
+    self->prompt = calloc(PNL_PROMPT_CAPACITY, sizeof(PnlTimelineNote));
+    self->compose_buffer = calloc(PNL_COMPOSE_CAPACITY, sizeof(PnlTimelineNote));
+    if (!self->timeline || !self->capture_storage[0] || !self->capture_storage[1] ||
+        !self->prompt || !self->compose_buffer) {
+        lv2_log_error(&self->logger, "Pianola: out of memory\n");
+        cleanup(self);
+        return NULL;
+    }
+    pnl_capture_init(&self->capture, self->capture_storage[0], PNL_CAPTURE_CAPACITY);
+    atomic_init(&self->jobs_completed, 0);
+    atomic_init(&self->pending_restore, NULL);
+    atomic_init(&self->prompt_count, 0);
+    atomic_init(&self->has_saved_settings, 0);
+
+    char message[PNL_MESSAGE_SIZE] = "";
+    self->composer = pnl_composer_new(self->bundle_path, message, sizeof message);
+    if (!self->composer)
+        lv2_log_warning(&self->logger, "Pianola: %s\n", message);
+    /* The default piano is ready from the first cycle (instantiation may
+     * load); a SoundFont chosen later or restored loads on the worker. */
+    self->synth = pnl_synth_new(PNL_DEFAULT_SOUNDFONT, rate, message, sizeof message);
+    if (self->synth) {
+        snprintf(self->soundfont_path, sizeof self->soundfont_path, "%s", PNL_DEFAULT_SOUNDFONT);
+    } else {
+        lv2_log_error(&self->logger, "Pianola: %s; silent until a SoundFont is set\n", message);
+        snprintf(self->ui_message, sizeof self->ui_message, "%s", message);
+        self->ui_message_pending = 1;
+    }
+
+    pnl_transport_init(&self->transport, rate, 120.0);
+    pnl_scheduler_init(&self->scheduler);
+    self->generate = 1;
+    self->gain = self->target_gain = 1.0f;
+    self->capture_state_sent = -1;
+    return self;
+}
+
+static void activate(LV2_Handle instance)
+{
+    Pianola *self = instance;
+    double bpm = self->transport.host_time ? 120.0 : self->transport.bpm;
+    PnlTransport previous = self->transport;
+    pnl_transport_init(&self->transport, self->sample_rate, bpm);
+    /* Keep where the host was; free-running time starts again at zero. */
+    if (previous.host_time)
+        self->transport = previous;
+    pnl_scheduler_init(&self->scheduler);
+    self->activated_cycle = 1;
+}
+
+static void deactivate(LV2_Handle instance)
+{
+    Pianola *self = instance;
+    /* Every sounding note ends; the next activate() starts clean. */
+    if (self->synth)
+        pnl_synth_silence(self->synth);
+    pnl_scheduler_init(&self->scheduler);
+}
+
+static const void *extension_data(const char *uri)
+{
+    static const LV2_Worker_Interface worker = {pnl_work, pnl_work_response, NULL};
+    static const LV2_State_Interface state = {pnl_state_save, pnl_state_restore};
+    if (!strcmp(uri, LV2_WORKER__interface))
+        return &worker;
+    if (!strcmp(uri, LV2_STATE__interface))
+        return &state;
+    return NULL;
+}
+
+static const LV2_Descriptor descriptor = {PIANOLA_URI, instantiate, connect_port, activate,
+                                          run, deactivate, cleanup, extension_data};
+
+LV2_SYMBOL_EXPORT const LV2_Descriptor *lv2_descriptor(uint32_t index)
+{
+    return index == 0 ? &descriptor : NULL;
+}

@@ -1,0 +1,121 @@
+/* One Pianola instance: what run(), the worker and state share, and which
+ * thread writes each part. pianola.c is the LV2 glue (descriptor, ports,
+ * run()); worker.c the jobs run() hands to the host's worker thread;
+ * state.c save and restore. */
+#ifndef PIANOLA_PLUGIN_H
+#define PIANOLA_PLUGIN_H
+
+#include <lv2/atom/forge.h>
+#include <lv2/core/lv2.h>
+#include <lv2/log/logger.h>
+#include <lv2/worker/worker.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "capture.h"
+#include "composer.h"
+#include "ports.h"
+#include "scheduler.h"
+#include "synth.h"
+#include "timeline.h"
+#include "transport.h"
+#include "uris.h"
+
+enum {
+    PNL_MESSAGE_SIZE = 256,
+    PNL_PATH_SIZE = 1024,
+    PNL_CAPTURE_CAPACITY = 4096,  /* notes in one captured phrase */
+    PNL_PROMPT_CAPACITY = PNL_CAPTURE_CAPACITY,
+    PNL_COMPOSE_CAPACITY = 2048,  /* notes one job may compose */
+    PNL_MAX_EVENTS = 512,         /* scheduled events per segment */
+    PNL_LOOKAHEAD_BARS = 2,       /* compose this far ahead of the playhead */
+    PNL_SYNC_JOBS_PER_CYCLE = 8   /* bars composed per cycle by a synchronous worker */
+};
+
+/* A restored state on its way from restore() to the worker (through run()). */
+typedef struct {
+    PnlTimelineNote *notes;
+    uint32_t note_count;
+    int32_t horizon_ticks;
+    PnlTimelineNote *prompt;
+    uint32_t prompt_count;
+    PnlComposeSettings settings; /* what the timeline was composed with */
+    int has_settings;
+    char soundfont_path[PNL_PATH_SIZE];
+} PnlRestoredState;
+
+typedef struct {
+    /* Host features and constants (instantiate). */
+    LV2_URID_Map *map;
+    LV2_Worker_Schedule *schedule;
+    LV2_Log_Logger logger;
+    PnlUris uris;
+    char bundle_path[PNL_PATH_SIZE];
+    double sample_rate;
+
+    /* Ports (connect_port). */
+    const LV2_Atom_Sequence *control_in;
+    LV2_Atom_Sequence *notify_out;
+    float *audio_out[2];
+    const float *controls[PNL_PORT_COUNT];
+
+    /* --- run() only ------------------------------------------------- */
+    LV2_Atom_Forge forge;
+    LV2_Atom_Forge_Frame notify_frame;
+    int notify_open;
+    PnlSynth *synth; /* handed over by the worker in work_response() */
+    PnlTransport transport;
+    PnlScheduler scheduler;
+    int activated_cycle;     /* first cycle after activate() */
+    float gain, target_gain; /* volume, smoothed */
+    float last_reroll;
+    int generate;
+    float humanize_velocity, humanize_timing;
+    PnlComposeSettings wanted;   /* from the ports this cycle */
+    PnlComposeSettings composing; /* what the timeline is composed with */
+    int have_composing;          /* composing is valid (else: take wanted) */
+    int regenerate_pending;      /* settings changed or re-roll: cut and recompose */
+    int32_t compose_from_ticks;  /* next job starts here (the timeline's horizon) */
+    uint32_t jobs_scheduled;     /* timeline jobs handed to the worker */
+    int restore_in_flight;       /* a RESTORE job's reply has not come yet */
+    int ui_open;
+    uint32_t notified_count;     /* timeline notes sent to the UI */
+    uint64_t frames_since_playhead_note;
+    int capture_port_on;
+    int capturing;
+    double capture_start_ticks;
+    int capture_handover_pending; /* a captured phrase waits for the worker */
+    double capture_end_ticks;
+    int capture_buffer;           /* which of capture_storage run() records into */
+    PnlCapture capture;
+    PnlTimelineNote *capture_storage[2];
+    int capture_state_sent;       /* last PnlCaptureState sent to the UI, -1 none */
+    uint32_t capture_notes_sent;
+    double live_onset_ticks[128]; /* for live-note notifications */
+    char ui_message[PNL_MESSAGE_SIZE]; /* a message waiting for the UI */
+    int ui_message_pending;
+    int soundfont_notify_pending;
+    PnlScheduledEvent events[PNL_MAX_EVENTS];
+
+    /* --- shared ----------------------------------------------------- */
+    /* Writer: the worker (appends, publishes); run() truncates only when
+     * jobs_completed == jobs_scheduled, i.e. while the worker is idle. */
+    PnlTimeline *timeline;
+    /* Incremented by the worker (release) after each timeline job. */
+    _Atomic uint32_t jobs_completed;
+    /* restore() leaves a state here; run() takes it (exchange) for the worker. */
+    _Atomic(PnlRestoredState *) pending_restore;
+    /* The SoundFont in use (written by run() on hand-over, read by save()). */
+    char soundfont_path[PNL_PATH_SIZE];
+
+    /* --- the worker only -------------------------------------------- */
+    PnlComposer *composer;
+    PnlTimelineNote *prompt; /* the captured phrase; save() reads it */
+    _Atomic uint32_t prompt_count;
+    PnlTimelineNote *compose_buffer;
+    /* Settings the timeline was last composed with (for save()). */
+    PnlComposeSettings saved_settings;
+    _Atomic int has_saved_settings;
+} Pianola;
+
+#endif

@@ -1,0 +1,236 @@
+/* FluidSynth as Pianola's piano; see synth.h.
+ *
+ * FluidSynth renders in internal blocks of 64 frames, and an event takes
+ * effect at the start of the next block it has not rendered yet. run()
+ * splits rendering at every event frame, so nothing is late by more than
+ * that block; the MIDI out port carries the exact frames. */
+#include "synth.h"
+
+#include <dlfcn.h>
+#include <fluidsynth.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const double fluidsynth_highest_rate = 96000.0;
+
+struct PnlSynth {
+    fluid_settings_t *settings;
+    fluid_synth_t *synth;
+    char soundfont_path[1024];
+    /* Upsampling when the host runs faster than FluidSynth can. */
+    unsigned oversampling;  /* host frames per synth frame, >= 1 */
+    unsigned phase;         /* host frames since the current synth frame */
+    float previous[2], current[2];
+    float *scratch_left, *scratch_right; /* PNL_SYNTH_MAX_BLOCK each */
+};
+
+void pnl_synth_free(PnlSynth *synth)
+{
+    if (!synth)
+        return;
+    if (synth->synth)
+        delete_fluid_synth(synth->synth);
+    if (synth->settings)
+        delete_fluid_settings(synth->settings);
+    free(synth->scratch_left);
+    free(synth->scratch_right);
+    free(synth);
+}
+
+const char *pnl_synth_soundfont_path(const PnlSynth *synth)
+{
+    return synth->soundfont_path;
+}
+
+static int looks_like_soundfont(const char *path, char *message, size_t message_size)
+{
+    FILE *file = fopen(path, "rb");
+    if (!file) {
+        snprintf(message, message_size, "%s: cannot open the SoundFont", path);
+        return 0;
+    }
+    unsigned char header[12];
+    size_t got = fread(header, 1, sizeof header, file);
+    fclose(file);
+    if (got < sizeof header || memcmp(header, "RIFF", 4) != 0 ||
+        memcmp(header + 8, "sfbk", 4) != 0) {
+        snprintf(message, message_size,
+                 "%s: not a SoundFont (no RIFF sfbk header); expected a .sf2 or .sf3 file", path);
+        return 0;
+    }
+    return 1;
+}
+
+/* FluidSynth brings libinstpatch, which registers GLib types that can never
+ * be unregistered: if the host unloads Pianola (closing the last instance)
+ * and loads it again, the reloaded library deadlocks in ipatch_init(). So
+ * the libraries stay resident once loaded (the handles are kept on
+ * purpose). */
+static void keep_fluidsynth_resident(void)
+{
+    static const char *const libraries[] = {"libfluidsynth.so.3", "libinstpatch-1.0.so.2"};
+    for (size_t i = 0; i < sizeof libraries / sizeof *libraries; i++)
+        (void)dlopen(libraries[i], RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);
+}
+
+PnlSynth *pnl_synth_new(const char *soundfont_path, double sample_rate, char *message,
+                        size_t message_size)
+{
+    keep_fluidsynth_resident();
+    if (!soundfont_path || !*soundfont_path)
+        soundfont_path = PNL_DEFAULT_SOUNDFONT;
+    if (strlen(soundfont_path) >= sizeof ((PnlSynth *)0)->soundfont_path) {
+        snprintf(message, message_size, "SoundFont path too long (%zu bytes)",
+                 strlen(soundfont_path));
+        return NULL;
+    }
+    if (!looks_like_soundfont(soundfont_path, message, message_size))
+        return NULL;
+    if (!(sample_rate >= 8000.0 && sample_rate <= 768000.0)) {
+        snprintf(message, message_size, "unsupported sample rate %g Hz", sample_rate);
+        return NULL;
+    }
+
+    PnlSynth *synth = calloc(1, sizeof *synth);
+    if (!synth) {
+        snprintf(message, message_size, "out of memory creating the synth");
+        return NULL;
+    }
+    snprintf(synth->soundfont_path, sizeof synth->soundfont_path, "%s", soundfont_path);
+    synth->oversampling = (unsigned)ceil(sample_rate / fluidsynth_highest_rate);
+    synth->scratch_left = calloc(PNL_SYNTH_MAX_BLOCK + 1, sizeof(float));
+    synth->scratch_right = calloc(PNL_SYNTH_MAX_BLOCK + 1, sizeof(float));
+    synth->settings = new_fluid_settings();
+    if (!synth->scratch_left || !synth->scratch_right || !synth->settings)
+        goto out_of_memory;
+
+    fluid_settings_t *settings = synth->settings;
+    fluid_settings_setnum(settings, "synth.sample-rate", sample_rate / synth->oversampling);
+    /* One thread at a time calls the synth (see synth.h). */
+    fluid_settings_setint(settings, "synth.threadsafe-api", 0);
+    /* No helper threads in run(): render on the calling thread. */
+    fluid_settings_setint(settings, "synth.cpu-cores", 1);
+    /* Ample for a sustained piano: a dense Romantic texture with long
+     * releases rarely needs more than 100 voices (stereo samples take two). */
+    fluid_settings_setint(settings, "synth.polyphony", 256);
+    /* Only the piano's samples are read (at program selection, on the
+     * worker); the other 127 instruments stay on disk. */
+    fluid_settings_setint(settings, "synth.dynamic-sample-loading", 1);
+    fluid_settings_setint(settings, "synth.reverb.active", 1);
+    fluid_settings_setint(settings, "synth.chorus.active", 0);
+    fluid_settings_setnum(settings, "synth.gain", 0.5);
+    fluid_settings_setint(settings, "synth.verbose", 0);
+    fluid_settings_setint(settings, "synth.midi-channels", 16);
+
+    synth->synth = new_fluid_synth(settings);
+    if (!synth->synth)
+        goto out_of_memory;
+    int font = fluid_synth_sfload(synth->synth, soundfont_path, 1);
+    if (font == FLUID_FAILED) {
+        snprintf(message, message_size, "%s: FluidSynth could not load this SoundFont",
+                 soundfont_path);
+        pnl_synth_free(synth);
+        return NULL;
+    }
+    for (int channel = PNL_CHANNEL_TIMELINE; channel <= PNL_CHANNEL_LIVE; channel++) {
+        if (fluid_synth_program_select(synth->synth, channel, font, 0, 0) != FLUID_OK &&
+            fluid_synth_program_change(synth->synth, channel, 0) != FLUID_OK) {
+            snprintf(message, message_size, "%s: the SoundFont has no instrument at bank 0, "
+                     "program 0", soundfont_path);
+            pnl_synth_free(synth);
+            return NULL;
+        }
+    }
+    fluid_synth_set_reverb_group_roomsize(synth->synth, -1, 0.55);
+    fluid_synth_set_reverb_group_damp(synth->synth, -1, 0.4);
+    fluid_synth_set_reverb_group_width(synth->synth, -1, 0.8);
+    fluid_synth_set_reverb_group_level(synth->synth, -1, 0.25);
+
+    /* Warm-up: strike every key once and render, so the piano's samples and
+     * the synth's buffers are touched here, not in the first run(). */
+    fluid_synth_reverb_on(synth->synth, -1, 0); /* leave no tail behind */
+    for (int pitch = 21; pitch <= 108; pitch++)
+        fluid_synth_noteon(synth->synth, PNL_CHANNEL_TIMELINE, pitch, 64);
+    for (int block = 0; block < 8; block++)
+        fluid_synth_write_float(synth->synth, 512, synth->scratch_left, 0, 1,
+                                synth->scratch_right, 0, 1);
+    fluid_synth_all_sounds_off(synth->synth, -1);
+    for (int block = 0; block < 2; block++)
+        fluid_synth_write_float(synth->synth, 512, synth->scratch_left, 0, 1,
+                                synth->scratch_right, 0, 1);
+    fluid_synth_reverb_on(synth->synth, -1, 1);
+    return synth;
+
+out_of_memory:
+    snprintf(message, message_size, "out of memory creating the synth");
+    pnl_synth_free(synth);
+    return NULL;
+}
+
+static int valid_key(int channel, int pitch)
+{
+    return channel >= 0 && channel < 16 && pitch >= 0 && pitch <= 127;
+}
+
+void pnl_synth_note_on(PnlSynth *synth, int channel, int pitch, int velocity)
+{
+    if (valid_key(channel, pitch) && velocity >= 1 && velocity <= 127)
+        fluid_synth_noteon(synth->synth, channel, pitch, velocity);
+}
+
+void pnl_synth_note_off(PnlSynth *synth, int channel, int pitch)
+{
+    if (valid_key(channel, pitch))
+        fluid_synth_noteoff(synth->synth, channel, pitch);
+}
+
+void pnl_synth_control(PnlSynth *synth, int channel, int controller, int value)
+{
+    if (channel >= 0 && channel < 16 && controller >= 0 && controller < 120 && value >= 0 &&
+        value <= 127)
+        fluid_synth_cc(synth->synth, channel, controller, value);
+    else if (channel >= 0 && channel < 16 && (controller == 120 || controller == 123))
+        fluid_synth_all_notes_off(synth->synth, channel);
+}
+
+void pnl_synth_silence(PnlSynth *synth)
+{
+    fluid_synth_all_sounds_off(synth->synth, -1);
+}
+
+void pnl_synth_render(PnlSynth *synth, float *left, float *right, uint32_t frames)
+{
+    if (frames > PNL_SYNTH_MAX_BLOCK)
+        frames = PNL_SYNTH_MAX_BLOCK;
+    unsigned factor = synth->oversampling;
+    if (factor == 1) {
+        fluid_synth_write_float(synth->synth, (int)frames, left, 0, 1, right, 0, 1);
+        return;
+    }
+    /* Synth frames that start within this block. */
+    uint32_t needed = 0;
+    for (uint32_t frame = 0, phase = synth->phase; frame < frames; frame++) {
+        if (phase == 0)
+            needed++;
+        phase = (phase + 1) % factor;
+    }
+    if (needed)
+        fluid_synth_write_float(synth->synth, (int)needed, synth->scratch_left, 0, 1,
+                                synth->scratch_right, 0, 1);
+    uint32_t next = 0;
+    for (uint32_t frame = 0; frame < frames; frame++) {
+        if (synth->phase == 0) {
+            synth->previous[0] = synth->current[0];
+            synth->previous[1] = synth->current[1];
+            synth->current[0] = synth->scratch_left[next];
+            synth->current[1] = synth->scratch_right[next];
+            next++;
+        }
+        float weight = (float)synth->phase / (float)factor;
+        left[frame] = synth->previous[0] + (synth->current[0] - synth->previous[0]) * weight;
+        right[frame] = synth->previous[1] + (synth->current[1] - synth->previous[1]) * weight;
+        synth->phase = (synth->phase + 1) % factor;
+    }
+}

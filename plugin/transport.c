@@ -1,0 +1,137 @@
+/* Transport following and extrapolation; see transport.h. */
+#include "transport.h"
+
+#include <math.h>
+
+#include "timeline.h"
+
+static const double lowest_bpm = 1.0, highest_bpm = 1000.0;
+
+static double sane(double value, double low, double high, double fallback)
+{
+    if (!isfinite(value))
+        return fallback;
+    return value < low ? low : value > high ? high : value;
+}
+
+static int sane_beat_unit(int unit)
+{
+    return unit == 1 || unit == 2 || unit == 4 || unit == 8 || unit == 16 || unit == 32 ? unit : 4;
+}
+
+void pnl_transport_init(PnlTransport *transport, double sample_rate, double internal_bpm)
+{
+    *transport = (PnlTransport){.sample_rate = sample_rate > 0 ? sample_rate : 48000.0,
+                                .bpm = sane(internal_bpm, lowest_bpm, highest_bpm, 120.0),
+                                .beats_per_bar = 4.0,
+                                .beat_unit = 4,
+                                .speed = 1.0};
+}
+
+double pnl_transport_ticks(const PnlTransport *transport)
+{
+    return transport->anchor_ticks +
+           (double)transport->frames_since_anchor * pnl_transport_ticks_per_frame(transport);
+}
+
+int pnl_transport_rolling(const PnlTransport *transport)
+{
+    return transport->speed > 0.0;
+}
+
+static double ticks_per_host_beat(const PnlTransport *transport)
+{
+    return 4.0 * PNL_TICKS_PER_QUARTER / transport->beat_unit;
+}
+
+double pnl_transport_ticks_per_frame(const PnlTransport *transport)
+{
+    if (!(transport->speed > 0.0))
+        return 0.0;
+    return transport->speed * transport->bpm / 60.0 * ticks_per_host_beat(transport) /
+           transport->sample_rate;
+}
+
+double pnl_transport_ticks_per_ms(const PnlTransport *transport)
+{
+    return transport->bpm / 60000.0 * ticks_per_host_beat(transport);
+}
+
+int32_t pnl_transport_bar_ticks(const PnlTransport *transport)
+{
+    long ticks = lrint(transport->beats_per_bar * ticks_per_host_beat(transport));
+    return ticks < 1 ? 1 : ticks > 8 * PNL_TICKS_PER_QUARTER ? 8 * PNL_TICKS_PER_QUARTER
+                                                               : (int32_t)ticks;
+}
+
+int32_t pnl_transport_beat_ticks(const PnlTransport *transport)
+{
+    return (int32_t)lrint(ticks_per_host_beat(transport));
+}
+
+double pnl_transport_quarter_bpm(const PnlTransport *transport)
+{
+    return transport->bpm * 4.0 / transport->beat_unit;
+}
+
+static void reanchor(PnlTransport *transport, double ticks)
+{
+    transport->anchor_ticks = ticks;
+    transport->frames_since_anchor = 0;
+}
+
+void pnl_transport_advance(PnlTransport *transport, uint32_t frames)
+{
+    if (pnl_transport_rolling(transport))
+        transport->frames_since_anchor += frames;
+}
+
+void pnl_transport_set_internal_bpm(PnlTransport *transport, double bpm)
+{
+    if (transport->host_time)
+        return;
+    bpm = sane(bpm, lowest_bpm, highest_bpm, 120.0);
+    if (bpm == transport->bpm)
+        return;
+    reanchor(transport, pnl_transport_ticks(transport));
+    transport->bpm = bpm;
+}
+
+PnlTransportChange pnl_transport_apply(PnlTransport *transport, const PnlPositionUpdate *update)
+{
+    double here = pnl_transport_ticks(transport);
+    int was_rolling = pnl_transport_rolling(transport);
+    int first = !transport->host_time;
+    transport->host_time = 1;
+    /* Tempo and meter change the slope from here on, not the position. */
+    reanchor(transport, here);
+    if (update->has_bpm)
+        transport->bpm = sane(update->bpm, lowest_bpm, highest_bpm, transport->bpm);
+    if (update->has_beats_per_bar)
+        transport->beats_per_bar = sane(update->beats_per_bar, 1.0, 64.0, 4.0);
+    if (update->has_beat_unit)
+        transport->beat_unit = sane_beat_unit(update->beat_unit);
+    if (update->has_speed)
+        transport->speed = isfinite(update->speed) ? update->speed : 0.0;
+    if (!(update->has_bar || update->has_bar_beat))
+        return PNL_TRANSPORT_CONTINUES;
+
+    double bar = update->has_bar ? (double)update->bar : floor(here / pnl_transport_bar_ticks(transport));
+    double bar_beat = update->has_bar_beat ? sane(update->bar_beat, 0.0, 64.0, 0.0) : 0.0;
+    double host_ticks = (bar * transport->beats_per_bar + bar_beat) * ticks_per_host_beat(transport);
+    if (!isfinite(host_ticks) || host_ticks < 0.0 || host_ticks > 2e9)
+        host_ticks = 0.0;
+    double difference = fabs(host_ticks - here);
+    double ticks_per_frame = transport->bpm / 60.0 * ticks_per_host_beat(transport) /
+                             transport->sample_rate;
+    /* Hosts send barBeat as a float: within a frame of where we already
+     * are, keep the exact extrapolation so events stay on their frames. */
+    if (!first && difference <= ticks_per_frame)
+        return PNL_TRANSPORT_CONTINUES;
+    reanchor(transport, host_ticks);
+    /* Small corrections (clock drift, rounding) move the playhead without
+     * ending notes; a real locate (more than a grid tick) is a jump. */
+    if (first || difference > 1.0 || !was_rolling)
+        return PNL_TRANSPORT_JUMPED;
+    return PNL_TRANSPORT_CONTINUES;
+}

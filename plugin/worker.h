@@ -1,0 +1,82 @@
+/* Worker jobs: everything slow or allocating that run() needs done. run()
+ * sends small typed messages through the host's work:schedule; work() does
+ * the job on the host's worker thread (or inline, when a host exporting
+ * runs the worker synchronously), and work_response() hands results back
+ * to run().
+ *
+ * Ownership moves through the messages: a new synth is built in work(),
+ * swapped in by work_response(), and the old one goes back in a FREE_SYNTH
+ * job, so run() never frees. Timeline jobs only append (timeline.h); run()
+ * does every truncation itself, between jobs, so it never sees a
+ * half-written timeline. */
+#ifndef PIANOLA_WORKER_H
+#define PIANOLA_WORKER_H
+
+#include "pianola.h"
+
+typedef enum {
+    PNL_JOB_LOAD_SOUNDFONT = 1,
+    PNL_JOB_FREE_SYNTH = 2,
+    PNL_JOB_COMPOSE = 3,
+    PNL_JOB_SET_PROMPT = 4,
+    PNL_JOB_RESTORE = 5,
+    PNL_REPLY_SYNTH = 101,
+    PNL_REPLY_MESSAGE = 102,
+    PNL_REPLY_RESTORED = 103
+} PnlMessageType;
+
+typedef struct {
+    uint32_t type;
+    char path[PNL_PATH_SIZE];
+} PnlLoadSoundfontJob;
+
+typedef struct {
+    uint32_t type;
+    PnlSynth *synth;
+} PnlSynthMessage; /* FREE_SYNTH and REPLY_SYNTH */
+
+typedef struct {
+    uint32_t type;
+    PnlComposeSettings settings;
+    int32_t from_ticks;
+    int32_t until_ticks;
+} PnlComposeJob;
+
+typedef struct {
+    uint32_t type;
+    PnlComposeSettings settings;
+    int buffer;             /* which capture storage holds the phrase */
+    uint32_t note_count;
+    int32_t continue_ticks; /* the model starts here */
+} PnlPromptJob;
+
+typedef struct {
+    uint32_t type;
+    PnlRestoredState *state;
+} PnlRestoreJob;
+
+typedef struct {
+    uint32_t type;
+    char text[PNL_MESSAGE_SIZE];
+} PnlMessageReply;
+
+typedef struct {
+    uint32_t type;
+    PnlComposeSettings settings;
+    int has_settings;
+    int32_t horizon_ticks;
+} PnlRestoredReply;
+
+LV2_Worker_Status pnl_work(LV2_Handle instance, LV2_Worker_Respond_Function respond,
+                           LV2_Worker_Respond_Handle handle, uint32_t size, const void *data);
+LV2_Worker_Status pnl_work_response(LV2_Handle instance, uint32_t size, const void *data);
+
+/* From run(): true when no timeline job is in flight (the worker is not
+ * writing the timeline, so run() may truncate it). */
+int pnl_timeline_jobs_idle(const Pianola *self);
+/* From run(): hands a timeline job to the worker; 0 on success. */
+int pnl_schedule_timeline_job(Pianola *self, const void *job, uint32_t size);
+
+void pnl_restored_state_free(PnlRestoredState *state);
+
+#endif

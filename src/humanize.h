@@ -1,0 +1,43 @@
+/* Humanization: how a pianist would shade the timeline's exact notes.
+ *
+ * The worker computes, when it writes an onset's notes to the timeline, each
+ * note's velocity change and onset deviation at full strength (amount 1);
+ * run() scales them by the two humanize ports, so turning a knob acts at
+ * once and an amount of 0 plays the timeline exactly.
+ *
+ * The shaping follows the KTH rule system for music performance (Friberg,
+ * Bresin and Sundberg, "Overview of the KTH rule system for musical
+ * performance", Advances in Cognitive Psychology 2, 2006), in a bounded form
+ * that keeps every note within PNL_HUMANIZE_MAX_DEVIATION_MS of its grid
+ * time, plus a seeded, correlated random deviation. Everything is a pure
+ * function of the seed and the notes, so a replay or an export shades the
+ * same notes the same way. */
+#ifndef PIANOLA_HUMANIZE_H
+#define PIANOLA_HUMANIZE_H
+
+#include <stdint.h>
+
+#include "timeline.h"
+
+/* The largest onset deviation at amount 1, either way, in milliseconds. */
+#define PNL_HUMANIZE_MAX_DEVIATION_MS 30.0f
+/* The largest velocity change at amount 1, either way. */
+enum { PNL_HUMANIZE_MAX_VELOCITY_CHANGE = 24 };
+
+typedef struct {
+    uint64_t seed;
+    int32_t bar_ticks;    /* length of a bar in grid ticks (96 for 4/4) */
+    int32_t beat_ticks;   /* the meter's beat (24 for x/4, 12 for x/8) */
+    int32_t phrase_bars;  /* phrase length for the arch, typically 4 */
+} PnlHumanizeStyle;
+
+/* Shades one onset: notes[0..count) share onset_ticks and are sorted by
+ * pitch, low to high. Fills velocity_shape and timing_shape_ms. */
+void pnl_humanize_onset(const PnlHumanizeStyle *style, PnlTimelineNote *notes, int count);
+
+/* The velocity and onset a note is played with at the given amounts
+ * (0..1; out-of-range values are clamped). */
+uint8_t pnl_humanize_velocity(const PnlTimelineNote *note, float amount);
+float pnl_humanize_deviation_ms(const PnlTimelineNote *note, float amount);
+
+#endif

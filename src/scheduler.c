@@ -1,0 +1,210 @@
+/* The scheduler: timeline notes to sample-accurate events; see scheduler.h.
+ *
+ * Humanized onsets may come up to PNL_HUMANIZE_MAX_DEVIATION_MS before their
+ * grid time, so a segment looks that far past its end; notes are marked done
+ * in a small window above the cursor because a later note may be performed
+ * before an earlier one (a chord's melody lead). */
+#include "scheduler.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "humanize.h"
+
+void pnl_scheduler_init(PnlScheduler *scheduler)
+{
+    memset(scheduler, 0, sizeof *scheduler);
+    scheduler->floor_ticks = -INFINITY;
+}
+
+static int is_done(const PnlScheduler *scheduler, uint32_t index)
+{
+    uint32_t bit = index % PNL_SCHEDULER_WINDOW;
+    return (int)((scheduler->done_bits[bit / 64] >> (bit % 64)) & 1u);
+}
+
+static void set_done(PnlScheduler *scheduler, uint32_t index, int done)
+{
+    uint32_t bit = index % PNL_SCHEDULER_WINDOW;
+    uint64_t mask = (uint64_t)1 << (bit % 64);
+    if (done)
+        scheduler->done_bits[bit / 64] |= mask;
+    else
+        scheduler->done_bits[bit / 64] &= ~mask;
+}
+
+/* The first frame at or after a tick; a millionth of a frame of tolerance
+ * absorbs rounding in the tick arithmetic, so a note exactly on a frame
+ * stays on it. */
+static uint32_t frame_of(const PnlSegment *segment, double ticks)
+{
+    double frames = (ticks - segment->start_ticks) / segment->ticks_per_frame;
+    double frame = ceil(frames - 1e-6);
+    if (!(frame > 0.0))
+        return 0;
+    if (frame >= (double)segment->frames)
+        return segment->frames ? segment->frames - 1 : 0;
+    return (uint32_t)frame;
+}
+
+int pnl_scheduler_release_all(PnlScheduler *scheduler, uint32_t frame,
+                              PnlScheduledEvent *events, int max_events)
+{
+    int count = 0;
+    for (int pitch = 0; pitch < 128 && count < max_events; pitch++) {
+        if (!scheduler->sounding[pitch])
+            continue;
+        events[count++] = (PnlScheduledEvent){.frame = frame, .type = PNL_EVENT_NOTE_OFF,
+                                              .pitch = (uint8_t)pitch,
+                                              .origin = scheduler->sounding_origin[pitch]};
+        scheduler->sounding[pitch] = 0;
+        scheduler->sounding_count--;
+    }
+    return count;
+}
+
+int pnl_scheduler_locate(PnlScheduler *scheduler, const PnlTimeline *timeline, double ticks,
+                         uint32_t frame, PnlScheduledEvent *events, int max_events)
+{
+    int count = pnl_scheduler_release_all(scheduler, frame, events, max_events);
+    /* Notes whose grid onset lies within the largest early deviation of the
+     * new position may still be due; the floor skips the ones performed
+     * before it. The deviation in ticks is unknown until the next segment's
+     * tempo, so the search starts a generous beat earlier. */
+    double search_from = ticks - PNL_TICKS_PER_QUARTER;
+    scheduler->cursor = pnl_timeline_find(timeline, search_from);
+    memset(scheduler->done_bits, 0, sizeof scheduler->done_bits);
+    scheduler->floor_ticks = ticks;
+    return count;
+}
+
+void pnl_scheduler_timeline_truncated(PnlScheduler *scheduler, uint32_t count)
+{
+    if (scheduler->cursor > count)
+        scheduler->cursor = count;
+    for (uint32_t index = count; index < scheduler->cursor + PNL_SCHEDULER_WINDOW; index++)
+        set_done(scheduler, index, 0);
+}
+
+static double performed_ticks(const PnlTimelineNote *note, const PnlSegment *segment)
+{
+    double deviation_ms = pnl_humanize_deviation_ms(note, segment->humanize_timing);
+    return (double)note->onset_ticks + deviation_ms * segment->ticks_per_ms;
+}
+
+static int event_before(const PnlScheduledEvent *a, const PnlScheduledEvent *b)
+{
+    if (a->frame != b->frame)
+        return a->frame < b->frame;
+    return a->type < b->type; /* note-off first */
+}
+
+static void sort_events(PnlScheduledEvent *events, int count)
+{
+    for (int i = 1; i < count; i++) {
+        PnlScheduledEvent event = events[i];
+        int j = i - 1;
+        while (j >= 0 && event_before(&event, &events[j])) {
+            events[j + 1] = events[j];
+            j--;
+        }
+        events[j + 1] = event;
+    }
+}
+
+typedef struct {
+    double ticks;
+    uint32_t index;
+} Candidate;
+
+static int emit_offs_until(PnlScheduler *scheduler, const PnlSegment *segment, double until,
+                           int inclusive, PnlScheduledEvent *events, int count, int max_events)
+{
+    if (scheduler->sounding_count == 0)
+        return count;
+    for (int pitch = 0; pitch < 128 && count < max_events; pitch++) {
+        if (!scheduler->sounding[pitch])
+            continue;
+        double off = scheduler->off_ticks[pitch];
+        if (off < until || (inclusive && off <= until)) {
+            events[count++] = (PnlScheduledEvent){.frame = frame_of(segment, off),
+                                                  .type = PNL_EVENT_NOTE_OFF,
+                                                  .pitch = (uint8_t)pitch,
+                                                  .origin = scheduler->sounding_origin[pitch]};
+            scheduler->sounding[pitch] = 0;
+            scheduler->sounding_count--;
+        }
+    }
+    return count;
+}
+
+int pnl_scheduler_segment(PnlScheduler *scheduler, const PnlTimeline *timeline,
+                          const PnlSegment *segment, PnlScheduledEvent *events,
+                          int max_events)
+{
+    if (segment->frames == 0 || !(segment->ticks_per_frame > 0.0) || max_events <= 0)
+        return 0;
+    const PnlTimelineNote *notes = pnl_timeline_notes(timeline);
+    uint32_t note_count = pnl_timeline_count(timeline);
+    double end_ticks = segment->start_ticks + segment->frames * segment->ticks_per_frame;
+    double lead_ticks = PNL_HUMANIZE_MAX_DEVIATION_MS * segment->ticks_per_ms + 1e-9;
+
+    /* Collect the note-ons performed in this segment, in performed order. */
+    Candidate candidates[PNL_SCHEDULER_WINDOW];
+    int candidate_count = 0;
+    /* Each note-on may need an off before it (a re-struck key): keep room. */
+    int max_ons = max_events / 2;
+    for (uint32_t index = scheduler->cursor;
+         index < note_count && index - scheduler->cursor < PNL_SCHEDULER_WINDOW; index++) {
+        const PnlTimelineNote *note = &notes[index];
+        if ((double)note->onset_ticks - lead_ticks >= end_ticks)
+            break;
+        if (is_done(scheduler, index))
+            continue;
+        double performed = performed_ticks(note, segment);
+        if (performed < scheduler->floor_ticks) {
+            set_done(scheduler, index, 1);
+            continue;
+        }
+        if (performed >= end_ticks || candidate_count >= max_ons)
+            continue;
+        int at = candidate_count++;
+        while (at > 0 && candidates[at - 1].ticks > performed) {
+            candidates[at] = candidates[at - 1];
+            at--;
+        }
+        candidates[at] = (Candidate){performed, index};
+    }
+
+    int count = 0;
+    for (int c = 0; c < candidate_count; c++) {
+        const PnlTimelineNote *note = &notes[candidates[c].index];
+        double performed = candidates[c].ticks;
+        count = emit_offs_until(scheduler, segment, performed, 1, events, count, max_events);
+        if (count + 2 > max_events)
+            break;
+        uint32_t frame = frame_of(segment, performed);
+        if (scheduler->sounding[note->pitch]) {
+            events[count++] = (PnlScheduledEvent){.frame = frame, .type = PNL_EVENT_NOTE_OFF,
+                                                  .pitch = note->pitch,
+                                                  .origin = scheduler->sounding_origin[note->pitch]};
+            scheduler->sounding_count--;
+        }
+        events[count++] = (PnlScheduledEvent){
+            .frame = frame, .type = PNL_EVENT_NOTE_ON, .pitch = note->pitch,
+            .velocity = pnl_humanize_velocity(note, segment->humanize_velocity),
+            .origin = note->origin, .note_index = candidates[c].index};
+        scheduler->sounding[note->pitch] = 1;
+        scheduler->sounding_origin[note->pitch] = note->origin;
+        scheduler->off_ticks[note->pitch] = performed + (double)note->duration_ticks;
+        scheduler->sounding_count++;
+        set_done(scheduler, candidates[c].index, 1);
+    }
+    while (scheduler->cursor < note_count && is_done(scheduler, scheduler->cursor)) {
+        set_done(scheduler, scheduler->cursor, 0);
+        scheduler->cursor++;
+    }
+    count = emit_offs_until(scheduler, segment, end_ticks, 0, events, count, max_events);
+    sort_events(events, count);
+    return count;
+}

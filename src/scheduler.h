@@ -1,0 +1,71 @@
+/* The scheduler turns the timeline's notes into note-on and note-off events
+ * at exact frames of one stretch of audio (a segment of a run() cycle with a
+ * constant tempo), humanized by the amounts given. It remembers which notes
+ * sound, so a stop or a jump can end every one of them at once.
+ *
+ * Runs in run(): no allocation, bounded work per segment. A segment spans
+ * [start_ticks, start_ticks + frames * ticks_per_frame); an event at a
+ * performed tick p lands on the first frame whose time is at or after p. */
+#ifndef PIANOLA_SCHEDULER_H
+#define PIANOLA_SCHEDULER_H
+
+#include <stdint.h>
+
+#include "timeline.h"
+
+typedef enum { PNL_EVENT_NOTE_OFF = 0, PNL_EVENT_NOTE_ON = 1 } PnlEventType;
+
+typedef struct {
+    uint32_t frame;   /* within the segment */
+    uint8_t type;     /* PnlEventType */
+    uint8_t pitch;
+    uint8_t velocity; /* note-on only */
+    uint8_t origin;   /* the timeline note's origin */
+    uint32_t note_index; /* the timeline note (note-on only) */
+} PnlScheduledEvent;
+
+typedef struct {
+    double start_ticks;
+    double ticks_per_frame; /* > 0 */
+    uint32_t frames;
+    double ticks_per_ms;    /* converts humanized deviations at this tempo */
+    float humanize_velocity; /* 0..1 */
+    float humanize_timing;   /* 0..1 */
+} PnlSegment;
+
+enum { PNL_SCHEDULER_WINDOW = 256 };
+
+typedef struct {
+    uint32_t cursor;   /* timeline notes before this are done */
+    uint64_t done_bits[PNL_SCHEDULER_WINDOW / 64]; /* notes [cursor, cursor+WINDOW) done */
+    double floor_ticks; /* notes performed before this are skipped (after a locate) */
+    uint8_t sounding[128];
+    uint8_t sounding_origin[128];
+    double off_ticks[128];
+    int sounding_count;
+} PnlScheduler;
+
+void pnl_scheduler_init(PnlScheduler *scheduler);
+
+/* Jumps to a position: every sounding note ends (events at frame), and the
+ * next segment plays from ticks on. Returns the number of events written. */
+int pnl_scheduler_locate(PnlScheduler *scheduler, const PnlTimeline *timeline, double ticks,
+                         uint32_t frame, PnlScheduledEvent *events, int max_events);
+
+/* Ends every sounding note at frame (transport stop, deactivate, generate
+ * off). Returns the number of events written (at most 128). */
+int pnl_scheduler_release_all(PnlScheduler *scheduler, uint32_t frame,
+                              PnlScheduledEvent *events, int max_events);
+
+/* The events of one segment, sorted by frame (note-offs before note-ons at
+ * the same frame). Notes that do not fit in max_events wait for the next
+ * segment. Returns the number written. */
+int pnl_scheduler_segment(PnlScheduler *scheduler, const PnlTimeline *timeline,
+                          const PnlSegment *segment, PnlScheduledEvent *events,
+                          int max_events);
+
+/* The timeline was truncated to count notes: forget any bookkeeping about
+ * the dropped ones. */
+void pnl_scheduler_timeline_truncated(PnlScheduler *scheduler, uint32_t count);
+
+#endif

@@ -1,0 +1,116 @@
+/* Shared by the plugin tests: a bundle to test with and a host on it.
+ *
+ * The tests that need composed notes must not depend on how well the
+ * bundled model is trained (it may not exist yet): they run a copy of the
+ * built bundle (symbolic links) whose models/pianola.pnm is a small LSTM
+ * with seeded random weights. Its music is nonsense, but grammatical, and
+ * it exercises every path the trained model does. */
+#ifndef PIANOLA_TESTS_PLUGIN_FIXTURE_H
+#define PIANOLA_TESTS_PLUGIN_FIXTURE_H
+
+#include <dirent.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "events.h"
+#include "lv2host.h"
+#include "status.h"
+#include "weights.h"
+
+#define PIANOLA_TEST_URI "urn:pianola:pianola"
+#define PIANOLA_TEST_NOTE_ON(midi) (((midi)->bytes[0] & 0xf0) == 0x90 && (midi)->bytes[2] > 0)
+#define PIANOLA_TEST_NOTE_OFF(midi) \
+    (((midi)->bytes[0] & 0xf0) == 0x80 || (((midi)->bytes[0] & 0xf0) == 0x90 && (midi)->bytes[2] == 0))
+
+static inline const char *fixture_built_bundle(char *path, size_t size)
+{
+    snprintf(path, size, "%s/pianola.lv2", check_env("PIANOLA_BUILD", "build"));
+    return path;
+}
+
+/* A deterministic pseudo-normal number for the random weights. */
+static inline float fixture_gaussian(uint64_t *state)
+{
+    double sum = 0.0;
+    for (int i = 0; i < 4; i++) {
+        *state = *state * 6364136223846793005ull + 1442695040888963407ull;
+        sum += (double)(*state >> 11) / (double)(1ull << 53);
+    }
+    return (float)((sum - 2.0) * 1.7320508);
+}
+
+/* Writes a small random LSTM (5 composers: the plugin's choices). */
+static inline int fixture_write_random_model(const char *path, char *message, size_t size)
+{
+    static const char *const names[] = {"mozart", "brahms", "schumann", "rachmaninoff",
+                                        "romantic"};
+    PnlWeights *weights = pnl_weights_new_lstm(pnl_vocab_signature(), (uint32_t)pnl_vocab_size(),
+                                               5, 32, 48, 1);
+    if (!weights) {
+        snprintf(message, size, "out of memory");
+        return PNL_ENOMEM;
+    }
+    for (int i = 0; i < 5; i++)
+        snprintf(weights->composer_names[i], sizeof weights->composer_names[i], "%s", names[i]);
+    uint64_t state = 0x5eed;
+    for (uint32_t t = 0; t < weights->tensor_count; t++) {
+        PnlTensor *tensor = &weights->tensors[t];
+        for (size_t i = 0; i < tensor->count; i++)
+            tensor->data[i] = 0.4f * fixture_gaussian(&state);
+    }
+    int status = pnl_weights_save(weights, path, message, size);
+    pnl_weights_free(weights);
+    return status;
+}
+
+/* A copy of the built bundle (links) with a random model, under dir. */
+static inline int fixture_make_random_bundle(const char *dir, char *bundle, size_t bundle_size,
+                                             char *message, size_t size)
+{
+    char built[1024], path[2048], target[2048];
+    fixture_built_bundle(built, sizeof built);
+    snprintf(bundle, bundle_size, "%s/pianola.lv2", dir);
+    mkdir(dir, 0755);
+    mkdir(bundle, 0755);
+    snprintf(path, sizeof path, "%s/models", bundle);
+    mkdir(path, 0755);
+    DIR *folder = opendir(built);
+    if (!folder) {
+        snprintf(message, size, "cannot open the built bundle %.200s", built);
+        return PNL_EIO;
+    }
+    struct dirent *entry;
+    while ((entry = readdir(folder))) {
+        if (entry->d_name[0] == '.' || !strcmp(entry->d_name, "models"))
+            continue;
+        snprintf(target, sizeof target, "%s/%s", built, entry->d_name);
+        snprintf(path, sizeof path, "%s/%s", bundle, entry->d_name);
+        unlink(path);
+        if (symlink(target, path) != 0) {
+            closedir(folder);
+            snprintf(message, size, "cannot link %.200s", path);
+            return PNL_EIO;
+        }
+    }
+    closedir(folder);
+    snprintf(path, sizeof path, "%s/models/pianola.pnm", bundle);
+    return fixture_write_random_model(path, message, size);
+}
+
+static inline PnlLv2Host *fixture_host(const char *bundle, double rate, uint32_t max_block,
+                                       PnlWorkerMode mode, char *message, size_t size)
+{
+    PnlLv2HostOptions options = {.plugin_uri = PIANOLA_TEST_URI,
+                                 .bundle_path = bundle,
+                                 .sample_rate = rate,
+                                 .max_block = max_block,
+                                 .worker_mode = mode};
+    return pnl_lv2host_new(&options, message, size);
+}
+
+#endif

@@ -1,0 +1,417 @@
+/* The Pianola bundle, driven through lilv in-process as a host would:
+ * validation, MIDI in through the piano, the timeline played on the host's
+ * grid (exactly, or humanized within its bound), transport stop and locate,
+ * seeds, and state carried to a new instance. */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lv2/atom/atom.h>
+#include <lv2/atom/util.h>
+
+#include "check.h"
+#include "humanize.h"
+#include "plugin_fixture.h"
+
+enum { RATE = 48000, BLOCK = 512, MAX_EVENTS = 20000 };
+static const double BPM = 120.0;
+#define FRAMES_PER_BEAT (RATE * 60.0 / BPM)
+
+static char random_bundle[1024];
+
+typedef struct {
+    int64_t frame; /* from the host's beat 0 */
+    uint8_t status, pitch, velocity;
+} Event;
+
+typedef struct {
+    Event events[MAX_EVENTS];
+    int count;
+    /* pianola:Note notifications: where the timeline says each note is. */
+    double note_onset_beats[MAX_EVENTS];
+    uint8_t note_pitch[MAX_EVENTS];
+    int note_count;
+    double peak;
+    int finite;
+} Recording;
+
+static void collect_notes(PnlLv2Host *host, Recording *recording)
+{
+    const LV2_Atom_Sequence *sequence = pnl_lv2host_notify(host);
+    uint32_t note_type = pnl_lv2host_map(host, "urn:pianola:pianola#Note");
+    uint32_t pitch_key = pnl_lv2host_map(host, "urn:pianola:pianola#pitch");
+    uint32_t onset_key = pnl_lv2host_map(host, "urn:pianola:pianola#onsetBeats");
+    uint32_t origin_key = pnl_lv2host_map(host, "urn:pianola:pianola#origin");
+    LV2_ATOM_SEQUENCE_FOREACH (sequence, event) {
+        const LV2_Atom_Object *object = (const LV2_Atom_Object *)&event->body;
+        if (event->body.type != pnl_lv2host_map(host, LV2_ATOM__Object) ||
+            object->body.otype != note_type || recording->note_count >= MAX_EVENTS)
+            continue;
+        const LV2_Atom *pitch = NULL, *onset = NULL, *origin = NULL;
+        lv2_atom_object_get(object, pitch_key, &pitch, onset_key, &onset, origin_key, &origin, 0);
+        if (!pitch || !onset || !origin || ((const LV2_Atom_Int *)origin)->body == 2)
+            continue;
+        recording->note_pitch[recording->note_count] = (uint8_t)((const LV2_Atom_Int *)pitch)->body;
+        recording->note_onset_beats[recording->note_count++] = ((const LV2_Atom_Double *)onset)->body;
+    }
+}
+
+/* Runs `frames` from host frame `start` with a host transport at 120 BPM
+ * 4/4 (a time:Position at the start of each block, as Ardour sends). */
+static void play(PnlLv2Host *host, int64_t start, int64_t frames, Recording *recording)
+{
+    float left[BLOCK], right[BLOCK];
+    for (int64_t done = 0; done < frames; done += BLOCK) {
+        int64_t frame = start + done;
+        double beat = frame / FRAMES_PER_BEAT;
+        int64_t bar = (int64_t)floor(beat / 4.0);
+        pnl_lv2host_queue_position(host, 0, BPM, 4, 4, bar, beat - 4.0 * bar, 1.0);
+        pnl_lv2host_run(host, BLOCK, left, right);
+        const PnlHostMidi *midi;
+        size_t count = pnl_lv2host_midi(host, &midi);
+        for (size_t i = 0; i < count && recording->count < MAX_EVENTS; i++)
+            recording->events[recording->count++] =
+                (Event){frame + midi[i].frame, midi[i].bytes[0], midi[i].bytes[1], midi[i].bytes[2]};
+        collect_notes(host, recording);
+        for (int i = 0; i < BLOCK; i++) {
+            if (!isfinite(left[i]) || !isfinite(right[i]))
+                recording->finite = 0;
+            double magnitude = fmax(fabs(left[i]), fabs(right[i]));
+            if (magnitude > recording->peak)
+                recording->peak = magnitude;
+        }
+    }
+}
+
+static PnlLv2Host *composing_host(uint32_t seed, float humanize, char *message, size_t size)
+{
+    PnlLv2Host *host = fixture_host(random_bundle, RATE, 8192, PNL_WORKER_SYNC, message, size);
+    if (!host)
+        return NULL;
+    pnl_lv2host_set_control(host, "seed", (float)seed);
+    pnl_lv2host_set_control(host, "humanize_velocity", humanize);
+    pnl_lv2host_set_control(host, "humanize_timing", humanize);
+    pnl_lv2host_queue_object(host, 0, "urn:pianola:pianola#UiOn");
+    return host;
+}
+
+static int event_on(const Event *event)
+{
+    return (event->status & 0xf0) == 0x90 && event->velocity > 0;
+}
+
+static Recording *new_recording(void)
+{
+    Recording *recording = calloc(1, sizeof *recording);
+    recording->finite = 1;
+    return recording;
+}
+
+static int note_ons(const Recording *recording)
+{
+    int ons = 0;
+    for (int i = 0; i < recording->count; i++)
+        ons += event_on(&recording->events[i]);
+    return ons;
+}
+
+static void test_bundle_passes_lv2_validate(void)
+{
+    char bundle[1024], command[2200];
+    fixture_built_bundle(bundle, sizeof bundle);
+    snprintf(command, sizeof command, "lv2_validate %s/*.ttl > lv2_validate.log 2>&1", bundle);
+    int status = system(command);
+    CHECK(status == 0, "lv2_validate exited with %d (see lv2_validate.log in the build dir)",
+          status);
+    FILE *log = fopen("lv2_validate.log", "r");
+    CHECK(log, "no lv2_validate.log");
+    char line[512];
+    int found_zero = 0;
+    while (fgets(line, sizeof line, log))
+        if (strstr(line, "Found 0 errors"))
+            found_zero = 1;
+    fclose(log);
+    CHECK(found_zero, "lv2_validate did not report \"Found 0 errors\"");
+}
+
+static void test_midi_in_plays_through_the_piano(void)
+{
+    char bundle[1024], message[256] = "";
+    PnlLv2Host *host = fixture_host(fixture_built_bundle(bundle, sizeof bundle), RATE, 8192,
+                                    PNL_WORKER_SYNC, message, sizeof message);
+    CHECK(host, "no host: %s", message);
+    pnl_lv2host_set_control(host, "generate", 0);
+    float left[BLOCK], right[BLOCK];
+    double silent_peak = 0, played_peak = 0;
+    for (int block = 0; block < 100; block++) {
+        if (block == 10)
+            pnl_lv2host_queue_midi(host, 100, (const uint8_t[]){0x90, 60, 100}, 3);
+        if (block == 60)
+            pnl_lv2host_queue_midi(host, 0, (const uint8_t[]){0x80, 60, 0}, 3);
+        pnl_lv2host_run(host, BLOCK, left, right);
+        for (int i = 0; i < BLOCK; i++) {
+            double magnitude = fmax(fabs(left[i]), fabs(right[i]));
+            if (!isfinite(magnitude))
+                played_peak = NAN;
+            if (block < 10)
+                silent_peak = fmax(silent_peak, magnitude);
+            else
+                played_peak = fmax(played_peak, magnitude);
+        }
+    }
+    pnl_lv2host_free(host);
+    CHECK(silent_peak < 1e-4, "expected silence (below -80 dB) before the note, peak %g",
+          silent_peak);
+    CHECK(isfinite(played_peak) && played_peak > 0.01,
+          "expected middle C on MIDI in to sound, peak %g", played_peak);
+}
+
+/* Every note-on on MIDI out must match a timeline note (from the UI
+ * notifications) at its grid frame, within tolerance_frames. */
+static int check_on_grid(const Recording *recording, double tolerance_frames, double *worst,
+                         int *moved, char *why, size_t size)
+{
+    *worst = 0;
+    *moved = 0;
+    int ons = 0;
+    for (int i = 0; i < recording->count; i++) {
+        const Event *event = &recording->events[i];
+        if ((event->status & 0xf0) != 0x90 || event->velocity == 0)
+            continue;
+        ons++;
+        double best = INFINITY;
+        for (int n = 0; n < recording->note_count; n++) {
+            if (recording->note_pitch[n] != event->pitch)
+                continue;
+            double grid = recording->note_onset_beats[n] * FRAMES_PER_BEAT;
+            double distance = fabs((double)event->frame - grid);
+            if (distance < fabs(best))
+                best = (double)event->frame - grid;
+        }
+        if (!(fabs(best) <= tolerance_frames)) {
+            snprintf(why, size, "note-on %d at frame %lld is %g frames from its grid frame "
+                     "(allowed %g)", event->pitch, (long long)event->frame, best, tolerance_frames);
+            return -1;
+        }
+        if (fabs(best) > *worst)
+            *worst = fabs(best);
+        if (best != 0.0)
+            (*moved)++;
+    }
+    return ons;
+}
+
+static void test_sixteen_bars_land_exactly_on_the_grid(void)
+{
+    char message[256] = "";
+    PnlLv2Host *host = composing_host(7, 0.0f, message, sizeof message);
+    CHECK(host, "no host: %s", message);
+    Recording *recording = new_recording();
+    play(host, 0, (int64_t)(16 * 4 * FRAMES_PER_BEAT), recording);
+    pnl_lv2host_free(host);
+    double worst;
+    int moved;
+    char why[256] = "";
+    int ons = check_on_grid(recording, 0.0, &worst, &moved, why, sizeof why);
+    double peak = recording->peak;
+    int finite = recording->finite;
+    free(recording);
+    CHECK(ons >= 0, "%s", why);
+    CHECK(ons >= 16, "expected at least a note a bar in 16 bars, got %d note-ons", ons);
+    CHECK(finite, "audio had NaN or infinity");
+    CHECK(peak > 0.01 && peak < 4.0, "expected audible, sane audio, peak %g", peak);
+    printf("sixteen bars at 120 BPM: %d note-ons, all on their grid frames, peak %.3f\n", ons,
+           peak);
+}
+
+static void test_humanized_notes_stay_within_the_bound(void)
+{
+    char message[256] = "";
+    PnlLv2Host *host = composing_host(7, 1.0f, message, sizeof message);
+    CHECK(host, "no host: %s", message);
+    Recording *recording = new_recording();
+    play(host, 0, (int64_t)(16 * 4 * FRAMES_PER_BEAT), recording);
+    pnl_lv2host_free(host);
+    double bound_frames = PNL_HUMANIZE_MAX_DEVIATION_MS / 1000.0 * RATE + 1.0;
+    double worst;
+    int moved;
+    char why[256] = "";
+    int ons = check_on_grid(recording, bound_frames, &worst, &moved, why, sizeof why);
+    free(recording);
+    CHECK(ons >= 0, "%s", why);
+    CHECK(ons >= 16 && moved > ons / 2,
+          "expected most of %d note-ons moved off the grid by humanization, %d were", ons, moved);
+    printf("humanized: %d of %d note-ons moved, worst %.1f ms (bound %.0f ms)\n", moved, ons,
+           worst * 1000.0 / RATE, PNL_HUMANIZE_MAX_DEVIATION_MS);
+}
+
+static void test_transport_stop_ends_every_note_in_that_cycle(void)
+{
+    char message[256] = "";
+    PnlLv2Host *host = composing_host(7, 0.5f, message, sizeof message);
+    CHECK(host, "no host: %s", message);
+    Recording *recording = new_recording();
+    int sounding[128] = {0};
+    int found_sounding = 0, stop_checked = 0, leftover = -1;
+    float left[BLOCK], right[BLOCK];
+    /* Play until notes sound, then stop in the middle of a block. */
+    for (int block = 0; block < 2000 && !stop_checked; block++) {
+        int64_t frame = (int64_t)block * BLOCK;
+        double beat = frame / FRAMES_PER_BEAT;
+        int64_t bar = (int64_t)floor(beat / 4.0);
+        pnl_lv2host_queue_position(host, 0, BPM, 4, 4, bar, beat - 4.0 * bar, 1.0);
+        int stopping = found_sounding && block > 200;
+        if (stopping) {
+            double stop_beat = (frame + 100) / FRAMES_PER_BEAT;
+            pnl_lv2host_queue_position(host, 100, BPM, 4, 4, bar, stop_beat - 4.0 * bar, 0.0);
+        }
+        pnl_lv2host_run(host, BLOCK, left, right);
+        const PnlHostMidi *midi;
+        size_t count = pnl_lv2host_midi(host, &midi);
+        for (size_t i = 0; i < count; i++) {
+            if (PIANOLA_TEST_NOTE_ON(&midi[i]))
+                sounding[midi[i].bytes[1]] = 1;
+            else if (PIANOLA_TEST_NOTE_OFF(&midi[i]))
+                sounding[midi[i].bytes[1]] = 0;
+        }
+        int now = 0;
+        for (int pitch = 0; pitch < 128; pitch++)
+            now += sounding[pitch];
+        if (stopping) {
+            leftover = now;
+            stop_checked = 1;
+        } else if (now > 0) {
+            found_sounding = 1;
+        }
+    }
+    pnl_lv2host_free(host);
+    free(recording);
+    CHECK(stop_checked, "never had a sounding note to stop");
+    CHECK(leftover == 0, "expected every note off in the stop cycle, %d still sounding",
+          leftover);
+}
+
+static int same_events(const Recording *a, int64_t a_offset, const Recording *b, int64_t b_offset,
+                       char *why, size_t size)
+{
+    int a_ons = 0, b_ons = 0;
+    for (int i = 0, j = 0;; i++, j++) {
+        while (i < a->count && !event_on(&a->events[i]))
+            i++;
+        while (j < b->count && !event_on(&b->events[j]))
+            j++;
+        if (i >= a->count || j >= b->count) {
+            if (i < a->count || j < b->count) {
+                snprintf(why, size, "one has more note-ons (%d vs %d so far)", a_ons, b_ons);
+                return 0;
+            }
+            return a_ons;
+        }
+        a_ons++, b_ons++;
+        const Event *x = &a->events[i], *y = &b->events[j];
+        if (x->frame - a_offset != y->frame - b_offset || x->pitch != y->pitch ||
+            x->velocity != y->velocity) {
+            snprintf(why, size, "note-on %d differs: pitch %d vel %d at %lld vs pitch %d vel %d at %lld",
+                     a_ons, x->pitch, x->velocity, (long long)(x->frame - a_offset), y->pitch,
+                     y->velocity, (long long)(y->frame - b_offset));
+            return 0;
+        }
+    }
+}
+
+static void test_locate_back_replays_the_same_events(void)
+{
+    char message[256] = "";
+    PnlLv2Host *host = composing_host(11, 0.7f, message, sizeof message);
+    CHECK(host, "no host: %s", message);
+    Recording *first = new_recording(), *again = new_recording();
+    int64_t four_bars = (int64_t)(16 * FRAMES_PER_BEAT);
+    play(host, 0, 2 * four_bars, first);  /* bars 0..7 */
+    play(host, 0, 2 * four_bars, again);  /* located back to bar 0 */
+    pnl_lv2host_free(host);
+    char why[256] = "";
+    int matched = same_events(first, 0, again, 0, why, sizeof why);
+    free(first);
+    free(again);
+    CHECK(matched > 8, "expected the same note-ons after locating back: %s (matched %d)", why,
+          matched);
+}
+
+static void test_a_different_seed_gives_different_music(void)
+{
+    char message[256] = "";
+    Recording *one = new_recording(), *two = new_recording();
+    PnlLv2Host *host = composing_host(1, 0.0f, message, sizeof message);
+    CHECK(host, "no host: %s", message);
+    play(host, 0, (int64_t)(16 * FRAMES_PER_BEAT), one);
+    pnl_lv2host_free(host);
+    host = composing_host(2, 0.0f, message, sizeof message);
+    CHECK(host, "no host: %s", message);
+    play(host, 0, (int64_t)(16 * FRAMES_PER_BEAT), two);
+    pnl_lv2host_free(host);
+    char why[256] = "";
+    int matched = same_events(one, 0, two, 0, why, sizeof why);
+    int ons = note_ons(one);
+    free(one);
+    free(two);
+    CHECK(ons > 4, "seed 1 composed only %d note-ons", ons);
+    CHECK(matched == 0, "seeds 1 and 2 composed the same %d note-ons", matched);
+}
+
+static void test_state_restored_into_a_new_instance_continues_identically(void)
+{
+    char message[256] = "";
+    PnlLv2Host *original = composing_host(5, 0.6f, message, sizeof message);
+    CHECK(original, "no host: %s", message);
+    int64_t four_bars = (int64_t)(16 * FRAMES_PER_BEAT);
+    Recording *before = new_recording(), *continued = new_recording(),
+              *restored_run = new_recording();
+    play(original, 0, four_bars, before);
+    char *state = pnl_lv2host_save_state(original);
+    play(original, four_bars, 2 * four_bars, continued);
+    pnl_lv2host_free(original);
+    CHECK(state, "saving the state failed");
+
+    PnlLv2Host *restored = composing_host(999, 0.0f, message, sizeof message);
+    CHECK(restored, "no host: %s", message);
+    int status = pnl_lv2host_restore_state(restored, state);
+    free(state);
+    CHECK(status == 0, "restoring the state failed (%d)", status);
+    CHECK(pnl_lv2host_control(restored, "seed") == 5.0f, "the seed port was not restored");
+    play(restored, four_bars, 2 * four_bars, restored_run);
+    pnl_lv2host_free(restored);
+    char why[256] = "";
+    int matched = same_events(continued, 0, restored_run, 0, why, sizeof why);
+    free(before);
+    free(continued);
+    free(restored_run);
+    CHECK(matched > 8, "expected the restored instance to continue identically: %s (matched %d)",
+          why, matched);
+}
+
+/* An optional argument runs only the tests whose names contain it. */
+#define RUN(test) \
+    if (!only || strstr(#test, only)) \
+    RUN_TEST(test)
+
+int main(int argc, char **argv)
+{
+    const char *only = argc > 1 ? argv[1] : NULL;
+    char message[256] = "";
+    if (fixture_make_random_bundle("plugin-test-bundle", random_bundle, sizeof random_bundle,
+                                   message, sizeof message) != 0) {
+        printf("FAIL setup: %s\n", message);
+        return 1;
+    }
+    RUN(test_bundle_passes_lv2_validate);
+    RUN(test_midi_in_plays_through_the_piano);
+    RUN(test_sixteen_bars_land_exactly_on_the_grid);
+    RUN(test_humanized_notes_stay_within_the_bound);
+    RUN(test_transport_stop_ends_every_note_in_that_cycle);
+    RUN(test_locate_back_replays_the_same_events);
+    RUN(test_a_different_seed_gives_different_music);
+    RUN(test_state_restored_into_a_new_instance_continues_identically);
+    CHECK_EXIT();
+}
