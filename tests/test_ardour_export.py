@@ -139,6 +139,18 @@ class ArdourHeadlessExport(unittest.TestCase):
                       "the saved session names no processor with Pianola's URI")
         self.assertIn('flags="IsSessionRange"', text, "the saved session has no session range")
 
+    def test_session_saves_pianolas_state_with_its_timeline(self) -> None:
+        states = []
+        for folder, _, files in os.walk(os.path.join(self.session_dir, "plugins")):
+            states += [os.path.join(folder, name) for name in files if name == "state.ttl"]
+        self.assertEqual(len(states), 1, "expected one saved plugin state under plugins/, "
+                         "found %s" % states)
+        with open(states[0]) as state:
+            text = state.read()
+        self.assertIn("<%s>" % PLUGIN_URI, text, "the saved state is not Pianola's")
+        self.assertIn("<%s#timeline>" % PLUGIN_URI, text,
+                      "Pianola's saved state holds no timeline:\n%s" % text[:2000])
+
     def test_export_covers_the_session_range(self) -> None:
         rate, frames = read_float_wav(self.first_export)
         expected_frames = BARS * 4 * 60 // 120 * SAMPLE_RATE
