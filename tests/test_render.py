@@ -293,6 +293,8 @@ class PianolaRender(unittest.TestCase):
             (("-o", wav, "--bars", "0"), "--bars"),
             (("-o", wav, "--temperature", "warm"), "--temperature"),
             (("-o", wav, "--top-p", "1.5"), "--top-p"),
+            (("-o", wav, "--seed", "16777216"), "--seed"),
+            (("-o", wav, "--temperature", "2.5"), "--temperature"),
             (("-o", wav, "--composer", "bach"), "bach"),
             (("-o", wav, "--meter", "4/3"), "--meter"),
             (("-o", wav, "--tempo"), "--tempo"),

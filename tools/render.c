@@ -3,8 +3,9 @@
  *
  * It is a host the way an exporting DAW is one: a simulated transport rolls
  * from bar 1 for --bars bars at --tempo and --meter, sending time:Position to
- * the plugin; the worker runs synchronously, so the same arguments give
- * byte-identical files. With --prompt, the phrase is played into MIDI in with
+ * the plugin through the in-process host of tools/common/lv2host.h, whose
+ * worker runs synchronously, so the same arguments give byte-identical
+ * files. With --prompt, the phrase is played into MIDI in with
  * capture on (generation off), capture goes off at the first bar line after
  * it, and generation takes over from there: Pianola continues the phrase.
  * After the last bar the transport stops and --tail seconds more are
@@ -25,7 +26,7 @@
 #include "../plugin/uris.h"
 #include "events.h"
 #include "midifile.h"
-#include "render_host.h"
+#include "lv2host.h"
 #include "render_midi.h"
 #include "status.h"
 
@@ -33,10 +34,10 @@ static const char program_name[] = "pianola-render";
 
 enum {
     BLOCK_FRAMES = 512,
-    MIDI_PER_BLOCK = 4096,
     MAX_BARS = 10000,
     SAMPLE_RATE_MIN = 22050,
-    SAMPLE_RATE_MAX = 192000
+    SAMPLE_RATE_MAX = 192000,
+    SEED_MAX = 16777215 /* the seed port's range: every integer a float holds exactly */
 };
 
 typedef struct {
@@ -197,24 +198,23 @@ static void parse_options(int argc, char **argv, RenderOptions *options)
         case OPT_MIDI: options->output_midi = optarg; break;
         case OPT_COMPOSER: options->composer = parse_composer(optarg); break;
         case OPT_TEMPERATURE:
-            options->temperature = parse_number("--temperature", optarg, 0, 1e9);
+            options->temperature = parse_number("--temperature", optarg, 0, 2);
             break;
-        case OPT_TOP_P: options->top_p = parse_number("--top-p", optarg, 0, 1); break;
-        case OPT_SEED: options->seed = (double)parse_integer("--seed", optarg, 0, 2147483647L);
-            break;
+        case OPT_TOP_P: options->top_p = parse_number("--top-p", optarg, 0.05, 1); break;
+        case OPT_SEED: options->seed = (double)parse_integer("--seed", optarg, 0, SEED_MAX); break;
         case OPT_BARS: options->bars = parse_integer("--bars", optarg, 1, MAX_BARS); break;
         case OPT_TEMPO:
-            options->beats_per_minute = parse_number("--tempo", optarg, 10, 1000);
+            options->beats_per_minute = parse_number("--tempo", optarg, 20, 400);
             break;
         case OPT_METER: parse_meter(optarg, options); break;
         case OPT_PROMPT: options->prompt_midi = optarg; break;
         case OPT_HUMANIZE_VELOCITY:
-            options->humanize_velocity = parse_number("--humanize-velocity", optarg, 0, 1e9);
+            options->humanize_velocity = parse_number("--humanize-velocity", optarg, 0, 1);
             break;
         case OPT_HUMANIZE_TIMING:
-            options->humanize_timing = parse_number("--humanize-timing", optarg, 0, 1e9);
+            options->humanize_timing = parse_number("--humanize-timing", optarg, 0, 1);
             break;
-        case OPT_VOLUME: options->volume_db = parse_number("--volume", optarg, -1e9, 1e9); break;
+        case OPT_VOLUME: options->volume_db = parse_number("--volume", optarg, -60, 12); break;
         case OPT_SOUNDFONT: options->soundfont = optarg; break;
         case OPT_TAIL: options->tail_seconds = parse_number("--tail", optarg, 0, 60); break;
         case OPT_SAMPLE_RATE:
@@ -441,74 +441,57 @@ static void print_plugin_log(void *data, const char *level, const char *text)
     }
 }
 
-static int set_control(PnlRenderHost *host, uint32_t port, double value, const char *option,
-                       char *message, size_t message_size)
+/* The option ranges above are the ports' ranges in ttl/pianola.ttl.in. */
+static int set_control(PnlLv2Host *host, const char *symbol, double value, char *message,
+                       size_t message_size)
 {
-    if (isnan(value))
+    if (isnan(value) || pnl_lv2host_set_control(host, symbol, (float)value) == PNL_OK)
         return PNL_OK;
-    float minimum, maximum, default_value;
-    if (pnl_render_host_control_range(host, port, &minimum, &maximum, &default_value) !=
-        PNL_OK) {
-        snprintf(message, message_size, "the plugin has no control input for %s (port %u)",
-                 option, port);
-        return PNL_EMISMATCH;
-    }
-    if (value < minimum || value > maximum) {
-        snprintf(message, message_size, "%s: %g is outside the plugin's range %g .. %g", option,
-                 value, minimum, maximum);
-        return PNL_ERANGE;
-    }
-    return pnl_render_host_set_control(host, port, (float)value);
+    snprintf(message, message_size, "the plugin has no control port '%s'", symbol);
+    return PNL_EMISMATCH;
 }
 
-static int set_controls(PnlRenderHost *host, const RenderOptions *options, char *message,
+static int set_controls(PnlLv2Host *host, const RenderOptions *options, char *message,
                         size_t message_size)
 {
-    int status = PNL_OK;
-    if (options->composer >= 0)
-        status = set_control(host, PNL_PORT_COMPOSER, options->composer, "--composer", message,
-                             message_size);
-    if (status == PNL_OK)
-        status = set_control(host, PNL_PORT_TEMPERATURE, options->temperature,
-                             "--temperature", message, message_size);
-    if (status == PNL_OK)
-        status = set_control(host, PNL_PORT_TOP_P, options->top_p, "--top-p", message,
-                             message_size);
-    if (status == PNL_OK)
-        status = set_control(host, PNL_PORT_SEED, options->seed, "--seed", message,
-                             message_size);
-    if (status == PNL_OK)
-        status = set_control(host, PNL_PORT_HUMANIZE_VELOCITY, options->humanize_velocity,
-                             "--humanize-velocity", message, message_size);
-    if (status == PNL_OK)
-        status = set_control(host, PNL_PORT_HUMANIZE_TIMING, options->humanize_timing,
-                             "--humanize-timing", message, message_size);
-    if (status == PNL_OK)
-        status = set_control(host, PNL_PORT_VOLUME, options->volume_db, "--volume", message,
-                             message_size);
-    /* The internal tempo matches the host's, in case the plugin ever looks. */
-    if (status == PNL_OK)
-        status = set_control(host, PNL_PORT_TEMPO, options->beats_per_minute, "--tempo",
-                             message, message_size);
-    if (status == PNL_OK)
-        status = set_control(host, PNL_PORT_REROLL, 0, "re-roll", message, message_size);
-    return status;
+    const struct {
+        const char *symbol;
+        double value;
+    } controls[] = {
+        {"composer", options->composer >= 0 ? options->composer : NAN},
+        {"temperature", options->temperature},
+        {"top_p", options->top_p},
+        {"seed", options->seed},
+        {"humanize_velocity", options->humanize_velocity},
+        {"humanize_timing", options->humanize_timing},
+        {"volume", options->volume_db},
+        /* The internal tempo matches the host's, in case the plugin ever looks. */
+        {"tempo", options->beats_per_minute},
+        {"reroll", 0},
+    };
+    for (size_t index = 0; index < sizeof controls / sizeof controls[0]; index++) {
+        int status = set_control(host, controls[index].symbol, controls[index].value, message,
+                                 message_size);
+        if (status != PNL_OK)
+            return status;
+    }
+    return PNL_OK;
 }
 
 /* Where the transport stands at `frame` of the render, as a time:Position. */
-static int queue_position(PnlRenderHost *host, const RenderOptions *options, uint32_t offset,
+static int queue_position(PnlLv2Host *host, const RenderOptions *options, uint32_t offset,
                           int64_t frame, double frames_per_beat, int rolling)
 {
     double beats = (double)frame / frames_per_beat;
     int64_t bar = (int64_t)floor(beats / options->beats_per_bar);
     double bar_beat = beats - (double)bar * options->beats_per_bar;
-    return pnl_render_host_queue_position(host, offset, options->beats_per_minute,
-                                          options->beats_per_bar, options->beat_unit, bar,
-                                          bar_beat, rolling ? 1.0 : 0.0, frame);
+    return pnl_lv2host_queue_position(host, offset, options->beats_per_minute,
+                                      options->beats_per_bar, options->beat_unit, bar, bar_beat,
+                                      rolling ? 1.0 : 0.0);
 }
 
 typedef struct {
-    PnlRenderHost *host;
+    PnlLv2Host *host;
     SNDFILE *wav;
     PnlMidiRecording *midi;
     Prompt prompt;
@@ -534,8 +517,12 @@ static int render(const RenderOptions *options, Render *job, char *message,
     }
 
     char *bundle = build_tree_bundle();
-    job->host = pnl_render_host_new(PIANOLA_URI, bundle, rate, BLOCK_FRAMES, print_plugin_log,
-                                    &job->log, message, message_size);
+    /* The worker runs synchronously, inside run(), as when a host exports. */
+    PnlLv2HostOptions host_options = {.plugin_uri = PIANOLA_URI, .bundle_path = bundle,
+                                      .sample_rate = rate, .max_block = BLOCK_FRAMES,
+                                      .worker_mode = PNL_WORKER_SYNC, .log = print_plugin_log,
+                                      .log_data = &job->log};
+    job->host = pnl_lv2host_new(&host_options, message, message_size);
     free(bundle);
     if (!job->host)
         return PNL_EIO;
@@ -543,11 +530,11 @@ static int render(const RenderOptions *options, Render *job, char *message,
     if (status != PNL_OK)
         return status;
     int capturing = options->prompt_midi != NULL;
-    pnl_render_host_set_control(job->host, PNL_PORT_CAPTURE, capturing ? 1.0f : 0.0f);
-    pnl_render_host_set_control(job->host, PNL_PORT_GENERATE, capturing ? 0.0f : 1.0f);
+    pnl_lv2host_set_control(job->host, "capture", capturing ? 1.0f : 0.0f);
+    pnl_lv2host_set_control(job->host, "generate", capturing ? 0.0f : 1.0f);
 
     if (options->soundfont) {
-        status = pnl_render_host_queue_path(job->host, 0, PIANOLA__soundfont,
+        status = pnl_lv2host_queue_path(job->host, 0, PIANOLA__soundfont,
                                             options->soundfont);
         if (status != PNL_OK) {
             snprintf(message, message_size, "--soundfont %s: the path does not fit in one "
@@ -567,8 +554,7 @@ static int render(const RenderOptions *options, Render *job, char *message,
     float *left = calloc(BLOCK_FRAMES, sizeof(float));
     float *right = calloc(BLOCK_FRAMES, sizeof(float));
     float *interleaved = calloc(BLOCK_FRAMES * 2, sizeof(float));
-    PnlRenderMidi *midi_out = calloc(MIDI_PER_BLOCK, sizeof *midi_out);
-    if (!left || !right || !interleaved || !midi_out) {
+    if (!left || !right || !interleaved) {
         snprintf(message, message_size, "out of memory for the audio buffers");
         status = PNL_ENOMEM;
     }
@@ -598,8 +584,8 @@ static int render(const RenderOptions *options, Render *job, char *message,
         while (status == PNL_OK && next_prompt_message < job->prompt.count &&
                job->prompt.messages[next_prompt_message].frame < block_end) {
             const PromptMessage *played = &job->prompt.messages[next_prompt_message++];
-            status = pnl_render_host_queue_midi(job->host, (uint32_t)(played->frame - frame),
-                                                played->bytes, 3);
+            status = pnl_lv2host_queue_midi(job->host, (uint32_t)(played->frame - frame),
+                                            played->bytes, 3);
         }
         if (status != PNL_OK) {
             snprintf(message, message_size, "too many events for one block at frame %lld",
@@ -607,11 +593,14 @@ static int render(const RenderOptions *options, Render *job, char *message,
             break;
         }
 
-        size_t midi_count = 0;
-        status = pnl_render_host_run(job->host, block_frames, left, right, midi_out,
-                                     MIDI_PER_BLOCK, &midi_count, message, message_size);
-        if (status != PNL_OK)
+        status = pnl_lv2host_run(job->host, block_frames, left, right);
+        if (status != PNL_OK) {
+            snprintf(message, message_size, "the plugin host refused a block of %u frames",
+                     block_frames);
             break;
+        }
+        const PnlHostMidi *midi_out = NULL;
+        size_t midi_count = pnl_lv2host_midi(job->host, &midi_out);
         if (job->log.first_error[0]) {
             snprintf(message, message_size, "%s", job->log.first_error);
             status = PNL_EFORMAT;
@@ -650,15 +639,14 @@ static int render(const RenderOptions *options, Render *job, char *message,
         if (capturing && frame >= job->prompt.capture_end_frame) {
             /* The phrase is over: it becomes the prompt, and Pianola goes on. */
             capturing = 0;
-            pnl_render_host_set_control(job->host, PNL_PORT_CAPTURE, 0.0f);
-            pnl_render_host_set_control(job->host, PNL_PORT_GENERATE, 1.0f);
+            pnl_lv2host_set_control(job->host, "capture", 0.0f);
+            pnl_lv2host_set_control(job->host, "generate", 1.0f);
         }
         show_progress(&progress, frame, total_frames, frames_per_bar, options->bars);
     }
     free(left);
     free(right);
     free(interleaved);
-    free(midi_out);
     if (status != PNL_OK)
         return status;
 
@@ -708,7 +696,7 @@ int main(int argc, char **argv)
                  options.output_wav);
         status = PNL_EIO;
     }
-    pnl_render_host_free(job.host);
+    pnl_lv2host_free(job.host);
     if (status == PNL_OK)
         print_written(&options, &job);
     pnl_midi_recording_free(job.midi);
