@@ -118,7 +118,10 @@ PnlSynth *pnl_synth_new(const char *soundfont_path, double sample_rate, char *me
     /* Only the piano's samples are read (at program selection, on the
      * worker); the other 127 instruments stay on disk. */
     fluid_settings_setint(settings, "synth.dynamic-sample-loading", 1);
-    fluid_settings_setint(settings, "synth.reverb.active", 1);
+    /* Debian builds FluidSynth with OpenMP and its effects stage opens a
+     * parallel region (allocating in libgomp) every block: no FluidSynth
+     * effects in run(). The piano is dry; hosts have better reverbs. */
+    fluid_settings_setint(settings, "synth.reverb.active", 0);
     fluid_settings_setint(settings, "synth.chorus.active", 0);
     fluid_settings_setnum(settings, "synth.gain", 0.5);
     fluid_settings_setint(settings, "synth.verbose", 0);
@@ -143,14 +146,9 @@ PnlSynth *pnl_synth_new(const char *soundfont_path, double sample_rate, char *me
             return NULL;
         }
     }
-    fluid_synth_set_reverb_group_roomsize(synth->synth, -1, 0.55);
-    fluid_synth_set_reverb_group_damp(synth->synth, -1, 0.4);
-    fluid_synth_set_reverb_group_width(synth->synth, -1, 0.8);
-    fluid_synth_set_reverb_group_level(synth->synth, -1, 0.25);
 
     /* Warm-up: strike every key once and render, so the piano's samples and
      * the synth's buffers are touched here, not in the first run(). */
-    fluid_synth_reverb_on(synth->synth, -1, 0); /* leave no tail behind */
     for (int pitch = 21; pitch <= 108; pitch++)
         fluid_synth_noteon(synth->synth, PNL_CHANNEL_TIMELINE, pitch, 64);
     for (int block = 0; block < 8; block++)
@@ -160,7 +158,6 @@ PnlSynth *pnl_synth_new(const char *soundfont_path, double sample_rate, char *me
     for (int block = 0; block < 2; block++)
         fluid_synth_write_float(synth->synth, 512, synth->scratch_left, 0, 1,
                                 synth->scratch_right, 0, 1);
-    fluid_synth_reverb_on(synth->synth, -1, 1);
     return synth;
 
 out_of_memory:
@@ -200,13 +197,22 @@ void pnl_synth_silence(PnlSynth *synth)
     fluid_synth_all_sounds_off(synth->synth, -1);
 }
 
+/* fluid_synth_process() adds into the buffers, so they are cleared first. */
+static void write_frames(PnlSynth *synth, float *left, float *right, uint32_t frames)
+{
+    memset(left, 0, frames * sizeof *left);
+    memset(right, 0, frames * sizeof *right);
+    float *outputs[2] = {left, right};
+    fluid_synth_process(synth->synth, (int)frames, 0, NULL, 2, outputs);
+}
+
 void pnl_synth_render(PnlSynth *synth, float *left, float *right, uint32_t frames)
 {
     if (frames > PNL_SYNTH_MAX_BLOCK)
         frames = PNL_SYNTH_MAX_BLOCK;
     unsigned factor = synth->oversampling;
     if (factor == 1) {
-        fluid_synth_write_float(synth->synth, (int)frames, left, 0, 1, right, 0, 1);
+        write_frames(synth, left, right, frames);
         return;
     }
     /* Synth frames that start within this block. */
@@ -217,8 +223,7 @@ void pnl_synth_render(PnlSynth *synth, float *left, float *right, uint32_t frame
         phase = (phase + 1) % factor;
     }
     if (needed)
-        fluid_synth_write_float(synth->synth, (int)needed, synth->scratch_left, 0, 1,
-                                synth->scratch_right, 0, 1);
+        write_frames(synth, synth->scratch_left, synth->scratch_right, needed);
     uint32_t next = 0;
     for (uint32_t frame = 0; frame < frames; frame++) {
         if (synth->phase == 0) {
