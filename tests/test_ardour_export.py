@@ -95,11 +95,16 @@ class ArdourHeadlessExport(unittest.TestCase):
                 raise AssertionError("%s is not installed (tools/install-deps.sh installs "
                                      "Debian's ardour package)" % program)
         cls.work_dir = tempfile.mkdtemp(prefix="pianola-ardour-")
-        cls.env = lv2_environment(pianola_lv2_dir(cls.work_dir))
-        cls.session_dir = os.path.join(cls.work_dir, SESSION_NAME)
-        cls.session_log = cls.make_session()
-        cls.first_export = cls.export("first.wav")
-        cls.second_export = cls.export("second.wav")
+        try:
+            cls.env = lv2_environment(pianola_lv2_dir(cls.work_dir))
+            cls.session_dir = os.path.join(cls.work_dir, SESSION_NAME)
+            cls.session_log = cls.make_session()
+            cls.first_export = cls.export("first.wav")
+            cls.second_export = cls.export("second.wav")
+        except BaseException:
+            # unittest skips tearDownClass when setUpClass fails.
+            shutil.rmtree(cls.work_dir, ignore_errors=True)
+            raise
 
     @classmethod
     def tearDownClass(cls) -> None:

@@ -55,12 +55,17 @@ class JackSession:
         self.server = self.start("jackd", ["jackd", "--no-realtime", "-n", self.server_name,
                                            "-d", "dummy", "-r", str(SAMPLE_RATE),
                                            "-p", str(PERIOD_FRAMES)])
-        waited = subprocess.run(["jack_wait", "-w", "-t", str(START_TIMEOUT_S)], env=self.env,
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                universal_newlines=True, timeout=START_TIMEOUT_S + 5)
-        if "server is available" not in waited.stdout:
+        try:
+            waited = subprocess.run(["jack_wait", "-w", "-t", str(START_TIMEOUT_S)],
+                                    env=self.env, stdout=subprocess.PIPE,
+                                    stderr=subprocess.STDOUT, universal_newlines=True,
+                                    timeout=START_TIMEOUT_S + 5).stdout
+        except subprocess.TimeoutExpired:
+            waited = "jack_wait did not return"
+        if "server is available" not in waited:
+            self.close()
             raise AssertionError("jackd -d dummy did not start: %s %s"
-                                 % (waited.stdout.strip(), self.log("jackd")[-2000:]))
+                                 % (waited.strip(), self.log("jackd")[-2000:]))
 
     def start(self, name: str, command: list, stdin=subprocess.DEVNULL) -> subprocess.Popen:
         log = open(os.path.join(self.work_dir, name + ".log"), "w")
@@ -140,11 +145,16 @@ class JalvHeadless(unittest.TestCase):
                 raise AssertionError("%s is not installed (tools/install-deps.sh installs "
                                      "Debian's jalv and jackd2)" % program)
         cls.work_dir = tempfile.mkdtemp(prefix="pianola-jalv-")
-        cls.jack = JackSession(cls.work_dir, pianola_lv2_dir(cls.work_dir))
         try:
-            cls.run_plugin()
-        finally:
-            cls.jack.close()
+            cls.jack = JackSession(cls.work_dir, pianola_lv2_dir(cls.work_dir))
+            try:
+                cls.run_plugin()
+            finally:
+                cls.jack.close()
+        except BaseException:
+            # unittest skips tearDownClass when setUpClass fails.
+            shutil.rmtree(cls.work_dir, ignore_errors=True)
+            raise
 
     @classmethod
     def run_plugin(cls) -> None:

@@ -156,7 +156,11 @@ class PianolaRender(unittest.TestCase):
         if not os.path.exists(RENDER):
             raise AssertionError("pianola-render is not built: no %s" % RENDER)
         cls.work_dir = tempfile.mkdtemp(prefix="pianola-render-")
-        cls.env = lv2_environment(pianola_lv2_dir(cls.work_dir))
+        try:
+            cls.env = lv2_environment(pianola_lv2_dir(cls.work_dir))
+        except BaseException:
+            shutil.rmtree(cls.work_dir, ignore_errors=True)
+            raise
         cls.prompt = os.path.join(cls.work_dir, "c-major-phrase.mid")
         # One bar of C major: a rising scale over a held C-E-G chord.
         cls.scale, cls.chord = [60, 62, 64, 65, 67, 69, 71, 72], [48, 52, 55]
