@@ -283,6 +283,22 @@ class PianolaRender(unittest.TestCase):
         self.assertIn(b"100%", shown, "expected a progress bar reaching 100%%, got %r"
                       % shown[-200:])
 
+    def test_bundle_beside_the_program_is_found_without_lv2_path(self) -> None:
+        installed = [path for path in ("/usr/lib/lv2/pianola.lv2", "/usr/local/lib/lv2/pianola.lv2")
+                     if os.path.exists(path)]
+        if installed:
+            self.skipTest("an installed Pianola (%s) could be found instead" % installed[0])
+        env = dict(self.env)
+        del env["LV2_PATH"]
+        env["HOME"] = self.work_dir  # no ~/.lv2 to fall back on
+        wav = os.path.join(self.work_dir, "build-tree.wav")
+        result = subprocess.run([RENDER, "-o", wav, "--bars", "1"], env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                universal_newlines=True, timeout=RENDER_TIMEOUT_S)
+        self.assertNotIn("no LV2 plugin", result.stderr,
+                         "pianola-render did not find the bundle beside it in the build tree")
+        self.assertTrue(os.path.exists(wav), "no %s; stderr: %s" % (wav, result.stderr))
+
     def test_help_exits_zero(self) -> None:
         result = subprocess.run([RENDER, "--help"], stdout=subprocess.PIPE,
                                 universal_newlines=True, timeout=30)
