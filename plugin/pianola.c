@@ -317,8 +317,10 @@ static void handle_midi(Pianola *self, uint32_t frame, const uint8_t *message, u
                 pnl_capture_note_off(&self->capture, pitch, playhead(self));
             if (self->ui_open) {
                 double onset = self->live_onset_ticks[pitch];
+                /* Played now; once captured it comes back from the timeline
+                 * as a prompt note. */
                 forge_note(self, frame, pitch, 0, onset, playhead(self) - onset,
-                           self->capturing ? PNL_ORIGIN_PROMPT : PNL_ORIGIN_LIVE);
+                           PNL_ORIGIN_LIVE);
             }
         }
     } else if (status == 0xb0 && size >= 3) {
