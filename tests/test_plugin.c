@@ -391,6 +391,101 @@ static void test_state_restored_into_a_new_instance_continues_identically(void)
           why, matched);
 }
 
+static void test_runs_free_on_the_internal_tempo_without_host_time(void)
+{
+    char message[256] = "";
+    PnlLv2Host *host = composing_host(3, 0.0f, message, sizeof message);
+    CHECK(host, "no host: %s", message);
+    pnl_lv2host_set_control(host, "tempo", 90.0f);
+    Recording *recording = new_recording();
+    float left[BLOCK], right[BLOCK];
+    double frames_per_beat = RATE * 60.0 / 90.0;
+    for (int64_t frame = 0; frame < 8 * 4 * frames_per_beat; frame += BLOCK) {
+        pnl_lv2host_run(host, BLOCK, left, right);
+        const PnlHostMidi *midi;
+        size_t count = pnl_lv2host_midi(host, &midi);
+        for (size_t i = 0; i < count && recording->count < MAX_EVENTS; i++)
+            recording->events[recording->count++] =
+                (Event){frame + midi[i].frame, midi[i].bytes[0], midi[i].bytes[1], midi[i].bytes[2]};
+        collect_notes(host, recording);
+    }
+    pnl_lv2host_free(host);
+    int ons = 0, off_grid = 0;
+    for (int i = 0; i < recording->count; i++) {
+        const Event *event = &recording->events[i];
+        if (!event_on(event))
+            continue;
+        ons++;
+        int matched = 0;
+        for (int n = 0; n < recording->note_count && !matched; n++)
+            matched = recording->note_pitch[n] == event->pitch &&
+                      (int64_t)ceil(recording->note_onset_beats[n] * frames_per_beat - 1e-6) ==
+                          event->frame;
+        off_grid += !matched;
+    }
+    free(recording);
+    CHECK(ons >= 8, "expected music at the internal tempo, %d note-ons", ons);
+    CHECK(off_grid == 0, "%d of %d note-ons were not on the 90 BPM grid", off_grid, ons);
+}
+
+static void test_odd_blocks_and_sample_rates_play_cleanly(void)
+{
+    static const double rates[] = {22050, 44100, 96000, 192000};
+    static float left[8192], right[8192];
+    for (int r = 0; r < 4; r++) {
+        char message[256] = "";
+        PnlLv2Host *host =
+            fixture_host(random_bundle, rates[r], 8192, PNL_WORKER_SYNC, message, sizeof message);
+        CHECK(host, "no host at %g Hz: %s", rates[r], message);
+        uint64_t state = 99 + r;
+        int64_t frames_done = 0;
+        double peak = 0;
+        int finite = 1, ons = 0;
+        while (frames_done < 6 * rates[r]) {
+            state = state * 6364136223846793005ull + 1442695040888963407ull;
+            uint32_t frames = 1 + (uint32_t)(state >> 33) % ((state >> 20) % 3 ? 700 : 8192);
+            pnl_lv2host_run(host, frames, left, right);
+            const PnlHostMidi *midi;
+            size_t count = pnl_lv2host_midi(host, &midi);
+            for (size_t i = 0; i < count; i++)
+                ons += PIANOLA_TEST_NOTE_ON(&midi[i]);
+            for (uint32_t i = 0; i < frames; i++) {
+                finite &= isfinite(left[i]) && isfinite(right[i]);
+                peak = fmax(peak, fabs(left[i]));
+            }
+            frames_done += frames;
+        }
+        pnl_lv2host_free(host);
+        CHECK(finite, "audio not finite at %g Hz", rates[r]);
+        CHECK(ons > 4 && peak > 0.01 && peak < 4.0,
+              "expected music at %g Hz with blocks of 1..8192 frames: %d note-ons, peak %g",
+              rates[r], ons, peak);
+    }
+}
+
+static void test_the_presets_set_the_composer(void)
+{
+    static const char *const presets[] = {"mozart-faithful", "mozart-adventurous",
+                                          "rachmaninoff-dense", "schumann-intimate"};
+    static const float composers[] = {0, 0, 3, 2};
+    char bundle[1024], message[256] = "", uri[128];
+    PnlLv2Host *host = fixture_host(fixture_built_bundle(bundle, sizeof bundle), RATE, 8192,
+                                    PNL_WORKER_SYNC, message, sizeof message);
+    CHECK(host, "no host: %s", message);
+    for (int i = 0; i < 4; i++) {
+        pnl_lv2host_set_control(host, "composer", 4);
+        snprintf(uri, sizeof uri, "urn:pianola:preset:%s", presets[i]);
+        int status = pnl_lv2host_apply_preset(host, uri);
+        float composer = pnl_lv2host_control(host, "composer");
+        if (status != 0 || composer != composers[i]) {
+            pnl_lv2host_free(host);
+            CHECK(0, "preset %s: status %d, composer %g (expected %g)", presets[i], status,
+                  composer, composers[i]);
+        }
+    }
+    pnl_lv2host_free(host);
+}
+
 /* An optional argument runs only the tests whose names contain it. */
 #define RUN(test) \
     if (!only || strstr(#test, only)) \
@@ -413,5 +508,8 @@ int main(int argc, char **argv)
     RUN(test_locate_back_replays_the_same_events);
     RUN(test_a_different_seed_gives_different_music);
     RUN(test_state_restored_into_a_new_instance_continues_identically);
+    RUN(test_runs_free_on_the_internal_tempo_without_host_time);
+    RUN(test_odd_blocks_and_sample_rates_play_cleanly);
+    RUN(test_the_presets_set_the_composer);
     CHECK_EXIT();
 }
