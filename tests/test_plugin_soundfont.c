@@ -1,0 +1,158 @@
+/* The SoundFont property: a missing or corrupt file is refused with a
+ * clear message to the host log and to the UI while the piano in use keeps
+ * playing; a good one is loaded on the worker and swapped in; patch:Get
+ * answers with the path in use, and the path is saved in the state. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lv2/atom/atom.h>
+#include <lv2/atom/util.h>
+#include <lv2/patch/patch.h>
+
+#include "check.h"
+#include "plugin_fixture.h"
+
+enum { RATE = 48000, BLOCK = 512 };
+#define SOUNDFONT_PROPERTY "urn:pianola:pianola#soundfont"
+#define DEFAULT_SOUNDFONT "/usr/share/sounds/sf2/FluidR3_GM.sf2"
+
+typedef struct {
+    char errors[4][512];
+    int error_count;
+} Log;
+
+static void record_log(void *data, const char *level, const char *text)
+{
+    Log *log = data;
+    if (!strcmp(level, "error") && log->error_count < 4)
+        snprintf(log->errors[log->error_count++], sizeof log->errors[0], "%s", text);
+}
+
+/* Runs blocks and returns the peak; fills ui_text with a pianola:Message
+ * and ui_path with a patch:Set of the SoundFont, when they come. */
+static double run_blocks(PnlLv2Host *host, int blocks, int note, char *ui_text, char *ui_path)
+{
+    static float left[BLOCK], right[BLOCK];
+    double peak = 0;
+    for (int block = 0; block < blocks; block++) {
+        if (note && block == 0)
+            pnl_lv2host_queue_midi(host, 0, (const uint8_t[]){0x90, 60, 100}, 3);
+        pnl_lv2host_run(host, BLOCK, left, right);
+        pnl_lv2host_wait_for_worker(host);
+        for (int i = 0; i < BLOCK; i++)
+            peak = fmax(peak, fabs(left[i]));
+        const LV2_Atom_Sequence *sequence = pnl_lv2host_notify(host);
+        LV2_ATOM_SEQUENCE_FOREACH (sequence, event) {
+            const LV2_Atom_Object *object = (const LV2_Atom_Object *)&event->body;
+            if (event->body.type != pnl_lv2host_map(host, LV2_ATOM__Object))
+                continue;
+            if (object->body.otype == pnl_lv2host_map(host, "urn:pianola:pianola#Message")) {
+                const LV2_Atom *text = NULL;
+                lv2_atom_object_get(object, pnl_lv2host_map(host, "urn:pianola:pianola#text"),
+                                    &text, 0);
+                if (text && ui_text)
+                    snprintf(ui_text, 512, "%s", (const char *)LV2_ATOM_BODY_CONST(text));
+            } else if (object->body.otype == pnl_lv2host_map(host, LV2_PATCH__Set)) {
+                const LV2_Atom *value = NULL;
+                lv2_atom_object_get(object, pnl_lv2host_map(host, LV2_PATCH__value), &value, 0);
+                if (value && ui_path)
+                    snprintf(ui_path, 1024, "%s", (const char *)LV2_ATOM_BODY_CONST(value));
+            }
+        }
+    }
+    return peak;
+}
+
+static PnlLv2Host *new_host(Log *log, char *message, size_t size)
+{
+    char bundle[1024];
+    PnlLv2HostOptions options = {.plugin_uri = PIANOLA_TEST_URI,
+                                 .bundle_path = fixture_built_bundle(bundle, sizeof bundle),
+                                 .sample_rate = RATE, .max_block = BLOCK,
+                                 .worker_mode = PNL_WORKER_THREADED,
+                                 .log = record_log, .log_data = log};
+    PnlLv2Host *host = pnl_lv2host_new(&options, message, size);
+    if (host) {
+        pnl_lv2host_set_control(host, "generate", 0);
+        pnl_lv2host_queue_object(host, 0, "urn:pianola:pianola#UiOn");
+    }
+    return host;
+}
+
+static void check_refused(const char *path, const char *expected_words)
+{
+    Log log = {0};
+    char message[256] = "", ui_text[512] = "", ui_path[1024] = "";
+    PnlLv2Host *host = new_host(&log, message, sizeof message);
+    CHECK(host, "no host: %s", message);
+    run_blocks(host, 2, 0, NULL, NULL);
+    pnl_lv2host_queue_path(host, 0, SOUNDFONT_PROPERTY, path);
+    run_blocks(host, 4, 0, ui_text, NULL);
+    pnl_lv2host_queue_object(host, 0, LV2_PATCH__Get);
+    double peak = run_blocks(host, 20, 1, NULL, ui_path);
+    pnl_lv2host_free(host);
+    CHECK(log.error_count == 1 && strstr(log.errors[0], path) &&
+              strstr(log.errors[0], expected_words),
+          "expected one log error naming %s and saying \"%s\", got %d: %s", path, expected_words,
+          log.error_count, log.error_count ? log.errors[0] : "");
+    CHECK(strstr(ui_text, path), "expected a pianola:Message for the UI naming %s, got \"%s\"",
+          path, ui_text);
+    CHECK(!strcmp(ui_path, DEFAULT_SOUNDFONT), "expected the default SoundFont still in use, "
+          "patch:Get answered \"%s\"", ui_path);
+    CHECK(peak > 0.01, "expected the piano in use to keep playing, peak %g", peak);
+}
+
+static void test_a_missing_soundfont_is_refused_and_the_piano_plays_on(void)
+{
+    check_refused("/nonexistent/piano.sf2", "cannot open");
+}
+
+static void test_a_corrupt_soundfont_is_refused_and_the_piano_plays_on(void)
+{
+    const char *path = "corrupt-piano.sf2";
+    FILE *file = fopen(path, "wb");
+    CHECK(file, "cannot write %s", path);
+    static const char bytes[64] = "RIFF\x38\0\0\0sfbkLIST\xff\xff\0\0garbage, not a SoundFont";
+    fwrite(bytes, 1, sizeof bytes, file);
+    fclose(file);
+    char absolute[1200];
+    const char *build = getenv("PIANOLA_BUILD");
+    snprintf(absolute, sizeof absolute, "%s/%s", build && *build ? build : ".", path);
+    check_refused(absolute, "could not load");
+}
+
+static void test_a_new_soundfont_is_loaded_and_saved_in_the_state(void)
+{
+    /* The same SoundFont through a link: a different path to load. */
+    const char *link_path = "piano-link.sf2";
+    unlink(link_path);
+    CHECK(symlink(DEFAULT_SOUNDFONT, link_path) == 0, "cannot link %s", link_path);
+    char absolute[1200], message[256] = "", ui_path[1024] = "";
+    const char *build = getenv("PIANOLA_BUILD");
+    snprintf(absolute, sizeof absolute, "%s/%s", build && *build ? build : ".", link_path);
+    Log log = {0};
+    PnlLv2Host *host = new_host(&log, message, sizeof message);
+    CHECK(host, "no host: %s", message);
+    pnl_lv2host_queue_path(host, 0, SOUNDFONT_PROPERTY, absolute);
+    run_blocks(host, 6, 0, NULL, ui_path);
+    double peak = run_blocks(host, 20, 1, NULL, NULL);
+    char *state = pnl_lv2host_save_state(host);
+    pnl_lv2host_free(host);
+    CHECK(log.error_count == 0, "unexpected error: %s", log.errors[0]);
+    CHECK(!strcmp(ui_path, absolute), "expected the UI told of %s, got \"%s\"", absolute, ui_path);
+    CHECK(peak > 0.01, "expected the new piano to play, peak %g", peak);
+    /* lilv's state:mapPath canonicalizes the link to its target. */
+    CHECK(state && strstr(state, "pianola#soundfont> <file:///usr/share/sounds/sf2/FluidR3_GM.sf2>"),
+          "expected the state to hold the SoundFont path:\n%s", state ? state : "(none)");
+    free(state);
+}
+
+int main(void)
+{
+    RUN_TEST(test_a_missing_soundfont_is_refused_and_the_piano_plays_on);
+    RUN_TEST(test_a_corrupt_soundfont_is_refused_and_the_piano_plays_on);
+    RUN_TEST(test_a_new_soundfont_is_loaded_and_saved_in_the_state);
+    CHECK_EXIT();
+}
