@@ -486,6 +486,123 @@ static void test_the_presets_set_the_composer(void)
     pnl_lv2host_free(host);
 }
 
+/* Splits a recording at a frame: note-ons before it, and after it. */
+static void split_ons(const Recording *recording, int64_t frame, Recording *before,
+                      Recording *after)
+{
+    for (int i = 0; i < recording->count; i++) {
+        const Event *event = &recording->events[i];
+        if (!event_on(event))
+            continue;
+        Recording *part = event->frame < frame ? before : after;
+        part->events[part->count++] = *event;
+    }
+}
+
+static void test_a_threaded_worker_composes_what_an_export_does(void)
+{
+    char message[256] = "";
+    PnlLv2Host *live = fixture_host(random_bundle, RATE, 8192, PNL_WORKER_THREADED, message,
+                                    sizeof message);
+    CHECK(live, "no host: %s", message);
+    pnl_lv2host_set_control(live, "seed", 21);
+    Recording *live_run = new_recording(), *export_run = new_recording();
+    int64_t bar = (int64_t)(4 * FRAMES_PER_BEAT);
+    /* As in a host: the plugin runs with the transport stopped before play,
+     * and composes its lookahead meanwhile. */
+    float left[BLOCK], right[BLOCK];
+    for (int block = 0; block < 20; block++) {
+        pnl_lv2host_queue_position(live, 0, BPM, 4, 4, 0, 0.0, 0.0);
+        pnl_lv2host_run(live, BLOCK, left, right);
+        pnl_lv2host_wait_for_worker(live);
+    }
+    for (int chunk = 0; chunk < 16; chunk++) {
+        play(live, chunk * bar / 2, bar / 2, live_run);
+        pnl_lv2host_wait_for_worker(live); /* a live worker keeps a bar or two ahead */
+    }
+    pnl_lv2host_free(live);
+    PnlLv2Host *offline = fixture_host(random_bundle, RATE, 8192, PNL_WORKER_SYNC, message,
+                                       sizeof message);
+    CHECK(offline, "no host: %s", message);
+    pnl_lv2host_set_control(offline, "seed", 21);
+    play(offline, 0, 8 * bar, export_run);
+    pnl_lv2host_free(offline);
+    char why[256] = "";
+    int matched = same_events(live_run, 0, export_run, 0, why, sizeof why);
+    free(live_run);
+    free(export_run);
+    CHECK(matched > 8, "expected the same notes live and exported: %s (matched %d)", why, matched);
+}
+
+static void test_a_changed_setting_or_reroll_recomposes_only_from_the_playhead(void)
+{
+    static const char *const changes[] = {"temperature", "reroll"};
+    for (int c = 0; c < 2; c++) {
+        char message[256] = "";
+        int64_t bar = (int64_t)(4 * FRAMES_PER_BEAT);
+        Recording *plain = new_recording(), *changed = new_recording();
+        PnlLv2Host *host = composing_host(8, 0.3f, message, sizeof message);
+        CHECK(host, "no host: %s", message);
+        play(host, 0, 8 * bar, plain);
+        pnl_lv2host_free(host);
+        host = composing_host(8, 0.3f, message, sizeof message);
+        CHECK(host, "no host: %s", message);
+        play(host, 0, 4 * bar, changed);
+        pnl_lv2host_set_control(host, changes[c], c == 0 ? 1.4f : 1.0f);
+        play(host, 4 * bar, BLOCK, changed);
+        pnl_lv2host_set_control(host, "reroll", 0.0f);
+        play(host, 4 * bar + BLOCK, 4 * bar - BLOCK, changed);
+        pnl_lv2host_free(host);
+        Recording *plain_before = new_recording(), *plain_after = new_recording();
+        Recording *changed_before = new_recording(), *changed_after = new_recording();
+        /* The new music starts at the next beat the humanized notes allow. */
+        int64_t boundary = 4 * bar + (int64_t)FRAMES_PER_BEAT;
+        split_ons(plain, boundary, plain_before, plain_after);
+        split_ons(changed, boundary, changed_before, changed_after);
+        char why[256] = "";
+        int kept = same_events(plain_before, 0, changed_before, 0, why, sizeof why);
+        int same_after = same_events(plain_after, 0, changed_after, 0, why, sizeof why);
+        int ons_after = changed_after->count;
+        free(plain), free(changed), free(plain_before), free(plain_after);
+        free(changed_before), free(changed_after);
+        CHECK(kept > 8, "%s: expected the music before the playhead kept (matched %d)",
+              changes[c], kept);
+        CHECK(same_after == 0 && ons_after > 4,
+              "%s: expected new music after the playhead (%d note-ons, %d the same)", changes[c],
+              ons_after, same_after);
+    }
+}
+
+static void test_a_garbled_state_is_refused_without_harm(void)
+{
+    char message[256] = "";
+    PnlLv2Host *host = composing_host(4, 0.5f, message, sizeof message);
+    CHECK(host, "no host: %s", message);
+    Recording *recording = new_recording();
+    play(host, 0, (int64_t)(8 * FRAMES_PER_BEAT), recording);
+    char *state = pnl_lv2host_save_state(host);
+    pnl_lv2host_free(host);
+    CHECK(state, "saving the state failed");
+    /* Replace the timeline's notes with bytes that claim far more notes. */
+    char *value = strstr(state, "pianola#timeline>");
+    value = value ? strstr(value, "rdf:value \"") : NULL;
+    CHECK(value, "no timeline in the saved state");
+    memcpy(value + strlen("rdf:value \""), "UE5UTAEAAAAAAAAA/////w==", 24);
+    host = composing_host(4, 0.5f, message, sizeof message);
+    CHECK(host, "no host: %s", message);
+    int status = pnl_lv2host_restore_state(host, state);
+    free(state);
+    Recording *after = new_recording();
+    play(host, 0, (int64_t)(8 * FRAMES_PER_BEAT), after);
+    pnl_lv2host_free(host);
+    int ons = note_ons(after), finite = after->finite;
+    free(recording);
+    free(after);
+    CHECK(status == 0, "the host could not parse the state (%d)", status);
+    CHECK(finite && ons > 4, "expected the plugin to compose on after a bad state (%d note-ons)",
+          ons);
+}
+
 /* An optional argument runs only the tests whose names contain it. */
 #define RUN(test) \
     if (!only || strstr(#test, only)) \
@@ -511,5 +628,8 @@ int main(int argc, char **argv)
     RUN(test_runs_free_on_the_internal_tempo_without_host_time);
     RUN(test_odd_blocks_and_sample_rates_play_cleanly);
     RUN(test_the_presets_set_the_composer);
+    RUN(test_a_threaded_worker_composes_what_an_export_does);
+    RUN(test_a_changed_setting_or_reroll_recomposes_only_from_the_playhead);
+    RUN(test_a_garbled_state_is_refused_without_harm);
     CHECK_EXIT();
 }
