@@ -1,0 +1,112 @@
+/* The scheduler: note-ons at exact frames, note-offs before note-ons at a
+ * shared frame, humanized onsets in performed order, every sounding note
+ * ended on release, and no replays after a locate. */
+#include <math.h>
+
+#include "check.h"
+#include "humanize.h"
+#include "scheduler.h"
+
+/* 120 BPM at 48 kHz: a tick (1/24 beat) is 1000 frames. */
+static PnlSegment segment_at(double start_ticks, uint32_t frames, float timing)
+{
+    return (PnlSegment){.start_ticks = start_ticks, .ticks_per_frame = 0.001, .frames = frames,
+                        .ticks_per_ms = 0.048, .humanize_velocity = 0.0f,
+                        .humanize_timing = timing};
+}
+
+static PnlTimeline *timeline_of(const PnlTimelineNote *notes, int count)
+{
+    PnlTimeline *timeline = pnl_timeline_new(64);
+    for (int i = 0; i < count; i++)
+        pnl_timeline_append(timeline, &notes[i]);
+    pnl_timeline_publish(timeline, 10000);
+    return timeline;
+}
+
+static void test_note_ons_land_on_their_frames(void)
+{
+    PnlTimelineNote notes[] = {{.onset_ticks = 3, .duration_ticks = 2, .pitch = 60, .velocity = 70},
+                               {.onset_ticks = 5, .duration_ticks = 6, .pitch = 60, .velocity = 80}};
+    PnlTimeline *timeline = timeline_of(notes, 2);
+    PnlScheduler scheduler;
+    pnl_scheduler_init(&scheduler);
+    PnlScheduledEvent events[16];
+    PnlSegment segment = segment_at(0.0, 8192, 0.0f);
+    int count = pnl_scheduler_segment(&scheduler, timeline, &segment, events, 16);
+    pnl_timeline_free(timeline);
+    CHECK(count == 3, "expected on, off, on; got %d events", count);
+    CHECK(events[0].type == PNL_EVENT_NOTE_ON && events[0].frame == 3000,
+          "expected the first note-on at frame 3000, got type %d at %u", events[0].type,
+          events[0].frame);
+    CHECK(events[1].type == PNL_EVENT_NOTE_OFF && events[1].frame == 5000 &&
+              events[2].type == PNL_EVENT_NOTE_ON && events[2].frame == 5000,
+          "expected the off before the re-struck on at frame 5000, got %d@%u %d@%u",
+          events[1].type, events[1].frame, events[2].type, events[2].frame);
+}
+
+static void test_melody_lead_plays_the_top_note_first(void)
+{
+    PnlTimelineNote chord[] = {{.onset_ticks = 96, .duration_ticks = 24, .pitch = 48, .velocity = 60},
+                               {.onset_ticks = 96, .duration_ticks = 24, .pitch = 55, .velocity = 60},
+                               {.onset_ticks = 96, .duration_ticks = 24, .pitch = 76, .velocity = 60}};
+    PnlHumanizeStyle style = {.seed = 1, .bar_ticks = 96, .beat_ticks = 24, .phrase_bars = 4};
+    pnl_humanize_onset(&style, chord, 3);
+    PnlTimeline *timeline = timeline_of(chord, 3);
+    PnlScheduler scheduler;
+    pnl_scheduler_init(&scheduler);
+    PnlScheduledEvent events[16];
+    int count = 0;
+    /* Small segments, as with small host blocks. */
+    for (double start = 80.0; start < 120.0; start += 0.5) {
+        PnlSegment segment = segment_at(start, 500, 1.0f);
+        int got = pnl_scheduler_segment(&scheduler, timeline, &segment, events + count, 16 - count);
+        for (int i = count; i < count + got; i++)
+            events[i].frame += (uint32_t)((start - 80.0) * 1000.0);
+        count += got;
+    }
+    pnl_timeline_free(timeline);
+    CHECK(count >= 3 && events[0].pitch == 76,
+          "expected the melody note (76) first, got %d events, first pitch %d", count,
+          count ? events[0].pitch : -1);
+    double lead_ms = 0;
+    for (int i = 1; i < count; i++)
+        if (events[i].pitch == 48 && events[i].type == PNL_EVENT_NOTE_ON)
+            lead_ms = (events[i].frame - events[0].frame) / 48.0;
+    CHECK(lead_ms > 10.0 && lead_ms < 40.0, "expected a lead of 10-40 ms over the bass, got %.1f",
+          lead_ms);
+}
+
+static void test_release_ends_every_sounding_note_and_locate_never_replays(void)
+{
+    PnlTimelineNote notes[] = {{.onset_ticks = 0, .duration_ticks = 96, .pitch = 60, .velocity = 70},
+                               {.onset_ticks = 0, .duration_ticks = 96, .pitch = 64, .velocity = 70},
+                               {.onset_ticks = 24, .duration_ticks = 96, .pitch = 67, .velocity = 70}};
+    PnlTimeline *timeline = timeline_of(notes, 3);
+    PnlScheduler scheduler;
+    pnl_scheduler_init(&scheduler);
+    PnlScheduledEvent events[16];
+    PnlSegment segment = segment_at(0.0, 30000, 0.0f);
+    int ons = pnl_scheduler_segment(&scheduler, timeline, &segment, events, 16);
+    int offs = pnl_scheduler_release_all(&scheduler, 7, events, 16);
+    int all_at_seven = 1;
+    for (int i = 0; i < offs; i++)
+        all_at_seven &= events[i].frame == 7 && events[i].type == PNL_EVENT_NOTE_OFF;
+    pnl_scheduler_locate(&scheduler, timeline, 12.0, 0, events, 16);
+    segment = segment_at(12.0, 30000, 0.0f);
+    int after_locate = pnl_scheduler_segment(&scheduler, timeline, &segment, events, 16);
+    pnl_timeline_free(timeline);
+    CHECK(ons == 3 && offs == 3 && all_at_seven,
+          "expected 3 note-ons then 3 note-offs at frame 7, got %d and %d", ons, offs);
+    CHECK(after_locate == 1 && events[0].pitch == 67,
+          "after locating to tick 12, expected only the note at tick 24, got %d events",
+          after_locate);
+}
+
+int main(void)
+{
+    RUN_TEST(test_note_ons_land_on_their_frames);
+    RUN_TEST(test_melody_lead_plays_the_top_note_first);
+    RUN_TEST(test_release_ends_every_sounding_note_and_locate_never_replays);
+    CHECK_EXIT();
+}
