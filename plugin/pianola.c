@@ -444,6 +444,11 @@ static void truncate_timeline(Pianola *self, int32_t ticks)
  * the current one can reach. */
 static int32_t regeneration_point(const Pianola *self)
 {
+    /* Stopped, nothing is playing: the new music starts right here. */
+    if (!pnl_transport_rolling(&self->transport)) {
+        double point = ceil(playhead(self) - 1e-9);
+        return point > 2e9 ? 2000000000 : point < 0 ? 0 : (int32_t)point;
+    }
     double margin =
         PNL_HUMANIZE_MAX_DEVIATION_MS * pnl_transport_ticks_per_ms(&self->transport) + 1.0;
     int32_t beat = pnl_transport_beat_ticks(&self->transport);
