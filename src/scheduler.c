@@ -36,10 +36,22 @@ static void set_done(PnlScheduler *scheduler, uint32_t index, int done)
 /* The first frame at or after a tick; a millionth of a frame of tolerance
  * absorbs rounding in the tick arithmetic, so a note exactly on a frame
  * stays on it. */
+static double unclamped_frame(const PnlSegment *segment, double ticks)
+{
+    return ceil((ticks - segment->start_ticks) / segment->ticks_per_frame - 1e-6);
+}
+
+/* Whether a tick falls in this segment, by the same rounding as its frame
+ * (a note a hair before the segment's end in ticks may still belong to the
+ * next segment's first frame). */
+static int before_end(const PnlSegment *segment, double ticks)
+{
+    return unclamped_frame(segment, ticks) < (double)segment->frames;
+}
+
 static uint32_t frame_of(const PnlSegment *segment, double ticks)
 {
-    double frames = (ticks - segment->start_ticks) / segment->ticks_per_frame;
-    double frame = ceil(frames - 1e-6);
+    double frame = unclamped_frame(segment, ticks);
     if (!(frame > 0.0))
         return 0;
     if (frame >= (double)segment->frames)
@@ -126,7 +138,7 @@ static int emit_offs_until(PnlScheduler *scheduler, const PnlSegment *segment, d
         if (!scheduler->sounding[pitch])
             continue;
         double off = scheduler->off_ticks[pitch];
-        if (off < until || (inclusive && off <= until)) {
+        if ((off < until || (inclusive && off <= until)) && before_end(segment, off)) {
             events[count++] = (PnlScheduledEvent){.frame = frame_of(segment, off),
                                                   .type = PNL_EVENT_NOTE_OFF,
                                                   .pitch = (uint8_t)pitch,
@@ -166,7 +178,7 @@ int pnl_scheduler_segment(PnlScheduler *scheduler, const PnlTimeline *timeline,
             set_done(scheduler, index, 1);
             continue;
         }
-        if (performed >= end_ticks || candidate_count >= max_ons)
+        if (!before_end(segment, performed) || candidate_count >= max_ons)
             continue;
         int at = candidate_count++;
         while (at > 0 && candidates[at - 1].ticks > performed) {

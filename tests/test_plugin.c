@@ -226,6 +226,42 @@ static void test_sixteen_bars_land_exactly_on_the_grid(void)
            peak);
 }
 
+/* The same with the bundle as built, its trained model included. */
+static void test_the_bundled_model_plays_sixteen_bars_on_the_grid(void)
+{
+    char bundle[1024], model[1200], message[256] = "";
+    fixture_built_bundle(bundle, sizeof bundle);
+    snprintf(model, sizeof model, "%s/models/pianola.pnm", bundle);
+    FILE *probe = fopen(model, "rb");
+    if (!probe) {
+        printf("SKIP test_the_bundled_model_plays_sixteen_bars_on_the_grid: %s does not exist\n",
+               model);
+        return;
+    }
+    fclose(probe);
+    PnlLv2Host *host = fixture_host(bundle, RATE, 8192, PNL_WORKER_SYNC, message, sizeof message);
+    CHECK(host, "no host: %s", message);
+    pnl_lv2host_set_control(host, "humanize_velocity", 0.0f);
+    pnl_lv2host_set_control(host, "humanize_timing", 0.0f);
+    pnl_lv2host_queue_object(host, 0, "urn:pianola:pianola#UiOn");
+    Recording *recording = new_recording();
+    play(host, 0, (int64_t)(16 * 4 * FRAMES_PER_BEAT), recording);
+    pnl_lv2host_free(host);
+    double worst;
+    int moved;
+    char why[256] = "";
+    int ons = check_on_grid(recording, 0.0, &worst, &moved, why, sizeof why);
+    double peak = recording->peak;
+    int finite = recording->finite;
+    free(recording);
+    CHECK(ons >= 0, "%s", why);
+    CHECK(ons >= 16 && finite && peak > 0.01 && peak < 4.0,
+          "expected music from the bundled model: %d note-ons, peak %g, finite %d", ons, peak,
+          finite);
+    printf("bundled model, sixteen bars at 120 BPM: %d note-ons on their grid frames, peak %.3f\n",
+           ons, peak);
+}
+
 static void test_humanized_notes_stay_within_the_bound(void)
 {
     char message[256] = "";
@@ -620,6 +656,7 @@ int main(int argc, char **argv)
     RUN(test_bundle_passes_lv2_validate);
     RUN(test_midi_in_plays_through_the_piano);
     RUN(test_sixteen_bars_land_exactly_on_the_grid);
+    RUN(test_the_bundled_model_plays_sixteen_bars_on_the_grid);
     RUN(test_humanized_notes_stay_within_the_bound);
     RUN(test_transport_stop_ends_every_note_in_that_cycle);
     RUN(test_locate_back_replays_the_same_events);

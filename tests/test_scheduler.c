@@ -103,9 +103,40 @@ static void test_release_ends_every_sounding_note_and_locate_never_replays(void)
           after_locate);
 }
 
+/* A note on the frame where a segment ends belongs to the next segment's
+ * first frame, whatever the rounding of the tick arithmetic. */
+static void test_a_note_on_a_segment_boundary_starts_the_next_segment(void)
+{
+    PnlTimelineNote notes[] = {{.onset_ticks = 24, .duration_ticks = 6, .pitch = 60, .velocity = 70}};
+    PnlTimeline *timeline = timeline_of(notes, 1);
+    PnlScheduler scheduler;
+    pnl_scheduler_init(&scheduler);
+    PnlScheduledEvent events[8];
+    double ticks_per_frame = 2.0 * 24.0 / 44100.0; /* 120 BPM at 44.1 kHz */
+    int in_first = 0, first_frame = -1;
+    double start = 0.0;
+    for (int segment_index = 0; segment_index < 30; segment_index++) {
+        PnlSegment segment = {.start_ticks = start, .ticks_per_frame = ticks_per_frame,
+                              .frames = 735, .ticks_per_ms = 0.048};
+        int count = pnl_scheduler_segment(&scheduler, timeline, &segment, events, 8);
+        for (int i = 0; i < count; i++)
+            if (events[i].type == PNL_EVENT_NOTE_ON) {
+                in_first = segment_index;
+                first_frame = (int)events[i].frame;
+            }
+        start += 735 * ticks_per_frame;
+    }
+    pnl_timeline_free(timeline);
+    /* Beat 1 is frame 22050 = 30 segments of 735: segment 30 does not run,
+     * so the note must not have started in segment 29's last frame. */
+    CHECK(first_frame == -1, "the note on the boundary started early, in segment %d frame %d",
+          in_first, first_frame);
+}
+
 int main(void)
 {
     RUN_TEST(test_note_ons_land_on_their_frames);
+    RUN_TEST(test_a_note_on_a_segment_boundary_starts_the_next_segment);
     RUN_TEST(test_melody_lead_plays_the_top_note_first);
     RUN_TEST(test_release_ends_every_sounding_note_and_locate_never_replays);
     CHECK_EXIT();
