@@ -591,7 +591,10 @@ static void run(LV2_Handle instance, uint32_t sample_count)
     self->wanted.variation = variation;
     read_switches(self, 0);
     if (self->activated_cycle) {
+        /* Notes cut off by deactivate() get their note-offs on MIDI out in
+         * the first cycle after: a recording host sees none left hanging. */
         self->activated_cycle = 0;
+        release_all(self, 0);
         if (pnl_transport_rolling(&self->transport))
             locate(self, 0);
     }
@@ -731,17 +734,16 @@ static void activate(LV2_Handle instance)
     /* Keep where the host was; free-running time starts again at zero. */
     if (previous.host_time)
         self->transport = previous;
-    pnl_scheduler_init(&self->scheduler);
     self->activated_cycle = 1;
 }
 
 static void deactivate(LV2_Handle instance)
 {
     Pianola *self = instance;
-    /* Every sounding note ends; the next activate() starts clean. */
+    /* Every sounding note ends now; the scheduler remembers them so the
+     * first cycle after activate() sends their note-offs. */
     if (self->synth)
         pnl_synth_silence(self->synth);
-    pnl_scheduler_init(&self->scheduler);
 }
 
 static const void *extension_data(const char *uri)

@@ -658,6 +658,13 @@ int pnl_lv2host_run(PnlLv2Host *host, uint32_t frames, float *left, float *right
     return PNL_OK;
 }
 
+void pnl_lv2host_restart(PnlLv2Host *host)
+{
+    lilv_instance_deactivate(host->instance);
+    pnl_lv2host_wait_for_worker(host);
+    lilv_instance_activate(host->instance);
+}
+
 size_t pnl_lv2host_midi(const PnlLv2Host *host, const PnlHostMidi **events)
 {
     *events = host->midi_out;

@@ -66,6 +66,10 @@ size_t pnl_lv2host_midi(const PnlLv2Host *host, const PnlHostMidi **events);
 /* The notify port's whole sequence from the last block (an LV2_Atom_Sequence). */
 const void *pnl_lv2host_notify(const PnlLv2Host *host);
 
+/* Deactivates and activates the instance again (as a host does when its
+ * engine restarts or the plugin is bypassed). */
+void pnl_lv2host_restart(PnlLv2Host *host);
+
 /* Threaded worker: waits until every scheduled job is done, then delivers
  * the responses (as the next run() would). */
 void pnl_lv2host_wait_for_worker(PnlLv2Host *host);
