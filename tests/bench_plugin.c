@@ -122,7 +122,7 @@ int main(void)
     pnl_lv2host_free(host);
 
     options.plugin_uri = "urn:ardour:a-fluidsynth";
-    options.bundle_path = NULL;
+    options.bundle_path = "/usr/lib/lv2/a-fluidsynth.lv2";
     options.around_run_data = &ace;
     host = pnl_lv2host_new(&options, message, sizeof message);
     if (!host) {
