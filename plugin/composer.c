@@ -20,6 +20,11 @@
 #include "ports.h"
 #include "status.h"
 
+/* Four bars of context: continuing a captured C-major phrase (three seeds,
+ * 8 bars each, tests/test_capture.c) the continuation's correlation with
+ * the C-major key profile was -0.40 with 2 bars of context (the key lost),
+ * 0.58 with 3, 0.82 with 4 and 0.51 with 8 (at twice the cost: 94 against
+ * 46 ms of worker time per bar). */
 enum {
     PNL_CONTEXT_BARS = 4,
     PNL_CONTEXT_TOKENS = 4096,
