@@ -264,7 +264,7 @@ static int playing_timeline(const Pianola *self)
 /* Plays the stretch [*position, until) of this cycle at a constant tempo. */
 static void play_segment(Pianola *self, uint32_t *position, uint32_t *rendered, uint32_t until)
 {
-    while (*position < until) {
+    if (*position < until) {
         uint32_t frames = until - *position;
         if (playing_timeline(self)) {
             PnlSegment segment = {
@@ -281,9 +281,8 @@ static void play_segment(Pianola *self, uint32_t *position, uint32_t *rendered, 
                 render_to(self, rendered, frame);
                 apply_event(self, frame, &self->events[i]);
             }
-            /* A full event buffer ends the stretch early; the rest follows. */
-            if (count == PNL_MAX_EVENTS && self->events[count - 1].frame + 1 < frames)
-                frames = self->events[count - 1].frame + 1;
+            /* More notes than fit (hundreds in one block) wait for the
+             * next stretch, which starts them on its first frame. */
         }
         pnl_transport_advance(&self->transport, frames);
         *position += frames;
