@@ -114,16 +114,22 @@ def build(bld):
 def build_bundle(bld):
     bundle = "pianola.lv2"
     install_dir = os.path.join(bld.env.LV2DIR, bundle)
-    bld.shlib(source=bld.path.ant_glob("plugin/*.c"), target=bundle + "/pianola",
-              use=["pianola", "LV2", "FLUIDSYNTH", "M", "PTHREAD"],
-              cflags=["-fvisibility=hidden"], install_path=install_dir)
+    # LV2 hosts load bundle binaries by the name the manifest gives: plain
+    # pianola.so, no "lib" prefix. The core library's symbols stay inside the
+    # plugin: it exports lv2_descriptor alone.
+    plugin = bld.shlib(source=bld.path.ant_glob("plugin/*.c"), target=bundle + "/pianola",
+                       use=["pianola", "LV2", "FLUIDSYNTH", "M", "PTHREAD"],
+                       cflags=["-fvisibility=hidden"], linkflags=["-Wl,--exclude-libs,ALL"],
+                       install_path=install_dir)
+    plugin.env.cshlib_PATTERN = "%s.so"
     if bld.path.find_node("gui/pianola_ui.c"):
-        bld.shlib(source=bld.path.ant_glob("gui/*.c"), target=bundle + "/pianola_ui",
-                  use=["LV2", "CAIRO", "X11", "M"], cflags=["-fvisibility=hidden"],
-                  install_path=install_dir)
+        ui = bld.shlib(source=bld.path.ant_glob("gui/*.c"), target=bundle + "/pianola_ui",
+                       use=["LV2", "CAIRO", "X11", "M"], cflags=["-fvisibility=hidden"],
+                       install_path=install_dir)
+        ui.env.cshlib_PATTERN = "%s.so"
     for ttl in bld.path.ant_glob("ttl/*.ttl.in"):
         bld(features="subst", source=ttl, target=bundle + "/" + ttl.name[:-3],
-            install_path=install_dir, LIB_EXT=bld.env.cshlib_PATTERN.split("%s")[1],
+            install_path=install_dir, LIB_EXT=".so",
             PLUGIN_URI=bld.env.PLUGIN_URI)
     for ttl in bld.path.ant_glob("ttl/*.ttl") + bld.path.ant_glob("presets/*.ttl"):
         bld(features="subst", is_copy=True, source=ttl, target=bundle + "/" + ttl.name,

@@ -1389,7 +1389,7 @@ int main(void)
     snprintf(binary, sizeof binary, "%s", check_env("PIANOLA_UI_BINARY", ""));
     if (!binary[0]) {
         /* waf names shared libraries lib*.so; the manifest says which. */
-        snprintf(binary, sizeof binary, "%s/pianola.lv2/libpianola_ui.so", build);
+        snprintf(binary, sizeof binary, "%s/pianola.lv2/pianola_ui.so", build);
         if (access(binary, R_OK) != 0)
             snprintf(binary, sizeof binary, "%s/pianola.lv2/pianola_ui.so", build);
     }
