@@ -149,7 +149,13 @@ def test_environment(ctx):
         "PIANOLA_CORPUS", os.path.join(ctx.srcnode.abspath(), "..", "shared", "corpus"))
     env["PYTHONPATH"] = ctx.srcnode.abspath()
     env["PYTHONDONTWRITEBYTECODE"] = "1"
-    env["LV2_PATH"] = build_dir + ":/usr/lib/lv2"
+    # A folder holding only the built bundle: lilv reports every other folder
+    # of the build tree on LV2_PATH as a broken bundle.
+    lv2_path = os.path.join(build_dir, "lv2")
+    if not os.path.isdir(lv2_path):
+        os.makedirs(lv2_path)
+        os.symlink(os.path.join("..", "pianola.lv2"), os.path.join(lv2_path, "pianola.lv2"))
+    env["LV2_PATH"] = lv2_path + ":/usr/lib/lv2"
     env["PATH"] = build_dir + os.pathsep + env.get("PATH", "")
     return env
 
