@@ -64,6 +64,31 @@ if not instrument_found then
   fail("the MIDI track has no instrument")
 end
 
+-- Ardour connects a new track's outputs to the master bus from another
+-- thread; a session saved before that happens exports silence. Connect them
+-- here, and wait until the connections are there.
+local master_in = Session:master_out():input()
+for track in tracks:iter() do
+  local outputs = track:output()
+  for channel = 0, 1 do
+    local port = outputs:audio(channel)
+    local master_port = master_in:audio(channel)
+    if not port:connected_to(master_port:name()) then
+      port:connect(master_port:name())
+    end
+  end
+  local connected = false
+  for _ = 1, 50 do
+    connected = outputs:audio(0):connected_to(master_in:audio(0):name())
+        and outputs:audio(1):connected_to(master_in:audio(1):name())
+    if connected then break end
+    sleep(0.1)
+  end
+  if not connected then
+    fail("the track's outputs are not connected to the master bus")
+  end
+end
+
 local tempo_map = Temporal.TempoMap.read()
 local origin = Temporal.timepos_t(0)
 local beats_per_minute = tempo_map:tempo_at(origin):note_types_per_minute()
