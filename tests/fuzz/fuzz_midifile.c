@@ -18,20 +18,27 @@
 #include "midifile.h"
 #include "status.h"
 
-/* The file the writer writes, made once per process: one per input would
- * spend most of the run in the file system. */
+/* The file the writer writes, made once per process (one per input would
+ * spend most of the run in the file system) and removed at exit. */
+static char output_file[64];
+
+static void remove_output(void)
+{
+    unlink(output_file);
+}
+
 static const char *output_path(void)
 {
-    static char path[64];
-    if (!path[0]) {
+    if (!output_file[0]) {
         int fd;
-        snprintf(path, sizeof path, "/tmp/pianola-fuzz-midi-XXXXXX");
-        fd = mkstemp(path);
+        snprintf(output_file, sizeof output_file, "/tmp/pianola-fuzz-midi-XXXXXX");
+        fd = mkstemp(output_file);
         if (fd < 0)
             abort();
         close(fd);
+        atexit(remove_output);
     }
-    return path;
+    return output_file;
 }
 
 static void check(int condition, const char *what)
