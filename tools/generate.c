@@ -12,6 +12,7 @@
 #include "generator.h"
 #include "midifile.h"
 #include "model.h"
+#include "model_path.h"
 #include "status.h"
 
 #include <errno.h>
@@ -89,48 +90,6 @@ static int parse_integer(const char *text, long long low, long long high, long l
         return -1;
     *out = value;
     return 0;
-}
-
-static int file_exists(const char *path)
-{
-    struct stat info;
-    return stat(path, &info) == 0 && S_ISREG(info.st_mode);
-}
-
-/* The bundled model: $PIANOLA_MODEL, else beside this program in a build
- * tree (build/pianola.lv2/models, the source tree's models/) or an install
- * (../share/pianola, the LV2 bundle in ../lib/lv2 or ~/.lv2). */
-static int find_model(char *path, size_t size)
-{
-    const char *variable = getenv("PIANOLA_MODEL");
-    if (variable && *variable) {
-        snprintf(path, size, "%s", variable);
-        return 0;
-    }
-    char self[PATH_SIZE / 2]; /* leaves room for the suffixes below */
-    ssize_t length = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (length <= 0)
-        return -1;
-    self[length] = '\0';
-    char *slash = strrchr(self, '/');
-    if (slash)
-        *slash = '\0';
-    static const char *const beside[] = {
-        "pianola.lv2/models/pianola.pnm", "../models/pianola.pnm",
-        "../share/pianola/pianola.pnm", "../lib/lv2/pianola.lv2/models/pianola.pnm",
-    };
-    for (size_t i = 0; i < sizeof beside / sizeof beside[0]; i++) {
-        snprintf(path, size, "%s/%s", self, beside[i]);
-        if (file_exists(path))
-            return 0;
-    }
-    const char *home = getenv("HOME");
-    if (home) {
-        snprintf(path, size, "%s/.lv2/pianola.lv2/models/pianola.pnm", home);
-        if (file_exists(path))
-            return 0;
-    }
-    return -1;
 }
 
 /* Token storage for the whole piece; the tool may allocate as it goes. */
@@ -231,7 +190,7 @@ int main(int argc, char **argv)
 
     char found[PATH_SIZE];
     if (!model_path) {
-        if (find_model(found, sizeof found) != 0)
+        if (pnl_find_bundled_model(found, sizeof found) != 0)
             return die("no model found: give --model FILE or set PIANOLA_MODEL");
         model_path = found;
     }

@@ -12,6 +12,7 @@
  * `--dump-logits` prints the network's logits at every step instead (for the
  * PyTorch parity test), and `--codec` the codec's signature and size. */
 #include "events.h"
+#include "model_path.h"
 #include "midifile.h"
 #include "model.h"
 #include "status.h"
@@ -63,46 +64,6 @@ static int die(const char *format, ...)
     va_end(args);
     fputc('\n', stderr);
     return 1;
-}
-
-static int file_exists(const char *path)
-{
-    struct stat info;
-    return stat(path, &info) == 0 && S_ISREG(info.st_mode);
-}
-
-/* The bundled model, looked for as pianola-generate does. */
-static int find_model(char *path, size_t size)
-{
-    const char *variable = getenv("PIANOLA_MODEL");
-    if (variable && *variable) {
-        snprintf(path, size, "%s", variable);
-        return 0;
-    }
-    char self[PATH_SIZE / 2]; /* leaves room for the suffixes below */
-    ssize_t length = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (length <= 0)
-        return -1;
-    self[length] = '\0';
-    char *slash = strrchr(self, '/');
-    if (slash)
-        *slash = '\0';
-    static const char *const beside[] = {
-        "pianola.lv2/models/pianola.pnm", "../models/pianola.pnm",
-        "../share/pianola/pianola.pnm", "../lib/lv2/pianola.lv2/models/pianola.pnm",
-    };
-    for (size_t i = 0; i < sizeof beside / sizeof beside[0]; i++) {
-        snprintf(path, size, "%s/%s", self, beside[i]);
-        if (file_exists(path))
-            return 0;
-    }
-    const char *home = getenv("HOME");
-    if (home) {
-        snprintf(path, size, "%s/.lv2/pianola.lv2/models/pianola.pnm", home);
-        if (file_exists(path))
-            return 0;
-    }
-    return -1;
 }
 
 /* log(sum(exp(logits))) in double, stable. */
@@ -192,7 +153,7 @@ int main(int argc, char **argv)
 
     char found[PATH_SIZE];
     if (!model_path) {
-        if (find_model(found, sizeof found) != 0)
+        if (pnl_find_bundled_model(found, sizeof found) != 0)
             return die("no model found: give --model FILE or set PIANOLA_MODEL");
         model_path = found;
     }
