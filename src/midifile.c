@@ -463,7 +463,8 @@ static int collect_events(smf_t *smf, Reading *reading)
             reading->events[reading->event_count++] = raw;
         }
     }
-    qsort(reading->events, reading->event_count, sizeof *reading->events, compare_events);
+    if (reading->event_count > 0) /* events is still NULL then, and qsort's is nonnull */
+        qsort(reading->events, reading->event_count, sizeof *reading->events, compare_events);
     return PNL_OK;
 }
 

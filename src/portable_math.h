@@ -21,7 +21,10 @@
  * the degree-5 polynomial of Cephes' expf (S. L. Moshier). */
 static inline float pnl_exp_portable(float x)
 {
-    x = x < -87.0f ? -87.0f : x > 88.0f ? 88.0f : x;
+    /* Written so that NaN (every comparison with it false) lands on -87:
+     * a hostile weights file can make a gate's sum inf - inf. */
+    x = x > -87.0f ? x : -87.0f;
+    x = x < 88.0f ? x : 88.0f;
     /* Adding 1.5 * 2^23 rounds x / ln 2 to an integer, held in the low bits. */
     const float shifter = 12582912.0f;
     float shifted = x * 1.44269504088896341f + shifter;
