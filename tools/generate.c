@@ -8,6 +8,7 @@
  * prompt's notes through the network and continues them; the output holds
  * the prompt followed by --bars new bars. The same arguments give the same
  * bytes. */
+#include "cli.h"
 #include "events.h"
 #include "generator.h"
 #include "midifile.h"
@@ -18,7 +19,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,18 +57,7 @@ static void usage(FILE *stream)
             program);
 }
 
-static int die(const char *format, ...) __attribute__((format(printf, 1, 2)));
-
-static int die(const char *format, ...)
-{
-    va_list args;
-    fprintf(stderr, "%s: ", program);
-    va_start(args, format);
-    vfprintf(stderr, format, args);
-    va_end(args);
-    fputc('\n', stderr);
-    return 1;
-}
+#define die(...) pnl_cli_fail(program, __VA_ARGS__)
 
 static int parse_double(const char *text, double low, double high, double *out)
 {

@@ -11,6 +11,7 @@
  *
  * `--dump-logits` prints the network's logits at every step instead (for the
  * PyTorch parity test), and `--codec` the codec's signature and size. */
+#include "cli.h"
 #include "events.h"
 #include "model_path.h"
 #include "midifile.h"
@@ -20,7 +21,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,18 +53,7 @@ static void usage(FILE *stream)
             program);
 }
 
-static int die(const char *format, ...) __attribute__((format(printf, 1, 2)));
-
-static int die(const char *format, ...)
-{
-    va_list args;
-    fprintf(stderr, "%s: ", program);
-    va_start(args, format);
-    vfprintf(stderr, format, args);
-    va_end(args);
-    fputc('\n', stderr);
-    return 1;
-}
+#define die(...) pnl_cli_fail(program, __VA_ARGS__)
 
 /* log(sum(exp(logits))) in double, stable. */
 static double log_sum_exp(const float *logits, int count)

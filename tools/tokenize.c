@@ -12,7 +12,6 @@
  * and splits train/validation by work (see choose_validation_works). */
 #include <errno.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +19,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "cli.h"
 #include "events.h"
 #include "midifile.h"
 #include "status.h"
@@ -64,18 +64,7 @@ static void usage(FILE *stream)
             program, program, program, program, program);
 }
 
-static int die(const char *format, ...) __attribute__((format(printf, 1, 2)));
-
-static int die(const char *format, ...)
-{
-    va_list args;
-    fprintf(stderr, "%s: ", program);
-    va_start(args, format);
-    vfprintf(stderr, format, args);
-    va_end(args);
-    fputc('\n', stderr);
-    return 1;
-}
+#define die(...) pnl_cli_fail(program, __VA_ARGS__)
 
 static double now_seconds(void)
 {
