@@ -17,6 +17,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <lv2/atom/atom.h>
+#include <lv2/atom/util.h>
+
 #include "events.h"
 #include "lv2host.h"
 #include "status.h"
@@ -112,6 +115,33 @@ static inline PnlLv2Host *fixture_host(const char *bundle, double rate, uint32_t
                                  .max_block = max_block,
                                  .worker_mode = mode};
     return pnl_lv2host_new(&options, message, size);
+}
+
+/* A pianola:Note notification on the notify port, read into its pitch,
+ * onset (beats) and origin (PnlNoteOrigin); 0 for any other event. */
+typedef struct {
+    int pitch;
+    double onset_beats;
+    int origin;
+} FixtureNote;
+
+static inline int fixture_read_note(PnlLv2Host *host, const LV2_Atom_Event *event,
+                                    FixtureNote *note)
+{
+    const LV2_Atom_Object *object = (const LV2_Atom_Object *)&event->body;
+    if (event->body.type != pnl_lv2host_map(host, LV2_ATOM__Object) ||
+        object->body.otype != pnl_lv2host_map(host, "urn:pianola:pianola#Note"))
+        return 0;
+    const LV2_Atom *pitch = NULL, *onset = NULL, *origin = NULL;
+    lv2_atom_object_get(object, pnl_lv2host_map(host, "urn:pianola:pianola#pitch"), &pitch,
+                        pnl_lv2host_map(host, "urn:pianola:pianola#onsetBeats"), &onset,
+                        pnl_lv2host_map(host, "urn:pianola:pianola#origin"), &origin, 0);
+    if (!pitch || !onset || !origin)
+        return 0;
+    *note = (FixtureNote){((const LV2_Atom_Int *)pitch)->body,
+                          ((const LV2_Atom_Double *)onset)->body,
+                          ((const LV2_Atom_Int *)origin)->body};
+    return 1;
 }
 
 #endif

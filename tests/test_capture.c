@@ -40,22 +40,11 @@ typedef struct {
 static void collect(PnlLv2Host *host, Heard *heard, int64_t frame, int64_t after_frame)
 {
     const LV2_Atom_Sequence *sequence = pnl_lv2host_notify(host);
-    uint32_t note_type = pnl_lv2host_map(host, "urn:pianola:pianola#Note");
-    uint32_t pitch_key = pnl_lv2host_map(host, "urn:pianola:pianola#pitch");
-    uint32_t onset_key = pnl_lv2host_map(host, "urn:pianola:pianola#onsetBeats");
-    uint32_t origin_key = pnl_lv2host_map(host, "urn:pianola:pianola#origin");
     LV2_ATOM_SEQUENCE_FOREACH (sequence, event) {
-        const LV2_Atom_Object *object = (const LV2_Atom_Object *)&event->body;
-        if (event->body.type != pnl_lv2host_map(host, LV2_ATOM__Object) ||
-            object->body.otype != note_type || heard->count >= MAX_NOTES)
-            continue;
-        const LV2_Atom *pitch = NULL, *onset = NULL, *origin = NULL;
-        lv2_atom_object_get(object, pitch_key, &pitch, onset_key, &onset, origin_key, &origin, 0);
-        if (pitch && onset && origin)
-            heard->notes[heard->count++] = (Noted){((const LV2_Atom_Int *)pitch)->body,
-                                                   ((const LV2_Atom_Int *)origin)->body,
-                                                   ((const LV2_Atom_Double *)onset)->body,
-                                                   frame >= after_frame};
+        FixtureNote note;
+        if (heard->count < MAX_NOTES && fixture_read_note(host, event, &note))
+            heard->notes[heard->count++] =
+                (Noted){note.pitch, note.origin, note.onset_beats, frame >= after_frame};
     }
     const PnlHostMidi *midi;
     size_t count = pnl_lv2host_midi(host, &midi);

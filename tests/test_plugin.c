@@ -40,21 +40,13 @@ typedef struct {
 static void collect_notes(PnlLv2Host *host, Recording *recording)
 {
     const LV2_Atom_Sequence *sequence = pnl_lv2host_notify(host);
-    uint32_t note_type = pnl_lv2host_map(host, "urn:pianola:pianola#Note");
-    uint32_t pitch_key = pnl_lv2host_map(host, "urn:pianola:pianola#pitch");
-    uint32_t onset_key = pnl_lv2host_map(host, "urn:pianola:pianola#onsetBeats");
-    uint32_t origin_key = pnl_lv2host_map(host, "urn:pianola:pianola#origin");
     LV2_ATOM_SEQUENCE_FOREACH (sequence, event) {
-        const LV2_Atom_Object *object = (const LV2_Atom_Object *)&event->body;
-        if (event->body.type != pnl_lv2host_map(host, LV2_ATOM__Object) ||
-            object->body.otype != note_type || recording->note_count >= MAX_EVENTS)
+        FixtureNote note;
+        if (recording->note_count >= MAX_EVENTS || !fixture_read_note(host, event, &note) ||
+            note.origin == 2 /* live input, not composed */)
             continue;
-        const LV2_Atom *pitch = NULL, *onset = NULL, *origin = NULL;
-        lv2_atom_object_get(object, pitch_key, &pitch, onset_key, &onset, origin_key, &origin, 0);
-        if (!pitch || !onset || !origin || ((const LV2_Atom_Int *)origin)->body == 2)
-            continue;
-        recording->note_pitch[recording->note_count] = (uint8_t)((const LV2_Atom_Int *)pitch)->body;
-        recording->note_onset_beats[recording->note_count++] = ((const LV2_Atom_Double *)onset)->body;
+        recording->note_pitch[recording->note_count] = (uint8_t)note.pitch;
+        recording->note_onset_beats[recording->note_count++] = note.onset_beats;
     }
 }
 
