@@ -16,9 +16,11 @@
 
 #include "events.h"
 #include "generator.h"
+#include "key.h"
 #include "model.h"
 #include "ports.h"
 #include "status.h"
+#include "uris.h"
 
 /* Four bars of context: continuing a captured C-major phrase (three seeds,
  * 8 bars each, tests/test_capture.c) the continuation's correlation with
@@ -98,6 +100,24 @@ static uint64_t mix64(uint64_t value)
     return value ^ (value >> 31);
 }
 
+/* The key the piece is composed in, as semitones above the network's C
+ * major / A minor: the captured prompt's key when there is one (so the
+ * network continues the player's phrase in its key), otherwise one chosen
+ * by the seed. Never estimated from composed music, so the key cannot
+ * wander from one stretch to the next. */
+static int key_shift_of(const PnlComposeSettings *settings, const PnlTimelineNote *context,
+                        uint32_t context_count)
+{
+    PnlKeyHistogram prompt;
+    pnl_key_histogram_clear(&prompt);
+    for (uint32_t i = 0; i < context_count; i++)
+        if (context[i].origin == PNL_ORIGIN_PROMPT)
+            pnl_key_histogram_add(&prompt, context[i].pitch, context[i].duration_ticks);
+    if (prompt.note_count > 0)
+        return pnl_key_shift(&prompt, NULL);
+    return pnl_key_shift_of_seed(settings->seed);
+}
+
 /* The meter of the table nearest the host's (n/4 for quarter beats, n/8 for
  * eighths...). */
 static void meter_of(const PnlComposeSettings *settings, int *numerator, int *denominator)
@@ -151,7 +171,8 @@ int pnl_composer_compose(PnlComposer *composer, const PnlComposeSettings *settin
         .seed = mix64(((uint64_t)settings->seed << 32 | settings->variation) ^
                       mix64((uint64_t)(uint32_t)from_ticks)),
         .meter_numerator = numerator,
-        .meter_denominator = denominator};
+        .meter_denominator = denominator,
+        .key_shift = key_shift_of(settings, context, context_count)};
     int status = pnl_generator_start(composer->generator, &generator_settings, message,
                                      message_size);
     if (status != PNL_OK)

@@ -18,6 +18,7 @@ struct PnlGenerator {
     int composer_token; /* the codec's COMPOSER_<name> */
     float temperature, top_p;
     int meter_token;    /* the fixed meter's token, or -1 */
+    int key_shift;      /* semitones from the network's key frame to the music's */
     int pending_token;  /* accepted but not yet through the network, or -1 */
     int just_started;   /* START and COMPOSER accepted by pnl_generator_start, no more */
     size_t token_count;
@@ -61,13 +62,32 @@ void pnl_generator_free(PnlGenerator *generator)
     free(generator);
 }
 
-/* Accepts a token the grammar allows: decoder now, network later. */
+/* A PITCH token moved by `semitones` (the music's key <-> the network's
+ * frame), kept on the piano by whole octaves; other tokens as they are. */
+static int move_pitch(int token, int semitones)
+{
+    if (semitones == 0 || pnl_token_family(token) != PNL_FAMILY_PITCH)
+        return token;
+    int key = PNL_LOWEST_KEY + pnl_token_offset(token) + semitones;
+    while (key < PNL_LOWEST_KEY)
+        key += 12;
+    while (key > PNL_HIGHEST_KEY)
+        key -= 12;
+    return pnl_token_pitch(key);
+}
+
+/* Accepts a token the grammar allows, in the network's frame: decoder now,
+ * network later. A completed note comes out in the music's key. */
 static int accept(PnlGenerator *generator, int token, PnlNote *note)
 {
     PnlNote scratch;
-    int completed = pnl_decoder_push(&generator->decoder, token, note ? note : &scratch);
+    if (!note)
+        note = &scratch;
+    int completed = pnl_decoder_push(&generator->decoder, token, note);
     if (completed < 0)
         return completed;
+    if (completed)
+        note->pitch = (uint8_t)(note->pitch + generator->key_shift);
     if (generator->pending_token >= 0)
         pnl_model_advance(generator->model, generator->state, generator->pending_token,
                           generator->composer);
@@ -98,6 +118,10 @@ int pnl_generator_start(PnlGenerator *generator, const PnlGeneratorSettings *set
     generator->composer = composer;
     generator->composer_token = pnl_token_composer(codec_composer);
     generator->meter_token = meter_token;
+    generator->key_shift = 0;
+    if (pnl_model_key_frame(generator->model) && settings->key_shift >= -11 &&
+        settings->key_shift <= 11)
+        generator->key_shift = settings->key_shift;
     pnl_generator_set_sampling(generator, settings->temperature, settings->top_p);
     pnl_sampler_seed(generator->sampler, settings->seed);
     pnl_model_state_reset(generator->state);
@@ -134,7 +158,7 @@ int pnl_generator_feed(PnlGenerator *generator, int token, PnlNote *note)
     generator->just_started = 0;
     if (token < 0 || token >= PNL_VOCAB_SIZE)
         return PNL_EINVAL;
-    return accept(generator, token, note);
+    return accept(generator, move_pitch(token, -generator->key_shift), note);
 }
 
 int pnl_generator_prime(PnlGenerator *generator, const uint16_t *tokens, size_t count,
@@ -181,6 +205,12 @@ int pnl_generator_next(PnlGenerator *generator, int *token_out, PnlNote *note)
         memset(mask + base, 0, (size_t)count);
         mask[generator->meter_token] = fixed_allowed;
     }
+    /* No note the key shift would move off the piano. */
+    if (generator->key_shift > 0)
+        memset(mask + pnl_token_pitch(PNL_HIGHEST_KEY - generator->key_shift + 1), 0,
+               (size_t)generator->key_shift);
+    else if (generator->key_shift < 0)
+        memset(mask + pnl_token_pitch(PNL_LOWEST_KEY), 0, (size_t)-generator->key_shift);
     const float *logits = pnl_model_step_allowed(generator->model, generator->state,
                                                  generator->pending_token, generator->composer,
                                                  mask);
@@ -190,14 +220,18 @@ int pnl_generator_next(PnlGenerator *generator, int *token_out, PnlNote *note)
     if (token < 0)
         return token;
     PnlNote scratch;
-    int completed = pnl_decoder_push(&generator->decoder, token, note ? note : &scratch);
+    if (!note)
+        note = &scratch;
+    int completed = pnl_decoder_push(&generator->decoder, token, note);
     if (completed < 0)
         return completed;
+    if (completed)
+        note->pitch = (uint8_t)(note->pitch + generator->key_shift);
     generator->pending_token = token;
     generator->token_count++;
     generator->just_started = 0;
     if (token_out)
-        *token_out = token;
+        *token_out = move_pitch(token, generator->key_shift);
     return completed;
 }
 
@@ -255,6 +289,7 @@ void pnl_generator_copy(PnlGenerator *to, const PnlGenerator *from)
     to->temperature = from->temperature;
     to->top_p = from->top_p;
     to->meter_token = from->meter_token;
+    to->key_shift = from->key_shift;
     to->pending_token = from->pending_token;
     to->just_started = from->just_started;
     to->token_count = from->token_count;

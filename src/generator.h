@@ -39,6 +39,12 @@ typedef struct {
      * choose bar by bar. */
     int meter_numerator;
     int meter_denominator;
+    /* For a key-normalized model (pnl_model_key_frame): the semitones the
+     * music lies above the network's C major / A minor, -11..11. A prompt
+     * is moved down by it on the way in and every note comes out moved up
+     * by it, so the network continues a phrase in its own key (see
+     * pnl_key_shift in key.h). Ignored, and taken as 0, for other models. */
+    int key_shift;
 } PnlGeneratorSettings;
 
 /* Where the composition stands. Every note still to come starts at or after
@@ -75,7 +81,8 @@ int pnl_generator_start(PnlGenerator *generator, const PnlGeneratorSettings *set
 void pnl_generator_set_sampling(PnlGenerator *generator, float temperature, float top_p);
 
 /* Accepts a given token (priming): through the grammar, the decoder and the
- * network. Returns 1 and fills `note` when it completes a note, 0 when not,
+ * network. Tokens and notes are in the music's key: a PITCH token is moved
+ * into the network's frame here, and a completed note moved back. Returns 1 and fills `note` when it completes a note, 0 when not,
  * PNL_EINVAL if the grammar forbids it here (nothing changes). START and a
  * composer token are skipped right after pnl_generator_start (which accepted
  * its own), so a whole encoded prompt can be fed as it is. */
@@ -88,7 +95,8 @@ int pnl_generator_prime(PnlGenerator *generator, const uint16_t *tokens, size_t 
                         PnlNote *notes, size_t capacity, size_t *note_count, char *message,
                         size_t message_size);
 
-/* Generates one token. Returns 1 and fills `note` when the token completes a
+/* Generates one token (in the music's key, like `note`; no note is ever
+ * moved off the piano). Returns 1 and fills `note` when the token completes a
  * note, 0 when not, a negative code when nothing can follow (the piece was
  * finished by a fed END). `token` may be NULL. */
 int pnl_generator_next(PnlGenerator *generator, int *token, PnlNote *note);

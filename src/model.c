@@ -12,6 +12,7 @@ struct PnlModel {
     uint32_t architecture;
     int vocab_size;
     int composer_count;
+    int key_frame;
     char (*composer_names)[PNL_WEIGHTS_NAME_BYTES + 1];
     PnlLstm *lstm;
 };
@@ -39,6 +40,7 @@ int pnl_model_new_with_precision(const PnlWeights *weights, PnlPrecision precisi
     model->architecture = weights->architecture;
     model->vocab_size = (int)weights->vocab_size;
     model->composer_count = (int)weights->composer_count;
+    model->key_frame = (weights->flags & PNL_WEIGHTS_FLAG_KEY_FRAME) != 0;
     model->composer_names = calloc(weights->composer_count, sizeof *model->composer_names);
     if (!model->composer_names) {
         free(model);
@@ -108,6 +110,11 @@ uint32_t pnl_model_architecture(const PnlModel *model)
 int pnl_model_vocab_size(const PnlModel *model)
 {
     return model->vocab_size;
+}
+
+int pnl_model_key_frame(const PnlModel *model)
+{
+    return model->key_frame;
 }
 
 int pnl_model_composer_count(const PnlModel *model)

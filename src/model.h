@@ -36,6 +36,9 @@ void pnl_model_free(PnlModel *model);
 uint32_t pnl_model_architecture(const PnlModel *model);
 int pnl_model_vocab_size(const PnlModel *model);
 int pnl_model_composer_count(const PnlModel *model);
+/* 1 if the network composes in C major / A minor (PNL_WEIGHTS_FLAG_KEY_FRAME):
+ * music goes in moved to that frame and comes out moved back (src/key.h). */
+int pnl_model_key_frame(const PnlModel *model);
 const char *pnl_model_composer_name(const PnlModel *model, int composer);
 /* The index of the composer called `name`, or -1. */
 int pnl_model_find_composer(const PnlModel *model, const char *name);

@@ -222,15 +222,21 @@ static PnlWeights *weights_alloc(const TensorSpec *specs, int tensor_count,
     return weights;
 }
 
+/* The fixed header's length: version 2 added the flags field. */
+static size_t header_bytes(uint32_t version)
+{
+    return version == 1 ? PNL_WEIGHTS_HEADER_BYTES - 4 : PNL_WEIGHTS_HEADER_BYTES;
+}
+
 int pnl_weights_parse(const uint8_t *bytes, size_t size, const char *name,
                       uint64_t expected_signature, uint32_t expected_vocab_size,
                       PnlWeights **out, char *message, size_t message_size)
 {
     *out = NULL;
-    if (size < PNL_WEIGHTS_HEADER_BYTES)
+    if (size < header_bytes(1))
         return fail(message, message_size, PNL_EFORMAT, name,
-                    "truncated at byte %zu of at least %d (the header alone)", size,
-                    PNL_WEIGHTS_HEADER_BYTES);
+                    "truncated at byte %zu of at least %zu (the header alone)", size,
+                    header_bytes(1));
     if (memcmp(bytes, weights_magic, sizeof weights_magic) != 0)
         return fail(message, message_size, PNL_EFORMAT, name,
                     "not a Pianola weights file (it does not start with \"PIANOLA\\0\")");
@@ -245,10 +251,18 @@ int pnl_weights_parse(const uint8_t *bytes, size_t size, const char *name,
     uint32_t layers = read_u32(bytes + 40);
     uint32_t tensor_count = read_u32(bytes + 44);
 
-    if (version != PNL_WEIGHTS_VERSION)
+    if (version != 1 && version != PNL_WEIGHTS_VERSION)
         return fail(message, message_size, PNL_EMISMATCH, name,
-                    "format version %u, but this Pianola reads version %d", version,
+                    "format version %u, but this Pianola reads versions 1 to %d", version,
                     PNL_WEIGHTS_VERSION);
+    size_t header = header_bytes(version);
+    if (size < header)
+        return fail(message, message_size, PNL_EFORMAT, name,
+                    "truncated at byte %zu of at least %zu (the header alone)", size, header);
+    uint32_t flags = version >= 2 ? read_u32(bytes + 48) : 0;
+    if (flags & ~(uint32_t)PNL_WEIGHTS_FLAG_KEY_FRAME)
+        return fail(message, message_size, PNL_EMISMATCH, name,
+                    "flags 0x%x name features this Pianola does not know", flags);
     if (architecture == PNL_ARCH_TRANSFORMER)
         return fail(message, message_size, PNL_EMISMATCH, name,
                     "a transformer model (architecture 2), which this Pianola cannot run yet");
@@ -276,7 +290,7 @@ int pnl_weights_parse(const uint8_t *bytes, size_t size, const char *name,
                     "%u tensors, but a %u-layer LSTM has %d", tensor_count, layers, spec_total);
 
     /* Every size above is range-checked, so this sum stays far below 2^64. */
-    uint64_t expected_size = PNL_WEIGHTS_HEADER_BYTES + (uint64_t)PNL_WEIGHTS_NAME_BYTES * composers + 4;
+    uint64_t expected_size = header + (uint64_t)PNL_WEIGHTS_NAME_BYTES * composers + 4;
     for (int t = 0; t < spec_total; t++)
         expected_size += spec_bytes(&specs[t]);
     if (expected_size > PNL_WEIGHTS_MAX_FILE_BYTES)
@@ -321,8 +335,9 @@ int pnl_weights_parse(const uint8_t *bytes, size_t size, const char *name,
     weights->embedding_size = embedding;
     weights->hidden_size = hidden;
     weights->layer_count = layers;
+    weights->flags = flags;
 
-    size_t offset = PNL_WEIGHTS_HEADER_BYTES;
+    size_t offset = header;
     for (uint32_t k = 0; k < composers; k++, offset += PNL_WEIGHTS_NAME_BYTES) {
         if (read_name(bytes + offset, weights->composer_names[k]) <= 0) {
             pnl_weights_free(weights);
@@ -479,7 +494,8 @@ PnlWeights *pnl_weights_new_lstm(uint64_t signature, uint32_t vocab_size,
 
 size_t pnl_weights_encode(const PnlWeights *weights, uint8_t *bytes, size_t capacity)
 {
-    size_t total = PNL_WEIGHTS_HEADER_BYTES + (size_t)PNL_WEIGHTS_NAME_BYTES * weights->composer_count + 4;
+    size_t header = header_bytes(weights->version);
+    size_t total = header + (size_t)PNL_WEIGHTS_NAME_BYTES * weights->composer_count + 4;
     for (uint32_t t = 0; t < weights->tensor_count; t++)
         total += PNL_WEIGHTS_NAME_BYTES + 4 + 4 * (size_t)weights->tensors[t].rank +
                  4 * weights->tensors[t].count;
@@ -496,7 +512,9 @@ size_t pnl_weights_encode(const PnlWeights *weights, uint8_t *bytes, size_t capa
     write_u32(bytes + 36, weights->hidden_size);
     write_u32(bytes + 40, weights->layer_count);
     write_u32(bytes + 44, weights->tensor_count);
-    size_t offset = PNL_WEIGHTS_HEADER_BYTES;
+    if (weights->version >= 2)
+        write_u32(bytes + 48, weights->flags);
+    size_t offset = header;
     for (uint32_t k = 0; k < weights->composer_count; k++, offset += PNL_WEIGHTS_NAME_BYTES) {
         memset(bytes + offset, 0, PNL_WEIGHTS_NAME_BYTES);
         memcpy(bytes + offset, weights->composer_names[k],

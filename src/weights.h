@@ -17,11 +17,14 @@
 #include <stdint.h>
 
 enum {
-    PNL_WEIGHTS_VERSION = 1,
+    PNL_WEIGHTS_VERSION = 2,  /* version 1 files (no flags field) are read too */
     PNL_ARCH_LSTM = 1,
     PNL_ARCH_TRANSFORMER = 2, /* reserved in the format; no engine yet */
     PNL_WEIGHTS_NAME_BYTES = 32,
-    PNL_WEIGHTS_HEADER_BYTES = 48,
+    PNL_WEIGHTS_HEADER_BYTES = 52, /* 48 in version 1 */
+    /* Flags (version 2): the network composes in C major / A minor and
+     * expects music moved into that frame (src/key.h). */
+    PNL_WEIGHTS_FLAG_KEY_FRAME = 1,
     PNL_WEIGHTS_MAX_RANK = 4,
 
     /* What a sane model stays within; anything beyond is refused before a
@@ -63,6 +66,7 @@ typedef struct {
     uint32_t embedding_size;
     uint32_t hidden_size;
     uint32_t layer_count;
+    uint32_t flags; /* PNL_WEIGHTS_FLAG_*; 0 for a version 1 file */
     char (*composer_names)[PNL_WEIGHTS_NAME_BYTES + 1]; /* composer_count names */
     uint32_t tensor_count;
     PnlTensor *tensors;

@@ -8,6 +8,7 @@
 #include "check.h"
 #include "events.h"
 #include "generator.h"
+#include "key.h"
 #include "model.h"
 #include "status.h"
 #include "weights.h"
@@ -68,7 +69,7 @@ static float random_weight(uint64_t *state)
     return (float)((double)(z >> 40) / (double)(1 << 24) - 0.5);
 }
 
-static PnlModel *small_model(void)
+static PnlModel *small_model_with_flags(uint32_t flags)
 {
     PnlWeights *weights = pnl_weights_new_lstm(pnl_vocab_signature(), PNL_VOCAB_SIZE,
                                                PNL_COMPOSER_COUNT, 16, 32, 2);
@@ -76,6 +77,7 @@ static PnlModel *small_model(void)
     for (uint32_t t = 0; t < weights->tensor_count; t++)
         for (size_t i = 0; i < weights->tensors[t].count; i++)
             weights->tensors[t].data[i] = random_weight(&seed);
+    weights->flags = flags;
     for (int k = 0; k < PNL_COMPOSER_COUNT; k++)
         snprintf(weights->composer_names[k], sizeof weights->composer_names[k], "%s",
                  pnl_composer_name(k));
@@ -87,9 +89,14 @@ static PnlModel *small_model(void)
     return model;
 }
 
+static PnlModel *small_model(void)
+{
+    return small_model_with_flags(0);
+}
+
 static PnlGeneratorSettings settings_of(uint64_t seed)
 {
-    PnlGeneratorSettings settings = {"mozart", 1.0f, 0.95f, seed, 0, 0};
+    PnlGeneratorSettings settings = {"mozart", 1.0f, 0.95f, seed, 0, 0, 0};
     return settings;
 }
 
@@ -322,6 +329,104 @@ static void test_a_prompt_is_replayed_then_continued(void)
     pnl_model_free(model);
 }
 
+/* A key-normalized network composes in C major / A minor: with a key shift
+ * the generator feeds it the prompt moved into that frame and moves what it
+ * composes back out, never off the piano; other networks ignore the shift. */
+static void test_a_key_shift_moves_music_in_and_out_of_the_frame(void)
+{
+    PnlModel *framed = small_model_with_flags(PNL_WEIGHTS_FLAG_KEY_FRAME);
+    PnlModel *plain = small_model();
+    CHECK(framed && plain && pnl_model_key_frame(framed) && !pnl_model_key_frame(plain),
+          "key frame flag not carried into the model");
+    char message[256] = "";
+    uint16_t prompt[64], moved[64];
+    size_t prompt_count = c_major_prompt(prompt, 64);
+    memcpy(moved, prompt, sizeof prompt);
+    enum { SHIFT = -3, COUNT = 400 };
+    pnl_key_move_tokens(moved, prompt_count, -SHIFT);
+
+    /* The shifted generator fed the prompt, and an unshifted one fed the
+     * prompt moved into the frame, think alike: greedy choices agree note
+     * for note, SHIFT semitones apart. */
+    PnlGenerator *shifted = pnl_generator_new(framed, NULL, 0);
+    PnlGenerator *unshifted = pnl_generator_new(framed, NULL, 0);
+    PnlGeneratorSettings settings = settings_of(9);
+    settings.temperature = 0.0f;
+    settings.key_shift = SHIFT;
+    pnl_generator_start(shifted, &settings, message, sizeof message);
+    settings.key_shift = 0;
+    pnl_generator_start(unshifted, &settings, message, sizeof message);
+    PnlNote fed[64], fed_moved[64];
+    size_t fed_count = 0, fed_moved_count = 0;
+    CHECK(pnl_generator_prime(shifted, prompt, prompt_count, fed, 64, &fed_count, message,
+                              sizeof message) == PNL_OK, "%s", message);
+    pnl_generator_prime(unshifted, moved, prompt_count, fed_moved, 64, &fed_moved_count, message,
+                        sizeof message);
+    CHECK(fed_count == 4 && fed[0].pitch == 60 && fed[3].pitch == 72,
+          "the prompt's notes should come back in its own key");
+    CHECK(fed_moved[0].pitch == 60 - SHIFT, "the moved prompt starts on %d", fed_moved[0].pitch);
+    size_t notes = 0;
+    for (int i = 0; i < COUNT; i++) {
+        int a, b;
+        PnlNote note_a, note_b;
+        int done_a = pnl_generator_next(shifted, &a, &note_a);
+        int done_b = pnl_generator_next(unshifted, &b, &note_b);
+        /* The one way they may part: the frame's lowest keys, which the
+         * shift would move off the piano, are closed to the shifted one. */
+        if (pnl_token_family(b) == PNL_FAMILY_PITCH &&
+            PNL_LOWEST_KEY + pnl_token_offset(b) + SHIFT < PNL_LOWEST_KEY) {
+            printf("# parted at token %d\n", i);
+            break;
+        }
+        CHECK(done_a == done_b, "token %d: one completed a note, the other not", i);
+        uint16_t b_moved = (uint16_t)b;
+        pnl_key_move_tokens(&b_moved, 1, SHIFT);
+        CHECK(a == b_moved, "token %d: %d, expected %d moved up %d", i, a, b, SHIFT);
+        if (done_a == 1) {
+            CHECK(note_a.pitch == note_b.pitch + SHIFT && note_a.onset_ticks == note_b.onset_ticks,
+                  "note %zu: pitch %d, expected %d + %d", notes, note_a.pitch, note_b.pitch,
+                  SHIFT);
+            notes++;
+        }
+    }
+    CHECK(notes > 20, "only %zu notes", notes);
+
+    /* At the largest shifts nothing leaves the piano. */
+    for (int shift = -11; shift <= 11; shift += 22) {
+        settings.key_shift = shift;
+        settings.temperature = 1.5f;
+        settings.top_p = 1.0f;
+        pnl_generator_start(shifted, &settings, message, sizeof message);
+        for (int i = 0; i < 3000; i++) {
+            PnlNote note;
+            int token;
+            int done = pnl_generator_next(shifted, &token, &note);
+            CHECK(done >= 0, "shift %d: generation stopped at token %d", shift, i);
+            if (done == 1)
+                CHECK(note.pitch >= PNL_LOWEST_KEY && note.pitch <= PNL_HIGHEST_KEY,
+                      "shift %d: note %d off the piano", shift, note.pitch);
+        }
+    }
+
+    /* A network without the frame ignores the shift. */
+    PnlGenerator *plain_a = pnl_generator_new(plain, NULL, 0);
+    PnlGenerator *plain_b = pnl_generator_new(plain, NULL, 0);
+    settings = settings_of(4);
+    settings.key_shift = 5;
+    uint16_t tokens_a[MAX_TOKENS], tokens_b[MAX_TOKENS];
+    size_t count_a = compose(plain_a, &settings, tokens_a, 300);
+    settings.key_shift = 0;
+    size_t count_b = compose(plain_b, &settings, tokens_b, 300);
+    CHECK(count_a == count_b && memcmp(tokens_a, tokens_b, count_a * sizeof *tokens_a) == 0,
+          "a key shift changed a network that has no key frame");
+    pnl_generator_free(plain_a);
+    pnl_generator_free(plain_b);
+    pnl_generator_free(shifted);
+    pnl_generator_free(unshifted);
+    pnl_model_free(framed);
+    pnl_model_free(plain);
+}
+
 static void test_a_copy_continues_exactly_like_the_original(void)
 {
     PnlModel *model = small_model();
@@ -405,6 +510,7 @@ int main(void)
     RUN_TEST(test_jobs_stop_at_their_goal);
     RUN_TEST(test_fixed_meter_is_kept_in_every_bar);
     RUN_TEST(test_a_prompt_is_replayed_then_continued);
+    RUN_TEST(test_a_key_shift_moves_music_in_and_out_of_the_frame);
     RUN_TEST(test_a_copy_continues_exactly_like_the_original);
     RUN_TEST(test_composing_allocates_nothing);
     RUN_TEST(test_unknown_composer_and_meter_are_refused);

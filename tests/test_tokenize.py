@@ -152,7 +152,7 @@ class CorpusTokenization(unittest.TestCase):
         self.assertEqual(len(self.manifest), len(self.catalog))
         self.assertEqual(list(self.manifest[0].keys()),
                          ["tokens", "source", "composer", "work", "file", "split", "notes",
-                          "n_tokens"])
+                          "n_tokens", "key", "frame_shift"])
         by_file = {row["file"]: row for row in self.catalog}
         for row in self.manifest:
             entry = by_file[row["file"]]
@@ -189,6 +189,37 @@ class CorpusTokenization(unittest.TestCase):
                   + ["METER_%d_16" % n for n in range(1, 33)])
         self.assertEqual([n for n in self.names if n.startswith("METER_")], meters)
         self.assertEqual(self.names[:3], ["PAD", "START", "END"])
+
+    def test_manifest_names_the_keys_of_pieces_whose_key_is_known(self):
+        # keys the scores print, for pieces of the bundled composers in major and minor,
+        # common and rare keys (src/key.c estimates them from the notes alone)
+        known = {
+            "mutopia/mozart/KV331_KV331_1_1_tema.mid": ("A major", -3),
+            "mutopia/mozart/KV331_KV331_1_4_var3.mid": ("A minor", 0),
+            "mutopia/mozart/KV457_sonata1.mid": ("C minor", 3),
+            "mutopia/mozart/KV457_sonata2.mid": ("E-flat major", 3),
+            "mutopia/mozart/KV545_K545-2.mid": ("G major", -5),
+            "mutopia/brahms/O118_intermezzo.mid": ("A major", -3),
+            "mutopia/rachmaninoff/O23_rach-prelude23-01.mid": ("F-sharp minor", -3),
+            "mutopia/rachmaninoff/O23_rach-prelude23-03.mid": ("D minor", 5),
+            "mutopia/rachmaninoff/O23_rach-prelude23-10.mid": ("F-sharp major", -6),
+        }
+        by_file = {row["file"]: row for row in self.manifest}
+        present = [f for f in known if f in by_file]
+        self.assertGreaterEqual(len(present), 6, "the corpus lacks the pieces of this test")
+        for name in present:
+            row = by_file[name]
+            self.assertEqual((row["key"], int(row["frame_shift"])), known[name], name)
+
+    def test_every_frame_shift_is_its_keys_signature_up_to_octaves(self):
+        tonics = ["C", "C-sharp", "D", "E-flat", "E", "F", "F-sharp", "G", "A-flat", "A",
+                  "B-flat", "B"]
+        for row in self.manifest:
+            tonic, mode = row["key"].rsplit(" ", 1)
+            signature = (tonics.index(tonic) + (3 if mode == "minor" else 0)) % 12
+            shift = int(row["frame_shift"])
+            self.assertTrue(-23 <= shift <= 23, row["file"])
+            self.assertEqual(shift % 12, signature, row["file"])
 
     def test_no_work_is_on_both_sides_of_the_split(self):
         sides = collections.defaultdict(set)

@@ -87,6 +87,48 @@ class TrainTest(unittest.TestCase):
                         "up to %g" % float((expected - got).abs().max()))
         self.assertEqual(meta["signature"], self.vocab.signature)
         self.assertEqual(meta["composer_names"], self.vocab.composers)
+        self.assertFalse(meta["key_frame"])
+        write_weights(model, path, self.vocab.signature, self.vocab.composers, key_frame=True)
+        self.assertTrue(read_weights(path)[1]["key_frame"])
+
+    def test_key_frame_moves_each_piece_by_its_frame_shift(self) -> None:
+        root = self.fresh("frame")
+        tokens_dir = os.path.join(root, "shifted")
+        shutil.copytree(os.path.join(self.root, "tokens"), tokens_dir)
+        manifest = os.path.join(tokens_dir, "manifest.tsv")
+        with open(manifest, encoding="utf-8") as f:
+            lines = f.read().splitlines()
+        # every piece claimed to lie 2 semitones above its frame (D major)
+        lines = [lines[0]] + [line.rsplit("\t", 2)[0] + "\tD major\t2" for line in lines[1:]]
+        with open(manifest, "w", encoding="utf-8") as f:
+            f.write("\n".join(lines) + "\n")
+        plain = Corpus.read(tokens_dir)
+        framed = Corpus.read(tokens_dir, key_frame=True)
+        vocab = plain.vocab
+        for a, b in zip(plain.pieces, framed.pieces):
+            self.assertEqual(b.frame_shift, 2)
+            keys_a, keys_b = vocab.key_of[a.tokens], vocab.key_of[b.tokens]
+            notes = keys_a >= 0
+            np.testing.assert_array_equal(keys_b[notes], np.maximum(keys_a[notes] - 2, 21))
+            np.testing.assert_array_equal(a.tokens[~notes], b.tokens[~notes])
+        # key-frame augmentation moves whole octaves only
+        sampler = WindowSampler(framed.split("train"), vocab, 40, seed=3, max_shift=12,
+                                romantic_p=0.0, shift_step=12)
+        moved = set()
+        for _ in range(60):
+            window, composer = sampler.window()
+            source = [p for p in framed.split("train") if p.composer == vocab.composers[composer]]
+            for shift in (-12, 0, 12):
+                table = vocab.transpose_table(shift)
+                views = [np.lib.stride_tricks.sliding_window_view(table[p.tokens], 41)
+                         for p in source]
+                if any(np.any(np.all(v == window, axis=1)) for v in views):
+                    moved.add(shift)
+                    break
+            else:
+                self.fail("a window moved by something other than whole octaves")
+        self.assertIn(0, moved)
+        self.assertTrue(moved & {-12, 12}, "no window moved by an octave")
 
     def test_weights_file_follows_the_documented_layout(self) -> None:
         torch.manual_seed(6)
@@ -94,15 +136,16 @@ class TrainTest(unittest.TestCase):
         model = PianolaLSTM(vocab_size, composers, embed, hidden, layers)
         names = ["c%02d" % i for i in range(composers)]
         path = os.path.join(self.fresh("layout"), "model.pnm")
-        write_weights(model, path, 0x0123456789ABCDEF, names)
+        write_weights(model, path, 0x0123456789ABCDEF, names, key_frame=True)
         data = open(path, "rb").read()
         self.assertEqual(data[:8], b"PIANOLA\0")
-        self.assertEqual(struct.unpack_from("<III", data, 8)[0:2], (1, 1))
+        self.assertEqual(struct.unpack_from("<III", data, 8)[0:2], (2, 1))
         self.assertEqual(struct.unpack_from("<Q", data, 16)[0], 0x0123456789ABCDEF)
         self.assertEqual(struct.unpack_from("<6I", data, 24),
                          (vocab_size, composers, embed, hidden, layers, 4 + 4 * layers))
-        self.assertEqual(data[48:48 + 32], b"c00".ljust(32, b"\0"))
-        offset = 48 + 32 * composers
+        self.assertEqual(struct.unpack_from("<I", data, 48)[0], 1, "the key-frame flag")
+        self.assertEqual(data[52:52 + 32], b"c00".ljust(32, b"\0"))
+        offset = 52 + 32 * composers
         expected = [("token_embedding", (vocab_size, embed)),
                     ("composer_embedding", (composers, embed))]
         for layer in range(layers):

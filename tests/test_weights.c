@@ -138,7 +138,9 @@ static void test_file_truncated_anywhere_is_refused_with_its_length(void)
         if (cut >= PNL_WEIGHTS_HEADER_BYTES)
             snprintf(want, sizeof want, "cut.pnm: truncated at byte %zu of %zu", cut, size);
         else
-            snprintf(want, sizeof want, "cut.pnm: truncated at byte %zu of at least 48", cut);
+            snprintf(want, sizeof want, "cut.pnm: truncated at byte %zu of at least %d", cut,
+                     cut < PNL_WEIGHTS_HEADER_BYTES - 4 ? PNL_WEIGHTS_HEADER_BYTES - 4
+                                                        : PNL_WEIGHTS_HEADER_BYTES);
         CHECK(strstr(message, want), "cut at %zu: expected \"%s\", got \"%s\"", cut, want,
               message);
     }
@@ -179,7 +181,7 @@ static void wrong_magic(uint8_t *b, size_t *n)
 }
 static void wrong_version(uint8_t *b, size_t *n)
 {
-    put_u32(b + 8, 2);
+    put_u32(b + 8, 3);
     fix_crc(b, *n);
 }
 static void transformer(uint8_t *b, size_t *n)
@@ -243,35 +245,35 @@ static void trailing_bytes(uint8_t *b, size_t *n)
 }
 static void composer_name_not_ascii(uint8_t *b, size_t *n)
 {
-    b[48 + 32 + 3] = 0xC3;
+    b[PNL_WEIGHTS_HEADER_BYTES + 32 + 3] = 0xC3;
     fix_crc(b, *n);
 }
 static void composer_name_empty(uint8_t *b, size_t *n)
 {
-    memset(b + 48, 0, 32);
+    memset(b + PNL_WEIGHTS_HEADER_BYTES, 0, 32);
     fix_crc(b, *n);
 }
 /* The first tensor header starts after three composer names. */
 static void first_tensor_renamed(uint8_t *b, size_t *n)
 {
-    memcpy(b + 48 + 96, "token_embeddinX", 15);
+    memcpy(b + PNL_WEIGHTS_HEADER_BYTES + 96, "token_embeddinX", 15);
     fix_crc(b, *n);
 }
 static void first_tensor_transposed(uint8_t *b, size_t *n)
 {
-    size_t dims = 48 + 96 + 32 + 4;
+    size_t dims = PNL_WEIGHTS_HEADER_BYTES + 96 + 32 + 4;
     put_u32(b + dims, 8);
     put_u32(b + dims + 4, 21);
     fix_crc(b, *n);
 }
 static void first_tensor_rank_absurd(uint8_t *b, size_t *n)
 {
-    put_u32(b + 48 + 96 + 32, 0xFFFFFFF0u);
+    put_u32(b + PNL_WEIGHTS_HEADER_BYTES + 96 + 32, 0xFFFFFFF0u);
     fix_crc(b, *n);
 }
 static void weight_is_nan(uint8_t *b, size_t *n)
 {
-    put_u32(b + 48 + 96 + 32 + 4 + 8 + 4 * 5, 0x7FC00000u);
+    put_u32(b + PNL_WEIGHTS_HEADER_BYTES + 96 + 32 + 4 + 8 + 4 * 5, 0x7FC00000u);
     fix_crc(b, *n);
 }
 static void weight_is_infinite(uint8_t *b, size_t *n)
@@ -289,7 +291,7 @@ static void test_each_bad_file_is_refused_with_what_is_wrong(void)
         const char *says;
     } cases[] = {
         {"wrong-magic", wrong_magic, PNL_EFORMAT, "not a Pianola weights file"},
-        {"wrong-version", wrong_version, PNL_EMISMATCH, "format version 2"},
+        {"wrong-version", wrong_version, PNL_EMISMATCH, "format version 3"},
         {"transformer", transformer, PNL_EMISMATCH, "transformer"},
         {"unknown-architecture", unknown_architecture, PNL_EFORMAT, "unknown architecture 77"},
         {"wrong-signature", wrong_signature, PNL_EMISMATCH, "codec signature 0x0123456789abcdee"},
@@ -361,6 +363,46 @@ static void test_vocabulary_other_than_the_codec_is_refused(void)
     pnl_weights_free(weights);
 }
 
+/* Version 2 carries flags (the key frame); version 1 files, without the
+ * field, still load, and flags this Pianola does not know are refused. */
+static void test_flags_and_version_1_files(void)
+{
+    PnlWeights *weights = small_model();
+    weights->flags = PNL_WEIGHTS_FLAG_KEY_FRAME;
+    size_t size;
+    uint8_t *bytes = encode(weights, &size);
+    PnlWeights *loaded = NULL;
+    char message[512] = "";
+    CHECK(pnl_weights_parse(bytes, size, "v2.pnm", test_signature, 0, &loaded, message,
+                            sizeof message) == PNL_OK, "%s", message);
+    CHECK(loaded->version == 2 && loaded->flags == PNL_WEIGHTS_FLAG_KEY_FRAME,
+          "version %u flags %u", loaded->version, loaded->flags);
+    pnl_weights_free(loaded);
+    free(bytes);
+
+    weights->version = 1;
+    weights->flags = 0;
+    bytes = encode(weights, &size);
+    CHECK(pnl_weights_parse(bytes, size, "v1.pnm", test_signature, 0, &loaded, message,
+                            sizeof message) == PNL_OK, "%s", message);
+    CHECK(loaded->version == 1 && loaded->flags == 0 &&
+              strcmp(loaded->composer_names[0], "mozart") == 0 &&
+              loaded->tensors[0].data[0] == weights->tensors[0].data[0],
+          "a version 1 file read wrongly");
+    pnl_weights_free(loaded);
+    free(bytes);
+
+    weights->version = 2;
+    weights->flags = 2;
+    bytes = encode(weights, &size);
+    int status = pnl_weights_parse(bytes, size, "future.pnm", test_signature, 0, &loaded,
+                                   message, sizeof message);
+    CHECK(status == PNL_EMISMATCH && !loaded && strstr(message, "flags 0x2"),
+          "unknown flags: status %d \"%s\"", status, message);
+    free(bytes);
+    pnl_weights_free(weights);
+}
+
 int main(void)
 {
     RUN_TEST(test_crc32_matches_zlib);
@@ -371,5 +413,6 @@ int main(void)
     RUN_TEST(test_every_flipped_byte_is_refused);
     RUN_TEST(test_each_bad_file_is_refused_with_what_is_wrong);
     RUN_TEST(test_vocabulary_other_than_the_codec_is_refused);
+    RUN_TEST(test_flags_and_version_1_files);
     CHECK_EXIT();
 }

@@ -4,13 +4,15 @@
  *                    [--top-p P] [--seed N] [--bars N] [--tempo BPM]
  *                    [--meter N/D] [--prompt IN.mid] -o OUT.mid
  *
- * The generator (src/generator.c) starts from silence, or replays the
- * prompt's notes through the network and continues them; the output holds
+ * The generator (src/generator.c) starts from silence (in a key the seed
+ * chooses), or replays the prompt's notes through the network and continues
+ * them in the prompt's key; the output holds
  * the prompt followed by --bars new bars. The same arguments give the same
  * bytes. */
 #include "cli.h"
 #include "events.h"
 #include "generator.h"
+#include "key.h"
 #include "midifile.h"
 #include "model.h"
 #include "model_path.h"
@@ -204,54 +206,61 @@ int main(int argc, char **argv)
         pnl_model_free(model);
         return die("%s: %s", model_path, message);
     }
-    PnlGeneratorSettings settings = {composer,   (float)temperature, (float)top_p,
-                                     (uint64_t)seed, meter_numerator,  meter_denominator};
-    int status = pnl_generator_start(generator, &settings, message, sizeof message);
-    Tokens piece = {NULL, 0, 0};
     PnlScore score;
     pnl_score_init(&score);
+    Tokens piece = {NULL, 0, 0};
+    uint16_t *prompt = NULL;
+    size_t prompt_count = 0;
     int exit_code = 0;
-    if (status != PNL_OK) {
-        exit_code = die("%s", message);
-        goto done;
-    }
-    push(&piece, PNL_TOKEN_START);
-    push(&piece, pnl_token_composer(pnl_composer_index(composer)));
-
+    int codec_composer = pnl_composer_index(composer);
     if (prompt_path) {
         if (pnl_midi_read(prompt_path, &score, NULL, message, sizeof message) != PNL_OK) {
             exit_code = die("%s", message);
             goto done;
         }
-        size_t count = 0;
-        int codec_composer = pnl_composer_index(composer);
-        pnl_encode(&score, codec_composer, NULL, 0, &count, message, sizeof message);
-        uint16_t *prompt = malloc((count ? count : 1) * sizeof *prompt);
-        if (!prompt || pnl_encode(&score, codec_composer, prompt, count, &count, message,
-                                  sizeof message) != PNL_OK) {
-            free(prompt);
+        pnl_encode(&score, codec_composer, NULL, 0, &prompt_count, message, sizeof message);
+        prompt = malloc((prompt_count ? prompt_count : 1) * sizeof *prompt);
+        if (!prompt || pnl_encode(&score, codec_composer, prompt, prompt_count, &prompt_count,
+                                  message, sizeof message) != PNL_OK) {
             exit_code = die("%s: %s", prompt_path, prompt ? message : "out of memory");
             goto done;
         }
-        for (size_t i = 0; i < count && prompt[i] != PNL_TOKEN_END; i++) {
-            int fed = pnl_generator_feed(generator, prompt[i], NULL);
-            if (fed < 0) {
-                free(prompt);
-                exit_code = die("%s: token %zu of its encoding cannot be fed", prompt_path, i);
-                goto done;
-            }
-            if (i >= 2 && push(&piece, prompt[i]) != 0) {
-                free(prompt);
-                exit_code = die("out of memory");
-                goto done;
-            }
+    }
+    /* The prompt's key, or one the seed chooses (src/key.h). */
+    PnlKeyHistogram histogram;
+    pnl_key_histogram_clear(&histogram);
+    if (prompt)
+        pnl_key_histogram_add_tokens(&histogram, prompt, prompt_count);
+    PnlGeneratorSettings settings = {
+        .composer = composer,
+        .temperature = (float)temperature,
+        .top_p = (float)top_p,
+        .seed = (uint64_t)seed,
+        .meter_numerator = meter_numerator,
+        .meter_denominator = meter_denominator,
+        .key_shift = histogram.note_count ? pnl_key_shift(&histogram, NULL)
+                                          : pnl_key_shift_of_seed((uint64_t)seed)};
+    if (pnl_generator_start(generator, &settings, message, sizeof message) != PNL_OK) {
+        exit_code = die("%s", message);
+        goto done;
+    }
+    push(&piece, PNL_TOKEN_START);
+    push(&piece, pnl_token_composer(codec_composer));
+    for (size_t i = 0; prompt && i < prompt_count && prompt[i] != PNL_TOKEN_END; i++) {
+        if (pnl_generator_feed(generator, prompt[i], NULL) < 0) {
+            exit_code = die("%s: token %zu of its encoding cannot be fed", prompt_path, i);
+            goto done;
         }
-        free(prompt);
+        if (i >= 2 && push(&piece, prompt[i]) != 0) {
+            exit_code = die("out of memory");
+            goto done;
+        }
     }
 
     /* Compose until bar (prompt bars + bars + 1) begins: every bar before
      * it is complete. */
     PnlGeneratorPosition position;
+    int status;
     pnl_generator_position(generator, &position);
     int last_bar = position.bar_count + (int)bars;
     while (position.bar_count <= last_bar) {
@@ -281,6 +290,7 @@ int main(int argc, char **argv)
                seed);
 done:
     pnl_score_free(&score);
+    free(prompt);
     free(piece.tokens);
     pnl_generator_free(generator);
     pnl_model_free(model);

@@ -4,7 +4,8 @@
  *
  * Each file is read and encoded with the codec, then run through the network
  * token by token; every token after the COMPOSER token is scored, as the
- * training's evaluation does (train/evaluate.py), with no grammar mask. One
+ * training's evaluation does (train/evaluate.py), with no grammar mask; for a
+ * key-normalized network, the piece is first moved to C major / A minor. One
  * line per file gives the negative log-likelihood per event (nats and bits)
  * and bits per note (a piece's bits over its notes); the last line is
  * `mean bits_per_note: X`, the mean over the files that have notes.
@@ -13,6 +14,7 @@
  * PyTorch parity test), and `--codec` the codec's signature and size. */
 #include "cli.h"
 #include "events.h"
+#include "key.h"
 #include "model_path.h"
 #include "midifile.h"
 #include "model.h"
@@ -173,6 +175,14 @@ int main(int argc, char **argv)
             fprintf(stderr, "%s: %s\n", program, message);
             failures++;
             continue;
+        }
+        if (pnl_model_key_frame(model)) {
+            /* The network learned every piece in C major / A minor: score
+             * this one there too, as training's evaluation does. */
+            PnlKeyHistogram histogram;
+            pnl_key_histogram_clear(&histogram);
+            pnl_key_histogram_add_tokens(&histogram, tokens, count);
+            pnl_key_move_tokens(tokens, count, -pnl_key_shift(&histogram, NULL));
         }
         pnl_model_state_reset(state);
         if (dump_logits) {

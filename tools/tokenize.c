@@ -21,6 +21,7 @@
 
 #include "cli.h"
 #include "events.h"
+#include "key.h"
 #include "midifile.h"
 #include "status.h"
 
@@ -251,6 +252,8 @@ typedef struct {
     char *source, *composer, *file, *work;
     char *tokens_path; /* relative to the output folder */
     size_t notes, notes_in_file, token_count;
+    PnlKey key;
+    int frame_shift; /* semitones the piece lies above the normalized key */
     int validation;
     int failed;
 } Piece;
@@ -474,6 +477,17 @@ typedef struct {
     size_t files, notes, tokens, validation_notes, validation_tokens;
 } ComposerTotals;
 
+/* The piece's key, and the transposition that carries it to C major / A
+ * minor while keeping it on the piano: what a key-normalized network is
+ * trained on (src/key.h). */
+static void record_key(Piece *piece, const Tokenized *tokenized)
+{
+    PnlKeyHistogram histogram;
+    pnl_key_histogram_clear(&histogram);
+    pnl_key_histogram_add_tokens(&histogram, tokenized->tokens, tokenized->count);
+    piece->frame_shift = pnl_key_shift(&histogram, &piece->key);
+}
+
 static int tokenize_corpus(const char *corpus, const char *catalog_path, const char *out_dir)
 {
     char message[MESSAGE_SIZE];
@@ -526,6 +540,7 @@ static int tokenize_corpus(const char *corpus, const char *catalog_path, const c
         piece->notes = tokenized.stats.notes_kept;
         piece->notes_in_file = tokenized.stats.notes_in_file;
         piece->token_count = tokenized.count;
+        record_key(piece, &tokenized);
         files++;
         notes += piece->notes;
         notes_in_file += piece->notes_in_file;
@@ -545,15 +560,18 @@ static int tokenize_corpus(const char *corpus, const char *catalog_path, const c
         free_catalog(&catalog);
         return die("%s: cannot write: %s", path, strerror(errno));
     }
-    fprintf(manifest, "tokens\tsource\tcomposer\twork\tfile\tsplit\tnotes\tn_tokens\n");
+    fprintf(manifest,
+            "tokens\tsource\tcomposer\twork\tfile\tsplit\tnotes\tn_tokens\tkey\tframe_shift\n");
     for (size_t i = 0; i < catalog.count; i++) {
         const Piece *piece = &catalog.pieces[i];
         int composer = pnl_composer_index(piece->composer);
         if (piece->failed)
             continue;
-        fprintf(manifest, "%s\t%s\t%s\t%s\t%s\t%s\t%zu\t%zu\n", piece->tokens_path,
-                piece->source, piece->composer, piece->work, piece->file,
-                piece->validation ? "validation" : "train", piece->notes, piece->token_count);
+        fprintf(manifest, "%s\t%s\t%s\t%s\t%s\t%s\t%zu\t%zu\t%s %s\t%d\n",
+                piece->tokens_path, piece->source, piece->composer, piece->work, piece->file,
+                piece->validation ? "validation" : "train", piece->notes, piece->token_count,
+                pnl_key_tonic_name(piece->key.tonic), piece->key.minor ? "minor" : "major",
+                piece->frame_shift);
         if (piece->validation) {
             totals[composer].validation_notes += piece->notes;
             totals[composer].validation_tokens += piece->token_count;

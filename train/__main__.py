@@ -84,9 +84,11 @@ def command_export(args: argparse.Namespace) -> int:
     model = PianolaLSTM(c["vocab_size"], c["n_composers"], c["embed"], c["hidden"],
                         c["layers"])
     model.load_state_dict(saved["model"])
-    write_weights(model, args.output, saved["signature"], saved["composers"])
-    print("%s: step %d, %d bytes, signature %016x, composers %s"
+    key_frame = bool(saved.get("config", {}).get("key_frame", 0))
+    write_weights(model, args.output, saved["signature"], saved["composers"], key_frame)
+    print("%s: step %d, %d bytes, signature %016x, %s, composers %s"
           % (args.output, saved["step"], os.path.getsize(args.output), saved["signature"],
+             "key-normalized" if key_frame else "in the pieces' own keys",
              " ".join(saved["composers"])))
     return 0
 
@@ -103,7 +105,10 @@ def command_own(args: argparse.Namespace) -> int:
     bundled = os.path.join(REPO, "models", "pianola.pnm")
     if os.path.exists(bundled):
         from train.export import read_weights
-        composers = read_weights(bundled)[1]["composer_names"]
+        meta = read_weights(bundled)[1]
+        composers = meta["composer_names"]
+        if not args.scratch and not args.init:
+            args.key_frame = int(meta["key_frame"])  # the fine-tune keeps the network's frame
         if args.name not in composers:
             raise SystemExit("--name %s: not a composer class of the vocabulary (%s)"
                              % (args.name, " ".join(composers)))

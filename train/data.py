@@ -7,6 +7,7 @@ parses MIDI.
 API:
     vocab = Vocabulary.read(path)            # names, ids, signature, composer classes
     corpus = Corpus.read(tokens_dir)         # every piece of the manifest, loaded
+    corpus = Corpus.read(tokens_dir, key_frame=True)   # each piece moved to C major / A minor
     sampler = WindowSampler(corpus.split("train"), vocab, length, seed, ...)
     tokens, composers = sampler.batch(size)  # int64 [B, length + 1], int64 [B]
     sampler.state_dict() / sampler.load_state_dict(state)   # the exact data position
@@ -120,6 +121,7 @@ class Piece:
     lowest_key: int = LOWEST_KEY
     highest_key: int = HIGHEST_KEY
     notes: int = 0              # PITCH tokens in the piece
+    frame_shift: int = 0        # semitones the piece (as written) lies above C major / A minor
 
     def shifts(self, max_shift: int) -> Tuple[int, int]:
         """The transposition range keeping every pitch on the piano."""
@@ -133,10 +135,14 @@ class Corpus:
     pieces: List[Piece] = field(default_factory=list)
 
     @classmethod
-    def read(cls, tokens_dir: str) -> "Corpus":
+    def read(cls, tokens_dir: str, key_frame: bool = False) -> "Corpus":
+        """Every piece of the manifest. With `key_frame`, each piece is transposed by minus
+        the manifest's `frame_shift` (the tokenizer's key estimate, src/key.h) into the frame a
+        key-normalized network composes in: C major or A minor."""
         vocab = Vocabulary.read(os.path.join(tokens_dir, "vocab.tsv"))
         corpus = cls(vocab)
-        with open(os.path.join(tokens_dir, "manifest.tsv"), encoding="utf-8") as f:
+        manifest = os.path.join(tokens_dir, "manifest.tsv")
+        with open(manifest, encoding="utf-8") as f:
             for row in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE):
                 path = os.path.join(tokens_dir, row["tokens"])
                 tokens = np.fromfile(path, dtype="<u2").astype(np.int64)
@@ -145,6 +151,12 @@ class Corpus:
                 if tokens.max() >= len(vocab):
                     raise ValueError("%s: token id %d outside the vocabulary of %d"
                                      % (path, tokens.max(), len(vocab)))
+                frame_shift = int(row.get("frame_shift") or 0)
+                if key_frame:
+                    if row.get("frame_shift") is None:
+                        raise ValueError("%s: no frame_shift column; tokenize the corpus again"
+                                         % manifest)
+                    tokens = vocab.transpose_table(-frame_shift)[tokens]
                 keys = vocab.key_of[tokens]
                 keys = keys[keys >= 0]
                 composer = row["composer"]
@@ -154,7 +166,8 @@ class Corpus:
                     tokens=tokens, composer=composer, work=row.get("work", ""),
                     split=row.get("split", "train"), path=path,
                     lowest_key=int(keys.min()) if len(keys) else 60,
-                    highest_key=int(keys.max()) if len(keys) else 60, notes=len(keys)))
+                    highest_key=int(keys.max()) if len(keys) else 60, notes=len(keys),
+                    frame_shift=frame_shift))
         return corpus
 
     def split(self, name: str) -> List[Piece]:
@@ -175,20 +188,23 @@ def relabel(tokens: np.ndarray, vocab: Vocabulary, composer: str) -> np.ndarray:
 class WindowSampler:
     """Random training windows: a piece drawn with probability proportional to its length
     (times `composer_weight` for the composers given), a random window of `length + 1` tokens
-    in it (padded with PAD at the end of a short piece), a random transposition that keeps
-    every note on the piano, and, for the Romantic sources, the `romantic` class with
+    in it (padded with PAD at the end of a short piece), a random transposition by a multiple
+    of `shift_step` semitones (12 keeps a key-normalized piece in its key) that keeps every
+    note on the piano, and, for the Romantic sources, the `romantic` class with
     probability `romantic_p`. Everything is drawn from one seeded generator, whose state is
     the sampler's exact position."""
 
     def __init__(self, pieces: List[Piece], vocab: Vocabulary, length: int, seed: int,
                  max_shift: int = 6, romantic_p: float = 0.3,
-                 composer_weight: Optional[Dict[str, float]] = None) -> None:
+                 composer_weight: Optional[Dict[str, float]] = None,
+                 shift_step: int = 1) -> None:
         if not pieces:
             raise ValueError("no pieces to sample windows from")
         self.pieces = pieces
         self.vocab = vocab
         self.length = length
         self.max_shift = max_shift
+        self.shift_step = shift_step
         self.romantic_p = romantic_p if ROMANTIC in vocab.composer_class else 0.0
         weights = np.array([max(1, len(p.tokens) - length) for p in pieces], dtype=np.float64)
         for i, piece in enumerate(pieces):
@@ -204,7 +220,9 @@ class WindowSampler:
         start = int(rng.integers(0, max(1, len(piece.tokens) - span + 1)))
         tokens = piece.tokens[start:start + span]
         low, high = piece.shifts(self.max_shift)
-        shift = int(rng.integers(low, high + 1)) if high >= low else 0
+        step = self.shift_step
+        low, high = -((-low) // step), high // step  # the multiples of step within range
+        shift = step * int(rng.integers(low, high + 1)) if high >= low else 0
         composer = piece.composer
         draw = rng.random()
         if composer in ROMANTIC_SOURCES and draw < self.romantic_p:

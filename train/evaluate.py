@@ -119,6 +119,19 @@ def longest_copied_run(generated: np.ndarray, corpus: Sequence[np.ndarray]) -> T
     return low, where
 
 
+def longest_copied_run_any_key(generated: np.ndarray,
+                               corpus: Sequence[np.ndarray]) -> Tuple[int, int, int]:
+    """longest_copied_run of the generated onsets moved into every key (-6..+5 semitones),
+    so music the plugin transposed out of the network's key frame is still caught copying:
+    (length, where, semitones)."""
+    best = (0, 0, 0)
+    for semitones in range(-6, 6):
+        length, where = longest_copied_run(np.asarray(generated) + semitones * POSITIONS, corpus)
+        if length > best[0]:
+            best = (length, where, semitones)
+    return best
+
+
 def sample(model: PianolaLSTM, vocab: Vocabulary, composer: str, quarter_notes: float,
            seed: int, temperature: float = 1.0) -> np.ndarray:
     """Tokens sampled from the network with no grammar mask, until the bars sampled add up to
@@ -252,6 +265,9 @@ def _generated_tokens(args: argparse.Namespace, model: PianolaLSTM, vocab: Vocab
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--tokens", required=True, help="the tokenizer's output folder")
     parser.add_argument("--model", default="", help="a .pnm file (omit for baselines only)")
+    parser.add_argument("--key-frame", type=int, default=1,
+                        help="without --model: count the baselines on pieces moved to C major "
+                             "/ A minor (1) or in their own keys (0)")
     parser.add_argument("--orders", default="3,4,5", help="n-gram orders of the baseline")
     parser.add_argument("--copy", action="store_true", help="also measure copying")
     parser.add_argument("--copy-composer", default="mozart")
@@ -269,15 +285,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> int:
     torch.set_num_threads(1)
-    corpus = Corpus.read(args.tokens)
-    vocab = corpus.vocab
-    model = None
+    model, key_frame = None, bool(args.key_frame)
     if args.model:
         from train.export import read_weights
         model, meta = read_weights(args.model)
-        if meta["signature"] != vocab.signature:
-            raise SystemExit("%s: vocabulary signature %016x, the tokens have %016x"
-                             % (args.model, meta["signature"], vocab.signature))
+        key_frame = meta["key_frame"]
+    # a key-normalized network is scored on the pieces moved into its frame, and the
+    # baselines are counted on the very same tokens
+    corpus = Corpus.read(args.tokens, key_frame=key_frame)
+    vocab = corpus.vocab
+    print("pieces %s" % ("moved to C major / A minor (the network's key frame)" if key_frame
+                         else "in their own keys"))
+    if model is not None and meta["signature"] != vocab.signature:
+        raise SystemExit("%s: vocabulary signature %016x, the tokens have %016x"
+                         % (args.model, meta["signature"], vocab.signature))
     orders = [int(n) for n in args.orders.split(",")]
     rows = evaluate(model, corpus, orders)
     print_table(rows, orders)
@@ -286,18 +307,19 @@ def main(args: argparse.Namespace) -> int:
         generated = _generated_tokens(args, model, vocab, quarter_notes)
         notes = onsets(generated, vocab)
         corpus_onsets = [onsets(p.tokens, vocab) for p in corpus.split("train")]
-        length, where = longest_copied_run(notes, corpus_onsets)
+        length, where, semitones = longest_copied_run_any_key(notes, corpus_onsets)
         print("copy measure: %d notes generated (%s, %.0f minutes at 120 BPM, %s); longest run "
-              "of note onsets found verbatim in the training corpus: %d notes (at note %d)"
+              "of note onsets found verbatim in the training corpus, in any key: %d notes "
+              "(at note %d, moved %+d semitones)"
               % (len(notes), args.copy_composer, args.minutes,
                  "pianola-generate" if args.generator else
                  "PyTorch sampling, temperature %g, no grammar mask" % args.temperature,
-                 length, where))
+                 length, where, semitones))
         # the same measure for real held-out music, as a yardstick
         held_out = [onsets(p.tokens, vocab)
                     for p in corpus.by_composer(args.copy_composer, "validation")]
         if held_out:
-            reference = max(longest_copied_run(h, corpus_onsets)[0] for h in held_out)
+            reference = max(longest_copied_run_any_key(h, corpus_onsets)[0] for h in held_out)
             print("for comparison, the held-out %s pieces (%d notes): longest run %d notes"
                   % (args.copy_composer, sum(len(h) for h in held_out), reference))
     return 0

@@ -2,9 +2,11 @@
 out: the file the C engine loads and the plugin bundles.
 
 API:
-    write_weights(model, path, signature: int, composer_names: list[str]) -> None
+    write_weights(model, path, signature: int, composer_names: list[str],
+                  key_frame: bool = False) -> None
     read_weights(path) -> (model, meta)   # meta: {"version", "architecture", "signature",
-                                          #        "composer_names"}; model in eval mode
+                                          #        "composer_names", "key_frame"};
+                                          # model in eval mode
     WeightsError: raised by read_weights for a file that is not a valid weights file
 
 Every integer is little-endian; tensors are float32, row-major, in the documented order; the
@@ -20,10 +22,12 @@ import torch
 from train.model import PianolaLSTM
 
 MAGIC = b"PIANOLA\0"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 ARCH_LSTM = 1
 NAME_BYTES = 32
 HEADER = struct.Struct("<8sIIQIIIIII")  # magic .. tensor count: 48 bytes
+FLAGS = struct.Struct("<I")             # version 2 only, after the tensor count
+FLAG_KEY_FRAME = 1                      # the network composes in C major / A minor
 
 
 class WeightsError(ValueError):
@@ -56,7 +60,7 @@ def _name_field(name: str, what: str) -> bytes:
 
 
 def write_weights(model: PianolaLSTM, path: str, signature: int,
-                  composer_names: List[str]) -> None:
+                  composer_names: List[str], key_frame: bool = False) -> None:
     if len(composer_names) != model.n_composers:
         raise ValueError("%d composer names for a model of %d composers"
                          % (len(composer_names), model.n_composers))
@@ -64,7 +68,8 @@ def write_weights(model: PianolaLSTM, path: str, signature: int,
     state = model.state_dict()
     parts = [HEADER.pack(MAGIC, FORMAT_VERSION, ARCH_LSTM, signature & 0xFFFFFFFFFFFFFFFF,
                          model.vocab_size, model.n_composers, model.embed, model.hidden,
-                         model.layers, len(names))]
+                         model.layers, len(names)),
+             FLAGS.pack(FLAG_KEY_FRAME if key_frame else 0)]
     parts += [_name_field(name, "composer") for name in composer_names]
     for name in names:
         tensor = state[_torch_name(name)].detach().cpu().to(torch.float32).contiguous()
@@ -94,11 +99,17 @@ def read_weights(path: str) -> Tuple[PianolaLSTM, Dict]:
      count) = HEADER.unpack_from(body, 0)
     if magic != MAGIC:
         raise fail("not a Pianola weights file (bad magic)")
-    if version != FORMAT_VERSION:
-        raise fail("format version %d, expected %d" % (version, FORMAT_VERSION))
+    if version not in (1, FORMAT_VERSION):
+        raise fail("format version %d, expected 1 or %d" % (version, FORMAT_VERSION))
     if arch != ARCH_LSTM:
         raise fail("architecture %d, only 1 (LSTM) is known here" % arch)
     offset = HEADER.size
+    flags = 0
+    if version >= 2:
+        (flags,) = FLAGS.unpack_from(body, offset)
+        offset += FLAGS.size
+        if flags & ~FLAG_KEY_FRAME:
+            raise fail("unknown flags 0x%x" % flags)
     if offset + NAME_BYTES * composers > len(body):
         raise fail("truncated in the composer names")
     composer_names = []
@@ -136,5 +147,5 @@ def read_weights(path: str) -> Tuple[PianolaLSTM, Dict]:
     model.load_state_dict(state)
     model.eval()
     meta = {"version": version, "architecture": arch, "signature": signature,
-            "composer_names": composer_names}
+            "composer_names": composer_names, "key_frame": bool(flags & FLAG_KEY_FRAME)}
     return model, meta

@@ -53,10 +53,11 @@ def write_corpus(out_dir: str, vocab: Vocabulary, composers: Sequence[str],
             split = "validation" if number == pieces_per_composer - 1 else "train"
             notes = int(np.sum(vocab.key_of[tokens.astype(np.int64)] >= 0))
             rows.append([name, "synthetic", composer, "%s:%d" % (composer, number), name,
-                         split, str(notes), str(len(tokens))])
+                         split, str(notes), str(len(tokens)), "C major", "0"])
     path = os.path.join(out_dir, "manifest.tsv")
     with open(path, "w", encoding="utf-8") as f:
-        f.write("tokens\tsource\tcomposer\twork\tfile\tsplit\tnotes\tn_tokens\n")
+        f.write("tokens\tsource\tcomposer\twork\tfile\tsplit\tnotes\tn_tokens\tkey\t"
+                "frame_shift\n")
         for row in rows:
             f.write("\t".join(row) + "\n")
     return path

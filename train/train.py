@@ -55,7 +55,9 @@ class TrainConfig:
     log_every: int = 25
     patience: int = 6                 # evaluations without improvement before stopping
     seed: int = 1
-    max_shift: int = 6                # transposition augmentation, semitones either way
+    key_frame: int = 1                # 1: learn every piece in C major / A minor (src/key.h)
+    max_shift: int = 12               # transposition augmentation, semitones either way
+                                      # (whole octaves only with key_frame, keeping the key)
     romantic_p: float = 0.3
     target_weight: float = 2.0        # sampling weight of the target composers' pieces
     val_tokens: int = 60000           # at most this many validation tokens per composer
@@ -269,12 +271,13 @@ def fit(config: TrainConfig) -> Dict:
     os.makedirs(config.ckpt_dir, exist_ok=True)
     say = (lambda *a: None) if config.quiet else (lambda *a: print(*a, flush=True))
 
-    corpus = Corpus.read(config.tokens)
+    corpus = Corpus.read(config.tokens, key_frame=bool(config.key_frame))
     vocab = corpus.vocab
     train_pieces = corpus.split("train")
     weights = {name: config.target_weight for name in config.targets}
     sampler = WindowSampler(train_pieces, vocab, config.length, config.seed,
-                            config.max_shift, config.romantic_p, weights)
+                            config.max_shift, config.romantic_p, weights,
+                            shift_step=12 if config.key_frame else 1)
     sets = validation_sets(corpus, config.targets)
 
     random.seed(config.seed)
