@@ -597,6 +597,12 @@ static void run(LV2_Handle instance, uint32_t sample_count)
         if (pnl_transport_rolling(&self->transport))
             locate(self, 0);
     }
+    /* An export: a threaded worker may still be composing a bar the host
+     * will play in a moment (machine busy, job scheduled in real time just
+     * before). Not real time now, so wait for it rather than play a bar
+     * short: every export of a session then has the same notes. */
+    if (port_value(self, PNL_PORT_FREEWHEEL, 0, 1, 0) > 0.5f)
+        pnl_wait_for_timeline_jobs(self);
     upkeep_timeline(self);
 
     uint32_t position = 0, rendered = 0;

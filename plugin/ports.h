@@ -19,6 +19,8 @@ typedef enum {
     PNL_PORT_SEED = 12,             /* integer */
     PNL_PORT_TEMPO = 13,            /* BPM used when the host sends no time:Position */
     PNL_PORT_VOLUME = 14,           /* dB */
+    PNL_PORT_FREEWHEEL = 15,        /* lv2:freeWheeling: the host runs faster than real
+                                     * time (an export); set by the host, not a person */
     PNL_PORT_COUNT
 } PnlPortIndex;
 

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "humanize.h"
 
@@ -20,6 +21,19 @@ int pnl_timeline_jobs_idle(const Pianola *self)
 {
     return atomic_load_explicit(&((Pianola *)self)->jobs_completed, memory_order_acquire) ==
            self->jobs_scheduled;
+}
+
+int pnl_wait_for_timeline_jobs(const Pianola *self)
+{
+    /* The worker writes the timeline itself before it counts a job done,
+     * so once the counts meet the notes are readable. */
+    const struct timespec pause = {0, 200000}; /* 0.2 ms */
+    for (int waited = 0; waited < 5 * 5000; waited++) {
+        if (pnl_timeline_jobs_idle(self))
+            return 1;
+        nanosleep(&pause, NULL);
+    }
+    return pnl_timeline_jobs_idle(self);
 }
 
 int pnl_schedule_timeline_job(Pianola *self, const void *job, uint32_t size)

@@ -74,6 +74,11 @@ LV2_Worker_Status pnl_work_response(LV2_Handle instance, uint32_t size, const vo
 /* From run(): true when no timeline job is in flight (the worker is not
  * writing the timeline, so run() may truncate it). */
 int pnl_timeline_jobs_idle(const Pianola *self);
+/* Freewheeling (an export) only, never in real time: waits, up to a few
+ * seconds, for a threaded worker to finish the timeline jobs in flight, so
+ * the notes are there before the host plays past them however busy the
+ * machine is. Returns 1 if the jobs finished. */
+int pnl_wait_for_timeline_jobs(const Pianola *self);
 /* From run(): hands a timeline job to the worker; 0 on success. */
 int pnl_schedule_timeline_job(Pianola *self, const void *job, uint32_t size);
 

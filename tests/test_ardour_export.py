@@ -5,12 +5,16 @@ ardour7-lua runs tests/ardour/make_session.lua, which creates a 48 kHz session
 instrument is Pianola, sets a 16-bar session range and saves it; then
 ardour7-export exports the saved session twice. Pianola composes with nothing
 on the track, so the export must hold music, and since Ardour runs the LV2
-worker synchronously while exporting, the second export must be the same audio
-as the first: the timeline and the state work through a real host.
+worker synchronously while exporting (and Pianola, told it is freewheeling,
+waits for any bar its worker thread was still composing when the export
+began), the second export must be the same audio as the first: the timeline
+and the state work through a real host.
 
 Ardour 7.3 quirks met here (see also make_session.lua):
   * ardour7-export now and then dies with "double free or corruption" after
-    writing the file; the export is retried once when it dies from a signal.
+    writing the file, and now and then hangs while loading the session (also
+    with no Pianola in it); the export is retried once when it dies from a
+    signal or is killed after STEP_TIMEOUT_S.
   * a note at sample 0 can be dropped on export, so nothing here depends on
     the very first note.
 """
@@ -32,7 +36,7 @@ PLUGIN_URI = "urn:pianola:pianola"
 BARS = 16
 SAMPLE_RATE = 48000
 SESSION_NAME = "pianola_export"
-STEP_TIMEOUT_S = 120
+STEP_TIMEOUT_S = 60  # an export takes a few seconds
 
 SOURCE_DIR = os.environ.get("PIANOLA_SRC", os.path.join(os.path.dirname(__file__), ".."))
 # The build makes the bundle once the plugin's source is in the tree; from
@@ -43,7 +47,8 @@ SESSION_SCRIPT = os.path.join(SOURCE_DIR, "tests", "ardour", "make_session.lua")
 
 def run_host(command: list, cwd: str, env: dict) -> subprocess.CompletedProcess:
     """Runs a host program in a process group of its own, so a hang is
-    killed with everything it started, and returns its result."""
+    killed with everything it started, and returns its result (a hang comes
+    back as killed by SIGKILL, its output ending with a line saying so)."""
     process = subprocess.Popen(command, cwd=cwd, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                stdin=subprocess.DEVNULL, universal_newlines=True,
@@ -53,8 +58,9 @@ def run_host(command: list, cwd: str, env: dict) -> subprocess.CompletedProcess:
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         output, _ = process.communicate()
-        raise AssertionError("%s did not finish within %d s; its output:\n%s"
-                             % (command[0], STEP_TIMEOUT_S, output[-4000:]))
+        output += "\n%s did not finish within %d s and was killed\n" % (command[0],
+                                                                      STEP_TIMEOUT_S)
+        return subprocess.CompletedProcess(command, -signal.SIGKILL, output, None)
     return subprocess.CompletedProcess(command, process.returncode, output, None)
 
 
@@ -185,16 +191,7 @@ class ArdourHeadlessExport(unittest.TestCase):
         _, first = read_float_wav(self.first_export)
         _, second = read_float_wav(self.second_export)
         mismatch = self.mismatch(first, second)
-        if mismatch:
-            # About one export in ten to twenty-five differs from the others
-            # here (issue #7's notes); a third export must then match one of
-            # the two, so a plugin that never exports the same audio still
-            # fails, while the intermittent case is reported, not hidden.
-            print("NOTE the second export differs from the first: %s; exporting a third time"
-                  % mismatch, flush=True)
-            _, third = read_float_wav(self.export("third.wav"))
-            if self.mismatch(first, third) and self.mismatch(second, third):
-                self.fail("three exports of one session all differ: %s" % mismatch)
+        self.assertFalse(mismatch, "the second export differs from the first: %s" % mismatch)
 
     @staticmethod
     def mismatch(first, second) -> str:

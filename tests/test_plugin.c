@@ -562,6 +562,57 @@ static void test_a_threaded_worker_composes_what_an_export_does(void)
     CHECK(matched > 8, "expected the same notes live and exported: %s (matched %d)", why, matched);
 }
 
+/* An export from a host whose worker thread is slow (a busy machine) and
+ * had a bar in hand when the export began: freewheeling, run() waits for
+ * it, so the export has exactly the notes of a synchronous one. Without
+ * the freewheel port the same run plays bars short, which shows the test
+ * reproduces the hazard. */
+static int busy_export(int freewheel, Recording *recording, char *message, size_t size)
+{
+    PnlLv2HostOptions options = {.plugin_uri = PIANOLA_TEST_URI,
+                                 .bundle_path = random_bundle,
+                                 .sample_rate = RATE,
+                                 .max_block = 8192,
+                                 .worker_mode = PNL_WORKER_THREADED,
+                                 .worker_delay_us = 150000};
+    PnlLv2Host *host = pnl_lv2host_new(&options, message, size);
+    if (!host)
+        return 0;
+    pnl_lv2host_set_control(host, "seed", 21);
+    pnl_lv2host_set_control(host, "freewheel", (float)freewheel);
+    float left[BLOCK], right[BLOCK];
+    for (int block = 0; block < 4; block++) { /* stopped, a job goes out */
+        pnl_lv2host_queue_position(host, 0, BPM, 4, 4, 0, 0.0, 0.0);
+        pnl_lv2host_run(host, BLOCK, left, right);
+    }
+    play(host, 0, (int64_t)(8 * 4 * FRAMES_PER_BEAT), recording);
+    pnl_lv2host_free(host);
+    return 1;
+}
+
+static void test_an_export_on_a_busy_machine_has_every_note(void)
+{
+    char message[256] = "";
+    Recording *waited = new_recording(), *hurried = new_recording(), *sync_run = new_recording();
+    PnlLv2Host *offline = fixture_host(random_bundle, RATE, 8192, PNL_WORKER_SYNC, message,
+                                       sizeof message);
+    CHECK(offline, "no host: %s", message);
+    pnl_lv2host_set_control(offline, "seed", 21);
+    play(offline, 0, (int64_t)(8 * 4 * FRAMES_PER_BEAT), sync_run);
+    pnl_lv2host_free(offline);
+    CHECK(busy_export(1, waited, message, sizeof message), "no host: %s", message);
+    CHECK(busy_export(0, hurried, message, sizeof message), "no host: %s", message);
+    char why[256] = "", hurried_why[256] = "";
+    int matched = same_events(sync_run, 0, waited, 0, why, sizeof why);
+    int hurried_matched = same_events(sync_run, 0, hurried, 0, hurried_why, sizeof hurried_why);
+    free(waited);
+    free(hurried);
+    free(sync_run);
+    CHECK(matched > 8, "freewheeling on a slow worker: %s (matched %d)", why, matched);
+    CHECK(hurried_matched <= 0, "without freewheeling the slow worker kept up (matched %d): the "
+          "test no longer reproduces a bar composed late", hurried_matched);
+}
+
 static void test_a_changed_setting_or_reroll_recomposes_only_from_the_playhead(void)
 {
     static const char *const changes[] = {"temperature", "reroll"};
@@ -708,6 +759,7 @@ int main(int argc, char **argv)
     RUN(test_odd_blocks_and_sample_rates_play_cleanly);
     RUN(test_the_presets_set_the_composer);
     RUN(test_a_threaded_worker_composes_what_an_export_does);
+    RUN(test_an_export_on_a_busy_machine_has_every_note);
     RUN(test_a_changed_setting_or_reroll_recomposes_only_from_the_playhead);
     RUN(test_a_garbled_state_is_refused_without_harm);
     RUN(test_deactivate_leaves_no_note_hanging);

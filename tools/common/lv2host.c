@@ -244,6 +244,11 @@ static void *worker_thread(void *data)
         sem_wait(&host->wake);
         uint32_t size = 0;
         while (ring_read(&host->requests, host->job_buffer, MAX_RESPONSE_BYTES, &size)) {
+            if (host->options.worker_delay_us) {
+                struct timespec delay = {host->options.worker_delay_us / 1000000,
+                                         (long)(host->options.worker_delay_us % 1000000) * 1000};
+                nanosleep(&delay, NULL);
+            }
             host->worker->work(lilv_instance_get_handle(host->instance), respond, host, size,
                                host->job_buffer);
             atomic_fetch_add_explicit(&host->jobs_done, 1, memory_order_release);

@@ -28,6 +28,9 @@ typedef struct {
     double sample_rate;
     uint32_t max_block;      /* the largest block run() will get */
     PnlWorkerMode worker_mode;
+    /* Threaded worker only: each job starts this many microseconds late, as
+     * on a busy machine (tests). */
+    unsigned worker_delay_us;
     /* Called for each log message; NULL prints errors and warnings to stderr. */
     void (*log)(void *data, const char *level, const char *text);
     void *log_data;
