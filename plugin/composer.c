@@ -78,8 +78,12 @@ PnlComposer *pnl_composer_new(const char *bundle_path, char *message, size_t mes
         pnl_composer_free(composer);
         return NULL;
     }
-    if (pnl_model_load(path, pnl_vocab_signature(), (uint32_t)pnl_vocab_size(), &composer->model,
-                       message, message_size) != PNL_OK) {
+    /* 8-bit weights: a network step reads a quarter of the bytes, which is
+     * what bounds its speed (docs/engine.md), and composing is most of the
+     * worker's time; the music stays the network's (logits within ~0.1). */
+    if (pnl_model_load_with_precision(path, pnl_vocab_signature(), (uint32_t)pnl_vocab_size(),
+                                      PNL_PRECISION_INT8, &composer->model, message,
+                                      message_size) != PNL_OK) {
         pnl_composer_free(composer);
         return NULL;
     }
