@@ -390,6 +390,13 @@ int pnl_weights_parse(const uint8_t *bytes, size_t size, const char *name,
                 return fail(message, message_size, PNL_EFORMAT, name,
                             "tensor \"%s\" holds a non-finite value at index %zu", spec->name, i);
             }
+            if (fabsf(value) > PNL_WEIGHTS_MAX_MAGNITUDE) {
+                pnl_weights_free(weights);
+                return fail(message, message_size, PNL_EFORMAT, name,
+                            "tensor \"%s\" holds %g at index %zu, beyond the %g a model may "
+                            "hold (a hostile or broken file)", spec->name, (double)value, i,
+                            (double)PNL_WEIGHTS_MAX_MAGNITUDE);
+            }
             tensor->data[i] = value;
         }
     }

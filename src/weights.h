@@ -39,6 +39,14 @@ enum {
  * a few MB; the issue caps them at 8 MB). */
 #define PNL_WEIGHTS_MAX_FILE_BYTES ((uint64_t)1 << 30)
 
+/* The largest weight magnitude accepted. Trained models stay far below it
+ * (the bundled one within 4.5); a hostile file's huge finite weights (1e30)
+ * would make a gate's sum inf - inf = NaN and the logits NaN. Within this
+ * bound and PNL_WEIGHTS_MAX_WIDTH no sum the network forms can leave
+ * float's range: a gate adds at most 2 x 8192 products of 1e4 x 1e4, about
+ * 1.6e12, and the hidden state stays within [-1, 1]. */
+#define PNL_WEIGHTS_MAX_MAGNITUDE 1e4f
+
 /* How an engine holds the big matrices once loaded. Files are always
  * float32; INT8 quantizes each matrix row to 8 bits with its own scale at
  * load time (a quarter of the bytes per step; logits within about 0.1 of

@@ -84,6 +84,40 @@ static void test_everything_masked_is_an_error(void)
     pnl_sampler_free(sampler);
 }
 
+/* A hostile model's NaN or infinite logits are forbidden, never drawn: an
+ * infinite logit would otherwise win every draw, and a NaN break the sums. */
+static void test_non_finite_logits_are_never_drawn(void)
+{
+    PnlSampler *sampler = pnl_sampler_new(VOCAB, 5);
+    float logits[VOCAB] = {NAN, 1, INFINITY, 2, -INFINITY, 0.5f, NAN, 3, INFINITY, 1, -NAN, 2};
+    const int finite[VOCAB] = {0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1};
+    static const float temperatures[] = {0.0f, 0.5f, 1.0f, 2.0f};
+    static const float top_ps[] = {1.0f, 0.9f, 0.3f, 0.0f};
+    for (int t = 0; t < 4; t++) {
+        for (int p = 0; p < 4; p++) {
+            int counts[VOCAB];
+            count_draws(sampler, logits, NULL, temperatures[t], top_ps[p], counts);
+            for (int i = 0; i < VOCAB; i++)
+                CHECK(counts[i] >= 0 && (finite[i] || counts[i] == 0),
+                      "temperature %.1f top_p %.1f: token %d (logit %g) drawn %d times",
+                      temperatures[t], top_ps[p], i, logits[i], counts[i]);
+        }
+    }
+    int token = pnl_sampler_sample(sampler, logits, NULL, 0.0f, 1.0f);
+    CHECK(token == 7, "the best finite logit is token 7's, got %d", token);
+    /* Only non-finite logits left allowed: no token, an error. */
+    uint8_t allowed[VOCAB];
+    for (int i = 0; i < VOCAB; i++)
+        allowed[i] = !finite[i];
+    for (int t = 0; t < 2; t++) {
+        token = pnl_sampler_sample(sampler, logits, allowed, t ? 1.0f : 0.0f, 0.9f);
+        CHECK(token == PNL_EINVAL,
+              "temperature %d: expected PNL_EINVAL with only non-finite logits allowed, got %d",
+              t, token);
+    }
+    pnl_sampler_free(sampler);
+}
+
 static void test_draws_follow_the_softmax_at_the_temperature(void)
 {
     static const double p[VOCAB] = {0.4, 0.2, 0.1, 0.1, 0.05, 0.05, 0.04, 0.03, 0.02, 0.01, 0, 0};
@@ -197,6 +231,7 @@ int main(void)
     RUN_TEST(test_temperature_zero_takes_the_most_likely_allowed_token);
     RUN_TEST(test_masked_tokens_are_never_drawn);
     RUN_TEST(test_everything_masked_is_an_error);
+    RUN_TEST(test_non_finite_logits_are_never_drawn);
     RUN_TEST(test_draws_follow_the_softmax_at_the_temperature);
     RUN_TEST(test_top_p_keeps_only_the_nucleus);
     RUN_TEST(test_same_seed_repeats_and_other_seeds_differ);

@@ -6,9 +6,12 @@
  * bad-weights/<what-is-wrong>.pnm in the build directory and loaded from
  * there. The message each case must give is in the table. */
 #include "check.h"
+#include "events.h"
+#include "lstm.h"
 #include "status.h"
 #include "weights.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <sys/stat.h>
 
@@ -281,6 +284,17 @@ static void weight_is_infinite(uint8_t *b, size_t *n)
     put_u32(b + *n - 8, 0xFF800000u);
     fix_crc(b, *n);
 }
+/* Finite but absurd: the fuzz finding's 1e30 made a gate's sum NaN. */
+static void weight_is_huge(uint8_t *b, size_t *n)
+{
+    put_u32(b + PNL_WEIGHTS_HEADER_BYTES + 96 + 32 + 4 + 8 + 4 * 5, 0x7149F2CAu); /* 1e30 */
+    fix_crc(b, *n);
+}
+static void weight_just_beyond_the_bound(uint8_t *b, size_t *n)
+{
+    put_u32(b + *n - 8, 0xC61C4400u); /* -10001 */
+    fix_crc(b, *n);
+}
 
 static void test_each_bad_file_is_refused_with_what_is_wrong(void)
 {
@@ -314,6 +328,10 @@ static void test_each_bad_file_is_refused_with_what_is_wrong(void)
          "\"token_embedding\" holds a non-finite value at index 5"},
         {"weight-is-infinite", weight_is_infinite, PNL_EFORMAT,
          "\"output.bias\" holds a non-finite value at index 20"},
+        {"weight-is-huge", weight_is_huge, PNL_EFORMAT,
+         "\"token_embedding\" holds 1e+30 at index 5, beyond the 10000 a model may hold"},
+        {"weight-just-beyond-the-bound", weight_just_beyond_the_bound, PNL_EFORMAT,
+         "\"output.bias\" holds -10001 at index 20, beyond the 10000"},
         {"checksum-wrong", NULL, PNL_EFORMAT, "checksum mismatch"},
     };
     PnlWeights *weights = small_model();
@@ -403,6 +421,72 @@ static void test_flags_and_version_1_files(void)
     pnl_weights_free(weights);
 }
 
+/* Every weight at the bound, with random signs: accepted, and the network
+ * (float32 and 8-bit) gives finite logits step after step. */
+static void test_weights_at_the_bound_keep_the_logits_finite(void)
+{
+    PnlWeights *weights = pnl_weights_new_lstm(test_signature, 21, 3, 64, 64, 2);
+    uint64_t seed = 7;
+    for (uint32_t t = 0; t < weights->tensor_count; t++)
+        for (size_t i = 0; i < weights->tensors[t].count; i++)
+            weights->tensors[t].data[i] =
+                random_weight(&seed) < 0 ? -PNL_WEIGHTS_MAX_MAGNITUDE : PNL_WEIGHTS_MAX_MAGNITUDE;
+    size_t size;
+    uint8_t *bytes = encode(weights, &size);
+    pnl_weights_free(weights);
+    PnlWeights *loaded = NULL;
+    char message[512] = "";
+    int status = pnl_weights_parse(bytes, size, "bound.pnm", test_signature, 0, &loaded, message,
+                                   sizeof message);
+    free(bytes);
+    CHECK(status == PNL_OK, "weights of magnitude %g were refused: %s",
+          (double)PNL_WEIGHTS_MAX_MAGNITUDE, message);
+    for (int precision = 0; precision < 2; precision++) {
+        PnlLstm *lstm = NULL;
+        status = pnl_lstm_new_with_precision(loaded, (PnlPrecision)precision, &lstm, message,
+                                             sizeof message);
+        CHECK(status == PNL_OK, "no network: %s", message);
+        PnlLstmState *state = pnl_lstm_state_new(lstm);
+        int bad_step = -1, bad_token = -1;
+        for (int step = 0; step < 300 && bad_step < 0; step++) {
+            const float *logits = pnl_lstm_step(lstm, state, (step * 7) % 21, step % 3);
+            for (int token = 0; token < 21 && bad_step < 0; token++)
+                if (!isfinite(logits[token]))
+                    bad_step = step, bad_token = token;
+        }
+        pnl_lstm_state_free(state);
+        pnl_lstm_free(lstm);
+        CHECK(bad_step < 0, "%s: logit %d not finite at step %d", precision ? "int8" : "float32",
+              bad_token, bad_step);
+    }
+    pnl_weights_free(loaded);
+}
+
+/* The fuzzer's file (its CRC sealed, as the fuzz target does): refused
+ * with the reason, so its NaN logits never reach the sampler. */
+static void test_the_huge_weights_fuzz_finding_is_refused(void)
+{
+    char path[1024];
+    snprintf(path, sizeof path,
+             "%s/tests/fuzz/reproducers/fuzz_weights/huge-finite-weights-nan-gate-exp-overflow.pnm",
+             check_env("PIANOLA_SRC", ".."));
+    FILE *file = fopen(path, "rb");
+    CHECK(file, "cannot open %s", path);
+    uint8_t *bytes = malloc(1 << 16);
+    size_t size = fread(bytes, 1, 1 << 16, file);
+    fclose(file);
+    CHECK(size > 4 && size < (1 << 16), "%s: unexpected size %zu", path, size);
+    fix_crc(bytes, size);
+    PnlWeights *loaded = NULL;
+    char message[512] = "";
+    int status = pnl_weights_parse(bytes, size, "huge.pnm", pnl_vocab_signature(), 0, &loaded,
+                                   message, sizeof message);
+    free(bytes);
+    CHECK(status == PNL_EFORMAT && !loaded && strstr(message, "huge.pnm: tensor") &&
+              strstr(message, "beyond the 10000 a model may hold"),
+          "expected the huge weights refused, got %d \"%s\"", status, message);
+}
+
 int main(void)
 {
     RUN_TEST(test_crc32_matches_zlib);
@@ -414,5 +498,7 @@ int main(void)
     RUN_TEST(test_each_bad_file_is_refused_with_what_is_wrong);
     RUN_TEST(test_vocabulary_other_than_the_codec_is_refused);
     RUN_TEST(test_flags_and_version_1_files);
+    RUN_TEST(test_weights_at_the_bound_keep_the_logits_finite);
+    RUN_TEST(test_the_huge_weights_fuzz_finding_is_refused);
     CHECK_EXIT();
 }
