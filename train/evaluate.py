@@ -21,6 +21,7 @@ API:
     evaluate(model, corpus, orders) -> rows of figures
 """
 import argparse
+import math
 import os
 import subprocess
 import tempfile
@@ -226,6 +227,55 @@ def evaluate(model: Optional[PianolaLSTM], corpus: Corpus, orders: Sequence[int]
     return rows
 
 
+FAMILIES = ("BAR", "METER", "POS", "PITCH", "VEL", "DUR")
+
+
+def family_costs(model: PianolaLSTM, pieces: Sequence[Piece], vocab: Vocabulary,
+                 composer_class: Optional[int] = None) -> Dict[str, float]:
+    """Where the network's bits go on the pieces: bits per token of each token family, and
+    the pitch-class part of a PITCH token's cost, -log2 of the probability the network gives
+    the right pitch class among its pitches (summed over octaves). A network that cannot tell
+    the key pays log2(12) = 3.585 bits for it."""
+    family_of = np.full(len(vocab), -1, dtype=np.int64)
+    for index, name in enumerate(vocab.names):
+        prefix = name.split("_", 1)[0]
+        if prefix in FAMILIES:
+            family_of[index] = FAMILIES.index(prefix)
+    pitch_ids = np.nonzero(vocab.key_of >= 0)[0]
+    pitch_class = torch.from_numpy(vocab.key_of[pitch_ids] % 12)
+    bits = np.zeros(len(FAMILIES))
+    counts = np.zeros(len(FAMILIES), dtype=np.int64)
+    class_bits, class_count = 0.0, 0
+    model.eval()
+    with torch.no_grad():
+        for piece in pieces:
+            cls = vocab.composer_class[piece.composer] if composer_class is None \
+                else composer_class
+            tokens = piece.tokens if composer_class is None \
+                else relabel(piece.tokens, vocab, vocab.composers[cls])
+            inputs = torch.from_numpy(tokens[None, :-1])
+            logits, _ = model(inputs, torch.tensor([cls]))
+            log_p = torch.log_softmax(logits[0].double(), dim=-1)
+            targets = torch.from_numpy(tokens[1:])
+            for t in range(1, len(targets)):  # the COMPOSER token is conditioning
+                target = int(targets[t])
+                family = family_of[target]
+                if family < 0:
+                    continue
+                bits[family] -= float(log_p[t, target]) * LOG2E
+                counts[family] += 1
+                if vocab.key_of[target] >= 0:
+                    pitch_p = torch.exp(log_p[t, pitch_ids])
+                    per_class = torch.zeros(12, dtype=torch.float64).index_add_(
+                        0, pitch_class, pitch_p)
+                    true_class = int(vocab.key_of[target] % 12)
+                    class_bits -= math.log2(float(per_class[true_class] / per_class.sum()))
+                    class_count += 1
+    costs = {name: bits[i] / counts[i] for i, name in enumerate(FAMILIES) if counts[i]}
+    costs["pitch class"] = class_bits / max(1, class_count)
+    return costs
+
+
 def print_table(rows: List[Dict], orders: Sequence[int], say=print) -> None:
     columns = (["model"] if "model" in rows[0] else []) + ["ngram%d" % n for n in orders] + \
         ["unigram"]
@@ -302,6 +352,14 @@ def main(args: argparse.Namespace) -> int:
     orders = [int(n) for n in args.orders.split(",")]
     rows = evaluate(model, corpus, orders)
     print_table(rows, orders)
+    if model is not None:
+        print("bits per token of each family on the validation pieces, and the pitch class's "
+              "share of a PITCH token (uniform: %.3f)" % math.log2(12))
+        for name in TARGET_COMPOSERS:
+            pieces = corpus.by_composer(name, "validation")
+            if pieces:
+                costs = family_costs(model, pieces, vocab)
+                print("%-13s " % name + "  ".join("%s %.2f" % (k, v) for k, v in costs.items()))
     if args.copy and model is not None:
         quarter_notes = args.minutes * 120
         generated = _generated_tokens(args, model, vocab, quarter_notes)
