@@ -12,12 +12,14 @@
 #include <lv2/options/options.h>
 #include <lv2/parameters/parameters.h>
 #include <lv2/patch/patch.h>
+#include <lv2/presets/presets.h>
 #include <lv2/state/state.h>
 #include <lv2/time/time.h>
 #include <lv2/urid/urid.h>
 #include <lv2/worker/worker.h>
 #include <pthread.h>
 #include <semaphore.h>
+#include <sord/sord.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -720,8 +722,50 @@ char *pnl_lv2host_save_state(PnlLv2Host *host)
     return text;
 }
 
+static SerdStatus quiet(void *handle, const SerdError *error)
+{
+    (void)handle;
+    return error->status;
+}
+
+/* lilv 0.24 dereferences a null subject when the text does not parse or
+ * names no pset:Preset (lilv_state_new_from_string), so the host reads it
+ * first, with the prefixes lilv sets and lilv_state_to_string leaves out. */
+static int parses_as_a_state(const char *turtle)
+{
+    static const char *const prefixes[][2] = {
+        {"atom", "http://lv2plug.in/ns/ext/atom#"}, {"lv2", "http://lv2plug.in/ns/lv2core#"},
+        {"pset", "http://lv2plug.in/ns/ext/presets#"},
+        {"rdf", "http://www.w3.org/1999/02/22-rdf-syntax-ns#"},
+        {"rdfs", "http://www.w3.org/2000/01/rdf-schema#"},
+        {"state", "http://lv2plug.in/ns/ext/state#"},
+        {"xsd", "http://www.w3.org/2001/XMLSchema#"}};
+    SordWorld *world = sord_world_new();
+    SordModel *model = sord_new(world, SORD_SPO, false);
+    SerdEnv *env = serd_env_new(NULL);
+    for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++)
+        serd_env_set_prefix_from_strings(env, (const uint8_t *)prefixes[i][0],
+                                         (const uint8_t *)prefixes[i][1]);
+    SerdReader *reader = sord_new_reader(model, env, SERD_TURTLE, NULL);
+    serd_reader_set_error_sink(reader, quiet, NULL);
+    SerdStatus status = serd_reader_read_string(reader, (const uint8_t *)turtle);
+    SordNode *type =
+        sord_new_uri(world, (const uint8_t *)"http://www.w3.org/1999/02/22-rdf-syntax-ns#type");
+    SordNode *preset = sord_new_uri(world, (const uint8_t *)LV2_PRESETS__Preset);
+    int found = status == SERD_SUCCESS && sord_ask(model, NULL, type, preset, NULL);
+    sord_node_free(world, type);
+    sord_node_free(world, preset);
+    serd_reader_free(reader);
+    serd_env_free(env);
+    sord_free(model);
+    sord_world_free(world);
+    return found;
+}
+
 int pnl_lv2host_restore_state(PnlLv2Host *host, const char *turtle)
 {
+    if (!turtle || !parses_as_a_state(turtle))
+        return PNL_EFORMAT;
     LilvState *state = lilv_state_new_from_string(host->world, &host->map, turtle);
     if (!state)
         return PNL_EFORMAT;

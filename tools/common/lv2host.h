@@ -77,7 +77,9 @@ void pnl_lv2host_restart(PnlLv2Host *host);
  * the responses (as the next run() would). */
 void pnl_lv2host_wait_for_worker(PnlLv2Host *host);
 
-/* State as Turtle text (malloc'd; free with free()), and back. */
+/* State as Turtle text (malloc'd; free with free()), and back; restoring
+ * returns PNL_EFORMAT, touching nothing, for text that does not parse or
+ * names no pset:Preset. */
 char *pnl_lv2host_save_state(PnlLv2Host *host);
 int pnl_lv2host_restore_state(PnlLv2Host *host, const char *turtle);
 /* Applies a preset by its URI; PNL_EINVAL when there is none. */
