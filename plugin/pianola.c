@@ -709,8 +709,13 @@ static LV2_Handle instantiate(const LV2_Descriptor *descriptor, double rate,
 
     char message[PNL_MESSAGE_SIZE] = "";
     self->composer = pnl_composer_new(self->bundle_path, message, sizeof message);
-    if (!self->composer)
-        lv2_log_warning(&self->logger, "Pianola: %s\n", message);
+    if (!self->composer) {
+        /* Say what that means for the user, not only what the file is. */
+        lv2_log_warning(&self->logger, "Pianola: %s; composing is off (MIDI in still plays)\n",
+                        message);
+        snprintf(self->ui_message, sizeof self->ui_message, "%s; composing is off", message);
+        self->ui_message_pending = 1;
+    }
     /* The default piano is ready from the first cycle (instantiation may
      * load); a SoundFont chosen later or restored loads on the worker. */
     self->synth = pnl_synth_new(PNL_DEFAULT_SOUNDFONT, rate, message, sizeof message);

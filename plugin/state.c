@@ -217,6 +217,9 @@ LV2_State_Status pnl_state_restore(LV2_Handle instance, LV2_State_Retrieve_Funct
                                     sizeof message);
         if (!state->notes)
             lv2_log_warning(&self->logger, "Pianola: saved timeline ignored: %s\n", message);
+    } else if (value) {
+        lv2_log_warning(&self->logger,
+                        "Pianola: saved timeline ignored: not stored as pianola:TimelineNotes\n");
     }
     value = retrieve(handle, uris->pianola_prompt, &size, &type, &value_flags);
     if (value && type == uris->pianola_TimelineNotes) {
@@ -225,6 +228,9 @@ LV2_State_Status pnl_state_restore(LV2_Handle instance, LV2_State_Retrieve_Funct
                                      &unused, message, sizeof message);
         if (!state->prompt)
             lv2_log_warning(&self->logger, "Pianola: saved prompt ignored: %s\n", message);
+    } else if (value) {
+        lv2_log_warning(&self->logger,
+                        "Pianola: saved prompt ignored: not stored as pianola:TimelineNotes\n");
     }
     value = retrieve(handle, uris->pianola_settings, &size, &type, &value_flags);
     if (value && type == uris->pianola_settings && size == SETTINGS_SIZE) {
@@ -245,6 +251,10 @@ LV2_State_Status pnl_state_restore(LV2_Handle instance, LV2_State_Retrieve_Funct
         } else {
             lv2_log_warning(&self->logger, "Pianola: saved settings out of range; ignored\n");
         }
+    } else if (value) {
+        lv2_log_warning(&self->logger,
+                        "Pianola: saved settings ignored: %zu bytes of another type or size "
+                        "(pianola:settings is %d bytes)\n", size, SETTINGS_SIZE);
     }
     value = retrieve(handle, uris->pianola_soundfont, &size, &type, &value_flags);
     if (value && (type == uris->atom_Path || type == uris->atom_String) && size > 0 &&
@@ -260,6 +270,10 @@ LV2_State_Status pnl_state_restore(LV2_Handle instance, LV2_State_Retrieve_Funct
             else
                 free(absolute);
         }
+    } else if (value) {
+        lv2_log_warning(&self->logger,
+                        "Pianola: saved SoundFont ignored: not a path of fewer than %d bytes; "
+                        "keeping the SoundFont in use\n", PNL_PATH_SIZE);
     }
     if (state->notes && state->horizon_ticks < 0)
         state->horizon_ticks = 0;
