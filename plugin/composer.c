@@ -167,6 +167,7 @@ int pnl_composer_compose(PnlComposer *composer, const PnlComposeSettings *settin
         window_start = 0;
 
     char note_message[128] = "";
+    int key_shift = key_shift_of(settings, context, context_count);
     PnlGeneratorSettings generator_settings = {
         .composer = composer_name(composer, settings->composer_choice, note_message,
                                   sizeof note_message),
@@ -176,7 +177,7 @@ int pnl_composer_compose(PnlComposer *composer, const PnlComposeSettings *settin
                       mix64((uint64_t)(uint32_t)from_ticks)),
         .meter_numerator = numerator,
         .meter_denominator = denominator,
-        .key_shift = key_shift_of(settings, context, context_count)};
+        .key_shift = key_shift};
     int status = pnl_generator_start(composer->generator, &generator_settings, message,
                                      message_size);
     if (status != PNL_OK)
@@ -190,6 +191,12 @@ int pnl_composer_compose(PnlComposer *composer, const PnlComposeSettings *settin
     status = pnl_score_add_meter(&composer->context,
                                  (PnlMeterChange){0, (uint8_t)numerator, (uint8_t)denominator});
     for (uint32_t i = first; i < context_count && status == PNL_OK; i++) {
+        /* Music composed in another key (before the seed or the prompt
+         * changed) can lie where the network's frame has no key; such a
+         * note is left out of the context rather than folded into it. */
+        if (pnl_model_key_frame(composer->model) &&
+            !pnl_key_shift_keeps_on_piano(context[i].pitch, key_shift))
+            continue;
         PnlNote note = {.onset_ticks = context[i].onset_ticks - window_start,
                         .duration_ticks = context[i].duration_ticks,
                         .pitch = context[i].pitch,

@@ -145,6 +145,11 @@ int pnl_key_shift(const PnlKeyHistogram *histogram, PnlKey *key)
     return pnl_key_fit_shift(pnl_key_frame_shift(&found), histogram->lowest, histogram->highest);
 }
 
+int pnl_key_shift_keeps_on_piano(int pitch, int shift)
+{
+    return pitch - shift >= PNL_LOWEST_KEY && pitch - shift <= PNL_HIGHEST_KEY;
+}
+
 void pnl_key_move_tokens(uint16_t *tokens, size_t count, int semitones)
 {
     for (size_t i = 0; i < count; i++) {

@@ -63,6 +63,10 @@ int pnl_key_fit_shift(int shift, int lowest, int highest);
  * NULL) receives the key. */
 int pnl_key_shift(const PnlKeyHistogram *histogram, PnlKey *key);
 
+/* 1 if the key `pitch`, moved down by `shift` into the network's frame,
+ * stays on the piano (A0..C8). */
+int pnl_key_shift_keeps_on_piano(int pitch, int shift);
+
 /* Moves the PITCH tokens of an encoded passage by `semitones` in place
  * (clamped at A0 and C8; fit the shift first so nothing is clamped). */
 void pnl_key_move_tokens(uint16_t *tokens, size_t count, int semitones);

@@ -104,11 +104,14 @@ static double performed_ticks(const PnlTimelineNote *note, const PnlSegment *seg
     return (double)note->onset_ticks + deviation_ms * segment->ticks_per_ms;
 }
 
+/* Events are made in the order they happen: before each note-on, the
+ * note-offs due by then (a re-struck key's off first), and at the end the
+ * offs still due in the segment. Sorting by frame alone, stably, keeps that
+ * order within a frame, so a note that starts and ends in one frame still
+ * has its note-on before its own note-off. */
 static int event_before(const PnlScheduledEvent *a, const PnlScheduledEvent *b)
 {
-    if (a->frame != b->frame)
-        return a->frame < b->frame;
-    return a->type < b->type; /* note-off first */
+    return a->frame < b->frame;
 }
 
 static void sort_events(PnlScheduledEvent *events, int count)

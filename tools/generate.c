@@ -213,11 +213,28 @@ int main(int argc, char **argv)
     size_t prompt_count = 0;
     int exit_code = 0;
     int codec_composer = pnl_composer_index(composer);
+    /* The prompt's key, or one the seed chooses (src/key.h). */
+    PnlKeyHistogram histogram;
+    pnl_key_histogram_clear(&histogram);
+    int key_shift = pnl_key_shift_of_seed((uint64_t)seed);
     if (prompt_path) {
         if (pnl_midi_read(prompt_path, &score, NULL, message, sizeof message) != PNL_OK) {
             exit_code = die("%s", message);
             goto done;
         }
+        /* The prompt's key; notes the key shift would move off the
+         * network's keyboard (a prompt spanning nearly all 88 keys) are
+         * left out. */
+        for (size_t i = 0; i < score.note_count; i++)
+            pnl_key_histogram_add(&histogram, score.notes[i].pitch, score.notes[i].duration_ticks);
+        if (histogram.note_count)
+            key_shift = pnl_key_shift(&histogram, NULL);
+        size_t kept = 0;
+        for (size_t i = 0; i < score.note_count; i++)
+            if (!pnl_model_key_frame(model) ||
+                pnl_key_shift_keeps_on_piano(score.notes[i].pitch, key_shift))
+                score.notes[kept++] = score.notes[i];
+        score.note_count = kept;
         pnl_encode(&score, codec_composer, NULL, 0, &prompt_count, message, sizeof message);
         prompt = malloc((prompt_count ? prompt_count : 1) * sizeof *prompt);
         if (!prompt || pnl_encode(&score, codec_composer, prompt, prompt_count, &prompt_count,
@@ -226,11 +243,6 @@ int main(int argc, char **argv)
             goto done;
         }
     }
-    /* The prompt's key, or one the seed chooses (src/key.h). */
-    PnlKeyHistogram histogram;
-    pnl_key_histogram_clear(&histogram);
-    if (prompt)
-        pnl_key_histogram_add_tokens(&histogram, prompt, prompt_count);
     PnlGeneratorSettings settings = {
         .composer = composer,
         .temperature = (float)temperature,
@@ -238,8 +250,7 @@ int main(int argc, char **argv)
         .seed = (uint64_t)seed,
         .meter_numerator = meter_numerator,
         .meter_denominator = meter_denominator,
-        .key_shift = histogram.note_count ? pnl_key_shift(&histogram, NULL)
-                                          : pnl_key_shift_of_seed((uint64_t)seed)};
+        .key_shift = key_shift};
     if (pnl_generator_start(generator, &settings, message, sizeof message) != PNL_OK) {
         exit_code = die("%s", message);
         goto done;
