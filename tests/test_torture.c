@@ -35,25 +35,6 @@
 
 enum { MAX_BLOCK = 8192 };
 
-/* A known fault of src/scheduler.c: it sorts a segment's events with every
- * note-off before every note-on of the same frame, which moves a note's
- * own note-off before its note-on when both land on one frame (a note
- * entirely overdue when its segment starts, as after a late worker job or
- * a captured phrase handed over; a key struck twice in one frame). That
- * note then hangs on MIDI out and in the synth. While this is 1, such a
- * pair counts as a note that ended at once and each run reports how many
- * it met; set it to 0 once the scheduler keeps a note's off after its on. */
-#define TOLERATE_NOTE_OFF_BEFORE_ITS_NOTE_ON 0
-
-/* A known fault of src/generator.c: moving a prompt into the network's key
- * folds a pitch that leaves the keyboard back by an octave, which can put
- * a chord's notes out of order (E7 and G#7 struck together, moved up 5 or
- * 6 semitones), and the grammar then refuses the prompt: composing fails
- * ("prompt token N (PITCH_104) cannot come there") for every bar whose
- * context holds that chord, and those bars stay silent. While this is 1
- * such errors are counted and reported, any other error fails the run. */
-#define TOLERATE_PROMPT_FOLDING_ERRORS 0
-
 static char bundle[1024];
 static const char *bundle_kind = "";
 
@@ -114,8 +95,7 @@ static uint32_t block_size(Dice *dice)
 /* What the torture did, and what it found. */
 typedef struct {
     long cycles, frames, restarts, jumps, tempo_changes, stops, stops_with_notes, reverses,
-        nonsense_positions, hostile_controls, midi_in, capture_toggles, note_ons, note_offs,
-        reordered_note_offs, folding_errors;
+        nonsense_positions, hostile_controls, midi_in, capture_toggles, note_ons, note_offs;
     long min_block, max_block;
     double peak;
     int log_errors;
@@ -146,11 +126,6 @@ typedef struct {
 static void on_log(void *data, const char *level, const char *text)
 {
     Figures *figures = data;
-    if (TOLERATE_PROMPT_FOLDING_ERRORS && strstr(text, "composing failed: prompt token") &&
-        strstr(text, "cannot come there")) {
-        figures->folding_errors++;
-        return;
-    }
     if (!strcmp(level, "error")) {
         if (!figures->log_errors++)
             snprintf(figures->first_error, sizeof figures->first_error, "%s", text);
@@ -406,15 +381,6 @@ static EventKind transport_event(Torture *torture)
 
 /* ---------------------------------------------------------- one cycle */
 
-/* Whether a note-on of `pitch` follows event `i` on the same frame. */
-static int note_on_follows(const PnlHostMidi *midi, size_t count, size_t i)
-{
-    for (size_t j = i + 1; j < count && midi[j].frame == midi[i].frame; j++)
-        if (PIANOLA_TEST_NOTE_ON(&midi[j]) && midi[j].bytes[1] == midi[i].bytes[1])
-            return 1;
-    return 0;
-}
-
 /* Follows MIDI out: which notes sound, and how many sounded when the
  * transport stopped. */
 static void follow_midi_out(Torture *torture, uint32_t frames, int *sounding_at_stop)
@@ -430,15 +396,12 @@ static void follow_midi_out(Torture *torture, uint32_t frames, int *sounding_at_
                    midi[i].bytes[2]);
         printf("\n");
     }
-    int early_offs[128] = {0}; /* note-offs sent before their note-on, this frame */
     uint32_t last_frame = 0;
     *sounding_at_stop = -1;
     for (size_t i = 0; i < count; i++) {
         if (midi[i].frame >= frames || midi[i].frame < last_frame)
             fail(torture, "MIDI out at frame %.0f, after frame %.0f or outside the block",
                  midi[i].frame, last_frame);
-        if (midi[i].frame != last_frame)
-            memset(early_offs, 0, sizeof early_offs);
         last_frame = midi[i].frame;
         if (*sounding_at_stop < 0 && midi[i].frame >= torture->stop_frame)
             *sounding_at_stop = sounding_total(torture);
@@ -450,18 +413,11 @@ static void follow_midi_out(Torture *torture, uint32_t frames, int *sounding_at_
         }
         if (PIANOLA_TEST_NOTE_ON(&midi[i])) {
             figures->note_ons++;
-            if (early_offs[pitch]) {
-                early_offs[pitch]--;
-                figures->reordered_note_offs++;
-            } else {
-                torture->sounding[pitch]++;
-            }
+            torture->sounding[pitch]++;
         } else if (PIANOLA_TEST_NOTE_OFF(&midi[i])) {
             figures->note_offs++;
             if (torture->sounding[pitch] > 0)
                 torture->sounding[pitch]--;
-            else if (TOLERATE_NOTE_OFF_BEFORE_ITS_NOTE_ON && note_on_follows(midi, count, i))
-                early_offs[pitch]++;
         }
     }
     if (*sounding_at_stop < 0 && torture->stop_frame != UINT32_MAX)
@@ -619,7 +575,6 @@ static void add_figures(Figures *total, const Figures *part)
     total->cycles += part->cycles, total->frames += part->frames;
     total->stops += part->stops, total->stops_with_notes += part->stops_with_notes;
     total->note_ons += part->note_ons;
-    total->reordered_note_offs += part->reordered_note_offs;
 }
 
 static void print_figures(const char *what, const Figures *figures, double seconds)
@@ -633,14 +588,6 @@ static void print_figures(const char *what, const Figures *figures, double secon
            figures->stops_with_notes, figures->reverses, figures->nonsense_positions,
            figures->hostile_controls, figures->capture_toggles, figures->midi_in,
            figures->note_ons, figures->note_offs, figures->peak, seconds);
-    if (figures->reordered_note_offs)
-        printf("  known scheduler fault met %ld times: a note-off sent before its own note-on "
-               "on the same frame (see TOLERATE_NOTE_OFF_BEFORE_ITS_NOTE_ON)\n",
-               figures->reordered_note_offs);
-    if (figures->folding_errors)
-        printf("  known generator fault met %ld times: a prompt refused after moving it into "
-               "the network's key (see TOLERATE_PROMPT_FOLDING_ERRORS)\n",
-               figures->folding_errors);
 }
 
 static int cycles_per_rate = 350;
