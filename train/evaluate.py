@@ -241,8 +241,12 @@ def family_costs(model: PianolaLSTM, pieces: Sequence[Piece], vocab: Vocabulary,
         prefix = name.split("_", 1)[0]
         if prefix in FAMILIES:
             family_of[index] = FAMILIES.index(prefix)
-    pitch_ids = np.nonzero(vocab.key_of >= 0)[0]
-    pitch_class = torch.from_numpy(vocab.key_of[pitch_ids] % 12)
+    pitch_ids = torch.from_numpy(np.nonzero(vocab.key_of >= 0)[0])
+    # pitch token -> pitch class, as a 0/1 matrix summing a distribution over octaves
+    to_class = torch.zeros(len(pitch_ids), 12, dtype=torch.float64)
+    to_class[torch.arange(len(pitch_ids)), torch.from_numpy(vocab.key_of[pitch_ids.numpy()] % 12)] = 1
+    family_table = torch.from_numpy(family_of)
+    key_table = torch.from_numpy(vocab.key_of)
     bits = np.zeros(len(FAMILIES))
     counts = np.zeros(len(FAMILIES), dtype=np.int64)
     class_bits, class_count = 0.0, 0
@@ -253,24 +257,21 @@ def family_costs(model: PianolaLSTM, pieces: Sequence[Piece], vocab: Vocabulary,
                 else composer_class
             tokens = piece.tokens if composer_class is None \
                 else relabel(piece.tokens, vocab, vocab.composers[cls])
-            inputs = torch.from_numpy(tokens[None, :-1])
-            logits, _ = model(inputs, torch.tensor([cls]))
-            log_p = torch.log_softmax(logits[0].double(), dim=-1)
-            targets = torch.from_numpy(tokens[1:])
-            for t in range(1, len(targets)):  # the COMPOSER token is conditioning
-                target = int(targets[t])
-                family = family_of[target]
-                if family < 0:
-                    continue
-                bits[family] -= float(log_p[t, target]) * LOG2E
-                counts[family] += 1
-                if vocab.key_of[target] >= 0:
-                    pitch_p = torch.exp(log_p[t, pitch_ids])
-                    per_class = torch.zeros(12, dtype=torch.float64).index_add_(
-                        0, pitch_class, pitch_p)
-                    true_class = int(vocab.key_of[target] % 12)
-                    class_bits -= math.log2(float(per_class[true_class] / per_class.sum()))
-                    class_count += 1
+            logits, _ = model(torch.from_numpy(tokens[None, :-1]), torch.tensor([cls]))
+            log_p = torch.log_softmax(logits[0].double(), dim=-1)[1:]  # after COMPOSER
+            targets = torch.from_numpy(tokens[2:])
+            target_bits = -log_p.gather(1, targets[:, None])[:, 0] * LOG2E
+            families = family_table[targets]
+            for f in range(len(FAMILIES)):
+                chosen = families == f
+                bits[f] += float(target_bits[chosen].sum())
+                counts[f] += int(chosen.sum())
+            pitched = key_table[targets] >= 0
+            per_class = torch.exp(log_p[pitched][:, pitch_ids]) @ to_class
+            true_class = key_table[targets[pitched]] % 12
+            share = per_class.gather(1, true_class[:, None])[:, 0] / per_class.sum(dim=1)
+            class_bits -= float(torch.log2(share).sum())
+            class_count += int(pitched.sum())
     costs = {name: bits[i] / counts[i] for i, name in enumerate(FAMILIES) if counts[i]}
     costs["pitch class"] = class_bits / max(1, class_count)
     return costs
