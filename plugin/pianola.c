@@ -12,6 +12,7 @@
 #include <lv2/options/options.h>
 #include <lv2/state/state.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -567,6 +568,37 @@ static void read_switches(Pianola *self, uint32_t frame)
     self->capture_port_on = capture;
 }
 
+/* jalv 1.6.6 (Debian 12's) and hosts with a copy of its event buffer hand
+ * over atom sequences 4 bytes off the 8-byte alignment that LV2_Atom_Event
+ * (an int64_t time) needs: reading events there is undefined behaviour, and
+ * a fault on CPUs that trap misaligned 64-bit loads. Such a sequence is
+ * copied first, as many whole events as fit. */
+static const LV2_Atom_Sequence *aligned_control_in(Pianola *self)
+{
+    const LV2_Atom_Sequence *in = self->control_in;
+    if (!in || ((uintptr_t)in & 7) == 0)
+        return in;
+    const uint8_t *events = (const uint8_t *)(in + 1);
+    uint64_t events_size = in->atom.size > sizeof(LV2_Atom_Sequence_Body)
+                               ? in->atom.size - sizeof(LV2_Atom_Sequence_Body) : 0;
+    const uint64_t room = sizeof self->aligned_control_in - sizeof(LV2_Atom_Sequence);
+    uint64_t kept = 0;
+    while (kept + sizeof(LV2_Atom_Event) <= events_size) {
+        uint32_t body_size;
+        memcpy(&body_size, events + kept + offsetof(LV2_Atom_Event, body.size), sizeof body_size);
+        uint64_t event_size = sizeof(LV2_Atom_Event) + (uint64_t)body_size;
+        if (kept + event_size > events_size || kept + event_size > room)
+            break;
+        kept += (event_size + 7) & ~(uint64_t)7;
+    }
+    if (kept > events_size)
+        kept = events_size; /* the last event's padding */
+    LV2_Atom_Sequence *copy = (LV2_Atom_Sequence *)self->aligned_control_in;
+    memcpy(copy, in, sizeof(LV2_Atom_Sequence) + kept);
+    copy->atom.size = (uint32_t)(sizeof(LV2_Atom_Sequence_Body) + kept);
+    return copy;
+}
+
 static void run(LV2_Handle instance, uint32_t sample_count)
 {
     Pianola *self = instance;
@@ -606,8 +638,9 @@ static void run(LV2_Handle instance, uint32_t sample_count)
     upkeep_timeline(self);
 
     uint32_t position = 0, rendered = 0;
-    if (self->control_in) {
-        LV2_ATOM_SEQUENCE_FOREACH (self->control_in, event) {
+    const LV2_Atom_Sequence *control_in = aligned_control_in(self);
+    if (control_in) {
+        LV2_ATOM_SEQUENCE_FOREACH (control_in, event) {
             int64_t time = event->time.frames;
             uint32_t frame = time < 0 ? 0 : time > sample_count ? sample_count : (uint32_t)time;
             if (frame < position)

@@ -29,7 +29,8 @@ enum {
     PNL_COMPOSE_CAPACITY = 2048,  /* notes one job may compose */
     PNL_MAX_EVENTS = 512,         /* scheduled events per segment */
     PNL_LOOKAHEAD_BARS = 2,       /* compose this far ahead of the playhead */
-    PNL_SYNC_JOBS_PER_CYCLE = 8   /* bars composed per cycle by a synchronous worker */
+    PNL_SYNC_JOBS_PER_CYCLE = 8,  /* bars composed per cycle by a synchronous worker */
+    PNL_CONTROL_IN_BYTES = 65536  /* the control port's rsz:minimumSize */
 };
 
 /* A restored state on its way from restore() to the worker (through run()). */
@@ -96,6 +97,9 @@ typedef struct {
     int ui_message_pending;
     int soundfont_notify_pending;
     PnlScheduledEvent events[PNL_MAX_EVENTS];
+    /* control_in copied to 8-byte alignment when a host hands it over
+     * misaligned (aligned_control_in() in pianola.c). */
+    uint64_t aligned_control_in[PNL_CONTROL_IN_BYTES / sizeof(uint64_t)];
 
     /* --- shared ----------------------------------------------------- */
     /* Writer: the worker (appends, publishes); run() truncates only when
