@@ -164,13 +164,16 @@ class JalvHeadless(unittest.TestCase):
         jalv = jack.start("jalv", ["jalv", "-x", "-n", CLIENT_NAME, PLUGIN_URI],
                           stdin=subprocess.PIPE)
         deadline = time.monotonic() + START_TIMEOUT_S
-        plugin_ports = {}
+        plugin_ports, previous = {}, None
+        # jalv registers its ports one at a time: wait until the list holds
+        # still (the same twice, half a second apart), not just for the first.
         while time.monotonic() < deadline and jalv.poll() is None:
             plugin_ports = {name: info for name, info in jack.ports().items()
                             if name.startswith(CLIENT_NAME + ":")}
-            if plugin_ports:
+            if plugin_ports and plugin_ports == previous:
                 break
-            time.sleep(0.2)
+            previous = plugin_ports
+            time.sleep(0.5)
         cls.plugin_ports = plugin_ports
         cls.audio_outputs = sorted(name for name, info in plugin_ports.items()
                                    if "output" in info and "audio" in info)
