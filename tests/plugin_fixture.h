@@ -19,6 +19,7 @@
 
 #include <lv2/atom/atom.h>
 #include <lv2/atom/util.h>
+#include <lv2/patch/patch.h>
 
 #include "events.h"
 #include "lv2host.h"
@@ -142,6 +143,36 @@ static inline int fixture_read_note(PnlLv2Host *host, const LV2_Atom_Event *even
                           ((const LV2_Atom_Double *)onset)->body,
                           ((const LV2_Atom_Int *)origin)->body};
     return 1;
+}
+
+/* What the plugin tells its UI on the notify port: a pianola:Message's
+ * text goes to `text`, a patch:Set's value (the SoundFont path in use) to
+ * `path` (either may be NULL). Returns 1 for a message, 2 for a path, 0 for
+ * any other event. */
+static inline int fixture_read_ui_event(PnlLv2Host *host, const LV2_Atom_Event *event,
+                                        char *text, size_t text_size, char *path,
+                                        size_t path_size)
+{
+    const LV2_Atom_Object *object = (const LV2_Atom_Object *)&event->body;
+    if (event->body.type != pnl_lv2host_map(host, LV2_ATOM__Object))
+        return 0;
+    const LV2_Atom *value = NULL;
+    if (object->body.otype == pnl_lv2host_map(host, "urn:pianola:pianola#Message")) {
+        lv2_atom_object_get(object, pnl_lv2host_map(host, "urn:pianola:pianola#text"), &value,
+                            0);
+        if (value && text)
+            snprintf(text, text_size, "%.*s", (int)value->size,
+                     (const char *)LV2_ATOM_BODY_CONST(value));
+        return 1;
+    }
+    if (object->body.otype == pnl_lv2host_map(host, LV2_PATCH__Set)) {
+        lv2_atom_object_get(object, pnl_lv2host_map(host, LV2_PATCH__value), &value, 0);
+        if (value && path)
+            snprintf(path, path_size, "%.*s", (int)value->size,
+                     (const char *)LV2_ATOM_BODY_CONST(value));
+        return 2;
+    }
+    return 0;
 }
 
 #endif

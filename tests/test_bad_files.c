@@ -89,25 +89,9 @@ typedef struct {
 static void read_notify(PnlLv2Host *host, Heard *heard)
 {
     const LV2_Atom_Sequence *sequence = pnl_lv2host_notify(host);
-    LV2_ATOM_SEQUENCE_FOREACH (sequence, event) {
-        const LV2_Atom_Object *object = (const LV2_Atom_Object *)&event->body;
-        if (event->body.type != pnl_lv2host_map(host, LV2_ATOM__Object))
-            continue;
-        if (object->body.otype == pnl_lv2host_map(host, "urn:pianola:pianola#Message")) {
-            const LV2_Atom *text = NULL;
-            lv2_atom_object_get(object, pnl_lv2host_map(host, "urn:pianola:pianola#text"), &text,
-                                0);
-            if (text)
-                snprintf(heard->ui_text, sizeof heard->ui_text, "%.*s", (int)text->size,
-                         (const char *)LV2_ATOM_BODY_CONST(text));
-        } else if (object->body.otype == pnl_lv2host_map(host, LV2_PATCH__Set)) {
-            const LV2_Atom *value = NULL;
-            lv2_atom_object_get(object, pnl_lv2host_map(host, LV2_PATCH__value), &value, 0);
-            if (value)
-                snprintf(heard->ui_path, sizeof heard->ui_path, "%.*s", (int)value->size,
-                         (const char *)LV2_ATOM_BODY_CONST(value));
-        }
-    }
+    LV2_ATOM_SEQUENCE_FOREACH (sequence, event)
+        fixture_read_ui_event(host, event, heard->ui_text, sizeof heard->ui_text,
+                              heard->ui_path, sizeof heard->ui_path);
 }
 
 /* Runs `beats` with the host transport rolling from beat 0 (a position at

@@ -44,23 +44,8 @@ static double run_blocks(PnlLv2Host *host, int blocks, int note, char *ui_text, 
         for (int i = 0; i < BLOCK; i++)
             peak = fmax(peak, fabs(left[i]));
         const LV2_Atom_Sequence *sequence = pnl_lv2host_notify(host);
-        LV2_ATOM_SEQUENCE_FOREACH (sequence, event) {
-            const LV2_Atom_Object *object = (const LV2_Atom_Object *)&event->body;
-            if (event->body.type != pnl_lv2host_map(host, LV2_ATOM__Object))
-                continue;
-            if (object->body.otype == pnl_lv2host_map(host, "urn:pianola:pianola#Message")) {
-                const LV2_Atom *text = NULL;
-                lv2_atom_object_get(object, pnl_lv2host_map(host, "urn:pianola:pianola#text"),
-                                    &text, 0);
-                if (text && ui_text)
-                    snprintf(ui_text, 512, "%s", (const char *)LV2_ATOM_BODY_CONST(text));
-            } else if (object->body.otype == pnl_lv2host_map(host, LV2_PATCH__Set)) {
-                const LV2_Atom *value = NULL;
-                lv2_atom_object_get(object, pnl_lv2host_map(host, LV2_PATCH__value), &value, 0);
-                if (value && ui_path)
-                    snprintf(ui_path, 1024, "%s", (const char *)LV2_ATOM_BODY_CONST(value));
-            }
-        }
+        LV2_ATOM_SEQUENCE_FOREACH (sequence, event)
+            fixture_read_ui_event(host, event, ui_text, 512, ui_path, 1024);
     }
     return peak;
 }
