@@ -8,10 +8,6 @@
 #include "../plugin/uris.h"
 #include "widgets.h"
 
-/* Notes of a regenerated stream may start a little before the last one held
- * when the DSP humanizes onsets; only a jump back further than this is taken
- * as a new stream. */
-static const double regenerate_tolerance_beats = 0.1;
 static const double longest_note_beats = 64.0;
 static const int unknown_velocity = 80;
 
@@ -38,10 +34,8 @@ int pnl_piano_roll_add(PnlPianoRoll *roll, int pitch, int velocity, double onset
         PnlRollNote *held = &roll->notes[i];
         if (!held->stored || held->origin != origin)
             continue;
-        int same_note = held->pitch == pitch && fabs(held->onset_beats - onset_beats) < 1e-6;
-        int superseded = origin == PNL_ORIGIN_GENERATED &&
-                         held->onset_beats > onset_beats + regenerate_tolerance_beats;
-        if (same_note || superseded)
+        /* Sent again (the UI reopened): one copy. */
+        if (held->pitch == pitch && fabs(held->onset_beats - onset_beats) < 1e-6)
             held->stored = 0;
     }
 
@@ -61,6 +55,19 @@ void pnl_piano_roll_forget_origin(PnlPianoRoll *roll, int origin)
     for (unsigned i = 0; i < PNL_ROLL_CAPACITY; i++)
         if (roll->notes[i].origin == origin)
             roll->notes[i].stored = 0;
+}
+
+void pnl_piano_roll_cut(PnlPianoRoll *roll, double from_beats)
+{
+    if (!isfinite(from_beats))
+        return;
+    for (unsigned i = 0; i < PNL_ROLL_CAPACITY; i++) {
+        PnlRollNote *note = &roll->notes[i];
+        /* Both sides are the same ticks turned into beats: a tiny margin
+         * is enough for rounding. */
+        if (note->origin != PNL_ORIGIN_LIVE && note->onset_beats >= from_beats - 1e-9)
+            note->stored = 0;
+    }
 }
 
 static int note_in_window(const PnlRollNote *note, double from_beats, double to_beats)

@@ -30,12 +30,15 @@ typedef struct {
 
 void pnl_piano_roll_clear(PnlPianoRoll *roll);
 
-/* Stores a note. A generated note earlier than generated notes already held
- * means the DSP regenerated (re-roll, a changed setting, a locate back): the
- * newer stream is the truth from its onset on, so the later ones are
- * forgotten. Returns 0, or -1 for a note that makes no sense (it is dropped). */
+/* Stores a note; the same note sent again replaces the one held. Returns
+ * 0, or -1 for a note that makes no sense (it is dropped). */
 int pnl_piano_roll_add(PnlPianoRoll *roll, int pitch, int velocity, double onset_beats,
                        double duration_beats, int origin);
+
+/* The DSP cut its timeline (pianola:Cut): forgets the composed and prompt
+ * notes from from_beats on, which the notes that follow replace. Notes
+ * played live stay. */
+void pnl_piano_roll_cut(PnlPianoRoll *roll, double from_beats);
 
 /* Forgets every note of one origin (a new capture replaces the prompt). */
 void pnl_piano_roll_forget_origin(PnlPianoRoll *roll, int origin);

@@ -89,7 +89,7 @@ typedef enum {
 typedef struct {
     LV2_URID atom_eventTransfer, atom_Object, atom_Blank, atom_Int, atom_Long, atom_Float,
         atom_Double, atom_Bool, atom_String, atom_Path, patch_Set, patch_property, patch_value,
-        soundfont, UiOn, UiOff, Note, Playhead, Capture, Message, pitch, velocity, onsetBeats,
+        soundfont, UiOn, UiOff, Note, Playhead, Capture, Message, Cut, pitch, velocity, onsetBeats,
         durationBeats, origin, beats, bpm, beatsPerBar, hostTime, captureState, captureNotes,
         text;
 } Uris;
@@ -173,6 +173,7 @@ static void map_uris(Uris *uris, LV2_URID_Map *map)
     uris->Playhead = m(h, PIANOLA__Playhead);
     uris->Capture = m(h, PIANOLA__Capture);
     uris->Message = m(h, PIANOLA__Message);
+    uris->Cut = m(h, PIANOLA__Cut);
     uris->pitch = m(h, PIANOLA__pitch);
     uris->velocity = m(h, PIANOLA__velocity);
     uris->onsetBeats = m(h, PIANOLA__onsetBeats);
@@ -341,6 +342,10 @@ static void receive_atom(PianolaUi *ui, uint32_t buffer_size, const void *buffer
             return;
     } else if (kind == ui->uris.Capture) {
         receive_capture(ui, object);
+    } else if (kind == ui->uris.Cut) {
+        const LV2_Atom *onset = NULL;
+        lv2_atom_object_get(object, ui->uris.onsetBeats, &onset, 0);
+        pnl_piano_roll_cut(&ui->roll, atom_number(ui, onset));
     } else if (kind == ui->uris.Message) {
         const LV2_Atom *text = NULL;
         lv2_atom_object_get(object, ui->uris.text, &text, 0);

@@ -193,6 +193,17 @@ static void notify_ui(Pianola *self, uint32_t frames)
             lv2_atom_forge_pop(&self->forge, &object);
         }
     }
+    /* A cut first, so the notes sent after it are not taken away with it. */
+    if (self->cut_pending) {
+        LV2_Atom_Forge_Frame object;
+        if (lv2_atom_forge_frame_time(&self->forge, last) &&
+            lv2_atom_forge_object(&self->forge, &object, 0, uris->pianola_Cut)) {
+            lv2_atom_forge_key(&self->forge, uris->pianola_onsetBeats);
+            lv2_atom_forge_double(&self->forge, host_beats(self, self->cut_ticks));
+            lv2_atom_forge_pop(&self->forge, &object);
+            self->cut_pending = 0;
+        }
+    }
     /* The timeline's notes, composed ahead: a bounded number per cycle. */
     uint32_t count = pnl_timeline_count(self->timeline);
     const PnlTimelineNote *timeline = pnl_timeline_notes(self->timeline);
@@ -436,6 +447,9 @@ static void truncate_timeline(Pianola *self, int32_t ticks)
     pnl_scheduler_timeline_truncated(&self->scheduler, count);
     if (self->notified_count > count)
         self->notified_count = count;
+    if (!self->cut_pending || ticks < self->cut_ticks)
+        self->cut_ticks = ticks;
+    self->cut_pending = 1;
     if (self->compose_from_ticks > ticks)
         self->compose_from_ticks = ticks;
 }
@@ -668,8 +682,10 @@ static void run(LV2_Handle instance, uint32_t sample_count)
 
     if (self->ui_open)
         notify_ui(self, sample_count);
-    else
+    else {
         self->notified_count = pnl_timeline_count(self->timeline);
+        self->cut_pending = 0;
+    }
     if (self->notify_open)
         lv2_atom_forge_pop(&self->forge, &self->notify_frame);
 }

@@ -81,6 +81,8 @@ typedef struct {
     int restore_in_flight;       /* a RESTORE job's reply has not come yet */
     int ui_open;
     uint32_t notified_count;     /* timeline notes sent to the UI */
+    int cut_pending;             /* the UI is yet to hear of a cut at cut_ticks */
+    int32_t cut_ticks;
     uint64_t frames_since_playhead_note;
     int capture_port_on;
     int capturing;

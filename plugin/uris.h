@@ -17,6 +17,10 @@
  *   pianola:Capture   pianola:captureState (Int, PnlCaptureState),
  *                     pianola:captureNotes (Int)
  *   pianola:Message   pianola:text (String): a load error or warning to show
+ *   pianola:Cut       pianola:onsetBeats (Double): the timeline was cut there
+ *                     (re-roll, a changed setting, a new prompt, a restored
+ *                     state); its notes from there on are gone, and the notes
+ *                     that follow replace them
  *   patch:Set pianola:soundfont      the SoundFont in use
  */
 #ifndef PIANOLA_URIS_H
@@ -42,6 +46,7 @@
 #define PIANOLA__Playhead PIANOLA__ "Playhead"
 #define PIANOLA__Capture PIANOLA__ "Capture"
 #define PIANOLA__Message PIANOLA__ "Message"
+#define PIANOLA__Cut PIANOLA__ "Cut"
 #define PIANOLA__pitch PIANOLA__ "pitch"
 #define PIANOLA__velocity PIANOLA__ "velocity"
 #define PIANOLA__onsetBeats PIANOLA__ "onsetBeats"
@@ -114,6 +119,7 @@ typedef struct {
     LV2_URID pianola_Playhead;
     LV2_URID pianola_Capture;
     LV2_URID pianola_Message;
+    LV2_URID pianola_Cut;
     LV2_URID pianola_pitch;
     LV2_URID pianola_velocity;
     LV2_URID pianola_onsetBeats;
@@ -174,6 +180,7 @@ static inline void pnl_map_uris(LV2_URID_Map *map, PnlUris *uris)
     uris->pianola_Playhead = map->map(handle, PIANOLA__Playhead);
     uris->pianola_Capture = map->map(handle, PIANOLA__Capture);
     uris->pianola_Message = map->map(handle, PIANOLA__Message);
+    uris->pianola_Cut = map->map(handle, PIANOLA__Cut);
     uris->pianola_pitch = map->map(handle, PIANOLA__pitch);
     uris->pianola_velocity = map->map(handle, PIANOLA__velocity);
     uris->pianola_onsetBeats = map->map(handle, PIANOLA__onsetBeats);

@@ -33,6 +33,10 @@ typedef struct {
     double note_onset_beats[MAX_EVENTS];
     uint8_t note_pitch[MAX_EVENTS];
     int note_count;
+    /* pianola:Cut notifications, and how many notes had come before each. */
+    double cut_beats[8];
+    int notes_before_cut[8];
+    int cut_count;
     double peak;
     int finite;
 } Recording;
@@ -41,6 +45,19 @@ static void collect_notes(PnlLv2Host *host, Recording *recording)
 {
     const LV2_Atom_Sequence *sequence = pnl_lv2host_notify(host);
     LV2_ATOM_SEQUENCE_FOREACH (sequence, event) {
+        const LV2_Atom_Object *object = (const LV2_Atom_Object *)&event->body;
+        if (event->body.type == pnl_lv2host_map(host, LV2_ATOM__Object) &&
+            object->body.otype == pnl_lv2host_map(host, "urn:pianola:pianola#Cut") &&
+            recording->cut_count < 8) {
+            const LV2_Atom *onset = NULL;
+            lv2_atom_object_get(object, pnl_lv2host_map(host, "urn:pianola:pianola#onsetBeats"),
+                                &onset, 0);
+            recording->cut_beats[recording->cut_count] =
+                onset && onset->type == pnl_lv2host_map(host, LV2_ATOM__Double)
+                    ? ((const LV2_Atom_Double *)onset)->body : NAN;
+            recording->notes_before_cut[recording->cut_count++] = recording->note_count;
+            continue;
+        }
         FixtureNote note;
         if (recording->note_count >= MAX_EVENTS || !fixture_read_note(host, event, &note) ||
             note.origin == 2 /* live input, not composed */)
@@ -642,6 +659,14 @@ static void test_a_changed_setting_or_reroll_recomposes_only_from_the_playhead(v
         int kept = same_events(plain_before, 0, changed_before, 0, why, sizeof why);
         int same_after = same_events(plain_after, 0, changed_after, 0, why, sizeof why);
         int ons_after = changed_after->count;
+        /* The UI hears of the cut, at the new music's first beat, and then
+         * of the new notes from there on. */
+        int plain_cuts = plain->cut_count, cuts = changed->cut_count;
+        double cut_beats = cuts ? changed->cut_beats[0] : NAN;
+        int notes_resent = 0;
+        for (int i = cuts ? changed->notes_before_cut[0] : changed->note_count;
+             i < changed->note_count; i++)
+            notes_resent += changed->note_onset_beats[i] >= 17.0;
         free(plain), free(changed), free(plain_before), free(plain_after);
         free(changed_before), free(changed_after);
         CHECK(kept > 8, "%s: expected the music before the playhead kept (matched %d)",
@@ -649,6 +674,10 @@ static void test_a_changed_setting_or_reroll_recomposes_only_from_the_playhead(v
         CHECK(same_after == 0 && ons_after > 4,
               "%s: expected new music after the playhead (%d note-ons, %d the same)", changes[c],
               ons_after, same_after);
+        CHECK(plain_cuts == 0 && cuts == 1 && cut_beats == 17.0 && notes_resent > 4,
+              "%s: expected the UI told of one cut at beat 17 and sent the new notes after it "
+              "(%d cuts unchanged, %d changed, the first at %g, %d notes from it after it)",
+              changes[c], plain_cuts, cuts, cut_beats, notes_resent);
     }
 }
 

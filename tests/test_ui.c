@@ -474,6 +474,18 @@ static void send_text_message(Ui *ui, const char *text)
     send_atom(ui, lv2_atom_forge_deref(forge, ref));
 }
 
+static void send_cut(Ui *ui, double onset_beats)
+{
+    LV2_Atom_Forge *forge = &ui->forge;
+    LV2_Atom_Forge_Frame frame;
+    lv2_atom_forge_set_buffer(forge, ui->atom_buffer, sizeof ui->atom_buffer);
+    LV2_Atom_Forge_Ref ref = lv2_atom_forge_object(forge, &frame, 0, urid(PIANOLA__Cut));
+    lv2_atom_forge_key(forge, urid(PIANOLA__onsetBeats));
+    lv2_atom_forge_double(forge, onset_beats);
+    lv2_atom_forge_pop(forge, &frame);
+    send_atom(ui, lv2_atom_forge_deref(forge, ref));
+}
+
 /* ---- reading pixels back ------------------------------------------------ */
 
 typedef struct {
@@ -844,6 +856,56 @@ static void test_notes_appear_at_their_pitch_rows(void)
     CHECK(is_teal(ahead),
           "expected the lookahead note at C5 beyond the playhead, got " PIXEL_FORMAT,
           PIXEL_ARGS(ahead));
+}
+
+/* A re-roll: the DSP cuts its timeline at beat 9 and sends the new notes
+ * from there. The old ones after the cut go, whatever their onset, even
+ * where no new note takes their place; those before it and the notes played
+ * live stay. */
+static void test_a_cut_forgets_the_notes_after_it(void)
+{
+    Ui ui;
+    CHECK(open_ui(&ui, 1) == 0, "instantiate returned NULL");
+    PnlUiLayout layout;
+    layout_of(&ui, &layout);
+    send_playhead(&ui, 8.0, 120.0, 4.0, 1);
+    send_note(&ui, 60, 127, 6.0, 1.0, PNL_ORIGIN_GENERATED);
+    send_note(&ui, 64, 127, 9.0, 1.0, PNL_ORIGIN_PROMPT);
+    send_note(&ui, 67, 127, 10.0, 1.0, PNL_ORIGIN_GENERATED);
+    send_note(&ui, 72, 127, 11.0, 1.0, PNL_ORIGIN_GENERATED);
+    send_note(&ui, 55, 100, 9.5, 1.0, PNL_ORIGIN_LIVE);
+    send_cut(&ui, 9.0);
+    send_note(&ui, 62, 127, 10.5, 0.5, PNL_ORIGIN_GENERATED);
+    pump(&ui);
+    grab(&ui, "cut");
+
+    double px, py;
+    Pixel before, prompt_after, old_after, old_far, live, new_note;
+    note_centre(&layout, 8.0, 60, 6.0, 1.0, &px, &py);
+    before = pixel_at(&ui, px, py);
+    note_centre(&layout, 8.0, 64, 9.0, 1.0, &px, &py);
+    prompt_after = pixel_at(&ui, px, py);
+    note_centre(&layout, 8.0, 67, 10.0, 1.0, &px, &py);
+    old_after = pixel_at(&ui, px, py);
+    note_centre(&layout, 8.0, 72, 11.0, 1.0, &px, &py);
+    old_far = pixel_at(&ui, px, py);
+    note_centre(&layout, 8.0, 55, 9.5, 1.0, &px, &py);
+    live = pixel_at(&ui, px, py);
+    note_centre(&layout, 8.0, 62, 10.5, 0.5, &px, &py);
+    new_note = pixel_at(&ui, px, py);
+    close_ui(&ui);
+
+    CHECK(is_teal(before), "expected the note before the cut kept, got " PIXEL_FORMAT,
+          PIXEL_ARGS(before));
+    CHECK(brightness(prompt_after) < 120 && brightness(old_after) < 120 &&
+              brightness(old_far) < 120,
+          "expected the notes from the cut on gone, got " PIXEL_FORMAT ", " PIXEL_FORMAT
+          " and " PIXEL_FORMAT,
+          PIXEL_ARGS(prompt_after), PIXEL_ARGS(old_after), PIXEL_ARGS(old_far));
+    CHECK(brightness(live) >= 120, "expected the live note kept, got " PIXEL_FORMAT,
+          PIXEL_ARGS(live));
+    CHECK(is_teal(new_note), "expected the note sent after the cut shown, got " PIXEL_FORMAT,
+          PIXEL_ARGS(new_note));
 }
 
 static void test_quiet_notes_are_darker_than_loud_ones(void)
@@ -1444,6 +1506,7 @@ int main(void)
     RUN_TEST(test_notes_appear_at_their_pitch_rows);
     RUN_TEST(test_quiet_notes_are_darker_than_loud_ones);
     RUN_TEST(test_playhead_moves_between_messages);
+    RUN_TEST(test_a_cut_forgets_the_notes_after_it);
     RUN_TEST(test_dsp_messages_show_under_the_roll);
     RUN_TEST(test_capture_button_follows_capture_state);
     RUN_TEST(test_click_on_capture_writes_the_capture_port);
