@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "humanize.h"
@@ -145,6 +146,19 @@ static void set_prompt(Pianola *self, const PnlPromptJob *job, LV2_Worker_Respon
     compose(self, &job->settings, job->continue_ticks, bar_end, respond, handle);
 }
 
+/* Whether two paths name one file. A host may save the SoundFont's path as
+ * a link of its own (Ardour keeps one in the session folder): restoring
+ * that must not load the piano in use a second time (a second or more for
+ * a General MIDI SoundFont, and the swap would cut the notes sounding). */
+static int same_file(const char *path, const char *other)
+{
+    struct stat file, other_file;
+    if (!strcmp(path, other))
+        return 1;
+    return stat(path, &file) == 0 && stat(other, &other_file) == 0 &&
+           file.st_dev == other_file.st_dev && file.st_ino == other_file.st_ino;
+}
+
 static void restore(Pianola *self, PnlRestoredState *state, LV2_Worker_Respond_Function respond,
                     LV2_Worker_Respond_Handle handle)
 {
@@ -164,7 +178,7 @@ static void restore(Pianola *self, PnlRestoredState *state, LV2_Worker_Respond_F
         self->saved_settings = state->settings;
         atomic_store_explicit(&self->has_saved_settings, 1, memory_order_release);
     }
-    if (state->soundfont_path[0] && strcmp(state->soundfont_path, self->soundfont_path) != 0)
+    if (state->soundfont_path[0] && !same_file(state->soundfont_path, self->soundfont_path))
         load_soundfont(self, state->soundfont_path, respond, handle);
     PnlRestoredReply reply = {.type = PNL_REPLY_RESTORED, .settings = state->settings,
                               .has_settings = state->has_settings,

@@ -134,10 +134,56 @@ static void test_a_new_soundfont_is_loaded_and_saved_in_the_state(void)
     free(state);
 }
 
+/* A host may save the SoundFont's path as a link of its own (Ardour keeps
+ * one in the session folder). Restoring such a state keeps the piano in
+ * use: no second load, and a note held across the restore sounds on. */
+static void test_a_state_naming_the_soundfont_in_use_through_a_link_loads_nothing(void)
+{
+    const char *link_path = "session-piano-link.sf2";
+    unlink(link_path);
+    CHECK(symlink(DEFAULT_SOUNDFONT, link_path) == 0, "cannot link %s", link_path);
+    char absolute[1200], message[256] = "", ui_path[1024] = "";
+    const char *build = getenv("PIANOLA_BUILD");
+    snprintf(absolute, sizeof absolute, "%s%s%s", build && *build ? build : "",
+             build && *build ? "/" : "", link_path);
+    if (absolute[0] != '/') {
+        char here[1024];
+        CHECK(getcwd(here, sizeof here), "no working directory");
+        snprintf(absolute, sizeof absolute, "%s/%s", here, link_path);
+    }
+    Log log = {0};
+    PnlLv2Host *host = new_host(&log, message, sizeof message);
+    CHECK(host, "no host: %s", message);
+    run_blocks(host, 2, 0, NULL, NULL);
+    char *state = pnl_lv2host_save_state(host);
+    const char *saved_uri = "<file://" DEFAULT_SOUNDFONT ">";
+    char *found = state ? strstr(state, saved_uri) : NULL;
+    CHECK(found, "expected the state to hold %s:\n%s", saved_uri, state ? state : "(none)");
+    /* The same state, the SoundFont named through the link. */
+    size_t size = strlen(state) + strlen(absolute) + 16;
+    char *linked = malloc(size);
+    snprintf(linked, size, "%.*s<file://%s>%s", (int)(found - state), state, absolute,
+             found + strlen(saved_uri));
+    free(state);
+    double before = run_blocks(host, 4, 1, NULL, NULL);
+    int status = pnl_lv2host_restore_state(host, linked);
+    free(linked);
+    double after = run_blocks(host, 8, 0, NULL, ui_path);
+    pnl_lv2host_free(host);
+    CHECK(status == 0, "the host could not restore the state (%d)", status);
+    CHECK(log.error_count == 0, "unexpected error: %s", log.errors[0]);
+    CHECK(ui_path[0] == '\0', "expected no new SoundFont swapped in, the UI was told of \"%s\"",
+          ui_path);
+    CHECK(before > 0.01 && after > 0.25 * before,
+          "expected the held note to sound on across the restore, peak %g before, %g after",
+          before, after);
+}
+
 int main(void)
 {
     RUN_TEST(test_a_missing_soundfont_is_refused_and_the_piano_plays_on);
     RUN_TEST(test_a_corrupt_soundfont_is_refused_and_the_piano_plays_on);
     RUN_TEST(test_a_new_soundfont_is_loaded_and_saved_in_the_state);
+    RUN_TEST(test_a_state_naming_the_soundfont_in_use_through_a_link_loads_nothing);
     CHECK_EXIT();
 }
