@@ -39,6 +39,10 @@ int pnl_transport_rolling(const PnlTransport *transport)
     return transport->speed > 0.0;
 }
 
+/* The coarsest beat division a host's position may be rounded to (hosts
+ * count 480, 960 or 1920 ticks a beat). */
+static const double host_ticks_per_beat = 480.0;
+
 static double ticks_per_host_beat(const PnlTransport *transport)
 {
     return 4.0 * PNL_TICKS_PER_QUARTER / transport->beat_unit;
@@ -124,9 +128,14 @@ PnlTransportChange pnl_transport_apply(PnlTransport *transport, const PnlPositio
     double difference = fabs(host_ticks - here);
     double ticks_per_frame = transport->bpm / 60.0 * ticks_per_host_beat(transport) /
                              transport->sample_rate;
-    /* Hosts send barBeat as a float: within a frame of where we already
-     * are, keep the exact extrapolation so events stay on their frames. */
-    if (!first && difference <= ticks_per_frame)
+    /* Hosts send barBeat rounded: to their own tick (Ardour to 1/1920 of a
+     * beat, 12.5 frames at 120 BPM), and as a float. Where the cycles of a
+     * render fall decides which way each rounds, so following every such
+     * step would move notes by a few frames from one export to the next.
+     * Within that rounding of where we already are, the exact extrapolation
+     * stands. */
+    double rounding = ticks_per_host_beat(transport) / host_ticks_per_beat + ticks_per_frame;
+    if (!first && difference <= rounding)
         return PNL_TRANSPORT_CONTINUES;
     reanchor(transport, host_ticks);
     /* Small corrections (clock drift, rounding) move the playhead without

@@ -68,13 +68,18 @@ static void collect_notes(PnlLv2Host *host, Recording *recording)
 }
 
 /* Runs `frames` from host frame `start` with a host transport at 120 BPM
- * 4/4 (a time:Position at the start of each block, as Ardour sends). */
-static void play(PnlLv2Host *host, int64_t start, int64_t frames, Recording *recording)
+ * 4/4 (a time:Position at the start of each block, as Ardour sends), its
+ * barBeat rounded down to 1/ticks_per_beat of a beat (Ardour: 1920) or,
+ * with 0, exact. */
+static void play_rounded(PnlLv2Host *host, int64_t start, int64_t frames, Recording *recording,
+                         double ticks_per_beat)
 {
     float left[BLOCK], right[BLOCK];
     for (int64_t done = 0; done < frames; done += BLOCK) {
         int64_t frame = start + done;
         double beat = frame / FRAMES_PER_BEAT;
+        if (ticks_per_beat > 0)
+            beat = floor(beat * ticks_per_beat) / ticks_per_beat;
         int64_t bar = (int64_t)floor(beat / 4.0);
         pnl_lv2host_queue_position(host, 0, BPM, 4, 4, bar, beat - 4.0 * bar, 1.0);
         pnl_lv2host_run(host, BLOCK, left, right);
@@ -92,6 +97,11 @@ static void play(PnlLv2Host *host, int64_t start, int64_t frames, Recording *rec
                 recording->peak = magnitude;
         }
     }
+}
+
+static void play(PnlLv2Host *host, int64_t start, int64_t frames, Recording *recording)
+{
+    play_rounded(host, start, frames, recording, 0);
 }
 
 static PnlLv2Host *composing_host(uint32_t seed, float humanize, char *message, size_t size)
@@ -364,6 +374,28 @@ static int same_events(const Recording *a, int64_t a_offset, const Recording *b,
             return 0;
         }
     }
+}
+
+/* Ardour rounds barBeat down to its tick, 1/1920 of a beat (12.5 frames at
+ * 120 BPM), and where the blocks fall decides how much each position is
+ * rounded: the notes must still land on the frames exact positions give,
+ * or two exports of one session differ. */
+static void test_positions_rounded_to_the_hosts_tick_keep_notes_on_their_frames(void)
+{
+    char message[256] = "", why[256] = "";
+    Recording *exact = new_recording(), *rounded = new_recording();
+    PnlLv2Host *host = composing_host(5, 0.5f, message, sizeof message);
+    CHECK(host, "no host: %s", message);
+    play(host, 0, (int64_t)(8 * 4 * FRAMES_PER_BEAT), exact);
+    pnl_lv2host_free(host);
+    host = composing_host(5, 0.5f, message, sizeof message);
+    CHECK(host, "no host: %s", message);
+    play_rounded(host, 0, (int64_t)(8 * 4 * FRAMES_PER_BEAT), rounded, 1920);
+    pnl_lv2host_free(host);
+    int matched = same_events(exact, 0, rounded, 0, why, sizeof why);
+    free(exact);
+    free(rounded);
+    CHECK(matched > 16, "positions rounded to 1/1920 beat: %s (matched %d)", why, matched);
 }
 
 static void test_locate_back_replays_the_same_events(void)
@@ -781,6 +813,7 @@ int main(int argc, char **argv)
     RUN(test_the_bundled_model_plays_sixteen_bars_on_the_grid);
     RUN(test_humanized_notes_stay_within_the_bound);
     RUN(test_transport_stop_ends_every_note_in_that_cycle);
+    RUN(test_positions_rounded_to_the_hosts_tick_keep_notes_on_their_frames);
     RUN(test_locate_back_replays_the_same_events);
     RUN(test_a_different_seed_gives_different_music);
     RUN(test_state_restored_into_a_new_instance_continues_identically);
