@@ -244,6 +244,8 @@ static void release_all(Pianola *self, uint32_t frame)
 
 static void locate(Pianola *self, uint32_t frame)
 {
+    if (self->synth)
+        pnl_synth_align_blocks(self->synth);
     int count = pnl_scheduler_locate(&self->scheduler, self->timeline,
                                      pnl_transport_ticks(&self->transport), 0, self->events,
                                      PNL_MAX_EVENTS);

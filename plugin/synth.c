@@ -23,6 +23,7 @@ struct PnlSynth {
     unsigned oversampling;  /* host frames per synth frame, >= 1 */
     unsigned phase;         /* host frames since the current synth frame */
     float previous[2], current[2];
+    uint64_t synth_frames; /* rendered so far: where FluidSynth's block grid falls */
     float *scratch_left, *scratch_right; /* PNL_SYNTH_MAX_BLOCK each */
 };
 
@@ -204,6 +205,20 @@ static void write_frames(PnlSynth *synth, float *left, float *right, uint32_t fr
     memset(right, 0, frames * sizeof *right);
     float *outputs[2] = {left, right};
     fluid_synth_process(synth->synth, (int)frames, 0, NULL, 2, outputs);
+    synth->synth_frames += frames;
+}
+
+void pnl_synth_align_blocks(PnlSynth *synth)
+{
+    int block = fluid_synth_get_internal_bufsize(synth->synth);
+    if (block <= 0 || block > PNL_SYNTH_MAX_BLOCK ||
+        fluid_synth_get_active_voice_count(synth->synth) > 0)
+        return;
+    uint32_t rest = (uint32_t)((block - synth->synth_frames % (uint64_t)block) % (uint64_t)block);
+    if (rest)
+        write_frames(synth, synth->scratch_left, synth->scratch_right, rest);
+    synth->phase = 0;
+    synth->previous[0] = synth->previous[1] = synth->current[0] = synth->current[1] = 0.0f;
 }
 
 void pnl_synth_render(PnlSynth *synth, float *left, float *right, uint32_t frames)

@@ -40,6 +40,13 @@ void pnl_synth_note_off(PnlSynth *synth, int channel, int pitch);
 void pnl_synth_control(PnlSynth *synth, int channel, int controller, int value);
 /* Ends every voice at once, releases skipped (deactivate). */
 void pnl_synth_silence(PnlSynth *synth);
+/* Starts FluidSynth's grid of internal blocks (64 frames, where its events
+ * take effect) at the next frame rendered, if nothing sounds: the notes from
+ * here on then fall the same whatever the synth rendered before, so a render
+ * from a locate gives the same audio however the host's cycles fell until
+ * then. The rest of a block of silence is skipped; with a voice sounding
+ * that would click, so nothing changes. */
+void pnl_synth_align_blocks(PnlSynth *synth);
 /* Renders frames (at most PNL_SYNTH_MAX_BLOCK) into left and right. */
 void pnl_synth_render(PnlSynth *synth, float *left, float *right, uint32_t frames);
 

@@ -398,6 +398,54 @@ static void test_positions_rounded_to_the_hosts_tick_keep_notes_on_their_frames(
     CHECK(matched > 16, "positions rounded to 1/1920 beat: %s (matched %d)", why, matched);
 }
 
+/* Ardour runs a cycle of whatever length lands the transport on an
+ * export's start, so how many frames the synth rendered before the music
+ * starts differs from one export to the next. FluidSynth starts notes on its
+ * own 64-frame blocks; the audio from the locate on must be the same
+ * sample for sample all the same. */
+static void test_audio_after_a_locate_does_not_depend_on_the_cycles_before(void)
+{
+    enum { FRAMES = 4 * 4 * 24000 };
+    float *audio[2] = {calloc(FRAMES, sizeof(float)), calloc(FRAMES, sizeof(float))};
+    float left[BLOCK], right[BLOCK];
+    int ons[2] = {0, 0};
+    for (int take = 0; take < 2; take++) {
+        char message[256] = "";
+        PnlLv2Host *host = composing_host(9, 0.5f, message, sizeof message);
+        CHECK(host, "no host: %s", message);
+        /* Stopped first: 3 blocks, or 3 blocks and 37 frames. */
+        for (int block = 0; block < 4; block++) {
+            uint32_t frames = block < 3 ? BLOCK : take ? 37 : 0;
+            if (!frames)
+                continue;
+            pnl_lv2host_queue_position(host, 0, BPM, 4, 4, 0, 0.0, 0.0);
+            pnl_lv2host_run(host, frames, left, right);
+        }
+        for (int64_t frame = 0; frame < FRAMES; frame += BLOCK) {
+            double beat = frame / FRAMES_PER_BEAT;
+            int64_t bar = (int64_t)floor(beat / 4.0);
+            pnl_lv2host_queue_position(host, 0, BPM, 4, 4, bar, beat - 4.0 * bar, 1.0);
+            pnl_lv2host_run(host, BLOCK, left, right);
+            memcpy(audio[take] + frame, left, BLOCK * sizeof(float));
+            const PnlHostMidi *midi;
+            size_t count = pnl_lv2host_midi(host, &midi);
+            for (size_t i = 0; i < count; i++)
+                ons[take] += (midi[i].bytes[0] & 0xf0) == 0x90 && midi[i].bytes[2] > 0;
+        }
+        pnl_lv2host_free(host);
+    }
+    int64_t first_difference = -1;
+    for (int64_t frame = 0; frame < FRAMES && first_difference < 0; frame++)
+        if (audio[0][frame] != audio[1][frame])
+            first_difference = frame;
+    free(audio[0]);
+    free(audio[1]);
+    CHECK(ons[0] > 16 && ons[0] == ons[1], "expected the same music twice, %d and %d note-ons",
+          ons[0], ons[1]);
+    CHECK(first_difference < 0, "37 more frames rendered before the locate changed the audio "
+          "from frame %lld on", (long long)first_difference);
+}
+
 static void test_locate_back_replays_the_same_events(void)
 {
     char message[256] = "";
@@ -814,6 +862,7 @@ int main(int argc, char **argv)
     RUN(test_humanized_notes_stay_within_the_bound);
     RUN(test_transport_stop_ends_every_note_in_that_cycle);
     RUN(test_positions_rounded_to_the_hosts_tick_keep_notes_on_their_frames);
+    RUN(test_audio_after_a_locate_does_not_depend_on_the_cycles_before);
     RUN(test_locate_back_replays_the_same_events);
     RUN(test_a_different_seed_gives_different_music);
     RUN(test_state_restored_into_a_new_instance_continues_identically);
