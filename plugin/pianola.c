@@ -398,8 +398,10 @@ static void handle_patch_set(Pianola *self, const LV2_Atom_Object *object)
     if (!property || property->type != uris->atom_URID ||
         ((const LV2_Atom_URID *)property)->body != uris->pianola_soundfont || !value)
         return;
+    /* An empty path names no file (it is not a way back to the default). */
     if ((value->type != uris->atom_Path && value->type != uris->atom_String) ||
-        value->size == 0 || value->size >= PNL_PATH_SIZE) {
+        value->size == 0 || value->size >= PNL_PATH_SIZE ||
+        *(const char *)LV2_ATOM_BODY_CONST(value) == '\0') {
         snprintf(self->ui_message, sizeof self->ui_message,
                  "the SoundFont path must be a file path shorter than %d bytes", PNL_PATH_SIZE);
         self->ui_message_pending = 1;

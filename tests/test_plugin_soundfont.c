@@ -108,6 +108,27 @@ static void test_a_corrupt_soundfont_is_refused_and_the_piano_plays_on(void)
     check_refused(absolute, "could not load");
 }
 
+/* An empty path names no file: the UI is told so and nothing is loaded
+ * (the piano in use is not loaded again, nor its notes cut). */
+static void test_an_empty_path_is_refused(void)
+{
+    Log log = {0};
+    char message[256] = "", ui_text[512] = "", ui_path[1024] = "";
+    PnlLv2Host *host = new_host(&log, message, sizeof message);
+    CHECK(host, "no host: %s", message);
+    double before = run_blocks(host, 4, 1, NULL, NULL);
+    pnl_lv2host_queue_path(host, 0, SOUNDFONT_PROPERTY, "");
+    double after = run_blocks(host, 8, 0, ui_text, ui_path);
+    pnl_lv2host_free(host);
+    CHECK(strstr(ui_text, "SoundFont path must be a file path"),
+          "expected the UI told the path is no file path, got \"%s\"", ui_text);
+    CHECK(ui_path[0] == '\0', "expected no SoundFont swapped in, the UI was told of \"%s\"",
+          ui_path);
+    CHECK(log.error_count == 0, "unexpected error: %s", log.errors[0]);
+    CHECK(before > 0.01 && after > 0.25 * before,
+          "expected the held note to sound on, peak %g before, %g after", before, after);
+}
+
 static void test_a_new_soundfont_is_loaded_and_saved_in_the_state(void)
 {
     /* The same SoundFont through a link: a different path to load. */
@@ -183,6 +204,7 @@ int main(void)
 {
     RUN_TEST(test_a_missing_soundfont_is_refused_and_the_piano_plays_on);
     RUN_TEST(test_a_corrupt_soundfont_is_refused_and_the_piano_plays_on);
+    RUN_TEST(test_an_empty_path_is_refused);
     RUN_TEST(test_a_new_soundfont_is_loaded_and_saved_in_the_state);
     RUN_TEST(test_a_state_naming_the_soundfont_in_use_through_a_link_loads_nothing);
     CHECK_EXIT();
