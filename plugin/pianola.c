@@ -458,20 +458,24 @@ static void truncate_timeline(Pianola *self, int32_t ticks)
         self->compose_from_ticks = ticks;
 }
 
+/* A timeline position in whole ticks, within the timeline's range; a NaN
+ * (no playhead a transport can reach) is the start. */
+static int32_t timeline_ticks(double ticks)
+{
+    return ticks > 2e9 ? 2000000000 : ticks >= 0 ? (int32_t)ticks : 0;
+}
+
 /* Where a regeneration starts: the next beat that no humanized onset of
  * the current one can reach. */
 static int32_t regeneration_point(const Pianola *self)
 {
     /* Stopped, nothing is playing: the new music starts right here. */
-    if (!pnl_transport_rolling(&self->transport)) {
-        double point = ceil(playhead(self) - 1e-9);
-        return point > 2e9 ? 2000000000 : point < 0 ? 0 : (int32_t)point;
-    }
+    if (!pnl_transport_rolling(&self->transport))
+        return timeline_ticks(ceil(playhead(self) - 1e-9));
     double margin =
         PNL_HUMANIZE_MAX_DEVIATION_MS * pnl_transport_ticks_per_ms(&self->transport) + 1.0;
     int32_t beat = pnl_transport_beat_ticks(&self->transport);
-    double point = ceil((playhead(self) + margin) / beat) * beat;
-    return point > 2e9 ? 2000000000 : (int32_t)point;
+    return timeline_ticks(ceil((playhead(self) + margin) / beat) * beat);
 }
 
 static void upkeep_timeline(Pianola *self)

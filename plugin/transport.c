@@ -6,6 +6,10 @@
 #include "timeline.h"
 
 static const double lowest_bpm = 1.0, highest_bpm = 1000.0;
+/* Shuttling hosts send a few times normal speed; a speed past this is no
+ * speed a playhead can follow (and 1e308 frames a frame would overflow the
+ * playhead into infinity and NaN). */
+static const double highest_speed = 100.0;
 
 static double sane(double value, double low, double high, double fallback)
 {
@@ -116,7 +120,7 @@ PnlTransportChange pnl_transport_apply(PnlTransport *transport, const PnlPositio
     if (update->has_beat_unit)
         transport->beat_unit = sane_beat_unit(update->beat_unit);
     if (update->has_speed)
-        transport->speed = isfinite(update->speed) ? update->speed : 0.0;
+        transport->speed = sane(update->speed, -highest_speed, highest_speed, 0.0);
     if (!(update->has_bar || update->has_bar_beat))
         return PNL_TRANSPORT_CONTINUES;
 
