@@ -129,15 +129,24 @@ static void test_an_empty_path_is_refused(void)
           "expected the held note to sound on, peak %g before, %g after", before, after);
 }
 
+/* Links `name` in the working folder (the build folder) to the default
+ * SoundFont and writes the link's absolute path; 0 on success. */
+static int link_default_soundfont(const char *name, char *absolute, size_t size)
+{
+    char here[1024];
+    unlink(name);
+    if (symlink(DEFAULT_SOUNDFONT, name) != 0 || !getcwd(here, sizeof here))
+        return -1;
+    snprintf(absolute, size, "%s/%s", here, name);
+    return 0;
+}
+
 static void test_a_new_soundfont_is_loaded_and_saved_in_the_state(void)
 {
     /* The same SoundFont through a link: a different path to load. */
-    const char *link_path = "piano-link.sf2";
-    unlink(link_path);
-    CHECK(symlink(DEFAULT_SOUNDFONT, link_path) == 0, "cannot link %s", link_path);
     char absolute[1200], message[256] = "", ui_path[1024] = "";
-    const char *build = getenv("PIANOLA_BUILD");
-    snprintf(absolute, sizeof absolute, "%s/%s", build && *build ? build : ".", link_path);
+    CHECK(link_default_soundfont("piano-link.sf2", absolute, sizeof absolute) == 0,
+          "cannot link piano-link.sf2");
     Log log = {0};
     PnlLv2Host *host = new_host(&log, message, sizeof message);
     CHECK(host, "no host: %s", message);
@@ -160,18 +169,9 @@ static void test_a_new_soundfont_is_loaded_and_saved_in_the_state(void)
  * use: no second load, and a note held across the restore sounds on. */
 static void test_a_state_naming_the_soundfont_in_use_through_a_link_loads_nothing(void)
 {
-    const char *link_path = "session-piano-link.sf2";
-    unlink(link_path);
-    CHECK(symlink(DEFAULT_SOUNDFONT, link_path) == 0, "cannot link %s", link_path);
     char absolute[1200], message[256] = "", ui_path[1024] = "";
-    const char *build = getenv("PIANOLA_BUILD");
-    snprintf(absolute, sizeof absolute, "%s%s%s", build && *build ? build : "",
-             build && *build ? "/" : "", link_path);
-    if (absolute[0] != '/') {
-        char here[1024];
-        CHECK(getcwd(here, sizeof here), "no working directory");
-        snprintf(absolute, sizeof absolute, "%s/%s", here, link_path);
-    }
+    CHECK(link_default_soundfont("session-piano-link.sf2", absolute, sizeof absolute) == 0,
+          "cannot link session-piano-link.sf2");
     Log log = {0};
     PnlLv2Host *host = new_host(&log, message, sizeof message);
     CHECK(host, "no host: %s", message);
