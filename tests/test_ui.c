@@ -812,6 +812,15 @@ static void note_centre(const PnlUiLayout *layout, double playhead_beats, int pi
     *py = top + row / 2;
 }
 
+/* The window's pixel at that note's centre. */
+static Pixel note_pixel(const Ui *ui, const PnlUiLayout *layout, double playhead_beats,
+                        int pitch, double onset_beats, double duration_beats)
+{
+    double px, py;
+    note_centre(layout, playhead_beats, pitch, onset_beats, duration_beats, &px, &py);
+    return pixel_at(ui, px, py);
+}
+
 static int is_teal(Pixel pixel)
 {
     return pixel.green > pixel.red + 40 && pixel.blue > pixel.red + 40 && pixel.green > 100;
@@ -887,20 +896,12 @@ static void test_a_cut_forgets_the_notes_after_it(void)
     pump(&ui);
     grab(&ui, "cut");
 
-    double px, py;
-    Pixel before, prompt_after, old_after, old_far, live, new_note;
-    note_centre(&layout, 8.0, 60, 6.0, 1.0, &px, &py);
-    before = pixel_at(&ui, px, py);
-    note_centre(&layout, 8.0, 64, 9.0, 1.0, &px, &py);
-    prompt_after = pixel_at(&ui, px, py);
-    note_centre(&layout, 8.0, 67, 10.0, 1.0, &px, &py);
-    old_after = pixel_at(&ui, px, py);
-    note_centre(&layout, 8.0, 72, 11.0, 1.0, &px, &py);
-    old_far = pixel_at(&ui, px, py);
-    note_centre(&layout, 8.0, 55, 9.5, 1.0, &px, &py);
-    live = pixel_at(&ui, px, py);
-    note_centre(&layout, 8.0, 62, 10.5, 0.5, &px, &py);
-    new_note = pixel_at(&ui, px, py);
+    Pixel before = note_pixel(&ui, &layout, 8.0, 60, 6.0, 1.0);
+    Pixel prompt_after = note_pixel(&ui, &layout, 8.0, 64, 9.0, 1.0);
+    Pixel old_after = note_pixel(&ui, &layout, 8.0, 67, 10.0, 1.0);
+    Pixel old_far = note_pixel(&ui, &layout, 8.0, 72, 11.0, 1.0);
+    Pixel live = note_pixel(&ui, &layout, 8.0, 55, 9.5, 1.0);
+    Pixel new_note = note_pixel(&ui, &layout, 8.0, 62, 10.5, 0.5);
     close_ui(&ui);
 
     CHECK(is_teal(before), "expected the note before the cut kept, got " PIXEL_FORMAT,
