@@ -17,10 +17,12 @@
  * seed is the same on every x86-64 machine (tests/test_lstm.c pins it).
  *
  * With PNL_PRECISION_INT8 the matrices are held as 8-bit codes with a scale
- * per row (matvec_quantized); tables and biases stay float32. */
+ * per row and h as 16-bit codes, multiplied in exact integer sums
+ * (quantized.c); tables, biases and the cell stay float32. */
 #include "lstm.h"
 
 #include "portable_math.h" /* also keeps clang from fusing a*b+c here */
+#include "quantized.h"
 #include "status.h"
 
 #include <math.h>
@@ -30,17 +32,16 @@
 #include <string.h>
 
 /* Rows per block: 32 accumulators are 8 SSE registers or 4 AVX ones, enough
- * independent sums to hide the add latency, and 32 int8 weights are one AVX
- * load, which lets the int8 product widen them a register at a time. (16
- * measured the same for float32 and half as fast for int8.) */
-enum { ROW_BLOCK = 32, ALIGN_BYTES = 64 };
+ * independent sums to hide the add latency (16 measured the same). The int8
+ * product blocks its rows the same way. */
+enum { ROW_BLOCK = PNL_QUANTIZED_ROW_BLOCK, ALIGN_BYTES = 64 };
 
-/* A matrix packed in row blocks: float32 weights, or int8 weights with one
- * scale per row (PNL_PRECISION_INT8). */
+/* A matrix packed in row blocks: float32 weights, or int8 codes
+ * (PNL_PRECISION_INT8, when `quantized` is set). */
 typedef struct {
     float *weights;
-    int8_t *quantized;
-    float *scales;
+    int quantized;
+    PnlQuantizedMatrix codes;
 } Packed;
 
 typedef struct {
@@ -53,6 +54,7 @@ typedef struct {
 struct PnlLstm {
     int vocab_size, composer_count, embedding_size, hidden_size, layer_count;
     PnlPrecision precision;
+    float activation_scale; /* int8: h's codes are h x this */
     int gate_rows;       /* 4H, padded to ROW_BLOCK */
     int output_rows;     /* V, padded to ROW_BLOCK */
     float *token_table;    /* V x gate_rows: W_ih0 . token_embedding[v] */
@@ -66,6 +68,7 @@ struct PnlLstmState {
     const PnlLstm *lstm;
     /* h of every layer, contiguous, so [h_{l-1} | h_l] is one input vector. */
     float *hidden;
+    int16_t *hidden_codes; /* int8: hidden as codes, laid out alike */
     float *cell;
     float *gates;  /* gate_rows pre-activations */
     float *layer0_bias; /* gate_rows: this step's token and composer rows summed */
@@ -98,6 +101,12 @@ static float *alloc_floats(size_t count)
 #ifndef VECTOR_CLONES
 #define VECTOR_CLONES
 #endif
+/* The cell's loops vectorise only with their body inlined. */
+#if defined(__GNUC__)
+#define ALWAYS_INLINE __attribute__((always_inline))
+#else
+#define ALWAYS_INLINE
+#endif
 
 /* out[r] = bias[r] + sum_j matrix[r][j] input[j] for rows_padded rows (a
  * multiple of ROW_BLOCK), matrix packed by pack_rows(). */
@@ -122,36 +131,12 @@ VECTOR_CLONES static void matvec_blocked(const float *restrict packed,
     }
 }
 
-/* The same product over int8 weights: each row's sum is taken in the
- * quantized units, in the same order, then scaled once. */
-VECTOR_CLONES static void matvec_quantized(const int8_t *restrict packed,
-                                           const float *restrict scales,
-                                           const float *restrict bias,
-                                           const float *restrict input, int columns,
-                                           int rows_padded, float *restrict out)
-{
-    for (int block = 0; block < rows_padded; block += ROW_BLOCK) {
-        float sums[ROW_BLOCK];
-        for (int k = 0; k < ROW_BLOCK; k++)
-            sums[k] = 0.0f;
-        const int8_t *weights = packed + (size_t)block * (size_t)columns;
-        for (int j = 0; j < columns; j++) {
-            const float value = input[j];
-            const int8_t *column = weights + (size_t)j * ROW_BLOCK;
-            for (int k = 0; k < ROW_BLOCK; k++)
-                sums[k] += (float)column[k] * value;
-        }
-        for (int k = 0; k < ROW_BLOCK; k++)
-            out[block + k] = bias[block + k] + scales[block + k] * sums[k];
-    }
-}
-
-static void product(const Packed *matrix, const float *bias, const float *input, int columns,
-                    int rows_padded, float *out)
+/* The product over the float input or, for an int8 matrix, its codes. */
+static void product(const Packed *matrix, const float *bias, const float *input,
+                    const int16_t *input_codes, int columns, int rows_padded, float *out)
 {
     if (matrix->quantized)
-        matvec_quantized(matrix->quantized, matrix->scales, bias, input, columns, rows_padded,
-                         out);
+        pnl_quantized_product(&matrix->codes, bias, input_codes, 0, rows_padded, out);
     else
         matvec_blocked(matrix->weights, bias, input, columns, rows_padded, out);
 }
@@ -160,8 +145,8 @@ static void product(const Packed *matrix, const float *bias, const float *input,
  * sampler never looks at the others. Each computed row is summed exactly as
  * in the full product. */
 static void product_allowed(const Packed *matrix, const float *bias, const float *input,
-                            int columns, int rows_padded, int rows, const uint8_t *allowed,
-                            float *out)
+                            const int16_t *input_codes, int columns, int rows_padded, int rows,
+                            const uint8_t *allowed, float *out)
 {
     for (int block = 0; block < rows_padded; block += ROW_BLOCK) {
         int wanted = 0;
@@ -169,39 +154,22 @@ static void product_allowed(const Packed *matrix, const float *bias, const float
             wanted = allowed[r];
         if (!wanted)
             continue;
-        size_t offset = (size_t)block * (size_t)columns;
-        Packed part = {matrix->weights ? matrix->weights + offset : NULL,
-                       matrix->quantized ? matrix->quantized + offset : NULL,
-                       matrix->scales ? matrix->scales + block : NULL};
-        product(&part, bias + block, input, columns, ROW_BLOCK, out + block);
+        if (matrix->quantized)
+            pnl_quantized_product(&matrix->codes, bias, input_codes, block, ROW_BLOCK, out);
+        else
+            matvec_blocked(matrix->weights + (size_t)block * (size_t)columns, bias + block,
+                           input, columns, ROW_BLOCK, out + block);
     }
 }
 
-/* Replaces a packed float32 matrix by int8 codes and per-row scales
- * (symmetric, max |w| of the row maps to 127, rounding to nearest). */
-static int quantize(Packed *matrix, int columns, int rows_padded)
+/* Replaces a packed float32 matrix by int8 codes (quantized.h). */
+static int quantize(Packed *matrix, int columns, int rows_padded, float activation_scale)
 {
-    matrix->quantized = aligned_alloc(ALIGN_BYTES, ((size_t)rows_padded * (size_t)columns +
-                                                    ALIGN_BYTES - 1) / ALIGN_BYTES * ALIGN_BYTES);
-    matrix->scales = alloc_floats((size_t)rows_padded);
-    if (!matrix->quantized || !matrix->scales)
-        return PNL_ENOMEM;
-    for (int row = 0; row < rows_padded; row++) {
-        int block = row / ROW_BLOCK * ROW_BLOCK, lane = row % ROW_BLOCK;
-        size_t base = (size_t)block * (size_t)columns + (size_t)lane;
-        float largest = 0.0f;
-        for (int j = 0; j < columns; j++) {
-            float magnitude = fabsf(matrix->weights[base + (size_t)j * ROW_BLOCK]);
-            largest = magnitude > largest ? magnitude : largest;
-        }
-        float scale = largest > 0.0f ? largest / 127.0f : 1.0f;
-        matrix->scales[row] = scale;
-        for (int j = 0; j < columns; j++) {
-            float code = roundf(matrix->weights[base + (size_t)j * ROW_BLOCK] / scale);
-            code = code > 127.0f ? 127.0f : code < -127.0f ? -127.0f : code;
-            matrix->quantized[base + (size_t)j * ROW_BLOCK] = (int8_t)code;
-        }
-    }
+    int status = pnl_quantized_matrix_new(&matrix->codes, matrix->weights, columns, rows_padded,
+                                          activation_scale);
+    if (status != PNL_OK)
+        return status;
+    matrix->quantized = 1;
     free(matrix->weights);
     matrix->weights = NULL;
     return PNL_OK;
@@ -210,8 +178,7 @@ static int quantize(Packed *matrix, int columns, int rows_padded)
 static void packed_free(Packed *matrix)
 {
     free(matrix->weights);
-    free(matrix->quantized);
-    free(matrix->scales);
+    pnl_quantized_matrix_free(&matrix->codes);
 }
 
 /* Packs `rows` rows of `width` values from `source` (row-major, row stride
@@ -308,6 +275,8 @@ int pnl_lstm_new_with_precision(const PnlWeights *weights, PnlPrecision precisio
     lstm->layer_count = (int)weights->layer_count;
     lstm->gate_rows = round_up(4 * hidden, ROW_BLOCK);
     lstm->output_rows = round_up(vocab, ROW_BLOCK);
+    /* One scale for every product: the widest input is [h_{l-1} | h_l]. */
+    lstm->activation_scale = pnl_quantized_activation_scale(2 * hidden);
 
     const PnlTensor *token_embedding = pnl_weights_tensor(weights, "token_embedding");
     const PnlTensor *composer_embedding = pnl_weights_tensor(weights, "composer_embedding");
@@ -375,7 +344,8 @@ int pnl_lstm_new_with_precision(const PnlWeights *weights, PnlPrecision precisio
             memcpy(layer->bias, summed_bias, sizeof(float) * 4 * (size_t)hidden);
         }
         if (precision == PNL_PRECISION_INT8 &&
-            quantize(&layer->matrix, layer->columns, lstm->gate_rows) != PNL_OK) {
+            quantize(&layer->matrix, layer->columns, lstm->gate_rows, lstm->activation_scale) !=
+                PNL_OK) {
             free(summed_bias);
             goto out_of_memory;
         }
@@ -389,7 +359,7 @@ int pnl_lstm_new_with_precision(const PnlWeights *weights, PnlPrecision precisio
     pack_rows(lstm->output.weights, hidden, 0, output_weight->data, vocab, hidden, hidden);
     memcpy(lstm->output_bias, output_bias->data, sizeof(float) * (size_t)vocab);
     if (precision == PNL_PRECISION_INT8 &&
-        quantize(&lstm->output, hidden, lstm->output_rows) != PNL_OK)
+        quantize(&lstm->output, hidden, lstm->output_rows, lstm->activation_scale) != PNL_OK)
         goto out_of_memory;
     *out = lstm;
     return PNL_OK;
@@ -415,6 +385,7 @@ void pnl_lstm_state_free(PnlLstmState *state)
     if (!state)
         return;
     free(state->hidden);
+    free(state->hidden_codes);
     free(state->cell);
     free(state->gates);
     free(state->layer0_bias);
@@ -430,11 +401,14 @@ PnlLstmState *pnl_lstm_state_new(const PnlLstm *lstm)
     size_t units = (size_t)lstm->layer_count * (size_t)lstm->hidden_size;
     state->lstm = lstm;
     state->hidden = alloc_floats(units);
+    /* One code past the end: a product over an odd column count reads it
+     * (with a zero weight). */
+    state->hidden_codes = calloc(units + 1, sizeof(int16_t));
     state->cell = alloc_floats(units);
     state->gates = alloc_floats((size_t)lstm->gate_rows);
     state->layer0_bias = alloc_floats((size_t)lstm->gate_rows);
     state->logits = alloc_floats((size_t)lstm->output_rows);
-    if (!state->hidden || !state->cell || !state->gates || !state->layer0_bias || !state->logits) {
+    if (!state->hidden || !state->hidden_codes || !state->cell || !state->gates || !state->layer0_bias || !state->logits) {
         pnl_lstm_state_free(state);
         return NULL;
     }
@@ -445,6 +419,7 @@ void pnl_lstm_state_reset(PnlLstmState *state)
 {
     size_t units = (size_t)state->lstm->layer_count * (size_t)state->lstm->hidden_size;
     memset(state->hidden, 0, units * sizeof(float));
+    memset(state->hidden_codes, 0, units * sizeof(int16_t));
     memset(state->cell, 0, units * sizeof(float));
 }
 
@@ -452,26 +427,51 @@ void pnl_lstm_state_copy(PnlLstmState *to, const PnlLstmState *from)
 {
     size_t units = (size_t)from->lstm->layer_count * (size_t)from->lstm->hidden_size;
     memcpy(to->hidden, from->hidden, units * sizeof(float));
+    memcpy(to->hidden_codes, from->hidden_codes, units * sizeof(int16_t));
     memcpy(to->cell, from->cell, units * sizeof(float));
 }
 
-/* The cell update from gate pre-activations (i, f, g, o blocks of H). */
-static void update_cell(const float *restrict gates, int hidden, float *restrict h,
-                        float *restrict c)
+/* The cell update of units [first, end) from gate pre-activations (i, f, g,
+ * o blocks of H from `gates`). */
+ALWAYS_INLINE static inline void update_units(const float *restrict gates, int hidden, int first, int end,
+                                float *restrict h, float *restrict c)
 {
     const float *in = gates, *forget = gates + hidden, *candidate = gates + 2 * hidden,
                 *outg = gates + 3 * hidden;
-    for (int u = 0; u < hidden; u++) {
+    for (int u = first; u < end; u++) {
         float cell = sigmoid(forget[u]) * c[u] + sigmoid(in[u]) * tanh_portable(candidate[u]);
         c[u] = cell;
         h[u] = sigmoid(outg[u]) * tanh_portable(cell);
     }
 }
 
+/* Eight units at a time: a count the compiler vectorises at -O2 (the
+ * exponentials are most of the cell's cost). Each unit's arithmetic is the
+ * same in every lane and in the tail, so the bits do not change. */
+VECTOR_CLONES static void update_cell(const float *restrict gates, int hidden,
+                                      float *restrict h, float *restrict c)
+{
+    enum { UNITS_AT_ONCE = 8 };
+    int first = 0;
+    for (; first + UNITS_AT_ONCE <= hidden; first += UNITS_AT_ONCE)
+        update_units(gates, hidden, first, first + UNITS_AT_ONCE, h, c);
+    update_units(gates, hidden, first, hidden, h, c);
+}
+
+/* One layer's cell update; an int8 network also keeps h's codes for the
+ * next products. */
+static void update_layer(const PnlLstm *lstm, PnlLstmState *state, int layer)
+{
+    const size_t offset = (size_t)layer * (size_t)lstm->hidden_size;
+    update_cell(state->gates, lstm->hidden_size, state->hidden + offset, state->cell + offset);
+    if (lstm->precision == PNL_PRECISION_INT8)
+        pnl_quantize_activations(state->hidden + offset, lstm->hidden_size,
+                                 lstm->activation_scale, state->hidden_codes + offset);
+}
+
 void pnl_lstm_advance(const PnlLstm *lstm, PnlLstmState *state, int token, int composer)
 {
     const int hidden = lstm->hidden_size, gate_rows = lstm->gate_rows;
-    float *gates = state->gates;
 
     /* Layer 0: the token's and composer's projected embeddings (the latter
      * with both biases) are the starting sums; W_hh h is added on top. */
@@ -480,18 +480,18 @@ void pnl_lstm_advance(const PnlLstm *lstm, PnlLstmState *state, int token, int c
     float *layer0_bias = state->layer0_bias;
     for (int r = 0; r < gate_rows; r++)
         layer0_bias[r] = token_row[r] + composer_row[r];
-    product(&lstm->layers[0].matrix, layer0_bias, state->hidden, hidden, gate_rows, gates);
-    update_cell(gates, hidden, state->hidden, state->cell);
+    product(&lstm->layers[0].matrix, layer0_bias, state->hidden, state->hidden_codes, hidden,
+            gate_rows, state->gates);
+    update_layer(lstm, state, 0);
 
     for (int l = 1; l < lstm->layer_count; l++) {
         const Layer *layer = &lstm->layers[l];
         /* [h_{l-1} (this step's) | h_l (last step's)] are adjacent. */
-        product(&layer->matrix, layer->bias, state->hidden + (size_t)(l - 1) * hidden,
-                layer->columns, gate_rows, gates);
-        update_cell(gates, hidden, state->hidden + (size_t)l * hidden,
-                    state->cell + (size_t)l * hidden);
+        const size_t below = (size_t)(l - 1) * (size_t)hidden;
+        product(&layer->matrix, layer->bias, state->hidden + below, state->hidden_codes + below,
+                layer->columns, gate_rows, state->gates);
+        update_layer(lstm, state, l);
     }
-
 }
 
 const float *pnl_lstm_step(const PnlLstm *lstm, PnlLstmState *state, int token, int composer)
@@ -504,13 +504,14 @@ const float *pnl_lstm_step_allowed(const PnlLstm *lstm, PnlLstmState *state, int
 {
     pnl_lstm_advance(lstm, state, token, composer);
     const int hidden = lstm->hidden_size;
-    const float *top = state->hidden + (size_t)(lstm->layer_count - 1) * hidden;
+    const size_t top = (size_t)(lstm->layer_count - 1) * (size_t)hidden;
     if (allowed)
-        product_allowed(&lstm->output, lstm->output_bias, top, hidden, lstm->output_rows,
-                        lstm->vocab_size, allowed, state->logits);
+        product_allowed(&lstm->output, lstm->output_bias, state->hidden + top,
+                        state->hidden_codes + top, hidden, lstm->output_rows, lstm->vocab_size,
+                        allowed, state->logits);
     else
-        product(&lstm->output, lstm->output_bias, top, hidden, lstm->output_rows,
-                state->logits);
+        product(&lstm->output, lstm->output_bias, state->hidden + top, state->hidden_codes + top,
+                hidden, lstm->output_rows, state->logits);
     return state->logits;
 }
 

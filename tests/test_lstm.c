@@ -5,11 +5,15 @@
  * reset starts over, copy continues identically, composers differ. */
 #include "check.h"
 #include "model.h"
+#include "quantized.h"
 #include "status.h"
 #include "weights.h"
 
 #include <math.h>
 #include <stdint.h>
+
+/* See test_int8_logits_have_the_same_bits_with_every_kernel. */
+#define PINNED_INT8_HASH 0xb962a4db7dfac6f4ULL
 
 static float random_weight(uint64_t *state)
 {
@@ -207,12 +211,8 @@ static void test_step_with_a_mask_gives_the_allowed_logits_bit_for_bit(void)
     pnl_weights_free(weights);
 }
 
-/* The bits of the logits depend on neither the vector width nor the CPU
- * (src/lstm.c sums in a fixed order, never fuses a multiply-add, and has its
- * own exp), so a model composes the same music on every machine. This hash
- * of 500 steps of logits was taken from an SSE2 build, an AVX2 one and a
- * clang -march=native (AVX-512) one, which agreed. */
-static void test_logits_have_the_same_bits_on_every_machine(void)
+/* The model the hash tests step: 2 layers of 384, vocabulary 431. */
+static PnlWeights *hash_test_weights(void)
 {
     PnlWeights *weights = pnl_weights_new_lstm(1, 431, 5, 128, 384, 2);
     uint64_t seed = 3;
@@ -222,9 +222,12 @@ static void test_logits_have_the_same_bits_on_every_machine(void)
             weights->tensors[t].data[i] =
                 (float)((int64_t)(seed >> 40) - (1 << 23)) / (1 << 23) * 0.2f;
         }
-    PnlModel *model = NULL;
-    char message[256];
-    CHECK(pnl_model_new(weights, &model, message, sizeof message) == PNL_OK, "%s", message);
+    return weights;
+}
+
+/* FNV-1a over the bits of 500 steps of logits. */
+static uint64_t logits_hash(const PnlModel *model)
+{
     PnlModelState *state = pnl_model_state_new(model);
     uint64_t hash = 1469598103934665603ULL;
     for (int step = 0; step < 500; step++) {
@@ -235,11 +238,56 @@ static void test_logits_have_the_same_bits_on_every_machine(void)
             hash = (hash ^ bits) * 1099511628211ULL;
         }
     }
+    pnl_model_state_free(state);
+    return hash;
+}
+
+/* The bits of the logits depend on neither the vector width nor the CPU
+ * (src/lstm.c sums in a fixed order, never fuses a multiply-add, and has its
+ * own exp), so a model composes the same music on every machine. This hash
+ * of 500 steps of logits was taken from an SSE2 build, an AVX2 one and a
+ * clang -march=native (AVX-512) one, which agreed. */
+static void test_logits_have_the_same_bits_on_every_machine(void)
+{
+    PnlWeights *weights = hash_test_weights();
+    PnlModel *model = NULL;
+    char message[256];
+    CHECK(pnl_model_new(weights, &model, message, sizeof message) == PNL_OK, "%s", message);
+    uint64_t hash = logits_hash(model);
     CHECK(hash == 0x955adbb13acd3084ULL,
           "logits hash to %016llx, expected 955adbb13acd3084: this build rounds differently",
           (unsigned long long)hash);
-    pnl_model_state_free(state);
     pnl_model_free(model);
+    pnl_weights_free(weights);
+}
+
+/* The int8 network's sums are exact integers, so its kernels (plain C and
+ * AVX2) give the same bits, and so does every machine: the hash is pinned
+ * as for float32, and PIANOLA_INT8_KERNEL=portable must reproduce it. */
+static void test_int8_logits_have_the_same_bits_with_every_kernel(void)
+{
+    PnlWeights *weights = hash_test_weights();
+    PnlModel *best = NULL, *portable = NULL;
+    char message[256];
+    CHECK(pnl_model_new_with_precision(weights, PNL_PRECISION_INT8, &best, message,
+                                       sizeof message) == PNL_OK,
+          "%s", message);
+    setenv("PIANOLA_INT8_KERNEL", "portable", 1);
+    int status = pnl_model_new_with_precision(weights, PNL_PRECISION_INT8, &portable, message,
+                                              sizeof message);
+    unsetenv("PIANOLA_INT8_KERNEL");
+    CHECK(status == PNL_OK, "%s", message);
+    uint64_t best_hash = logits_hash(best), portable_hash = logits_hash(portable);
+    printf("# int8 kernel on this CPU: %s\n",
+           pnl_quantized_best_kernel() == PNL_KERNEL_AVX2 ? "AVX2" : "portable C");
+    CHECK(best_hash == portable_hash,
+          "int8 logits hash to %016llx with this CPU's kernel, %016llx with plain C",
+          (unsigned long long)best_hash, (unsigned long long)portable_hash);
+    CHECK(best_hash == PINNED_INT8_HASH,
+          "int8 logits hash to %016llx, expected %016llx: this build computes differently",
+          (unsigned long long)best_hash, (unsigned long long)PINNED_INT8_HASH);
+    pnl_model_free(best);
+    pnl_model_free(portable);
     pnl_weights_free(weights);
 }
 
@@ -313,6 +361,7 @@ int main(void)
     RUN_TEST(test_state_reset_copy_and_advance_repeat_a_sequence_exactly);
     RUN_TEST(test_step_with_a_mask_gives_the_allowed_logits_bit_for_bit);
     RUN_TEST(test_logits_have_the_same_bits_on_every_machine);
+    RUN_TEST(test_int8_logits_have_the_same_bits_with_every_kernel);
     RUN_TEST(test_model_reports_its_composers);
     RUN_TEST(test_int8_model_stays_close_to_float32);
     CHECK_EXIT();
