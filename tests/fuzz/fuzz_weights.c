@@ -5,9 +5,10 @@
  * bytes); whatever it accepts must be a consistent object (each tensor's
  * count its dims' product, composer names terminated), must encode back to
  * the same bytes, and, for the codec's own vocabulary, must build an LSTM
- * that steps a few tokens to finite-or-not but in-bounds logits. The parse
- * runs twice: with the codec's signature and vocabulary, as the plugin
- * loads, and with "accept any vocabulary", as inspecting tools do.
+ * (float32 and int8) that steps a few tokens to finite-or-not but in-bounds
+ * logits. The parse runs twice: with the codec's signature and vocabulary,
+ * as the plugin loads, and with "accept any vocabulary", as inspecting
+ * tools do.
  *
  * A mutated file almost never keeps its CRC-32, which would stop every input
  * at the checksum; so the bytes are parsed once as they are and once with
@@ -66,13 +67,17 @@ static void check_object(const PnlWeights *weights, const uint8_t *bytes, size_t
     }
 }
 
-static void run_network(const PnlWeights *weights, const uint8_t *bytes, size_t size)
+/* Builds and steps the network at `precision` (the plugin composes with
+ * int8, the programs default to float32). */
+static void run_network(const PnlWeights *weights, PnlPrecision precision, const uint8_t *bytes,
+                        size_t size)
 {
     char message[512];
     PnlLstm *lstm = NULL;
     PnlLstmState *state;
     int vocab, composers, step;
-    if (pnl_lstm_new(weights, &lstm, message, sizeof message) != PNL_OK) {
+    if (pnl_lstm_new_with_precision(weights, precision, &lstm, message, sizeof message) !=
+        PNL_OK) {
         check(message[0] != '\0', "pnl_lstm_new failed without a message");
         return;
     }
@@ -127,8 +132,10 @@ static void parse_twice(const uint8_t *bytes, size_t size)
     if (status == PNL_OK) {
         check(weights != NULL, "pnl_weights_parse succeeded without an object");
         check_object(weights, bytes, size);
-        if (weights->architecture == PNL_ARCH_LSTM)
-            run_network(weights, bytes, size);
+        if (weights->architecture == PNL_ARCH_LSTM) {
+            run_network(weights, PNL_PRECISION_FLOAT32, bytes, size);
+            run_network(weights, PNL_PRECISION_INT8, bytes, size);
+        }
         pnl_weights_free(weights);
     } else {
         check(status < 0 && weights == NULL, "a refused file left an object or a positive status");
