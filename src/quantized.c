@@ -17,7 +17,7 @@
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
-#define PNL_HAVE_AVX2_KERNEL 1
+#define PNL_HAVE_X86_KERNELS 1 /* AVX2 and AVX-512, picked at run time */
 #endif
 
 enum { ROW_BLOCK = PNL_QUANTIZED_ROW_BLOCK, ALIGN_BYTES = 64, LARGEST_CODE = 127 };
@@ -32,18 +32,42 @@ float pnl_quantized_activation_scale(int columns)
     return scale;
 }
 
+int pnl_quantized_kernel_available(PnlQuantizedKernel kernel)
+{
+    switch (kernel) {
+    case PNL_KERNEL_PORTABLE:
+        return 1;
+#ifdef PNL_HAVE_X86_KERNELS
+    case PNL_KERNEL_AVX2:
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx2");
+    case PNL_KERNEL_AVX512:
+        /* Also false where the system does not save the AVX-512 registers
+         * (libgcc checks XCR0), and under valgrind, which hides AVX-512. */
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
+#endif
+    default:
+        return 0;
+    }
+}
+
+const char *pnl_quantized_kernel_name(PnlQuantizedKernel kernel)
+{
+    static const char *const names[PNL_KERNEL_COUNT] = {"portable", "avx2", "avx512"};
+    return kernel >= 0 && kernel < PNL_KERNEL_COUNT ? names[kernel] : "unknown";
+}
+
 PnlQuantizedKernel pnl_quantized_best_kernel(void)
 {
-    /* A diagnostic: PIANOLA_INT8_KERNEL=portable runs the plain C kernel
-     * anywhere, to show that it gives the same bits. */
     const char *forced = getenv("PIANOLA_INT8_KERNEL");
-    if (forced && strcmp(forced, "portable") == 0)
-        return PNL_KERNEL_PORTABLE;
-#ifdef PNL_HAVE_AVX2_KERNEL
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx2"))
-        return PNL_KERNEL_AVX2;
-#endif
+    for (int kernel = 0; forced && kernel < PNL_KERNEL_COUNT; kernel++)
+        if (strcmp(forced, pnl_quantized_kernel_name(kernel)) == 0 &&
+            pnl_quantized_kernel_available(kernel))
+            return kernel;
+    for (int kernel = PNL_KERNEL_COUNT - 1; kernel > PNL_KERNEL_PORTABLE; kernel--)
+        if (pnl_quantized_kernel_available(kernel))
+            return kernel;
     return PNL_KERNEL_PORTABLE;
 }
 
@@ -123,7 +147,7 @@ static void block_sums_portable(const int8_t *codes, const int16_t *input, int c
     }
 }
 
-#ifdef PNL_HAVE_AVX2_KERNEL
+#ifdef PNL_HAVE_X86_KERNELS
 /* The same with vpmaddwd: each 32-bit lane gets one row's two products of
  * a column pair, widened from int8 to int16 on the way in. */
 __attribute__((target("avx2"))) static void block_sums_avx2(const int8_t *codes,
@@ -154,6 +178,49 @@ __attribute__((target("avx2"))) static void block_sums_avx2(const int8_t *codes,
     _mm256_storeu_si256((__m256i *)(sums + 16), rows_16_23);
     _mm256_storeu_si256((__m256i *)(sums + 24), rows_24_31);
 }
+
+/* The same on 512-bit registers: a column pair's 32 rows are two
+ * registers, and two pairs a turn keep four sums in flight. */
+__attribute__((target("avx512f,avx512bw"))) static void block_sums_avx512(const int8_t *codes,
+                                                                         const int16_t *input,
+                                                                         int column_pairs,
+                                                                         int32_t *sums)
+{
+    __m512i rows_0_15 = _mm512_setzero_si512(), rows_16_31 = _mm512_setzero_si512();
+    __m512i rows_0_15_odd = _mm512_setzero_si512(), rows_16_31_odd = _mm512_setzero_si512();
+    int p = 0;
+    for (; p + 1 < column_pairs; p += 2) {
+        int32_t pairs_of_inputs[2];
+        memcpy(pairs_of_inputs, input + 2 * p, sizeof pairs_of_inputs);
+        const __m512i inputs = _mm512_set1_epi32(pairs_of_inputs[0]);
+        const __m512i next_inputs = _mm512_set1_epi32(pairs_of_inputs[1]);
+        const __m256i *pair = (const __m256i *)(codes + (size_t)p * 2 * ROW_BLOCK);
+        rows_0_15 = _mm512_add_epi32(
+            rows_0_15, _mm512_madd_epi16(_mm512_cvtepi8_epi16(_mm256_loadu_si256(pair)), inputs));
+        rows_16_31 = _mm512_add_epi32(
+            rows_16_31,
+            _mm512_madd_epi16(_mm512_cvtepi8_epi16(_mm256_loadu_si256(pair + 1)), inputs));
+        rows_0_15_odd = _mm512_add_epi32(
+            rows_0_15_odd,
+            _mm512_madd_epi16(_mm512_cvtepi8_epi16(_mm256_loadu_si256(pair + 2)), next_inputs));
+        rows_16_31_odd = _mm512_add_epi32(
+            rows_16_31_odd,
+            _mm512_madd_epi16(_mm512_cvtepi8_epi16(_mm256_loadu_si256(pair + 3)), next_inputs));
+    }
+    if (p < column_pairs) {
+        int32_t pair_of_inputs;
+        memcpy(&pair_of_inputs, input + 2 * p, sizeof pair_of_inputs);
+        const __m512i inputs = _mm512_set1_epi32(pair_of_inputs);
+        const __m256i *pair = (const __m256i *)(codes + (size_t)p * 2 * ROW_BLOCK);
+        rows_0_15 = _mm512_add_epi32(
+            rows_0_15, _mm512_madd_epi16(_mm512_cvtepi8_epi16(_mm256_loadu_si256(pair)), inputs));
+        rows_16_31 = _mm512_add_epi32(
+            rows_16_31,
+            _mm512_madd_epi16(_mm512_cvtepi8_epi16(_mm256_loadu_si256(pair + 1)), inputs));
+    }
+    _mm512_storeu_si512(sums, _mm512_add_epi32(rows_0_15, rows_0_15_odd));
+    _mm512_storeu_si512(sums + 16, _mm512_add_epi32(rows_16_31, rows_16_31_odd));
+}
 #endif
 
 void pnl_quantized_product(const PnlQuantizedMatrix *matrix, const float *bias,
@@ -163,12 +230,18 @@ void pnl_quantized_product(const PnlQuantizedMatrix *matrix, const float *bias,
     const size_t block_bytes = (size_t)matrix->column_pairs * 2 * ROW_BLOCK;
     for (int block = first_row; block < first_row + rows; block += ROW_BLOCK) {
         const int8_t *codes = matrix->codes + (size_t)(block / ROW_BLOCK) * block_bytes;
-#ifdef PNL_HAVE_AVX2_KERNEL
-        if (matrix->kernel == PNL_KERNEL_AVX2)
+        switch (matrix->kernel) {
+#ifdef PNL_HAVE_X86_KERNELS
+        case PNL_KERNEL_AVX512:
+            block_sums_avx512(codes, input, matrix->column_pairs, sums);
+            break;
+        case PNL_KERNEL_AVX2:
             block_sums_avx2(codes, input, matrix->column_pairs, sums);
-        else
+            break;
 #endif
+        default:
             block_sums_portable(codes, input, matrix->column_pairs, sums);
+        }
         for (int k = 0; k < ROW_BLOCK; k++)
             out[block + k] = bias[block + k] + matrix->row_scales[block + k] * (float)sums[k];
     }

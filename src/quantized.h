@@ -4,7 +4,7 @@
  * integers and scaled to float once per row.
  *
  * Integer sums do not depend on their order, so every kernel (portable C,
- * AVX2) and every way of splitting a product gives the same bits; the
+ * AVX2, AVX-512) and every way of splitting a product gives the same bits; the
  * activation scale is chosen so no sum can overflow. The LSTM's activations
  * (h) lie in [-1, 1], which is what the codes are made for. Internal to
  * src/ (src/lstm.c); the tests drive it directly. */
@@ -19,7 +19,9 @@ enum { PNL_QUANTIZED_ROW_BLOCK = 32 };
 
 typedef enum {
     PNL_KERNEL_PORTABLE = 0, /* plain C, any machine */
-    PNL_KERNEL_AVX2 = 1      /* x86-64 with AVX2: 16 products per instruction */
+    PNL_KERNEL_AVX2 = 1,     /* x86-64 with AVX2: 16 products per instruction */
+    PNL_KERNEL_AVX512 = 2,   /* x86-64 with AVX-512 F and BW: 32 */
+    PNL_KERNEL_COUNT = 3
 } PnlQuantizedKernel;
 
 /* A matrix as blocks of PNL_QUANTIZED_ROW_BLOCK rows; within a block, column
@@ -38,7 +40,12 @@ typedef struct {
  * stays within int32, so no sum can overflow. */
 float pnl_quantized_activation_scale(int columns);
 
-/* The fastest kernel this CPU runs. */
+/* Whether this CPU (and this build) runs `kernel`. */
+int pnl_quantized_kernel_available(PnlQuantizedKernel kernel);
+/* "portable", "avx2" or "avx512". */
+const char *pnl_quantized_kernel_name(PnlQuantizedKernel kernel);
+/* The fastest kernel this CPU runs, unless PIANOLA_INT8_KERNEL names
+ * another one it runs (a diagnostic: every kernel gives the same bits). */
 PnlQuantizedKernel pnl_quantized_best_kernel(void);
 
 /* Quantizes a float matrix packed as src/lstm.c packs it (blocks of

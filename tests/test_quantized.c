@@ -105,34 +105,42 @@ static void test_product_is_the_documented_sum_for_every_shape(void)
     }
 }
 
+/* Every kernel this CPU runs against the portable one. */
 static void test_kernels_agree_bit_for_bit(void)
 {
-    PnlQuantizedKernel best = pnl_quantized_best_kernel();
-    printf("# the fastest kernel here: %s\n", best == PNL_KERNEL_AVX2 ? "AVX2" : "portable C");
+    printf("# kernels here:");
+    for (int kernel = 0; kernel < PNL_KERNEL_COUNT; kernel++)
+        if (pnl_quantized_kernel_available(kernel))
+            printf(" %s", pnl_quantized_kernel_name(kernel));
+    printf("\n");
     TestMatrix m = test_matrix(1440, 721, 5);
     float scale = pnl_quantized_activation_scale(721);
     PnlQuantizedMatrix q;
     CHECK(pnl_quantized_matrix_new(&q, m.packed, 721, m.rows_padded, scale) == PNL_OK,
           "out of memory");
     int16_t codes[722];
-    float bias[1440], fast[1440], portable[1440];
+    float bias[1440], portable[1440], fast[1440], part[1440];
     uint64_t seed = 11;
     for (int j = 0; j < 722; j++)
         codes[j] = (int16_t)(uniform(&seed) * 2 * scale - scale);
     for (int r = 0; r < 1440; r++)
         bias[r] = (float)uniform(&seed);
-    q.kernel = best;
-    pnl_quantized_product(&q, bias, codes, 0, 1440, fast);
     q.kernel = PNL_KERNEL_PORTABLE;
     pnl_quantized_product(&q, bias, codes, 0, 1440, portable);
-    CHECK(memcmp(fast, portable, sizeof fast) == 0, "the kernels' outputs differ");
-    /* A range of blocks gives the same rows as the whole product. */
-    float part[1440];
-    memcpy(part, portable, sizeof part);
-    part[64] = part[95] = -1.0f;
-    q.kernel = best;
-    pnl_quantized_product(&q, bias, codes, 64, BLOCK, part);
-    CHECK(memcmp(part, portable, sizeof part) == 0, "rows 64..95 alone differ from the whole");
+    for (int kernel = 1; kernel < PNL_KERNEL_COUNT; kernel++) {
+        if (!pnl_quantized_kernel_available(kernel))
+            continue;
+        q.kernel = kernel;
+        pnl_quantized_product(&q, bias, codes, 0, 1440, fast);
+        CHECK(memcmp(fast, portable, sizeof fast) == 0, "the %s kernel differs from plain C",
+              pnl_quantized_kernel_name(kernel));
+        /* A range of blocks gives the same rows as the whole product. */
+        memcpy(part, portable, sizeof part);
+        part[64] = part[95] = -1.0f;
+        pnl_quantized_product(&q, bias, codes, 64, BLOCK, part);
+        CHECK(memcmp(part, portable, sizeof part) == 0,
+              "%s: rows 64..95 alone differ from the whole", pnl_quantized_kernel_name(kernel));
+    }
     pnl_quantized_matrix_free(&q);
     test_matrix_free(&m);
 }
@@ -160,13 +168,16 @@ static void test_largest_sums_do_not_overflow(void)
     CHECK(pnl_quantized_matrix_new(&q, packed, columns, rows, scale) == PNL_OK, "no memory");
     pnl_quantize_activations(input, columns, scale, codes);
     float bias[BLOCK] = {0}, out[BLOCK];
-    for (int kernel = 0; kernel < 2; kernel++) {
-        q.kernel = kernel ? pnl_quantized_best_kernel() : PNL_KERNEL_PORTABLE;
+    for (int kernel = 0; kernel < PNL_KERNEL_COUNT; kernel++) {
+        if (!pnl_quantized_kernel_available(kernel))
+            continue;
+        q.kernel = kernel;
         pnl_quantized_product(&q, bias, codes, 0, rows, out);
         for (int r = 0; r < rows; r++) {
             double expected = (r % 2 ? -0.5 : 0.5) * columns;
             CHECK(fabs(out[r] - expected) <= 1e-6 * fabs(expected),
-                  "row %d: %.9g, expected %.9g", r, out[r], expected);
+                  "%s, row %d: %.9g, expected %.9g", pnl_quantized_kernel_name(kernel), r,
+                  out[r], expected);
         }
     }
     pnl_quantized_matrix_free(&q);
@@ -198,13 +209,16 @@ static void test_padding_column_weighs_nothing(void)
     CHECK(pnl_quantized_matrix_new(&q, m.packed, 7, 64, 16384) == PNL_OK, "out of memory");
     int16_t codes[8] = {100, -2000, 16384, -16384, 7, 0, 300, 0};
     float bias[64] = {0}, quiet[64], noisy[64];
-    for (int kernel = 0; kernel < 2; kernel++) {
-        q.kernel = kernel ? pnl_quantized_best_kernel() : PNL_KERNEL_PORTABLE;
+    for (int kernel = 0; kernel < PNL_KERNEL_COUNT; kernel++) {
+        if (!pnl_quantized_kernel_available(kernel))
+            continue;
+        q.kernel = kernel;
         codes[7] = 0;
         pnl_quantized_product(&q, bias, codes, 0, 64, quiet);
         codes[7] = 32767;
         pnl_quantized_product(&q, bias, codes, 0, 64, noisy);
-        CHECK(memcmp(quiet, noisy, sizeof quiet) == 0, "the padding code changed the product");
+        CHECK(memcmp(quiet, noisy, sizeof quiet) == 0, "%s: the padding code changed the product",
+              pnl_quantized_kernel_name(kernel));
     }
     pnl_quantized_matrix_free(&q);
     test_matrix_free(&m);
