@@ -408,7 +408,8 @@ PnlLstmState *pnl_lstm_state_new(const PnlLstm *lstm)
     state->gates = alloc_floats((size_t)lstm->gate_rows);
     state->layer0_bias = alloc_floats((size_t)lstm->gate_rows);
     state->logits = alloc_floats((size_t)lstm->output_rows);
-    if (!state->hidden || !state->hidden_codes || !state->cell || !state->gates || !state->layer0_bias || !state->logits) {
+    if (!state->hidden || !state->hidden_codes || !state->cell || !state->gates ||
+        !state->layer0_bias || !state->logits) {
         pnl_lstm_state_free(state);
         return NULL;
     }
@@ -433,8 +434,9 @@ void pnl_lstm_state_copy(PnlLstmState *to, const PnlLstmState *from)
 
 /* The cell update of units [first, end) from gate pre-activations (i, f, g,
  * o blocks of H from `gates`). */
-ALWAYS_INLINE static inline void update_units(const float *restrict gates, int hidden, int first, int end,
-                                float *restrict h, float *restrict c)
+ALWAYS_INLINE static inline void update_units(const float *restrict gates, int hidden,
+                                              int first, int end, float *restrict h,
+                                              float *restrict c)
 {
     const float *in = gates, *forget = gates + hidden, *candidate = gates + 2 * hidden,
                 *outg = gates + 3 * hidden;
