@@ -90,9 +90,9 @@ fi
 #                 under valgrind: it runs 100 cycles a rate below (and 350
 #                 under ASan)
 valgrind_tests="test_events,test_generator,test_humanize,test_key,test_lstm,test_midifile"
-valgrind_tests="$valgrind_tests,test_sampler,test_scheduler,test_timeline,test_weights"
-valgrind_tests="$valgrind_tests,test_plugin,test_plugin_soundfont,test_capture,test_bad_files"
-valgrind_tests="$valgrind_tests,test_rt_safety"
+valgrind_tests="$valgrind_tests,test_quantized,test_sampler,test_scheduler,test_timeline"
+valgrind_tests="$valgrind_tests,test_weights,test_plugin,test_plugin_soundfont,test_capture"
+valgrind_tests="$valgrind_tests,test_bad_files,test_rt_safety"
 
 valgrind="valgrind -q --error-exitcode=1 --leak-check=full --show-leak-kinds=definite,indirect
  --errors-for-leak-kinds=definite,indirect --keep-debuginfo=yes --num-callers=40
