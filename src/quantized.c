@@ -38,6 +38,8 @@ int pnl_quantized_kernel_available(PnlQuantizedKernel kernel)
     case PNL_KERNEL_PORTABLE:
         return 1;
 #ifdef PNL_HAVE_X86_KERNELS
+    case PNL_KERNEL_SSE2:
+        return 1; /* part of x86-64 */
     case PNL_KERNEL_AVX2:
         __builtin_cpu_init();
         return __builtin_cpu_supports("avx2");
@@ -54,7 +56,7 @@ int pnl_quantized_kernel_available(PnlQuantizedKernel kernel)
 
 const char *pnl_quantized_kernel_name(PnlQuantizedKernel kernel)
 {
-    static const char *const names[PNL_KERNEL_COUNT] = {"portable", "avx2", "avx512"};
+    static const char *const names[PNL_KERNEL_COUNT] = {"portable", "sse2", "avx2", "avx512"};
     return kernel >= 0 && kernel < PNL_KERNEL_COUNT ? names[kernel] : "unknown";
 }
 
@@ -148,6 +150,32 @@ static void block_sums_portable(const int8_t *codes, const int16_t *input, int c
 }
 
 #ifdef PNL_HAVE_X86_KERNELS
+/* The same with SSE2's pmaddwd, which every x86-64 has: each 32-bit lane
+ * gets one row's two products of a column pair. SSE2 has no sign extension,
+ * so a byte goes to the top of a 16-bit lane and shifts back down. */
+static void block_sums_sse2(const int8_t *codes, const int16_t *input, int column_pairs,
+                            int32_t *sums)
+{
+    __m128i rows[ROW_BLOCK / 4];
+    for (int q = 0; q < ROW_BLOCK / 4; q++)
+        rows[q] = _mm_setzero_si128();
+    for (int p = 0; p < column_pairs; p++) {
+        int32_t pair_of_inputs;
+        memcpy(&pair_of_inputs, input + 2 * p, sizeof pair_of_inputs);
+        const __m128i inputs = _mm_set1_epi32(pair_of_inputs);
+        const __m128i *pair = (const __m128i *)(codes + (size_t)p * 2 * ROW_BLOCK);
+        for (int q = 0; q < ROW_BLOCK / 8; q++) {
+            const __m128i eight_rows = _mm_loadu_si128(pair + q);
+            const __m128i low = _mm_srai_epi16(_mm_unpacklo_epi8(eight_rows, eight_rows), 8);
+            const __m128i high = _mm_srai_epi16(_mm_unpackhi_epi8(eight_rows, eight_rows), 8);
+            rows[2 * q] = _mm_add_epi32(rows[2 * q], _mm_madd_epi16(low, inputs));
+            rows[2 * q + 1] = _mm_add_epi32(rows[2 * q + 1], _mm_madd_epi16(high, inputs));
+        }
+    }
+    for (int q = 0; q < ROW_BLOCK / 4; q++)
+        _mm_storeu_si128((__m128i *)(sums + 4 * q), rows[q]);
+}
+
 /* The same with vpmaddwd: each 32-bit lane gets one row's two products of
  * a column pair, widened from int8 to int16 on the way in. */
 __attribute__((target("avx2"))) static void block_sums_avx2(const int8_t *codes,
@@ -237,6 +265,9 @@ void pnl_quantized_product(const PnlQuantizedMatrix *matrix, const float *bias,
             break;
         case PNL_KERNEL_AVX2:
             block_sums_avx2(codes, input, matrix->column_pairs, sums);
+            break;
+        case PNL_KERNEL_SSE2:
+            block_sums_sse2(codes, input, matrix->column_pairs, sums);
             break;
 #endif
         default:

@@ -4,7 +4,7 @@
  * integers and scaled to float once per row.
  *
  * Integer sums do not depend on their order, so every kernel (portable C,
- * AVX2, AVX-512) and every way of splitting a product gives the same bits; the
+ * SSE2, AVX2, AVX-512) and every way of splitting a product gives the same bits; the
  * activation scale is chosen so no sum can overflow. The LSTM's activations
  * (h) lie in [-1, 1], which is what the codes are made for. Internal to
  * src/ (src/lstm.c); the tests drive it directly. */
@@ -19,9 +19,10 @@ enum { PNL_QUANTIZED_ROW_BLOCK = 32 };
 
 typedef enum {
     PNL_KERNEL_PORTABLE = 0, /* plain C, any machine */
-    PNL_KERNEL_AVX2 = 1,     /* x86-64 with AVX2: 16 products per instruction */
-    PNL_KERNEL_AVX512 = 2,   /* x86-64 with AVX-512 F and BW: 32 */
-    PNL_KERNEL_COUNT = 3
+    PNL_KERNEL_SSE2 = 1,     /* any x86-64: 8 products per instruction */
+    PNL_KERNEL_AVX2 = 2,     /* x86-64 with AVX2: 16 */
+    PNL_KERNEL_AVX512 = 3,   /* x86-64 with AVX-512 F and BW: 32 */
+    PNL_KERNEL_COUNT = 4
 } PnlQuantizedKernel;
 
 /* A matrix as blocks of PNL_QUANTIZED_ROW_BLOCK rows; within a block, column
@@ -42,7 +43,7 @@ float pnl_quantized_activation_scale(int columns);
 
 /* Whether this CPU (and this build) runs `kernel`. */
 int pnl_quantized_kernel_available(PnlQuantizedKernel kernel);
-/* "portable", "avx2" or "avx512". */
+/* "portable", "sse2", "avx2" or "avx512". */
 const char *pnl_quantized_kernel_name(PnlQuantizedKernel kernel);
 /* The fastest kernel this CPU runs, unless PIANOLA_INT8_KERNEL names
  * another one it runs (a diagnostic: every kernel gives the same bits). */
