@@ -176,8 +176,26 @@ static void block_sums_sse2(const int8_t *codes, const int16_t *input, int colum
         _mm_storeu_si128((__m128i *)(sums + 4 * q), rows[q]);
 }
 
-/* The same with vpmaddwd: each 32-bit lane gets one row's two products of
- * a column pair, widened from int8 to int16 on the way in. */
+/* sums + the products of 8 rows' codes of a column pair (16 bytes, each
+ * row's two side by side) with the pair's two inputs, in every 32-bit lane:
+ * the codes widened to int16, then vpmaddwd. */
+__attribute__((target("avx2"), always_inline)) static inline __m256i
+add_products_of_8_rows(__m256i sums, const int8_t *codes, __m256i inputs)
+{
+    __m256i widened = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)codes));
+    return _mm256_add_epi32(sums, _mm256_madd_epi16(widened, inputs));
+}
+
+/* The same for 16 rows (32 bytes) on 512-bit registers. */
+__attribute__((target("avx512f,avx512bw"), always_inline)) static inline __m512i
+add_products_of_16_rows(__m512i sums, const int8_t *codes, __m512i inputs)
+{
+    __m512i widened = _mm512_cvtepi8_epi16(_mm256_loadu_si256((const __m256i *)codes));
+    return _mm512_add_epi32(sums, _mm512_madd_epi16(widened, inputs));
+}
+
+/* The block's sums with AVX2: four registers of 8 rows (named, not an
+ * array, which GCC would keep in memory). */
 __attribute__((target("avx2"))) static void block_sums_avx2(const int8_t *codes,
                                                             const int16_t *input,
                                                             int column_pairs, int32_t *sums)
@@ -188,18 +206,11 @@ __attribute__((target("avx2"))) static void block_sums_avx2(const int8_t *codes,
         int32_t pair_of_inputs;
         memcpy(&pair_of_inputs, input + 2 * p, sizeof pair_of_inputs);
         const __m256i inputs = _mm256_set1_epi32(pair_of_inputs);
-        const __m128i *pair = (const __m128i *)(codes + (size_t)p * 2 * ROW_BLOCK);
-        rows_0_7 = _mm256_add_epi32(
-            rows_0_7, _mm256_madd_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128(pair)), inputs));
-        rows_8_15 = _mm256_add_epi32(
-            rows_8_15,
-            _mm256_madd_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128(pair + 1)), inputs));
-        rows_16_23 = _mm256_add_epi32(
-            rows_16_23,
-            _mm256_madd_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128(pair + 2)), inputs));
-        rows_24_31 = _mm256_add_epi32(
-            rows_24_31,
-            _mm256_madd_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128(pair + 3)), inputs));
+        const int8_t *pair = codes + (size_t)p * 2 * ROW_BLOCK;
+        rows_0_7 = add_products_of_8_rows(rows_0_7, pair, inputs);
+        rows_8_15 = add_products_of_8_rows(rows_8_15, pair + 16, inputs);
+        rows_16_23 = add_products_of_8_rows(rows_16_23, pair + 32, inputs);
+        rows_24_31 = add_products_of_8_rows(rows_24_31, pair + 48, inputs);
     }
     _mm256_storeu_si256((__m256i *)sums, rows_0_7);
     _mm256_storeu_si256((__m256i *)(sums + 8), rows_8_15);
@@ -207,47 +218,39 @@ __attribute__((target("avx2"))) static void block_sums_avx2(const int8_t *codes,
     _mm256_storeu_si256((__m256i *)(sums + 24), rows_24_31);
 }
 
-/* The same on 512-bit registers: a column pair's 32 rows are two
- * registers, and two pairs a turn keep four sums in flight. */
+/* The block's sums with AVX-512: a column pair's 32 rows are two registers,
+ * and two pairs a turn, each into sums of its own, keep four in flight. */
 __attribute__((target("avx512f,avx512bw"))) static void block_sums_avx512(const int8_t *codes,
                                                                          const int16_t *input,
                                                                          int column_pairs,
                                                                          int32_t *sums)
 {
     __m512i rows_0_15 = _mm512_setzero_si512(), rows_16_31 = _mm512_setzero_si512();
-    __m512i rows_0_15_odd = _mm512_setzero_si512(), rows_16_31_odd = _mm512_setzero_si512();
+    __m512i odd_pairs_rows_0_15 = _mm512_setzero_si512();
+    __m512i odd_pairs_rows_16_31 = _mm512_setzero_si512();
     int p = 0;
     for (; p + 1 < column_pairs; p += 2) {
         int32_t pairs_of_inputs[2];
         memcpy(pairs_of_inputs, input + 2 * p, sizeof pairs_of_inputs);
         const __m512i inputs = _mm512_set1_epi32(pairs_of_inputs[0]);
         const __m512i next_inputs = _mm512_set1_epi32(pairs_of_inputs[1]);
-        const __m256i *pair = (const __m256i *)(codes + (size_t)p * 2 * ROW_BLOCK);
-        rows_0_15 = _mm512_add_epi32(
-            rows_0_15, _mm512_madd_epi16(_mm512_cvtepi8_epi16(_mm256_loadu_si256(pair)), inputs));
-        rows_16_31 = _mm512_add_epi32(
-            rows_16_31,
-            _mm512_madd_epi16(_mm512_cvtepi8_epi16(_mm256_loadu_si256(pair + 1)), inputs));
-        rows_0_15_odd = _mm512_add_epi32(
-            rows_0_15_odd,
-            _mm512_madd_epi16(_mm512_cvtepi8_epi16(_mm256_loadu_si256(pair + 2)), next_inputs));
-        rows_16_31_odd = _mm512_add_epi32(
-            rows_16_31_odd,
-            _mm512_madd_epi16(_mm512_cvtepi8_epi16(_mm256_loadu_si256(pair + 3)), next_inputs));
+        const int8_t *pair = codes + (size_t)p * 2 * ROW_BLOCK;
+        rows_0_15 = add_products_of_16_rows(rows_0_15, pair, inputs);
+        rows_16_31 = add_products_of_16_rows(rows_16_31, pair + 32, inputs);
+        odd_pairs_rows_0_15 = add_products_of_16_rows(odd_pairs_rows_0_15, pair + 64, next_inputs);
+        odd_pairs_rows_16_31 =
+            add_products_of_16_rows(odd_pairs_rows_16_31, pair + 96, next_inputs);
     }
     if (p < column_pairs) {
         int32_t pair_of_inputs;
         memcpy(&pair_of_inputs, input + 2 * p, sizeof pair_of_inputs);
         const __m512i inputs = _mm512_set1_epi32(pair_of_inputs);
-        const __m256i *pair = (const __m256i *)(codes + (size_t)p * 2 * ROW_BLOCK);
-        rows_0_15 = _mm512_add_epi32(
-            rows_0_15, _mm512_madd_epi16(_mm512_cvtepi8_epi16(_mm256_loadu_si256(pair)), inputs));
-        rows_16_31 = _mm512_add_epi32(
-            rows_16_31,
-            _mm512_madd_epi16(_mm512_cvtepi8_epi16(_mm256_loadu_si256(pair + 1)), inputs));
+        const int8_t *pair = codes + (size_t)p * 2 * ROW_BLOCK;
+        rows_0_15 = add_products_of_16_rows(rows_0_15, pair, inputs);
+        rows_16_31 = add_products_of_16_rows(rows_16_31, pair + 32, inputs);
     }
-    _mm512_storeu_si512(sums, _mm512_add_epi32(rows_0_15, rows_0_15_odd));
-    _mm512_storeu_si512(sums + 16, _mm512_add_epi32(rows_16_31, rows_16_31_odd));
+    _mm512_storeu_si512(sums, _mm512_add_epi32(rows_0_15, odd_pairs_rows_0_15));
+    _mm512_storeu_si512(sums + 16, _mm512_add_epi32(rows_16_31, odd_pairs_rows_16_31));
 }
 #endif
 
