@@ -150,6 +150,15 @@ static void block_sums_portable(const int8_t *codes, const int16_t *input, int c
 }
 
 #ifdef PNL_HAVE_X86_KERNELS
+/* Column pair p's two input codes as one 32-bit value: what a pairwise
+ * multiply-add broadcasts to every row. */
+static inline int32_t pair_of_inputs(const int16_t *input, int p)
+{
+    int32_t both;
+    memcpy(&both, input + 2 * p, sizeof both);
+    return both;
+}
+
 /* The same with SSE2's pmaddwd, which every x86-64 has: each 32-bit lane
  * gets one row's two products of a column pair. SSE2 has no sign extension,
  * so a byte goes to the top of a 16-bit lane and shifts back down. */
@@ -160,9 +169,7 @@ static void block_sums_sse2(const int8_t *codes, const int16_t *input, int colum
     for (int q = 0; q < ROW_BLOCK / 4; q++)
         rows[q] = _mm_setzero_si128();
     for (int p = 0; p < column_pairs; p++) {
-        int32_t pair_of_inputs;
-        memcpy(&pair_of_inputs, input + 2 * p, sizeof pair_of_inputs);
-        const __m128i inputs = _mm_set1_epi32(pair_of_inputs);
+        const __m128i inputs = _mm_set1_epi32(pair_of_inputs(input, p));
         const __m128i *pair = (const __m128i *)(codes + (size_t)p * 2 * ROW_BLOCK);
         for (int q = 0; q < ROW_BLOCK / 8; q++) {
             const __m128i eight_rows = _mm_loadu_si128(pair + q);
@@ -203,9 +210,7 @@ __attribute__((target("avx2"))) static void block_sums_avx2(const int8_t *codes,
     __m256i rows_0_7 = _mm256_setzero_si256(), rows_8_15 = _mm256_setzero_si256();
     __m256i rows_16_23 = _mm256_setzero_si256(), rows_24_31 = _mm256_setzero_si256();
     for (int p = 0; p < column_pairs; p++) {
-        int32_t pair_of_inputs;
-        memcpy(&pair_of_inputs, input + 2 * p, sizeof pair_of_inputs);
-        const __m256i inputs = _mm256_set1_epi32(pair_of_inputs);
+        const __m256i inputs = _mm256_set1_epi32(pair_of_inputs(input, p));
         const int8_t *pair = codes + (size_t)p * 2 * ROW_BLOCK;
         rows_0_7 = add_products_of_8_rows(rows_0_7, pair, inputs);
         rows_8_15 = add_products_of_8_rows(rows_8_15, pair + 16, inputs);
@@ -230,10 +235,8 @@ __attribute__((target("avx512f,avx512bw"))) static void block_sums_avx512(const 
     __m512i odd_pairs_rows_16_31 = _mm512_setzero_si512();
     int p = 0;
     for (; p + 1 < column_pairs; p += 2) {
-        int32_t pairs_of_inputs[2];
-        memcpy(pairs_of_inputs, input + 2 * p, sizeof pairs_of_inputs);
-        const __m512i inputs = _mm512_set1_epi32(pairs_of_inputs[0]);
-        const __m512i next_inputs = _mm512_set1_epi32(pairs_of_inputs[1]);
+        const __m512i inputs = _mm512_set1_epi32(pair_of_inputs(input, p));
+        const __m512i next_inputs = _mm512_set1_epi32(pair_of_inputs(input, p + 1));
         const int8_t *pair = codes + (size_t)p * 2 * ROW_BLOCK;
         rows_0_15 = add_products_of_16_rows(rows_0_15, pair, inputs);
         rows_16_31 = add_products_of_16_rows(rows_16_31, pair + 32, inputs);
@@ -242,9 +245,7 @@ __attribute__((target("avx512f,avx512bw"))) static void block_sums_avx512(const 
             add_products_of_16_rows(odd_pairs_rows_16_31, pair + 96, next_inputs);
     }
     if (p < column_pairs) {
-        int32_t pair_of_inputs;
-        memcpy(&pair_of_inputs, input + 2 * p, sizeof pair_of_inputs);
-        const __m512i inputs = _mm512_set1_epi32(pair_of_inputs);
+        const __m512i inputs = _mm512_set1_epi32(pair_of_inputs(input, p));
         const int8_t *pair = codes + (size_t)p * 2 * ROW_BLOCK;
         rows_0_15 = add_products_of_16_rows(rows_0_15, pair, inputs);
         rows_16_31 = add_products_of_16_rows(rows_16_31, pair + 32, inputs);
