@@ -16,6 +16,7 @@
 
 #include "events.h"
 #include "generator.h"
+#include "hash.h"
 #include "key.h"
 #include "model.h"
 #include "ports.h"
@@ -95,15 +96,6 @@ PnlComposer *pnl_composer_new(const char *bundle_path, char *message, size_t mes
     return composer;
 }
 
-/* SplitMix64 finalizer: one seed per stretch from the settings. */
-static uint64_t mix64(uint64_t value)
-{
-    value += 0x9e3779b97f4a7c15ull;
-    value = (value ^ (value >> 30)) * 0xbf58476d1ce4e5b9ull;
-    value = (value ^ (value >> 27)) * 0x94d049bb133111ebull;
-    return value ^ (value >> 31);
-}
-
 /* The key the piece is composed in, as semitones above the network's C
  * major / A minor: the captured prompt's key when there is one (so the
  * network continues the player's phrase in its key), otherwise one chosen
@@ -173,8 +165,9 @@ int pnl_composer_compose(PnlComposer *composer, const PnlComposeSettings *settin
                                   sizeof note_message),
         .temperature = settings->temperature,
         .top_p = settings->top_p,
-        .seed = mix64(((uint64_t)settings->seed << 32 | settings->variation) ^
-                      mix64((uint64_t)(uint32_t)from_ticks)),
+        /* One seed per stretch from the settings. */
+        .seed = pnl_splitmix64(((uint64_t)settings->seed << 32 | settings->variation) ^
+                               pnl_splitmix64((uint64_t)(uint32_t)from_ticks)),
         .meter_numerator = numerator,
         .meter_denominator = denominator,
         .key_shift = key_shift};

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
 #include "status.h"
 
 /* The corpus folders, then the Romantic blend that training assigns to some
@@ -225,14 +226,12 @@ int pnl_token_from_name(const char *name)
 
 uint64_t pnl_vocab_signature(void)
 {
-    uint64_t hash = 0xcbf29ce484222325ULL;
+    uint64_t hash = PNL_FNV1A_START;
     char name[PNL_TOKEN_NAME_MAX];
     for (int token = 0; token < PNL_VOCAB_SIZE; token++) {
         int length = pnl_token_name(token, name, sizeof name);
-        for (int i = 0; i <= length; i++) {
-            unsigned char byte = i < length ? (unsigned char)name[i] : '\n';
-            hash = (hash ^ byte) * 0x100000001b3ULL;
-        }
+        hash = pnl_fnv1a_add(hash, name, (size_t)length);
+        hash = pnl_fnv1a_add(hash, "\n", 1);
     }
     return hash;
 }

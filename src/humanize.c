@@ -6,22 +6,17 @@
 
 #include <math.h>
 
+#include "hash.h"
+
 static const double pi = 3.14159265358979323846;
 
-/* SplitMix64: a stateless hash, so a note's randomness depends only on the
- * seed and where the note is, never on what was played before. */
-static uint64_t mix64(uint64_t value)
-{
-    value += 0x9e3779b97f4a7c15ull;
-    value = (value ^ (value >> 30)) * 0xbf58476d1ce4e5b9ull;
-    value = (value ^ (value >> 27)) * 0x94d049bb133111ebull;
-    return value ^ (value >> 31);
-}
-
-/* Uniform in [-1, 1) from a seed, a stream name and an index. */
+/* Uniform in [-1, 1) from a seed, a stream name and an index: a stateless
+ * hash, so a note's randomness depends only on the seed and where the note
+ * is, never on what was played before. */
 static double signed_unit(uint64_t seed, uint64_t stream, uint64_t index)
 {
-    uint64_t bits = mix64(seed ^ mix64(stream * 0x632be59bd9b4e019ull + index));
+    uint64_t bits =
+        pnl_splitmix64(seed ^ pnl_splitmix64(stream * 0x632be59bd9b4e019ull + index));
     return (double)(bits >> 11) / (double)(1ull << 52) - 1.0;
 }
 

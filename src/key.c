@@ -3,6 +3,8 @@
 
 #include <math.h>
 
+#include "hash.h"
+
 /* Krumhansl & Kessler (1982): how well each scale degree fits the key, from
  * listeners' ratings; index 0 is the tonic. */
 static const double major_profile[12] = {6.35, 2.23, 3.48, 2.33, 4.38, 4.09,
@@ -163,12 +165,8 @@ void pnl_key_move_tokens(uint16_t *tokens, size_t count, int semitones)
 
 int pnl_key_shift_of_seed(uint64_t seed)
 {
-    /* SplitMix64's finalizer, so neighbouring seeds land in unrelated keys. */
-    seed += 0x9e3779b97f4a7c15ull;
-    seed = (seed ^ (seed >> 30)) * 0xbf58476d1ce4e5b9ull;
-    seed = (seed ^ (seed >> 27)) * 0x94d049bb133111ebull;
-    seed ^= seed >> 31;
-    return (int)(seed % 12) - 6;
+    /* Hashed, so neighbouring seeds land in unrelated keys. */
+    return (int)(pnl_splitmix64(seed) % 12) - 6;
 }
 
 const char *pnl_key_tonic_name(int tonic)

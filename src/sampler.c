@@ -4,6 +4,7 @@
  * token id, which keeps the draws identical wherever they run. */
 #include "sampler.h"
 
+#include "hash.h"
 #include "portable_math.h"
 #include "status.h"
 
@@ -17,20 +18,12 @@ struct PnlSampler {
     int *order;     /* candidate ids (heap, then the nucleus in order) */
 };
 
-static uint64_t splitmix64(uint64_t *state)
-{
-    uint64_t z = (*state += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-}
-
 void pnl_rng_seed(PnlRng *rng, uint64_t seed)
 {
     /* splitmix64 never yields four zero words, the one state xoshiro
      * cannot leave. */
     for (int i = 0; i < 4; i++)
-        rng->s[i] = splitmix64(&seed);
+        rng->s[i] = pnl_splitmix64_next(&seed);
 }
 
 static uint64_t rotate_left(uint64_t x, int k)

@@ -21,6 +21,7 @@
 
 #include "cli.h"
 #include "events.h"
+#include "hash.h"
 #include "key.h"
 #include "midifile.h"
 #include "status.h"
@@ -383,14 +384,6 @@ static void free_catalog(Catalog *catalog)
     free(catalog->pieces);
 }
 
-static uint64_t fnv1a(const char *text)
-{
-    uint64_t hash = 0xcbf29ce484222325ULL;
-    for (; *text; text++)
-        hash = (hash ^ (unsigned char)*text) * 0x100000001b3ULL;
-    return hash;
-}
-
 typedef struct {
     const char *work;
     const char *composer;
@@ -433,7 +426,7 @@ static void choose_validation_works(Catalog *catalog)
         if (w == work_count) {
             works[w].work = piece->work;
             works[w].composer = piece->composer;
-            works[w].order = fnv1a(piece->work);
+            works[w].order = pnl_fnv1a_string(piece->work);
             work_count++;
         }
         works[w].notes += piece->notes;
