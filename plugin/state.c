@@ -14,37 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "byte_order.h"
 #include "pianola.h"
 #include "worker.h"
 
 enum { STATE_VERSION = 1, NOTES_HEADER = 16, NOTE_RECORD = 16, SETTINGS_SIZE = 28 };
-
-static void put_u32(uint8_t *bytes, uint32_t value)
-{
-    for (int i = 0; i < 4; i++)
-        bytes[i] = (uint8_t)(value >> (8 * i));
-}
-
-static uint32_t get_u32(const uint8_t *bytes)
-{
-    return (uint32_t)bytes[0] | (uint32_t)bytes[1] << 8 | (uint32_t)bytes[2] << 16 |
-           (uint32_t)bytes[3] << 24;
-}
-
-static void put_f32(uint8_t *bytes, float value)
-{
-    uint32_t bits;
-    memcpy(&bits, &value, 4);
-    put_u32(bytes, bits);
-}
-
-static float get_f32(const uint8_t *bytes)
-{
-    uint32_t bits = get_u32(bytes);
-    float value;
-    memcpy(&value, &bits, 4);
-    return value;
-}
 
 static uint8_t *encode_notes(const PnlTimelineNote *notes, uint32_t count, int32_t horizon_ticks,
                              size_t *size)
@@ -54,18 +28,18 @@ static uint8_t *encode_notes(const PnlTimelineNote *notes, uint32_t count, int32
     if (!bytes)
         return NULL;
     memcpy(bytes, "PNTL", 4);
-    put_u32(bytes + 4, STATE_VERSION);
-    put_u32(bytes + 8, (uint32_t)horizon_ticks);
-    put_u32(bytes + 12, count);
+    pnl_write_le32(bytes + 4, STATE_VERSION);
+    pnl_write_le32(bytes + 8, (uint32_t)horizon_ticks);
+    pnl_write_le32(bytes + 12, count);
     for (uint32_t i = 0; i < count; i++) {
         uint8_t *record = bytes + NOTES_HEADER + (size_t)i * NOTE_RECORD;
-        put_u32(record, (uint32_t)notes[i].onset_ticks);
-        put_u32(record + 4, (uint32_t)notes[i].duration_ticks);
+        pnl_write_le32(record, (uint32_t)notes[i].onset_ticks);
+        pnl_write_le32(record + 4, (uint32_t)notes[i].duration_ticks);
         record[8] = notes[i].pitch;
         record[9] = notes[i].velocity;
         record[10] = notes[i].origin;
         record[11] = (uint8_t)notes[i].velocity_shape;
-        put_f32(record + 12, notes[i].timing_shape_ms);
+        pnl_write_le_f32(record + 12, notes[i].timing_shape_ms);
     }
     return bytes;
 }
@@ -79,19 +53,19 @@ static PnlTimelineNote *decode_notes(const uint8_t *bytes, size_t size, uint32_t
         snprintf(message, message_size, "not Pianola notes");
         return NULL;
     }
-    uint32_t version = get_u32(bytes + 4);
+    uint32_t version = pnl_read_le32(bytes + 4);
     if (version != STATE_VERSION) {
         snprintf(message, message_size, "notes of format version %u; this Pianola reads %d",
                  version, STATE_VERSION);
         return NULL;
     }
-    uint32_t stored = get_u32(bytes + 12);
+    uint32_t stored = pnl_read_le32(bytes + 12);
     if (stored > capacity || (size - NOTES_HEADER) / NOTE_RECORD < stored) {
         snprintf(message, message_size, "%u notes claimed in %zu bytes (at most %u fit)", stored,
                  size, capacity);
         return NULL;
     }
-    *horizon_ticks = (int32_t)get_u32(bytes + 8);
+    *horizon_ticks = (int32_t)pnl_read_le32(bytes + 8);
     PnlTimelineNote *notes = calloc(stored ? stored : 1, sizeof *notes);
     if (!notes) {
         snprintf(message, message_size, "out of memory");
@@ -101,13 +75,13 @@ static PnlTimelineNote *decode_notes(const uint8_t *bytes, size_t size, uint32_t
     int32_t last_onset = 0;
     for (uint32_t i = 0; i < stored; i++) {
         const uint8_t *record = bytes + NOTES_HEADER + (size_t)i * NOTE_RECORD;
-        PnlTimelineNote note = {.onset_ticks = (int32_t)get_u32(record),
-                                .duration_ticks = (int32_t)get_u32(record + 4),
+        PnlTimelineNote note = {.onset_ticks = (int32_t)pnl_read_le32(record),
+                                .duration_ticks = (int32_t)pnl_read_le32(record + 4),
                                 .pitch = record[8],
                                 .velocity = record[9],
                                 .origin = record[10],
                                 .velocity_shape = (int8_t)record[11],
-                                .timing_shape_ms = get_f32(record + 12)};
+                                .timing_shape_ms = pnl_read_le_f32(record + 12)};
         /* Malformed notes are dropped, not trusted. */
         if (note.onset_ticks < last_onset || note.duration_ticks < 1 || note.pitch > 127 ||
             note.velocity < 1 || note.velocity > 127 || note.origin > 2 ||
@@ -161,13 +135,13 @@ LV2_State_Status pnl_state_save(LV2_Handle instance, LV2_State_Store_Function st
     if (atomic_load_explicit(&self->has_saved_settings, memory_order_acquire)) {
         const PnlComposeSettings *settings = &self->saved_settings;
         uint8_t packed[SETTINGS_SIZE];
-        put_u32(packed, (uint32_t)settings->composer_choice);
-        put_f32(packed + 4, settings->temperature);
-        put_f32(packed + 8, settings->top_p);
-        put_u32(packed + 12, settings->seed);
-        put_u32(packed + 16, settings->variation);
-        put_u32(packed + 20, (uint32_t)settings->bar_ticks);
-        put_u32(packed + 24, (uint32_t)settings->beat_ticks);
+        pnl_write_le32(packed, (uint32_t)settings->composer_choice);
+        pnl_write_le_f32(packed + 4, settings->temperature);
+        pnl_write_le_f32(packed + 8, settings->top_p);
+        pnl_write_le32(packed + 12, settings->seed);
+        pnl_write_le32(packed + 16, settings->variation);
+        pnl_write_le32(packed + 20, (uint32_t)settings->bar_ticks);
+        pnl_write_le32(packed + 24, (uint32_t)settings->beat_ticks);
         store(handle, uris->pianola_settings, packed, sizeof packed, uris->pianola_settings, pod);
     }
 
@@ -235,13 +209,13 @@ LV2_State_Status pnl_state_restore(LV2_Handle instance, LV2_State_Retrieve_Funct
     value = retrieve(handle, uris->pianola_settings, &size, &type, &value_flags);
     if (value && type == uris->pianola_settings && size == SETTINGS_SIZE) {
         const uint8_t *packed = value;
-        PnlComposeSettings settings = {.composer_choice = (int32_t)get_u32(packed),
-                                       .temperature = get_f32(packed + 4),
-                                       .top_p = get_f32(packed + 8),
-                                       .seed = get_u32(packed + 12),
-                                       .variation = get_u32(packed + 16),
-                                       .bar_ticks = (int32_t)get_u32(packed + 20),
-                                       .beat_ticks = (int32_t)get_u32(packed + 24)};
+        PnlComposeSettings settings = {.composer_choice = (int32_t)pnl_read_le32(packed),
+                                       .temperature = pnl_read_le_f32(packed + 4),
+                                       .top_p = pnl_read_le_f32(packed + 8),
+                                       .seed = pnl_read_le32(packed + 12),
+                                       .variation = pnl_read_le32(packed + 16),
+                                       .bar_ticks = (int32_t)pnl_read_le32(packed + 20),
+                                       .beat_ticks = (int32_t)pnl_read_le32(packed + 24)};
         if (settings.composer_choice >= 0 && settings.composer_choice < PNL_COMPOSER_CHOICE_COUNT &&
             isfinite(settings.temperature) && isfinite(settings.top_p) &&
             settings.bar_ticks > 0 && settings.bar_ticks <= 192 && settings.beat_ticks > 0 &&

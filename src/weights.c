@@ -7,6 +7,7 @@
  * exactly the shape the engine will index, so stepping needs no checks. */
 #include "weights.h"
 
+#include "byte_order.h"
 #include "status.h"
 
 #include <errno.h>
@@ -58,43 +59,6 @@ uint32_t pnl_crc32(const uint8_t *bytes, size_t size)
     for (size_t i = 0; i < size; i++)
         crc = table[(crc ^ bytes[i]) & 0xFF] ^ (crc >> 8);
     return crc ^ 0xFFFFFFFFu;
-}
-
-static uint32_t read_u32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t read_u64(const uint8_t *p)
-{
-    return (uint64_t)read_u32(p) | (uint64_t)read_u32(p + 4) << 32;
-}
-
-static void write_u32(uint8_t *p, uint32_t value)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (uint8_t)(value >> (8 * i));
-}
-
-static void write_u64(uint8_t *p, uint64_t value)
-{
-    write_u32(p, (uint32_t)value);
-    write_u32(p + 4, (uint32_t)(value >> 32));
-}
-
-static float read_f32(const uint8_t *p)
-{
-    uint32_t bits = read_u32(p);
-    float value;
-    memcpy(&value, &bits, sizeof value);
-    return value;
-}
-
-static void write_f32(uint8_t *p, float value)
-{
-    uint32_t bits;
-    memcpy(&bits, &value, sizeof bits);
-    write_u32(p, bits);
 }
 
 static void spec_set(TensorSpec *spec, const char *name, int rank, uint32_t d0, uint32_t d1)
@@ -241,15 +205,15 @@ int pnl_weights_parse(const uint8_t *bytes, size_t size, const char *name,
         return fail(message, message_size, PNL_EFORMAT, name,
                     "not a Pianola weights file (it does not start with \"PIANOLA\\0\")");
 
-    uint32_t version = read_u32(bytes + 8);
-    uint32_t architecture = read_u32(bytes + 12);
-    uint64_t signature = read_u64(bytes + 16);
-    uint32_t vocab = read_u32(bytes + 24);
-    uint32_t composers = read_u32(bytes + 28);
-    uint32_t embedding = read_u32(bytes + 32);
-    uint32_t hidden = read_u32(bytes + 36);
-    uint32_t layers = read_u32(bytes + 40);
-    uint32_t tensor_count = read_u32(bytes + 44);
+    uint32_t version = pnl_read_le32(bytes + 8);
+    uint32_t architecture = pnl_read_le32(bytes + 12);
+    uint64_t signature = pnl_read_le64(bytes + 16);
+    uint32_t vocab = pnl_read_le32(bytes + 24);
+    uint32_t composers = pnl_read_le32(bytes + 28);
+    uint32_t embedding = pnl_read_le32(bytes + 32);
+    uint32_t hidden = pnl_read_le32(bytes + 36);
+    uint32_t layers = pnl_read_le32(bytes + 40);
+    uint32_t tensor_count = pnl_read_le32(bytes + 44);
 
     if (version != 1 && version != PNL_WEIGHTS_VERSION)
         return fail(message, message_size, PNL_EMISMATCH, name,
@@ -259,7 +223,7 @@ int pnl_weights_parse(const uint8_t *bytes, size_t size, const char *name,
     if (size < header)
         return fail(message, message_size, PNL_EFORMAT, name,
                     "truncated at byte %zu of at least %zu (the header alone)", size, header);
-    uint32_t flags = version >= 2 ? read_u32(bytes + 48) : 0;
+    uint32_t flags = version >= 2 ? pnl_read_le32(bytes + 48) : 0;
     if (flags & ~(uint32_t)PNL_WEIGHTS_FLAG_KEY_FRAME)
         return fail(message, message_size, PNL_EMISMATCH, name,
                     "flags 0x%x name features this Pianola does not know", flags);
@@ -306,7 +270,7 @@ int pnl_weights_parse(const uint8_t *bytes, size_t size, const char *name,
                     "%zu bytes, but its header describes %llu: extra bytes after the checksum",
                     size, (unsigned long long)expected_size);
 
-    uint32_t stored_crc = read_u32(bytes + size - 4);
+    uint32_t stored_crc = pnl_read_le32(bytes + size - 4);
     uint32_t computed_crc = pnl_crc32(bytes, size - 4);
     if (stored_crc != computed_crc)
         return fail(message, message_size, PNL_EFORMAT, name,
@@ -362,12 +326,12 @@ int pnl_weights_parse(const uint8_t *bytes, size_t size, const char *name,
                         read_name(bytes + offset, stored_name) < 0 ? "(not ASCII)" : stored_name);
         }
         offset += PNL_WEIGHTS_NAME_BYTES;
-        uint32_t rank = read_u32(bytes + offset);
+        uint32_t rank = pnl_read_le32(bytes + offset);
         offset += 4;
         int same_shape = rank == (uint32_t)spec->rank;
         uint32_t dims[PNL_WEIGHTS_MAX_RANK] = {0};
         for (uint32_t d = 0; same_shape && d < rank; d++)
-            dims[d] = read_u32(bytes + offset + 4 * d);
+            dims[d] = pnl_read_le32(bytes + offset + 4 * d);
         for (uint32_t d = 0; same_shape && d < rank; d++)
             same_shape = dims[d] == spec->dims[d];
         if (!same_shape) {
@@ -384,7 +348,7 @@ int pnl_weights_parse(const uint8_t *bytes, size_t size, const char *name,
         }
         offset += 4 * rank;
         for (size_t i = 0; i < tensor->count; i++, offset += 4) {
-            float value = read_f32(bytes + offset);
+            float value = pnl_read_le_f32(bytes + offset);
             if (!isfinite(value)) {
                 pnl_weights_free(weights);
                 return fail(message, message_size, PNL_EFORMAT, name,
@@ -510,17 +474,17 @@ size_t pnl_weights_encode(const PnlWeights *weights, uint8_t *bytes, size_t capa
         return total;
 
     memcpy(bytes, weights_magic, sizeof weights_magic);
-    write_u32(bytes + 8, weights->version);
-    write_u32(bytes + 12, weights->architecture);
-    write_u64(bytes + 16, weights->signature);
-    write_u32(bytes + 24, weights->vocab_size);
-    write_u32(bytes + 28, weights->composer_count);
-    write_u32(bytes + 32, weights->embedding_size);
-    write_u32(bytes + 36, weights->hidden_size);
-    write_u32(bytes + 40, weights->layer_count);
-    write_u32(bytes + 44, weights->tensor_count);
+    pnl_write_le32(bytes + 8, weights->version);
+    pnl_write_le32(bytes + 12, weights->architecture);
+    pnl_write_le64(bytes + 16, weights->signature);
+    pnl_write_le32(bytes + 24, weights->vocab_size);
+    pnl_write_le32(bytes + 28, weights->composer_count);
+    pnl_write_le32(bytes + 32, weights->embedding_size);
+    pnl_write_le32(bytes + 36, weights->hidden_size);
+    pnl_write_le32(bytes + 40, weights->layer_count);
+    pnl_write_le32(bytes + 44, weights->tensor_count);
     if (weights->version >= 2)
-        write_u32(bytes + 48, weights->flags);
+        pnl_write_le32(bytes + 48, weights->flags);
     size_t offset = header;
     for (uint32_t k = 0; k < weights->composer_count; k++, offset += PNL_WEIGHTS_NAME_BYTES) {
         memset(bytes + offset, 0, PNL_WEIGHTS_NAME_BYTES);
@@ -532,14 +496,14 @@ size_t pnl_weights_encode(const PnlWeights *weights, uint8_t *bytes, size_t capa
         memset(bytes + offset, 0, PNL_WEIGHTS_NAME_BYTES);
         memcpy(bytes + offset, tensor->name, strnlen(tensor->name, PNL_WEIGHTS_NAME_BYTES));
         offset += PNL_WEIGHTS_NAME_BYTES;
-        write_u32(bytes + offset, (uint32_t)tensor->rank);
+        pnl_write_le32(bytes + offset, (uint32_t)tensor->rank);
         offset += 4;
         for (int d = 0; d < tensor->rank; d++, offset += 4)
-            write_u32(bytes + offset, tensor->dims[d]);
+            pnl_write_le32(bytes + offset, tensor->dims[d]);
         for (size_t i = 0; i < tensor->count; i++, offset += 4)
-            write_f32(bytes + offset, tensor->data[i]);
+            pnl_write_le_f32(bytes + offset, tensor->data[i]);
     }
-    write_u32(bytes + offset, pnl_crc32(bytes, offset));
+    pnl_write_le32(bytes + offset, pnl_crc32(bytes, offset));
     return total;
 }
 

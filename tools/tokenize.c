@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "byte_order.h"
 #include "cli.h"
 #include "events.h"
 #include "hash.h"
@@ -144,14 +145,12 @@ static int tokenize_file(const char *path, int composer, Tokenized *out, char *m
 static int write_tokens(const char *path, const uint16_t *tokens, size_t count)
 {
     FILE *file;
-    unsigned char *bytes = malloc(2 * count + 1);
+    uint8_t *bytes = malloc(2 * count + 1);
     int ok;
     if (!bytes)
         return -1;
-    for (size_t i = 0; i < count; i++) {
-        bytes[2 * i] = (unsigned char)(tokens[i] & 0xff);
-        bytes[2 * i + 1] = (unsigned char)(tokens[i] >> 8);
-    }
+    for (size_t i = 0; i < count; i++)
+        pnl_write_le16(bytes + 2 * i, tokens[i]);
     file = fopen(path, "wb");
     ok = file && fwrite(bytes, 2, count, file) == count;
     if (file && fclose(file))
@@ -164,7 +163,7 @@ static int write_tokens(const char *path, const uint16_t *tokens, size_t count)
 static uint16_t *read_tokens(const char *path, size_t *count, char *message)
 {
     FILE *file = fopen(path, "rb");
-    unsigned char *bytes;
+    uint8_t *bytes;
     uint16_t *tokens;
     long size;
     if (!file) {
@@ -194,7 +193,7 @@ static uint16_t *read_tokens(const char *path, size_t *count, char *message)
     fclose(file);
     *count = (size_t)size / 2;
     for (size_t i = 0; i < *count; i++) {
-        tokens[i] = (uint16_t)(bytes[2 * i] | bytes[2 * i + 1] << 8);
+        tokens[i] = pnl_read_le16(bytes + 2 * i);
         if (tokens[i] >= PNL_VOCAB_SIZE) {
             snprintf(message, MESSAGE_SIZE, "%s: token %zu has id %u, outside the vocabulary of %d",
                      path, i, tokens[i], PNL_VOCAB_SIZE);
