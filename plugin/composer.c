@@ -14,14 +14,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "events.h"
+#include "codec.h"
 #include "generator.h"
 #include "hash.h"
 #include "key.h"
 #include "model.h"
 #include "ports.h"
+#include "score.h"
 #include "status.h"
 #include "uris.h"
+#include "vocabulary.h"
 
 /* Four bars of context: continuing a captured C-major phrase (three seeds,
  * 8 bars each, tests/test_capture.c) the continuation's correlation with

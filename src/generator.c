@@ -3,7 +3,9 @@
  * while composing on, the meter kept when one is fixed). */
 #include "generator.h"
 
+#include "grammar.h"
 #include "status.h"
+#include "vocabulary.h"
 
 #include <stdio.h>
 #include <stdlib.h>

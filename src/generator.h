@@ -21,9 +21,9 @@
 #ifndef PIANOLA_GENERATOR_H
 #define PIANOLA_GENERATOR_H
 
-#include "events.h"
 #include "model.h"
 #include "sampler.h"
+#include "score.h"
 
 #include <stddef.h>
 #include <stdint.h>

@@ -3,6 +3,7 @@
 
 #include <math.h>
 
+#include "grammar.h"
 #include "hash.h"
 
 /* Krumhansl & Kessler (1982): how well each scale degree fits the key, from

@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "events.h"
+#include "score.h"
 
 typedef struct {
     int tonic;          /* pitch class 0..11 (0 = C) */

@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 
-#include "events.h"
+#include "score.h"
 
 /* What reading a file found and what it had to leave out. */
 typedef struct {

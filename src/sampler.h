@@ -2,7 +2,7 @@
  *
  * Temperature scales the logits (0 = always the most likely token, the "best
  * guess"), nucleus (top-p) sampling keeps only the most likely tokens whose
- * probabilities add up to top_p, and a mask from the grammar (src/events.h,
+ * probabilities add up to top_p, and a mask from the grammar (src/grammar.h,
  * pnl_grammar_mask) gives every impossible event probability 0, so decoding
  * can never run backwards in time, leave its bar or end a note twice.
  *

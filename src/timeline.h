@@ -18,7 +18,7 @@
 
 #include <stdint.h>
 
-#include "events.h" /* PNL_TICKS_PER_QUARTER */
+#include "vocabulary.h" /* PNL_TICKS_PER_QUARTER */
 
 enum { PNL_TIMELINE_DEFAULT_CAPACITY = 262144 };
 

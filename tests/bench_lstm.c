@@ -16,10 +16,10 @@
  * and lstm_step_c_int8 (tests/bench_lstm.py runs it on PyTorch's weights for
  * the speedup). */
 #define _GNU_SOURCE
-#include "events.h"
 #include "generator.h"
 #include "model.h"
 #include "status.h"
+#include "vocabulary.h"
 #include "weights.h"
 
 #include <stdint.h>

@@ -21,9 +21,9 @@
 #include <lv2/atom/util.h>
 #include <lv2/patch/patch.h>
 
-#include "events.h"
 #include "lv2host.h"
 #include "status.h"
+#include "vocabulary.h"
 #include "weights.h"
 
 #define PIANOLA_TEST_URI "urn:pianola:pianola"

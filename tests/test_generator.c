@@ -6,11 +6,13 @@
  * composers: these tests check the loop, not the music. Whether the output
  * is grammatical is judged by the codec's own decoder (pnl_decode). */
 #include "check.h"
-#include "events.h"
+#include "codec.h"
 #include "generator.h"
 #include "key.h"
 #include "model.h"
+#include "score.h"
 #include "status.h"
+#include "vocabulary.h"
 #include "weights.h"
 
 #include <stdint.h>

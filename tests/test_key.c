@@ -4,9 +4,11 @@
  * music on the piano; a seed chooses among all twelve keys; tokens move
  * exactly as training moves them. */
 #include "check.h"
-#include "events.h"
+#include "codec.h"
 #include "key.h"
+#include "score.h"
 #include "status.h"
+#include "vocabulary.h"
 
 #include <stdint.h>
 

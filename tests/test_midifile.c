@@ -11,9 +11,12 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "events.h"
+#include "codec.h"
+#include "grammar.h"
 #include "midifile.h"
+#include "score.h"
 #include "status.h"
+#include "vocabulary.h"
 
 /* ---- Building small MIDI files in memory -------------------------------- */
 

@@ -6,9 +6,9 @@
  * bad-weights/<what-is-wrong>.pnm in the build directory and loaded from
  * there. The message each case must give is in the table. */
 #include "check.h"
-#include "events.h"
 #include "lstm.h"
 #include "status.h"
+#include "vocabulary.h"
 #include "weights.h"
 
 #include <math.h>

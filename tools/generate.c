@@ -10,13 +10,15 @@
  * the prompt followed by --bars new bars. The same arguments give the same
  * bytes. */
 #include "cli.h"
-#include "events.h"
+#include "codec.h"
 #include "generator.h"
 #include "key.h"
 #include "midifile.h"
 #include "model.h"
 #include "model_path.h"
+#include "score.h"
 #include "status.h"
+#include "vocabulary.h"
 
 #include <errno.h>
 #include <getopt.h>

@@ -24,7 +24,8 @@
 
 #include "../plugin/ports.h"
 #include "../plugin/uris.h"
-#include "events.h"
+#include "score.h"
+#include "vocabulary.h"
 #include "midifile.h"
 #include "lv2host.h"
 #include "render_midi.h"

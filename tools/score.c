@@ -13,7 +13,9 @@
  * `--dump-logits` prints the network's logits at every step instead (for the
  * PyTorch parity test), and `--codec` the codec's signature and size. */
 #include "cli.h"
-#include "events.h"
+#include "codec.h"
+#include "score.h"
+#include "vocabulary.h"
 #include "key.h"
 #include "model_path.h"
 #include "midifile.h"

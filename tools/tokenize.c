@@ -21,11 +21,13 @@
 
 #include "byte_order.h"
 #include "cli.h"
-#include "events.h"
+#include "codec.h"
 #include "hash.h"
 #include "key.h"
 #include "midifile.h"
+#include "score.h"
 #include "status.h"
+#include "vocabulary.h"
 
 enum { MESSAGE_SIZE = 16384, DETAIL_SIZE = 1024 };
 

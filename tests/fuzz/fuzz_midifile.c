@@ -14,8 +14,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "events.h"
+#include "codec.h"
 #include "midifile.h"
+#include "score.h"
 #include "status.h"
 
 /* The file the writer writes, made once per process (one per input would

@@ -1,5 +1,5 @@
 /* Fuzz target: token streams through the grammar and the incremental
- * decoder (src/events.h), as the sampler and the plugin's timeline use them.
+ * decoder (src/grammar.h), as the sampler and the plugin's timeline use them.
  *
  * The input is read as little-endian 16-bit token ids; every fourth id is
  * also tried as a wild int (negative, or past the vocabulary) first, since
@@ -13,8 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "events.h"
+#include "codec.h"
+#include "grammar.h"
+#include "score.h"
 #include "status.h"
+#include "vocabulary.h"
 
 static void check(int condition, const char *what)
 {

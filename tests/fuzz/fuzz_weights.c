@@ -19,9 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "events.h"
 #include "lstm.h"
 #include "status.h"
+#include "vocabulary.h"
 #include "weights.h"
 
 static void check(int condition, const char *what)

@@ -11,9 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "events.h"
+#include "codec.h"
 #include "midifile.h"
+#include "score.h"
 #include "status.h"
+#include "vocabulary.h"
 #include "weights.h"
 
 static int write_bytes(const char *path, const void *bytes, size_t size)

@@ -1,0 +1,29 @@
+/* The codec: a whole score to tokens and tokens back to a score
+ * (docs/vocabulary.md). The tokenizer writes training data with it, the
+ * plugin and pianola-generate encode prompts with it, and composed pieces
+ * are decoded by it. */
+#ifndef PIANOLA_CODEC_H
+#define PIANOLA_CODEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "score.h"
+#include "vocabulary.h"
+
+/* Encodes a normalized score as START COMPOSER bars END into `tokens`.
+ * `*count` receives the number of tokens the piece needs; if that is more
+ * than `capacity` (or `tokens` is NULL) nothing is complete and the call
+ * returns PNL_ENOMEM, so a caller can ask for the size first. Returns
+ * PNL_EINVAL for an unnormalized score or unknown composer, PNL_ERANGE for a
+ * piece longer than PNL_MAX_PIECE_TICKS. */
+int pnl_encode(const PnlScore *score, int composer, uint16_t *tokens, size_t capacity,
+               size_t *count, char *message, size_t message_size);
+
+/* Decodes a token sequence (START ... END; END may be missing) into `score`
+ * (cleared first). `composer` may be NULL. Fails with PNL_EINVAL naming the
+ * first token the grammar forbids. */
+int pnl_decode(const uint16_t *tokens, size_t count, PnlScore *score, int *composer,
+               char *message, size_t message_size);
+
+#endif

@@ -1,0 +1,200 @@
+/* The grammar's state machine and the decoder on top of it; see
+ * grammar.h. Nothing here allocates. */
+#include "grammar.h"
+
+#include <string.h>
+
+#include "status.h"
+
+enum {
+    STATE_START,       /* nothing yet: START */
+    STATE_COMPOSER,    /* START seen: COMPOSER */
+    STATE_FIRST_BAR,   /* COMPOSER seen: BAR */
+    STATE_FIRST_METER, /* the first BAR seen: METER */
+    STATE_BAR_OPEN,    /* a later BAR seen: METER (a change), POS, BAR, END */
+    STATE_BAR_BODY,    /* METER or a whole note seen: PITCH (after a note), POS, BAR, END */
+    STATE_PITCH,       /* POS seen: PITCH */
+    STATE_VEL,         /* PITCH seen: VEL */
+    STATE_DUR,         /* VEL seen: DUR */
+    STATE_FINISHED     /* END seen: nothing */
+};
+
+void pnl_grammar_reset(PnlGrammar *grammar)
+{
+    grammar->state = STATE_START;
+    grammar->composer = -1;
+    grammar->meter_token = -1;
+    grammar->bar_start_ticks = 0;
+    grammar->bar_ticks = 0;
+    grammar->bar_count = 0;
+    grammar->position = -1;
+    grammar->last_pitch = -1;
+    grammar->note_pitch = -1;
+}
+
+int pnl_grammar_allows(const PnlGrammar *grammar, int token)
+{
+    PnlFamily family = pnl_token_family(token);
+    int offset = pnl_token_offset(token);
+    int bar_may_end = grammar->state == STATE_BAR_OPEN || grammar->state == STATE_BAR_BODY;
+    switch (family) {
+    case PNL_FAMILY_START: return grammar->state == STATE_START;
+    case PNL_FAMILY_COMPOSER: return grammar->state == STATE_COMPOSER;
+    case PNL_FAMILY_BAR: return grammar->state == STATE_FIRST_BAR || bar_may_end;
+    case PNL_FAMILY_END: return bar_may_end;
+    case PNL_FAMILY_METER:
+        return grammar->state == STATE_FIRST_METER ||
+               (grammar->state == STATE_BAR_OPEN && token != grammar->meter_token);
+    case PNL_FAMILY_POS:
+        return bar_may_end && offset > grammar->position && offset < grammar->bar_ticks;
+    case PNL_FAMILY_PITCH:
+        return grammar->state == STATE_PITCH ||
+               (grammar->state == STATE_BAR_BODY && grammar->position >= 0 &&
+                offset + PNL_LOWEST_KEY > grammar->last_pitch);
+    case PNL_FAMILY_VEL: return grammar->state == STATE_VEL;
+    case PNL_FAMILY_DUR: return grammar->state == STATE_DUR;
+    default: return 0; /* PAD never appears in a piece */
+    }
+}
+
+static int fill(uint8_t *mask, int first, int count)
+{
+    if (count <= 0)
+        return 0;
+    memset(mask + first, 1, (size_t)count);
+    return count;
+}
+
+int pnl_grammar_mask(const PnlGrammar *grammar, uint8_t *mask)
+{
+    int allowed = 0;
+    memset(mask, 0, PNL_VOCAB_SIZE);
+    switch (grammar->state) {
+    case STATE_START: allowed = fill(mask, PNL_TOKEN_START, 1); break;
+    case STATE_COMPOSER:
+        allowed = fill(mask, PNL_TOKEN_COMPOSER_BASE, PNL_COMPOSER_COUNT);
+        break;
+    case STATE_FIRST_BAR: allowed = fill(mask, PNL_TOKEN_BAR, 1); break;
+    case STATE_FIRST_METER: allowed = fill(mask, PNL_TOKEN_METER_BASE, PNL_METER_COUNT); break;
+    case STATE_BAR_OPEN:
+    case STATE_BAR_BODY: {
+        int first_position = grammar->position + 1;
+        allowed += fill(mask, PNL_TOKEN_BAR, 1);
+        allowed += fill(mask, PNL_TOKEN_END, 1);
+        allowed += fill(mask, PNL_TOKEN_POS_BASE + first_position,
+                        grammar->bar_ticks - first_position);
+        if (grammar->state == STATE_BAR_OPEN) {
+            allowed += fill(mask, PNL_TOKEN_METER_BASE, PNL_METER_COUNT);
+            mask[grammar->meter_token] = 0;
+            allowed--;
+        } else if (grammar->position >= 0) {
+            int first_key = grammar->last_pitch + 1;
+            if (first_key < PNL_LOWEST_KEY)
+                first_key = PNL_LOWEST_KEY;
+            allowed += fill(mask, PNL_TOKEN_PITCH_BASE + first_key - PNL_LOWEST_KEY,
+                            PNL_HIGHEST_KEY + 1 - first_key);
+        }
+        break;
+    }
+    case STATE_PITCH: allowed = fill(mask, PNL_TOKEN_PITCH_BASE, PNL_PITCH_COUNT); break;
+    case STATE_VEL: allowed = fill(mask, PNL_TOKEN_VEL_BASE, PNL_VEL_COUNT); break;
+    case STATE_DUR: allowed = fill(mask, PNL_TOKEN_DUR_BASE, PNL_DUR_COUNT); break;
+    default: break;
+    }
+    return allowed;
+}
+
+int pnl_grammar_advance(PnlGrammar *grammar, int token)
+{
+    int offset;
+    if (!pnl_grammar_allows(grammar, token))
+        return PNL_EINVAL;
+    offset = pnl_token_offset(token);
+    switch (pnl_token_family(token)) {
+    case PNL_FAMILY_START: grammar->state = STATE_COMPOSER; break;
+    case PNL_FAMILY_COMPOSER:
+        grammar->composer = offset;
+        grammar->state = STATE_FIRST_BAR;
+        break;
+    case PNL_FAMILY_BAR:
+        if (grammar->bar_count > 0)
+            grammar->bar_start_ticks += grammar->bar_ticks;
+        grammar->bar_count++;
+        grammar->position = -1;
+        grammar->last_pitch = -1;
+        grammar->state = grammar->bar_count == 1 ? STATE_FIRST_METER : STATE_BAR_OPEN;
+        break;
+    case PNL_FAMILY_METER: {
+        int numerator = 0, denominator = 1;
+        pnl_token_meter_of(token, &numerator, &denominator);
+        grammar->meter_token = token;
+        grammar->bar_ticks = pnl_meter_bar_ticks(numerator, denominator);
+        grammar->state = STATE_BAR_BODY;
+        break;
+    }
+    case PNL_FAMILY_POS:
+        grammar->position = offset;
+        grammar->last_pitch = -1;
+        grammar->state = STATE_PITCH;
+        break;
+    case PNL_FAMILY_PITCH:
+        grammar->last_pitch = offset + PNL_LOWEST_KEY;
+        grammar->note_pitch = grammar->last_pitch;
+        grammar->state = STATE_VEL;
+        break;
+    case PNL_FAMILY_VEL: grammar->state = STATE_DUR; break;
+    case PNL_FAMILY_DUR: grammar->state = STATE_BAR_BODY; break;
+    case PNL_FAMILY_END: grammar->state = STATE_FINISHED; break;
+    default: return PNL_EINVAL;
+    }
+    return PNL_OK;
+}
+
+int pnl_grammar_finished(const PnlGrammar *grammar)
+{
+    return grammar->state == STATE_FINISHED;
+}
+
+int64_t pnl_grammar_bar_start_ticks(const PnlGrammar *grammar)
+{
+    return grammar->bar_start_ticks;
+}
+
+int pnl_grammar_bar_ticks(const PnlGrammar *grammar)
+{
+    return grammar->meter_token >= 0 ? grammar->bar_ticks : 0;
+}
+
+int pnl_grammar_position(const PnlGrammar *grammar)
+{
+    return grammar->position;
+}
+
+int64_t pnl_grammar_onset_ticks(const PnlGrammar *grammar)
+{
+    return grammar->position < 0 ? -1 : grammar->bar_start_ticks + grammar->position;
+}
+
+/* ---- Decoding token by token ----------------------------------------------- */
+
+void pnl_decoder_reset(PnlDecoder *decoder)
+{
+    pnl_grammar_reset(&decoder->grammar);
+    decoder->velocity_level = 0;
+}
+
+int pnl_decoder_push(PnlDecoder *decoder, int token, PnlNote *note)
+{
+    if (pnl_grammar_advance(&decoder->grammar, token) != PNL_OK)
+        return PNL_EINVAL;
+    switch (pnl_token_family(token)) {
+    case PNL_FAMILY_VEL: decoder->velocity_level = pnl_token_offset(token); return 0;
+    case PNL_FAMILY_DUR:
+        note->onset_ticks = pnl_grammar_onset_ticks(&decoder->grammar);
+        note->duration_ticks = pnl_duration_ticks(pnl_token_offset(token));
+        note->pitch = (uint8_t)decoder->grammar.note_pitch;
+        note->velocity = (uint8_t)pnl_velocity_of_level(decoder->velocity_level);
+        return 1;
+    default: return 0;
+    }
+}

@@ -1,0 +1,62 @@
+/* The grammar every piece obeys, and the decoder that reads notes off it
+ * token by token (docs/vocabulary.md, "Grammar").
+ *
+ * The grammar is a small state machine: it says which tokens may come next
+ * (the sampler masks the network's choices with it, so decoding can never
+ * run backwards in time, leave its bar or strike a key twice in a chord) and
+ * where the piece stands (bar, meter, onset). The decoder follows it and
+ * completes a note at each DUR. Neither allocates, so the plugin's worker
+ * can run them one token at a time. */
+#ifndef PIANOLA_GRAMMAR_H
+#define PIANOLA_GRAMMAR_H
+
+#include <stdint.h>
+
+#include "score.h"
+#include "vocabulary.h"
+
+typedef struct {
+    int state;               /* private */
+    int composer;            /* -1 until COMPOSER */
+    int meter_token;         /* current meter, -1 before the first */
+    int64_t bar_start_ticks; /* of the current bar */
+    int bar_ticks;           /* length of the current bar */
+    int bar_count;           /* BAR tokens seen */
+    int position;            /* of the current onset, -1 before one in this bar */
+    int last_pitch;          /* key of the last note of this onset, -1 before one */
+    int note_pitch;          /* the note being spelled (PITCH seen, DUR due) */
+} PnlGrammar;
+
+void pnl_grammar_reset(PnlGrammar *grammar);
+/* 1 if `token` may come next, 0 if not. */
+int pnl_grammar_allows(const PnlGrammar *grammar, int token);
+/* mask[id] = 1 for every token that may come next, 0 for the rest
+ * (PNL_VOCAB_SIZE bytes). Returns how many are allowed. */
+int pnl_grammar_mask(const PnlGrammar *grammar, uint8_t *mask);
+/* Accepts `token`: PNL_OK, or PNL_EINVAL (state unchanged) if not allowed. */
+int pnl_grammar_advance(PnlGrammar *grammar, int token);
+/* 1 once END was accepted. */
+int pnl_grammar_finished(const PnlGrammar *grammar);
+/* Where the piece stands: the current bar's first tick and length (0 before
+ * its meter is known) and the current onset's position in it (-1 before
+ * one). The fields of PnlGrammar say the same and may be read directly. */
+int64_t pnl_grammar_bar_start_ticks(const PnlGrammar *grammar);
+int pnl_grammar_bar_ticks(const PnlGrammar *grammar);
+int pnl_grammar_position(const PnlGrammar *grammar);
+/* Tick of the current onset from the start of the piece (-1 before one). */
+int64_t pnl_grammar_onset_ticks(const PnlGrammar *grammar);
+
+/* ---- Decoding token by token ----------------------------------------------- */
+
+typedef struct {
+    PnlGrammar grammar;
+    int velocity_level; /* of the note being spelled */
+} PnlDecoder;
+
+void pnl_decoder_reset(PnlDecoder *decoder);
+/* Accepts one token. Returns 1 and fills `note` when the token completes a
+ * note (its DUR), 0 when it does not, PNL_EINVAL if the grammar forbids it
+ * (the decoder is then unchanged). Never allocates. */
+int pnl_decoder_push(PnlDecoder *decoder, int token, PnlNote *note);
+
+#endif

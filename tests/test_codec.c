@@ -1,0 +1,182 @@
+/* Tests of the codec (src/codec.c): encode and decode are inverses on
+ * generated pieces, encode says the size it needs, places meter changes at
+ * bar lines and refuses what it cannot write, and decode names what is
+ * wrong with a sequence. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "codec.h"
+#include "grammar.h"
+#include "score.h"
+#include "status.h"
+#include "vocabulary.h"
+
+/* A small deterministic PRNG for generated pieces (xorshift64*). */
+static uint64_t next_random(uint64_t *state)
+{
+    *state ^= *state >> 12;
+    *state ^= *state << 25;
+    *state ^= *state >> 27;
+    return *state * 0x2545f4914f6cdd1dULL;
+}
+
+static int random_below(uint64_t *state, int limit)
+{
+    return (int)(next_random(state) % (uint64_t)limit);
+}
+
+/* A random canonical piece: what the encoder would write for some score
+ * (notes end right after the last bar holding an onset). */
+static size_t generate_piece(uint64_t *random, uint16_t *tokens, size_t capacity, int bars)
+{
+    PnlGrammar grammar;
+    uint8_t mask[PNL_VOCAB_SIZE];
+    size_t count = 0;
+    int allowed_ids[PNL_VOCAB_SIZE];
+    pnl_grammar_reset(&grammar);
+    while (count + 2 < capacity) {
+        int n = 0, token;
+        pnl_grammar_mask(&grammar, mask);
+        for (int id = 0; id < PNL_VOCAB_SIZE; id++)
+            if (mask[id] && id != PNL_TOKEN_END)
+                allowed_ids[n++] = id;
+        token = allowed_ids[random_below(random, n)];
+        /* Bars of notes, not long runs of bar lines. */
+        if ((token == PNL_TOKEN_BAR || pnl_token_family(token) == PNL_FAMILY_METER) &&
+            random_below(random, 6))
+            token = allowed_ids[random_below(random, n)];
+        if (pnl_token_family(token) == PNL_FAMILY_DUR && grammar.bar_count >= bars) {
+            pnl_grammar_advance(&grammar, token);
+            tokens[count++] = (uint16_t)token;
+            break;
+        }
+        pnl_grammar_advance(&grammar, token);
+        tokens[count++] = (uint16_t)token;
+    }
+    tokens[count++] = PNL_TOKEN_END;
+    return count;
+}
+
+static void test_decode_then_encode_is_the_identity_on_generated_pieces(void)
+{
+    static uint16_t tokens[20000], again[20000];
+    char message[256];
+    uint64_t random = 99;
+    PnlScore score;
+    pnl_score_init(&score);
+    for (int piece = 0; piece < 200; piece++) {
+        size_t count = generate_piece(&random, tokens, 20000, 1 + piece % 40), again_count = 0;
+        int composer = -1, status;
+        /* Ends on a note, so the sequence is canonical if it has one. */
+        if (pnl_token_family(tokens[count - 2]) != PNL_FAMILY_DUR)
+            continue;
+        status = pnl_decode(tokens, count, &score, &composer, message, sizeof message);
+        CHECK(status == PNL_OK, "piece %d: decode failed: %s", piece, message);
+        status = pnl_encode(&score, composer, again, 20000, &again_count, message, sizeof message);
+        CHECK(status == PNL_OK, "piece %d: encode failed: %s", piece, message);
+        CHECK(again_count == count, "piece %d: %zu tokens became %zu", piece, count, again_count);
+        for (size_t i = 0; i < count; i++)
+            CHECK(again[i] == tokens[i], "piece %d: token %zu was %d, came back %d", piece, i,
+                  tokens[i], again[i]);
+    }
+    pnl_score_free(&score);
+}
+
+static void test_encode_reports_the_size_it_needs(void)
+{
+    PnlScore score;
+    PnlNote note = {30, 12, 60, 64};
+    uint16_t tokens[8];
+    size_t count = 0;
+    char message[256];
+    pnl_score_init(&score);
+    pnl_score_add_note(&score, note);
+    CHECK(pnl_encode(&score, 0, NULL, 0, &count, message, sizeof message) == PNL_ENOMEM,
+          "asking for the size should return PNL_ENOMEM");
+    /* START COMPOSER BAR METER POS PITCH VEL DUR END */
+    CHECK(count == 9, "a one-note piece needs 9 tokens, encode says %zu", count);
+    CHECK(pnl_encode(&score, 0, tokens, 8, &count, message, sizeof message) == PNL_ENOMEM,
+          "8 tokens of room should not be enough");
+    CHECK(pnl_encode(&score, 99, tokens, 8, &count, message, sizeof message) == PNL_EINVAL,
+          "composer 99 should be refused");
+    pnl_score_free(&score);
+}
+
+static void test_encode_places_meter_changes_at_the_next_bar_line(void)
+{
+    PnlScore score;
+    PnlNote notes[] = {{0, 24, 60, 64}, {100, 24, 62, 64}, {250, 24, 64, 64}};
+    PnlMeterChange meters[] = {{0, 3, 4}, {80, 2, 4}};
+    uint16_t tokens[64];
+    size_t count = 0;
+    char message[256], names[512] = "";
+    pnl_score_init(&score);
+    for (size_t i = 0; i < 3; i++)
+        pnl_score_add_note(&score, notes[i]);
+    for (size_t i = 0; i < 2; i++)
+        pnl_score_add_meter(&score, meters[i]);
+    CHECK(pnl_encode(&score, pnl_composer_index("bach"), tokens, 64, &count, message,
+                     sizeof message) == PNL_OK,
+          "encode failed: %s", message);
+    for (size_t i = 0; i < count; i++) {
+        char name[PNL_TOKEN_NAME_MAX];
+        pnl_token_name(tokens[i], name, sizeof name);
+        strcat(names, i ? " " : "");
+        strcat(names, name);
+    }
+    /* 3/4 bars at 0 and 72; the change at 80 waits for the bar line at 144;
+     * 2/4 bars at 144, 192, 240. */
+    CHECK(!strcmp(names, "START COMPOSER_bach BAR METER_3_4 POS_0 PITCH_60 VEL_7 DUR_24 BAR "
+                         "POS_28 PITCH_62 VEL_7 DUR_24 BAR METER_2_4 BAR BAR POS_10 PITCH_64 "
+                         "VEL_7 DUR_24 END"),
+          "got %s", names);
+    pnl_score_free(&score);
+}
+
+static void test_encode_refuses_a_piece_longer_than_the_longest_it_writes(void)
+{
+    PnlScore score;
+    PnlNote note = {(int64_t)PNL_MAX_PIECE_TICKS + 1, 12, 60, 64};
+    size_t count = 0;
+    char message[256] = "";
+    pnl_score_init(&score);
+    pnl_score_add_note(&score, note);
+    CHECK(pnl_encode(&score, 0, NULL, 0, &count, message, sizeof message) == PNL_ERANGE,
+          "a note past %d ticks should be refused", PNL_MAX_PIECE_TICKS);
+    CHECK(strstr(message, "beyond"), "the message should say why, says '%s'", message);
+    pnl_score_free(&score);
+}
+
+static void test_decode_names_what_is_wrong_with_a_sequence(void)
+{
+    static const uint16_t after_end[] = {PNL_TOKEN_START, PNL_TOKEN_COMPOSER_BASE, PNL_TOKEN_BAR,
+                                         PNL_TOKEN_METER_BASE + 7, PNL_TOKEN_END, PNL_TOKEN_BAR};
+    static const uint16_t outside[] = {PNL_TOKEN_START, 5000};
+    PnlScore score;
+    char message[256] = "";
+    pnl_score_init(&score);
+    CHECK(pnl_decode(after_end, 6, &score, NULL, message, sizeof message) == PNL_EINVAL,
+          "a token after END should be refused");
+    CHECK(strstr(message, "token 5"), "the message should name token 5, says '%s'", message);
+    CHECK(pnl_decode(outside, 2, &score, NULL, message, sizeof message) == PNL_EINVAL,
+          "id 5000 should be refused");
+    CHECK(strstr(message, "id 5000"), "the message should name id 5000, says '%s'", message);
+    CHECK(pnl_decode(after_end, 5, &score, NULL, message, sizeof message) == PNL_OK &&
+              score.note_count == 0 && score.meter_count == 1 && score.meters[0].numerator == 4 &&
+              score.meters[0].denominator == 4,
+          "an empty bar of 4/4 should decode to one meter and no notes: %s", message);
+    pnl_score_free(&score);
+}
+
+int main(void)
+{
+    RUN_TEST(test_decode_then_encode_is_the_identity_on_generated_pieces);
+    RUN_TEST(test_encode_reports_the_size_it_needs);
+    RUN_TEST(test_encode_places_meter_changes_at_the_next_bar_line);
+    RUN_TEST(test_encode_refuses_a_piece_longer_than_the_longest_it_writes);
+    RUN_TEST(test_decode_names_what_is_wrong_with_a_sequence);
+    CHECK_EXIT();
+}
