@@ -90,7 +90,7 @@ fi
 #                 under valgrind: it runs 100 cycles a rate below (and 350
 #                 under ASan)
 valgrind_tests="test_vocabulary,test_score,test_grammar,test_codec,test_generator,test_humanize"
-valgrind_tests="$valgrind_tests,test_key,test_lstm,test_midifile"
+valgrind_tests="$valgrind_tests,test_hash,test_byte_order,test_key,test_lstm,test_midifile"
 valgrind_tests="$valgrind_tests,test_quantized,test_sampler,test_scheduler,test_timeline"
 valgrind_tests="$valgrind_tests,test_weights,test_plugin,test_plugin_soundfont,test_capture"
 valgrind_tests="$valgrind_tests,test_bad_files,test_rt_safety"
