@@ -101,8 +101,7 @@ PnlComposer *pnl_composer_new(const char *bundle_path, char *message, size_t mes
 /* The key the piece is composed in, as semitones above the network's C
  * major / A minor: the captured prompt's key when there is one (so the
  * network continues the player's phrase in its key), otherwise one chosen
- * by the seed. Never estimated from composed music, so the key cannot
- * wander from one stretch to the next. */
+ * by the seed (pnl_key_shift_of_prompt_or_seed). */
 static int key_shift_of(const PnlComposeSettings *settings, const PnlTimelineNote *context,
                         uint32_t context_count)
 {
@@ -111,9 +110,7 @@ static int key_shift_of(const PnlComposeSettings *settings, const PnlTimelineNot
     for (uint32_t i = 0; i < context_count; i++)
         if (context[i].origin == PNL_ORIGIN_PROMPT)
             pnl_key_histogram_add(&prompt, context[i].pitch, context[i].duration_ticks);
-    if (prompt.note_count > 0)
-        return pnl_key_shift(&prompt, NULL);
-    return pnl_key_shift_of_seed(settings->seed);
+    return pnl_key_shift_of_prompt_or_seed(&prompt, settings->seed);
 }
 
 /* The meter of the table nearest the host's (n/4 for quarter beats, n/8 for

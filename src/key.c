@@ -170,6 +170,11 @@ int pnl_key_shift_of_seed(uint64_t seed)
     return (int)(pnl_splitmix64(seed) % 12) - 6;
 }
 
+int pnl_key_shift_of_prompt_or_seed(const PnlKeyHistogram *prompt, uint64_t seed)
+{
+    return prompt->note_count > 0 ? pnl_key_shift(prompt, NULL) : pnl_key_shift_of_seed(seed);
+}
+
 const char *pnl_key_tonic_name(int tonic)
 {
     static const char *const names[12] = {"C",   "C-sharp", "D",       "E-flat",

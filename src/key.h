@@ -75,6 +75,13 @@ void pnl_key_move_tokens(uint16_t *tokens, size_t count, int semitones);
  * (-6..5 semitones above C major / A minor), chosen by the seed. */
 int pnl_key_shift_of_seed(uint64_t seed);
 
+/* The key a piece is composed in: its prompt's key shift (pnl_key_shift)
+ * when the prompt has notes, otherwise the seed's. Never estimated from
+ * composed music, so the key cannot wander from one stretch to the next.
+ * The plugin (a captured phrase) and pianola-generate (--prompt) both
+ * choose it here, so the same phrase and seed give the same key. */
+int pnl_key_shift_of_prompt_or_seed(const PnlKeyHistogram *prompt, uint64_t seed);
+
 /* A key's name for messages: "E-flat minor". */
 const char *pnl_key_tonic_name(int tonic);
 

@@ -164,6 +164,21 @@ static void test_seeds_choose_every_key(void)
         CHECK(seen[i] >= 8, "shift %d chosen by only %d of 240 seeds", i - 6, seen[i]);
 }
 
+static void test_a_piece_takes_its_prompt_key_else_the_seed_key(void)
+{
+    PnlKeyHistogram prompt;
+    pnl_key_histogram_clear(&prompt);
+    for (uint64_t seed = 0; seed < 12; seed++)
+        CHECK(pnl_key_shift_of_prompt_or_seed(&prompt, seed) == pnl_key_shift_of_seed(seed),
+              "seed %llu without a prompt: shift %d, the seed's is %d", (unsigned long long)seed,
+              pnl_key_shift_of_prompt_or_seed(&prompt, seed), pnl_key_shift_of_seed(seed));
+    add_scale_and_cadence(&prompt, 62, 0); /* D major: 2 semitones above C major */
+    for (uint64_t seed = 0; seed < 12; seed++)
+        CHECK(pnl_key_shift_of_prompt_or_seed(&prompt, seed) == 2,
+              "seed %llu with a D major prompt: shift %d, expected 2", (unsigned long long)seed,
+              pnl_key_shift_of_prompt_or_seed(&prompt, seed));
+}
+
 int main(void)
 {
     RUN_TEST(test_scales_name_their_keys);
@@ -173,5 +188,6 @@ int main(void)
     RUN_TEST(test_tokens_give_the_same_key_as_notes);
     RUN_TEST(test_moving_tokens_clamps_at_the_keyboard_ends);
     RUN_TEST(test_seeds_choose_every_key);
+    RUN_TEST(test_a_piece_takes_its_prompt_key_else_the_seed_key);
     CHECK_EXIT();
 }
