@@ -18,6 +18,7 @@
 #include "model_path.h"
 #include "score.h"
 #include "status.h"
+#include "tokenize.h"
 #include "vocabulary.h"
 
 #include <errno.h>
@@ -211,39 +212,23 @@ int main(int argc, char **argv)
     PnlScore score;
     pnl_score_init(&score);
     Tokens piece = {NULL, 0, 0};
-    uint16_t *prompt = NULL;
-    size_t prompt_count = 0;
+    PnlTokenized prompt = {0};
     int exit_code = 0;
     int codec_composer = pnl_composer_index(composer);
     /* The prompt's key, or one the seed chooses (src/key.h). */
-    PnlKeyHistogram histogram;
-    pnl_key_histogram_clear(&histogram);
     int key_shift = pnl_key_shift_of_seed((uint64_t)seed);
     if (prompt_path) {
-        if (pnl_midi_read(prompt_path, &score, NULL, message, sizeof message) != PNL_OK) {
+        PnlTokenizeOptions prompt_options = {
+            .composer = codec_composer,
+            .key = pnl_model_key_frame(model) ? PNL_TOKENS_PROMPT_FOR_KEY_FRAME
+                                              : PNL_TOKENS_AS_WRITTEN,
+            .seed = (uint64_t)seed};
+        if (pnl_tokenize_midi_file(prompt_path, &prompt_options, &prompt, message,
+                                   sizeof message) != PNL_OK) {
             exit_code = die("%s", message);
             goto done;
         }
-        /* The prompt's key; notes the key shift would move off the
-         * network's keyboard (a prompt spanning nearly all 88 keys) are
-         * left out. */
-        for (size_t i = 0; i < score.note_count; i++)
-            pnl_key_histogram_add(&histogram, score.notes[i].pitch, score.notes[i].duration_ticks);
-        if (histogram.note_count)
-            key_shift = pnl_key_shift(&histogram, NULL);
-        size_t kept = 0;
-        for (size_t i = 0; i < score.note_count; i++)
-            if (!pnl_model_key_frame(model) ||
-                pnl_key_shift_keeps_on_piano(score.notes[i].pitch, key_shift))
-                score.notes[kept++] = score.notes[i];
-        score.note_count = kept;
-        pnl_encode(&score, codec_composer, NULL, 0, &prompt_count, message, sizeof message);
-        prompt = malloc((prompt_count ? prompt_count : 1) * sizeof *prompt);
-        if (!prompt || pnl_encode(&score, codec_composer, prompt, prompt_count, &prompt_count,
-                                  message, sizeof message) != PNL_OK) {
-            exit_code = die("%s: %s", prompt_path, prompt ? message : "out of memory");
-            goto done;
-        }
+        key_shift = prompt.key_shift;
     }
     PnlGeneratorSettings settings = {
         .composer = composer,
@@ -259,12 +244,12 @@ int main(int argc, char **argv)
     }
     push(&piece, PNL_TOKEN_START);
     push(&piece, pnl_token_composer(codec_composer));
-    for (size_t i = 0; prompt && i < prompt_count && prompt[i] != PNL_TOKEN_END; i++) {
-        if (pnl_generator_feed(generator, prompt[i], NULL) < 0) {
+    for (size_t i = 0; i < prompt.count && prompt.tokens[i] != PNL_TOKEN_END; i++) {
+        if (pnl_generator_feed(generator, prompt.tokens[i], NULL) < 0) {
             exit_code = die("%s: token %zu of its encoding cannot be fed", prompt_path, i);
             goto done;
         }
-        if (i >= 2 && push(&piece, prompt[i]) != 0) {
+        if (i >= 2 && push(&piece, prompt.tokens[i]) != 0) {
             exit_code = die("out of memory");
             goto done;
         }
@@ -303,7 +288,7 @@ int main(int argc, char **argv)
                seed);
 done:
     pnl_score_free(&score);
-    free(prompt);
+    pnl_tokenized_free(&prompt);
     free(piece.tokens);
     pnl_generator_free(generator);
     pnl_model_free(model);

@@ -2,10 +2,11 @@
  *
  *   pianola-score [--composer NAME | --model FILE] FILE.mid...
  *
- * Each file is read and encoded with the codec, then run through the network
- * token by token; every token after the COMPOSER token is scored, as the
- * training's evaluation does (train/evaluate.py), with no grammar mask; for a
- * key-normalized network, the piece is first moved to C major / A minor. One
+ * Each file is read and encoded as the tokenizer does (src/tokenize.h),
+ * then run through the network token by token; every token after the
+ * COMPOSER token is scored, as the training's evaluation does
+ * (train/evaluate.py), with no grammar mask; for a key-normalized network,
+ * the piece is first moved to C major / A minor. One
  * line per file gives the negative log-likelihood per event (nats and bits)
  * and bits per note (a piece's bits over its notes); the last line is
  * `mean bits_per_note: X`, the mean over the files that have notes.
@@ -13,14 +14,11 @@
  * `--dump-logits` prints the network's logits at every step instead (for the
  * PyTorch parity test), and `--codec` the codec's signature and size. */
 #include "cli.h"
-#include "codec.h"
-#include "score.h"
-#include "vocabulary.h"
-#include "key.h"
-#include "model_path.h"
-#include "midifile.h"
 #include "model.h"
+#include "model_path.h"
 #include "status.h"
+#include "tokenize.h"
+#include "vocabulary.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -70,28 +68,6 @@ static double log_sum_exp(const float *logits, int count)
     for (int i = 0; i < count; i++)
         sum += exp((double)logits[i] - (double)top);
     return (double)top + log(sum);
-}
-
-/* A file's tokens under `composer` (the codec's index); NULL with a message. */
-static uint16_t *encode_file(const char *path, int composer, size_t *count, char *message,
-                             size_t message_size)
-{
-    PnlScore score;
-    pnl_score_init(&score);
-    uint16_t *tokens = NULL;
-    if (pnl_midi_read(path, &score, NULL, message, message_size) == PNL_OK) {
-        char reason[MESSAGE_SIZE] = "";
-        pnl_encode(&score, composer, NULL, 0, count, reason, sizeof reason);
-        tokens = malloc((*count ? *count : 1) * sizeof *tokens);
-        if (!tokens || pnl_encode(&score, composer, tokens, *count, count, reason,
-                                  sizeof reason) != PNL_OK) {
-            snprintf(message, message_size, "%s: %s", path, tokens ? reason : "out of memory");
-            free(tokens);
-            tokens = NULL;
-        }
-    }
-    pnl_score_free(&score);
-    return tokens;
 }
 
 int main(int argc, char **argv)
@@ -171,21 +147,20 @@ int main(int argc, char **argv)
     double sum_bits_per_note = 0;
     for (int f = optind; f < argc; f++) {
         const char *path = argv[f];
-        size_t count = 0;
-        uint16_t *tokens = encode_file(path, codec_composer, &count, message, sizeof message);
-        if (!tokens) {
+        /* A key-normalized network learned every piece in C major / A
+         * minor: score this one there too, as training's evaluation does. */
+        PnlTokenizeOptions tokenize_options = {
+            .composer = codec_composer,
+            .key = pnl_model_key_frame(model) ? PNL_TOKENS_IN_KEY_FRAME : PNL_TOKENS_AS_WRITTEN};
+        PnlTokenized tokenized;
+        if (pnl_tokenize_midi_file(path, &tokenize_options, &tokenized, message,
+                                   sizeof message) != PNL_OK) {
             fprintf(stderr, "%s: %s\n", program, message);
             failures++;
             continue;
         }
-        if (pnl_model_key_frame(model)) {
-            /* The network learned every piece in C major / A minor: score
-             * this one there too, as training's evaluation does. */
-            PnlKeyHistogram histogram;
-            pnl_key_histogram_clear(&histogram);
-            pnl_key_histogram_add_tokens(&histogram, tokens, count);
-            pnl_key_move_tokens(tokens, count, -pnl_key_shift(&histogram, NULL));
-        }
+        const uint16_t *tokens = tokenized.tokens;
+        size_t count = tokenized.count;
         pnl_model_state_reset(state);
         if (dump_logits) {
             printf("# %s: %zu tokens, composer %s\n", path, count, composer);
@@ -196,7 +171,7 @@ int main(int argc, char **argv)
                     printf(" %.9g", logits[v]);
                 putchar('\n');
             }
-            free(tokens);
+            pnl_tokenized_free(&tokenized);
             continue;
         }
         double nats = 0;
@@ -209,7 +184,7 @@ int main(int argc, char **argv)
                 notes += pnl_token_family(tokens[t + 1]) == PNL_FAMILY_PITCH;
             }
         }
-        free(tokens);
+        pnl_tokenized_free(&tokenized);
         double bits = nats / log(2.0);
         double bits_per_note = notes ? bits / (double)notes : 0;
         printf("%s: %zu events, %zu notes, %.4f nats/event, %.4f bits/event, "

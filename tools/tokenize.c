@@ -27,6 +27,7 @@
 #include "midifile.h"
 #include "score.h"
 #include "status.h"
+#include "tokenize.h"
 #include "vocabulary.h"
 
 enum { MESSAGE_SIZE = 16384, DETAIL_SIZE = 1024 };
@@ -109,39 +110,11 @@ static int make_folders(const char *path, int include_last)
 
 /* ---- Tokens of one piece -------------------------------------------------- */
 
-typedef struct {
-    uint16_t *tokens;
-    size_t count;
-    PnlMidiReadStats stats;
-} Tokenized;
-
-static int tokenize_file(const char *path, int composer, Tokenized *out, char *message)
+/* A piece's tokens as written, with its key (src/tokenize.h). */
+static int tokenize_file(const char *path, int composer, PnlTokenized *out, char *message)
 {
-    PnlScore score;
-    size_t needed = 0;
-    int status;
-    pnl_score_init(&score);
-    out->tokens = NULL;
-    out->count = 0;
-    status = pnl_midi_read(path, &score, &out->stats, message, MESSAGE_SIZE);
-    if (!status) {
-        char detail[DETAIL_SIZE];
-        status = pnl_encode(&score, composer, NULL, 0, &needed, detail, sizeof detail);
-        if (status == PNL_ENOMEM) {
-            out->tokens = malloc(needed * sizeof *out->tokens);
-            status = out->tokens ? pnl_encode(&score, composer, out->tokens, needed, &out->count,
-                                              detail, sizeof detail)
-                                 : PNL_ENOMEM;
-        }
-        if (status)
-            snprintf(message, MESSAGE_SIZE, "%s: %s", path, detail);
-    }
-    pnl_score_free(&score);
-    if (status) {
-        free(out->tokens);
-        out->tokens = NULL;
-    }
-    return status;
+    PnlTokenizeOptions options = {.composer = composer, .key = PNL_TOKENS_AS_WRITTEN};
+    return pnl_tokenize_midi_file(path, &options, out, message, MESSAGE_SIZE);
 }
 
 static int write_tokens(const char *path, const uint16_t *tokens, size_t count)
@@ -471,17 +444,6 @@ typedef struct {
     size_t files, notes, tokens, validation_notes, validation_tokens;
 } ComposerTotals;
 
-/* The piece's key, and the transposition that carries it to C major / A
- * minor while keeping it on the piano: what a key-normalized network is
- * trained on (src/key.h). */
-static void record_key(Piece *piece, const Tokenized *tokenized)
-{
-    PnlKeyHistogram histogram;
-    pnl_key_histogram_clear(&histogram);
-    pnl_key_histogram_add_tokens(&histogram, tokenized->tokens, tokenized->count);
-    piece->frame_shift = pnl_key_shift(&histogram, &piece->key);
-}
-
 static int tokenize_corpus(const char *corpus, const char *catalog_path, const char *out_dir)
 {
     char message[MESSAGE_SIZE];
@@ -510,7 +472,7 @@ static int tokenize_corpus(const char *corpus, const char *catalog_path, const c
     for (size_t i = 0; i < catalog.count; i++) {
         Piece *piece = &catalog.pieces[i];
         int composer = pnl_composer_index(piece->composer);
-        Tokenized tokenized;
+        PnlTokenized tokenized;
         snprintf(path, sizeof path, "%s/%s", corpus, piece->file);
         if (composer < 0) {
             fprintf(stderr, "%s: %s: composer '%s' is not in the vocabulary; skipped\n", program,
@@ -527,14 +489,18 @@ static int tokenize_corpus(const char *corpus, const char *catalog_path, const c
         }
         snprintf(path, sizeof path, "%s/%s", out_dir, piece->tokens_path);
         if (make_folders(path, 0) || write_tokens(path, tokenized.tokens, tokenized.count)) {
-            free(tokenized.tokens);
+            pnl_tokenized_free(&tokenized);
             free_catalog(&catalog);
             return die("%s: cannot write: %s", path, strerror(errno));
         }
         piece->notes = tokenized.stats.notes_kept;
         piece->notes_in_file = tokenized.stats.notes_in_file;
         piece->token_count = tokenized.count;
-        record_key(piece, &tokenized);
+        /* The transposition that carries the piece to C major / A minor
+         * while keeping it on the piano: what a key-normalized network is
+         * trained on (src/key.h). */
+        piece->key = tokenized.key;
+        piece->frame_shift = tokenized.key_shift;
         files++;
         notes += piece->notes;
         notes_in_file += piece->notes_in_file;
@@ -544,7 +510,7 @@ static int tokenize_corpus(const char *corpus, const char *catalog_path, const c
         totals[composer].files++;
         totals[composer].notes += piece->notes;
         totals[composer].tokens += tokenized.count;
-        free(tokenized.tokens);
+        pnl_tokenized_free(&tokenized);
     }
     choose_validation_works(&catalog);
 
@@ -611,17 +577,17 @@ static int tokenize_corpus(const char *corpus, const char *catalog_path, const c
 static int encode_command(const char *input, const char *composer_name, const char *output)
 {
     char message[MESSAGE_SIZE];
-    Tokenized tokenized;
+    PnlTokenized tokenized;
     int composer = pnl_composer_index(composer_name);
     if (composer < 0)
         return die("unknown composer '%s' (see docs/vocabulary.md)", composer_name);
     if (tokenize_file(input, composer, &tokenized, message))
         return die("%s", message);
     if (write_tokens(output, tokenized.tokens, tokenized.count)) {
-        free(tokenized.tokens);
+        pnl_tokenized_free(&tokenized);
         return die("%s: cannot write: %s", output, strerror(errno));
     }
-    free(tokenized.tokens);
+    pnl_tokenized_free(&tokenized);
     return 0;
 }
 
@@ -656,14 +622,14 @@ static int print_command(const char *input, const char *composer_name, int bars)
 {
     char message[MESSAGE_SIZE];
     if (has_suffix(input, ".mid") || has_suffix(input, ".midi") || has_suffix(input, ".MID")) {
-        Tokenized tokenized;
+        PnlTokenized tokenized;
         int composer = pnl_composer_index(composer_name);
         if (composer < 0)
             return die("unknown composer '%s'", composer_name);
         if (tokenize_file(input, composer, &tokenized, message))
             return die("%s", message);
         print_tokens(stdout, tokenized.tokens, tokenized.count, bars);
-        free(tokenized.tokens);
+        pnl_tokenized_free(&tokenized);
     } else {
         size_t count = 0;
         uint16_t *tokens = read_tokens(input, &count, message);
@@ -681,7 +647,7 @@ static int demo_command(const char *corpus)
     static const char *const demo_file = "mutopia/mozart/KV545_K545-1.mid";
     static const char *const demo_output = "pianola-demo.mid";
     char path[4096], message[MESSAGE_SIZE], detail[MESSAGE_SIZE];
-    Tokenized tokenized;
+    PnlTokenized tokenized;
     PnlScore score;
     int status;
     snprintf(path, sizeof path, "%s/%s", corpus, demo_file);
@@ -693,7 +659,7 @@ static int demo_command(const char *corpus)
     print_tokens(stdout, tokenized.tokens, tokenized.count, 4);
     pnl_score_init(&score);
     status = pnl_decode(tokenized.tokens, tokenized.count, &score, NULL, detail, sizeof detail);
-    free(tokenized.tokens);
+    pnl_tokenized_free(&tokenized);
     if (!status)
         status = pnl_midi_write(demo_output, &score, 120.0, detail, sizeof detail);
     if (status) {
