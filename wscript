@@ -144,7 +144,12 @@ def build_bundle(bld):
                        use=["LV2", "CAIRO", "X11", "M"], cflags=["-fvisibility=hidden"],
                        linkflags=no_undefined, install_path=install_dir)
         ui.env.cshlib_PATTERN = "%s.so"
-    for ttl in bld.path.ant_glob("ttl/*.ttl.in"):
+    # The plugin's TTL: ttl/pianola.ttl.in with the control ports that
+    # ttl/control_ports.c writes from the port table (plugin/ports.h).
+    control_ports = write_control_ports(bld, "ttl/control_ports", [])
+    bld(rule=write_plugin_ttl, source=["ttl/pianola.ttl.in", control_ports],
+        target=bundle + "/pianola.ttl", vars=["PLUGIN_URI"], install_path=install_dir)
+    for ttl in bld.path.ant_glob("ttl/*.ttl.in", excl=["ttl/pianola.ttl.in"]):
         bld(features="subst", source=ttl, target=bundle + "/" + ttl.name[:-3],
             install_path=install_dir, LIB_EXT=".so",
             PLUGIN_URI=bld.env.PLUGIN_URI)
@@ -155,6 +160,26 @@ def build_bundle(bld):
         bld(features="subst", is_copy=True, source=weights,
             target=bundle + "/models/" + weights.name,
             install_path=os.path.join(install_dir, "models"))
+
+
+def write_control_ports(bld, target, defines):
+    """Builds ttl/control_ports.c (with `defines`) as `target` and runs it:
+    the control ports' Turtle, in the node returned."""
+    bld.program(source="ttl/control_ports.c", target=target, defines=defines,
+                install_path=None)
+    ports = bld.path.find_or_declare(target + ".ttl")
+    bld(rule="${SRC[0].abspath()} > ${TGT}", source=bld.path.find_or_declare(target),
+        target=ports)
+    return ports
+
+
+def write_plugin_ttl(task):
+    template = task.inputs[0].read()
+    ports = task.inputs[1].read().rstrip("\n")
+    if "@CONTROL_PORTS@" not in template:
+        task.generator.bld.fatal("%s has no @CONTROL_PORTS@" % task.inputs[0])
+    task.outputs[0].write(template.replace("@CONTROL_PORTS@", ports)
+                          .replace("@PLUGIN_URI@", task.env.PLUGIN_URI))
 
 
 def test_environment(ctx):
