@@ -118,6 +118,7 @@ def build(bld):
 
     if bld.path.find_node("plugin/pianola.c"):
         build_bundle(bld)
+        build_dummy_control_check(bld, host_use)
 
     if bld.cmd in ("test", "bench"):
         bld.add_post_fun(run_after_build)
@@ -180,6 +181,23 @@ def write_plugin_ttl(task):
         task.generator.bld.fatal("%s has no @CONTROL_PORTS@" % task.inputs[0])
     task.outputs[0].write(template.replace("@CONTROL_PORTS@", ports)
                           .replace("@PLUGIN_URI@", task.env.PLUGIN_URI))
+
+
+# One control more than plugin/ports.h has, for the test build that shows a
+# control added to the table reaches every consumer (tests/check_dummy_control.c).
+DUMMY_CONTROL = ('PNL_EXTRA_CONTROL_PORTS(X)=X(DUMMY, 16, "dummy_control", "Dummy control", '
+                 '-1.5, 0.25, 3.0, PNL_CONTROL_FLOAT, PNL_UNIT_COEF, "Only the test build has '
+                 'it")')
+
+
+def build_dummy_control_check(bld, host_use):
+    """The TTL writer and pianola-render built with
+    DUMMY_CONTROL, and the test that looks for the dummy in what they give."""
+    write_control_ports(bld, "tests/dummy-control/control_ports", [DUMMY_CONTROL])
+    bld.program(source=["tools/render.c"], target="tests/dummy-control/pianola-render",
+                use=host_use, defines=[DUMMY_CONTROL], install_path=None)
+    bld.program(source=["tests/check_dummy_control.c"], target="tests/test_dummy_control",
+                includes="tests", use=host_use, defines=[DUMMY_CONTROL], install_path=None)
 
 
 def test_environment(ctx):
