@@ -185,7 +185,8 @@ def write_plugin_ttl(task):
 
 # One control more than plugin/ports.h has, for the test build that shows a
 # control added to the table reaches every consumer (tests/check_dummy_control.c).
-DUMMY_CONTROL = ('PNL_EXTRA_CONTROL_PORTS(X)=X(DUMMY, 16, "dummy_control", "Dummy control", '
+DUMMY_CONTROL = ('PNL_EXTRA_CONTROL_PORTS(X)=X(DUMMY, PNL_EXTRA_PORT_FIRST, "dummy_control", '
+                 '"Dummy control", '
                  '-1.5, 0.25, 3.0, PNL_CONTROL_FLOAT, PNL_UNIT_COEF, "Only the test build has '
                  'it")')
 

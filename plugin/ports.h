@@ -45,7 +45,7 @@ typedef enum { PNL_UNIT_NONE, PNL_UNIT_COEF, PNL_UNIT_BPM, PNL_UNIT_DB } PnlCont
  * An empty comment writes none. The enumeration's choices are the composers
  * (src/composers.h). The seed's maximum is 2^24 - 1: every integer up to it
  * is exact in a float. */
-#define PNL_CONTROL_PORTS(X)                                                                      \
+#define PNL_CONTROL_TABLE(X)                                                                      \
     X(COMPOSER, 4, "composer", "Composer", 0, 0, PNL_COMPOSER_CHOICE_COUNT - 1,                   \
       PNL_CONTROL_ENUMERATION, PNL_UNIT_NONE, "")                                                 \
     X(TEMPERATURE, 5, "temperature", "Temperature", 0.0, 0.9, 2.0, PNL_CONTROL_FLOAT,             \
@@ -74,15 +74,21 @@ typedef enum { PNL_UNIT_NONE, PNL_UNIT_COEF, PNL_UNIT_BPM, PNL_UNIT_DB } PnlCont
     /* Exporting, the host runs Pianola faster than real time: run() then                    */   \
     /* waits for the bar being composed, so every export has every note.                     */   \
     X(FREEWHEEL, 15, "freewheel", "Freewheeling", 0, 0, 1, PNL_CONTROL_FREEWHEEL, PNL_UNIT_NONE,  \
-      "")                                                                                         \
-    PNL_EXTRA_CONTROL_PORTS(X)
+      "")
 
-/* Rows a build adds from its command line: the test build of
- * tests/check_dummy_control.c adds one, to show that every consumer takes a
- * new control from this table. Empty otherwise. */
+/* Rows a build adds from its command line, from index PNL_EXTRA_PORT_FIRST
+ * on: the test build of tests/check_dummy_control.c adds one, to show that
+ * every consumer takes a new control from the table. Empty otherwise. */
 #ifndef PNL_EXTRA_CONTROL_PORTS
 #define PNL_EXTRA_CONTROL_PORTS(X)
 #endif
+
+/* Every control port: the table's, then any a build adds. */
+#define PNL_CONTROL_PORTS(X) PNL_CONTROL_TABLE(X) PNL_EXTRA_CONTROL_PORTS(X)
+
+#define PNL_PORT_ONE(...) +1
+enum { PNL_EXTRA_PORT_FIRST = 0 PNL_STREAM_PORTS(PNL_PORT_ONE) PNL_CONTROL_TABLE(PNL_PORT_ONE) };
+#undef PNL_PORT_ONE
 
 #define PNL_PORT_ENUMERATOR(id, index, ...) PNL_PORT_##id = index,
 
