@@ -29,7 +29,8 @@
 enum { MESSAGE_SIZE = 16384, DETAIL_SIZE = 1024 };
 
 /* The composers the plugin offers (src/composers.h): those of the corpus
- * always get validation works, so training can stop on their loss. */
+ * always get validation works, so training can stop on their loss. The
+ * first, the plugin's default, is --encode's. */
 static const char *const offered_composers[] = {PNL_COMPOSER_CHOICES(PNL_COMPOSER_NAME)};
 static const char *const offered_labels[] = {PNL_COMPOSER_CHOICES(PNL_COMPOSER_LABEL)};
 static const PnlBlendRole offered_blend_roles[] = {PNL_COMPOSER_CHOICES(PNL_COMPOSER_BLEND)};
@@ -59,7 +60,7 @@ static void usage(FILE *stream)
             "  -o, --output PATH     where to write (a folder for a corpus, else a file)\n"
             "      --catalog FILE    the catalog to read [CORPUS_DIR/catalog.tsv]\n"
             "      --encode IN.mid   tokenize one MIDI file\n"
-            "      --composer NAME   the composer token for --encode [mozart]\n"
+            "      --composer NAME   the composer token for --encode [%s]\n"
             "      --decode IN.tok   write a token file as a MIDI file\n"
             "      --tempo BPM       tempo of the decoded MIDI file [120]\n"
             "      --print FILE      print a token or MIDI file's tokens, one bar a line\n"
@@ -70,7 +71,7 @@ static void usage(FILE *stream)
             "                        composer, label, blend (source: its pieces also teach\n"
             "                        the blend; class: the blend itself; -: neither)\n"
             "  -h, --help            show this help\n",
-            program, program, program, program, program, program);
+            program, program, program, program, program, program, offered_composers[0]);
 }
 
 #define die(...) pnl_cli_fail(program, __VA_ARGS__)
@@ -752,7 +753,7 @@ int main(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     const char *output = NULL, *catalog = NULL, *encode = NULL, *decode = NULL, *print = NULL;
-    const char *composer = "mozart";
+    const char *composer = offered_composers[0];
     double tempo = 120.0;
     int bars = 0, demo = 0, list_composers = 0, option;
     char *end;
