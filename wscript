@@ -118,6 +118,7 @@ def build(bld):
 
     if bld.path.find_node("plugin/pianola.c"):
         build_bundle(bld)
+        build_dummy_control_check(bld, host_use)
 
     if bld.cmd in ("test", "bench"):
         bld.add_post_fun(run_after_build)
@@ -144,7 +145,12 @@ def build_bundle(bld):
                        use=["LV2", "CAIRO", "X11", "M"], cflags=["-fvisibility=hidden"],
                        linkflags=no_undefined, install_path=install_dir)
         ui.env.cshlib_PATTERN = "%s.so"
-    for ttl in bld.path.ant_glob("ttl/*.ttl.in"):
+    # The plugin's TTL: ttl/pianola.ttl.in with the control ports that
+    # ttl/control_ports.c writes from the port table (plugin/ports.h).
+    control_ports = write_control_ports(bld, "ttl/control_ports", [])
+    bld(rule=write_plugin_ttl, source=["ttl/pianola.ttl.in", control_ports],
+        target=bundle + "/pianola.ttl", vars=["PLUGIN_URI"], install_path=install_dir)
+    for ttl in bld.path.ant_glob("ttl/*.ttl.in", excl=["ttl/pianola.ttl.in"]):
         bld(features="subst", source=ttl, target=bundle + "/" + ttl.name[:-3],
             install_path=install_dir, LIB_EXT=".so",
             PLUGIN_URI=bld.env.PLUGIN_URI)
@@ -155,6 +161,44 @@ def build_bundle(bld):
         bld(features="subst", is_copy=True, source=weights,
             target=bundle + "/models/" + weights.name,
             install_path=os.path.join(install_dir, "models"))
+
+
+def write_control_ports(bld, target, defines):
+    """Builds ttl/control_ports.c (with `defines`) as `target` and runs it:
+    the control ports' Turtle, in the node returned."""
+    bld.program(source="ttl/control_ports.c", target=target, defines=defines,
+                install_path=None)
+    ports = bld.path.find_or_declare(target + ".ttl")
+    bld(rule="${SRC[0].abspath()} > ${TGT}", source=bld.path.find_or_declare(target),
+        target=ports)
+    return ports
+
+
+def write_plugin_ttl(task):
+    template = task.inputs[0].read()
+    ports = task.inputs[1].read().rstrip("\n")
+    if "@CONTROL_PORTS@" not in template:
+        task.generator.bld.fatal("%s has no @CONTROL_PORTS@" % task.inputs[0])
+    task.outputs[0].write(template.replace("@CONTROL_PORTS@", ports)
+                          .replace("@PLUGIN_URI@", task.env.PLUGIN_URI))
+
+
+# One control more than plugin/ports.h has, for the test build that shows a
+# control added to the table reaches every consumer (tests/check_dummy_control.c).
+DUMMY_CONTROL = ('PNL_EXTRA_CONTROL_PORTS(X)=X(DUMMY, PNL_EXTRA_PORT_FIRST, "dummy_control", '
+                 '"Dummy control", '
+                 '-1.5, 0.25, 3.0, PNL_CONTROL_FLOAT, PNL_UNIT_COEF, "Only the test build has '
+                 'it")')
+
+
+def build_dummy_control_check(bld, host_use):
+    """The TTL writer and pianola-render built with
+    DUMMY_CONTROL, and the test that looks for the dummy in what they give."""
+    write_control_ports(bld, "tests/dummy-control/control_ports", [DUMMY_CONTROL])
+    bld.program(source=["tools/render.c"], target="tests/dummy-control/pianola-render",
+                use=host_use, defines=[DUMMY_CONTROL], install_path=None)
+    bld.program(source=["tests/check_dummy_control.c"], target="tests/test_dummy_control",
+                includes="tests", use=host_use, defines=[DUMMY_CONTROL], install_path=None)
 
 
 def test_environment(ctx):

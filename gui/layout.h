@@ -9,6 +9,8 @@
 #ifndef PIANOLA_GUI_LAYOUT_H
 #define PIANOLA_GUI_LAYOUT_H
 
+#include "../src/composers.h"
+
 /* The size asked of the host, in logical units, and the smallest one laid out
  * properly (a smaller window shows the same layout clipped). */
 enum {
@@ -30,7 +32,8 @@ typedef enum {
     PNL_KNOB_COUNT
 } PnlKnobId;
 
-enum { PNL_UI_COMPOSER_SEGMENTS = 5 };
+/* One pill per composer the plugin offers. */
+enum { PNL_UI_COMPOSER_SEGMENTS = PNL_COMPOSER_CHOICE_COUNT };
 
 typedef struct {
     double scale; /* device pixels per logical unit */
@@ -84,11 +87,16 @@ static inline void pnl_ui_layout_compute(PnlUiLayout *layout, int width_px, int 
     layout->scale = scale;
 
     PnlRect header = pnl_rect(0, 0, width, header_height);
-    double composer_x = 168.0, composer_width = 96.0;
+    double tempo_x = width - margin - 196;
+    /* The pills share the room left of the tempo, 96 units each at most. */
+    double composer_x = 168.0;
+    double composer_width = (tempo_x - 8 - composer_x) / PNL_UI_COMPOSER_SEGMENTS;
+    if (composer_width > 96.0)
+        composer_width = 96.0;
     for (int i = 0; i < PNL_UI_COMPOSER_SEGMENTS; i++)
         layout->composer[i] = pnl_rect_scaled(
             pnl_rect(composer_x + i * composer_width, 15, composer_width, 30), scale);
-    layout->tempo = pnl_rect_scaled(pnl_rect(width - margin - 196, 9, 196, 42), scale);
+    layout->tempo = pnl_rect_scaled(pnl_rect(tempo_x, 9, 196, 42), scale);
 
     PnlRect roll = pnl_rect(margin, header_height, width - 2 * margin,
                             height - header_height - controls_height);

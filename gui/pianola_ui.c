@@ -41,34 +41,22 @@
 #include "piano_roll.h"
 #include "widgets.h"
 
-/* What each knob controls; ranges and defaults as ttl/pianola.ttl.in. */
+/* What each knob controls, and its caption; the range and the default are
+ * the port's (plugin/ports.h). */
 typedef struct {
     int port;
     const char *label;
-    double minimum, maximum, default_value;
 } KnobSpec;
 
 static const KnobSpec knob_specs[PNL_KNOB_COUNT] = {
-    [PNL_KNOB_TEMPERATURE] = {PNL_PORT_TEMPERATURE, "Temperature", 0.0, 2.0, 0.9},
-    [PNL_KNOB_TOP_P] = {PNL_PORT_TOP_P, "Top-p", 0.05, 1.0, 0.95},
-    [PNL_KNOB_HUMANIZE_VELOCITY] = {PNL_PORT_HUMANIZE_VELOCITY, "Velocity", 0.0, 1.0, 0.5},
-    [PNL_KNOB_HUMANIZE_TIMING] = {PNL_PORT_HUMANIZE_TIMING, "Timing", 0.0, 1.0, 0.5},
+    [PNL_KNOB_TEMPERATURE] = {PNL_PORT_TEMPERATURE, "Temperature"},
+    [PNL_KNOB_TOP_P] = {PNL_PORT_TOP_P, "Top-p"},
+    [PNL_KNOB_HUMANIZE_VELOCITY] = {PNL_PORT_HUMANIZE_VELOCITY, "Velocity"},
+    [PNL_KNOB_HUMANIZE_TIMING] = {PNL_PORT_HUMANIZE_TIMING, "Timing"},
 };
 
-static const char *const composer_names[] = PNL_COMPOSER_CHOICES;
+static const char *const composer_names[] = {PNL_COMPOSER_CHOICES(PNL_COMPOSER_NAME)};
 
-/* Port values shown before the host sends any (it normally sends all at once). */
-static const float port_defaults[PNL_PORT_COUNT] = {
-    [PNL_PORT_COMPOSER] = 0,          [PNL_PORT_TEMPERATURE] = 0.9f,
-    [PNL_PORT_TOP_P] = 0.95f,         [PNL_PORT_HUMANIZE_VELOCITY] = 0.5f,
-    [PNL_PORT_HUMANIZE_TIMING] = 0.5f, [PNL_PORT_GENERATE] = 1,
-    [PNL_PORT_CAPTURE] = 0,           [PNL_PORT_REROLL] = 0,
-    [PNL_PORT_SEED] = 1,              [PNL_PORT_TEMPO] = 120,
-    [PNL_PORT_VOLUME] = 0,
-};
-
-static const double seed_maximum = 16777215.0; /* every integer up to 2^24 is exact in a float */
-static const double tempo_minimum = 20.0, tempo_maximum = 400.0;
 static const double double_click_seconds = 0.4;
 static const double reroll_hold_seconds = 0.15; /* long enough for the DSP to see the 1 */
 static const double longest_extrapolation_seconds = 1.0;
@@ -391,8 +379,8 @@ static int shown_capture_state(const PianolaUi *ui)
 
 static double knob_normalised(const PianolaUi *ui, int knob)
 {
-    const KnobSpec *spec = &knob_specs[knob];
-    return (ui->ports[spec->port] - spec->minimum) / (spec->maximum - spec->minimum);
+    const PnlControlSpec *spec = pnl_control_spec(knob_specs[knob].port);
+    return (ui->ports[knob_specs[knob].port] - spec->minimum) / (spec->maximum - spec->minimum);
 }
 
 static void knob_value_text(const PianolaUi *ui, int knob, char *text, size_t capacity)
@@ -619,31 +607,27 @@ static int target_at(const PianolaUi *ui, double x, double y)
     return TARGET_NONE;
 }
 
+/* `value` within the port's range. */
+static double clamp_to_port(int port, double value)
+{
+    const PnlControlSpec *spec = pnl_control_spec(port);
+    return value < spec->minimum ? spec->minimum : value > spec->maximum ? spec->maximum : value;
+}
+
 static void set_knob(PianolaUi *ui, int knob, double value)
 {
-    const KnobSpec *spec = &knob_specs[knob];
-    if (value < spec->minimum)
-        value = spec->minimum;
-    if (value > spec->maximum)
-        value = spec->maximum;
-    write_port(ui, spec->port, (float)value);
+    int port = knob_specs[knob].port;
+    write_port(ui, port, (float)clamp_to_port(port, value));
 }
 
 static void set_seed(PianolaUi *ui, double seed)
 {
-    if (seed < 0)
-        seed = 0;
-    if (seed > seed_maximum)
-        seed = seed_maximum;
-    write_port(ui, PNL_PORT_SEED, (float)floor(seed));
+    write_port(ui, PNL_PORT_SEED, (float)floor(clamp_to_port(PNL_PORT_SEED, seed)));
 }
 
 static void set_tempo(PianolaUi *ui, double bpm)
 {
-    if (bpm < tempo_minimum)
-        bpm = tempo_minimum;
-    if (bpm > tempo_maximum)
-        bpm = tempo_maximum;
+    bpm = clamp_to_port(PNL_PORT_TEMPO, bpm);
     write_port(ui, PNL_PORT_TEMPO, (float)(floor(bpm * 2 + 0.5) / 2));
 }
 
@@ -713,10 +697,11 @@ static void press(PianolaUi *ui, const XButtonEvent *event)
     if (event->button == Button4 || event->button == Button5) {
         double steps = event->button == Button4 ? 1.0 : -1.0;
         if (target >= TARGET_KNOB && target < TARGET_KNOB + PNL_KNOB_COUNT) {
-            const KnobSpec *spec = &knob_specs[target - TARGET_KNOB];
+            int port = knob_specs[target - TARGET_KNOB].port;
+            const PnlControlSpec *spec = pnl_control_spec(port);
             double fine = event->state & ShiftMask ? 0.2 : 1.0;
             set_knob(ui, target - TARGET_KNOB,
-                     ui->ports[spec->port] + steps * fine * (spec->maximum - spec->minimum) / 50);
+                     ui->ports[port] + steps * fine * (spec->maximum - spec->minimum) / 50);
         } else if (target == TARGET_SEED) {
             end_seed_edit(ui, 0);
             set_seed(ui, ui->ports[PNL_PORT_SEED] + steps);
@@ -744,7 +729,7 @@ static void press(PianolaUi *ui, const XButtonEvent *event)
     } else if (target >= TARGET_KNOB && target < TARGET_KNOB + PNL_KNOB_COUNT) {
         int knob = target - TARGET_KNOB;
         if (double_click) {
-            set_knob(ui, knob, knob_specs[knob].default_value);
+            set_knob(ui, knob, pnl_control_spec(knob_specs[knob].port)->default_value);
         } else {
             ui->pressed = target;
             ui->drag_start_y = event->y;
@@ -775,7 +760,7 @@ static void drag(PianolaUi *ui, const XMotionEvent *event)
     if (event->state & ShiftMask)
         travel *= 0.2;
     if (ui->pressed >= TARGET_KNOB && ui->pressed < TARGET_KNOB + PNL_KNOB_COUNT) {
-        const KnobSpec *spec = &knob_specs[ui->pressed - TARGET_KNOB];
+        const PnlControlSpec *spec = pnl_control_spec(knob_specs[ui->pressed - TARGET_KNOB].port);
         set_knob(ui, ui->pressed - TARGET_KNOB,
                  ui->drag_start_value + travel * (spec->maximum - spec->minimum));
     } else if (ui->pressed == TARGET_TEMPO) {
@@ -968,8 +953,11 @@ static LV2UI_Handle instantiate(const LV2UI_Descriptor *descriptor, const char *
     }
     map_uris(&ui->uris, ui->map);
     lv2_atom_forge_init(&ui->forge, ui->map);
-    memcpy(ui->ports, port_defaults, sizeof ui->ports);
-    ui->bpm = 120.0;
+    /* Port values shown before the host sends any (it normally sends all at once). */
+    for (int port = 0; port < PNL_PORT_COUNT; port++)
+        ui->ports[port] = pnl_control_spec(port) ? (float)pnl_control_spec(port)->default_value
+                                                  : 0.0f;
+    ui->bpm = pnl_control_spec(PNL_PORT_TEMPO)->default_value;
     ui->beats_per_bar = 4.0;
     pnl_piano_roll_clear(&ui->roll);
 

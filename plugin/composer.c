@@ -46,7 +46,7 @@ struct PnlComposer {
     PnlNote *primed;
 };
 
-static const char *const composer_choices[] = PNL_COMPOSER_CHOICES;
+static const char *const composer_choices[] = {PNL_COMPOSER_CHOICES(PNL_COMPOSER_NAME)};
 
 void pnl_composer_free(PnlComposer *composer)
 {

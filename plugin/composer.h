@@ -17,7 +17,7 @@
 #include "timeline.h"
 
 typedef struct {
-    int32_t composer_choice; /* index into PNL_COMPOSER_CHOICES (plugin/ports.h) */
+    int32_t composer_choice; /* index into PNL_COMPOSER_CHOICES (src/composers.h) */
     float temperature;       /* 0 = the best guess */
     float top_p;
     uint32_t seed;

@@ -23,32 +23,34 @@
 
 /* ---------------------------------------------------------------- ports */
 
-static float port_value(const Pianola *self, int index, float low, float high, float fallback)
+/* A control's value, clamped to its range in the port table (ports.h); its
+ * default while the host has connected nothing there or sends no number. */
+static float port_value(const Pianola *self, int index)
 {
+    const PnlControlSpec *spec = pnl_control_spec(index);
     const float *port = self->controls[index];
-    if (!port)
-        return fallback;
-    float value = *port;
-    if (!isfinite(value))
-        return fallback;
+    if (!port || !isfinite(*port))
+        return (float)spec->default_value;
+    float value = *port, low = (float)spec->minimum, high = (float)spec->maximum;
     return value < low ? low : value > high ? high : value;
 }
 
 static void read_ports(Pianola *self)
 {
-    self->wanted.composer_choice =
-        (int32_t)lrintf(port_value(self, PNL_PORT_COMPOSER, 0, PNL_COMPOSER_CHOICE_COUNT - 1, 0));
-    self->wanted.temperature = port_value(self, PNL_PORT_TEMPERATURE, 0.0f, 2.0f, 0.9f);
-    self->wanted.top_p = port_value(self, PNL_PORT_TOP_P, 0.05f, 1.0f, 0.95f);
-    self->wanted.seed = (uint32_t)lrintf(port_value(self, PNL_PORT_SEED, 0.0f, 16777215.0f, 1.0f));
+    self->wanted.composer_choice = (int32_t)lrintf(port_value(self, PNL_PORT_COMPOSER));
+    self->wanted.temperature = port_value(self, PNL_PORT_TEMPERATURE);
+    self->wanted.top_p = port_value(self, PNL_PORT_TOP_P);
+    self->wanted.seed = (uint32_t)lrintf(port_value(self, PNL_PORT_SEED));
     self->wanted.bar_ticks = pnl_transport_bar_ticks(&self->transport);
     self->wanted.beat_ticks = pnl_transport_beat_ticks(&self->transport);
-    self->humanize_velocity = port_value(self, PNL_PORT_HUMANIZE_VELOCITY, 0.0f, 1.0f, 0.5f);
-    self->humanize_timing = port_value(self, PNL_PORT_HUMANIZE_TIMING, 0.0f, 1.0f, 0.5f);
-    float volume_db = port_value(self, PNL_PORT_VOLUME, -60.0f, 12.0f, 0.0f);
-    self->target_gain = volume_db <= -60.0f ? 0.0f : powf(10.0f, volume_db / 20.0f);
-    pnl_transport_set_internal_bpm(&self->transport,
-                                   port_value(self, PNL_PORT_TEMPO, 20.0f, 400.0f, 120.0f));
+    self->humanize_velocity = port_value(self, PNL_PORT_HUMANIZE_VELOCITY);
+    self->humanize_timing = port_value(self, PNL_PORT_HUMANIZE_TIMING);
+    const PnlControlSpec *volume = pnl_control_spec(PNL_PORT_VOLUME);
+    float volume_db = port_value(self, PNL_PORT_VOLUME);
+    /* The bottom of the range is silence. */
+    self->target_gain =
+        volume_db <= (float)volume->minimum ? 0.0f : powf(10.0f, volume_db / 20.0f);
+    pnl_transport_set_internal_bpm(&self->transport, port_value(self, PNL_PORT_TEMPO));
 }
 
 static void connect_port(LV2_Handle instance, uint32_t port, void *data)
@@ -557,7 +559,7 @@ static void upkeep_timeline(Pianola *self)
 /* Capture and generate toggles, re-roll trigger: edges act once. */
 static void read_switches(Pianola *self, uint32_t frame)
 {
-    int generate = port_value(self, PNL_PORT_GENERATE, 0, 1, 1) > 0.5f;
+    int generate = port_value(self, PNL_PORT_GENERATE) > 0.5f;
     if (generate != self->generate) {
         self->generate = generate;
         if (!generate)
@@ -565,14 +567,14 @@ static void read_switches(Pianola *self, uint32_t frame)
         else if (pnl_transport_rolling(&self->transport))
             locate(self, frame);
     }
-    float reroll = port_value(self, PNL_PORT_REROLL, 0, 1, 0);
+    float reroll = port_value(self, PNL_PORT_REROLL);
     if (reroll > 0.5f && self->last_reroll <= 0.5f) {
         self->wanted.variation++;
         self->regenerate_pending = 1;
     }
     self->last_reroll = reroll;
 
-    int capture = port_value(self, PNL_PORT_CAPTURE, 0, 1, 0) > 0.5f;
+    int capture = port_value(self, PNL_PORT_CAPTURE) > 0.5f;
     if (capture && !self->capture_port_on) {
         /* Capture on: Pianola falls silent and listens. */
         self->capturing = 1;
@@ -655,7 +657,7 @@ static void run(LV2_Handle instance, uint32_t sample_count)
      * will play in a moment (machine busy, job scheduled in real time just
      * before). Not real time now, so wait for it rather than play a bar
      * short: every export of a session then has the same notes. */
-    if (port_value(self, PNL_PORT_FREEWHEEL, 0, 1, 0) > 0.5f)
+    if (port_value(self, PNL_PORT_FREEWHEEL) > 0.5f)
         pnl_wait_for_timeline_jobs(self);
     upkeep_timeline(self);
 

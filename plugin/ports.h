@@ -1,32 +1,125 @@
-/* Pianola's port indices, shared by the DSP (plugin/) and the UI (gui/).
- * They must match ttl/pianola.ttl.in. */
+/* Pianola's ports: the one table of them, shared by the DSP (plugin/), the
+ * window (gui/), the command-line programs (tools/) and the build, which
+ * writes the control ports of the plugin's TTL from it (ttl/control_ports.c).
+ * Changing a range or a default here changes it everywhere; CONTRIBUTING.md
+ * says how to add a control.
+ *
+ * Header only, with no LV2 in it. */
 #ifndef PIANOLA_PORTS_H
 #define PIANOLA_PORTS_H
 
+#include <stddef.h>
+
+#include "../src/composers.h"
+
+/* The ports that carry streams: MIDI and messages in and out, and audio.
+ * Their TTL (buffer types, what they support) is written out in
+ * ttl/pianola.ttl.in, at these indices, before the control ports.
+ *
+ *   X(ID, index, symbol) */
+#define PNL_STREAM_PORTS(X)                                                                       \
+    /* atom: MIDI, time:Position, patch:Set, UI messages */                                       \
+    X(CONTROL_IN, 0, "control")                                                                   \
+    /* atom: MIDI of the notes played, notifications for the UI */                                \
+    X(NOTIFY_OUT, 1, "notify")                                                                    \
+    X(AUDIO_LEFT, 2, "out_left")                                                                  \
+    X(AUDIO_RIGHT, 3, "out_right")
+
+/* What a control is, and so its lv2:portProperty set in the TTL. */
 typedef enum {
-    PNL_PORT_CONTROL_IN = 0,   /* atom: MIDI, time:Position, patch:Set, UI messages */
-    PNL_PORT_NOTIFY_OUT = 1,   /* atom: MIDI of the notes played, notifications for the UI */
-    PNL_PORT_AUDIO_LEFT = 2,
-    PNL_PORT_AUDIO_RIGHT = 3,
-    PNL_PORT_COMPOSER = 4,          /* enumeration: index into PNL_COMPOSER_CHOICES */
-    PNL_PORT_TEMPERATURE = 5,       /* 0 = always the best guess .. 2 */
-    PNL_PORT_TOP_P = 6,             /* nucleus size, 0.05 .. 1 */
-    PNL_PORT_HUMANIZE_VELOCITY = 7, /* 0 = the timeline's velocities exactly .. 1 */
-    PNL_PORT_HUMANIZE_TIMING = 8,   /* 0 = exactly on the grid .. 1 */
-    PNL_PORT_GENERATE = 9,          /* toggle: compose while the transport rolls */
-    PNL_PORT_CAPTURE = 10,          /* toggle: record MIDI in as the prompt */
-    PNL_PORT_REROLL = 11,           /* trigger: regenerate from the playhead on */
-    PNL_PORT_SEED = 12,             /* integer */
-    PNL_PORT_TEMPO = 13,            /* BPM used when the host sends no time:Position */
-    PNL_PORT_VOLUME = 14,           /* dB */
-    PNL_PORT_FREEWHEEL = 15,        /* lv2:freeWheeling: the host runs faster than real
-                                     * time (an export); set by the host, not a person */
+    PNL_CONTROL_FLOAT,       /* any value in the range */
+    PNL_CONTROL_INTEGER,     /* lv2:integer */
+    PNL_CONTROL_TOGGLE,      /* lv2:integer, lv2:toggled: 0 or 1 */
+    PNL_CONTROL_TRIGGER,     /* a toggle that acts on its rising edge (pprop:trigger) */
+    PNL_CONTROL_ENUMERATION, /* lv2:integer, lv2:enumeration: one of the composers */
+    PNL_CONTROL_FREEWHEEL    /* lv2:freeWheeling, set by the host, not a person */
+} PnlControlKind;
+
+typedef enum { PNL_UNIT_NONE, PNL_UNIT_COEF, PNL_UNIT_BPM, PNL_UNIT_DB } PnlControlUnit;
+
+/* The control ports, after the stream ports, in index order. The plugin
+ * clamps each value to [minimum, maximum] and reads the default where the
+ * host has not connected the port or sends no number.
+ *
+ *   X(ID, index, symbol, name, minimum, default, maximum, kind, unit, comment)
+ * An empty comment writes none. The enumeration's choices are the composers
+ * (src/composers.h). The seed's maximum is 2^24 - 1: every integer up to it
+ * is exact in a float. */
+#define PNL_CONTROL_TABLE(X)                                                                      \
+    X(COMPOSER, 4, "composer", "Composer", 0, 0, PNL_COMPOSER_CHOICE_COUNT - 1,                   \
+      PNL_CONTROL_ENUMERATION, PNL_UNIT_NONE, "")                                                 \
+    X(TEMPERATURE, 5, "temperature", "Temperature", 0.0, 0.9, 2.0, PNL_CONTROL_FLOAT,             \
+      PNL_UNIT_COEF, "0 plays the model's best guess; higher is more adventurous")                \
+    X(TOP_P, 6, "top_p", "Top-p", 0.05, 0.95, 1.0, PNL_CONTROL_FLOAT, PNL_UNIT_COEF,              \
+      "Nucleus size: the share of probability the sampler draws from")                           \
+    X(HUMANIZE_VELOCITY, 7, "humanize_velocity", "Humanize velocity", 0.0, 0.5, 1.0,              \
+      PNL_CONTROL_FLOAT, PNL_UNIT_COEF,                                                           \
+      "0 plays the composed velocities exactly; 1 shades them fully (phrase arch, metric "        \
+      "accent, melody, high-loud)")                                                               \
+    X(HUMANIZE_TIMING, 8, "humanize_timing", "Humanize timing", 0.0, 0.5, 1.0,                    \
+      PNL_CONTROL_FLOAT, PNL_UNIT_COEF,                                                           \
+      "0 plays exactly on the grid; 1 moves onsets by up to 30 ms (melody lead, chord spread, "   \
+      "phrase arch)")                                                                             \
+    X(GENERATE, 9, "generate", "Generate", 0, 1, 1, PNL_CONTROL_TOGGLE, PNL_UNIT_NONE,            \
+      "Compose and play while the transport rolls")                                               \
+    X(CAPTURE, 10, "capture", "Capture", 0, 0, 1, PNL_CONTROL_TOGGLE, PNL_UNIT_NONE,              \
+      "While on, MIDI in is recorded; when turned off, the phrase becomes the prompt and "        \
+      "Pianola continues it")                                                                     \
+    X(REROLL, 11, "reroll", "Re-roll", 0, 0, 1, PNL_CONTROL_TRIGGER, PNL_UNIT_NONE,               \
+      "Compose again from the playhead on")                                                       \
+    X(SEED, 12, "seed", "Seed", 0, 1, 16777215, PNL_CONTROL_INTEGER, PNL_UNIT_NONE, "")           \
+    X(TEMPO, 13, "tempo", "Tempo", 20.0, 120.0, 400.0, PNL_CONTROL_FLOAT, PNL_UNIT_BPM,           \
+      "Used when the host sends no time")                                                         \
+    X(VOLUME, 14, "volume", "Volume", -60.0, 0.0, 12.0, PNL_CONTROL_FLOAT, PNL_UNIT_DB, "")       \
+    /* Exporting, the host runs Pianola faster than real time: run() then                    */   \
+    /* waits for the bar being composed, so every export has every note.                     */   \
+    X(FREEWHEEL, 15, "freewheel", "Freewheeling", 0, 0, 1, PNL_CONTROL_FREEWHEEL, PNL_UNIT_NONE,  \
+      "")
+
+/* Rows a build adds from its command line, from index PNL_EXTRA_PORT_FIRST
+ * on: the test build of tests/check_dummy_control.c adds one, to show that
+ * every consumer takes a new control from the table. Empty otherwise. */
+#ifndef PNL_EXTRA_CONTROL_PORTS
+#define PNL_EXTRA_CONTROL_PORTS(X)
+#endif
+
+/* Every control port: the table's, then any a build adds. */
+#define PNL_CONTROL_PORTS(X) PNL_CONTROL_TABLE(X) PNL_EXTRA_CONTROL_PORTS(X)
+
+#define PNL_PORT_ONE(...) +1
+enum { PNL_EXTRA_PORT_FIRST = 0 PNL_STREAM_PORTS(PNL_PORT_ONE) PNL_CONTROL_TABLE(PNL_PORT_ONE) };
+#undef PNL_PORT_ONE
+
+#define PNL_PORT_ENUMERATOR(id, index, ...) PNL_PORT_##id = index,
+
+typedef enum {
+    PNL_STREAM_PORTS(PNL_PORT_ENUMERATOR)
+    PNL_CONTROL_PORTS(PNL_PORT_ENUMERATOR)
     PNL_PORT_COUNT
 } PnlPortIndex;
 
-/* The composer enumeration's choices, in port-value order. Each names a
- * composer class of the bundled model (see docs/vocabulary.md). */
-#define PNL_COMPOSER_CHOICES { "mozart", "brahms", "schumann", "rachmaninoff", "romantic" }
-enum { PNL_COMPOSER_CHOICE_COUNT = 5 };
+#undef PNL_PORT_ENUMERATOR
+
+/* One control's row of the table. */
+typedef struct {
+    const char *symbol;
+    const char *name;
+    double minimum, default_value, maximum;
+    PnlControlKind kind;
+    PnlControlUnit unit;
+    const char *comment;
+} PnlControlSpec;
+
+/* The row of control port `port`, or NULL for a stream port or an index
+ * outside the table. */
+static inline const PnlControlSpec *pnl_control_spec(int port)
+{
+#define PNL_CONTROL_ROW(id, index, symbol, name, minimum, default_value, maximum, kind, unit,     \
+                        comment)                                                                  \
+    [index] = {symbol, name, minimum, default_value, maximum, kind, unit, comment},
+    static const PnlControlSpec specs[PNL_PORT_COUNT] = {PNL_CONTROL_PORTS(PNL_CONTROL_ROW)};
+#undef PNL_CONTROL_ROW
+    return port >= 0 && port < PNL_PORT_COUNT && specs[port].symbol ? &specs[port] : NULL;
+}
 
 #endif

@@ -21,6 +21,7 @@
 #include <lv2/atom/util.h>
 #include <lv2/patch/patch.h>
 
+#include "composers.h"
 #include "lv2host.h"
 #include "status.h"
 #include "vocabulary.h"
@@ -49,18 +50,17 @@ static inline float fixture_gaussian(uint64_t *state)
     return (float)((sum - 2.0) * 1.7320508);
 }
 
-/* Writes a small random LSTM (5 composers: the plugin's choices). */
+/* Writes a small random LSTM whose composers are the plugin's choices. */
 static inline int fixture_write_random_model(const char *path, char *message, size_t size)
 {
-    static const char *const names[] = {"mozart", "brahms", "schumann", "rachmaninoff",
-                                        "romantic"};
+    static const char *const names[] = {PNL_COMPOSER_CHOICES(PNL_COMPOSER_NAME)};
     PnlWeights *weights = pnl_weights_new_lstm(pnl_vocab_signature(), (uint32_t)pnl_vocab_size(),
-                                               5, 32, 48, 1);
+                                               PNL_COMPOSER_CHOICE_COUNT, 32, 48, 1);
     if (!weights) {
         snprintf(message, size, "out of memory");
         return PNL_ENOMEM;
     }
-    for (int i = 0; i < 5; i++)
+    for (int i = 0; i < PNL_COMPOSER_CHOICE_COUNT; i++)
         snprintf(weights->composer_names[i], sizeof weights->composer_names[i], "%s", names[i]);
     uint64_t state = 0x5eed;
     for (uint32_t t = 0; t < weights->tensor_count; t++) {

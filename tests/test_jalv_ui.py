@@ -62,17 +62,18 @@ def write_random_model(path: str) -> None:
     that is nonsense but grammatical, enough for notes to flow to the UI."""
     import torch
 
+    from train.data import offered_composers
     from train.export import write_weights
     from train.model import PianolaLSTM
 
     signature, vocab_size = codec_signature()
     torch.manual_seed(5)
-    model = PianolaLSTM(vocab_size, 5, 32, 48, 1)
+    composers = offered_composers().choices
+    model = PianolaLSTM(vocab_size, len(composers), 32, 48, 1)
     with torch.no_grad():
         for parameter in model.parameters():
             parameter.normal_(0.0, 0.4)
-    write_weights(model, path, signature,
-                  ["mozart", "brahms", "schumann", "rachmaninoff", "romantic"])
+    write_weights(model, path, signature, list(composers))
 
 
 def bundle_folder(work_dir: str) -> "tuple[str, bool]":

@@ -321,6 +321,24 @@ class CommandLine(unittest.TestCase):
         for mode in ("--encode", "--decode", "--catalog", "--tempo", "CORPUS_DIR"):
             self.assertIn(mode, result.stdout)
 
+    def test_composers_lists_the_plugins_choices_in_the_order_of_its_ttl(self):
+        result = run("--composers")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        rows = list(csv.DictReader(result.stdout.splitlines(), delimiter="\t"))
+        with open(os.path.join(BUILD, "pianola.lv2", "pianola.ttl"), encoding="utf-8") as f:
+            points = re.findall(r'rdfs:label "([^"]+)" ; rdf:value (\d+)', f.read())
+        self.assertEqual([(row["label"], str(i)) for i, row in enumerate(rows)], points,
+                         "expected the TTL's composer scale points to be the listed composers")
+        with open(os.path.join(SRC, "docs", "vocabulary.md"), encoding="utf-8") as f:
+            text = f.read()
+        classes = text.split("Composers: `", 1)[1].split("`", 1)[0].split() + ["romantic"]
+        for row in rows:
+            self.assertIn(row["composer"], classes, "not a composer class of the vocabulary")
+            self.assertIn(row["blend"], ("-", "source", "class"))
+        self.assertEqual([r["blend"] for r in rows].count("class"), 1, "expected one blend")
+        self.assertEqual(tuple(r["composer"] for r in rows if r["blend"] != "class"), TARGETS,
+                         "expected the composers of the corpus to be those given validation works")
+
     def test_bad_arguments_fail_with_one_line(self):
         self.assert_one_line_error(run(CORPUS), "-o")
         self.assert_one_line_error(run("--decode", "x.tok", "--tempo", "fast", "-o", "y.mid"),

@@ -9,6 +9,7 @@
  * them in the prompt's key; the output holds
  * the prompt followed by --bars new bars. The same arguments give the same
  * bytes. */
+#include "../plugin/ports.h"
 #include "cli.h"
 #include "codec.h"
 #include "generator.h"
@@ -34,8 +35,17 @@ static const char *program = "pianola-generate";
 
 enum { MESSAGE_SIZE = 4096, PATH_SIZE = 4096 };
 
+static const char *const composer_names[] = {PNL_COMPOSER_CHOICES(PNL_COMPOSER_NAME)};
+
+/* The options the plugin has as controls take their ranges and defaults from
+ * its port table (plugin/ports.h): the same settings compose the same way in
+ * both. */
 static void usage(FILE *stream)
 {
+    const PnlControlSpec *temperature = pnl_control_spec(PNL_PORT_TEMPERATURE);
+    const PnlControlSpec *top_p = pnl_control_spec(PNL_PORT_TOP_P);
+    const PnlControlSpec *seed = pnl_control_spec(PNL_PORT_SEED);
+    const PnlControlSpec *tempo = pnl_control_spec(PNL_PORT_TEMPO);
     fprintf(stream,
             "Usage: %s [--composer NAME | --model FILE] [options] -o OUT.mid\n"
             "\n"
@@ -44,22 +54,32 @@ static void usage(FILE *stream)
             "\n"
             "Options:\n"
             "  -o, --output OUT.mid    the MIDI file to write (required)\n"
-            "  -c, --composer NAME     mozart, brahms, schumann, rachmaninoff, romantic, ...\n"
-            "                          (any composer the model knows) [mozart]\n"
+            "  -c, --composer NAME     ",
+            program);
+    for (int choice = 0; choice < PNL_COMPOSER_CHOICE_COUNT; choice++)
+        fprintf(stream, "%s, ", composer_names[choice]);
+    fprintf(stream,
+            "...\n"
+            "                          (any composer the model knows) [%s]\n"
             "  -m, --model FILE        the weights file [$PIANOLA_MODEL, else the bundled\n"
             "                          pianola.pnm]\n"
-            "  -t, --temperature T     0 = always the most likely event; higher is bolder [1.0]\n"
-            "  -p, --top-p P           keep only the likeliest events adding up to P [0.95]\n"
-            "  -s, --seed N            random seed [1]\n"
+            "  -t, --temperature T     %.10g = always the most likely event; higher is bolder,\n"
+            "                          up to %.10g [%.10g]\n"
+            "  -p, --top-p P           keep only the likeliest events adding up to P,\n"
+            "                          %.10g .. %.10g [%.10g]\n"
+            "  -s, --seed N            random seed, %.10g .. %.10g [%.10g]\n"
             "  -b, --bars N            bars to compose (after the prompt, if any) [16]\n"
-            "      --tempo BPM         tempo written to the file [120]\n"
+            "      --tempo BPM         tempo written to the file, %.10g .. %.10g [%.10g]\n"
             "      --meter N/D         keep to this meter [the model chooses]\n"
             "      --prompt IN.mid     a phrase to continue (it opens the output)\n"
             "      --precision P       float32 or int8 (faster, slightly different\n"
             "                          music) [float32]\n"
             "  -q, --quiet             print nothing on success\n"
             "  -h, --help              show this help\n",
-            program);
+            composer_names[(int)pnl_control_spec(PNL_PORT_COMPOSER)->default_value],
+            temperature->minimum, temperature->maximum, temperature->default_value,
+            top_p->minimum, top_p->maximum, top_p->default_value, seed->minimum, seed->maximum,
+            seed->default_value, tempo->minimum, tempo->maximum, tempo->default_value);
 }
 
 #define die(...) pnl_cli_fail(program, __VA_ARGS__)
@@ -108,9 +128,16 @@ static int push(Tokens *list, int token)
 
 int main(int argc, char **argv)
 {
-    const char *output = NULL, *model_path = NULL, *prompt_path = NULL, *composer = "mozart";
-    double temperature = 1.0, top_p = 0.95, tempo = 120;
-    long long seed = 1, bars = 16;
+    const PnlControlSpec *temperature_spec = pnl_control_spec(PNL_PORT_TEMPERATURE);
+    const PnlControlSpec *top_p_spec = pnl_control_spec(PNL_PORT_TOP_P);
+    const PnlControlSpec *seed_spec = pnl_control_spec(PNL_PORT_SEED);
+    const PnlControlSpec *tempo_spec = pnl_control_spec(PNL_PORT_TEMPO);
+    const char *output = NULL, *model_path = NULL, *prompt_path = NULL;
+    const char *composer =
+        composer_names[(int)pnl_control_spec(PNL_PORT_COMPOSER)->default_value];
+    double temperature = temperature_spec->default_value, top_p = top_p_spec->default_value;
+    double tempo = tempo_spec->default_value;
+    long long seed = (long long)seed_spec->default_value, bars = 16;
     int meter_numerator = 0, meter_denominator = 0, quiet = 0;
     PnlPrecision precision = PNL_PRECISION_FLOAT32;
     static const struct option options[] = {
@@ -141,24 +168,30 @@ int main(int argc, char **argv)
                 return die("--precision wants float32 or int8, not \"%s\"", optarg);
             break;
         case 't':
-            if (parse_double(optarg, 0, 100, &temperature))
-                return die("--temperature wants a number from 0 to 100, not \"%s\"", optarg);
+            if (parse_double(optarg, temperature_spec->minimum, temperature_spec->maximum,
+                             &temperature))
+                return die("--temperature wants a number from %.10g to %.10g, not \"%s\"",
+                           temperature_spec->minimum, temperature_spec->maximum, optarg);
             break;
         case 'p':
-            if (parse_double(optarg, 0, 1, &top_p))
-                return die("--top-p wants a number from 0 to 1, not \"%s\"", optarg);
+            if (parse_double(optarg, top_p_spec->minimum, top_p_spec->maximum, &top_p))
+                return die("--top-p wants a number from %.10g to %.10g, not \"%s\"",
+                           top_p_spec->minimum, top_p_spec->maximum, optarg);
             break;
         case 's':
-            if (parse_integer(optarg, 0, LLONG_MAX, &seed))
-                return die("--seed wants a whole number >= 0, not \"%s\"", optarg);
+            if (parse_integer(optarg, (long long)seed_spec->minimum,
+                              (long long)seed_spec->maximum, &seed))
+                return die("--seed wants a whole number from %.10g to %.10g, not \"%s\"",
+                           seed_spec->minimum, seed_spec->maximum, optarg);
             break;
         case 'b':
             if (parse_integer(optarg, 1, 10000, &bars))
                 return die("--bars wants a whole number from 1 to 10000, not \"%s\"", optarg);
             break;
         case 'T':
-            if (parse_double(optarg, 10, 1000, &tempo))
-                return die("--tempo wants beats per minute from 10 to 1000, not \"%s\"", optarg);
+            if (parse_double(optarg, tempo_spec->minimum, tempo_spec->maximum, &tempo))
+                return die("--tempo wants beats per minute from %.10g to %.10g, not \"%s\"",
+                           tempo_spec->minimum, tempo_spec->maximum, optarg);
             break;
         case 'M': {
             char extra;

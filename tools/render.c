@@ -37,22 +37,19 @@ enum {
     BLOCK_FRAMES = 512,
     MAX_BARS = 10000,
     SAMPLE_RATE_MIN = 22050,
-    SAMPLE_RATE_MAX = 192000,
-    SEED_MAX = 16777215 /* the seed port's range: every integer a float holds exactly */
+    SAMPLE_RATE_MAX = 192000
 };
+
+static const char *const composer_names[] = {PNL_COMPOSER_CHOICES(PNL_COMPOSER_NAME)};
 
 typedef struct {
     const char *output_wav;
     const char *output_midi;
     const char *prompt_midi;
     const char *soundfont;
-    int composer;            /* -1: the plugin's default */
-    double temperature;      /* NAN: the plugin's default, for each of these */
-    double top_p;
-    double seed;
-    double humanize_velocity;
-    double humanize_timing;
-    double volume_db;
+    /* The controls the options set, by port (plugin/ports.h); NAN leaves the
+     * plugin's default. The tempo control is always the transport's tempo. */
+    double controls[PNL_PORT_COUNT];
     long bars;
     double beats_per_minute;
     int beats_per_bar;
@@ -77,6 +74,92 @@ static _Noreturn void fail_usage(const char *format, ...)
     exit(2);
 }
 
+/* ---- Control options -------------------------------------------------------- */
+
+/* Every control a person sets, except the toggles that the render itself
+ * drives, is an option named for its port symbol (top_p: --top-p), with the
+ * port's range and default: a control added to plugin/ports.h is an option
+ * here too. */
+static int is_control_option(int port)
+{
+    const PnlControlSpec *spec = pnl_control_spec(port);
+    return spec && (spec->kind == PNL_CONTROL_FLOAT || spec->kind == PNL_CONTROL_INTEGER ||
+                    spec->kind == PNL_CONTROL_ENUMERATION);
+}
+
+static void control_option_name(int port, char *name, size_t size)
+{
+    snprintf(name, size, "%s", pnl_control_spec(port)->symbol);
+    for (char *c = name; *c; c++)
+        if (*c == '_')
+            *c = '-';
+}
+
+static const char *control_value_name(const PnlControlSpec *spec)
+{
+    if (spec->kind == PNL_CONTROL_ENUMERATION)
+        return "NAME";
+    if (spec->unit == PNL_UNIT_BPM)
+        return "BPM";
+    if (spec->unit == PNL_UNIT_DB)
+        return "DB";
+    return spec->kind == PNL_CONTROL_INTEGER ? "N" : "X";
+}
+
+/* Prints `text` from column `indent`, in lines of at most 79 characters;
+ * `column` is where the cursor stands now. */
+static void print_wrapped(const char *text, int column, int indent)
+{
+    while (*text) {
+        size_t word = strcspn(text, " ");
+        if (column > indent && column + 1 + (int)word > 79) {
+            printf("\n%*s", indent, "");
+            column = indent;
+        } else if (column > indent) {
+            putchar(' ');
+            column++;
+        } else if (column < indent) {
+            printf("%*s", indent - column, "");
+            column = indent;
+        }
+        printf("%.*s", (int)word, text);
+        column += (int)word;
+        text += word;
+        text += strspn(text, " ");
+    }
+    putchar('\n');
+}
+
+static void print_control_options(void)
+{
+    enum { DESCRIPTION_COLUMN = 31 };
+    for (int port = 0; port < PNL_PORT_COUNT; port++) {
+        if (!is_control_option(port))
+            continue;
+        const PnlControlSpec *spec = pnl_control_spec(port);
+        char name[64], description[512];
+        control_option_name(port, name, sizeof name);
+        int column = printf("      --%s %s", name, control_value_name(spec));
+        if (spec->kind == PNL_CONTROL_ENUMERATION) {
+            int used = 0;
+            for (int choice = 0; choice < PNL_COMPOSER_CHOICE_COUNT; choice++)
+                used += snprintf(description + used, sizeof description - (size_t)used, "%s%s",
+                                 choice == 0 ? "" : choice + 1 < PNL_COMPOSER_CHOICE_COUNT
+                                                      ? ", " : " or ", composer_names[choice]);
+            snprintf(description + used, sizeof description - (size_t)used, " [%s]",
+                     composer_names[(int)spec->default_value]);
+        } else {
+            /* The render's host always sends time: its tempo is the tempo control's. */
+            const char *comment = port == PNL_PORT_TEMPO ? "The transport's tempo, which the "
+                                                           "plugin follows" : spec->comment;
+            snprintf(description, sizeof description, "%s, %.10g .. %.10g [%.10g]%s%s",
+                     spec->name, spec->minimum, spec->maximum, spec->default_value,
+                     comment[0] ? ". " : "", comment);
+        }
+        print_wrapped(description, column, DESCRIPTION_COLUMN);
+    }
+}
+
 static void print_help(void)
 {
     printf("Usage: %s [OPTION]... -o OUT.wav\n"
@@ -87,19 +170,17 @@ static void print_help(void)
            "  -o, --output FILE            the WAV file to write (required)\n"
            "      --midi FILE              also write the notes played (the prompt's and\n"
            "                               Pianola's) as a MIDI file\n"
-           "      --composer NAME          mozart, brahms, schumann, rachmaninoff or romantic\n"
-           "      --temperature T          0 (always the best guess) .. 2\n"
-           "      --top-p P                nucleus size, 0.05 .. 1\n"
-           "      --seed N                 the composition's random seed (an integer)\n"
-           "      --bars N                 length in bars, including the prompt [16]\n"
-           "      --tempo BPM              beats per minute [120]\n"
-           "      --meter N/D              beats per bar / beat unit [4/4]\n"
            "      --prompt FILE.mid        a phrase to continue: played with capture on,\n"
            "                               then Pianola continues it from the next bar\n"
-           "      --humanize-velocity A    0 (the composed velocities) .. 1\n"
-           "      --humanize-timing A      0 (exactly on the grid) .. 1\n"
-           "      --volume DB              output volume in dB\n"
            "      --soundfont FILE         a .sf2/.sf3 SoundFont instead of the default piano\n"
+           "\n"
+           "The plugin's controls (its defaults in brackets):\n",
+           program_name);
+    print_control_options();
+    printf("\n"
+           "The transport and the file:\n"
+           "      --bars N                 length in bars, including the prompt [16]\n"
+           "      --meter N/D              beats per bar / beat unit [4/4]\n"
            "      --tail SECONDS           rendered after the transport stops [2]\n"
            "      --sample-rate HZ         [48000]\n"
            "      --bit-depth 16|24|32     WAV samples; 32 is float [24]\n"
@@ -107,7 +188,7 @@ static void print_help(void)
            "\n"
            "The plugin (%s) is found on LV2_PATH if it is set, else beside this\n"
            "program (the build tree), else in ~/.lv2, /usr/local/lib/lv2 or /usr/lib/lv2.\n",
-           program_name, PIANOLA_URI);
+           PIANOLA_URI);
 }
 
 /* ---- Options ------------------------------------------------------------------ */
@@ -151,71 +232,77 @@ static void parse_meter(const char *text, RenderOptions *options)
 
 static int parse_composer(const char *text)
 {
-    static const char *const names[] = PNL_COMPOSER_CHOICES;
+    char known[256] = "";
     for (int index = 0; index < PNL_COMPOSER_CHOICE_COUNT; index++) {
-        if (strcmp(text, names[index]) == 0)
+        if (strcmp(text, composer_names[index]) == 0)
             return index;
+        size_t used = strlen(known);
+        snprintf(known + used, sizeof known - used, "%s%s", index ? ", " : "",
+                 composer_names[index]);
     }
-    fail_usage("--composer: '%s' is not one of mozart, brahms, schumann, rachmaninoff, "
-               "romantic", text);
+    fail_usage("--composer: '%s' is not one of %s", text, known);
+}
+
+static double parse_control(int port, const char *text)
+{
+    const PnlControlSpec *spec = pnl_control_spec(port);
+    char option[64] = "--";
+    control_option_name(port, option + 2, sizeof option - 2);
+    if (spec->kind == PNL_CONTROL_ENUMERATION)
+        return parse_composer(text);
+    if (spec->kind == PNL_CONTROL_INTEGER)
+        return (double)parse_integer(option, text, (long)spec->minimum, (long)spec->maximum);
+    return parse_number(option, text, spec->minimum, spec->maximum);
 }
 
 static void parse_options(int argc, char **argv, RenderOptions *options)
 {
-    enum { OPT_MIDI = 256, OPT_COMPOSER, OPT_TEMPERATURE, OPT_TOP_P, OPT_SEED, OPT_BARS,
-           OPT_TEMPO, OPT_METER, OPT_PROMPT, OPT_HUMANIZE_VELOCITY, OPT_HUMANIZE_TIMING,
-           OPT_VOLUME, OPT_SOUNDFONT, OPT_TAIL, OPT_SAMPLE_RATE, OPT_BIT_DEPTH };
-    static const struct option long_options[] = {
+    /* The control options take the values OPT_CONTROL + port. */
+    enum { OPT_MIDI = 256, OPT_BARS, OPT_METER, OPT_PROMPT, OPT_SOUNDFONT, OPT_TAIL,
+           OPT_SAMPLE_RATE, OPT_BIT_DEPTH, OPT_CONTROL = 512 };
+    static const struct option fixed_options[] = {
         {"output", required_argument, NULL, 'o'},
         {"midi", required_argument, NULL, OPT_MIDI},
-        {"composer", required_argument, NULL, OPT_COMPOSER},
-        {"temperature", required_argument, NULL, OPT_TEMPERATURE},
-        {"top-p", required_argument, NULL, OPT_TOP_P},
-        {"seed", required_argument, NULL, OPT_SEED},
         {"bars", required_argument, NULL, OPT_BARS},
-        {"tempo", required_argument, NULL, OPT_TEMPO},
         {"meter", required_argument, NULL, OPT_METER},
         {"prompt", required_argument, NULL, OPT_PROMPT},
-        {"humanize-velocity", required_argument, NULL, OPT_HUMANIZE_VELOCITY},
-        {"humanize-timing", required_argument, NULL, OPT_HUMANIZE_TIMING},
-        {"volume", required_argument, NULL, OPT_VOLUME},
         {"soundfont", required_argument, NULL, OPT_SOUNDFONT},
         {"tail", required_argument, NULL, OPT_TAIL},
         {"sample-rate", required_argument, NULL, OPT_SAMPLE_RATE},
         {"bit-depth", required_argument, NULL, OPT_BIT_DEPTH},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+        {"help", no_argument, NULL, 'h'}};
+    enum { FIXED_COUNT = sizeof fixed_options / sizeof fixed_options[0] };
+    char control_names[PNL_PORT_COUNT][64];
+    struct option long_options[FIXED_COUNT + PNL_PORT_COUNT + 1];
+    int option_count = 0;
+    for (; option_count < FIXED_COUNT; option_count++)
+        long_options[option_count] = fixed_options[option_count];
+    for (int port = 0; port < PNL_PORT_COUNT; port++) {
+        if (!is_control_option(port))
+            continue;
+        control_option_name(port, control_names[port], sizeof control_names[port]);
+        long_options[option_count++] =
+            (struct option){control_names[port], required_argument, NULL, OPT_CONTROL + port};
+    }
+    long_options[option_count] = (struct option){NULL, 0, NULL, 0};
 
-    *options = (RenderOptions){.composer = -1, .temperature = NAN, .top_p = NAN, .seed = NAN,
-                               .humanize_velocity = NAN, .humanize_timing = NAN,
-                               .volume_db = NAN, .bars = 16, .beats_per_minute = 120,
-                               .beats_per_bar = 4, .beat_unit = 4, .tail_seconds = 2,
-                               .sample_rate = 48000, .bit_depth = 24};
+    *options = (RenderOptions){.bars = 16, .beats_per_bar = 4, .beat_unit = 4,
+                               .tail_seconds = 2, .sample_rate = 48000, .bit_depth = 24};
+    for (int port = 0; port < PNL_PORT_COUNT; port++)
+        options->controls[port] = NAN;
     opterr = 0;
     int option;
     while ((option = getopt_long(argc, argv, ":o:h", long_options, NULL)) != -1) {
+        if (option >= OPT_CONTROL && option < OPT_CONTROL + PNL_PORT_COUNT) {
+            options->controls[option - OPT_CONTROL] = parse_control(option - OPT_CONTROL, optarg);
+            continue;
+        }
         switch (option) {
         case 'o': options->output_wav = optarg; break;
         case OPT_MIDI: options->output_midi = optarg; break;
-        case OPT_COMPOSER: options->composer = parse_composer(optarg); break;
-        case OPT_TEMPERATURE:
-            options->temperature = parse_number("--temperature", optarg, 0, 2);
-            break;
-        case OPT_TOP_P: options->top_p = parse_number("--top-p", optarg, 0.05, 1); break;
-        case OPT_SEED: options->seed = (double)parse_integer("--seed", optarg, 0, SEED_MAX); break;
         case OPT_BARS: options->bars = parse_integer("--bars", optarg, 1, MAX_BARS); break;
-        case OPT_TEMPO:
-            options->beats_per_minute = parse_number("--tempo", optarg, 20, 400);
-            break;
         case OPT_METER: parse_meter(optarg, options); break;
         case OPT_PROMPT: options->prompt_midi = optarg; break;
-        case OPT_HUMANIZE_VELOCITY:
-            options->humanize_velocity = parse_number("--humanize-velocity", optarg, 0, 1);
-            break;
-        case OPT_HUMANIZE_TIMING:
-            options->humanize_timing = parse_number("--humanize-timing", optarg, 0, 1);
-            break;
-        case OPT_VOLUME: options->volume_db = parse_number("--volume", optarg, -60, 12); break;
         case OPT_SOUNDFONT: options->soundfont = optarg; break;
         case OPT_TAIL: options->tail_seconds = parse_number("--tail", optarg, 0, 60); break;
         case OPT_SAMPLE_RATE:
@@ -239,6 +326,10 @@ static void parse_options(int argc, char **argv, RenderOptions *options)
         fail_usage("unexpected argument '%s'", argv[optind]);
     if (!options->output_wav)
         fail_usage("no output file: give -o OUT.wav");
+    /* The transport rolls at the tempo control's value. */
+    if (isnan(options->controls[PNL_PORT_TEMPO]))
+        options->controls[PNL_PORT_TEMPO] = pnl_control_spec(PNL_PORT_TEMPO)->default_value;
+    options->beats_per_minute = options->controls[PNL_PORT_TEMPO];
 }
 
 /* ---- Files the options name ------------------------------------------------------ */
@@ -442,39 +533,20 @@ static void print_plugin_log(void *data, const char *level, const char *text)
     }
 }
 
-/* The option ranges above are the ports' ranges in ttl/pianola.ttl.in. */
-static int set_control(PnlLv2Host *host, const char *symbol, double value, char *message,
-                       size_t message_size)
-{
-    if (isnan(value) || pnl_lv2host_set_control(host, symbol, (float)value) == PNL_OK)
-        return PNL_OK;
-    snprintf(message, message_size, "the plugin has no control port '%s'", symbol);
-    return PNL_EMISMATCH;
-}
-
+/* Sets the controls the options gave; the plugin keeps its defaults for the
+ * others. Re-roll starts low, so the plugin sees no edge. */
 static int set_controls(PnlLv2Host *host, const RenderOptions *options, char *message,
                         size_t message_size)
 {
-    const struct {
-        const char *symbol;
-        double value;
-    } controls[] = {
-        {"composer", options->composer >= 0 ? options->composer : NAN},
-        {"temperature", options->temperature},
-        {"top_p", options->top_p},
-        {"seed", options->seed},
-        {"humanize_velocity", options->humanize_velocity},
-        {"humanize_timing", options->humanize_timing},
-        {"volume", options->volume_db},
-        /* The internal tempo matches the host's, in case the plugin ever looks. */
-        {"tempo", options->beats_per_minute},
-        {"reroll", 0},
-    };
-    for (size_t index = 0; index < sizeof controls / sizeof controls[0]; index++) {
-        int status = set_control(host, controls[index].symbol, controls[index].value, message,
-                                 message_size);
-        if (status != PNL_OK)
-            return status;
+    for (int port = 0; port < PNL_PORT_COUNT; port++) {
+        double value = port == PNL_PORT_REROLL ? 0.0 : options->controls[port];
+        if (isnan(value))
+            continue;
+        const char *symbol = pnl_control_spec(port)->symbol;
+        if (pnl_lv2host_set_control(host, symbol, (float)value) != PNL_OK) {
+            snprintf(message, message_size, "the plugin has no control port '%s'", symbol);
+            return PNL_EMISMATCH;
+        }
     }
     return PNL_OK;
 }

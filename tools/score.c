@@ -14,6 +14,7 @@
  * `--dump-logits` prints the network's logits at every step instead (for the
  * PyTorch parity test), and `--codec` the codec's signature and size. */
 #include "cli.h"
+#include "composers.h"
 #include "model.h"
 #include "model_path.h"
 #include "status.h"
@@ -33,6 +34,9 @@ static const char *program = "pianola-score";
 
 enum { MESSAGE_SIZE = 4096, PATH_SIZE = 4096 };
 
+/* The composers the plugin offers; the first is its default, and this one's. */
+static const char *const offered_composers[] = {PNL_COMPOSER_CHOICES(PNL_COMPOSER_NAME)};
+
 static void usage(FILE *stream)
 {
     fprintf(stream,
@@ -43,7 +47,7 @@ static void usage(FILE *stream)
             "bits per note over the files.\n"
             "\n"
             "Options:\n"
-            "  -c, --composer NAME     the composer to condition on [mozart]\n"
+            "  -c, --composer NAME     the composer to condition on [%s]\n"
             "  -m, --model FILE        the weights file [$PIANOLA_MODEL, else the bundled\n"
             "                          pianola.pnm]\n"
             "      --precision P       float32 (PyTorch's logits) or int8 (a quarter of the\n"
@@ -52,7 +56,7 @@ static void usage(FILE *stream)
             "      --max-events N      with --dump-logits: at most N steps per file\n"
             "      --codec             print the codec's signature and vocabulary size\n"
             "  -h, --help              show this help\n",
-            program);
+            program, offered_composers[0]);
 }
 
 #define die(...) pnl_cli_fail(program, __VA_ARGS__)
@@ -72,7 +76,7 @@ static double log_sum_exp(const float *logits, int count)
 
 int main(int argc, char **argv)
 {
-    const char *model_path = NULL, *composer = "mozart";
+    const char *model_path = NULL, *composer = offered_composers[0];
     int dump_logits = 0, print_codec = 0;
     PnlPrecision precision = PNL_PRECISION_FLOAT32;
     long max_events = -1;

@@ -22,6 +22,7 @@
 #include "byte_order.h"
 #include "cli.h"
 #include "codec.h"
+#include "composers.h"
 #include "hash.h"
 #include "key.h"
 #include "midifile.h"
@@ -32,8 +33,12 @@
 
 enum { MESSAGE_SIZE = 16384, DETAIL_SIZE = 1024 };
 
-/* Composers that must have validation works (the bundled models). */
-static const char *const target_composers[] = {"mozart", "brahms", "schumann", "rachmaninoff"};
+/* The composers the plugin offers (src/composers.h): those of the corpus
+ * always get validation works, so training can stop on their loss. The
+ * first, the plugin's default, is --encode's. */
+static const char *const offered_composers[] = {PNL_COMPOSER_CHOICES(PNL_COMPOSER_NAME)};
+static const char *const offered_labels[] = {PNL_COMPOSER_CHOICES(PNL_COMPOSER_LABEL)};
+static const PnlBlendRole offered_blend_roles[] = {PNL_COMPOSER_CHOICES(PNL_COMPOSER_BLEND)};
 /* Share of each composer's notes held out for validation. */
 static const double validation_share = 0.10;
 
@@ -47,6 +52,7 @@ static void usage(FILE *stream)
             "       %s --decode IN.tok [--tempo BPM] -o OUT.mid\n"
             "       %s --print IN.tok|IN.mid [--bars N]\n"
             "       %s --demo [CORPUS_DIR]   (default $PIANOLA_CORPUS, else ../shared/corpus)\n"
+            "       %s --composers\n"
             "\n"
             "Turns MIDI files into Pianola's event tokens (docs/vocabulary.md) and back.\n"
             "\n"
@@ -59,15 +65,18 @@ static void usage(FILE *stream)
             "  -o, --output PATH     where to write (a folder for a corpus, else a file)\n"
             "      --catalog FILE    the catalog to read [CORPUS_DIR/catalog.tsv]\n"
             "      --encode IN.mid   tokenize one MIDI file\n"
-            "      --composer NAME   the composer token for --encode [mozart]\n"
+            "      --composer NAME   the composer token for --encode [%s]\n"
             "      --decode IN.tok   write a token file as a MIDI file\n"
             "      --tempo BPM       tempo of the decoded MIDI file [120]\n"
             "      --print FILE      print a token or MIDI file's tokens, one bar a line\n"
             "      --bars N          with --print: only the first N bars\n"
             "      --demo            tokenize Mozart's K. 545 from the corpus, print its first\n"
             "                        bars and write them back as pianola-demo.mid\n"
+            "      --composers       list the composers the plugin offers, as a table:\n"
+            "                        composer, label, blend (source: its pieces also teach\n"
+            "                        the blend; class: the blend itself; -: neither)\n"
             "  -h, --help            show this help\n",
-            program, program, program, program, program);
+            program, program, program, program, program, program, offered_composers[0]);
 }
 
 #define die(...) pnl_cli_fail(program, __VA_ARGS__)
@@ -415,8 +424,9 @@ static void choose_validation_works(Catalog *catalog)
                 smallest = last;
             last++;
         }
-        for (size_t t = 0; t < sizeof target_composers / sizeof target_composers[0]; t++)
-            is_target |= !strcmp(works[first].composer, target_composers[t]);
+        for (int c = 0; c < PNL_COMPOSER_CHOICE_COUNT; c++)
+            is_target |= offered_blend_roles[c] != PNL_BLEND_CLASS &&
+                         !strcmp(works[first].composer, offered_composers[c]);
         if (last - first >= 2) {
             double target = validation_share * (double)total;
             for (size_t w = first; w < last && (double)held_out < target; w++) {
@@ -641,6 +651,19 @@ static int print_command(const char *input, const char *composer_name, int bars)
     return 0;
 }
 
+/* The composers the plugin offers, for training (train/data.py). */
+static int composers_command(void)
+{
+    static const char *const blend_names[] = {[PNL_BLEND_NONE] = "-",
+                                              [PNL_BLEND_SOURCE] = "source",
+                                              [PNL_BLEND_CLASS] = "class"};
+    printf("composer\tlabel\tblend\n");
+    for (int c = 0; c < PNL_COMPOSER_CHOICE_COUNT; c++)
+        printf("%s\t%s\t%s\n", offered_composers[c], offered_labels[c],
+               blend_names[offered_blend_roles[c]]);
+    return fflush(stdout) == 0 ? 0 : 1;
+}
+
 /* The README's first command: the codec on a real piece, both ways. */
 static int demo_command(const char *corpus)
 {
@@ -674,7 +697,7 @@ static int demo_command(const char *corpus)
 int main(int argc, char **argv)
 {
     enum { OPT_CATALOG = 256, OPT_ENCODE, OPT_DECODE, OPT_COMPOSER, OPT_TEMPO, OPT_PRINT,
-           OPT_BARS, OPT_DEMO };
+           OPT_BARS, OPT_DEMO, OPT_COMPOSERS };
     static const struct option options[] = {
         {"output", required_argument, NULL, 'o'},
         {"catalog", required_argument, NULL, OPT_CATALOG},
@@ -685,13 +708,14 @@ int main(int argc, char **argv)
         {"print", required_argument, NULL, OPT_PRINT},
         {"bars", required_argument, NULL, OPT_BARS},
         {"demo", no_argument, NULL, OPT_DEMO},
+        {"composers", no_argument, NULL, OPT_COMPOSERS},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *output = NULL, *catalog = NULL, *encode = NULL, *decode = NULL, *print = NULL;
-    const char *composer = "mozart";
+    const char *composer = offered_composers[0];
     double tempo = 120.0;
-    int bars = 0, demo = 0, option;
+    int bars = 0, demo = 0, list_composers = 0, option;
     char *end;
 
     while ((option = getopt_long(argc, argv, "o:h", options, NULL)) != -1) {
@@ -703,6 +727,7 @@ int main(int argc, char **argv)
         case OPT_COMPOSER: composer = optarg; break;
         case OPT_PRINT: print = optarg; break;
         case OPT_DEMO: demo = 1; break;
+        case OPT_COMPOSERS: list_composers = 1; break;
         case OPT_TEMPO:
             tempo = strtod(optarg, &end);
             if (*end || !(tempo >= 1.0 && tempo <= 1000.0))
@@ -719,8 +744,11 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    if (!!encode + !!decode + !!print + demo > 1)
-        return die("--encode, --decode, --print and --demo exclude each other");
+    if (!!encode + !!decode + !!print + demo + list_composers > 1)
+        return die("--encode, --decode, --print, --demo and --composers exclude each other");
+    if (list_composers)
+        return optind < argc ? die("unexpected argument '%s'", argv[optind])
+                             : composers_command();
     if (demo) {
         if (optind + 1 < argc)
             return die("--demo takes at most one corpus folder");

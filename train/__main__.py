@@ -35,8 +35,9 @@ def _add_training_options(parser: argparse.ArgumentParser) -> None:
                         help="UTC time HH:MM (today, or tomorrow if past) to stop with a "
                              "checkpoint")
     parser.add_argument("--init", default="", help="start from these weights (.pnm)")
-    parser.add_argument("--targets", default="mozart,brahms,schumann,rachmaninoff",
-                        help="composers whose validation loss decides early stopping")
+    parser.add_argument("--targets", default="",
+                        help="composers whose validation loss decides early stopping (default: "
+                             "those the plugin offers, `pianola-tokenize --composers`)")
     parser.add_argument("--quiet", action="store_true")
 
 

@@ -12,13 +12,18 @@ API:
     tokens, composers = sampler.batch(size)  # int64 [B, length + 1], int64 [B]
     sampler.state_dict() / sampler.load_state_dict(state)   # the exact data position
     fnv1a_signature(names) -> int            # the vocabulary signature of docs/vocabulary.md
+    offered_composers()                      # the plugin's composers (pianola-tokenize --composers)
 
 A composer *class* is the index of a `COMPOSER_<name>` token among the vocabulary's composer
 tokens, in vocabulary order: the row of the network's composer embedding and the index the
 weights file names.
 """
 import csv
+import functools
+import io
 import os
+import shutil
+import subprocess
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -27,11 +32,43 @@ import numpy as np
 LOWEST_KEY = 21    # A0
 HIGHEST_KEY = 108  # C8
 
-# The Romantic blend: windows of these composers are presented, with some probability, as the
-# class `romantic`, so the plugin's "Romantic" choice is a class the network has learned.
-ROMANTIC = "romantic"
-ROMANTIC_SOURCES = ("brahms", "schumann", "rachmaninoff")
-TARGET_COMPOSERS = ("mozart", "brahms", "schumann", "rachmaninoff")
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+@dataclass(frozen=True)
+class OfferedComposers:
+    """The composers the plugin offers (src/composers.h, listed by `pianola-tokenize
+    --composers`). Those of the corpus always have validation pieces, and their validation loss
+    decides when training stops; windows of the blend's sources are presented, with some
+    probability, as the blend class, so the plugin's "Romantic blend" is a class the network
+    has learned."""
+    choices: Tuple[str, ...]         # every one, in the order of the plugin's Composer port
+    corpus: Tuple[str, ...]          # those that are composers of the corpus
+    blend: str                       # the blend class ("" if none)
+    blend_sources: Tuple[str, ...]   # the composers whose pieces teach the blend
+
+
+def find_tokenizer() -> str:
+    """pianola-tokenize: in $PIANOLA_BUILD, else in this checkout's build/, else on PATH."""
+    for folder in (os.environ.get("PIANOLA_BUILD", ""), os.path.join(REPO, "build")):
+        path = os.path.join(folder, "pianola-tokenize")
+        if folder and os.access(path, os.X_OK):
+            return path
+    return shutil.which("pianola-tokenize") or "pianola-tokenize"
+
+
+@functools.lru_cache(maxsize=None)
+def offered_composers(tokenizer: str = "") -> OfferedComposers:
+    """The composers the plugin offers, as the tokenizer (default: find_tokenizer()) lists them."""
+    listed = subprocess.run([tokenizer or find_tokenizer(), "--composers"], check=True,
+                            stdout=subprocess.PIPE, universal_newlines=True).stdout
+    rows = list(csv.DictReader(io.StringIO(listed), delimiter="\t"))
+    blends = [r["composer"] for r in rows if r["blend"] == "class"]
+    return OfferedComposers(
+        choices=tuple(r["composer"] for r in rows),
+        corpus=tuple(r["composer"] for r in rows if r["blend"] != "class"),
+        blend=blends[0] if blends else "",
+        blend_sources=tuple(r["composer"] for r in rows if r["blend"] == "source"))
 
 
 def fnv1a_signature(names: Sequence[str]) -> int:
@@ -190,8 +227,8 @@ class WindowSampler:
     (times `composer_weight` for the composers given), a random window of `length + 1` tokens
     in it (padded with PAD at the end of a short piece), a random transposition by a multiple
     of `shift_step` semitones (12 keeps a key-normalized piece in its key) that keeps every
-    note on the piano, and, for the Romantic sources, the `romantic` class with
-    probability `romantic_p`. Everything is drawn from one seeded generator, whose state is
+    note on the piano, and, for the blend's sources (`offered_composers()`), the blend class
+    with probability `romantic_p`. Everything is drawn from one seeded generator, whose state is
     the sampler's exact position."""
 
     def __init__(self, pieces: List[Piece], vocab: Vocabulary, length: int, seed: int,
@@ -205,7 +242,10 @@ class WindowSampler:
         self.length = length
         self.max_shift = max_shift
         self.shift_step = shift_step
-        self.romantic_p = romantic_p if ROMANTIC in vocab.composer_class else 0.0
+        offered = offered_composers() if romantic_p > 0 else OfferedComposers((), (), "", ())
+        self.blend = offered.blend if offered.blend in vocab.composer_class else ""
+        self.blend_sources = offered.blend_sources if self.blend else ()
+        self.romantic_p = romantic_p if self.blend else 0.0
         weights = np.array([max(1, len(p.tokens) - length) for p in pieces], dtype=np.float64)
         for i, piece in enumerate(pieces):
             weights[i] *= (composer_weight or {}).get(piece.composer, 1.0)
@@ -225,8 +265,8 @@ class WindowSampler:
         shift = step * int(rng.integers(low, high + 1)) if high >= low else 0
         composer = piece.composer
         draw = rng.random()
-        if composer in ROMANTIC_SOURCES and draw < self.romantic_p:
-            composer = ROMANTIC
+        if composer in self.blend_sources and draw < self.romantic_p:
+            composer = self.blend
             tokens = relabel(tokens, self.vocab, composer)
         tokens = self.tables[shift][tokens] if shift else tokens
         if len(tokens) < span:
@@ -252,8 +292,8 @@ def vocabulary_from_docs(doc_path: str) -> Vocabulary:
         text = f.read()
     composers = text.split("Composers: `", 1)[1].split("`", 1)[0].split()
     blend = text.split("`romantic`", 1)
-    if len(blend) == 2 and ROMANTIC not in composers:
-        composers.append(ROMANTIC)
+    if len(blend) == 2 and "romantic" not in composers:
+        composers.append("romantic")
     durations = [int(d) for d in
                  text.split("Durations (ticks):", 1)[1].split(". Every", 1)[0].split()]
     meters = ["METER_%d_2" % n for n in range(1, 5)] + ["METER_%d_4" % n for n in range(1, 9)]

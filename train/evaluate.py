@@ -30,8 +30,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import numpy as np
 import torch
 
-from train.data import (ROMANTIC, ROMANTIC_SOURCES, TARGET_COMPOSERS, Corpus, Piece,
-                        Vocabulary, relabel)
+from train.data import Corpus, Piece, Vocabulary, offered_composers, relabel
 from train.model import PianolaLSTM
 from train.ngram import KneserNey, unigram_counts
 from train.train import score_pieces
@@ -191,9 +190,10 @@ def evaluate(model: Optional[PianolaLSTM], corpus: Corpus, orders: Sequence[int]
         pieces = [p for p in validation if p.composer == name]
         if pieces:
             sets.append((name, pieces, None))
-    blend = [p for p in validation if p.composer in ROMANTIC_SOURCES]
-    if blend and ROMANTIC in vocab.composer_class:
-        sets.append((ROMANTIC, blend, vocab.composer_class[ROMANTIC]))
+    offered = offered_composers()
+    blend = [p for p in validation if p.composer in offered.blend_sources]
+    if blend and offered.blend in vocab.composer_class:
+        sets.append((offered.blend, blend, vocab.composer_class[offered.blend]))
     sets.append(("all", validation, None))
     rows = []
     for name, pieces, cls in sets:
@@ -284,7 +284,7 @@ def print_table(rows: List[Dict], orders: Sequence[int], say=print) -> None:
     say("%-14s %6s %8s %7s  " % ("composer", "pieces", "events", "notes") +
         "  ".join("%15s" % c for c in columns))
     for row in rows:
-        mark = "*" if row["composer"] in TARGET_COMPOSERS + (ROMANTIC,) else " "
+        mark = "*" if row["composer"] in offered_composers().choices else " "
         cells = ["%6.3f / %6.3f" % (row[c] / row["events"], row[c] / max(1, row["notes"]))
                  for c in columns]
         say("%-13s%s %6d %8d %7d  " % (row["composer"], mark, row["pieces"], row["events"],
@@ -356,7 +356,7 @@ def main(args: argparse.Namespace) -> int:
     if model is not None:
         print("bits per token of each family on the validation pieces, and the pitch class's "
               "share of a PITCH token (uniform: %.3f)" % math.log2(12))
-        for name in TARGET_COMPOSERS:
+        for name in offered_composers().corpus:
             pieces = corpus.by_composer(name, "validation")
             if pieces:
                 costs = family_costs(model, pieces, vocab)

@@ -30,8 +30,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from train.data import (ROMANTIC, ROMANTIC_SOURCES, TARGET_COMPOSERS, Corpus, Piece,
-                        Vocabulary, WindowSampler, relabel)
+from train.data import (Corpus, Piece, Vocabulary, WindowSampler, offered_composers,
+                        relabel)
 from train.model import PianolaLSTM, parameter_count
 
 
@@ -65,7 +65,7 @@ class TrainConfig:
     stop_at: float = 0.0              # stop (with a checkpoint) at this Unix time
     halt_after: int = 0               # stop (with a checkpoint) after this many steps now
     init: str = ""                    # start from these weights (.pnm) instead of at random
-    targets: Tuple[str, ...] = TARGET_COMPOSERS
+    targets: Tuple[str, ...] = ()     # early stopping on these; () = the offered composers
     device: str = "cpu"               # "cuda" trains on a GPU where there is one
     quiet: bool = False
 
@@ -166,16 +166,17 @@ def score_pieces(model: PianolaLSTM, pieces: Sequence[Piece], vocab: Vocabulary,
 def validation_sets(corpus: Corpus, targets: Sequence[str]) -> Dict[str, Tuple[List[Piece],
                                                                               Optional[int]]]:
     """The validation pieces scored during training: each target composer's own, the
-    Romantic blend (the Romantic sources' pieces presented as `romantic`), and all."""
+    Romantic blend (the blend sources' pieces presented as the blend class), and all."""
     vocab = corpus.vocab
+    offered = offered_composers()
     sets: Dict[str, Tuple[List[Piece], Optional[int]]] = {}
     for name in targets:
         pieces = corpus.by_composer(name, "validation")
         if pieces:
             sets[name] = (pieces, None)
-    blend = [p for p in corpus.split("validation") if p.composer in ROMANTIC_SOURCES]
-    if blend and ROMANTIC in vocab.composer_class:
-        sets[ROMANTIC] = (blend, vocab.composer_class[ROMANTIC])
+    blend = [p for p in corpus.split("validation") if p.composer in offered.blend_sources]
+    if blend and offered.blend in vocab.composer_class:
+        sets[offered.blend] = (blend, vocab.composer_class[offered.blend])
     sets["all"] = (corpus.split("validation"), None)
     return sets
 
@@ -274,11 +275,12 @@ def fit(config: TrainConfig) -> Dict:
     corpus = Corpus.read(config.tokens, key_frame=bool(config.key_frame))
     vocab = corpus.vocab
     train_pieces = corpus.split("train")
-    weights = {name: config.target_weight for name in config.targets}
+    targets = config.targets or offered_composers().corpus
+    weights = {name: config.target_weight for name in targets}
     sampler = WindowSampler(train_pieces, vocab, config.length, config.seed,
                             config.max_shift, config.romantic_p, weights,
                             shift_step=12 if config.key_frame else 1)
-    sets = validation_sets(corpus, config.targets)
+    sets = validation_sets(corpus, targets)
 
     random.seed(config.seed)
     np.random.seed(config.seed)
@@ -376,7 +378,7 @@ def fit(config: TrainConfig) -> Dict:
                        "train_loss": "%.5f" % (running / running_count)}
                 running, running_count = 0.0, 0
                 if evaluated:
-                    val = evaluate_sets(model, sets, vocab, config.targets, config.val_tokens)
+                    val = evaluate_sets(model, sets, vocab, targets, config.val_tokens)
                     row.update({"val_" + k: "%.5f" % v for k, v in val.items()})
                     say("step %d: train %s, validation %s" % (step, row["train_loss"], ", ".join(
                         "%s %.4f" % (k, v) for k, v in val.items())))

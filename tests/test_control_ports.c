@@ -1,0 +1,202 @@
+/* The built plugin's TTL, read through lilv as a host reads it, against the
+ * port table (plugin/ports.h) and the composer list (src/composers.h) that
+ * the build wrote it from: port by port, index, symbol, name, range,
+ * default, properties, unit and the composer enumeration's choices. */
+#include <lilv/lilv.h>
+#include <lv2/core/lv2.h>
+#include <lv2/port-props/port-props.h>
+#include <lv2/units/units.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "check.h"
+
+#include "../plugin/ports.h"
+#include "../plugin/uris.h"
+
+#define RDFS_COMMENT "http://www.w3.org/2000/01/rdf-schema#comment"
+
+static LilvWorld *world;
+static const LilvPlugin *plugin;
+
+static LilvNode *uri(const char *text)
+{
+    return lilv_new_uri(world, text);
+}
+
+static int port_has_property(const LilvPort *port, const char *property)
+{
+    LilvNode *node = uri(property);
+    int has = lilv_port_has_property(plugin, port, node);
+    lilv_node_free(node);
+    return has;
+}
+
+/* The port's single value of `predicate` as text, or "" when it has none. */
+static void port_value_text(const LilvPort *port, const char *predicate, char *text, size_t size)
+{
+    LilvNode *node = uri(predicate);
+    LilvNodes *values = lilv_port_get_value(plugin, port, node);
+    lilv_node_free(node);
+    text[0] = '\0';
+    if (values && lilv_nodes_size(values) == 1) {
+        const LilvNode *value = lilv_nodes_get_first(values);
+        snprintf(text, size, "%s", lilv_node_is_uri(value) ? lilv_node_as_uri(value)
+                                                            : lilv_node_as_string(value));
+    }
+    lilv_nodes_free(values);
+}
+
+static void test_plugin_is_found(void)
+{
+    CHECK(plugin, "lilv finds no plugin %s on LV2_PATH=%s", PIANOLA_URI,
+          check_env("LV2_PATH", "(unset)"));
+    CHECK(lilv_plugin_get_num_ports(plugin) == PNL_PORT_COUNT,
+          "expected %d ports (plugin/ports.h), the TTL has %u", PNL_PORT_COUNT,
+          lilv_plugin_get_num_ports(plugin));
+}
+
+static void test_stream_ports_match_the_table(void)
+{
+    CHECK(plugin, "no plugin");
+    static const struct {
+        int index;
+        const char *symbol;
+    } streams[] = {
+#define STREAM_PORT(id, index, symbol) {index, symbol},
+        PNL_STREAM_PORTS(STREAM_PORT)
+#undef STREAM_PORT
+    };
+    for (size_t i = 0; i < sizeof streams / sizeof streams[0]; i++) {
+        const LilvPort *port = lilv_plugin_get_port_by_index(plugin, (uint32_t)streams[i].index);
+        CHECK(port, "the TTL has no port %d", streams[i].index);
+        const char *symbol = lilv_node_as_string(lilv_port_get_symbol(plugin, port));
+        CHECK(!strcmp(symbol, streams[i].symbol),
+              "port %d: expected symbol '%s', the TTL says '%s'", streams[i].index,
+              streams[i].symbol, symbol);
+        LilvNode *control = uri(LV2_CORE__ControlPort);
+        int is_control = lilv_port_is_a(plugin, port, control);
+        lilv_node_free(control);
+        CHECK(!is_control, "port %d (%s) is a control port in the TTL", streams[i].index, symbol);
+    }
+}
+
+static void test_every_control_port_matches_the_table(void)
+{
+    CHECK(plugin, "no plugin");
+    LilvNode *control = uri(LV2_CORE__ControlPort), *input = uri(LV2_CORE__InputPort);
+    int controls = 0;
+    for (int index = 0; index < PNL_PORT_COUNT; index++) {
+        const PnlControlSpec *spec = pnl_control_spec(index);
+        const LilvPort *port = lilv_plugin_get_port_by_index(plugin, (uint32_t)index);
+        CHECK(port, "the TTL has no port %d", index);
+        int is_control = lilv_port_is_a(plugin, port, control);
+        CHECK(is_control == (spec != NULL), "port %d: the table says %s, the TTL says %s", index,
+              spec ? "a control" : "a stream", is_control ? "a control" : "not a control");
+        if (!spec)
+            continue;
+        controls++;
+        CHECK(lilv_port_is_a(plugin, port, input), "port %d (%s) is not an input", index,
+              spec->symbol);
+        const char *symbol = lilv_node_as_string(lilv_port_get_symbol(plugin, port));
+        CHECK(!strcmp(symbol, spec->symbol), "port %d: expected symbol '%s', the TTL says '%s'",
+              index, spec->symbol, symbol);
+        LilvNode *name = lilv_port_get_name(plugin, port);
+        int same_name = name && !strcmp(lilv_node_as_string(name), spec->name);
+        lilv_node_free(name);
+        CHECK(same_name, "port %s: expected the name '%s'", spec->symbol, spec->name);
+
+        LilvNode *def = NULL, *min = NULL, *max = NULL;
+        lilv_port_get_range(plugin, port, &def, &min, &max);
+        float got[3] = {def ? lilv_node_as_float(def) : NAN, min ? lilv_node_as_float(min) : NAN,
+                        max ? lilv_node_as_float(max) : NAN};
+        lilv_node_free(def);
+        lilv_node_free(min);
+        lilv_node_free(max);
+        /* Hosts hold port values as floats: the table's, as floats, exactly. */
+        CHECK(got[0] == (float)spec->default_value && got[1] == (float)spec->minimum &&
+                  got[2] == (float)spec->maximum,
+              "port %s: expected default %g, range %g .. %g; the TTL gives %g, %g .. %g",
+              spec->symbol, spec->default_value, spec->minimum, spec->maximum, got[0], got[1],
+              got[2]);
+
+        int integer = spec->kind == PNL_CONTROL_INTEGER || spec->kind == PNL_CONTROL_TOGGLE ||
+                      spec->kind == PNL_CONTROL_TRIGGER || spec->kind == PNL_CONTROL_ENUMERATION;
+        int toggled = spec->kind == PNL_CONTROL_TOGGLE || spec->kind == PNL_CONTROL_TRIGGER ||
+                      spec->kind == PNL_CONTROL_FREEWHEEL;
+        const struct {
+            const char *property;
+            int expected;
+        } properties[] = {
+            {LV2_CORE__integer, integer},
+            {LV2_CORE__toggled, toggled},
+            {LV2_CORE__enumeration, spec->kind == PNL_CONTROL_ENUMERATION},
+            {LV2_PORT_PROPS__trigger, spec->kind == PNL_CONTROL_TRIGGER},
+            {LV2_PORT_PROPS__notOnGUI, spec->kind == PNL_CONTROL_FREEWHEEL},
+        };
+        for (size_t p = 0; p < sizeof properties / sizeof properties[0]; p++)
+            CHECK(port_has_property(port, properties[p].property) == properties[p].expected,
+                  "port %s: expected %s %s", spec->symbol,
+                  properties[p].expected ? "the property" : "no property", properties[p].property);
+
+        char text[512];
+        port_value_text(port, LV2_CORE__designation, text, sizeof text);
+        CHECK(!strcmp(text, spec->kind == PNL_CONTROL_FREEWHEEL ? LV2_CORE__freeWheeling : ""),
+              "port %s: unexpected designation '%s'", spec->symbol, text);
+        static const char *const units[] = {[PNL_UNIT_NONE] = "", [PNL_UNIT_COEF] = LV2_UNITS__coef,
+                                            [PNL_UNIT_BPM] = LV2_UNITS__bpm,
+                                            [PNL_UNIT_DB] = LV2_UNITS__db};
+        port_value_text(port, LV2_UNITS__unit, text, sizeof text);
+        CHECK(!strcmp(text, units[spec->unit]), "port %s: expected unit '%s', the TTL has '%s'",
+              spec->symbol, units[spec->unit], text);
+        port_value_text(port, RDFS_COMMENT, text, sizeof text);
+        CHECK(!strcmp(text, spec->comment), "port %s: expected the comment '%s', the TTL has '%s'",
+              spec->symbol, spec->comment, text);
+    }
+    lilv_node_free(control);
+    lilv_node_free(input);
+    CHECK(controls > 0, "the table has no controls");
+}
+
+static void test_composer_choices_are_the_composer_list(void)
+{
+    CHECK(plugin, "no plugin");
+    static const char *const labels[] = {PNL_COMPOSER_CHOICES(PNL_COMPOSER_LABEL)};
+    const LilvPort *port = lilv_plugin_get_port_by_index(plugin, PNL_PORT_COMPOSER);
+    CHECK(port, "no composer port");
+    LilvScalePoints *points = lilv_port_get_scale_points(plugin, port);
+    int count = points ? (int)lilv_scale_points_size(points) : 0;
+    int matched = 0;
+    LILV_FOREACH (scale_points, i, points) {
+        const LilvScalePoint *point = lilv_scale_points_get(points, i);
+        float value = lilv_node_as_float(lilv_scale_point_get_value(point));
+        const char *label = lilv_node_as_string(lilv_scale_point_get_label(point));
+        int choice = (int)value;
+        if ((float)choice == value && choice >= 0 && choice < PNL_COMPOSER_CHOICE_COUNT &&
+            !strcmp(label, labels[choice]))
+            matched++;
+        else
+            printf("# unexpected scale point %g '%s'\n", value, label);
+    }
+    lilv_scale_points_free(points);
+    CHECK(count == PNL_COMPOSER_CHOICE_COUNT && matched == count,
+          "expected the %d composers of src/composers.h as scale points 0..%d; the TTL has %d, "
+          "%d of them matching", PNL_COMPOSER_CHOICE_COUNT, PNL_COMPOSER_CHOICE_COUNT - 1, count,
+          matched);
+}
+
+int main(void)
+{
+    world = lilv_world_new();
+    lilv_world_load_all(world);
+    LilvNode *plugin_uri = uri(PIANOLA_URI);
+    plugin = lilv_plugins_get_by_uri(lilv_world_get_all_plugins(world), plugin_uri);
+    lilv_node_free(plugin_uri);
+    RUN_TEST(test_plugin_is_found);
+    RUN_TEST(test_stream_ports_match_the_table);
+    RUN_TEST(test_every_control_port_matches_the_table);
+    RUN_TEST(test_composer_choices_are_the_composer_list);
+    lilv_world_free(world);
+    CHECK_EXIT();
+}

@@ -1,0 +1,134 @@
+/* Writes the control ports of Pianola's TTL, in Turtle, from the port table
+ * (plugin/ports.h) and the composer list (src/composers.h). The build runs
+ * it and puts what it prints where ttl/pianola.ttl.in says @CONTROL_PORTS@,
+ * so the TTL a host reads and the ranges the plugin clamps to are one table.
+ *
+ *   control_ports > ports.ttl */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../plugin/ports.h"
+
+/* A number as Turtle reads it back to the same double: integers plainly,
+ * other values as decimals (120.0, 0.95) with the fewest digits that do. */
+static void write_number(FILE *out, double value, int integer)
+{
+    if (integer) {
+        fprintf(out, "%.0f", value);
+        return;
+    }
+    char text[512];
+    for (int decimals = 1; decimals <= 340; decimals++) {
+        snprintf(text, sizeof text, "%.*f", decimals, value);
+        if (strtod(text, NULL) == value)
+            break;
+    }
+    fputs(text, out);
+}
+
+/* A Turtle string literal. */
+static void write_string(FILE *out, const char *text)
+{
+    fputc('"', out);
+    for (; *text; text++) {
+        if (*text == '"' || *text == '\\')
+            fputc('\\', out);
+        fputc(*text, out);
+    }
+    fputc('"', out);
+}
+
+static const char *property_list(PnlControlKind kind)
+{
+    switch (kind) {
+    case PNL_CONTROL_FLOAT: return NULL;
+    case PNL_CONTROL_INTEGER: return "lv2:integer";
+    case PNL_CONTROL_TOGGLE: return "lv2:integer , lv2:toggled";
+    case PNL_CONTROL_TRIGGER: return "lv2:integer , lv2:toggled , pprop:trigger";
+    case PNL_CONTROL_ENUMERATION: return "lv2:integer , lv2:enumeration";
+    case PNL_CONTROL_FREEWHEEL: return "lv2:toggled , pprop:notOnGUI";
+    }
+    return NULL;
+}
+
+static const char *unit_name(PnlControlUnit unit)
+{
+    switch (unit) {
+    case PNL_UNIT_NONE: return NULL;
+    case PNL_UNIT_COEF: return "units:coef";
+    case PNL_UNIT_BPM: return "units:bpm";
+    case PNL_UNIT_DB: return "units:db";
+    }
+    return NULL;
+}
+
+/* An enumeration's choices, as scale points valued 0, 1, 2, ... */
+static int write_scale_points(FILE *out, int port)
+{
+    static const char *const composer_labels[] = {PNL_COMPOSER_CHOICES(PNL_COMPOSER_LABEL)};
+    if (port != PNL_PORT_COMPOSER) {
+        fprintf(stderr, "control_ports: the enumeration '%s' has no choices; give them in "
+                        "write_scale_points()\n", pnl_control_spec(port)->symbol);
+        return -1;
+    }
+    for (int choice = 0; choice < PNL_COMPOSER_CHOICE_COUNT; choice++) {
+        fprintf(out, "%s[ rdfs:label ", choice ? " ,\n                       "
+                                                : " ;\n        lv2:scalePoint ");
+        write_string(out, composer_labels[choice]);
+        fprintf(out, " ; rdf:value %d ]", choice);
+    }
+    return 0;
+}
+
+static int write_port(FILE *out, int port, int first)
+{
+    const PnlControlSpec *spec = pnl_control_spec(port);
+    int integer = spec->kind != PNL_CONTROL_FLOAT;
+    fprintf(out, "%s        a lv2:InputPort , lv2:ControlPort ;\n", first ? "    [\n" : " , [\n");
+    fprintf(out, "        lv2:index %d ;\n        lv2:symbol ", port);
+    write_string(out, spec->symbol);
+    fprintf(out, " ;\n        lv2:name ");
+    write_string(out, spec->name);
+    if (spec->comment[0]) {
+        fprintf(out, " ;\n        rdfs:comment ");
+        write_string(out, spec->comment);
+    }
+    if (spec->kind == PNL_CONTROL_FREEWHEEL)
+        fprintf(out, " ;\n        lv2:designation lv2:freeWheeling");
+    fprintf(out, " ;\n        lv2:default ");
+    write_number(out, spec->default_value, integer);
+    fprintf(out, " ;\n        lv2:minimum ");
+    write_number(out, spec->minimum, integer);
+    fprintf(out, " ;\n        lv2:maximum ");
+    write_number(out, spec->maximum, integer);
+    if (unit_name(spec->unit))
+        fprintf(out, " ;\n        units:unit %s", unit_name(spec->unit));
+    if (property_list(spec->kind))
+        fprintf(out, " ;\n        lv2:portProperty %s", property_list(spec->kind));
+    if (spec->kind == PNL_CONTROL_ENUMERATION && write_scale_points(out, port) != 0)
+        return -1;
+    fprintf(out, "\n    ]");
+    return 0;
+}
+
+int main(void)
+{
+#define STREAM_PORT(id, index, symbol) [index] = 1,
+    static const char is_stream[PNL_PORT_COUNT] = {PNL_STREAM_PORTS(STREAM_PORT)};
+#undef STREAM_PORT
+    int first = 1;
+    for (int port = 0; port < PNL_PORT_COUNT; port++) {
+        if (is_stream[port])
+            continue;
+        if (!pnl_control_spec(port)) {
+            fprintf(stderr, "control_ports: no port has index %d (plugin/ports.h)\n", port);
+            return 1;
+        }
+        if (write_port(stdout, port, first) != 0)
+            return 1;
+        first = 0;
+    }
+    fputc('\n', stdout);
+    return fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1;
+}
