@@ -47,6 +47,7 @@ typedef struct {
     const char *output_midi;
     const char *prompt_midi;
     const char *soundfont;
+    const char *output_state; /* the plugin's state at the end, as Turtle */
     /* The controls the options set, by port (plugin/ports.h); NAN leaves the
      * plugin's default. The tempo control is always the transport's tempo. */
     double controls[PNL_PORT_COUNT];
@@ -173,6 +174,9 @@ static void print_help(void)
            "      --prompt FILE.mid        a phrase to continue: played with capture on,\n"
            "                               then Pianola continues it from the next bar\n"
            "      --soundfont FILE         a .sf2/.sf3 SoundFont instead of the default piano\n"
+           "      --save-state FILE.ttl    also write the plugin's state at the end (its\n"
+           "                               timeline, the captured prompt, its settings) as\n"
+           "                               an LV2 state in Turtle, as a host would save it\n"
            "\n"
            "The plugin's controls (its defaults in brackets):\n",
            program_name);
@@ -259,7 +263,7 @@ static void parse_options(int argc, char **argv, RenderOptions *options)
 {
     /* The control options take the values OPT_CONTROL + port. */
     enum { OPT_MIDI = 256, OPT_BARS, OPT_METER, OPT_PROMPT, OPT_SOUNDFONT, OPT_TAIL,
-           OPT_SAMPLE_RATE, OPT_BIT_DEPTH, OPT_CONTROL = 512 };
+           OPT_SAMPLE_RATE, OPT_BIT_DEPTH, OPT_SAVE_STATE, OPT_CONTROL = 512 };
     static const struct option fixed_options[] = {
         {"output", required_argument, NULL, 'o'},
         {"midi", required_argument, NULL, OPT_MIDI},
@@ -270,6 +274,7 @@ static void parse_options(int argc, char **argv, RenderOptions *options)
         {"tail", required_argument, NULL, OPT_TAIL},
         {"sample-rate", required_argument, NULL, OPT_SAMPLE_RATE},
         {"bit-depth", required_argument, NULL, OPT_BIT_DEPTH},
+        {"save-state", required_argument, NULL, OPT_SAVE_STATE},
         {"help", no_argument, NULL, 'h'}};
     enum { FIXED_COUNT = sizeof fixed_options / sizeof fixed_options[0] };
     char control_names[PNL_PORT_COUNT][64];
@@ -304,6 +309,7 @@ static void parse_options(int argc, char **argv, RenderOptions *options)
         case OPT_METER: parse_meter(optarg, options); break;
         case OPT_PROMPT: options->prompt_midi = optarg; break;
         case OPT_SOUNDFONT: options->soundfont = optarg; break;
+        case OPT_SAVE_STATE: options->output_state = optarg; break;
         case OPT_TAIL: options->tail_seconds = parse_number("--tail", optarg, 0, 60); break;
         case OPT_SAMPLE_RATE:
             options->sample_rate = parse_integer("--sample-rate", optarg, SAMPLE_RATE_MIN,
@@ -572,6 +578,27 @@ typedef struct {
     double seconds; /* of audio written */
 } Render;
 
+/* The plugin's state as Turtle: what a host saves with a session, for
+ * loading into a host (jalv -l, or an Ardour session's plugin state). */
+static int save_state(PnlLv2Host *host, const char *path, char *message, size_t message_size)
+{
+    char *turtle = pnl_lv2host_save_state(host);
+    if (!turtle) {
+        snprintf(message, message_size, "%s: the plugin's state could not be saved", path);
+        return PNL_EIO;
+    }
+    FILE *file = fopen(path, "w");
+    int written = file && fputs(turtle, file) >= 0;
+    if (file && fclose(file) != 0)
+        written = 0;
+    free(turtle);
+    if (!written) {
+        snprintf(message, message_size, "%s: %s", path, strerror(errno));
+        return PNL_EIO;
+    }
+    return PNL_OK;
+}
+
 static int render(const RenderOptions *options, Render *job, char *message,
                   size_t message_size)
 {
@@ -728,6 +755,8 @@ static int render(const RenderOptions *options, Render *job, char *message,
                                           options->beats_per_minute, options->beats_per_bar,
                                           options->beat_unit, message, message_size);
     job->seconds = (double)total_frames / rate;
+    if (status == PNL_OK && options->output_state)
+        status = save_state(job->host, options->output_state, message, message_size);
     return status;
 }
 
