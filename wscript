@@ -119,9 +119,23 @@ def build(bld):
     if bld.path.find_node("plugin/pianola.c"):
         build_bundle(bld)
         build_dummy_control_check(bld, host_use)
+    build_midi_pulse(bld)
 
     if bld.cmd in ("test", "bench"):
         bld.add_post_fun(run_after_build)
+
+
+def build_midi_pulse(bld):
+    """The host tests' reference instrument (tests/midi-pulse.lv2): a plugin
+    with Pianola's ports and nothing else, to tell a host's faults from
+    Pianola's. Built beside the bundle, never installed."""
+    bundle = "midi-pulse.lv2"
+    plugin = bld.shlib(source=["tests/%s/midi_pulse.c" % bundle], target=bundle + "/midi_pulse",
+                       use=["LV2"], cflags=["-fvisibility=hidden"], install_path=None)
+    plugin.env.cshlib_PATTERN = "%s.so"
+    for ttl in bld.path.ant_glob("tests/%s/*.ttl" % bundle):
+        bld(features="subst", is_copy=True, source=ttl, target=bundle + "/" + ttl.name,
+            install_path=None)
 
 
 def build_bundle(bld):
