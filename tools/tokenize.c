@@ -5,6 +5,8 @@
  *   pianola-tokenize --encode IN.mid [--composer NAME] -o OUT.tok
  *   pianola-tokenize --decode IN.tok [--tempo BPM] -o OUT.mid
  *   pianola-tokenize --print IN.tok|IN.mid [--bars N]
+ *   pianola-tokenize --notes IN.tok
+ *   pianola-tokenize --vocab OUT.tsv
  *   pianola-tokenize --demo [CORPUS_DIR]
  *
  * The corpus run writes OUT_DIR/<source>/<composer>/<name>.tok (little-endian
@@ -41,6 +43,8 @@ static void usage(FILE *stream)
             "       %s --encode IN.mid [--composer NAME] -o OUT.tok\n"
             "       %s --decode IN.tok [--tempo BPM] -o OUT.mid\n"
             "       %s --print IN.tok|IN.mid [--bars N]\n"
+            "       %s --notes IN.tok\n"
+            "       %s --vocab OUT.tsv\n"
             "       %s --demo [CORPUS_DIR]   (default $PIANOLA_CORPUS, else ../shared/corpus)\n"
             "\n"
             "Turns MIDI files into Pianola's event tokens (docs/vocabulary.md) and back.\n"
@@ -59,10 +63,14 @@ static void usage(FILE *stream)
             "      --tempo BPM       tempo of the decoded MIDI file [120]\n"
             "      --print FILE      print a token or MIDI file's tokens, one bar a line\n"
             "      --bars N          with --print: only the first N bars\n"
+            "      --notes IN.tok    print the notes a token file decodes to, one a line:\n"
+            "                        bar, position in the bar (ticks), key, velocity,\n"
+            "                        duration (ticks)\n"
+            "      --vocab OUT.tsv   write the vocabulary (vocab.tsv) alone\n"
             "      --demo            tokenize Mozart's K. 545 from the corpus, print its first\n"
             "                        bars and write them back as pianola-demo.mid\n"
             "  -h, --help            show this help\n",
-            program, program, program, program, program);
+            program, program, program, program, program, program, program);
 }
 
 #define die(...) pnl_cli_fail(program, __VA_ARGS__)
@@ -681,6 +689,35 @@ static int print_command(const char *input, const char *composer_name, int bars)
     return 0;
 }
 
+/* The notes of a token file as the codec decodes them, in token order, for
+ * training's evaluation (train/codec.py), which never decodes tokens itself. */
+static int notes_command(const char *input)
+{
+    char message[MESSAGE_SIZE], name[PNL_TOKEN_NAME_MAX];
+    size_t count = 0;
+    uint16_t *tokens = read_tokens(input, &count, message);
+    PnlDecoder decoder;
+    PnlNote note;
+    if (!tokens)
+        return die("%s", message);
+    pnl_decoder_reset(&decoder);
+    printf("# bar\tposition\tkey\tvelocity\tduration\n");
+    for (size_t i = 0; i < count; i++) {
+        int status = pnl_decoder_push(&decoder, tokens[i], &note);
+        if (status < 0) {
+            pnl_token_name(tokens[i], name, sizeof name);
+            free(tokens);
+            return die("%s: token %zu (%s) breaks the grammar", input, i, name);
+        }
+        if (status == 1)
+            printf("%d\t%d\t%d\t%d\t%d\n", decoder.grammar.bar_count,
+                   pnl_grammar_position(&decoder.grammar), note.pitch, note.velocity,
+                   (int)note.duration_ticks);
+    }
+    free(tokens);
+    return 0;
+}
+
 /* The README's first command: the codec on a real piece, both ways. */
 static int demo_command(const char *corpus)
 {
@@ -714,7 +751,7 @@ static int demo_command(const char *corpus)
 int main(int argc, char **argv)
 {
     enum { OPT_CATALOG = 256, OPT_ENCODE, OPT_DECODE, OPT_COMPOSER, OPT_TEMPO, OPT_PRINT,
-           OPT_BARS, OPT_DEMO };
+           OPT_BARS, OPT_DEMO, OPT_NOTES, OPT_VOCAB };
     static const struct option options[] = {
         {"output", required_argument, NULL, 'o'},
         {"catalog", required_argument, NULL, OPT_CATALOG},
@@ -725,10 +762,13 @@ int main(int argc, char **argv)
         {"print", required_argument, NULL, OPT_PRINT},
         {"bars", required_argument, NULL, OPT_BARS},
         {"demo", no_argument, NULL, OPT_DEMO},
+        {"notes", required_argument, NULL, OPT_NOTES},
+        {"vocab", required_argument, NULL, OPT_VOCAB},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *output = NULL, *catalog = NULL, *encode = NULL, *decode = NULL, *print = NULL;
+    const char *notes = NULL, *vocab = NULL;
     const char *composer = "mozart";
     double tempo = 120.0;
     int bars = 0, demo = 0, option;
@@ -743,6 +783,8 @@ int main(int argc, char **argv)
         case OPT_COMPOSER: composer = optarg; break;
         case OPT_PRINT: print = optarg; break;
         case OPT_DEMO: demo = 1; break;
+        case OPT_NOTES: notes = optarg; break;
+        case OPT_VOCAB: vocab = optarg; break;
         case OPT_TEMPO:
             tempo = strtod(optarg, &end);
             if (*end || !(tempo >= 1.0 && tempo <= 1000.0))
@@ -759,8 +801,15 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    if (!!encode + !!decode + !!print + demo > 1)
-        return die("--encode, --decode, --print and --demo exclude each other");
+    if (!!encode + !!decode + !!print + !!notes + !!vocab + demo > 1)
+        return die("--encode, --decode, --print, --notes, --vocab and --demo exclude each other");
+    if (notes || vocab) {
+        if (optind < argc)
+            return die("unexpected argument '%s'", argv[optind]);
+        if (notes)
+            return notes_command(notes);
+        return write_vocabulary(vocab) ? die("%s: cannot write: %s", vocab, strerror(errno)) : 0;
+    }
     if (demo) {
         if (optind + 1 < argc)
             return die("--demo takes at most one corpus folder");
