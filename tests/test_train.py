@@ -1,10 +1,14 @@
 """Tests of the training pipeline (train/) on a small synthetic corpus in the tokenizer's file
 format: training lowers the loss, an interrupted run resumes exactly, the weights file follows
 docs/weights-format.md byte for byte and loads back into the same network, and the
-augmentation, baseline and copy measure do what they say."""
+augmentation, baseline and copy measure do what they say.
+
+The vocabulary is the C codec's (pianola-tokenize --vocab from $PIANOLA_BUILD, as ./waf test
+sets it)."""
 import os
 import shutil
 import struct
+import subprocess
 import tempfile
 import unittest
 import zlib
@@ -12,7 +16,8 @@ import zlib
 import numpy as np
 import torch
 
-from train.data import Corpus, WindowSampler, vocabulary_from_docs
+from train import codec
+from train.data import Corpus, Vocabulary, WindowSampler
 from train.evaluate import longest_copied_run, onsets
 from train.export import read_weights, write_weights
 from train.model import PianolaLSTM
@@ -21,7 +26,6 @@ from train.own import write_catalog
 from train.synthetic import write_corpus
 from train.train import TrainConfig, fit
 
-SRC = os.environ.get("PIANOLA_SRC", os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 COMPOSERS = ["mozart", "brahms", "schumann", "rachmaninoff", "bach"]
 
 
@@ -39,7 +43,7 @@ class TrainTest(unittest.TestCase):
     def setUpClass(cls) -> None:
         torch.set_num_threads(1)
         cls.root = tempfile.mkdtemp(prefix="pianola-test-train-")
-        cls.vocab = vocabulary_from_docs(os.path.join(SRC, "docs", "vocabulary.md"))
+        cls.vocab = codec.vocabulary()
         write_corpus(os.path.join(cls.root, "tokens"), cls.vocab, COMPOSERS, 3, 12, seed=3)
 
     @classmethod
@@ -245,6 +249,20 @@ class TrainTest(unittest.TestCase):
                   ids["VEL_3"], ids["DUR_6"]]
         self.assertEqual(list(onsets(np.array(tokens), vocab)),
                          [60 * 192, 64 * 192, 67 * 192 + 12])
+
+    def test_vocabulary_writes_back_the_codecs_file_unchanged(self) -> None:
+        """A synthetic corpus carries the codec's vocab.tsv byte for byte, signature and all."""
+        path = os.path.join(self.fresh("vocab"), "vocab.tsv")
+        self.vocab.write(path)
+        again = Vocabulary.read(path)
+        self.assertEqual((again.names, again.signature), (self.vocab.names, self.vocab.signature))
+        with open(path, encoding="ascii") as f:
+            written = f.read()
+        with tempfile.TemporaryDirectory() as scratch:
+            subprocess.run([codec.program("tokenize"), "--vocab", os.path.join(scratch, "v.tsv")],
+                           check=True)
+            with open(os.path.join(scratch, "v.tsv"), encoding="ascii") as f:
+                self.assertEqual(f.read(), written, "Vocabulary.write changed the codec's file")
 
     def test_own_catalog_lists_every_midi_file_as_its_own_work(self) -> None:
         folder = self.fresh("own")
