@@ -4,7 +4,7 @@ docs/weights-format.md byte for byte and loads back into the same network, and t
 augmentation, baseline and copy measure do what they say.
 
 The vocabulary is the C codec's (pianola-tokenize --vocab from $PIANOLA_BUILD, as ./waf test
-sets it)."""
+sets it), and the copy measure reads its notes through the codec too."""
 import os
 import shutil
 import struct
@@ -18,7 +18,7 @@ import torch
 
 from train import codec
 from train.data import Corpus, Vocabulary, WindowSampler
-from train.evaluate import longest_copied_run, onsets
+from train.evaluate import KEY_STEP, longest_copied_run, onset_codes, piece_onsets
 from train.export import read_weights, write_weights
 from train.model import PianolaLSTM
 from train.ngram import KneserNey
@@ -243,12 +243,34 @@ class TrainTest(unittest.TestCase):
         # runs never span two corpus pieces
         joined = np.concatenate([corpus[0][-5:], corpus[1][:5]])
         self.assertEqual(longest_copied_run(joined, corpus)[0], 5)
-        ids = vocab.id_of
-        tokens = [ids["BAR"], ids["POS_0"], ids["PITCH_60"], ids["VEL_3"], ids["DUR_6"],
-                  ids["PITCH_64"], ids["VEL_3"], ids["DUR_6"], ids["POS_12"], ids["PITCH_67"],
-                  ids["VEL_3"], ids["DUR_6"]]
-        self.assertEqual(list(onsets(np.array(tokens), vocab)),
-                         [60 * 192, 64 * 192, 67 * 192 + 12])
+
+    def test_copy_measure_reads_onsets_through_the_codec(self) -> None:
+        ids = self.vocab.id_of
+        names = ["START", "COMPOSER_mozart", "BAR", "METER_4_4", "POS_0", "PITCH_60", "VEL_3",
+                 "DUR_6", "PITCH_64", "VEL_3", "DUR_6", "POS_12", "PITCH_67", "VEL_3", "DUR_6",
+                 "BAR", "POS_6", "PITCH_108", "VEL_3", "DUR_6", "END"]
+        path = os.path.join(self.fresh("onsets"), "piece.tok")
+        np.array([ids[n] for n in names], dtype="<u2").tofile(path)
+        notes = codec.notes(path)
+        self.assertEqual(notes[:, [codec.BAR, codec.POSITION, codec.KEY]].tolist(),
+                         [[1, 0, 60], [1, 0, 64], [1, 12, 67], [2, 6, 108]])
+        self.assertEqual(list(onset_codes(notes)),
+                         [60 * KEY_STEP, 64 * KEY_STEP, 67 * KEY_STEP + 12, 108 * KEY_STEP + 6])
+        # into the key frame as Corpus.read moves the tokens, the top key held on the piano
+        self.assertEqual(list(onset_codes(notes, 2) // KEY_STEP), [62, 66, 69, 108])
+        # a corpus piece's onsets in the key frame: the keys Corpus.read gives its tokens
+        tokens_dir = os.path.join(self.root, "onsets", "shifted")
+        shutil.copytree(os.path.join(self.root, "tokens"), tokens_dir)
+        manifest = os.path.join(tokens_dir, "manifest.tsv")
+        with open(manifest, encoding="utf-8") as f:
+            lines = f.read().splitlines()
+        lines = [lines[0]] + [line.rsplit("\t", 2)[0] + "\tE major\t4" for line in lines[1:]]
+        with open(manifest, "w", encoding="utf-8") as f:
+            f.write("\n".join(lines) + "\n")
+        framed = Corpus.read(tokens_dir, key_frame=True)
+        for piece in framed.split("train")[:3]:
+            keys = framed.vocab.key_of[piece.tokens]
+            np.testing.assert_array_equal(piece_onsets(piece, True) // KEY_STEP, keys[keys >= 0])
 
     def test_vocabulary_writes_back_the_codecs_file_unchanged(self) -> None:
         """A synthetic corpus carries the codec's vocab.tsv byte for byte, signature and all."""

@@ -52,15 +52,11 @@ class Vocabulary:
         # key_of[id] = the piano key of a PITCH token, -1 for any other token
         self.key_of = np.full(len(names), -1, dtype=np.int64)
         self.pitch_token = np.full(HIGHEST_KEY + 1, -1, dtype=np.int64)
-        # pos_of[id] = the onset position of a POS token, -1 otherwise
-        self.pos_of = np.full(len(names), -1, dtype=np.int64)
         for index, name in enumerate(names):
             if name.startswith("PITCH_"):
                 key = int(name[len("PITCH_"):])
                 self.key_of[index] = key
                 self.pitch_token[key] = index
-            elif name.startswith("POS_"):
-                self.pos_of[index] = int(name[len("POS_"):])
 
     def __len__(self) -> int:
         return len(self.names)
