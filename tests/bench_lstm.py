@@ -17,7 +17,7 @@ import unittest
 
 import torch
 
-from train.data import vocabulary_from_docs
+from train.codec import vocabulary
 from train.export import read_weights, write_weights
 from train.model import PianolaLSTM
 
@@ -70,7 +70,7 @@ class BenchLstm(unittest.TestCase):
                 model, _ = read_weights(path)
                 print("# model: %s" % path)
             else:
-                vocab = vocabulary_from_docs(os.path.join(SOURCE, "docs", "vocabulary.md"))
+                vocab = vocabulary(os.path.join(BUILD, "pianola-tokenize"))
                 torch.manual_seed(1)
                 model = PianolaLSTM(len(vocab), len(vocab.composers), 128, 384, 2)
                 path = os.path.join(scratch, "bench.pnm")

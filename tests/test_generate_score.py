@@ -2,8 +2,8 @@
 bytes, the seed, the prompt and the length change what they should, scoring tells likely music
 from unlikely, and bad arguments or files end in one line on stderr and a non-zero exit.
 
-The model is a small random network written by train.export with the codec's signature:
-these tests check the commands, not the music."""
+The model is a small random network written by train.export with the codec's vocabulary
+(pianola-tokenize --vocab) and signature: these tests check the commands, not the music."""
 import os
 import subprocess
 import tempfile
@@ -12,7 +12,7 @@ from typing import List
 
 import torch
 
-from train.data import vocabulary_from_docs
+from train.codec import vocabulary
 from train.export import write_weights
 from train.model import PianolaLSTM
 
@@ -32,7 +32,7 @@ class Commands(unittest.TestCase):
     @classmethod
     def setUpClass(cls) -> None:
         cls.scratch = tempfile.TemporaryDirectory()
-        vocab = vocabulary_from_docs(os.path.join(SOURCE, "docs", "vocabulary.md"))
+        vocab = vocabulary(program("tokenize"))
         torch.manual_seed(7)
         model = PianolaLSTM(len(vocab), len(vocab.composers), 16, 48, 2)
         with torch.no_grad():

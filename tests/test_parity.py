@@ -15,7 +15,7 @@ from typing import List, Tuple
 import numpy as np
 import torch
 
-from train.data import vocabulary_from_docs
+from train.codec import vocabulary
 from train.export import read_weights, write_weights
 from train.model import PianolaLSTM
 
@@ -65,7 +65,7 @@ class LogitParity(unittest.TestCase):
     @classmethod
     def setUpClass(cls) -> None:
         cls.scratch = tempfile.TemporaryDirectory()
-        cls.vocab = vocabulary_from_docs(os.path.join(SOURCE, "docs", "vocabulary.md"))
+        cls.vocab = vocabulary(program("tokenize"))
         cls.signature, cls.vocab_size = codec()
         cls.piece = os.path.join(CORPUS, "piano-midi.de", "mozart", "mz_545_1.mid")
         if not os.path.exists(cls.piece):
@@ -100,10 +100,11 @@ class LogitParity(unittest.TestCase):
                         "step %d: C and PyTorch logits differ by %.3g (tolerance %g)"
                         % (worst_step, error.max(), TOLERANCE))
 
-    def test_codec_vocabulary_is_the_documented_one(self) -> None:
+    def test_engine_and_tokenizer_speak_one_vocabulary(self) -> None:
         self.assertEqual((self.signature, self.vocab_size),
                          (self.vocab.signature, len(self.vocab)),
-                         "the C codec and docs/vocabulary.md disagree on the vocabulary")
+                         "pianola-score --codec and pianola-tokenize --vocab disagree on the "
+                         "vocabulary")
 
     def test_random_model_logits_match_pytorch_at_every_step(self) -> None:
         torch.manual_seed(1234)

@@ -168,6 +168,13 @@ class CorpusTokenization(unittest.TestCase):
         self.assertEqual(int(match.group(1), 16), fnv1a(self.names))
         self.assertEqual(len(self.names), 428)
 
+    def test_vocab_option_writes_the_vocab_tsv_of_a_corpus_run(self):
+        alone = os.path.join(self.out, "alone.tsv")
+        result = run("--vocab", alone)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        with open(alone, "rb") as f, open(os.path.join(self.out, "vocab.tsv"), "rb") as g:
+            self.assertEqual(f.read(), g.read())
+
     def test_the_vocabulary_is_the_one_docs_vocabulary_md_describes(self):
         with open(os.path.join(SRC, "docs", "vocabulary.md"), encoding="utf-8") as f:
             text = f.read()
@@ -368,6 +375,30 @@ class CommandLine(unittest.TestCase):
         original = read_notes(source)
         self.assertEqual(kept_notes(original, read_notes(written)), len(original))
         self.assertEqual(read_midi(written)[1], [round(60e6 / 90)])
+
+    def test_notes_lists_the_notes_of_a_token_file_by_bar_and_position(self):
+        source = os.path.join(CORPUS, "mutopia", "mozart", "KV331_KV331_1_1_tema.mid")
+        tokens = os.path.join(self.folder, "tema.tok")
+        self.assertEqual(run("--encode", source, "-o", tokens).returncode, 0)
+        result = run("--notes", tokens)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        lines = result.stdout.splitlines()
+        self.assertEqual(lines[0], "# bar\tposition\tkey\tvelocity\tduration")
+        rows = [[int(x) for x in line.split("\t")] for line in lines[1:]]
+        # the theme is in 6/8 throughout: 72 ticks a bar; onset then key, as the tokens go
+        listed = [((bar - 1) * 72 + position, key) for bar, position, key, _, _ in rows]
+        original = sorted((round(onset * GRID), key) for onset, key, _ in read_notes(source))
+        self.assertEqual(listed, original)
+        velocities = [v for _, _, _, v, _ in rows]
+        self.assertTrue(all(v % 8 == 5 for v in velocities), "velocities not 8 * level + 5")
+
+    def test_notes_names_the_first_token_the_grammar_refuses(self):
+        path = os.path.join(self.folder, "bad.tok")
+        with open(path, "wb") as f:
+            for token in (1, 3, 30, 91):  # START COMPOSER_albeniz BAR POS_0: no meter
+                f.write(token.to_bytes(2, "little"))
+        self.assert_one_line_error(run("--notes", path), path, "token 3", "POS_0")
+        self.assert_one_line_error(run("--notes", path, "--vocab", "v.tsv"), "exclude")
 
     def test_a_bad_file_in_the_catalog_is_named_skipped_and_fails_the_run(self):
         corpus = os.path.join(self.folder, "corpus")

@@ -1,10 +1,14 @@
 """Tests of the training pipeline (train/) on a small synthetic corpus in the tokenizer's file
 format: training lowers the loss, an interrupted run resumes exactly, the weights file follows
 docs/weights-format.md byte for byte and loads back into the same network, and the
-augmentation, baseline and copy measure do what they say."""
+augmentation, baseline and copy measure do what they say.
+
+The vocabulary is the C codec's (pianola-tokenize --vocab from $PIANOLA_BUILD, as ./waf test
+sets it), and the copy measure reads its notes through the codec too."""
 import os
 import shutil
 import struct
+import subprocess
 import tempfile
 import unittest
 import zlib
@@ -12,8 +16,9 @@ import zlib
 import numpy as np
 import torch
 
-from train.data import Corpus, WindowSampler, vocabulary_from_docs
-from train.evaluate import longest_copied_run, onsets
+from train import codec
+from train.data import Corpus, Vocabulary, WindowSampler
+from train.evaluate import KEY_STEP, longest_copied_run, onset_codes, piece_onsets
 from train.export import read_weights, write_weights
 from train.model import PianolaLSTM
 from train.ngram import KneserNey
@@ -21,7 +26,6 @@ from train.own import write_catalog
 from train.synthetic import write_corpus
 from train.train import TrainConfig, fit
 
-SRC = os.environ.get("PIANOLA_SRC", os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 COMPOSERS = ["mozart", "brahms", "schumann", "rachmaninoff", "bach"]
 
 
@@ -39,7 +43,7 @@ class TrainTest(unittest.TestCase):
     def setUpClass(cls) -> None:
         torch.set_num_threads(1)
         cls.root = tempfile.mkdtemp(prefix="pianola-test-train-")
-        cls.vocab = vocabulary_from_docs(os.path.join(SRC, "docs", "vocabulary.md"))
+        cls.vocab = codec.vocabulary()
         write_corpus(os.path.join(cls.root, "tokens"), cls.vocab, COMPOSERS, 3, 12, seed=3)
 
     @classmethod
@@ -239,12 +243,48 @@ class TrainTest(unittest.TestCase):
         # runs never span two corpus pieces
         joined = np.concatenate([corpus[0][-5:], corpus[1][:5]])
         self.assertEqual(longest_copied_run(joined, corpus)[0], 5)
-        ids = vocab.id_of
-        tokens = [ids["BAR"], ids["POS_0"], ids["PITCH_60"], ids["VEL_3"], ids["DUR_6"],
-                  ids["PITCH_64"], ids["VEL_3"], ids["DUR_6"], ids["POS_12"], ids["PITCH_67"],
-                  ids["VEL_3"], ids["DUR_6"]]
-        self.assertEqual(list(onsets(np.array(tokens), vocab)),
-                         [60 * 192, 64 * 192, 67 * 192 + 12])
+
+    def test_copy_measure_reads_onsets_through_the_codec(self) -> None:
+        ids = self.vocab.id_of
+        names = ["START", "COMPOSER_mozart", "BAR", "METER_4_4", "POS_0", "PITCH_60", "VEL_3",
+                 "DUR_6", "PITCH_64", "VEL_3", "DUR_6", "POS_12", "PITCH_67", "VEL_3", "DUR_6",
+                 "BAR", "POS_6", "PITCH_108", "VEL_3", "DUR_6", "END"]
+        path = os.path.join(self.fresh("onsets"), "piece.tok")
+        np.array([ids[n] for n in names], dtype="<u2").tofile(path)
+        notes = codec.notes(path)
+        self.assertEqual(notes[:, [codec.BAR, codec.POSITION, codec.KEY]].tolist(),
+                         [[1, 0, 60], [1, 0, 64], [1, 12, 67], [2, 6, 108]])
+        self.assertEqual(list(onset_codes(notes)),
+                         [60 * KEY_STEP, 64 * KEY_STEP, 67 * KEY_STEP + 12, 108 * KEY_STEP + 6])
+        # into the key frame as Corpus.read moves the tokens, the top key held on the piano
+        self.assertEqual(list(onset_codes(notes, 2) // KEY_STEP), [62, 66, 69, 108])
+        # a corpus piece's onsets in the key frame: the keys Corpus.read gives its tokens
+        tokens_dir = os.path.join(self.root, "onsets", "shifted")
+        shutil.copytree(os.path.join(self.root, "tokens"), tokens_dir)
+        manifest = os.path.join(tokens_dir, "manifest.tsv")
+        with open(manifest, encoding="utf-8") as f:
+            lines = f.read().splitlines()
+        lines = [lines[0]] + [line.rsplit("\t", 2)[0] + "\tE major\t4" for line in lines[1:]]
+        with open(manifest, "w", encoding="utf-8") as f:
+            f.write("\n".join(lines) + "\n")
+        framed = Corpus.read(tokens_dir, key_frame=True)
+        for piece in framed.split("train")[:3]:
+            keys = framed.vocab.key_of[piece.tokens]
+            np.testing.assert_array_equal(piece_onsets(piece, True) // KEY_STEP, keys[keys >= 0])
+
+    def test_vocabulary_writes_back_the_codecs_file_unchanged(self) -> None:
+        """A synthetic corpus carries the codec's vocab.tsv byte for byte, signature and all."""
+        path = os.path.join(self.fresh("vocab"), "vocab.tsv")
+        self.vocab.write(path)
+        again = Vocabulary.read(path)
+        self.assertEqual((again.names, again.signature), (self.vocab.names, self.vocab.signature))
+        with open(path, encoding="ascii") as f:
+            written = f.read()
+        with tempfile.TemporaryDirectory() as scratch:
+            subprocess.run([codec.program("tokenize"), "--vocab", os.path.join(scratch, "v.tsv")],
+                           check=True)
+            with open(os.path.join(scratch, "v.tsv"), encoding="ascii") as f:
+                self.assertEqual(f.read(), written, "Vocabulary.write changed the codec's file")
 
     def test_own_catalog_lists_every_midi_file_as_its_own_work(self) -> None:
         folder = self.fresh("own")

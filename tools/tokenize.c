@@ -5,6 +5,8 @@
  *   pianola-tokenize --encode IN.mid [--composer NAME] -o OUT.tok
  *   pianola-tokenize --decode IN.tok [--tempo BPM] -o OUT.mid
  *   pianola-tokenize --print IN.tok|IN.mid [--bars N]
+ *   pianola-tokenize --notes IN.tok
+ *   pianola-tokenize --vocab OUT.tsv
  *   pianola-tokenize --demo [CORPUS_DIR]
  *
  * The corpus run writes OUT_DIR/<source>/<composer>/<name>.tok (little-endian
@@ -23,6 +25,7 @@
 #include "cli.h"
 #include "codec.h"
 #include "composers.h"
+#include "grammar.h"
 #include "hash.h"
 #include "key.h"
 #include "midifile.h"
@@ -51,6 +54,8 @@ static void usage(FILE *stream)
             "       %s --encode IN.mid [--composer NAME] -o OUT.tok\n"
             "       %s --decode IN.tok [--tempo BPM] -o OUT.mid\n"
             "       %s --print IN.tok|IN.mid [--bars N]\n"
+            "       %s --notes IN.tok\n"
+            "       %s --vocab OUT.tsv\n"
             "       %s --demo [CORPUS_DIR]   (default $PIANOLA_CORPUS, else ../shared/corpus)\n"
             "       %s --composers\n"
             "\n"
@@ -70,13 +75,18 @@ static void usage(FILE *stream)
             "      --tempo BPM       tempo of the decoded MIDI file [120]\n"
             "      --print FILE      print a token or MIDI file's tokens, one bar a line\n"
             "      --bars N          with --print: only the first N bars\n"
+            "      --notes IN.tok    print the notes a token file decodes to, one a line:\n"
+            "                        bar, position in the bar (ticks), key, velocity,\n"
+            "                        duration (ticks)\n"
+            "      --vocab OUT.tsv   write the vocabulary (vocab.tsv) alone\n"
             "      --demo            tokenize Mozart's K. 545 from the corpus, print its first\n"
             "                        bars and write them back as pianola-demo.mid\n"
             "      --composers       list the composers the plugin offers, as a table:\n"
             "                        composer, label, blend (source: its pieces also teach\n"
             "                        the blend; class: the blend itself; -: neither)\n"
             "  -h, --help            show this help\n",
-            program, program, program, program, program, program, offered_composers[0]);
+            program, program, program, program, program, program, program, program,
+            offered_composers[0]);
 }
 
 #define die(...) pnl_cli_fail(program, __VA_ARGS__)
@@ -664,6 +674,35 @@ static int composers_command(void)
     return fflush(stdout) == 0 ? 0 : 1;
 }
 
+/* The notes of a token file as the codec decodes them, in token order, for
+ * training's evaluation (train/codec.py), which never decodes tokens itself. */
+static int notes_command(const char *input)
+{
+    char message[MESSAGE_SIZE], name[PNL_TOKEN_NAME_MAX];
+    size_t count = 0;
+    uint16_t *tokens = read_tokens(input, &count, message);
+    PnlDecoder decoder;
+    PnlNote note;
+    if (!tokens)
+        return die("%s", message);
+    pnl_decoder_reset(&decoder);
+    printf("# bar\tposition\tkey\tvelocity\tduration\n");
+    for (size_t i = 0; i < count; i++) {
+        int status = pnl_decoder_push(&decoder, tokens[i], &note);
+        if (status < 0) {
+            pnl_token_name(tokens[i], name, sizeof name);
+            free(tokens);
+            return die("%s: token %zu (%s) breaks the grammar", input, i, name);
+        }
+        if (status == 1)
+            printf("%d\t%d\t%d\t%d\t%d\n", decoder.grammar.bar_count,
+                   pnl_grammar_position(&decoder.grammar), note.pitch, note.velocity,
+                   (int)note.duration_ticks);
+    }
+    free(tokens);
+    return 0;
+}
+
 /* The README's first command: the codec on a real piece, both ways. */
 static int demo_command(const char *corpus)
 {
@@ -697,7 +736,7 @@ static int demo_command(const char *corpus)
 int main(int argc, char **argv)
 {
     enum { OPT_CATALOG = 256, OPT_ENCODE, OPT_DECODE, OPT_COMPOSER, OPT_TEMPO, OPT_PRINT,
-           OPT_BARS, OPT_DEMO, OPT_COMPOSERS };
+           OPT_BARS, OPT_DEMO, OPT_COMPOSERS, OPT_NOTES, OPT_VOCAB };
     static const struct option options[] = {
         {"output", required_argument, NULL, 'o'},
         {"catalog", required_argument, NULL, OPT_CATALOG},
@@ -709,10 +748,13 @@ int main(int argc, char **argv)
         {"bars", required_argument, NULL, OPT_BARS},
         {"demo", no_argument, NULL, OPT_DEMO},
         {"composers", no_argument, NULL, OPT_COMPOSERS},
+        {"notes", required_argument, NULL, OPT_NOTES},
+        {"vocab", required_argument, NULL, OPT_VOCAB},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *output = NULL, *catalog = NULL, *encode = NULL, *decode = NULL, *print = NULL;
+    const char *notes = NULL, *vocab = NULL;
     const char *composer = offered_composers[0];
     double tempo = 120.0;
     int bars = 0, demo = 0, list_composers = 0, option;
@@ -728,6 +770,8 @@ int main(int argc, char **argv)
         case OPT_PRINT: print = optarg; break;
         case OPT_DEMO: demo = 1; break;
         case OPT_COMPOSERS: list_composers = 1; break;
+        case OPT_NOTES: notes = optarg; break;
+        case OPT_VOCAB: vocab = optarg; break;
         case OPT_TEMPO:
             tempo = strtod(optarg, &end);
             if (*end || !(tempo >= 1.0 && tempo <= 1000.0))
@@ -744,11 +788,19 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    if (!!encode + !!decode + !!print + demo + list_composers > 1)
-        return die("--encode, --decode, --print, --demo and --composers exclude each other");
+    if (!!encode + !!decode + !!print + !!notes + !!vocab + demo + list_composers > 1)
+        return die("--encode, --decode, --print, --notes, --vocab, --demo and --composers "
+                   "exclude each other");
     if (list_composers)
         return optind < argc ? die("unexpected argument '%s'", argv[optind])
                              : composers_command();
+    if (notes || vocab) {
+        if (optind < argc)
+            return die("unexpected argument '%s'", argv[optind]);
+        if (notes)
+            return notes_command(notes);
+        return write_vocabulary(vocab) ? die("%s: cannot write: %s", vocab, strerror(errno)) : 0;
+    }
     if (demo) {
         if (optind + 1 < argc)
             return die("--demo takes at most one corpus folder");

@@ -17,6 +17,7 @@ from dataclasses import fields
 
 import torch
 
+from train.codec import program, vocabulary as codec_vocabulary
 from train.data import Vocabulary
 from train.train import TrainConfig, fit, throughput
 
@@ -63,9 +64,9 @@ def command_fit(args: argparse.Namespace) -> int:
 
 
 def command_throughput(args: argparse.Namespace) -> int:
-    vocab = Vocabulary.read(args.vocab) if args.vocab else None
-    vocab_size = len(vocab) if vocab else args.vocab_size
-    composers = len(vocab.composers) if vocab else 27
+    vocab = Vocabulary.read(args.vocab) if args.vocab else codec_vocabulary()
+    vocab_size = args.vocab_size or len(vocab)
+    composers = len(vocab.composers)
     print("tokens/s, one thread, batch %d x %d tokens, vocabulary %d:"
           % (args.batch, args.length, vocab_size))
     for size in args.sizes.split(","):
@@ -113,7 +114,7 @@ def command_own(args: argparse.Namespace) -> int:
         if args.name not in composers:
             raise SystemExit("--name %s: not a composer class of the vocabulary (%s)"
                              % (args.name, " ".join(composers)))
-    tokenizer = args.tokenizer or os.path.join(REPO, "build", "pianola-tokenize")
+    tokenizer = args.tokenizer or program("tokenize")
     work = args.work or tempfile.mkdtemp(prefix="pianola-own-")
     os.makedirs(work, exist_ok=True)
     catalog = os.path.join(work, "catalog.tsv")
@@ -158,8 +159,10 @@ def main(argv=None) -> int:
     p = commands.add_parser("throughput", help="measure training tokens/s for some sizes")
     p.add_argument("--sizes", default="128x256x2,128x384x2,128x512x2",
                    help="EMBEDxHIDDENxLAYERS,...")
-    p.add_argument("--vocab", default="", help="a vocab.tsv (else --vocab-size)")
-    p.add_argument("--vocab-size", type=int, default=429)
+    p.add_argument("--vocab", default="",
+                   help="a vocab.tsv (default: the codec's, from pianola-tokenize --vocab)")
+    p.add_argument("--vocab-size", type=int, default=0,
+                   help="time this many tokens instead of the vocabulary's")
     p.add_argument("--batch", type=int, default=32)
     p.add_argument("--length", type=int, default=256)
     p.set_defaults(run_command=command_throughput)

@@ -1,8 +1,9 @@
 """The training data: the vocabulary, the manifest and the token files `pianola-tokenize`
 writes, and the random windows the network learns from.
 
-Token meanings come only from the names in `vocab.tsv` (docs/vocabulary.md); nothing here
-parses MIDI.
+Token meanings come only from the names in `vocab.tsv`, which `pianola-tokenize` writes
+beside the token files (and alone with `--vocab`, see train/codec.py); nothing here parses
+MIDI or documentation.
 
 API:
     vocab = Vocabulary.read(path)            # names, ids, signature, composer classes
@@ -11,7 +12,6 @@ API:
     sampler = WindowSampler(corpus.split("train"), vocab, length, seed, ...)
     tokens, composers = sampler.batch(size)  # int64 [B, length + 1], int64 [B]
     sampler.state_dict() / sampler.load_state_dict(state)   # the exact data position
-    fnv1a_signature(names) -> int            # the vocabulary signature of docs/vocabulary.md
     offered_composers()                      # the plugin's composers (pianola-tokenize --composers)
 
 A composer *class* is the index of a `COMPOSER_<name>` token among the vocabulary's composer
@@ -25,7 +25,7 @@ import os
 import shutil
 import subprocess
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
@@ -71,19 +71,13 @@ def offered_composers(tokenizer: str = "") -> OfferedComposers:
         blend_sources=tuple(r["composer"] for r in rows if r["blend"] == "source"))
 
 
-def fnv1a_signature(names: Sequence[str]) -> int:
-    """64-bit FNV-1a of every token name in id order, each followed by a newline."""
-    value = 0xCBF29CE484222325
-    for name in names:
-        for byte in (name + "\n").encode("ascii"):
-            value = ((value ^ byte) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
-    return value
-
-
 class Vocabulary:
-    def __init__(self, names: List[str], signature: Optional[int] = None) -> None:
+    """The codec's tokens by id, and its signature: the one the codec computed and wrote in
+    vocab.tsv's header, which the weights file carries and the engine checks."""
+
+    def __init__(self, names: List[str], signature: int) -> None:
         self.names = names
-        self.signature = fnv1a_signature(names) if signature is None else signature
+        self.signature = signature
         self.id_of = {name: index for index, name in enumerate(names)}
         self.pad = self.id_of.get("PAD", 0)
         self.start = self.id_of["START"]
@@ -95,15 +89,11 @@ class Vocabulary:
         # key_of[id] = the piano key of a PITCH token, -1 for any other token
         self.key_of = np.full(len(names), -1, dtype=np.int64)
         self.pitch_token = np.full(HIGHEST_KEY + 1, -1, dtype=np.int64)
-        # pos_of[id] = the onset position of a POS token, -1 otherwise
-        self.pos_of = np.full(len(names), -1, dtype=np.int64)
         for index, name in enumerate(names):
             if name.startswith("PITCH_"):
                 key = int(name[len("PITCH_"):])
                 self.key_of[index] = key
                 self.pitch_token[key] = index
-            elif name.startswith("POS_"):
-                self.pos_of[index] = int(name[len("POS_"):])
 
     def __len__(self) -> int:
         return len(self.names)
@@ -124,12 +114,12 @@ class Vocabulary:
                     continue
                 index, name = line.split("\t")[:2]
                 names[int(index)] = name
-        ordered = [names[i] for i in range(len(names))]
-        vocab = cls(ordered)
-        if signature is not None and signature != vocab.signature:
-            raise ValueError("%s: signature %016x in the header, %016x computed from the names"
-                             % (path, signature, vocab.signature))
-        return vocab
+        if signature is None:
+            raise ValueError("%s: no '# pianola vocabulary signature' header; write it with "
+                             "pianola-tokenize" % path)
+        if sorted(names) != list(range(len(names))):
+            raise ValueError("%s: token ids are not 0..%d" % (path, len(names) - 1))
+        return cls([names[i] for i in range(len(names))], signature)
 
     def write(self, path: str) -> None:
         with open(path, "w", encoding="ascii") as f:
@@ -284,22 +274,3 @@ class WindowSampler:
     def load_state_dict(self, state: Dict) -> None:
         self.rng.bit_generator.state = state["rng"]
 
-
-def vocabulary_from_docs(doc_path: str) -> Vocabulary:
-    """The vocabulary as docs/vocabulary.md lists it (families in table order), for tests and
-    synthetic data before a tokenizer has run. Training itself always reads vocab.tsv."""
-    with open(doc_path, encoding="utf-8") as f:
-        text = f.read()
-    composers = text.split("Composers: `", 1)[1].split("`", 1)[0].split()
-    blend = text.split("`romantic`", 1)
-    if len(blend) == 2 and "romantic" not in composers:
-        composers.append("romantic")
-    durations = [int(d) for d in
-                 text.split("Durations (ticks):", 1)[1].split(". Every", 1)[0].split()]
-    meters = ["METER_%d_2" % n for n in range(1, 5)] + ["METER_%d_4" % n for n in range(1, 9)]
-    meters += ["METER_%d_8" % n for n in range(1, 17)] + ["METER_%d_16" % n for n in range(1, 33)]
-    names = ["PAD", "START", "END"] + ["COMPOSER_" + c for c in composers] + ["BAR"] + meters
-    names += ["POS_%d" % p for p in range(192)]
-    names += ["PITCH_%d" % k for k in range(LOWEST_KEY, HIGHEST_KEY + 1)]
-    names += ["VEL_%d" % v for v in range(16)] + ["DUR_%d" % d for d in durations]
-    return Vocabulary(names)

@@ -9,46 +9,42 @@ train/ngram.py), and of the training unigram distribution (the unigram entropy o
 vocabulary as the corpus uses it). Every token after the COMPOSER token is scored, from the
 start of its piece; per note divides a piece's bits by its PITCH tokens.
 
-The copy measure (`--copy`): in generated music, the longest run of consecutive note onsets,
-each a (pitch, position in bar) pair in the order the tokens give them, that appears verbatim
-in the training corpus. The generated music comes from `pianola-generate` when given
-(`--generator`), else from this network sampled in PyTorch (temperature 1, no grammar mask).
+The copy measure (`--copy`): in music `pianola-generate` composes with this network, the
+longest run of consecutive note onsets, each a (pitch, position in bar) pair in the order the
+tokens give them, that appears verbatim in the training corpus. The notes come from the C
+codec (train/codec.py); nothing here composes or decodes tokens.
 
 API:
-    onsets(tokens, vocab) -> int64 codes pitch * 192 + position, one per note
+    onset_codes(notes, semitones=0) -> int64 codes key * KEY_STEP + position, one per note
+    piece_onsets(piece, key_frame) -> onset_codes of a corpus piece, in the key frame or not
     longest_copied_run(generated, corpus_sequences) -> (length, index in generated)
-    sample(model, vocab, composer, quarter_notes, seed, temperature) -> tokens
     evaluate(model, corpus, orders) -> rows of figures
 """
 import argparse
 import math
 import os
-import subprocess
-import tempfile
+import shutil
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
 
-from train.data import Corpus, Piece, Vocabulary, offered_composers, relabel
+from train import codec
+from train.data import (HIGHEST_KEY, LOWEST_KEY, Corpus, Piece, Vocabulary, offered_composers,
+                        relabel)
 from train.model import PianolaLSTM
 from train.ngram import KneserNey, unigram_counts
 from train.train import score_pieces
 
 LOG2E = 1.0 / np.log(2.0)
-POSITIONS = 192
+KEY_STEP = 1 << 16  # more than any position in a bar, in ticks
 
 
-def onsets(tokens: np.ndarray, vocab: Vocabulary) -> np.ndarray:
-    tokens = np.asarray(tokens, dtype=np.int64)
-    positions = vocab.pos_of[tokens]
-    is_pos = positions >= 0
-    # the position in force at every token: the last POS before it
-    last = np.maximum.accumulate(np.where(is_pos, np.arange(len(tokens)), -1))
-    current = np.where(last >= 0, positions[np.maximum(last, 0)], 0)
-    keys = vocab.key_of[tokens]
-    notes = keys >= 0
-    return keys[notes] * POSITIONS + current[notes]
+def onset_codes(notes: np.ndarray, semitones: int = 0) -> np.ndarray:
+    """One code per note of codec.notes(): its key, moved by `semitones` and held on the
+    keyboard (as Corpus.read moves a piece into the key frame), and its position in the bar."""
+    keys = np.clip(notes[:, codec.KEY] + semitones, LOWEST_KEY, HIGHEST_KEY)
+    return keys * KEY_STEP + notes[:, codec.POSITION]
 
 
 _BASE = 0x9E3779B97F4A7C15
@@ -126,51 +122,10 @@ def longest_copied_run_any_key(generated: np.ndarray,
     (length, where, semitones)."""
     best = (0, 0, 0)
     for semitones in range(-6, 6):
-        length, where = longest_copied_run(np.asarray(generated) + semitones * POSITIONS, corpus)
+        length, where = longest_copied_run(np.asarray(generated) + semitones * KEY_STEP, corpus)
         if length > best[0]:
             best = (length, where, semitones)
     return best
-
-
-def sample(model: PianolaLSTM, vocab: Vocabulary, composer: str, quarter_notes: float,
-           seed: int, temperature: float = 1.0) -> np.ndarray:
-    """Tokens sampled from the network with no grammar mask, until the bars sampled add up to
-    `quarter_notes` (a new piece is begun whenever END is sampled)."""
-    torch.manual_seed(seed)
-    model.eval()
-    composer_class = torch.tensor([vocab.composer_class[composer]])
-    start = [vocab.start, vocab.composer_tokens[vocab.composer_class[composer]]]
-    meter_ticks = {}
-    for index, name in enumerate(vocab.names):
-        if name.startswith("METER_"):
-            n, d = (int(x) for x in name.split("_")[1:])
-            meter_ticks[index] = n * 96 // d
-    out: List[int] = []
-    bar_ticks, ticks, bars = 96, 0, 0
-    with torch.no_grad():
-        while True:
-            state = None
-            logits = None
-            for token in start:
-                out.append(token)
-                logits, state = model.step(torch.tensor([token]), composer_class, state)
-            while True:
-                if temperature <= 0:
-                    token = int(torch.argmax(logits[0]))
-                else:
-                    probabilities = torch.softmax(logits[0] / temperature, dim=-1)
-                    token = int(torch.multinomial(probabilities, 1))
-                out.append(token)
-                if token == vocab.bar:
-                    ticks += bar_ticks if bars else 0
-                    bars += 1
-                elif token in meter_ticks:
-                    bar_ticks = meter_ticks[token]
-                if ticks >= quarter_notes * 24 or token == vocab.end:
-                    break
-                logits, state = model.step(torch.tensor([token]), composer_class, state)
-            if ticks >= quarter_notes * 24:
-                return np.array(out, dtype=np.int64)
 
 
 def evaluate(model: Optional[PianolaLSTM], corpus: Corpus, orders: Sequence[int] = (3, 4, 5),
@@ -292,27 +247,6 @@ def print_table(rows: List[Dict], orders: Sequence[int], say=print) -> None:
     say("(* a bundled composer class)")
 
 
-def _generated_tokens(args: argparse.Namespace, model: PianolaLSTM, vocab: Vocabulary,
-                      quarter_notes: float, say=print) -> np.ndarray:
-    if args.generator:
-        tempo = 120.0
-        bars = int(round(quarter_notes / 4))
-        work = tempfile.mkdtemp(prefix="pianola-copy-")
-        midi = os.path.join(work, "generated.mid")
-        command = [args.generator, "--model", args.model, "--composer", args.copy_composer,
-                   "--bars", str(bars), "--meter", "4/4", "--tempo", str(tempo),
-                   "--seed", str(args.seed),
-                   "--temperature", str(args.temperature), "--top-p", str(args.top_p),
-                   "-o", midi]
-        say("running: " + " ".join(command))
-        subprocess.run(command, check=True)
-        tokens_path = os.path.join(work, "generated.tok")
-        subprocess.run([args.tokenizer, "--encode", midi, "--composer", args.copy_composer,
-                        "-o", tokens_path], check=True)
-        return np.fromfile(tokens_path, dtype="<u2").astype(np.int64)
-    return sample(model, vocab, args.copy_composer, quarter_notes, args.seed, args.temperature)
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--tokens", required=True, help="the tokenizer's output folder")
     parser.add_argument("--model", default="", help="a .pnm file (omit for baselines only)")
@@ -329,9 +263,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="nucleus for pianola-generate (1: the whole distribution)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--generator", default="",
-                        help="pianola-generate to make the music (default: sample in PyTorch)")
-    parser.add_argument("--tokenizer", default="build/pianola-tokenize",
-                        help="pianola-tokenize, to read the generator's MIDI file")
+                        help="pianola-generate, which composes the music [build/]")
+    parser.add_argument("--tokenizer", default="",
+                        help="pianola-tokenize, which reads the music and decodes the notes "
+                             "[build/]")
+
+
+def piece_onsets(piece: Piece, key_frame: bool, tokenizer: Optional[str] = None) -> np.ndarray:
+    """The onset codes of a corpus piece as the codec decodes its token file, moved into the
+    key frame as Corpus.read(key_frame=True) moves its tokens."""
+    notes = codec.notes(piece.path, tokenizer)
+    return onset_codes(notes, -piece.frame_shift if key_frame else 0)
 
 
 def main(args: argparse.Namespace) -> int:
@@ -362,20 +304,23 @@ def main(args: argparse.Namespace) -> int:
                 costs = family_costs(model, pieces, vocab)
                 print("%-13s " % name + "  ".join("%s %.2f" % (k, v) for k, v in costs.items()))
     if args.copy and model is not None:
-        quarter_notes = args.minutes * 120
-        generated = _generated_tokens(args, model, vocab, quarter_notes)
-        notes = onsets(generated, vocab)
-        corpus_onsets = [onsets(p.tokens, vocab) for p in corpus.split("train")]
+        bars = int(round(args.minutes * 120 / 4))
+        composed = codec.compose(args.model, args.copy_composer, bars, args.seed,
+                                 args.temperature, args.top_p, args.generator or None,
+                                 args.tokenizer or None)
+        notes = onset_codes(codec.notes(composed, args.tokenizer or None))
+        shutil.rmtree(os.path.dirname(composed), ignore_errors=True)
+        corpus_onsets = [piece_onsets(p, key_frame, args.tokenizer or None)
+                         for p in corpus.split("train")]
         length, where, semitones = longest_copied_run_any_key(notes, corpus_onsets)
-        print("copy measure: %d notes generated (%s, %.0f minutes at 120 BPM, %s); longest run "
-              "of note onsets found verbatim in the training corpus, in any key: %d notes "
-              "(at note %d, moved %+d semitones)"
-              % (len(notes), args.copy_composer, args.minutes,
-                 "pianola-generate" if args.generator else
-                 "PyTorch sampling, temperature %g, no grammar mask" % args.temperature,
-                 length, where, semitones))
+        print("copy measure: %d notes generated (%s, %.0f minutes at 120 BPM, pianola-generate "
+              "at temperature %g, top-p %g, seed %d); longest run of note onsets found "
+              "verbatim in the training corpus, in any key: %d notes (at note %d, moved %+d "
+              "semitones)"
+              % (len(notes), args.copy_composer, args.minutes, args.temperature, args.top_p,
+                 args.seed, length, where, semitones))
         # the same measure for real held-out music, as a yardstick
-        held_out = [onsets(p.tokens, vocab)
+        held_out = [piece_onsets(p, key_frame, args.tokenizer or None)
                     for p in corpus.by_composer(args.copy_composer, "validation")]
         if held_out:
             reference = max(longest_copied_run_any_key(h, corpus_onsets)[0] for h in held_out)
