@@ -37,6 +37,7 @@ typedef struct {
     double cut_beats[8];
     int notes_before_cut[8];
     int cut_count;
+    int capture_state; /* the last pianola:Capture state (PnlCaptureState), or -1 */
     double peak;
     int finite;
 } Recording;
@@ -56,6 +57,15 @@ static void collect_notes(PnlLv2Host *host, Recording *recording)
                 onset && onset->type == pnl_lv2host_map(host, LV2_ATOM__Double)
                     ? ((const LV2_Atom_Double *)onset)->body : NAN;
             recording->notes_before_cut[recording->cut_count++] = recording->note_count;
+            continue;
+        }
+        if (event->body.type == pnl_lv2host_map(host, LV2_ATOM__Object) &&
+            object->body.otype == pnl_lv2host_map(host, "urn:pianola:pianola#Capture")) {
+            const LV2_Atom *state = NULL;
+            lv2_atom_object_get(object, pnl_lv2host_map(host, "urn:pianola:pianola#captureState"),
+                                &state, 0);
+            if (state && state->type == pnl_lv2host_map(host, LV2_ATOM__Int))
+                recording->capture_state = ((const LV2_Atom_Int *)state)->body;
             continue;
         }
         FixtureNote note;
@@ -125,6 +135,7 @@ static Recording *new_recording(void)
 {
     Recording *recording = calloc(1, sizeof *recording);
     recording->finite = 1;
+    recording->capture_state = -1;
     return recording;
 }
 
@@ -841,6 +852,129 @@ static void test_deactivate_leaves_no_note_hanging(void)
           "reactivation, %d left hanging", leftover);
 }
 
+/* ------------------------------------------------ states of earlier versions */
+
+/* A fixture's file, from the source tree. */
+static char *read_source_file(const char *relative)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", check_env("PIANOLA_SRC", ".."), relative);
+    FILE *file = fopen(path, "rb");
+    if (!file)
+        return NULL;
+    fseek(file, 0, SEEK_END);
+    long size = ftell(file);
+    fseek(file, 0, SEEK_SET);
+    char *text = malloc((size_t)size + 1);
+    if (text && fread(text, 1, (size_t)size, file) != (size_t)size) {
+        free(text);
+        text = NULL;
+    }
+    if (text)
+        text[size] = '\0';
+    fclose(file);
+    return text;
+}
+
+/* Decodes the base64 rdf:value after `key` in a saved state's Turtle into
+ * bytes (at most capacity); returns how many, or -1. */
+static long turtle_base64_value(const char *turtle, const char *key, uint8_t *bytes,
+                                size_t capacity)
+{
+    static const char alphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const char *value = strstr(turtle, key);
+    value = value ? strstr(value, "rdf:value \"") : NULL;
+    if (!value)
+        return -1;
+    value += strlen("rdf:value ");
+    while (*value == '"')
+        value++;
+    uint32_t bits = 0;
+    int bit_count = 0;
+    size_t size = 0;
+    for (; *value && *value != '"' && *value != '='; value++) {
+        const char *digit = strchr(alphabet, *value);
+        if (!digit || !*value)
+            continue; /* line breaks in a long string */
+        bits = bits << 6 | (uint32_t)(digit - alphabet);
+        bit_count += 6;
+        if (bit_count >= 8) {
+            bit_count -= 8;
+            if (size == capacity)
+                return -1;
+            bytes[size++] = (uint8_t)(bits >> bit_count);
+        }
+    }
+    return (long)size;
+}
+
+static uint32_t little_u32(const uint8_t *bytes)
+{
+    return (uint32_t)bytes[0] | (uint32_t)bytes[1] << 8 | (uint32_t)bytes[2] << 16 |
+           (uint32_t)bytes[3] << 24;
+}
+
+/* A session saved by state format 1 (the prompt saved twice) loads and
+ * plays exactly the notes it stored, its prompt among them, and the UI
+ * shows that a captured phrase is the prompt. The notes expected are read
+ * from the file's bytes here, not from the plugin. */
+static void test_a_version_1_state_plays_the_notes_it_stored(void)
+{
+    enum { TICKS_PER_BEAT = 24, MAX_NOTES = 512, NOTE_RECORD = 16 }; /* the fixture's 4/4 */
+    char *turtle = read_source_file("tests/fixtures/states/v1-captured-prompt-then-composed.ttl");
+    CHECK(turtle, "the fixture states/v1-captured-prompt-then-composed.ttl is missing");
+    static uint8_t bytes[16 + MAX_NOTES * NOTE_RECORD];
+    long size = turtle_base64_value(turtle, "pianola#timeline>", bytes, sizeof bytes);
+    CHECK(size >= 16 && !memcmp(bytes, "PNTL", 4) && little_u32(bytes + 4) == 1,
+          "the fixture's timeline is not notes of format 1 (%ld bytes)", size);
+    uint32_t stored = little_u32(bytes + 12);
+    double horizon_beats = (double)little_u32(bytes + 8) / TICKS_PER_BEAT;
+    CHECK(size == 16 + (long)stored * NOTE_RECORD, "%u notes claimed in %ld bytes", stored, size);
+
+    char message[256] = "";
+    PnlLv2Host *host = composing_host(999, 0.5f, message, sizeof message);
+    CHECK(host, "no host: %s", message);
+    int status = pnl_lv2host_restore_state(host, turtle);
+    free(turtle);
+    CHECK(status == 0, "restoring the fixture failed (%d)", status);
+    /* Play up to a bar before the horizon: every note there was stored. */
+    double played_beats = horizon_beats - 4.0;
+    Recording *recording = new_recording();
+    play(host, 0, (int64_t)(played_beats * FRAMES_PER_BEAT), recording);
+    pnl_lv2host_free(host);
+
+    int expected = 0, prompt_notes = 0, missing = 0, first_missing = -1;
+    for (uint32_t i = 0; i < stored; i++) {
+        const uint8_t *record = bytes + 16 + (size_t)i * NOTE_RECORD;
+        double onset_beats = (double)little_u32(record) / TICKS_PER_BEAT;
+        if (onset_beats >= played_beats)
+            continue;
+        expected++;
+        prompt_notes += record[10] == 1;
+        int64_t frame = (int64_t)ceil(onset_beats * FRAMES_PER_BEAT - 1e-6);
+        int found = 0;
+        for (int e = 0; e < recording->count && !found; e++)
+            found = event_on(&recording->events[e]) && recording->events[e].frame == frame &&
+                    recording->events[e].pitch == record[8] &&
+                    recording->events[e].velocity == record[9];
+        if (!found && missing++ == 0)
+            first_missing = (int)i;
+    }
+    int ons = note_ons(recording), capture_state = recording->capture_state;
+    free(recording);
+    CHECK(expected > 16 && prompt_notes == 8,
+          "expected the fixture to store over 16 notes before beat %g, 8 of them the prompt; "
+          "read %d and %d", played_beats, expected, prompt_notes);
+    CHECK(missing == 0 && ons == expected,
+          "expected the %d stored notes played at their frames, pitches and velocities; %d "
+          "missing (the first: stored note %d), %d note-ons in all", expected, missing,
+          first_missing, ons);
+    CHECK(capture_state == 3 /* PNL_CAPTURE_PROMPT_SET */,
+          "expected the UI told a captured phrase is the prompt, got capture state %d",
+          capture_state);
+}
+
 /* An optional argument runs only the tests whose names contain it. */
 #define RUN(test) \
     if (!only || strstr(#test, only)) \
@@ -866,6 +1000,7 @@ int main(int argc, char **argv)
     RUN(test_locate_back_replays_the_same_events);
     RUN(test_a_different_seed_gives_different_music);
     RUN(test_state_restored_into_a_new_instance_continues_identically);
+    RUN(test_a_version_1_state_plays_the_notes_it_stored);
     RUN(test_runs_free_on_the_internal_tempo_without_host_time);
     RUN(test_odd_blocks_and_sample_rates_play_cleanly);
     RUN(test_the_presets_set_the_composer);
