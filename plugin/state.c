@@ -110,7 +110,7 @@ static PnlTimelineNote *decode_notes(const uint8_t *bytes, size_t size, uint32_t
                                 .timing_shape_ms = get_f32(record + 12)};
         /* Malformed notes are dropped, not trusted. */
         if (note.onset_ticks < last_onset || note.duration_ticks < 1 || note.pitch > 127 ||
-            note.velocity < 1 || note.velocity > 127 || note.origin > 2 ||
+            note.velocity < 1 || note.velocity > 127 || note.origin > PNL_ORIGIN_LIVE ||
             !isfinite(note.timing_shape_ms))
             continue;
         last_onset = note.onset_ticks;

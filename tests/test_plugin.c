@@ -48,10 +48,10 @@ static void collect_notes(PnlLv2Host *host, Recording *recording)
     LV2_ATOM_SEQUENCE_FOREACH (sequence, event) {
         const LV2_Atom_Object *object = (const LV2_Atom_Object *)&event->body;
         if (event->body.type == pnl_lv2host_map(host, LV2_ATOM__Object) &&
-            object->body.otype == pnl_lv2host_map(host, "urn:pianola:pianola#Cut") &&
+            object->body.otype == pnl_lv2host_map(host, PIANOLA__Cut) &&
             recording->cut_count < 8) {
             const LV2_Atom *onset = NULL;
-            lv2_atom_object_get(object, pnl_lv2host_map(host, "urn:pianola:pianola#onsetBeats"),
+            lv2_atom_object_get(object, pnl_lv2host_map(host, PIANOLA__onsetBeats),
                                 &onset, 0);
             recording->cut_beats[recording->cut_count] =
                 onset && onset->type == pnl_lv2host_map(host, LV2_ATOM__Double)
@@ -60,9 +60,9 @@ static void collect_notes(PnlLv2Host *host, Recording *recording)
             continue;
         }
         if (event->body.type == pnl_lv2host_map(host, LV2_ATOM__Object) &&
-            object->body.otype == pnl_lv2host_map(host, "urn:pianola:pianola#Capture")) {
+            object->body.otype == pnl_lv2host_map(host, PIANOLA__Capture)) {
             const LV2_Atom *state = NULL;
-            lv2_atom_object_get(object, pnl_lv2host_map(host, "urn:pianola:pianola#captureState"),
+            lv2_atom_object_get(object, pnl_lv2host_map(host, PIANOLA__captureState),
                                 &state, 0);
             if (state && state->type == pnl_lv2host_map(host, LV2_ATOM__Int))
                 recording->capture_state = ((const LV2_Atom_Int *)state)->body;
@@ -70,7 +70,7 @@ static void collect_notes(PnlLv2Host *host, Recording *recording)
         }
         FixtureNote note;
         if (recording->note_count >= MAX_EVENTS || !fixture_read_note(host, event, &note) ||
-            note.origin == 2 /* live input, not composed */)
+            note.origin == PNL_ORIGIN_LIVE /* not composed */)
             continue;
         recording->note_pitch[recording->note_count] = (uint8_t)note.pitch;
         recording->note_onset_beats[recording->note_count++] = note.onset_beats;
@@ -122,7 +122,7 @@ static PnlLv2Host *composing_host(uint32_t seed, float humanize, char *message, 
     pnl_lv2host_set_control(host, "seed", (float)seed);
     pnl_lv2host_set_control(host, "humanize_velocity", humanize);
     pnl_lv2host_set_control(host, "humanize_timing", humanize);
-    pnl_lv2host_queue_object(host, 0, "urn:pianola:pianola#UiOn");
+    pnl_lv2host_queue_object(host, 0, PIANOLA__UiOn);
     return host;
 }
 
@@ -273,7 +273,7 @@ static void test_the_bundled_model_plays_sixteen_bars_on_the_grid(void)
     CHECK(host, "no host: %s", message);
     pnl_lv2host_set_control(host, "humanize_velocity", 0.0f);
     pnl_lv2host_set_control(host, "humanize_timing", 0.0f);
-    pnl_lv2host_queue_object(host, 0, "urn:pianola:pianola#UiOn");
+    pnl_lv2host_queue_object(host, 0, PIANOLA__UiOn);
     Recording *recording = new_recording();
     play(host, 0, (int64_t)(16 * 4 * FRAMES_PER_BEAT), recording);
     pnl_lv2host_free(host);
@@ -951,7 +951,7 @@ static void test_a_version_1_state_plays_the_notes_it_stored(void)
         if (onset_beats >= played_beats)
             continue;
         expected++;
-        prompt_notes += record[10] == 1;
+        prompt_notes += record[10] == PNL_ORIGIN_PROMPT;
         int64_t frame = (int64_t)ceil(onset_beats * FRAMES_PER_BEAT - 1e-6);
         int found = 0;
         for (int e = 0; e < recording->count && !found; e++)
@@ -970,7 +970,7 @@ static void test_a_version_1_state_plays_the_notes_it_stored(void)
           "expected the %d stored notes played at their frames, pitches and velocities; %d "
           "missing (the first: stored note %d), %d note-ons in all", expected, missing,
           first_missing, ons);
-    CHECK(capture_state == 3 /* PNL_CAPTURE_PROMPT_SET */,
+    CHECK(capture_state == PNL_CAPTURE_PROMPT_SET,
           "expected the UI told a captured phrase is the prompt, got capture state %d",
           capture_state);
 }
