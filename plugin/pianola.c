@@ -74,147 +74,6 @@ static void connect_port(LV2_Handle instance, uint32_t port, void *data)
     }
 }
 
-/* --------------------------------------------------------- notifications */
-
-static void forge_midi(Pianola *self, uint32_t frame, uint8_t status, uint8_t data1,
-                       uint8_t data2)
-{
-    uint8_t message[3] = {status, data1, data2};
-    if (!lv2_atom_forge_frame_time(&self->forge, frame))
-        return;
-    if (!lv2_atom_forge_atom(&self->forge, 3, self->uris.midi_MidiEvent))
-        return;
-    lv2_atom_forge_write(&self->forge, message, 3);
-}
-
-static double host_beats(const Pianola *self, double ticks)
-{
-    return ticks / pnl_transport_beat_ticks(&self->transport);
-}
-
-static void forge_note(Pianola *self, uint32_t frame, int pitch, int velocity, double onset_ticks,
-                       double duration_ticks, int origin)
-{
-    const PnlUris *uris = &self->uris;
-    LV2_Atom_Forge_Frame object;
-    if (!lv2_atom_forge_frame_time(&self->forge, frame) ||
-        !lv2_atom_forge_object(&self->forge, &object, 0, uris->pianola_Note))
-        return;
-    lv2_atom_forge_key(&self->forge, uris->pianola_pitch);
-    lv2_atom_forge_int(&self->forge, pitch);
-    lv2_atom_forge_key(&self->forge, uris->pianola_velocity);
-    lv2_atom_forge_int(&self->forge, velocity);
-    lv2_atom_forge_key(&self->forge, uris->pianola_onsetBeats);
-    lv2_atom_forge_double(&self->forge, host_beats(self, onset_ticks));
-    lv2_atom_forge_key(&self->forge, uris->pianola_durationBeats);
-    lv2_atom_forge_double(&self->forge, host_beats(self, duration_ticks));
-    lv2_atom_forge_key(&self->forge, uris->pianola_origin);
-    lv2_atom_forge_int(&self->forge, origin);
-    lv2_atom_forge_pop(&self->forge, &object);
-}
-
-static void forge_text(Pianola *self, uint32_t frame, const char *text)
-{
-    LV2_Atom_Forge_Frame object;
-    if (!lv2_atom_forge_frame_time(&self->forge, frame) ||
-        !lv2_atom_forge_object(&self->forge, &object, 0, self->uris.pianola_Message))
-        return;
-    lv2_atom_forge_key(&self->forge, self->uris.pianola_text);
-    lv2_atom_forge_string(&self->forge, text, (uint32_t)strlen(text));
-    lv2_atom_forge_pop(&self->forge, &object);
-}
-
-static void forge_soundfont(Pianola *self, uint32_t frame)
-{
-    LV2_Atom_Forge_Frame object;
-    if (!lv2_atom_forge_frame_time(&self->forge, frame) ||
-        !lv2_atom_forge_object(&self->forge, &object, 0, self->uris.patch_Set))
-        return;
-    lv2_atom_forge_key(&self->forge, self->uris.patch_property);
-    lv2_atom_forge_urid(&self->forge, self->uris.pianola_soundfont);
-    lv2_atom_forge_key(&self->forge, self->uris.patch_value);
-    lv2_atom_forge_path(&self->forge, self->soundfont_path,
-                        (uint32_t)strlen(self->soundfont_path));
-    lv2_atom_forge_pop(&self->forge, &object);
-}
-
-static int capture_state(const Pianola *self)
-{
-    if (self->capturing)
-        return self->capture.count ? PNL_CAPTURE_RECORDING : PNL_CAPTURE_ARMED;
-    uint32_t prompt_count =
-        atomic_load_explicit(&((Pianola *)self)->prompt_count, memory_order_acquire);
-    return prompt_count || self->capture_handover_pending ? PNL_CAPTURE_PROMPT_SET
-                                                          : PNL_CAPTURE_OFF;
-}
-
-static void notify_ui(Pianola *self, uint32_t frames)
-{
-    const PnlUris *uris = &self->uris;
-    uint32_t last = frames ? frames - 1 : 0;
-    if (self->ui_message_pending) {
-        forge_text(self, last, self->ui_message);
-        self->ui_message_pending = 0;
-    }
-    if (self->soundfont_notify_pending && self->soundfont_path[0]) {
-        forge_soundfont(self, last);
-        self->soundfont_notify_pending = 0;
-    }
-    int state = capture_state(self);
-    uint32_t notes = self->capture.count;
-    if (state != self->capture_state_sent || notes != self->capture_notes_sent) {
-        LV2_Atom_Forge_Frame object;
-        if (lv2_atom_forge_frame_time(&self->forge, last) &&
-            lv2_atom_forge_object(&self->forge, &object, 0, uris->pianola_Capture)) {
-            lv2_atom_forge_key(&self->forge, uris->pianola_captureState);
-            lv2_atom_forge_int(&self->forge, state);
-            lv2_atom_forge_key(&self->forge, uris->pianola_captureNotes);
-            lv2_atom_forge_int(&self->forge, (int32_t)notes);
-            lv2_atom_forge_pop(&self->forge, &object);
-            self->capture_state_sent = state;
-            self->capture_notes_sent = notes;
-        }
-    }
-    self->frames_since_playhead_note += frames;
-    if (self->frames_since_playhead_note >= self->sample_rate / 30.0) {
-        self->frames_since_playhead_note = 0;
-        LV2_Atom_Forge_Frame object;
-        if (lv2_atom_forge_frame_time(&self->forge, last) &&
-            lv2_atom_forge_object(&self->forge, &object, 0, uris->pianola_Playhead)) {
-            lv2_atom_forge_key(&self->forge, uris->pianola_beats);
-            lv2_atom_forge_double(&self->forge,
-                                  host_beats(self, pnl_transport_ticks(&self->transport)));
-            lv2_atom_forge_key(&self->forge, uris->pianola_bpm);
-            lv2_atom_forge_double(&self->forge, self->transport.bpm);
-            lv2_atom_forge_key(&self->forge, uris->pianola_beatsPerBar);
-            lv2_atom_forge_double(&self->forge, self->transport.beats_per_bar);
-            lv2_atom_forge_key(&self->forge, uris->pianola_hostTime);
-            lv2_atom_forge_bool(&self->forge, self->transport.host_time);
-            lv2_atom_forge_pop(&self->forge, &object);
-        }
-    }
-    /* A cut first, so the notes sent after it are not taken away with it. */
-    if (self->cut_pending) {
-        LV2_Atom_Forge_Frame object;
-        if (lv2_atom_forge_frame_time(&self->forge, last) &&
-            lv2_atom_forge_object(&self->forge, &object, 0, uris->pianola_Cut)) {
-            lv2_atom_forge_key(&self->forge, uris->pianola_onsetBeats);
-            lv2_atom_forge_double(&self->forge, host_beats(self, self->cut_ticks));
-            lv2_atom_forge_pop(&self->forge, &object);
-            self->cut_pending = 0;
-        }
-    }
-    /* The timeline's notes, composed ahead: a bounded number per cycle. */
-    uint32_t count = pnl_timeline_count(self->timeline);
-    const PnlTimelineNote *timeline = pnl_timeline_notes(self->timeline);
-    for (int sent = 0; self->notified_count < count && sent < 64; sent++) {
-        const PnlTimelineNote *note = &timeline[self->notified_count];
-        forge_note(self, last, note->pitch, note->velocity, note->onset_ticks,
-                   note->duration_ticks, note->origin);
-        self->notified_count++;
-    }
-}
-
 /* --------------------------------------------------------------- events */
 
 static void apply_event(Pianola *self, uint32_t frame, const PnlScheduledEvent *event)
@@ -222,11 +81,11 @@ static void apply_event(Pianola *self, uint32_t frame, const PnlScheduledEvent *
     if (event->type == PNL_EVENT_NOTE_ON) {
         if (self->synth)
             pnl_synth_note_on(self->synth, PNL_CHANNEL_TIMELINE, event->pitch, event->velocity);
-        forge_midi(self, frame, 0x90, event->pitch, event->velocity);
+        pnl_notify_midi(&self->notify, frame, 0x90, event->pitch, event->velocity);
     } else {
         if (self->synth)
             pnl_synth_note_off(self->synth, PNL_CHANNEL_TIMELINE, event->pitch);
-        forge_midi(self, frame, 0x80, event->pitch, 0);
+        pnl_notify_midi(&self->notify, frame, 0x80, event->pitch, 0);
     }
 }
 
@@ -320,7 +179,7 @@ static void handle_midi(Pianola *self, uint32_t frame, const uint8_t *message, u
         if (on) {
             if (self->synth)
                 pnl_synth_note_on(self->synth, PNL_CHANNEL_LIVE, pitch, velocity);
-            self->live_onset_ticks[pitch] = playhead(self);
+            pnl_notify_live_note_on(&self->notify, pitch, playhead(self));
             if (self->capturing && pnl_transport_rolling(&self->transport))
                 pnl_capture_note_on(&self->capture, pitch, velocity, playhead(self));
         } else {
@@ -328,13 +187,8 @@ static void handle_midi(Pianola *self, uint32_t frame, const uint8_t *message, u
                 pnl_synth_note_off(self->synth, PNL_CHANNEL_LIVE, pitch);
             if (self->capturing)
                 pnl_capture_note_off(&self->capture, pitch, playhead(self));
-            if (self->ui_open) {
-                double onset = self->live_onset_ticks[pitch];
-                /* Played now; once captured it comes back from the timeline
-                 * as a prompt note. */
-                forge_note(self, frame, pitch, 0, onset, playhead(self) - onset,
-                           PNL_ORIGIN_LIVE);
-            }
+            pnl_notify_live_note_off(&self->notify, frame, pitch, playhead(self),
+                                     &self->transport);
         }
     } else if (status == 0xb0 && size >= 3) {
         if (self->synth)
@@ -402,9 +256,9 @@ static void handle_patch_set(Pianola *self, const LV2_Atom_Object *object)
     if ((value->type != uris->atom_Path && value->type != uris->atom_String) ||
         value->size == 0 || value->size >= PNL_PATH_SIZE ||
         *(const char *)LV2_ATOM_BODY_CONST(value) == '\0') {
-        snprintf(self->ui_message, sizeof self->ui_message,
-                 "the SoundFont path must be a file path shorter than %d bytes", PNL_PATH_SIZE);
-        self->ui_message_pending = 1;
+        pnl_notify_message(&self->notify,
+                           "the SoundFont path must be a file path shorter than %d bytes",
+                           PNL_PATH_SIZE);
         return;
     }
     PnlLoadSoundfontJob job = {.type = PNL_JOB_LOAD_SOUNDFONT};
@@ -421,17 +275,13 @@ static void handle_object(Pianola *self, uint32_t frame, const LV2_Atom_Object *
     else if (object->body.otype == uris->patch_Set)
         handle_patch_set(self, object);
     else if (object->body.otype == uris->patch_Get)
-        self->soundfont_notify_pending = 1;
+        pnl_notify_soundfont(&self->notify);
     else if (object->body.otype == uris->pianola_UiOn) {
-        self->ui_open = 1;
-        self->soundfont_notify_pending = 1;
-        self->capture_state_sent = -1;
-        self->frames_since_playhead_note = (uint64_t)self->sample_rate;
         /* Resend the notes from a few bars back onwards. */
         double from = playhead(self) - 8.0 * pnl_transport_bar_ticks(&self->transport);
-        self->notified_count = pnl_timeline_find(self->timeline, from);
+        pnl_notify_ui_on(&self->notify, pnl_timeline_find(self->timeline, from));
     } else if (object->body.otype == uris->pianola_UiOff)
-        self->ui_open = 0;
+        pnl_notify_ui_off(&self->notify);
 }
 
 /* ------------------------------------------------------- timeline upkeep */
@@ -449,11 +299,7 @@ static void truncate_timeline(Pianola *self, int32_t ticks)
     pnl_timeline_truncate(self->timeline, ticks);
     uint32_t count = pnl_timeline_count(self->timeline);
     pnl_scheduler_timeline_truncated(&self->scheduler, count);
-    if (self->notified_count > count)
-        self->notified_count = count;
-    if (!self->cut_pending || ticks < self->cut_ticks)
-        self->cut_ticks = ticks;
-    self->cut_pending = 1;
+    pnl_notify_cut(&self->notify, ticks, count);
     if (self->compose_from_ticks > ticks)
         self->compose_from_ticks = ticks;
 }
@@ -487,7 +333,7 @@ static void upkeep_timeline(Pianola *self)
         atomic_exchange_explicit(&self->pending_restore, NULL, memory_order_acq_rel);
     if (restored) {
         truncate_timeline(self, 0);
-        self->notified_count = 0;
+        pnl_notify_resend_timeline(&self->notify);
         PnlRestoreJob job = {.type = PNL_JOB_RESTORE, .state = restored};
         if (pnl_schedule_timeline_job(self, &job, sizeof job) == 0) {
             self->restore_in_flight = 1;
@@ -590,6 +436,18 @@ static void read_switches(Pianola *self, uint32_t frame)
     self->capture_port_on = capture;
 }
 
+/* What the UI is told of capture: listening, or a captured phrase waiting
+ * for the worker or already the prompt. */
+static PnlCaptureState capture_state(const Pianola *self)
+{
+    if (self->capturing)
+        return self->capture.count ? PNL_CAPTURE_RECORDING : PNL_CAPTURE_ARMED;
+    uint32_t prompt_count =
+        atomic_load_explicit(&((Pianola *)self)->prompt_count, memory_order_acquire);
+    return prompt_count || self->capture_handover_pending ? PNL_CAPTURE_PROMPT_SET
+                                                          : PNL_CAPTURE_OFF;
+}
+
 /* jalv 1.6.6 (Debian 12's) and hosts with a copy of its event buffer hand
  * over atom sequences 4 bytes off the 8-byte alignment that LV2_Atom_Event
  * (an int64_t time) needs: reading events there is undefined behaviour, and
@@ -627,17 +485,7 @@ static void run(LV2_Handle instance, uint32_t sample_count)
     if (!self->audio_out[0] || !self->audio_out[1])
         return;
 
-    /* The notify port's capacity is what the host wrote into its size. */
-    self->notify_open = 0;
-    lv2_atom_forge_set_buffer(&self->forge, NULL, 0);
-    if (self->notify_out) {
-        uint32_t capacity = self->notify_out->atom.size;
-        if (self->notify_out->atom.size >= sizeof(LV2_Atom_Sequence_Body)) {
-            lv2_atom_forge_set_buffer(&self->forge, (uint8_t *)self->notify_out, capacity);
-            self->notify_open =
-                lv2_atom_forge_sequence_head(&self->forge, &self->notify_frame, 0) != 0;
-        }
-    }
+    pnl_notify_begin(&self->notify, self->notify_out);
 
     uint32_t variation = self->wanted.variation;
     read_ports(self);
@@ -671,7 +519,8 @@ static void run(LV2_Handle instance, uint32_t sample_count)
             render_to(self, &rendered, frame);
             if (event->body.type == self->uris.midi_MidiEvent)
                 handle_midi(self, frame, LV2_ATOM_BODY_CONST(&event->body), event->body.size);
-            else if (lv2_atom_forge_is_object_type(&self->forge, event->body.type) &&
+            else if ((event->body.type == self->uris.atom_Object ||
+                      event->body.type == self->uris.atom_Blank) &&
                      event->body.size >= sizeof(LV2_Atom_Object_Body))
                 handle_object(self, frame, (const LV2_Atom_Object *)&event->body);
         }
@@ -688,14 +537,12 @@ static void run(LV2_Handle instance, uint32_t sample_count)
     }
     self->gain = self->target_gain;
 
-    if (self->ui_open)
-        notify_ui(self, sample_count);
-    else {
-        self->notified_count = pnl_timeline_count(self->timeline);
-        self->cut_pending = 0;
-    }
-    if (self->notify_open)
-        lv2_atom_forge_pop(&self->forge, &self->notify_frame);
+    PnlNotifyView view = {.transport = &self->transport,
+                          .timeline = self->timeline,
+                          .capture_state = capture_state(self),
+                          .capture_notes = self->capture.count,
+                          .soundfont_path = self->soundfont_path};
+    pnl_notify_end(&self->notify, sample_count, &view);
 }
 
 /* ------------------------------------------------------------ lifecycle */
@@ -743,7 +590,7 @@ static LV2_Handle instantiate(const LV2_Descriptor *descriptor, double rate,
         return NULL;
     }
     pnl_map_uris(self->map, &self->uris);
-    lv2_atom_forge_init(&self->forge, self->map);
+    pnl_notify_init(&self->notify, self->map, &self->uris, rate);
     snprintf(self->bundle_path, sizeof self->bundle_path, "%s", bundle_path ? bundle_path : "");
     self->sample_rate = rate;
 
@@ -770,8 +617,7 @@ static LV2_Handle instantiate(const LV2_Descriptor *descriptor, double rate,
         /* Say what that means for the user, not only what the file is. */
         lv2_log_warning(&self->logger, "Pianola: %s; composing is off (MIDI in still plays)\n",
                         message);
-        snprintf(self->ui_message, sizeof self->ui_message, "%s; composing is off", message);
-        self->ui_message_pending = 1;
+        pnl_notify_message(&self->notify, "%s; composing is off", message);
     }
     /* The default piano is ready from the first cycle (instantiation may
      * load); a SoundFont chosen later or restored loads on the worker. */
@@ -780,15 +626,13 @@ static LV2_Handle instantiate(const LV2_Descriptor *descriptor, double rate,
         snprintf(self->soundfont_path, sizeof self->soundfont_path, "%s", PNL_DEFAULT_SOUNDFONT);
     } else {
         lv2_log_error(&self->logger, "Pianola: %s; silent until a SoundFont is set\n", message);
-        snprintf(self->ui_message, sizeof self->ui_message, "%s", message);
-        self->ui_message_pending = 1;
+        pnl_notify_message(&self->notify, "%s", message);
     }
 
     pnl_transport_init(&self->transport, rate, 120.0);
     pnl_scheduler_init(&self->scheduler);
     self->generate = 1;
     self->gain = self->target_gain = 1.0f;
-    self->capture_state_sent = -1;
     return self;
 }
 

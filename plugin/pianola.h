@@ -1,7 +1,8 @@
 /* One Pianola instance: what run(), the worker and state share, and which
  * thread writes each part. pianola.c is the LV2 glue (descriptor, ports,
- * run()); worker.c the jobs run() hands to the host's worker thread;
- * state.c save and restore. */
+ * run()); notify.c the notify port (MIDI out, the UI's messages); worker.c
+ * the jobs run() hands to the host's worker thread; state.c save and
+ * restore. */
 #ifndef PIANOLA_PLUGIN_H
 #define PIANOLA_PLUGIN_H
 
@@ -14,6 +15,7 @@
 
 #include "capture.h"
 #include "composer.h"
+#include "notify.h"
 #include "ports.h"
 #include "scheduler.h"
 #include "synth.h"
@@ -22,7 +24,6 @@
 #include "uris.h"
 
 enum {
-    PNL_MESSAGE_SIZE = 256,
     PNL_PATH_SIZE = 1024,
     PNL_CAPTURE_CAPACITY = 4096,  /* notes in one captured phrase */
     PNL_PROMPT_CAPACITY = PNL_CAPTURE_CAPACITY,
@@ -61,9 +62,7 @@ typedef struct {
     const float *controls[PNL_PORT_COUNT];
 
     /* --- run() only ------------------------------------------------- */
-    LV2_Atom_Forge forge;
-    LV2_Atom_Forge_Frame notify_frame;
-    int notify_open;
+    PnlNotify notify; /* the notify port: MIDI out and the UI's messages */
     PnlSynth *synth; /* handed over by the worker in work_response() */
     PnlTransport transport;
     PnlScheduler scheduler;
@@ -79,11 +78,6 @@ typedef struct {
     int32_t compose_from_ticks;  /* next job starts here (the timeline's horizon) */
     uint32_t jobs_scheduled;     /* timeline jobs handed to the worker */
     int restore_in_flight;       /* a RESTORE job's reply has not come yet */
-    int ui_open;
-    uint32_t notified_count;     /* timeline notes sent to the UI */
-    int cut_pending;             /* the UI is yet to hear of a cut at cut_ticks */
-    int32_t cut_ticks;
-    uint64_t frames_since_playhead_note;
     int capture_port_on;
     int capturing;
     double capture_start_ticks;
@@ -92,12 +86,6 @@ typedef struct {
     int capture_buffer;           /* which of capture_storage run() records into */
     PnlCapture capture;
     PnlTimelineNote *capture_storage[2];
-    int capture_state_sent;       /* last PnlCaptureState sent to the UI, -1 none */
-    uint32_t capture_notes_sent;
-    double live_onset_ticks[128]; /* for live-note notifications */
-    char ui_message[PNL_MESSAGE_SIZE]; /* a message waiting for the UI */
-    int ui_message_pending;
-    int soundfont_notify_pending;
     PnlScheduledEvent events[PNL_MAX_EVENTS];
     /* control_in copied to 8-byte alignment when a host hands it over
      * misaligned (aligned_control_in() in pianola.c). */

@@ -245,7 +245,7 @@ LV2_Worker_Status pnl_work_response(LV2_Handle instance, uint32_t size, const vo
         /* Copying a path in run() is bounded work; no allocation. */
         snprintf(self->soundfont_path, sizeof self->soundfont_path, "%s",
                  pnl_synth_soundfont_path(self->synth));
-        self->soundfont_notify_pending = 1;
+        pnl_notify_soundfont(&self->notify);
         if (old) {
             PnlSynthMessage job = {.type = PNL_JOB_FREE_SYNTH, .synth = old};
             /* If the queue is full the old synth leaks rather than being
@@ -257,9 +257,7 @@ LV2_Worker_Status pnl_work_response(LV2_Handle instance, uint32_t size, const vo
     case PNL_REPLY_MESSAGE:
         if (size != sizeof(PnlMessageReply))
             return LV2_WORKER_ERR_UNKNOWN;
-        snprintf(self->ui_message, sizeof self->ui_message, "%s",
-                 ((const PnlMessageReply *)data)->text);
-        self->ui_message_pending = 1;
+        pnl_notify_message(&self->notify, "%s", ((const PnlMessageReply *)data)->text);
         return LV2_WORKER_SUCCESS;
     case PNL_REPLY_RESTORED: {
         if (size != sizeof(PnlRestoredReply))
@@ -268,7 +266,7 @@ LV2_Worker_Status pnl_work_response(LV2_Handle instance, uint32_t size, const vo
         self->composing = reply->settings;
         self->have_composing = reply->has_settings;
         self->compose_from_ticks = reply->horizon_ticks;
-        self->notified_count = 0;
+        pnl_notify_resend_timeline(&self->notify);
         self->restore_in_flight = 0;
         return LV2_WORKER_SUCCESS;
     }
