@@ -17,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "humanize.h"
 #include "state.h"
 #include "worker.h"
 
@@ -286,42 +285,13 @@ static void handle_object(Pianola *self, uint32_t frame, const LV2_Atom_Object *
 
 /* ------------------------------------------------------- timeline upkeep */
 
-static int same_settings(const PnlComposeSettings *a, const PnlComposeSettings *b)
-{
-    return a->composer_choice == b->composer_choice &&
-           fabsf(a->temperature - b->temperature) < 1e-4f && fabsf(a->top_p - b->top_p) < 1e-4f &&
-           a->seed == b->seed && a->variation == b->variation && a->bar_ticks == b->bar_ticks &&
-           a->beat_ticks == b->beat_ticks;
-}
-
 static void truncate_timeline(Pianola *self, int32_t ticks)
 {
     pnl_timeline_truncate(self->timeline, ticks);
     uint32_t count = pnl_timeline_count(self->timeline);
     pnl_scheduler_timeline_truncated(&self->scheduler, count);
     pnl_notify_cut(&self->notify, ticks, count);
-    if (self->compose_from_ticks > ticks)
-        self->compose_from_ticks = ticks;
-}
-
-/* A timeline position in whole ticks, within the timeline's range; a NaN
- * (no playhead a transport can reach) is the start. */
-static int32_t timeline_ticks(double ticks)
-{
-    return ticks > 2e9 ? 2000000000 : ticks >= 0 ? (int32_t)ticks : 0;
-}
-
-/* Where a regeneration starts: the next beat that no humanized onset of
- * the current one can reach. */
-static int32_t regeneration_point(const Pianola *self)
-{
-    /* Stopped, nothing is playing: the new music starts right here. */
-    if (!pnl_transport_rolling(&self->transport))
-        return timeline_ticks(ceil(playhead(self) - 1e-9));
-    double margin =
-        PNL_HUMANIZE_MAX_DEVIATION_MS * pnl_transport_ticks_per_ms(&self->transport) + 1.0;
-    int32_t beat = pnl_transport_beat_ticks(&self->transport);
-    return timeline_ticks(ceil((playhead(self) + margin) / beat) * beat);
+    pnl_lookahead_cut(&self->lookahead, ticks);
 }
 
 static void upkeep_timeline(Pianola *self)
@@ -347,18 +317,13 @@ static void upkeep_timeline(Pianola *self)
 
     if (self->capture_handover_pending) {
         self->capture_handover_pending = 0;
-        int32_t cut = pnl_capture_snap_onset(self->capture_start_ticks);
-        if (self->capture.count && self->capture.notes[0].onset_ticks < cut)
-            cut = self->capture.notes[0].onset_ticks;
-        truncate_timeline(self, cut);
-        self->composing = self->wanted;
-        self->have_composing = 1;
-        self->regenerate_pending = 0;
-        PnlPromptJob job = {.type = PNL_JOB_SET_PROMPT, .settings = self->composing,
+        const PnlTimelineNote *first = self->capture.count ? &self->capture.notes[0] : NULL;
+        truncate_timeline(self, pnl_lookahead_prompt_cut(self->capture_start_ticks, first));
+        int32_t continue_ticks =
+            pnl_lookahead_take_prompt(&self->lookahead, &self->wanted, self->capture_end_ticks);
+        PnlPromptJob job = {.type = PNL_JOB_SET_PROMPT, .settings = self->lookahead.composing,
                             .buffer = self->capture_buffer, .note_count = self->capture.count,
-                            .continue_ticks = pnl_capture_next_step(self->capture_end_ticks)};
-        int32_t bar = self->composing.bar_ticks;
-        self->compose_from_ticks = (job.continue_ticks / bar + 1) * bar;
+                            .continue_ticks = continue_ticks};
         if (pnl_schedule_timeline_job(self, &job, sizeof job) == 0) {
             self->capture_buffer ^= 1;
             pnl_capture_init(&self->capture, self->capture_storage[self->capture_buffer],
@@ -369,31 +334,22 @@ static void upkeep_timeline(Pianola *self)
         return;
     }
 
-    if (!self->have_composing) {
-        self->composing = self->wanted;
-        self->have_composing = 1;
-    } else if (!same_settings(&self->wanted, &self->composing)) {
-        self->regenerate_pending = 1;
-    }
-    if (self->regenerate_pending && !self->capturing) {
-        truncate_timeline(self, regeneration_point(self));
-        self->composing = self->wanted;
-        self->regenerate_pending = 0;
-    }
+    int32_t cut_ticks;
+    if (pnl_lookahead_follow_settings(&self->lookahead, &self->wanted, self->capturing,
+                                      &self->transport, &cut_ticks))
+        truncate_timeline(self, cut_ticks);
 
     if (!self->composer || !self->generate || self->capturing)
         return;
-    int32_t bar = self->composing.bar_ticks > 0 ? self->composing.bar_ticks : 96;
-    double target = playhead(self) + PNL_LOOKAHEAD_BARS * bar;
-    for (int job_count = 0; job_count < PNL_SYNC_JOBS_PER_CYCLE; job_count++) {
-        if (self->compose_from_ticks >= target || self->compose_from_ticks > 2000000000 - bar)
-            return;
-        PnlComposeJob job = {.type = PNL_JOB_COMPOSE, .settings = self->composing,
-                             .from_ticks = self->compose_from_ticks,
-                             .until_ticks = (self->compose_from_ticks / bar + 1) * bar};
+    PnlBarJob bar;
+    for (int job_count = 0; job_count < PNL_SYNC_JOBS_PER_CYCLE &&
+                            pnl_lookahead_next_job(&self->lookahead, &self->transport, &bar);
+         job_count++) {
+        PnlComposeJob job = {.type = PNL_JOB_COMPOSE, .settings = bar.settings,
+                             .from_ticks = bar.from_ticks, .until_ticks = bar.until_ticks};
         if (pnl_schedule_timeline_job(self, &job, sizeof job) != 0)
             return;
-        self->compose_from_ticks = job.until_ticks;
+        pnl_lookahead_job_scheduled(&self->lookahead, &bar);
         /* A threaded worker is still composing: one job at a time. */
         if (!pnl_timeline_jobs_idle(self))
             return;
@@ -414,7 +370,7 @@ static void read_switches(Pianola *self, uint32_t frame)
     float reroll = port_value(self, PNL_PORT_REROLL, 0, 1, 0);
     if (reroll > 0.5f && self->last_reroll <= 0.5f) {
         self->wanted.variation++;
-        self->regenerate_pending = 1;
+        pnl_lookahead_reroll(&self->lookahead);
     }
     self->last_reroll = reroll;
 
@@ -630,6 +586,7 @@ static LV2_Handle instantiate(const LV2_Descriptor *descriptor, double rate,
     }
 
     pnl_transport_init(&self->transport, rate, 120.0);
+    pnl_lookahead_init(&self->lookahead);
     pnl_scheduler_init(&self->scheduler);
     self->generate = 1;
     self->gain = self->target_gain = 1.0f;

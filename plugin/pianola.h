@@ -15,6 +15,7 @@
 
 #include "capture.h"
 #include "composer.h"
+#include "lookahead.h"
 #include "notify.h"
 #include "ports.h"
 #include "scheduler.h"
@@ -29,7 +30,6 @@ enum {
     PNL_PROMPT_CAPACITY = PNL_CAPTURE_CAPACITY,
     PNL_COMPOSE_CAPACITY = 2048,  /* notes one job may compose */
     PNL_MAX_EVENTS = 512,         /* scheduled events per segment */
-    PNL_LOOKAHEAD_BARS = 2,       /* compose this far ahead of the playhead */
     PNL_SYNC_JOBS_PER_CYCLE = 8,  /* bars composed per cycle by a synchronous worker */
     PNL_CONTROL_IN_BYTES = 65536  /* the control port's rsz:minimumSize */
 };
@@ -72,10 +72,7 @@ typedef struct {
     int generate;
     float humanize_velocity, humanize_timing;
     PnlComposeSettings wanted;   /* from the ports this cycle */
-    PnlComposeSettings composing; /* what the timeline is composed with */
-    int have_composing;          /* composing is valid (else: take wanted) */
-    int regenerate_pending;      /* settings changed or re-roll: cut and recompose */
-    int32_t compose_from_ticks;  /* next job starts here (the timeline's horizon) */
+    PnlLookahead lookahead;      /* when to compose, where to cut */
     uint32_t jobs_scheduled;     /* timeline jobs handed to the worker */
     int restore_in_flight;       /* a RESTORE job's reply has not come yet */
     int capture_port_on;

@@ -263,9 +263,8 @@ LV2_Worker_Status pnl_work_response(LV2_Handle instance, uint32_t size, const vo
         if (size != sizeof(PnlRestoredReply))
             return LV2_WORKER_ERR_UNKNOWN;
         const PnlRestoredReply *reply = data;
-        self->composing = reply->settings;
-        self->have_composing = reply->has_settings;
-        self->compose_from_ticks = reply->horizon_ticks;
+        pnl_lookahead_restored(&self->lookahead, &reply->settings, reply->has_settings,
+                               reply->horizon_ticks);
         pnl_notify_resend_timeline(&self->notify);
         self->restore_in_flight = 0;
         return LV2_WORKER_SUCCESS;
