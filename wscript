@@ -88,7 +88,7 @@ def configure(conf):
 
 
 # plugin/ sources that hold pure logic: a library of their own (see build()).
-PLUGIN_LOGIC = ["plugin/transport.c", "plugin/lookahead.c"]
+PLUGIN_LOGIC = ["plugin/transport.c", "plugin/lookahead.c", "plugin/state_encoding.c"]
 
 
 def tool_name(path):
