@@ -292,6 +292,8 @@ static void truncate_timeline(Pianola *self, int32_t ticks)
     pnl_scheduler_timeline_truncated(&self->scheduler, count);
     pnl_notify_cut(&self->notify, ticks, count);
     pnl_lookahead_cut(&self->lookahead, ticks);
+    if (ticks <= self->prompt_onset_ticks)
+        self->prompt_onset_ticks = -1;
 }
 
 static void upkeep_timeline(Pianola *self)
@@ -324,6 +326,7 @@ static void upkeep_timeline(Pianola *self)
         PnlPromptJob job = {.type = PNL_JOB_SET_PROMPT, .settings = self->lookahead.composing,
                             .buffer = self->capture_buffer, .note_count = self->capture.count,
                             .continue_ticks = continue_ticks};
+        self->prompt_onset_ticks = self->capture.notes[0].onset_ticks;
         if (pnl_schedule_timeline_job(self, &job, sizeof job) == 0) {
             self->capture_buffer ^= 1;
             pnl_capture_init(&self->capture, self->capture_storage[self->capture_buffer],
@@ -398,10 +401,9 @@ static PnlCaptureState capture_state(const Pianola *self)
 {
     if (self->capturing)
         return self->capture.count ? PNL_CAPTURE_RECORDING : PNL_CAPTURE_ARMED;
-    uint32_t prompt_count =
-        atomic_load_explicit(&((Pianola *)self)->prompt_count, memory_order_acquire);
-    return prompt_count || self->capture_handover_pending ? PNL_CAPTURE_PROMPT_SET
-                                                          : PNL_CAPTURE_OFF;
+    return self->prompt_onset_ticks >= 0 || self->capture_handover_pending
+               ? PNL_CAPTURE_PROMPT_SET
+               : PNL_CAPTURE_OFF;
 }
 
 /* jalv 1.6.6 (Debian 12's) and hosts with a copy of its event buffer hand
@@ -512,7 +514,6 @@ static void cleanup(LV2_Handle instance)
     pnl_restored_state_free(atomic_load(&self->pending_restore));
     free(self->capture_storage[0]);
     free(self->capture_storage[1]);
-    free(self->prompt);
     free(self->compose_buffer);
     free(self);
 }
@@ -553,10 +554,9 @@ static LV2_Handle instantiate(const LV2_Descriptor *descriptor, double rate,
     self->timeline = pnl_timeline_new(PNL_TIMELINE_DEFAULT_CAPACITY);
     self->capture_storage[0] = calloc(PNL_CAPTURE_CAPACITY, sizeof(PnlTimelineNote));
     self->capture_storage[1] = calloc(PNL_CAPTURE_CAPACITY, sizeof(PnlTimelineNote));
-    self->prompt = calloc(PNL_PROMPT_CAPACITY, sizeof(PnlTimelineNote));
     self->compose_buffer = calloc(PNL_COMPOSE_CAPACITY, sizeof(PnlTimelineNote));
     if (!self->timeline || !self->capture_storage[0] || !self->capture_storage[1] ||
-        !self->prompt || !self->compose_buffer) {
+        !self->compose_buffer) {
         lv2_log_error(&self->logger, "Pianola: out of memory\n");
         cleanup(self);
         return NULL;
@@ -564,7 +564,6 @@ static LV2_Handle instantiate(const LV2_Descriptor *descriptor, double rate,
     pnl_capture_init(&self->capture, self->capture_storage[0], PNL_CAPTURE_CAPACITY);
     atomic_init(&self->jobs_completed, 0);
     atomic_init(&self->pending_restore, NULL);
-    atomic_init(&self->prompt_count, 0);
     atomic_init(&self->has_saved_settings, 0);
 
     char message[PNL_MESSAGE_SIZE] = "";
@@ -589,6 +588,7 @@ static LV2_Handle instantiate(const LV2_Descriptor *descriptor, double rate,
     pnl_lookahead_init(&self->lookahead);
     pnl_scheduler_init(&self->scheduler);
     self->generate = 1;
+    self->prompt_onset_ticks = -1;
     self->gain = self->target_gain = 1.0f;
     return self;
 }

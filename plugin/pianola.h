@@ -27,20 +27,18 @@
 enum {
     PNL_PATH_SIZE = 1024,
     PNL_CAPTURE_CAPACITY = 4096,  /* notes in one captured phrase */
-    PNL_PROMPT_CAPACITY = PNL_CAPTURE_CAPACITY,
     PNL_COMPOSE_CAPACITY = 2048,  /* notes one job may compose */
     PNL_MAX_EVENTS = 512,         /* scheduled events per segment */
     PNL_SYNC_JOBS_PER_CYCLE = 8,  /* bars composed per cycle by a synchronous worker */
     PNL_CONTROL_IN_BYTES = 65536  /* the control port's rsz:minimumSize */
 };
 
-/* A restored state on its way from restore() to the worker (through run()). */
+/* A restored state on its way from restore() to the worker (through run()).
+ * Its prompt is among its notes (PNL_ORIGIN_PROMPT). */
 typedef struct {
     PnlTimelineNote *notes;
     uint32_t note_count;
     int32_t horizon_ticks;
-    PnlTimelineNote *prompt;
-    uint32_t prompt_count;
     PnlComposeSettings settings; /* what the timeline was composed with */
     int has_settings;
     char soundfont_path[PNL_PATH_SIZE];
@@ -81,6 +79,10 @@ typedef struct {
     int capture_handover_pending; /* a captured phrase waits for the worker */
     double capture_end_ticks;
     int capture_buffer;           /* which of capture_storage run() records into */
+    /* The prompt is the timeline's PNL_ORIGIN_PROMPT notes, and nothing
+     * else holds it; this is where its first note is, -1 when the timeline
+     * holds none (none captured, or cut away since). */
+    int32_t prompt_onset_ticks;
     PnlCapture capture;
     PnlTimelineNote *capture_storage[2];
     PnlScheduledEvent events[PNL_MAX_EVENTS];
@@ -101,8 +103,6 @@ typedef struct {
 
     /* --- the worker only -------------------------------------------- */
     PnlComposer *composer;
-    PnlTimelineNote *prompt; /* the captured phrase; save() reads it */
-    _Atomic uint32_t prompt_count;
     PnlTimelineNote *compose_buffer;
     /* Settings the timeline was last composed with (for save()). */
     PnlComposeSettings saved_settings;

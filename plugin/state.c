@@ -13,7 +13,10 @@
 #include "status.h"
 #include "worker.h"
 
-enum { STATE_VERSION = 1 };
+/* 2: the captured prompt is saved once, as the timeline's PNL_ORIGIN_PROMPT
+ * notes. 1 saved it a second time under pianola:prompt, which is no longer
+ * read: the same notes are in its timeline, and they are what plays. */
+enum { STATE_VERSION = 2, OLDEST_STATE_VERSION = 1 };
 
 static const void *feature(const LV2_Feature *const *features, const char *uri)
 {
@@ -42,13 +45,6 @@ LV2_State_Status pnl_state_save(LV2_Handle instance, LV2_State_Store_Function st
     if (!bytes)
         return LV2_STATE_ERR_UNKNOWN;
     store(handle, uris->pianola_timeline, bytes, size, uris->pianola_TimelineNotes, pod);
-    free(bytes);
-
-    uint32_t prompt_count = atomic_load_explicit(&self->prompt_count, memory_order_acquire);
-    bytes = pnl_state_encode_notes(self->prompt, prompt_count, 0, &size);
-    if (!bytes)
-        return LV2_STATE_ERR_UNKNOWN;
-    store(handle, uris->pianola_prompt, bytes, size, uris->pianola_TimelineNotes, pod);
     free(bytes);
 
     if (atomic_load_explicit(&self->has_saved_settings, memory_order_acquire)) {
@@ -88,7 +84,8 @@ LV2_State_Status pnl_state_restore(LV2_Handle instance, LV2_State_Retrieve_Funct
 
     const void *value = retrieve(handle, uris->pianola_stateVersion, &size, &type, &value_flags);
     if (value && type == uris->atom_Int && size == sizeof(int32_t) &&
-        *(const int32_t *)value != STATE_VERSION)
+        (*(const int32_t *)value < OLDEST_STATE_VERSION ||
+         *(const int32_t *)value > STATE_VERSION))
         lv2_log_warning(&self->logger, "Pianola: state of version %d; reading what fits\n",
                         *(const int32_t *)value);
 
@@ -99,24 +96,13 @@ LV2_State_Status pnl_state_restore(LV2_Handle instance, LV2_State_Retrieve_Funct
     value = retrieve(handle, uris->pianola_timeline, &size, &type, &value_flags);
     if (value && type == uris->pianola_TimelineNotes) {
         state->notes = pnl_state_decode_notes(value, size, pnl_timeline_capacity(self->timeline),
-                                    &state->note_count, &state->horizon_ticks, message,
-                                    sizeof message);
+                                              &state->note_count, &state->horizon_ticks,
+                                              message, sizeof message);
         if (!state->notes)
             lv2_log_warning(&self->logger, "Pianola: saved timeline ignored: %s\n", message);
     } else if (value) {
         lv2_log_warning(&self->logger,
                         "Pianola: saved timeline ignored: not stored as pianola:TimelineNotes\n");
-    }
-    value = retrieve(handle, uris->pianola_prompt, &size, &type, &value_flags);
-    if (value && type == uris->pianola_TimelineNotes) {
-        int32_t unused = 0;
-        state->prompt = pnl_state_decode_notes(value, size, PNL_PROMPT_CAPACITY, &state->prompt_count,
-                                     &unused, message, sizeof message);
-        if (!state->prompt)
-            lv2_log_warning(&self->logger, "Pianola: saved prompt ignored: %s\n", message);
-    } else if (value) {
-        lv2_log_warning(&self->logger,
-                        "Pianola: saved prompt ignored: not stored as pianola:TimelineNotes\n");
     }
     value = retrieve(handle, uris->pianola_settings, &size, &type, &value_flags);
     if (value && type == uris->pianola_settings && size == PNL_STATE_SETTINGS_SIZE) {

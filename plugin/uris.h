@@ -78,9 +78,11 @@ typedef enum {
 /* State keys (plugin/state.c). */
 #define PIANOLA__stateVersion PIANOLA__ "stateVersion"
 #define PIANOLA__timeline PIANOLA__ "timeline"
-#define PIANOLA__prompt PIANOLA__ "prompt"
 #define PIANOLA__seed PIANOLA__ "seed"
 #define PIANOLA__settings PIANOLA__ "settings"
+/* State format 1 saved the captured prompt here a second time; it is no
+ * longer read (the timeline holds it), and is named only for tests. */
+#define PIANOLA__prompt PIANOLA__ "prompt"
 #define PIANOLA__TimelineNotes PIANOLA__ "TimelineNotes"
 
 /* Every URID an instance (DSP or UI) uses, mapped once at instantiation:
@@ -139,7 +141,6 @@ typedef enum {
     X(pianola_text, PIANOLA__text) \
     X(pianola_stateVersion, PIANOLA__stateVersion) \
     X(pianola_timeline, PIANOLA__timeline) \
-    X(pianola_prompt, PIANOLA__prompt) \
     X(pianola_seed, PIANOLA__seed) \
     X(pianola_settings, PIANOLA__settings) \
     X(pianola_TimelineNotes, PIANOLA__TimelineNotes)

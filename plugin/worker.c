@@ -14,7 +14,6 @@ void pnl_restored_state_free(PnlRestoredState *state)
     if (!state)
         return;
     free(state->notes);
-    free(state->prompt);
     free(state);
 }
 
@@ -129,10 +128,11 @@ static void compose(Pianola *self, const PnlComposeSettings *settings, int32_t f
 static void set_prompt(Pianola *self, const PnlPromptJob *job, LV2_Worker_Respond_Function respond,
                        LV2_Worker_Respond_Handle handle)
 {
+    /* The phrase goes into the timeline, its one home: run() records the
+     * next capture into the other buffer. */
     const PnlTimelineNote *captured = self->capture_storage[job->buffer & 1];
-    uint32_t count = job->note_count < PNL_PROMPT_CAPACITY ? job->note_count : PNL_PROMPT_CAPACITY;
-    memcpy(self->prompt, captured, count * sizeof *captured);
-    atomic_store_explicit(&self->prompt_count, count, memory_order_release);
+    uint32_t count = job->note_count < PNL_CAPTURE_CAPACITY ? job->note_count
+                                                            : PNL_CAPTURE_CAPACITY;
     for (uint32_t i = 0; i < count; i++) {
         PnlTimelineNote note = captured[i];
         note.velocity_shape = 0; /* played by a person: already human */
@@ -162,18 +162,16 @@ static int same_file(const char *path, const char *other)
 static void restore(Pianola *self, PnlRestoredState *state, LV2_Worker_Respond_Function respond,
                     LV2_Worker_Respond_Handle handle)
 {
+    int32_t prompt_onset_ticks = -1;
     for (uint32_t i = 0; i < state->note_count; i++) {
         if (pnl_timeline_append(self->timeline, &state->notes[i]) != 0) {
             reply_message(respond, handle, "the saved timeline is longer than fits; cut short");
             break;
         }
+        if (state->notes[i].origin == PNL_ORIGIN_PROMPT && prompt_onset_ticks < 0)
+            prompt_onset_ticks = state->notes[i].onset_ticks;
     }
     pnl_timeline_publish(self->timeline, state->horizon_ticks);
-    uint32_t prompt_count = state->prompt_count < PNL_PROMPT_CAPACITY ? state->prompt_count
-                                                                      : PNL_PROMPT_CAPACITY;
-    if (prompt_count)
-        memcpy(self->prompt, state->prompt, prompt_count * sizeof *self->prompt);
-    atomic_store_explicit(&self->prompt_count, prompt_count, memory_order_release);
     if (state->has_settings) {
         self->saved_settings = state->settings;
         atomic_store_explicit(&self->has_saved_settings, 1, memory_order_release);
@@ -182,7 +180,8 @@ static void restore(Pianola *self, PnlRestoredState *state, LV2_Worker_Respond_F
         load_soundfont(self, state->soundfont_path, respond, handle);
     PnlRestoredReply reply = {.type = PNL_REPLY_RESTORED, .settings = state->settings,
                               .has_settings = state->has_settings,
-                              .horizon_ticks = state->horizon_ticks};
+                              .horizon_ticks = state->horizon_ticks,
+                              .prompt_onset_ticks = prompt_onset_ticks};
     respond(handle, sizeof reply, &reply);
     pnl_restored_state_free(state);
 }
@@ -265,6 +264,7 @@ LV2_Worker_Status pnl_work_response(LV2_Handle instance, uint32_t size, const vo
         const PnlRestoredReply *reply = data;
         pnl_lookahead_restored(&self->lookahead, &reply->settings, reply->has_settings,
                                reply->horizon_ticks);
+        self->prompt_onset_ticks = reply->prompt_onset_ticks;
         pnl_notify_resend_timeline(&self->notify);
         self->restore_in_flight = 0;
         return LV2_WORKER_SUCCESS;

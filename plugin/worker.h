@@ -65,6 +65,7 @@ typedef struct {
     PnlComposeSettings settings;
     int has_settings;
     int32_t horizon_ticks;
+    int32_t prompt_onset_ticks; /* the restored prompt's first note, -1 none */
 } PnlRestoredReply;
 
 LV2_Worker_Status pnl_work(LV2_Handle instance, LV2_Worker_Respond_Function respond,

@@ -915,39 +915,50 @@ static uint32_t little_u32(const uint8_t *bytes)
            (uint32_t)bytes[3] << 24;
 }
 
-/* A session saved by state format 1 (the prompt saved twice) loads and
- * plays exactly the notes it stored, its prompt among them, and the UI
- * shows that a captured phrase is the prompt. The notes expected are read
- * from the file's bytes here, not from the plugin. */
-static void test_a_version_1_state_plays_the_notes_it_stored(void)
-{
-    enum { TICKS_PER_BEAT = 24, MAX_NOTES = 512, NOTE_RECORD = 16 }; /* the fixture's 4/4 */
-    char *turtle = read_source_file("tests/fixtures/states/v1-captured-prompt-then-composed.ttl");
-    CHECK(turtle, "the fixture states/v1-captured-prompt-then-composed.ttl is missing");
-    static uint8_t bytes[16 + MAX_NOTES * NOTE_RECORD];
-    long size = turtle_base64_value(turtle, "pianola#timeline>", bytes, sizeof bytes);
-    CHECK(size >= 16 && !memcmp(bytes, "PNTL", 4) && little_u32(bytes + 4) == 1,
-          "the fixture's timeline is not notes of format 1 (%ld bytes)", size);
-    uint32_t stored = little_u32(bytes + 12);
-    double horizon_beats = (double)little_u32(bytes + 8) / TICKS_PER_BEAT;
-    CHECK(size == 16 + (long)stored * NOTE_RECORD, "%u notes claimed in %ld bytes", stored, size);
+enum { FIXTURE_TICKS_PER_BEAT = 24, FIXTURE_MAX_NOTES = 512, NOTE_RECORD = 16 };
+static const char v1_fixture[] = "tests/fixtures/states/v1-captured-prompt-then-composed.ttl";
 
+/* A saved state's timeline, decoded here from its Turtle. */
+typedef struct {
+    uint8_t bytes[16 + FIXTURE_MAX_NOTES * NOTE_RECORD];
+    long size;
+    uint32_t stored;
+    double horizon_beats;
+} StoredTimeline;
+
+static int read_stored_timeline(const char *turtle, StoredTimeline *timeline)
+{
+    timeline->size =
+        turtle_base64_value(turtle, "pianola#timeline>", timeline->bytes, sizeof timeline->bytes);
+    if (timeline->size < 16 || memcmp(timeline->bytes, "PNTL", 4) ||
+        little_u32(timeline->bytes + 4) != 1)
+        return 0;
+    timeline->stored = little_u32(timeline->bytes + 12);
+    timeline->horizon_beats = (double)little_u32(timeline->bytes + 8) / FIXTURE_TICKS_PER_BEAT;
+    return timeline->size == 16 + (long)timeline->stored * NOTE_RECORD;
+}
+
+/* Restores `turtle` into a fresh instance and checks that it plays the
+ * stored notes before the horizon's last bar (the fixture's 4/4, no
+ * humanization) and nothing else, with its prompt among them, and that
+ * the UI hears a captured phrase is the prompt. */
+static void check_plays_what_it_stored(const char *name, const char *turtle,
+                                       const StoredTimeline *timeline)
+{
     char message[256] = "";
     PnlLv2Host *host = composing_host(999, 0.5f, message, sizeof message);
     CHECK(host, "no host: %s", message);
     int status = pnl_lv2host_restore_state(host, turtle);
-    free(turtle);
-    CHECK(status == 0, "restoring the fixture failed (%d)", status);
-    /* Play up to a bar before the horizon: every note there was stored. */
-    double played_beats = horizon_beats - 4.0;
+    CHECK(status == 0, "%s: restoring failed (%d)", name, status);
+    double played_beats = timeline->horizon_beats - 4.0;
     Recording *recording = new_recording();
     play(host, 0, (int64_t)(played_beats * FRAMES_PER_BEAT), recording);
     pnl_lv2host_free(host);
 
     int expected = 0, prompt_notes = 0, missing = 0, first_missing = -1;
-    for (uint32_t i = 0; i < stored; i++) {
-        const uint8_t *record = bytes + 16 + (size_t)i * NOTE_RECORD;
-        double onset_beats = (double)little_u32(record) / TICKS_PER_BEAT;
+    for (uint32_t i = 0; i < timeline->stored; i++) {
+        const uint8_t *record = timeline->bytes + 16 + (size_t)i * NOTE_RECORD;
+        double onset_beats = (double)little_u32(record) / FIXTURE_TICKS_PER_BEAT;
         if (onset_beats >= played_beats)
             continue;
         expected++;
@@ -964,15 +975,65 @@ static void test_a_version_1_state_plays_the_notes_it_stored(void)
     int ons = note_ons(recording), capture_state = recording->capture_state;
     free(recording);
     CHECK(expected > 16 && prompt_notes == 8,
-          "expected the fixture to store over 16 notes before beat %g, 8 of them the prompt; "
-          "read %d and %d", played_beats, expected, prompt_notes);
+          "%s: expected over 16 notes stored before beat %g, 8 of them the prompt; read %d and "
+          "%d", name, played_beats, expected, prompt_notes);
     CHECK(missing == 0 && ons == expected,
-          "expected the %d stored notes played at their frames, pitches and velocities; %d "
-          "missing (the first: stored note %d), %d note-ons in all", expected, missing,
+          "%s: expected the %d stored notes played at their frames, pitches and velocities; %d "
+          "missing (the first: stored note %d), %d note-ons in all", name, expected, missing,
           first_missing, ons);
     CHECK(capture_state == PNL_CAPTURE_PROMPT_SET,
-          "expected the UI told a captured phrase is the prompt, got capture state %d",
+          "%s: expected the UI told a captured phrase is the prompt, got capture state %d", name,
           capture_state);
+}
+
+/* A session saved by state format 1 (the prompt saved twice) loads and
+ * plays exactly the notes it stored. The notes expected are read from the
+ * file's bytes here, not from the plugin. */
+static void test_a_version_1_state_plays_the_notes_it_stored(void)
+{
+    char *turtle = read_source_file(v1_fixture);
+    CHECK(turtle, "the fixture %s is missing", v1_fixture);
+    static StoredTimeline timeline;
+    int read = read_stored_timeline(turtle, &timeline);
+    if (read)
+        check_plays_what_it_stored("the format 1 fixture", turtle, &timeline);
+    free(turtle);
+    CHECK(read, "the fixture's timeline is not notes of format 1 (%ld bytes)", timeline.size);
+}
+
+/* The prompt has one home, the timeline: a state saved after restoring the
+ * format 1 fixture stores the same timeline, no second copy of the prompt,
+ * and plays the same. */
+static void test_the_prompt_is_saved_once_in_the_timeline(void)
+{
+    char *fixture = read_source_file(v1_fixture);
+    CHECK(fixture, "the fixture %s is missing", v1_fixture);
+    static StoredTimeline stored, resaved_timeline;
+    int read = read_stored_timeline(fixture, &stored);
+    char message[256] = "";
+    PnlLv2Host *host = composing_host(999, 0.5f, message, sizeof message);
+    CHECK(host, "no host: %s", message);
+    int status = pnl_lv2host_restore_state(host, fixture);
+    free(fixture);
+    /* One cycle hands the state to the worker; two bars ahead of beat 0
+     * are long composed in it, so nothing is added. */
+    Recording *recording = new_recording();
+    play(host, 0, BLOCK, recording);
+    free(recording);
+    char *resaved = pnl_lv2host_save_state(host);
+    pnl_lv2host_free(host);
+    CHECK(read && status == 0 && resaved, "could not restore and save the fixture (%d, %d)",
+          read, status);
+    int resaved_read = read_stored_timeline(resaved, &resaved_timeline);
+    int same = resaved_read && resaved_timeline.size == stored.size &&
+               !memcmp(resaved_timeline.bytes, stored.bytes, (size_t)stored.size);
+    int second_copy = strstr(resaved, "pianola#prompt") != NULL;
+    if (same && !second_copy)
+        check_plays_what_it_stored("the state saved again", resaved, &resaved_timeline);
+    free(resaved);
+    CHECK(same, "expected the fixture's timeline saved again byte for byte (%ld bytes, was %ld)",
+          resaved_timeline.size, stored.size);
+    CHECK(!second_copy, "expected no pianola:prompt beside the timeline");
 }
 
 /* An optional argument runs only the tests whose names contain it. */
@@ -1001,6 +1062,7 @@ int main(int argc, char **argv)
     RUN(test_a_different_seed_gives_different_music);
     RUN(test_state_restored_into_a_new_instance_continues_identically);
     RUN(test_a_version_1_state_plays_the_notes_it_stored);
+    RUN(test_the_prompt_is_saved_once_in_the_timeline);
     RUN(test_runs_free_on_the_internal_tempo_without_host_time);
     RUN(test_odd_blocks_and_sample_rates_play_cleanly);
     RUN(test_the_presets_set_the_composer);
