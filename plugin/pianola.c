@@ -55,16 +55,16 @@ static void connect_port(LV2_Handle instance, uint32_t port, void *data)
     Pianola *self = instance;
     switch (port) {
     case PNL_PORT_CONTROL_IN:
-        self->control_in = data;
+        self->io.control_in = data;
         break;
     case PNL_PORT_NOTIFY_OUT:
-        self->notify_out = data;
+        self->io.notify_out = data;
         break;
     case PNL_PORT_AUDIO_LEFT:
-        self->audio_out[0] = data;
+        self->io.audio_out[0] = data;
         break;
     case PNL_PORT_AUDIO_RIGHT:
-        self->audio_out[1] = data;
+        self->io.audio_out[1] = data;
         break;
     default:
         if (port < PNL_PORT_COUNT)
@@ -77,13 +77,14 @@ static void connect_port(LV2_Handle instance, uint32_t port, void *data)
 
 static void apply_event(Pianola *self, uint32_t frame, const PnlScheduledEvent *event)
 {
+    PnlSynth *synth = self->playback.synth;
     if (event->type == PNL_EVENT_NOTE_ON) {
-        if (self->synth)
-            pnl_synth_note_on(self->synth, PNL_CHANNEL_TIMELINE, event->pitch, event->velocity);
+        if (synth)
+            pnl_synth_note_on(synth, PNL_CHANNEL_TIMELINE, event->pitch, event->velocity);
         pnl_notify_midi(&self->notify, frame, 0x90, event->pitch, event->velocity);
     } else {
-        if (self->synth)
-            pnl_synth_note_off(self->synth, PNL_CHANNEL_TIMELINE, event->pitch);
+        if (synth)
+            pnl_synth_note_off(synth, PNL_CHANNEL_TIMELINE, event->pitch);
         pnl_notify_midi(&self->notify, frame, 0x80, event->pitch, 0);
     }
 }
@@ -91,21 +92,23 @@ static void apply_event(Pianola *self, uint32_t frame, const PnlScheduledEvent *
 static void apply_events(Pianola *self, uint32_t frame, int count)
 {
     for (int i = 0; i < count; i++)
-        apply_event(self, frame + self->events[i].frame, &self->events[i]);
+        apply_event(self, frame + self->playback.events[i].frame, &self->playback.events[i]);
 }
 
 static void release_all(Pianola *self, uint32_t frame)
 {
-    apply_events(self, frame, pnl_scheduler_release_all(&self->scheduler, 0, self->events,
+    PnlPlayback *playback = &self->playback;
+    apply_events(self, frame, pnl_scheduler_release_all(&playback->scheduler, 0, playback->events,
                                                         PNL_MAX_EVENTS));
 }
 
 static void locate(Pianola *self, uint32_t frame)
 {
-    if (self->synth)
-        pnl_synth_align_blocks(self->synth);
-    int count = pnl_scheduler_locate(&self->scheduler, self->timeline,
-                                     pnl_transport_ticks(&self->transport), 0, self->events,
+    PnlPlayback *playback = &self->playback;
+    if (playback->synth)
+        pnl_synth_align_blocks(playback->synth);
+    int count = pnl_scheduler_locate(&playback->scheduler, self->timeline,
+                                     pnl_transport_ticks(&self->transport), 0, playback->events,
                                      PNL_MAX_EVENTS);
     apply_events(self, frame, count);
 }
@@ -117,9 +120,9 @@ static void render_to(Pianola *self, uint32_t *rendered, uint32_t until)
         uint32_t frames = until - *rendered;
         if (frames > PNL_SYNTH_MAX_BLOCK)
             frames = PNL_SYNTH_MAX_BLOCK;
-        float *left = self->audio_out[0] + *rendered, *right = self->audio_out[1] + *rendered;
-        if (self->synth)
-            pnl_synth_render(self->synth, left, right, frames);
+        float *left = self->io.audio_out[0] + *rendered, *right = self->io.audio_out[1] + *rendered;
+        if (self->playback.synth)
+            pnl_synth_render(self->playback.synth, left, right, frames);
         else {
             memset(left, 0, frames * sizeof *left);
             memset(right, 0, frames * sizeof *right);
@@ -130,7 +133,8 @@ static void render_to(Pianola *self, uint32_t *rendered, uint32_t until)
 
 static int playing_timeline(const Pianola *self)
 {
-    return self->generate && !self->capturing && pnl_transport_rolling(&self->transport);
+    return self->playback.generate && !self->capture.active &&
+           pnl_transport_rolling(&self->transport);
 }
 
 /* Plays the stretch [*position, until) of this cycle at a constant tempo. */
@@ -146,12 +150,12 @@ static void play_segment(Pianola *self, uint32_t *position, uint32_t *rendered, 
                 .ticks_per_ms = pnl_transport_ticks_per_ms(&self->transport),
                 .humanize_velocity = self->humanize_velocity,
                 .humanize_timing = self->humanize_timing};
-            int count = pnl_scheduler_segment(&self->scheduler, self->timeline, &segment,
-                                              self->events, PNL_MAX_EVENTS);
+            int count = pnl_scheduler_segment(&self->playback.scheduler, self->timeline, &segment,
+                                              self->playback.events, PNL_MAX_EVENTS);
             for (int i = 0; i < count; i++) {
-                uint32_t frame = *position + self->events[i].frame;
+                uint32_t frame = *position + self->playback.events[i].frame;
                 render_to(self, rendered, frame);
-                apply_event(self, frame, &self->events[i]);
+                apply_event(self, frame, &self->playback.events[i]);
             }
             /* More notes than fit (hundreds in one block) wait for the
              * next stretch, which starts them on its first frame. */
@@ -176,22 +180,23 @@ static void handle_midi(Pianola *self, uint32_t frame, const uint8_t *message, u
         uint8_t pitch = message[1] & 0x7f, velocity = message[2] & 0x7f;
         int on = status == 0x90 && velocity > 0;
         if (on) {
-            if (self->synth)
-                pnl_synth_note_on(self->synth, PNL_CHANNEL_LIVE, pitch, velocity);
+            if (self->playback.synth)
+                pnl_synth_note_on(self->playback.synth, PNL_CHANNEL_LIVE, pitch, velocity);
             pnl_notify_live_note_on(&self->notify, pitch, playhead(self));
-            if (self->capturing && pnl_transport_rolling(&self->transport))
-                pnl_capture_note_on(&self->capture, pitch, velocity, playhead(self));
+            if (self->capture.active && pnl_transport_rolling(&self->transport))
+                pnl_capture_note_on(&self->capture.recorder, pitch, velocity, playhead(self));
         } else {
-            if (self->synth)
-                pnl_synth_note_off(self->synth, PNL_CHANNEL_LIVE, pitch);
-            if (self->capturing)
-                pnl_capture_note_off(&self->capture, pitch, playhead(self));
+            if (self->playback.synth)
+                pnl_synth_note_off(self->playback.synth, PNL_CHANNEL_LIVE, pitch);
+            if (self->capture.active)
+                pnl_capture_note_off(&self->capture.recorder, pitch, playhead(self));
             pnl_notify_live_note_off(&self->notify, frame, pitch, playhead(self),
                                      &self->transport);
         }
     } else if (status == 0xb0 && size >= 3) {
-        if (self->synth)
-            pnl_synth_control(self->synth, PNL_CHANNEL_LIVE, message[1] & 0x7f, message[2] & 0x7f);
+        if (self->playback.synth)
+            pnl_synth_control(self->playback.synth, PNL_CHANNEL_LIVE, message[1] & 0x7f,
+                              message[2] & 0x7f);
     }
 }
 
@@ -215,7 +220,7 @@ static int read_number(const PnlUris *uris, const LV2_Atom *atom, double *value)
 
 static void handle_position(Pianola *self, uint32_t frame, const LV2_Atom_Object *object)
 {
-    const PnlUris *uris = &self->uris;
+    const PnlUris *uris = &self->host.uris;
     const LV2_Atom *bar = NULL, *bar_beat = NULL, *beats_per_bar = NULL, *bpm = NULL,
                    *beat_unit = NULL, *speed = NULL;
     lv2_atom_object_get(object, uris->time_bar, &bar, uris->time_barBeat, &bar_beat,
@@ -245,7 +250,7 @@ static void handle_position(Pianola *self, uint32_t frame, const LV2_Atom_Object
 
 static void handle_patch_set(Pianola *self, const LV2_Atom_Object *object)
 {
-    const PnlUris *uris = &self->uris;
+    const PnlUris *uris = &self->host.uris;
     const LV2_Atom *property = NULL, *value = NULL;
     lv2_atom_object_get(object, uris->patch_property, &property, uris->patch_value, &value, 0);
     if (!property || property->type != uris->atom_URID ||
@@ -263,12 +268,12 @@ static void handle_patch_set(Pianola *self, const LV2_Atom_Object *object)
     PnlLoadSoundfontJob job = {.type = PNL_JOB_LOAD_SOUNDFONT};
     memcpy(job.path, LV2_ATOM_BODY_CONST(value), value->size);
     job.path[value->size] = '\0';
-    self->schedule->schedule_work(self->schedule->handle, sizeof job, &job);
+    self->host.schedule->schedule_work(self->host.schedule->handle, sizeof job, &job);
 }
 
 static void handle_object(Pianola *self, uint32_t frame, const LV2_Atom_Object *object)
 {
-    const PnlUris *uris = &self->uris;
+    const PnlUris *uris = &self->host.uris;
     if (object->body.otype == uris->time_Position)
         handle_position(self, frame, object);
     else if (object->body.otype == uris->patch_Set)
@@ -289,16 +294,16 @@ static void truncate_timeline(Pianola *self, int32_t ticks)
 {
     pnl_timeline_truncate(self->timeline, ticks);
     uint32_t count = pnl_timeline_count(self->timeline);
-    pnl_scheduler_timeline_truncated(&self->scheduler, count);
+    pnl_scheduler_timeline_truncated(&self->playback.scheduler, count);
     pnl_notify_cut(&self->notify, ticks, count);
     pnl_lookahead_cut(&self->lookahead, ticks);
-    if (ticks <= self->prompt_onset_ticks)
-        self->prompt_onset_ticks = -1;
+    if (ticks <= self->capture.prompt_onset_ticks)
+        self->capture.prompt_onset_ticks = -1;
 }
 
 static void upkeep_timeline(Pianola *self)
 {
-    if (!pnl_timeline_jobs_idle(self) || self->restore_in_flight)
+    if (!pnl_timeline_jobs_idle(self) || self->jobs.restore_in_flight)
         return;
 
     PnlRestoredState *restored =
@@ -308,8 +313,8 @@ static void upkeep_timeline(Pianola *self)
         pnl_notify_resend_timeline(&self->notify);
         PnlRestoreJob job = {.type = PNL_JOB_RESTORE, .state = restored};
         if (pnl_schedule_timeline_job(self, &job, sizeof job) == 0) {
-            self->restore_in_flight = 1;
-            self->scheduler.cursor = 0;
+            self->jobs.restore_in_flight = 1;
+            self->playback.scheduler.cursor = 0;
             return;
         }
         /* The queue is full: try again next cycle. */
@@ -317,32 +322,33 @@ static void upkeep_timeline(Pianola *self)
         return;
     }
 
-    if (self->capture_handover_pending) {
-        self->capture_handover_pending = 0;
-        const PnlTimelineNote *first = self->capture.count ? &self->capture.notes[0] : NULL;
-        truncate_timeline(self, pnl_lookahead_prompt_cut(self->capture_start_ticks, first));
+    if (self->capture.handover_pending) {
+        self->capture.handover_pending = 0;
+        const PnlCapture *recorder = &self->capture.recorder;
+        const PnlTimelineNote *first = recorder->count ? &recorder->notes[0] : NULL;
+        truncate_timeline(self, pnl_lookahead_prompt_cut(self->capture.start_ticks, first));
         int32_t continue_ticks =
-            pnl_lookahead_take_prompt(&self->lookahead, &self->wanted, self->capture_end_ticks);
+            pnl_lookahead_take_prompt(&self->lookahead, &self->wanted, self->capture.end_ticks);
         PnlPromptJob job = {.type = PNL_JOB_SET_PROMPT, .settings = self->lookahead.composing,
-                            .buffer = self->capture_buffer, .note_count = self->capture.count,
+                            .buffer = self->capture.buffer, .note_count = recorder->count,
                             .continue_ticks = continue_ticks};
-        self->prompt_onset_ticks = self->capture.notes[0].onset_ticks;
+        self->capture.prompt_onset_ticks = self->capture.recorder.notes[0].onset_ticks;
         if (pnl_schedule_timeline_job(self, &job, sizeof job) == 0) {
-            self->capture_buffer ^= 1;
-            pnl_capture_init(&self->capture, self->capture_storage[self->capture_buffer],
+            self->capture.buffer ^= 1;
+            pnl_capture_init(&self->capture.recorder, self->capture_storage[self->capture.buffer],
                              PNL_CAPTURE_CAPACITY);
         } else {
-            self->capture_handover_pending = 1;
+            self->capture.handover_pending = 1;
         }
         return;
     }
 
     int32_t cut_ticks;
-    if (pnl_lookahead_follow_settings(&self->lookahead, &self->wanted, self->capturing,
+    if (pnl_lookahead_follow_settings(&self->lookahead, &self->wanted, self->capture.active,
                                       &self->transport, &cut_ticks))
         truncate_timeline(self, cut_ticks);
 
-    if (!self->composer || !self->generate || self->capturing)
+    if (!self->worker.composer || !self->playback.generate || self->capture.active)
         return;
     PnlBarJob bar;
     for (int job_count = 0; job_count < PNL_SYNC_JOBS_PER_CYCLE &&
@@ -363,45 +369,45 @@ static void upkeep_timeline(Pianola *self)
 static void read_switches(Pianola *self, uint32_t frame)
 {
     int generate = port_value(self, PNL_PORT_GENERATE, 0, 1, 1) > 0.5f;
-    if (generate != self->generate) {
-        self->generate = generate;
+    if (generate != self->playback.generate) {
+        self->playback.generate = generate;
         if (!generate)
             release_all(self, frame);
         else if (pnl_transport_rolling(&self->transport))
             locate(self, frame);
     }
     float reroll = port_value(self, PNL_PORT_REROLL, 0, 1, 0);
-    if (reroll > 0.5f && self->last_reroll <= 0.5f) {
+    if (reroll > 0.5f && self->playback.last_reroll <= 0.5f) {
         self->wanted.variation++;
         pnl_lookahead_reroll(&self->lookahead);
     }
-    self->last_reroll = reroll;
+    self->playback.last_reroll = reroll;
 
     int capture = port_value(self, PNL_PORT_CAPTURE, 0, 1, 0) > 0.5f;
-    if (capture && !self->capture_port_on) {
+    if (capture && !self->capture.port_on) {
         /* Capture on: Pianola falls silent and listens. */
-        self->capturing = 1;
-        self->capture_start_ticks = playhead(self);
-        pnl_capture_begin(&self->capture);
+        self->capture.active = 1;
+        self->capture.start_ticks = playhead(self);
+        pnl_capture_begin(&self->capture.recorder);
         release_all(self, frame);
-    } else if (!capture && self->capture_port_on && self->capturing) {
-        self->capturing = 0;
-        self->capture_end_ticks = playhead(self);
-        if (pnl_capture_end(&self->capture, self->capture_end_ticks) > 0)
-            self->capture_handover_pending = 1;
+    } else if (!capture && self->capture.port_on && self->capture.active) {
+        self->capture.active = 0;
+        self->capture.end_ticks = playhead(self);
+        if (pnl_capture_end(&self->capture.recorder, self->capture.end_ticks) > 0)
+            self->capture.handover_pending = 1;
         if (pnl_transport_rolling(&self->transport))
             locate(self, frame);
     }
-    self->capture_port_on = capture;
+    self->capture.port_on = capture;
 }
 
 /* What the UI is told of capture: listening, or a captured phrase waiting
  * for the worker or already the prompt. */
 static PnlCaptureState capture_state(const Pianola *self)
 {
-    if (self->capturing)
-        return self->capture.count ? PNL_CAPTURE_RECORDING : PNL_CAPTURE_ARMED;
-    return self->prompt_onset_ticks >= 0 || self->capture_handover_pending
+    if (self->capture.active)
+        return self->capture.recorder.count ? PNL_CAPTURE_RECORDING : PNL_CAPTURE_ARMED;
+    return self->capture.prompt_onset_ticks >= 0 || self->capture.handover_pending
                ? PNL_CAPTURE_PROMPT_SET
                : PNL_CAPTURE_OFF;
 }
@@ -413,13 +419,13 @@ static PnlCaptureState capture_state(const Pianola *self)
  * copied first, as many whole events as fit. */
 static const LV2_Atom_Sequence *aligned_control_in(Pianola *self)
 {
-    const LV2_Atom_Sequence *in = self->control_in;
+    const LV2_Atom_Sequence *in = self->io.control_in;
     if (!in || ((uintptr_t)in & 7) == 0)
         return in;
     const uint8_t *events = (const uint8_t *)(in + 1);
     uint64_t events_size = in->atom.size > sizeof(LV2_Atom_Sequence_Body)
                                ? in->atom.size - sizeof(LV2_Atom_Sequence_Body) : 0;
-    const uint64_t room = sizeof self->aligned_control_in - sizeof(LV2_Atom_Sequence);
+    const uint64_t room = sizeof self->io.aligned_control_in - sizeof(LV2_Atom_Sequence);
     uint64_t kept = 0;
     while (kept + sizeof(LV2_Atom_Event) <= events_size) {
         uint32_t body_size;
@@ -431,7 +437,7 @@ static const LV2_Atom_Sequence *aligned_control_in(Pianola *self)
     }
     if (kept > events_size)
         kept = events_size; /* the last event's padding */
-    LV2_Atom_Sequence *copy = (LV2_Atom_Sequence *)self->aligned_control_in;
+    LV2_Atom_Sequence *copy = (LV2_Atom_Sequence *)self->io.aligned_control_in;
     memcpy(copy, in, sizeof(LV2_Atom_Sequence) + kept);
     copy->atom.size = (uint32_t)(sizeof(LV2_Atom_Sequence_Body) + kept);
     return copy;
@@ -440,19 +446,19 @@ static const LV2_Atom_Sequence *aligned_control_in(Pianola *self)
 static void run(LV2_Handle instance, uint32_t sample_count)
 {
     Pianola *self = instance;
-    if (!self->audio_out[0] || !self->audio_out[1])
+    if (!self->io.audio_out[0] || !self->io.audio_out[1])
         return;
 
-    pnl_notify_begin(&self->notify, self->notify_out);
+    pnl_notify_begin(&self->notify, self->io.notify_out);
 
     uint32_t variation = self->wanted.variation;
     read_ports(self);
     self->wanted.variation = variation;
     read_switches(self, 0);
-    if (self->activated_cycle) {
+    if (self->playback.activated_cycle) {
         /* Notes cut off by deactivate() get their note-offs on MIDI out in
          * the first cycle after: a recording host sees none left hanging. */
-        self->activated_cycle = 0;
+        self->playback.activated_cycle = 0;
         release_all(self, 0);
         if (pnl_transport_rolling(&self->transport))
             locate(self, 0);
@@ -475,10 +481,10 @@ static void run(LV2_Handle instance, uint32_t sample_count)
                 frame = position;
             play_segment(self, &position, &rendered, frame);
             render_to(self, &rendered, frame);
-            if (event->body.type == self->uris.midi_MidiEvent)
+            if (event->body.type == self->host.uris.midi_MidiEvent)
                 handle_midi(self, frame, LV2_ATOM_BODY_CONST(&event->body), event->body.size);
-            else if ((event->body.type == self->uris.atom_Object ||
-                      event->body.type == self->uris.atom_Blank) &&
+            else if ((event->body.type == self->host.uris.atom_Object ||
+                      event->body.type == self->host.uris.atom_Blank) &&
                      event->body.size >= sizeof(LV2_Atom_Object_Body))
                 handle_object(self, frame, (const LV2_Atom_Object *)&event->body);
         }
@@ -486,19 +492,21 @@ static void run(LV2_Handle instance, uint32_t sample_count)
     play_segment(self, &position, &rendered, sample_count);
 
     /* Volume, ramped across the cycle so a change never clicks. */
-    float gain = self->gain, step = (self->target_gain - gain) / (sample_count ? sample_count : 1);
+    float gain = self->playback.gain,
+          step = (self->target_gain - gain) / (sample_count ? sample_count : 1);
+    float *out_left = self->io.audio_out[0], *out_right = self->io.audio_out[1];
     for (uint32_t frame = 0; frame < sample_count; frame++) {
         gain += step;
-        float left = self->audio_out[0][frame] * gain, right = self->audio_out[1][frame] * gain;
-        self->audio_out[0][frame] = isfinite(left) ? left : 0.0f;
-        self->audio_out[1][frame] = isfinite(right) ? right : 0.0f;
+        float left = out_left[frame] * gain, right = out_right[frame] * gain;
+        out_left[frame] = isfinite(left) ? left : 0.0f;
+        out_right[frame] = isfinite(right) ? right : 0.0f;
     }
-    self->gain = self->target_gain;
+    self->playback.gain = self->target_gain;
 
     PnlNotifyView view = {.transport = &self->transport,
                           .timeline = self->timeline,
                           .capture_state = capture_state(self),
-                          .capture_notes = self->capture.count,
+                          .capture_notes = self->capture.recorder.count,
                           .soundfont_path = self->soundfont_path};
     pnl_notify_end(&self->notify, sample_count, &view);
 }
@@ -508,13 +516,13 @@ static void run(LV2_Handle instance, uint32_t sample_count)
 static void cleanup(LV2_Handle instance)
 {
     Pianola *self = instance;
-    pnl_synth_free(self->synth);
-    pnl_composer_free(self->composer);
+    pnl_synth_free(self->playback.synth);
+    pnl_composer_free(self->worker.composer);
     pnl_timeline_free(self->timeline);
     pnl_restored_state_free(atomic_load(&self->pending_restore));
     free(self->capture_storage[0]);
     free(self->capture_storage[1]);
-    free(self->compose_buffer);
+    free(self->worker.compose_buffer);
     free(self);
 }
 
@@ -528,68 +536,70 @@ static LV2_Handle instantiate(const LV2_Descriptor *descriptor, double rate,
     LV2_Log_Log *log = NULL;
     for (int i = 0; features && features[i]; i++) {
         if (!strcmp(features[i]->URI, LV2_URID__map))
-            self->map = features[i]->data;
+            self->host.map = features[i]->data;
         else if (!strcmp(features[i]->URI, LV2_WORKER__schedule))
-            self->schedule = features[i]->data;
+            self->host.schedule = features[i]->data;
         else if (!strcmp(features[i]->URI, LV2_LOG__log))
             log = features[i]->data;
     }
-    lv2_log_logger_init(&self->logger, self->map, log);
-    if (!self->map || !self->schedule) {
-        lv2_log_error(&self->logger, "Pianola: the host lacks %s\n",
-                      !self->map ? "urid:map" : "work:schedule");
+    lv2_log_logger_init(&self->host.logger, self->host.map, log);
+    if (!self->host.map || !self->host.schedule) {
+        lv2_log_error(&self->host.logger, "Pianola: the host lacks %s\n",
+                      !self->host.map ? "urid:map" : "work:schedule");
         free(self);
         return NULL;
     }
     if (!(rate >= 8000.0 && rate <= 768000.0)) {
-        lv2_log_error(&self->logger, "Pianola: unsupported sample rate %g Hz\n", rate);
+        lv2_log_error(&self->host.logger, "Pianola: unsupported sample rate %g Hz\n", rate);
         free(self);
         return NULL;
     }
-    pnl_map_uris(self->map, &self->uris);
-    pnl_notify_init(&self->notify, self->map, &self->uris, rate);
-    snprintf(self->bundle_path, sizeof self->bundle_path, "%s", bundle_path ? bundle_path : "");
-    self->sample_rate = rate;
+    pnl_map_uris(self->host.map, &self->host.uris);
+    pnl_notify_init(&self->notify, self->host.map, &self->host.uris, rate);
+    snprintf(self->host.bundle_path, sizeof self->host.bundle_path, "%s",
+             bundle_path ? bundle_path : "");
+    self->host.sample_rate = rate;
 
     self->timeline = pnl_timeline_new(PNL_TIMELINE_DEFAULT_CAPACITY);
     self->capture_storage[0] = calloc(PNL_CAPTURE_CAPACITY, sizeof(PnlTimelineNote));
     self->capture_storage[1] = calloc(PNL_CAPTURE_CAPACITY, sizeof(PnlTimelineNote));
-    self->compose_buffer = calloc(PNL_COMPOSE_CAPACITY, sizeof(PnlTimelineNote));
+    self->worker.compose_buffer = calloc(PNL_COMPOSE_CAPACITY, sizeof(PnlTimelineNote));
     if (!self->timeline || !self->capture_storage[0] || !self->capture_storage[1] ||
-        !self->compose_buffer) {
-        lv2_log_error(&self->logger, "Pianola: out of memory\n");
+        !self->worker.compose_buffer) {
+        lv2_log_error(&self->host.logger, "Pianola: out of memory\n");
         cleanup(self);
         return NULL;
     }
-    pnl_capture_init(&self->capture, self->capture_storage[0], PNL_CAPTURE_CAPACITY);
-    atomic_init(&self->jobs_completed, 0);
+    pnl_capture_init(&self->capture.recorder, self->capture_storage[0], PNL_CAPTURE_CAPACITY);
+    atomic_init(&self->jobs.completed, 0);
     atomic_init(&self->pending_restore, NULL);
-    atomic_init(&self->has_saved_settings, 0);
+    atomic_init(&self->worker.has_saved_settings, 0);
 
     char message[PNL_MESSAGE_SIZE] = "";
-    self->composer = pnl_composer_new(self->bundle_path, message, sizeof message);
-    if (!self->composer) {
+    self->worker.composer = pnl_composer_new(self->host.bundle_path, message, sizeof message);
+    if (!self->worker.composer) {
         /* Say what that means for the user, not only what the file is. */
-        lv2_log_warning(&self->logger, "Pianola: %s; composing is off (MIDI in still plays)\n",
+        lv2_log_warning(&self->host.logger, "Pianola: %s; composing is off (MIDI in still plays)\n",
                         message);
         pnl_notify_message(&self->notify, "%s; composing is off", message);
     }
     /* The default piano is ready from the first cycle (instantiation may
      * load); a SoundFont chosen later or restored loads on the worker. */
-    self->synth = pnl_synth_new(PNL_DEFAULT_SOUNDFONT, rate, message, sizeof message);
-    if (self->synth) {
+    self->playback.synth = pnl_synth_new(PNL_DEFAULT_SOUNDFONT, rate, message, sizeof message);
+    if (self->playback.synth) {
         snprintf(self->soundfont_path, sizeof self->soundfont_path, "%s", PNL_DEFAULT_SOUNDFONT);
     } else {
-        lv2_log_error(&self->logger, "Pianola: %s; silent until a SoundFont is set\n", message);
+        lv2_log_error(&self->host.logger, "Pianola: %s; silent until a SoundFont is set\n",
+                      message);
         pnl_notify_message(&self->notify, "%s", message);
     }
 
     pnl_transport_init(&self->transport, rate, 120.0);
     pnl_lookahead_init(&self->lookahead);
-    pnl_scheduler_init(&self->scheduler);
-    self->generate = 1;
-    self->prompt_onset_ticks = -1;
-    self->gain = self->target_gain = 1.0f;
+    pnl_scheduler_init(&self->playback.scheduler);
+    self->playback.generate = 1;
+    self->capture.prompt_onset_ticks = -1;
+    self->playback.gain = self->target_gain = 1.0f;
     return self;
 }
 
@@ -598,11 +608,11 @@ static void activate(LV2_Handle instance)
     Pianola *self = instance;
     double bpm = self->transport.host_time ? 120.0 : self->transport.bpm;
     PnlTransport previous = self->transport;
-    pnl_transport_init(&self->transport, self->sample_rate, bpm);
+    pnl_transport_init(&self->transport, self->host.sample_rate, bpm);
     /* Keep where the host was; free-running time starts again at zero. */
     if (previous.host_time)
         self->transport = previous;
-    self->activated_cycle = 1;
+    self->playback.activated_cycle = 1;
 }
 
 static void deactivate(LV2_Handle instance)
@@ -610,8 +620,8 @@ static void deactivate(LV2_Handle instance)
     Pianola *self = instance;
     /* Every sounding note ends now; the scheduler remembers them so the
      * first cycle after activate() sends their note-offs. */
-    if (self->synth)
-        pnl_synth_silence(self->synth);
+    if (self->playback.synth)
+        pnl_synth_silence(self->playback.synth);
 }
 
 static const void *extension_data(const char *uri)

@@ -32,7 +32,7 @@ LV2_State_Status pnl_state_save(LV2_Handle instance, LV2_State_Store_Function st
 {
     (void)flags;
     Pianola *self = instance;
-    const PnlUris *uris = &self->uris;
+    const PnlUris *uris = &self->host.uris;
     uint32_t pod = LV2_STATE_IS_POD | LV2_STATE_IS_PORTABLE;
 
     int32_t version = STATE_VERSION;
@@ -47,9 +47,9 @@ LV2_State_Status pnl_state_save(LV2_Handle instance, LV2_State_Store_Function st
     store(handle, uris->pianola_timeline, bytes, size, uris->pianola_TimelineNotes, pod);
     free(bytes);
 
-    if (atomic_load_explicit(&self->has_saved_settings, memory_order_acquire)) {
+    if (atomic_load_explicit(&self->worker.has_saved_settings, memory_order_acquire)) {
         uint8_t packed[PNL_STATE_SETTINGS_SIZE];
-        pnl_state_encode_settings(&self->saved_settings, packed);
+        pnl_state_encode_settings(&self->worker.saved_settings, packed);
         store(handle, uris->pianola_settings, packed, sizeof packed, uris->pianola_settings, pod);
     }
 
@@ -77,7 +77,7 @@ LV2_State_Status pnl_state_restore(LV2_Handle instance, LV2_State_Retrieve_Funct
 {
     (void)flags;
     Pianola *self = instance;
-    const PnlUris *uris = &self->uris;
+    const PnlUris *uris = &self->host.uris;
     size_t size = 0;
     uint32_t type = 0, value_flags = 0;
     char message[PNL_MESSAGE_SIZE] = "";
@@ -86,7 +86,7 @@ LV2_State_Status pnl_state_restore(LV2_Handle instance, LV2_State_Retrieve_Funct
     if (value && type == uris->atom_Int && size == sizeof(int32_t) &&
         (*(const int32_t *)value < OLDEST_STATE_VERSION ||
          *(const int32_t *)value > STATE_VERSION))
-        lv2_log_warning(&self->logger, "Pianola: state of version %d; reading what fits\n",
+        lv2_log_warning(&self->host.logger, "Pianola: state of version %d; reading what fits\n",
                         *(const int32_t *)value);
 
     PnlRestoredState *state = calloc(1, sizeof *state);
@@ -99,9 +99,9 @@ LV2_State_Status pnl_state_restore(LV2_Handle instance, LV2_State_Retrieve_Funct
                                               &state->note_count, &state->horizon_ticks,
                                               message, sizeof message);
         if (!state->notes)
-            lv2_log_warning(&self->logger, "Pianola: saved timeline ignored: %s\n", message);
+            lv2_log_warning(&self->host.logger, "Pianola: saved timeline ignored: %s\n", message);
     } else if (value) {
-        lv2_log_warning(&self->logger,
+        lv2_log_warning(&self->host.logger,
                         "Pianola: saved timeline ignored: not stored as pianola:TimelineNotes\n");
     }
     value = retrieve(handle, uris->pianola_settings, &size, &type, &value_flags);
@@ -109,9 +109,9 @@ LV2_State_Status pnl_state_restore(LV2_Handle instance, LV2_State_Retrieve_Funct
         if (pnl_state_decode_settings(value, &state->settings) == PNL_OK)
             state->has_settings = 1;
         else
-            lv2_log_warning(&self->logger, "Pianola: saved settings out of range; ignored\n");
+            lv2_log_warning(&self->host.logger, "Pianola: saved settings out of range; ignored\n");
     } else if (value) {
-        lv2_log_warning(&self->logger,
+        lv2_log_warning(&self->host.logger,
                         "Pianola: saved settings ignored: %zu bytes of another type or size "
                         "(pianola:settings is %d bytes)\n", size, PNL_STATE_SETTINGS_SIZE);
     }
@@ -130,7 +130,7 @@ LV2_State_Status pnl_state_restore(LV2_Handle instance, LV2_State_Retrieve_Funct
                 free(absolute);
         }
     } else if (value) {
-        lv2_log_warning(&self->logger,
+        lv2_log_warning(&self->host.logger,
                         "Pianola: saved SoundFont ignored: not a path of fewer than %d bytes; "
                         "keeping the SoundFont in use\n", PNL_PATH_SIZE);
     }

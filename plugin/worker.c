@@ -19,8 +19,8 @@ void pnl_restored_state_free(PnlRestoredState *state)
 
 int pnl_timeline_jobs_idle(const Pianola *self)
 {
-    return atomic_load_explicit(&((Pianola *)self)->jobs_completed, memory_order_acquire) ==
-           self->jobs_scheduled;
+    return atomic_load_explicit(&((Pianola *)self)->jobs.completed, memory_order_acquire) ==
+           self->jobs.scheduled;
 }
 
 int pnl_wait_for_timeline_jobs(const Pianola *self)
@@ -40,9 +40,10 @@ int pnl_schedule_timeline_job(Pianola *self, const void *job, uint32_t size)
 {
     /* Counted before scheduling: a synchronous worker completes the job
      * inside schedule_work(). */
-    self->jobs_scheduled++;
-    if (self->schedule->schedule_work(self->schedule->handle, size, job) != LV2_WORKER_SUCCESS) {
-        self->jobs_scheduled--;
+    self->jobs.scheduled++;
+    LV2_Worker_Schedule *schedule = self->host.schedule;
+    if (schedule->schedule_work(schedule->handle, size, job) != LV2_WORKER_SUCCESS) {
+        self->jobs.scheduled--;
         return -1;
     }
     return 0;
@@ -58,16 +59,16 @@ static void reply_message(LV2_Worker_Respond_Function respond, LV2_Worker_Respon
 
 static void job_finished(Pianola *self)
 {
-    atomic_fetch_add_explicit(&self->jobs_completed, 1, memory_order_release);
+    atomic_fetch_add_explicit(&self->jobs.completed, 1, memory_order_release);
 }
 
 static void load_soundfont(Pianola *self, const char *path, LV2_Worker_Respond_Function respond,
                            LV2_Worker_Respond_Handle handle)
 {
     char message[PNL_MESSAGE_SIZE] = "";
-    PnlSynth *synth = pnl_synth_new(path, self->sample_rate, message, sizeof message);
+    PnlSynth *synth = pnl_synth_new(path, self->host.sample_rate, message, sizeof message);
     if (!synth) {
-        lv2_log_error(&self->logger, "Pianola: %s; keeping the SoundFont in use\n", message);
+        lv2_log_error(&self->host.logger, "Pianola: %s; keeping the SoundFont in use\n", message);
         reply_message(respond, handle, message);
         return;
     }
@@ -105,23 +106,23 @@ static void compose(Pianola *self, const PnlComposeSettings *settings, int32_t f
                     int32_t until_ticks, LV2_Worker_Respond_Function respond,
                     LV2_Worker_Respond_Handle handle)
 {
-    if (self->composer && until_ticks > from_ticks) {
+    if (self->worker.composer && until_ticks > from_ticks) {
         uint32_t context_count = pnl_timeline_find(self->timeline, from_ticks);
         uint32_t count = 0;
         char message[PNL_MESSAGE_SIZE] = "";
-        int status = pnl_composer_compose(self->composer, settings,
+        int status = pnl_composer_compose(self->worker.composer, settings,
                                           pnl_timeline_notes(self->timeline), context_count,
-                                          from_ticks, until_ticks, self->compose_buffer,
+                                          from_ticks, until_ticks, self->worker.compose_buffer,
                                           PNL_COMPOSE_CAPACITY, &count, message, sizeof message);
         if (status != 0) {
-            lv2_log_error(&self->logger, "Pianola: composing failed: %s\n", message);
+            lv2_log_error(&self->host.logger, "Pianola: composing failed: %s\n", message);
             reply_message(respond, handle, message);
-        } else if (append_humanized(self, settings, self->compose_buffer, count) != 0) {
+        } else if (append_humanized(self, settings, self->worker.compose_buffer, count) != 0) {
             reply_message(respond, handle, "the timeline is full; not composing further");
         }
     }
-    self->saved_settings = *settings;
-    atomic_store_explicit(&self->has_saved_settings, 1, memory_order_release);
+    self->worker.saved_settings = *settings;
+    atomic_store_explicit(&self->worker.has_saved_settings, 1, memory_order_release);
     pnl_timeline_publish(self->timeline, until_ticks);
 }
 
@@ -173,8 +174,8 @@ static void restore(Pianola *self, PnlRestoredState *state, LV2_Worker_Respond_F
     }
     pnl_timeline_publish(self->timeline, state->horizon_ticks);
     if (state->has_settings) {
-        self->saved_settings = state->settings;
-        atomic_store_explicit(&self->has_saved_settings, 1, memory_order_release);
+        self->worker.saved_settings = state->settings;
+        atomic_store_explicit(&self->worker.has_saved_settings, 1, memory_order_release);
     }
     if (state->soundfont_path[0] && !same_file(state->soundfont_path, self->soundfont_path))
         load_soundfont(self, state->soundfont_path, respond, handle);
@@ -239,17 +240,17 @@ LV2_Worker_Status pnl_work_response(LV2_Handle instance, uint32_t size, const vo
     case PNL_REPLY_SYNTH: {
         if (size != sizeof(PnlSynthMessage))
             return LV2_WORKER_ERR_UNKNOWN;
-        PnlSynth *old = self->synth;
-        self->synth = ((const PnlSynthMessage *)data)->synth;
+        PnlSynth *old = self->playback.synth;
+        self->playback.synth = ((const PnlSynthMessage *)data)->synth;
         /* Copying a path in run() is bounded work; no allocation. */
         snprintf(self->soundfont_path, sizeof self->soundfont_path, "%s",
-                 pnl_synth_soundfont_path(self->synth));
+                 pnl_synth_soundfont_path(self->playback.synth));
         pnl_notify_soundfont(&self->notify);
         if (old) {
             PnlSynthMessage job = {.type = PNL_JOB_FREE_SYNTH, .synth = old};
             /* If the queue is full the old synth leaks rather than being
              * freed here, in the audio thread. */
-            self->schedule->schedule_work(self->schedule->handle, sizeof job, &job);
+            self->host.schedule->schedule_work(self->host.schedule->handle, sizeof job, &job);
         }
         return LV2_WORKER_SUCCESS;
     }
@@ -264,9 +265,9 @@ LV2_Worker_Status pnl_work_response(LV2_Handle instance, uint32_t size, const vo
         const PnlRestoredReply *reply = data;
         pnl_lookahead_restored(&self->lookahead, &reply->settings, reply->has_settings,
                                reply->horizon_ticks);
-        self->prompt_onset_ticks = reply->prompt_onset_ticks;
+        self->capture.prompt_onset_ticks = reply->prompt_onset_ticks;
         pnl_notify_resend_timeline(&self->notify);
-        self->restore_in_flight = 0;
+        self->jobs.restore_in_flight = 0;
         return LV2_WORKER_SUCCESS;
     }
     default:
