@@ -5,7 +5,9 @@
  * FluidSynth and MIDI out at exact frames, and asks the worker for more
  * music a couple of bars ahead of the playhead. It allocates nothing, takes
  * no locks, logs nothing and touches no files: everything slow goes to the
- * worker (worker.c), and state save and restore live in state.c. */
+ * worker (worker.c), and state save and restore live in state.c. When to
+ * compose and where to cut is lookahead.c's to say; what the notify port
+ * carries (MIDI out, the UI's messages) is notify.c's. */
 #include "pianola.h"
 
 #include <lv2/atom/util.h>
