@@ -334,7 +334,7 @@ static void upkeep_timeline(Pianola *self)
         PnlPromptJob job = {.type = PNL_JOB_SET_PROMPT, .settings = self->lookahead.composing,
                             .buffer = self->capture.buffer, .note_count = recorder->count,
                             .continue_ticks = continue_ticks};
-        self->capture.prompt_onset_ticks = self->capture.recorder.notes[0].onset_ticks;
+        self->capture.prompt_onset_ticks = first ? first->onset_ticks : -1;
         if (pnl_schedule_timeline_job(self, &job, sizeof job) == 0) {
             self->capture.buffer ^= 1;
             pnl_capture_init(&self->capture.recorder, self->capture_storage[self->capture.buffer],
