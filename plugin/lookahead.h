@@ -73,8 +73,8 @@ void pnl_lookahead_job_scheduled(PnlLookahead *lookahead, const PnlBarJob *job);
 int32_t pnl_lookahead_prompt_cut(double capture_start_ticks, const PnlTimelineNote *first_note);
 /* The captured phrase, cut in at pnl_lookahead_prompt_cut(), becomes the
  * prompt: the model continues it from the grid step after the capture
- * ended (returned), with the wanted settings; bar jobs resume at the next
- * bar line after that. */
+ * ended (returned), with the wanted settings, to the next bar line
+ * (compose_from_ticks after the call), where bar jobs resume. */
 int32_t pnl_lookahead_take_prompt(PnlLookahead *lookahead, const PnlComposeSettings *wanted,
                                   double capture_end_ticks);
 

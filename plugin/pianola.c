@@ -333,7 +333,8 @@ static void upkeep_timeline(Pianola *self)
             pnl_lookahead_take_prompt(&self->lookahead, &self->wanted, self->capture.end_ticks);
         PnlPromptJob job = {.type = PNL_JOB_SET_PROMPT, .settings = self->lookahead.composing,
                             .buffer = self->capture.buffer, .note_count = recorder->count,
-                            .continue_ticks = continue_ticks};
+                            .continue_ticks = continue_ticks,
+                            .until_ticks = self->lookahead.compose_from_ticks};
         self->capture.prompt_onset_ticks = first ? first->onset_ticks : -1;
         if (pnl_schedule_timeline_job(self, &job, sizeof job) == 0) {
             self->capture.buffer ^= 1;

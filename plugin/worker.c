@@ -142,9 +142,7 @@ static void set_prompt(Pianola *self, const PnlPromptJob *job, LV2_Worker_Respon
             break;
     }
     pnl_timeline_publish(self->timeline, job->continue_ticks);
-    int32_t bar_ticks = job->settings.bar_ticks > 0 ? job->settings.bar_ticks : 96;
-    int32_t bar_end = (job->continue_ticks / bar_ticks + 1) * bar_ticks;
-    compose(self, &job->settings, job->continue_ticks, bar_end, respond, handle);
+    compose(self, &job->settings, job->continue_ticks, job->until_ticks, respond, handle);
 }
 
 /* Whether two paths name one file. A host may save the SoundFont's path as

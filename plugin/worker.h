@@ -48,6 +48,7 @@ typedef struct {
     int buffer;             /* which capture storage holds the phrase */
     uint32_t note_count;
     int32_t continue_ticks; /* the model starts here */
+    int32_t until_ticks;    /* and composes up to here (the next bar line) */
 } PnlPromptJob;
 
 typedef struct {
