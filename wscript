@@ -87,6 +87,10 @@ def configure(conf):
     conf.msg("LV2 bundle directory", conf.env.LV2DIR)
 
 
+# plugin/ sources that hold pure logic: a library of their own (see build()).
+PLUGIN_LOGIC = ["plugin/transport.c", "plugin/lookahead.c", "plugin/state_encoding.c"]
+
+
 def tool_name(path):
     return "pianola-" + os.path.splitext(os.path.basename(path))[0].replace("_", "-")
 
@@ -111,10 +115,16 @@ def build(bld):
         bld.program(source=[tool], target=tool_name(tool.abspath()), use=host_use,
                     install_path="${BINDIR}")
 
+    # The plugin's pure logic, with no LV2 in its interfaces: linked into
+    # the plugin and, for direct unit tests, into the tests.
+    bld.stlib(source=[bld.path.find_node(path) for path in PLUGIN_LOGIC],
+              target="pianola_plugin_logic", includes="src plugin", export_includes="plugin",
+              use=["pianola", "M"])
+
     for test in bld.path.ant_glob("tests/test_*.c") + bld.path.ant_glob("tests/bench_*.c"):
         name = os.path.splitext(test.name)[0]
         bld.program(source=[test], target="tests/" + name, includes="tests",
-                    use=host_use, install_path=None)
+                    use=["pianola_plugin_logic"] + host_use, install_path=None)
 
     if bld.path.find_node("plugin/pianola.c"):
         build_bundle(bld)
@@ -148,8 +158,9 @@ def build_bundle(bld):
     # LV2 hosts load bundle binaries by the name the manifest gives: plain
     # pianola.so, no "lib" prefix. The core library's symbols stay inside the
     # plugin: it exports lv2_descriptor alone.
-    plugin = bld.shlib(source=bld.path.ant_glob("plugin/*.c"), target=bundle + "/pianola",
-                       use=["pianola", "LV2", "FLUIDSYNTH", "M", "PTHREAD"],
+    plugin = bld.shlib(source=bld.path.ant_glob("plugin/*.c", excl=PLUGIN_LOGIC),
+                       target=bundle + "/pianola",
+                       use=["pianola_plugin_logic", "pianola", "LV2", "FLUIDSYNTH", "M", "PTHREAD"],
                        cflags=["-fvisibility=hidden"],
                        linkflags=["-Wl,--exclude-libs,ALL"] + no_undefined,
                        install_path=install_dir)

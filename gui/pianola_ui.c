@@ -74,14 +74,6 @@ typedef enum {
     TARGET_TEMPO
 } Target;
 
-typedef struct {
-    LV2_URID atom_eventTransfer, atom_Object, atom_Blank, atom_Int, atom_Long, atom_Float,
-        atom_Double, atom_Bool, atom_String, atom_Path, patch_Set, patch_property, patch_value,
-        soundfont, UiOn, UiOff, Note, Playhead, Capture, Message, Cut, pitch, velocity, onsetBeats,
-        durationBeats, origin, beats, bpm, beatsPerBar, hostTime, captureState, captureNotes,
-        text;
-} Uris;
-
 /* One open window. Every field lives on the host's UI thread: LV2 calls
  * instantiate, port_event, idle and cleanup there, so nothing is shared. */
 typedef struct {
@@ -89,7 +81,7 @@ typedef struct {
     LV2UI_Controller controller;
     const LV2UI_Resize *host_resize;
     LV2_URID_Map *map;
-    Uris uris;
+    PnlUris uris;
     LV2_Atom_Forge forge;
 
     Display *display;
@@ -135,45 +127,6 @@ static double now_seconds(void)
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
     return (double)now.tv_sec + now.tv_nsec * 1e-9;
-}
-
-static void map_uris(Uris *uris, LV2_URID_Map *map)
-{
-    LV2_URID (*const m)(LV2_URID_Map_Handle, const char *) = map->map;
-    LV2_URID_Map_Handle h = map->handle;
-    uris->atom_eventTransfer = m(h, LV2_ATOM__eventTransfer);
-    uris->atom_Object = m(h, LV2_ATOM__Object);
-    uris->atom_Blank = m(h, LV2_ATOM__Blank);
-    uris->atom_Int = m(h, LV2_ATOM__Int);
-    uris->atom_Long = m(h, LV2_ATOM__Long);
-    uris->atom_Float = m(h, LV2_ATOM__Float);
-    uris->atom_Double = m(h, LV2_ATOM__Double);
-    uris->atom_Bool = m(h, LV2_ATOM__Bool);
-    uris->atom_String = m(h, LV2_ATOM__String);
-    uris->atom_Path = m(h, LV2_ATOM__Path);
-    uris->patch_Set = m(h, LV2_PATCH__Set);
-    uris->patch_property = m(h, LV2_PATCH__property);
-    uris->patch_value = m(h, LV2_PATCH__value);
-    uris->soundfont = m(h, PIANOLA__soundfont);
-    uris->UiOn = m(h, PIANOLA__UiOn);
-    uris->UiOff = m(h, PIANOLA__UiOff);
-    uris->Note = m(h, PIANOLA__Note);
-    uris->Playhead = m(h, PIANOLA__Playhead);
-    uris->Capture = m(h, PIANOLA__Capture);
-    uris->Message = m(h, PIANOLA__Message);
-    uris->Cut = m(h, PIANOLA__Cut);
-    uris->pitch = m(h, PIANOLA__pitch);
-    uris->velocity = m(h, PIANOLA__velocity);
-    uris->onsetBeats = m(h, PIANOLA__onsetBeats);
-    uris->durationBeats = m(h, PIANOLA__durationBeats);
-    uris->origin = m(h, PIANOLA__origin);
-    uris->beats = m(h, PIANOLA__beats);
-    uris->bpm = m(h, PIANOLA__bpm);
-    uris->beatsPerBar = m(h, PIANOLA__beatsPerBar);
-    uris->hostTime = m(h, PIANOLA__hostTime);
-    uris->captureState = m(h, PIANOLA__captureState);
-    uris->captureNotes = m(h, PIANOLA__captureNotes);
-    uris->text = m(h, PIANOLA__text);
 }
 
 /* ---- talking to the DSP ------------------------------------------------ */
@@ -233,9 +186,9 @@ static void receive_note(PianolaUi *ui, const LV2_Atom_Object *object)
 {
     const LV2_Atom *pitch = NULL, *velocity = NULL, *onset = NULL, *duration = NULL,
                    *origin = NULL;
-    lv2_atom_object_get(object, ui->uris.pitch, &pitch, ui->uris.velocity, &velocity,
-                        ui->uris.onsetBeats, &onset, ui->uris.durationBeats, &duration,
-                        ui->uris.origin, &origin, 0);
+    lv2_atom_object_get(object, ui->uris.pianola_pitch, &pitch, ui->uris.pianola_velocity, &velocity,
+                        ui->uris.pianola_onsetBeats, &onset, ui->uris.pianola_durationBeats, &duration,
+                        ui->uris.pianola_origin, &origin, 0);
     double pitch_value = atom_number(ui, pitch), velocity_value = atom_number(ui, velocity);
     double onset_value = atom_number(ui, onset), duration_value = atom_number(ui, duration);
     double origin_value = origin ? atom_number(ui, origin) : PNL_ORIGIN_GENERATED;
@@ -251,8 +204,8 @@ static void receive_note(PianolaUi *ui, const LV2_Atom_Object *object)
 static int receive_playhead(PianolaUi *ui, const LV2_Atom_Object *object)
 {
     const LV2_Atom *beats = NULL, *bpm = NULL, *beats_per_bar = NULL, *host_time = NULL;
-    lv2_atom_object_get(object, ui->uris.beats, &beats, ui->uris.bpm, &bpm,
-                        ui->uris.beatsPerBar, &beats_per_bar, ui->uris.hostTime, &host_time,
+    lv2_atom_object_get(object, ui->uris.pianola_beats, &beats, ui->uris.pianola_bpm, &bpm,
+                        ui->uris.pianola_beatsPerBar, &beats_per_bar, ui->uris.pianola_hostTime, &host_time,
                         0);
     double beats_value = atom_number(ui, beats);
     if (!isfinite(beats_value))
@@ -285,7 +238,7 @@ static int receive_playhead(PianolaUi *ui, const LV2_Atom_Object *object)
 static void receive_capture(PianolaUi *ui, const LV2_Atom_Object *object)
 {
     const LV2_Atom *state = NULL, *notes = NULL;
-    lv2_atom_object_get(object, ui->uris.captureState, &state, ui->uris.captureNotes, &notes,
+    lv2_atom_object_get(object, ui->uris.pianola_captureState, &state, ui->uris.pianola_captureNotes, &notes,
                         0);
     double state_value = atom_number(ui, state), notes_value = atom_number(ui, notes);
     if (!(state_value >= PNL_CAPTURE_OFF && state_value <= PNL_CAPTURE_PROMPT_SET))
@@ -304,7 +257,7 @@ static void receive_soundfont(PianolaUi *ui, const LV2_Atom_Object *object)
     lv2_atom_object_get(object, ui->uris.patch_property, &property, ui->uris.patch_value,
                         &value, 0);
     if (!property || property->type != ui->forge.URID ||
-        ((const LV2_Atom_URID *)property)->body != ui->uris.soundfont || !value ||
+        ((const LV2_Atom_URID *)property)->body != ui->uris.pianola_soundfont || !value ||
         (value->type != ui->uris.atom_Path && value->type != ui->uris.atom_String))
         return;
     char path[sizeof ui->soundfont];
@@ -323,20 +276,20 @@ static void receive_atom(PianolaUi *ui, uint32_t buffer_size, const void *buffer
         return;
     const LV2_Atom_Object *object = (const LV2_Atom_Object *)atom;
     LV2_URID kind = object->body.otype;
-    if (kind == ui->uris.Note) {
+    if (kind == ui->uris.pianola_Note) {
         receive_note(ui, object);
-    } else if (kind == ui->uris.Playhead) {
+    } else if (kind == ui->uris.pianola_Playhead) {
         if (!receive_playhead(ui, object))
             return;
-    } else if (kind == ui->uris.Capture) {
+    } else if (kind == ui->uris.pianola_Capture) {
         receive_capture(ui, object);
-    } else if (kind == ui->uris.Cut) {
+    } else if (kind == ui->uris.pianola_Cut) {
         const LV2_Atom *onset = NULL;
-        lv2_atom_object_get(object, ui->uris.onsetBeats, &onset, 0);
+        lv2_atom_object_get(object, ui->uris.pianola_onsetBeats, &onset, 0);
         pnl_piano_roll_cut(&ui->roll, atom_number(ui, onset));
-    } else if (kind == ui->uris.Message) {
+    } else if (kind == ui->uris.pianola_Message) {
         const LV2_Atom *text = NULL;
-        lv2_atom_object_get(object, ui->uris.text, &text, 0);
+        lv2_atom_object_get(object, ui->uris.pianola_text, &text, 0);
         if (text && text->type == ui->uris.atom_String)
             atom_text(text, ui->message, sizeof ui->message);
     } else if (kind == ui->uris.patch_Set) {
@@ -902,7 +855,7 @@ static void cleanup(LV2UI_Handle handle)
     PianolaUi *ui = (PianolaUi *)handle;
     if (!ui)
         return;
-    send_message(ui, ui->uris.UiOff);
+    send_message(ui, ui->uris.pianola_UiOff);
     if (ui->frame)
         cairo_surface_destroy(ui->frame);
     if (ui->window_surface)
@@ -951,7 +904,7 @@ static LV2UI_Handle instantiate(const LV2UI_Descriptor *descriptor, const char *
         free(ui);
         return NULL;
     }
-    map_uris(&ui->uris, ui->map);
+    pnl_map_uris(ui->map, &ui->uris);
     lv2_atom_forge_init(&ui->forge, ui->map);
     /* Port values shown before the host sends any (it normally sends all at once). */
     for (int port = 0; port < PNL_PORT_COUNT; port++)
@@ -1014,7 +967,7 @@ static LV2UI_Handle instantiate(const LV2UI_Descriptor *descriptor, const char *
         ui->host_resize->ui_resize(ui->host_resize->handle, width, height);
 
     *widget = (LV2UI_Widget)(uintptr_t)ui->window;
-    send_message(ui, ui->uris.UiOn);
+    send_message(ui, ui->uris.pianola_UiOn);
     return ui;
 }
 

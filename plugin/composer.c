@@ -233,7 +233,7 @@ int pnl_composer_compose(PnlComposer *composer, const PnlComposeSettings *settin
         int32_t duration = note->duration_ticks < 1 ? 1 : note->duration_ticks;
         notes[(*note_count)++] = (PnlTimelineNote){
             .onset_ticks = (int32_t)onset, .duration_ticks = duration, .pitch = note->pitch,
-            .velocity = note->velocity ? note->velocity : 1, .origin = 0 /* generated */};
+            .velocity = note->velocity ? note->velocity : 1, .origin = PNL_ORIGIN_GENERATED};
     }
     return PNL_OK;
 }

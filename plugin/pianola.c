@@ -5,7 +5,9 @@
  * FluidSynth and MIDI out at exact frames, and asks the worker for more
  * music a couple of bars ahead of the playhead. It allocates nothing, takes
  * no locks, logs nothing and touches no files: everything slow goes to the
- * worker (worker.c), and state save and restore live in state.c. */
+ * worker (worker.c), and state save and restore live in state.c. When to
+ * compose and where to cut is lookahead.c's to say; what the notify port
+ * carries (MIDI out, the UI's messages) is notify.c's. */
 #include "pianola.h"
 
 #include <lv2/atom/util.h>
@@ -17,7 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "humanize.h"
 #include "state.h"
 #include "worker.h"
 
@@ -58,16 +59,16 @@ static void connect_port(LV2_Handle instance, uint32_t port, void *data)
     Pianola *self = instance;
     switch (port) {
     case PNL_PORT_CONTROL_IN:
-        self->control_in = data;
+        self->io.control_in = data;
         break;
     case PNL_PORT_NOTIFY_OUT:
-        self->notify_out = data;
+        self->io.notify_out = data;
         break;
     case PNL_PORT_AUDIO_LEFT:
-        self->audio_out[0] = data;
+        self->io.audio_out[0] = data;
         break;
     case PNL_PORT_AUDIO_RIGHT:
-        self->audio_out[1] = data;
+        self->io.audio_out[1] = data;
         break;
     default:
         if (port < PNL_PORT_COUNT)
@@ -76,180 +77,42 @@ static void connect_port(LV2_Handle instance, uint32_t port, void *data)
     }
 }
 
-/* --------------------------------------------------------- notifications */
-
-static void forge_midi(Pianola *self, uint32_t frame, uint8_t status, uint8_t data1,
-                       uint8_t data2)
-{
-    uint8_t message[3] = {status, data1, data2};
-    if (!lv2_atom_forge_frame_time(&self->forge, frame))
-        return;
-    if (!lv2_atom_forge_atom(&self->forge, 3, self->uris.midi_MidiEvent))
-        return;
-    lv2_atom_forge_write(&self->forge, message, 3);
-}
-
-static double host_beats(const Pianola *self, double ticks)
-{
-    return ticks / pnl_transport_beat_ticks(&self->transport);
-}
-
-static void forge_note(Pianola *self, uint32_t frame, int pitch, int velocity, double onset_ticks,
-                       double duration_ticks, int origin)
-{
-    const PnlUris *uris = &self->uris;
-    LV2_Atom_Forge_Frame object;
-    if (!lv2_atom_forge_frame_time(&self->forge, frame) ||
-        !lv2_atom_forge_object(&self->forge, &object, 0, uris->pianola_Note))
-        return;
-    lv2_atom_forge_key(&self->forge, uris->pianola_pitch);
-    lv2_atom_forge_int(&self->forge, pitch);
-    lv2_atom_forge_key(&self->forge, uris->pianola_velocity);
-    lv2_atom_forge_int(&self->forge, velocity);
-    lv2_atom_forge_key(&self->forge, uris->pianola_onsetBeats);
-    lv2_atom_forge_double(&self->forge, host_beats(self, onset_ticks));
-    lv2_atom_forge_key(&self->forge, uris->pianola_durationBeats);
-    lv2_atom_forge_double(&self->forge, host_beats(self, duration_ticks));
-    lv2_atom_forge_key(&self->forge, uris->pianola_origin);
-    lv2_atom_forge_int(&self->forge, origin);
-    lv2_atom_forge_pop(&self->forge, &object);
-}
-
-static void forge_text(Pianola *self, uint32_t frame, const char *text)
-{
-    LV2_Atom_Forge_Frame object;
-    if (!lv2_atom_forge_frame_time(&self->forge, frame) ||
-        !lv2_atom_forge_object(&self->forge, &object, 0, self->uris.pianola_Message))
-        return;
-    lv2_atom_forge_key(&self->forge, self->uris.pianola_text);
-    lv2_atom_forge_string(&self->forge, text, (uint32_t)strlen(text));
-    lv2_atom_forge_pop(&self->forge, &object);
-}
-
-static void forge_soundfont(Pianola *self, uint32_t frame)
-{
-    LV2_Atom_Forge_Frame object;
-    if (!lv2_atom_forge_frame_time(&self->forge, frame) ||
-        !lv2_atom_forge_object(&self->forge, &object, 0, self->uris.patch_Set))
-        return;
-    lv2_atom_forge_key(&self->forge, self->uris.patch_property);
-    lv2_atom_forge_urid(&self->forge, self->uris.pianola_soundfont);
-    lv2_atom_forge_key(&self->forge, self->uris.patch_value);
-    lv2_atom_forge_path(&self->forge, self->soundfont_path,
-                        (uint32_t)strlen(self->soundfont_path));
-    lv2_atom_forge_pop(&self->forge, &object);
-}
-
-static int capture_state(const Pianola *self)
-{
-    if (self->capturing)
-        return self->capture.count ? PNL_CAPTURE_RECORDING : PNL_CAPTURE_ARMED;
-    uint32_t prompt_count =
-        atomic_load_explicit(&((Pianola *)self)->prompt_count, memory_order_acquire);
-    return prompt_count || self->capture_handover_pending ? PNL_CAPTURE_PROMPT_SET
-                                                          : PNL_CAPTURE_OFF;
-}
-
-static void notify_ui(Pianola *self, uint32_t frames)
-{
-    const PnlUris *uris = &self->uris;
-    uint32_t last = frames ? frames - 1 : 0;
-    if (self->ui_message_pending) {
-        forge_text(self, last, self->ui_message);
-        self->ui_message_pending = 0;
-    }
-    if (self->soundfont_notify_pending && self->soundfont_path[0]) {
-        forge_soundfont(self, last);
-        self->soundfont_notify_pending = 0;
-    }
-    int state = capture_state(self);
-    uint32_t notes = self->capture.count;
-    if (state != self->capture_state_sent || notes != self->capture_notes_sent) {
-        LV2_Atom_Forge_Frame object;
-        if (lv2_atom_forge_frame_time(&self->forge, last) &&
-            lv2_atom_forge_object(&self->forge, &object, 0, uris->pianola_Capture)) {
-            lv2_atom_forge_key(&self->forge, uris->pianola_captureState);
-            lv2_atom_forge_int(&self->forge, state);
-            lv2_atom_forge_key(&self->forge, uris->pianola_captureNotes);
-            lv2_atom_forge_int(&self->forge, (int32_t)notes);
-            lv2_atom_forge_pop(&self->forge, &object);
-            self->capture_state_sent = state;
-            self->capture_notes_sent = notes;
-        }
-    }
-    self->frames_since_playhead_note += frames;
-    if (self->frames_since_playhead_note >= self->sample_rate / 30.0) {
-        self->frames_since_playhead_note = 0;
-        LV2_Atom_Forge_Frame object;
-        if (lv2_atom_forge_frame_time(&self->forge, last) &&
-            lv2_atom_forge_object(&self->forge, &object, 0, uris->pianola_Playhead)) {
-            lv2_atom_forge_key(&self->forge, uris->pianola_beats);
-            lv2_atom_forge_double(&self->forge,
-                                  host_beats(self, pnl_transport_ticks(&self->transport)));
-            lv2_atom_forge_key(&self->forge, uris->pianola_bpm);
-            lv2_atom_forge_double(&self->forge, self->transport.bpm);
-            lv2_atom_forge_key(&self->forge, uris->pianola_beatsPerBar);
-            lv2_atom_forge_double(&self->forge, self->transport.beats_per_bar);
-            lv2_atom_forge_key(&self->forge, uris->pianola_hostTime);
-            lv2_atom_forge_bool(&self->forge, self->transport.host_time);
-            lv2_atom_forge_pop(&self->forge, &object);
-        }
-    }
-    /* A cut first, so the notes sent after it are not taken away with it. */
-    if (self->cut_pending) {
-        LV2_Atom_Forge_Frame object;
-        if (lv2_atom_forge_frame_time(&self->forge, last) &&
-            lv2_atom_forge_object(&self->forge, &object, 0, uris->pianola_Cut)) {
-            lv2_atom_forge_key(&self->forge, uris->pianola_onsetBeats);
-            lv2_atom_forge_double(&self->forge, host_beats(self, self->cut_ticks));
-            lv2_atom_forge_pop(&self->forge, &object);
-            self->cut_pending = 0;
-        }
-    }
-    /* The timeline's notes, composed ahead: a bounded number per cycle. */
-    uint32_t count = pnl_timeline_count(self->timeline);
-    const PnlTimelineNote *timeline = pnl_timeline_notes(self->timeline);
-    for (int sent = 0; self->notified_count < count && sent < 64; sent++) {
-        const PnlTimelineNote *note = &timeline[self->notified_count];
-        forge_note(self, last, note->pitch, note->velocity, note->onset_ticks,
-                   note->duration_ticks, note->origin);
-        self->notified_count++;
-    }
-}
-
 /* --------------------------------------------------------------- events */
 
 static void apply_event(Pianola *self, uint32_t frame, const PnlScheduledEvent *event)
 {
+    PnlSynth *synth = self->playback.synth;
     if (event->type == PNL_EVENT_NOTE_ON) {
-        if (self->synth)
-            pnl_synth_note_on(self->synth, PNL_CHANNEL_TIMELINE, event->pitch, event->velocity);
-        forge_midi(self, frame, 0x90, event->pitch, event->velocity);
+        if (synth)
+            pnl_synth_note_on(synth, PNL_CHANNEL_TIMELINE, event->pitch, event->velocity);
+        pnl_notify_midi(&self->notify, frame, 0x90, event->pitch, event->velocity);
     } else {
-        if (self->synth)
-            pnl_synth_note_off(self->synth, PNL_CHANNEL_TIMELINE, event->pitch);
-        forge_midi(self, frame, 0x80, event->pitch, 0);
+        if (synth)
+            pnl_synth_note_off(synth, PNL_CHANNEL_TIMELINE, event->pitch);
+        pnl_notify_midi(&self->notify, frame, 0x80, event->pitch, 0);
     }
 }
 
 static void apply_events(Pianola *self, uint32_t frame, int count)
 {
     for (int i = 0; i < count; i++)
-        apply_event(self, frame + self->events[i].frame, &self->events[i]);
+        apply_event(self, frame + self->playback.events[i].frame, &self->playback.events[i]);
 }
 
 static void release_all(Pianola *self, uint32_t frame)
 {
-    apply_events(self, frame, pnl_scheduler_release_all(&self->scheduler, 0, self->events,
+    PnlPlayback *playback = &self->playback;
+    apply_events(self, frame, pnl_scheduler_release_all(&playback->scheduler, 0, playback->events,
                                                         PNL_MAX_EVENTS));
 }
 
 static void locate(Pianola *self, uint32_t frame)
 {
-    if (self->synth)
-        pnl_synth_align_blocks(self->synth);
-    int count = pnl_scheduler_locate(&self->scheduler, self->timeline,
-                                     pnl_transport_ticks(&self->transport), 0, self->events,
+    PnlPlayback *playback = &self->playback;
+    if (playback->synth)
+        pnl_synth_align_blocks(playback->synth);
+    int count = pnl_scheduler_locate(&playback->scheduler, self->timeline,
+                                     pnl_transport_ticks(&self->transport), 0, playback->events,
                                      PNL_MAX_EVENTS);
     apply_events(self, frame, count);
 }
@@ -261,9 +124,9 @@ static void render_to(Pianola *self, uint32_t *rendered, uint32_t until)
         uint32_t frames = until - *rendered;
         if (frames > PNL_SYNTH_MAX_BLOCK)
             frames = PNL_SYNTH_MAX_BLOCK;
-        float *left = self->audio_out[0] + *rendered, *right = self->audio_out[1] + *rendered;
-        if (self->synth)
-            pnl_synth_render(self->synth, left, right, frames);
+        float *left = self->io.audio_out[0] + *rendered, *right = self->io.audio_out[1] + *rendered;
+        if (self->playback.synth)
+            pnl_synth_render(self->playback.synth, left, right, frames);
         else {
             memset(left, 0, frames * sizeof *left);
             memset(right, 0, frames * sizeof *right);
@@ -274,7 +137,8 @@ static void render_to(Pianola *self, uint32_t *rendered, uint32_t until)
 
 static int playing_timeline(const Pianola *self)
 {
-    return self->generate && !self->capturing && pnl_transport_rolling(&self->transport);
+    return self->playback.generate && !self->capture.active &&
+           pnl_transport_rolling(&self->transport);
 }
 
 /* Plays the stretch [*position, until) of this cycle at a constant tempo. */
@@ -290,12 +154,12 @@ static void play_segment(Pianola *self, uint32_t *position, uint32_t *rendered, 
                 .ticks_per_ms = pnl_transport_ticks_per_ms(&self->transport),
                 .humanize_velocity = self->humanize_velocity,
                 .humanize_timing = self->humanize_timing};
-            int count = pnl_scheduler_segment(&self->scheduler, self->timeline, &segment,
-                                              self->events, PNL_MAX_EVENTS);
+            int count = pnl_scheduler_segment(&self->playback.scheduler, self->timeline, &segment,
+                                              self->playback.events, PNL_MAX_EVENTS);
             for (int i = 0; i < count; i++) {
-                uint32_t frame = *position + self->events[i].frame;
+                uint32_t frame = *position + self->playback.events[i].frame;
                 render_to(self, rendered, frame);
-                apply_event(self, frame, &self->events[i]);
+                apply_event(self, frame, &self->playback.events[i]);
             }
             /* More notes than fit (hundreds in one block) wait for the
              * next stretch, which starts them on its first frame. */
@@ -320,27 +184,23 @@ static void handle_midi(Pianola *self, uint32_t frame, const uint8_t *message, u
         uint8_t pitch = message[1] & 0x7f, velocity = message[2] & 0x7f;
         int on = status == 0x90 && velocity > 0;
         if (on) {
-            if (self->synth)
-                pnl_synth_note_on(self->synth, PNL_CHANNEL_LIVE, pitch, velocity);
-            self->live_onset_ticks[pitch] = playhead(self);
-            if (self->capturing && pnl_transport_rolling(&self->transport))
-                pnl_capture_note_on(&self->capture, pitch, velocity, playhead(self));
+            if (self->playback.synth)
+                pnl_synth_note_on(self->playback.synth, PNL_CHANNEL_LIVE, pitch, velocity);
+            pnl_notify_live_note_on(&self->notify, pitch, playhead(self));
+            if (self->capture.active && pnl_transport_rolling(&self->transport))
+                pnl_capture_note_on(&self->capture.recorder, pitch, velocity, playhead(self));
         } else {
-            if (self->synth)
-                pnl_synth_note_off(self->synth, PNL_CHANNEL_LIVE, pitch);
-            if (self->capturing)
-                pnl_capture_note_off(&self->capture, pitch, playhead(self));
-            if (self->ui_open) {
-                double onset = self->live_onset_ticks[pitch];
-                /* Played now; once captured it comes back from the timeline
-                 * as a prompt note. */
-                forge_note(self, frame, pitch, 0, onset, playhead(self) - onset,
-                           PNL_ORIGIN_LIVE);
-            }
+            if (self->playback.synth)
+                pnl_synth_note_off(self->playback.synth, PNL_CHANNEL_LIVE, pitch);
+            if (self->capture.active)
+                pnl_capture_note_off(&self->capture.recorder, pitch, playhead(self));
+            pnl_notify_live_note_off(&self->notify, frame, pitch, playhead(self),
+                                     &self->transport);
         }
     } else if (status == 0xb0 && size >= 3) {
-        if (self->synth)
-            pnl_synth_control(self->synth, PNL_CHANNEL_LIVE, message[1] & 0x7f, message[2] & 0x7f);
+        if (self->playback.synth)
+            pnl_synth_control(self->playback.synth, PNL_CHANNEL_LIVE, message[1] & 0x7f,
+                              message[2] & 0x7f);
     }
 }
 
@@ -364,7 +224,7 @@ static int read_number(const PnlUris *uris, const LV2_Atom *atom, double *value)
 
 static void handle_position(Pianola *self, uint32_t frame, const LV2_Atom_Object *object)
 {
-    const PnlUris *uris = &self->uris;
+    const PnlUris *uris = &self->host.uris;
     const LV2_Atom *bar = NULL, *bar_beat = NULL, *beats_per_bar = NULL, *bpm = NULL,
                    *beat_unit = NULL, *speed = NULL;
     lv2_atom_object_get(object, uris->time_bar, &bar, uris->time_barBeat, &bar_beat,
@@ -394,7 +254,7 @@ static void handle_position(Pianola *self, uint32_t frame, const LV2_Atom_Object
 
 static void handle_patch_set(Pianola *self, const LV2_Atom_Object *object)
 {
-    const PnlUris *uris = &self->uris;
+    const PnlUris *uris = &self->host.uris;
     const LV2_Atom *property = NULL, *value = NULL;
     lv2_atom_object_get(object, uris->patch_property, &property, uris->patch_value, &value, 0);
     if (!property || property->type != uris->atom_URID ||
@@ -404,96 +264,61 @@ static void handle_patch_set(Pianola *self, const LV2_Atom_Object *object)
     if ((value->type != uris->atom_Path && value->type != uris->atom_String) ||
         value->size == 0 || value->size >= PNL_PATH_SIZE ||
         *(const char *)LV2_ATOM_BODY_CONST(value) == '\0') {
-        snprintf(self->ui_message, sizeof self->ui_message,
-                 "the SoundFont path must be a file path shorter than %d bytes", PNL_PATH_SIZE);
-        self->ui_message_pending = 1;
+        pnl_notify_message(&self->notify,
+                           "the SoundFont path must be a file path shorter than %d bytes",
+                           PNL_PATH_SIZE);
         return;
     }
     PnlLoadSoundfontJob job = {.type = PNL_JOB_LOAD_SOUNDFONT};
     memcpy(job.path, LV2_ATOM_BODY_CONST(value), value->size);
     job.path[value->size] = '\0';
-    self->schedule->schedule_work(self->schedule->handle, sizeof job, &job);
+    self->host.schedule->schedule_work(self->host.schedule->handle, sizeof job, &job);
 }
 
 static void handle_object(Pianola *self, uint32_t frame, const LV2_Atom_Object *object)
 {
-    const PnlUris *uris = &self->uris;
+    const PnlUris *uris = &self->host.uris;
     if (object->body.otype == uris->time_Position)
         handle_position(self, frame, object);
     else if (object->body.otype == uris->patch_Set)
         handle_patch_set(self, object);
     else if (object->body.otype == uris->patch_Get)
-        self->soundfont_notify_pending = 1;
+        pnl_notify_soundfont(&self->notify);
     else if (object->body.otype == uris->pianola_UiOn) {
-        self->ui_open = 1;
-        self->soundfont_notify_pending = 1;
-        self->capture_state_sent = -1;
-        self->frames_since_playhead_note = (uint64_t)self->sample_rate;
         /* Resend the notes from a few bars back onwards. */
         double from = playhead(self) - 8.0 * pnl_transport_bar_ticks(&self->transport);
-        self->notified_count = pnl_timeline_find(self->timeline, from);
+        pnl_notify_ui_on(&self->notify, pnl_timeline_find(self->timeline, from));
     } else if (object->body.otype == uris->pianola_UiOff)
-        self->ui_open = 0;
+        pnl_notify_ui_off(&self->notify);
 }
 
 /* ------------------------------------------------------- timeline upkeep */
-
-static int same_settings(const PnlComposeSettings *a, const PnlComposeSettings *b)
-{
-    return a->composer_choice == b->composer_choice &&
-           fabsf(a->temperature - b->temperature) < 1e-4f && fabsf(a->top_p - b->top_p) < 1e-4f &&
-           a->seed == b->seed && a->variation == b->variation && a->bar_ticks == b->bar_ticks &&
-           a->beat_ticks == b->beat_ticks;
-}
 
 static void truncate_timeline(Pianola *self, int32_t ticks)
 {
     pnl_timeline_truncate(self->timeline, ticks);
     uint32_t count = pnl_timeline_count(self->timeline);
-    pnl_scheduler_timeline_truncated(&self->scheduler, count);
-    if (self->notified_count > count)
-        self->notified_count = count;
-    if (!self->cut_pending || ticks < self->cut_ticks)
-        self->cut_ticks = ticks;
-    self->cut_pending = 1;
-    if (self->compose_from_ticks > ticks)
-        self->compose_from_ticks = ticks;
-}
-
-/* A timeline position in whole ticks, within the timeline's range; a NaN
- * (no playhead a transport can reach) is the start. */
-static int32_t timeline_ticks(double ticks)
-{
-    return ticks > 2e9 ? 2000000000 : ticks >= 0 ? (int32_t)ticks : 0;
-}
-
-/* Where a regeneration starts: the next beat that no humanized onset of
- * the current one can reach. */
-static int32_t regeneration_point(const Pianola *self)
-{
-    /* Stopped, nothing is playing: the new music starts right here. */
-    if (!pnl_transport_rolling(&self->transport))
-        return timeline_ticks(ceil(playhead(self) - 1e-9));
-    double margin =
-        PNL_HUMANIZE_MAX_DEVIATION_MS * pnl_transport_ticks_per_ms(&self->transport) + 1.0;
-    int32_t beat = pnl_transport_beat_ticks(&self->transport);
-    return timeline_ticks(ceil((playhead(self) + margin) / beat) * beat);
+    pnl_scheduler_timeline_truncated(&self->playback.scheduler, count);
+    pnl_notify_cut(&self->notify, ticks, count);
+    pnl_lookahead_cut(&self->lookahead, ticks);
+    if (ticks <= self->capture.prompt_onset_ticks)
+        self->capture.prompt_onset_ticks = -1;
 }
 
 static void upkeep_timeline(Pianola *self)
 {
-    if (!pnl_timeline_jobs_idle(self) || self->restore_in_flight)
+    if (!pnl_timeline_jobs_idle(self) || self->jobs.restore_in_flight)
         return;
 
     PnlRestoredState *restored =
         atomic_exchange_explicit(&self->pending_restore, NULL, memory_order_acq_rel);
     if (restored) {
         truncate_timeline(self, 0);
-        self->notified_count = 0;
+        pnl_notify_resend_timeline(&self->notify);
         PnlRestoreJob job = {.type = PNL_JOB_RESTORE, .state = restored};
         if (pnl_schedule_timeline_job(self, &job, sizeof job) == 0) {
-            self->restore_in_flight = 1;
-            self->scheduler.cursor = 0;
+            self->jobs.restore_in_flight = 1;
+            self->playback.scheduler.cursor = 0;
             return;
         }
         /* The queue is full: try again next cycle. */
@@ -501,55 +326,44 @@ static void upkeep_timeline(Pianola *self)
         return;
     }
 
-    if (self->capture_handover_pending) {
-        self->capture_handover_pending = 0;
-        int32_t cut = pnl_capture_snap_onset(self->capture_start_ticks);
-        if (self->capture.count && self->capture.notes[0].onset_ticks < cut)
-            cut = self->capture.notes[0].onset_ticks;
-        truncate_timeline(self, cut);
-        self->composing = self->wanted;
-        self->have_composing = 1;
-        self->regenerate_pending = 0;
-        PnlPromptJob job = {.type = PNL_JOB_SET_PROMPT, .settings = self->composing,
-                            .buffer = self->capture_buffer, .note_count = self->capture.count,
-                            .continue_ticks = pnl_capture_next_step(self->capture_end_ticks)};
-        int32_t bar = self->composing.bar_ticks;
-        self->compose_from_ticks = (job.continue_ticks / bar + 1) * bar;
+    if (self->capture.handover_pending) {
+        self->capture.handover_pending = 0;
+        const PnlCapture *recorder = &self->capture.recorder;
+        const PnlTimelineNote *first = recorder->count ? &recorder->notes[0] : NULL;
+        truncate_timeline(self, pnl_lookahead_prompt_cut(self->capture.start_ticks, first));
+        int32_t continue_ticks =
+            pnl_lookahead_take_prompt(&self->lookahead, &self->wanted, self->capture.end_ticks);
+        PnlPromptJob job = {.type = PNL_JOB_SET_PROMPT, .settings = self->lookahead.composing,
+                            .buffer = self->capture.buffer, .note_count = recorder->count,
+                            .continue_ticks = continue_ticks,
+                            .until_ticks = self->lookahead.compose_from_ticks};
+        self->capture.prompt_onset_ticks = first ? first->onset_ticks : -1;
         if (pnl_schedule_timeline_job(self, &job, sizeof job) == 0) {
-            self->capture_buffer ^= 1;
-            pnl_capture_init(&self->capture, self->capture_storage[self->capture_buffer],
+            self->capture.buffer ^= 1;
+            pnl_capture_init(&self->capture.recorder, self->capture_storage[self->capture.buffer],
                              PNL_CAPTURE_CAPACITY);
         } else {
-            self->capture_handover_pending = 1;
+            self->capture.handover_pending = 1;
         }
         return;
     }
 
-    if (!self->have_composing) {
-        self->composing = self->wanted;
-        self->have_composing = 1;
-    } else if (!same_settings(&self->wanted, &self->composing)) {
-        self->regenerate_pending = 1;
-    }
-    if (self->regenerate_pending && !self->capturing) {
-        truncate_timeline(self, regeneration_point(self));
-        self->composing = self->wanted;
-        self->regenerate_pending = 0;
-    }
+    int32_t cut_ticks;
+    if (pnl_lookahead_follow_settings(&self->lookahead, &self->wanted, self->capture.active,
+                                      &self->transport, &cut_ticks))
+        truncate_timeline(self, cut_ticks);
 
-    if (!self->composer || !self->generate || self->capturing)
+    if (!self->worker.composer || !self->playback.generate || self->capture.active)
         return;
-    int32_t bar = self->composing.bar_ticks > 0 ? self->composing.bar_ticks : 96;
-    double target = playhead(self) + PNL_LOOKAHEAD_BARS * bar;
-    for (int job_count = 0; job_count < PNL_SYNC_JOBS_PER_CYCLE; job_count++) {
-        if (self->compose_from_ticks >= target || self->compose_from_ticks > 2000000000 - bar)
-            return;
-        PnlComposeJob job = {.type = PNL_JOB_COMPOSE, .settings = self->composing,
-                             .from_ticks = self->compose_from_ticks,
-                             .until_ticks = (self->compose_from_ticks / bar + 1) * bar};
+    PnlBarJob bar;
+    for (int job_count = 0; job_count < PNL_SYNC_JOBS_PER_CYCLE &&
+                            pnl_lookahead_next_job(&self->lookahead, &self->transport, &bar);
+         job_count++) {
+        PnlComposeJob job = {.type = PNL_JOB_COMPOSE, .settings = bar.settings,
+                             .from_ticks = bar.from_ticks, .until_ticks = bar.until_ticks};
         if (pnl_schedule_timeline_job(self, &job, sizeof job) != 0)
             return;
-        self->compose_from_ticks = job.until_ticks;
+        pnl_lookahead_job_scheduled(&self->lookahead, &bar);
         /* A threaded worker is still composing: one job at a time. */
         if (!pnl_timeline_jobs_idle(self))
             return;
@@ -560,36 +374,47 @@ static void upkeep_timeline(Pianola *self)
 static void read_switches(Pianola *self, uint32_t frame)
 {
     int generate = port_value(self, PNL_PORT_GENERATE) > 0.5f;
-    if (generate != self->generate) {
-        self->generate = generate;
+    if (generate != self->playback.generate) {
+        self->playback.generate = generate;
         if (!generate)
             release_all(self, frame);
         else if (pnl_transport_rolling(&self->transport))
             locate(self, frame);
     }
     float reroll = port_value(self, PNL_PORT_REROLL);
-    if (reroll > 0.5f && self->last_reroll <= 0.5f) {
+    if (reroll > 0.5f && self->playback.last_reroll <= 0.5f) {
         self->wanted.variation++;
-        self->regenerate_pending = 1;
+        pnl_lookahead_reroll(&self->lookahead);
     }
-    self->last_reroll = reroll;
+    self->playback.last_reroll = reroll;
 
     int capture = port_value(self, PNL_PORT_CAPTURE) > 0.5f;
-    if (capture && !self->capture_port_on) {
+    if (capture && !self->capture.port_on) {
         /* Capture on: Pianola falls silent and listens. */
-        self->capturing = 1;
-        self->capture_start_ticks = playhead(self);
-        pnl_capture_begin(&self->capture);
+        self->capture.active = 1;
+        self->capture.start_ticks = playhead(self);
+        pnl_capture_begin(&self->capture.recorder);
         release_all(self, frame);
-    } else if (!capture && self->capture_port_on && self->capturing) {
-        self->capturing = 0;
-        self->capture_end_ticks = playhead(self);
-        if (pnl_capture_end(&self->capture, self->capture_end_ticks) > 0)
-            self->capture_handover_pending = 1;
+    } else if (!capture && self->capture.port_on && self->capture.active) {
+        self->capture.active = 0;
+        self->capture.end_ticks = playhead(self);
+        if (pnl_capture_end(&self->capture.recorder, self->capture.end_ticks) > 0)
+            self->capture.handover_pending = 1;
         if (pnl_transport_rolling(&self->transport))
             locate(self, frame);
     }
-    self->capture_port_on = capture;
+    self->capture.port_on = capture;
+}
+
+/* What the UI is told of capture: listening, or a captured phrase waiting
+ * for the worker or already the prompt. */
+static PnlCaptureState capture_state(const Pianola *self)
+{
+    if (self->capture.active)
+        return self->capture.recorder.count ? PNL_CAPTURE_RECORDING : PNL_CAPTURE_ARMED;
+    return self->capture.prompt_onset_ticks >= 0 || self->capture.handover_pending
+               ? PNL_CAPTURE_PROMPT_SET
+               : PNL_CAPTURE_OFF;
 }
 
 /* jalv 1.6.6 (Debian 12's) and hosts with a copy of its event buffer hand
@@ -599,13 +424,13 @@ static void read_switches(Pianola *self, uint32_t frame)
  * copied first, as many whole events as fit. */
 static const LV2_Atom_Sequence *aligned_control_in(Pianola *self)
 {
-    const LV2_Atom_Sequence *in = self->control_in;
+    const LV2_Atom_Sequence *in = self->io.control_in;
     if (!in || ((uintptr_t)in & 7) == 0)
         return in;
     const uint8_t *events = (const uint8_t *)(in + 1);
     uint64_t events_size = in->atom.size > sizeof(LV2_Atom_Sequence_Body)
                                ? in->atom.size - sizeof(LV2_Atom_Sequence_Body) : 0;
-    const uint64_t room = sizeof self->aligned_control_in - sizeof(LV2_Atom_Sequence);
+    const uint64_t room = sizeof self->io.aligned_control_in - sizeof(LV2_Atom_Sequence);
     uint64_t kept = 0;
     while (kept + sizeof(LV2_Atom_Event) <= events_size) {
         uint32_t body_size;
@@ -617,7 +442,7 @@ static const LV2_Atom_Sequence *aligned_control_in(Pianola *self)
     }
     if (kept > events_size)
         kept = events_size; /* the last event's padding */
-    LV2_Atom_Sequence *copy = (LV2_Atom_Sequence *)self->aligned_control_in;
+    LV2_Atom_Sequence *copy = (LV2_Atom_Sequence *)self->io.aligned_control_in;
     memcpy(copy, in, sizeof(LV2_Atom_Sequence) + kept);
     copy->atom.size = (uint32_t)(sizeof(LV2_Atom_Sequence_Body) + kept);
     return copy;
@@ -626,29 +451,19 @@ static const LV2_Atom_Sequence *aligned_control_in(Pianola *self)
 static void run(LV2_Handle instance, uint32_t sample_count)
 {
     Pianola *self = instance;
-    if (!self->audio_out[0] || !self->audio_out[1])
+    if (!self->io.audio_out[0] || !self->io.audio_out[1])
         return;
 
-    /* The notify port's capacity is what the host wrote into its size. */
-    self->notify_open = 0;
-    lv2_atom_forge_set_buffer(&self->forge, NULL, 0);
-    if (self->notify_out) {
-        uint32_t capacity = self->notify_out->atom.size;
-        if (self->notify_out->atom.size >= sizeof(LV2_Atom_Sequence_Body)) {
-            lv2_atom_forge_set_buffer(&self->forge, (uint8_t *)self->notify_out, capacity);
-            self->notify_open =
-                lv2_atom_forge_sequence_head(&self->forge, &self->notify_frame, 0) != 0;
-        }
-    }
+    pnl_notify_begin(&self->notify, self->io.notify_out);
 
     uint32_t variation = self->wanted.variation;
     read_ports(self);
     self->wanted.variation = variation;
     read_switches(self, 0);
-    if (self->activated_cycle) {
+    if (self->playback.activated_cycle) {
         /* Notes cut off by deactivate() get their note-offs on MIDI out in
          * the first cycle after: a recording host sees none left hanging. */
-        self->activated_cycle = 0;
+        self->playback.activated_cycle = 0;
         release_all(self, 0);
         if (pnl_transport_rolling(&self->transport))
             locate(self, 0);
@@ -671,9 +486,10 @@ static void run(LV2_Handle instance, uint32_t sample_count)
                 frame = position;
             play_segment(self, &position, &rendered, frame);
             render_to(self, &rendered, frame);
-            if (event->body.type == self->uris.midi_MidiEvent)
+            if (event->body.type == self->host.uris.midi_MidiEvent)
                 handle_midi(self, frame, LV2_ATOM_BODY_CONST(&event->body), event->body.size);
-            else if (lv2_atom_forge_is_object_type(&self->forge, event->body.type) &&
+            else if ((event->body.type == self->host.uris.atom_Object ||
+                      event->body.type == self->host.uris.atom_Blank) &&
                      event->body.size >= sizeof(LV2_Atom_Object_Body))
                 handle_object(self, frame, (const LV2_Atom_Object *)&event->body);
         }
@@ -681,23 +497,23 @@ static void run(LV2_Handle instance, uint32_t sample_count)
     play_segment(self, &position, &rendered, sample_count);
 
     /* Volume, ramped across the cycle so a change never clicks. */
-    float gain = self->gain, step = (self->target_gain - gain) / (sample_count ? sample_count : 1);
+    float gain = self->playback.gain,
+          step = (self->target_gain - gain) / (sample_count ? sample_count : 1);
+    float *out_left = self->io.audio_out[0], *out_right = self->io.audio_out[1];
     for (uint32_t frame = 0; frame < sample_count; frame++) {
         gain += step;
-        float left = self->audio_out[0][frame] * gain, right = self->audio_out[1][frame] * gain;
-        self->audio_out[0][frame] = isfinite(left) ? left : 0.0f;
-        self->audio_out[1][frame] = isfinite(right) ? right : 0.0f;
+        float left = out_left[frame] * gain, right = out_right[frame] * gain;
+        out_left[frame] = isfinite(left) ? left : 0.0f;
+        out_right[frame] = isfinite(right) ? right : 0.0f;
     }
-    self->gain = self->target_gain;
+    self->playback.gain = self->target_gain;
 
-    if (self->ui_open)
-        notify_ui(self, sample_count);
-    else {
-        self->notified_count = pnl_timeline_count(self->timeline);
-        self->cut_pending = 0;
-    }
-    if (self->notify_open)
-        lv2_atom_forge_pop(&self->forge, &self->notify_frame);
+    PnlNotifyView view = {.transport = &self->transport,
+                          .timeline = self->timeline,
+                          .capture_state = capture_state(self),
+                          .capture_notes = self->capture.recorder.count,
+                          .soundfont_path = self->soundfont_path};
+    pnl_notify_end(&self->notify, sample_count, &view);
 }
 
 /* ------------------------------------------------------------ lifecycle */
@@ -705,14 +521,13 @@ static void run(LV2_Handle instance, uint32_t sample_count)
 static void cleanup(LV2_Handle instance)
 {
     Pianola *self = instance;
-    pnl_synth_free(self->synth);
-    pnl_composer_free(self->composer);
+    pnl_synth_free(self->playback.synth);
+    pnl_composer_free(self->worker.composer);
     pnl_timeline_free(self->timeline);
     pnl_restored_state_free(atomic_load(&self->pending_restore));
     free(self->capture_storage[0]);
     free(self->capture_storage[1]);
-    free(self->prompt);
-    free(self->compose_buffer);
+    free(self->worker.compose_buffer);
     free(self);
 }
 
@@ -726,71 +541,70 @@ static LV2_Handle instantiate(const LV2_Descriptor *descriptor, double rate,
     LV2_Log_Log *log = NULL;
     for (int i = 0; features && features[i]; i++) {
         if (!strcmp(features[i]->URI, LV2_URID__map))
-            self->map = features[i]->data;
+            self->host.map = features[i]->data;
         else if (!strcmp(features[i]->URI, LV2_WORKER__schedule))
-            self->schedule = features[i]->data;
+            self->host.schedule = features[i]->data;
         else if (!strcmp(features[i]->URI, LV2_LOG__log))
             log = features[i]->data;
     }
-    lv2_log_logger_init(&self->logger, self->map, log);
-    if (!self->map || !self->schedule) {
-        lv2_log_error(&self->logger, "Pianola: the host lacks %s\n",
-                      !self->map ? "urid:map" : "work:schedule");
+    lv2_log_logger_init(&self->host.logger, self->host.map, log);
+    if (!self->host.map || !self->host.schedule) {
+        lv2_log_error(&self->host.logger, "Pianola: the host lacks %s\n",
+                      !self->host.map ? "urid:map" : "work:schedule");
         free(self);
         return NULL;
     }
     if (!(rate >= 8000.0 && rate <= 768000.0)) {
-        lv2_log_error(&self->logger, "Pianola: unsupported sample rate %g Hz\n", rate);
+        lv2_log_error(&self->host.logger, "Pianola: unsupported sample rate %g Hz\n", rate);
         free(self);
         return NULL;
     }
-    pnl_map_uris(self->map, &self->uris);
-    lv2_atom_forge_init(&self->forge, self->map);
-    snprintf(self->bundle_path, sizeof self->bundle_path, "%s", bundle_path ? bundle_path : "");
-    self->sample_rate = rate;
+    pnl_map_uris(self->host.map, &self->host.uris);
+    pnl_notify_init(&self->notify, self->host.map, &self->host.uris, rate);
+    snprintf(self->host.bundle_path, sizeof self->host.bundle_path, "%s",
+             bundle_path ? bundle_path : "");
+    self->host.sample_rate = rate;
 
     self->timeline = pnl_timeline_new(PNL_TIMELINE_DEFAULT_CAPACITY);
     self->capture_storage[0] = calloc(PNL_CAPTURE_CAPACITY, sizeof(PnlTimelineNote));
     self->capture_storage[1] = calloc(PNL_CAPTURE_CAPACITY, sizeof(PnlTimelineNote));
-    self->prompt = calloc(PNL_PROMPT_CAPACITY, sizeof(PnlTimelineNote));
-    self->compose_buffer = calloc(PNL_COMPOSE_CAPACITY, sizeof(PnlTimelineNote));
+    self->worker.compose_buffer = calloc(PNL_COMPOSE_CAPACITY, sizeof(PnlTimelineNote));
     if (!self->timeline || !self->capture_storage[0] || !self->capture_storage[1] ||
-        !self->prompt || !self->compose_buffer) {
-        lv2_log_error(&self->logger, "Pianola: out of memory\n");
+        !self->worker.compose_buffer) {
+        lv2_log_error(&self->host.logger, "Pianola: out of memory\n");
         cleanup(self);
         return NULL;
     }
-    pnl_capture_init(&self->capture, self->capture_storage[0], PNL_CAPTURE_CAPACITY);
-    atomic_init(&self->jobs_completed, 0);
+    pnl_capture_init(&self->capture.recorder, self->capture_storage[0], PNL_CAPTURE_CAPACITY);
+    atomic_init(&self->jobs.completed, 0);
     atomic_init(&self->pending_restore, NULL);
-    atomic_init(&self->prompt_count, 0);
-    atomic_init(&self->has_saved_settings, 0);
+    atomic_init(&self->worker.has_saved_settings, 0);
 
     char message[PNL_MESSAGE_SIZE] = "";
-    self->composer = pnl_composer_new(self->bundle_path, message, sizeof message);
-    if (!self->composer) {
+    self->worker.composer = pnl_composer_new(self->host.bundle_path, message, sizeof message);
+    if (!self->worker.composer) {
         /* Say what that means for the user, not only what the file is. */
-        lv2_log_warning(&self->logger, "Pianola: %s; composing is off (MIDI in still plays)\n",
+        lv2_log_warning(&self->host.logger, "Pianola: %s; composing is off (MIDI in still plays)\n",
                         message);
-        snprintf(self->ui_message, sizeof self->ui_message, "%s; composing is off", message);
-        self->ui_message_pending = 1;
+        pnl_notify_message(&self->notify, "%s; composing is off", message);
     }
     /* The default piano is ready from the first cycle (instantiation may
      * load); a SoundFont chosen later or restored loads on the worker. */
-    self->synth = pnl_synth_new(PNL_DEFAULT_SOUNDFONT, rate, message, sizeof message);
-    if (self->synth) {
+    self->playback.synth = pnl_synth_new(PNL_DEFAULT_SOUNDFONT, rate, message, sizeof message);
+    if (self->playback.synth) {
         snprintf(self->soundfont_path, sizeof self->soundfont_path, "%s", PNL_DEFAULT_SOUNDFONT);
     } else {
-        lv2_log_error(&self->logger, "Pianola: %s; silent until a SoundFont is set\n", message);
-        snprintf(self->ui_message, sizeof self->ui_message, "%s", message);
-        self->ui_message_pending = 1;
+        lv2_log_error(&self->host.logger, "Pianola: %s; silent until a SoundFont is set\n",
+                      message);
+        pnl_notify_message(&self->notify, "%s", message);
     }
 
     pnl_transport_init(&self->transport, rate, 120.0);
-    pnl_scheduler_init(&self->scheduler);
-    self->generate = 1;
-    self->gain = self->target_gain = 1.0f;
-    self->capture_state_sent = -1;
+    pnl_lookahead_init(&self->lookahead);
+    pnl_scheduler_init(&self->playback.scheduler);
+    self->playback.generate = 1;
+    self->capture.prompt_onset_ticks = -1;
+    self->playback.gain = self->target_gain = 1.0f;
     return self;
 }
 
@@ -799,11 +613,11 @@ static void activate(LV2_Handle instance)
     Pianola *self = instance;
     double bpm = self->transport.host_time ? 120.0 : self->transport.bpm;
     PnlTransport previous = self->transport;
-    pnl_transport_init(&self->transport, self->sample_rate, bpm);
+    pnl_transport_init(&self->transport, self->host.sample_rate, bpm);
     /* Keep where the host was; free-running time starts again at zero. */
     if (previous.host_time)
         self->transport = previous;
-    self->activated_cycle = 1;
+    self->playback.activated_cycle = 1;
 }
 
 static void deactivate(LV2_Handle instance)
@@ -811,8 +625,8 @@ static void deactivate(LV2_Handle instance)
     Pianola *self = instance;
     /* Every sounding note ends now; the scheduler remembers them so the
      * first cycle after activate() sends their note-offs. */
-    if (self->synth)
-        pnl_synth_silence(self->synth);
+    if (self->playback.synth)
+        pnl_synth_silence(self->playback.synth);
 }
 
 static const void *extension_data(const char *uri)

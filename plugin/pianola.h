@@ -1,7 +1,15 @@
 /* One Pianola instance: what run(), the worker and state share, and which
  * thread writes each part. pianola.c is the LV2 glue (descriptor, ports,
- * run()); worker.c the jobs run() hands to the host's worker thread;
- * state.c save and restore. */
+ * run()); notify.c the notify port (MIDI out, the UI's messages); worker.c
+ * the jobs run() hands to the host's worker thread; state.c save and
+ * restore.
+ *
+ * The instance is grouped by owner: host (constant after instantiate), io
+ * and the controls (connect_port, then run()), run()'s own parts (playback,
+ * capture, lookahead, notify; work_response() runs in the audio thread and
+ * touches them too), the shared part (timeline, jobs, capture_storage,
+ * pending_restore, soundfont_path, each with how it is shared), and the
+ * worker's (composer; the settings save() reads). */
 #ifndef PIANOLA_PLUGIN_H
 #define PIANOLA_PLUGIN_H
 
@@ -14,6 +22,8 @@
 
 #include "capture.h"
 #include "composer.h"
+#include "lookahead.h"
+#include "notify.h"
 #include "ports.h"
 #include "scheduler.h"
 #include "synth.h"
@@ -22,106 +32,128 @@
 #include "uris.h"
 
 enum {
-    PNL_MESSAGE_SIZE = 256,
     PNL_PATH_SIZE = 1024,
     PNL_CAPTURE_CAPACITY = 4096,  /* notes in one captured phrase */
-    PNL_PROMPT_CAPACITY = PNL_CAPTURE_CAPACITY,
     PNL_COMPOSE_CAPACITY = 2048,  /* notes one job may compose */
     PNL_MAX_EVENTS = 512,         /* scheduled events per segment */
-    PNL_LOOKAHEAD_BARS = 2,       /* compose this far ahead of the playhead */
     PNL_SYNC_JOBS_PER_CYCLE = 8,  /* bars composed per cycle by a synchronous worker */
     PNL_CONTROL_IN_BYTES = 65536  /* the control port's rsz:minimumSize */
 };
 
-/* A restored state on its way from restore() to the worker (through run()). */
+/* A restored state on its way from restore() to the worker (through run()).
+ * Its prompt is among its notes (PNL_ORIGIN_PROMPT). */
 typedef struct {
     PnlTimelineNote *notes;
     uint32_t note_count;
     int32_t horizon_ticks;
-    PnlTimelineNote *prompt;
-    uint32_t prompt_count;
     PnlComposeSettings settings; /* what the timeline was composed with */
     int has_settings;
     char soundfont_path[PNL_PATH_SIZE];
 } PnlRestoredState;
 
+/* Host features and constants: written by instantiate(), read by every
+ * thread after. */
 typedef struct {
-    /* Host features and constants (instantiate). */
     LV2_URID_Map *map;
     LV2_Worker_Schedule *schedule;
     LV2_Log_Logger logger;
     PnlUris uris;
     char bundle_path[PNL_PATH_SIZE];
     double sample_rate;
+} PnlHostContext;
 
-    /* Ports (connect_port). */
+/* The atom and audio port buffers: connect_port() sets them, run() uses
+ * them (the host never calls the two at once). */
+typedef struct {
     const LV2_Atom_Sequence *control_in;
     LV2_Atom_Sequence *notify_out;
     float *audio_out[2];
-    const float *controls[PNL_PORT_COUNT];
-
-    /* --- run() only ------------------------------------------------- */
-    LV2_Atom_Forge forge;
-    LV2_Atom_Forge_Frame notify_frame;
-    int notify_open;
-    PnlSynth *synth; /* handed over by the worker in work_response() */
-    PnlTransport transport;
-    PnlScheduler scheduler;
-    int activated_cycle;     /* first cycle after activate() */
-    float gain, target_gain; /* volume, smoothed */
-    float last_reroll;
-    int generate;
-    float humanize_velocity, humanize_timing;
-    PnlComposeSettings wanted;   /* from the ports this cycle */
-    PnlComposeSettings composing; /* what the timeline is composed with */
-    int have_composing;          /* composing is valid (else: take wanted) */
-    int regenerate_pending;      /* settings changed or re-roll: cut and recompose */
-    int32_t compose_from_ticks;  /* next job starts here (the timeline's horizon) */
-    uint32_t jobs_scheduled;     /* timeline jobs handed to the worker */
-    int restore_in_flight;       /* a RESTORE job's reply has not come yet */
-    int ui_open;
-    uint32_t notified_count;     /* timeline notes sent to the UI */
-    int cut_pending;             /* the UI is yet to hear of a cut at cut_ticks */
-    int32_t cut_ticks;
-    uint64_t frames_since_playhead_note;
-    int capture_port_on;
-    int capturing;
-    double capture_start_ticks;
-    int capture_handover_pending; /* a captured phrase waits for the worker */
-    double capture_end_ticks;
-    int capture_buffer;           /* which of capture_storage run() records into */
-    PnlCapture capture;
-    PnlTimelineNote *capture_storage[2];
-    int capture_state_sent;       /* last PnlCaptureState sent to the UI, -1 none */
-    uint32_t capture_notes_sent;
-    double live_onset_ticks[128]; /* for live-note notifications */
-    char ui_message[PNL_MESSAGE_SIZE]; /* a message waiting for the UI */
-    int ui_message_pending;
-    int soundfont_notify_pending;
-    PnlScheduledEvent events[PNL_MAX_EVENTS];
     /* control_in copied to 8-byte alignment when a host hands it over
      * misaligned (aligned_control_in() in pianola.c). */
     uint64_t aligned_control_in[PNL_CONTROL_IN_BYTES / sizeof(uint64_t)];
+} PnlPortBuffers;
+
+/* Playing: the piano, the scheduler and the switches that start and stop
+ * them. run() only (work_response(), which hands a new synth over, runs in
+ * the audio thread too). */
+typedef struct {
+    PnlSynth *synth; /* handed over by the worker in work_response() */
+    PnlScheduler scheduler;
+    PnlScheduledEvent events[PNL_MAX_EVENTS];
+    int activated_cycle; /* first cycle after activate() */
+    float gain;          /* volume now, ramping to target_gain */
+    int generate;        /* the generate toggle */
+    float last_reroll;   /* the re-roll trigger's last value, for its edge */
+} PnlPlayback;
+
+/* Capturing MIDI in as the prompt: run() only. The notes are recorded into
+ * the shared capture_storage and handed to the worker in a SET_PROMPT job. */
+typedef struct {
+    int port_on;          /* the capture toggle's last value, for its edges */
+    int active;           /* listening: Pianola is silent and records */
+    double start_ticks;   /* where the capture began */
+    double end_ticks;     /* and ended */
+    int handover_pending; /* a captured phrase waits for the worker */
+    int buffer;           /* which of capture_storage the recorder writes */
+    PnlCapture recorder;
+    /* The prompt is the timeline's PNL_ORIGIN_PROMPT notes, and nothing
+     * else holds it; this is where its first note is, -1 when the timeline
+     * holds none (none captured, or cut away since). */
+    int32_t prompt_onset_ticks;
+} PnlCaptureSide;
+
+/* Timeline jobs in flight between run() and the worker (worker.c). */
+typedef struct {
+    uint32_t scheduled;        /* run() only: jobs handed to the worker */
+    _Atomic uint32_t completed; /* the worker increments it (release) after each */
+    int restore_in_flight;      /* run() only: a RESTORE job's reply has not come yet */
+} PnlTimelineJobs;
+
+/* The composing side: the worker only, but for what save() reads. */
+typedef struct {
+    PnlComposer *composer;
+    PnlTimelineNote *compose_buffer;
+    /* Settings the timeline was last composed with: the worker writes them,
+     * then sets has_saved_settings (release); save() reads it (acquire). */
+    PnlComposeSettings saved_settings;
+    _Atomic int has_saved_settings;
+} PnlWorkerSide;
+
+typedef struct {
+    PnlHostContext host;
+    PnlPortBuffers io;
+
+    /* --- run() only ------------------------------------------------- */
+    /* The control ports (connect_port) and what read_ports() makes of them
+     * each cycle. */
+    const float *controls[PNL_PORT_COUNT];
+    PnlComposeSettings wanted; /* the settings the ports ask for */
+    float humanize_velocity, humanize_timing;
+    float target_gain;         /* the volume port as a gain */
+    PnlTransport transport;    /* the host's playhead, or the internal tempo */
+
+    PnlPlayback playback;
+    PnlCaptureSide capture;
+    PnlLookahead lookahead; /* when to compose, where to cut */
+    PnlNotify notify;       /* the notify port: MIDI out and the UI's messages */
 
     /* --- shared ----------------------------------------------------- */
-    /* Writer: the worker (appends, publishes); run() truncates only when
-     * jobs_completed == jobs_scheduled, i.e. while the worker is idle. */
+    /* Writer: the worker (appends, publishes); run() truncates only when no
+     * job is in flight (jobs.completed == jobs.scheduled), i.e. while the
+     * worker is idle. save() reads what is published. */
     PnlTimeline *timeline;
-    /* Incremented by the worker (release) after each timeline job. */
-    _Atomic uint32_t jobs_completed;
+    PnlTimelineJobs jobs;
+    /* run() records into one (capture.buffer) while a SET_PROMPT job hands
+     * the other to the worker, which appends it to the timeline. */
+    PnlTimelineNote *capture_storage[2];
     /* restore() leaves a state here; run() takes it (exchange) for the worker. */
     _Atomic(PnlRestoredState *) pending_restore;
-    /* The SoundFont in use (written by run() on hand-over, read by save()). */
+    /* The SoundFont in use (written by run() on hand-over, read by save()
+     * and by a RESTORE job). */
     char soundfont_path[PNL_PATH_SIZE];
 
     /* --- the worker only -------------------------------------------- */
-    PnlComposer *composer;
-    PnlTimelineNote *prompt; /* the captured phrase; save() reads it */
-    _Atomic uint32_t prompt_count;
-    PnlTimelineNote *compose_buffer;
-    /* Settings the timeline was last composed with (for save()). */
-    PnlComposeSettings saved_settings;
-    _Atomic int has_saved_settings;
+    PnlWorkerSide worker;
 } Pianola;
 
 #endif

@@ -1,5 +1,5 @@
-/* LV2 state: the timeline, the captured prompt, the settings the timeline
- * was composed with (composer, temperature, top-p, seed, re-roll count,
+/* LV2 state: the timeline (with the captured prompt among its notes), the
+ * settings the timeline was composed with (composer, temperature, top-p, seed, re-roll count,
  * meter) and the SoundFont path (state:mapPath). Saved in a portable
  * little-endian form. restore() never loads: it parses into a fresh
  * PnlRestoredState that run() hands to the worker (worker.c). */

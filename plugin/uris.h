@@ -1,5 +1,7 @@
-/* The URIs Pianola speaks, and the mapped URIDs each instance (DSP or UI)
- * keeps. Messages between the DSP and the UI, all atom:Objects:
+/* The protocol between Pianola's DSP (plugin/) and its UI (gui/): the URIs
+ * both speak, the one table of URIDs each instance maps, and the named
+ * values of the integer fields. The DSP forges its side in plugin/notify.c.
+ * Messages between the DSP and the UI, all atom:Objects:
  *
  * UI -> DSP
  *   pianola:UiOn, pianola:UiOff      the UI opened / closed; the DSP forges note
@@ -72,132 +74,88 @@ typedef enum {
     PNL_CAPTURE_RECORDING = 2, /* capture on, captureNotes notes so far */
     PNL_CAPTURE_PROMPT_SET = 3 /* capture off, a captured phrase is the prompt */
 } PnlCaptureState;
+
 /* State keys (plugin/state.c). */
 #define PIANOLA__stateVersion PIANOLA__ "stateVersion"
 #define PIANOLA__timeline PIANOLA__ "timeline"
-#define PIANOLA__prompt PIANOLA__ "prompt"
 #define PIANOLA__seed PIANOLA__ "seed"
 #define PIANOLA__settings PIANOLA__ "settings"
+/* State format 1 saved the captured prompt here a second time; it is no
+ * longer read (the timeline holds it), and is named only for tests. */
+#define PIANOLA__prompt PIANOLA__ "prompt"
 #define PIANOLA__TimelineNotes PIANOLA__ "TimelineNotes"
 
-/* Every URID an instance (DSP or UI) uses, mapped once at instantiation. */
+/* Every URID an instance (DSP or UI) uses, mapped once at instantiation:
+ * one line each, X(field, URI), from which PnlUris and pnl_map_uris() are
+ * made, so a new URI is a change here alone. */
+#define PNL_URI_TABLE(X) \
+    X(atom_Blank, LV2_ATOM__Blank) \
+    X(atom_Bool, LV2_ATOM__Bool) \
+    X(atom_Chunk, LV2_ATOM__Chunk) \
+    X(atom_Double, LV2_ATOM__Double) \
+    X(atom_Float, LV2_ATOM__Float) \
+    X(atom_Int, LV2_ATOM__Int) \
+    X(atom_Long, LV2_ATOM__Long) \
+    X(atom_Object, LV2_ATOM__Object) \
+    X(atom_Path, LV2_ATOM__Path) \
+    X(atom_Sequence, LV2_ATOM__Sequence) \
+    X(atom_String, LV2_ATOM__String) \
+    X(atom_URID, LV2_ATOM__URID) \
+    X(atom_eventTransfer, LV2_ATOM__eventTransfer) \
+    X(midi_MidiEvent, LV2_MIDI__MidiEvent) \
+    X(patch_Get, LV2_PATCH__Get) \
+    X(patch_Set, LV2_PATCH__Set) \
+    X(patch_property, LV2_PATCH__property) \
+    X(patch_value, LV2_PATCH__value) \
+    X(time_Position, LV2_TIME__Position) \
+    X(time_bar, LV2_TIME__bar) \
+    X(time_barBeat, LV2_TIME__barBeat) \
+    X(time_beatUnit, LV2_TIME__beatUnit) \
+    X(time_beatsPerBar, LV2_TIME__beatsPerBar) \
+    X(time_beatsPerMinute, LV2_TIME__beatsPerMinute) \
+    X(time_frame, LV2_TIME__frame) \
+    X(time_speed, LV2_TIME__speed) \
+    X(log_Error, LV2_LOG__Error) \
+    X(log_Note, LV2_LOG__Note) \
+    X(log_Trace, LV2_LOG__Trace) \
+    X(log_Warning, LV2_LOG__Warning) \
+    X(pianola_soundfont, PIANOLA__soundfont) \
+    X(pianola_UiOn, PIANOLA__UiOn) \
+    X(pianola_UiOff, PIANOLA__UiOff) \
+    X(pianola_Note, PIANOLA__Note) \
+    X(pianola_Playhead, PIANOLA__Playhead) \
+    X(pianola_Capture, PIANOLA__Capture) \
+    X(pianola_Message, PIANOLA__Message) \
+    X(pianola_Cut, PIANOLA__Cut) \
+    X(pianola_pitch, PIANOLA__pitch) \
+    X(pianola_velocity, PIANOLA__velocity) \
+    X(pianola_onsetBeats, PIANOLA__onsetBeats) \
+    X(pianola_durationBeats, PIANOLA__durationBeats) \
+    X(pianola_origin, PIANOLA__origin) \
+    X(pianola_beats, PIANOLA__beats) \
+    X(pianola_bpm, PIANOLA__bpm) \
+    X(pianola_beatsPerBar, PIANOLA__beatsPerBar) \
+    X(pianola_hostTime, PIANOLA__hostTime) \
+    X(pianola_captureState, PIANOLA__captureState) \
+    X(pianola_captureNotes, PIANOLA__captureNotes) \
+    X(pianola_text, PIANOLA__text) \
+    X(pianola_stateVersion, PIANOLA__stateVersion) \
+    X(pianola_timeline, PIANOLA__timeline) \
+    X(pianola_seed, PIANOLA__seed) \
+    X(pianola_settings, PIANOLA__settings) \
+    X(pianola_TimelineNotes, PIANOLA__TimelineNotes)
+
 typedef struct {
-    LV2_URID atom_Blank;
-    LV2_URID atom_Bool;
-    LV2_URID atom_Chunk;
-    LV2_URID atom_Double;
-    LV2_URID atom_Float;
-    LV2_URID atom_Int;
-    LV2_URID atom_Long;
-    LV2_URID atom_Object;
-    LV2_URID atom_Path;
-    LV2_URID atom_Sequence;
-    LV2_URID atom_String;
-    LV2_URID atom_URID;
-    LV2_URID atom_eventTransfer;
-    LV2_URID midi_MidiEvent;
-    LV2_URID patch_Get;
-    LV2_URID patch_Set;
-    LV2_URID patch_property;
-    LV2_URID patch_value;
-    LV2_URID time_Position;
-    LV2_URID time_bar;
-    LV2_URID time_barBeat;
-    LV2_URID time_beatUnit;
-    LV2_URID time_beatsPerBar;
-    LV2_URID time_beatsPerMinute;
-    LV2_URID time_frame;
-    LV2_URID time_speed;
-    LV2_URID log_Error;
-    LV2_URID log_Note;
-    LV2_URID log_Trace;
-    LV2_URID log_Warning;
-    LV2_URID pianola_soundfont;
-    LV2_URID pianola_UiOn;
-    LV2_URID pianola_UiOff;
-    LV2_URID pianola_Note;
-    LV2_URID pianola_Playhead;
-    LV2_URID pianola_Capture;
-    LV2_URID pianola_Message;
-    LV2_URID pianola_Cut;
-    LV2_URID pianola_pitch;
-    LV2_URID pianola_velocity;
-    LV2_URID pianola_onsetBeats;
-    LV2_URID pianola_durationBeats;
-    LV2_URID pianola_origin;
-    LV2_URID pianola_beats;
-    LV2_URID pianola_bpm;
-    LV2_URID pianola_beatsPerBar;
-    LV2_URID pianola_hostTime;
-    LV2_URID pianola_captureState;
-    LV2_URID pianola_captureNotes;
-    LV2_URID pianola_text;
-    LV2_URID pianola_stateVersion;
-    LV2_URID pianola_timeline;
-    LV2_URID pianola_prompt;
-    LV2_URID pianola_seed;
-    LV2_URID pianola_settings;
-    LV2_URID pianola_TimelineNotes;
+#define PNL_URI_FIELD(field, uri) LV2_URID field;
+    PNL_URI_TABLE(PNL_URI_FIELD)
+#undef PNL_URI_FIELD
 } PnlUris;
 
+/* The one mapping, called by the DSP's instantiate() and the UI's. */
 static inline void pnl_map_uris(LV2_URID_Map *map, PnlUris *uris)
 {
-    LV2_URID_Map_Handle handle = map->handle;
-    uris->atom_Blank = map->map(handle, LV2_ATOM__Blank);
-    uris->atom_Bool = map->map(handle, LV2_ATOM__Bool);
-    uris->atom_Chunk = map->map(handle, LV2_ATOM__Chunk);
-    uris->atom_Double = map->map(handle, LV2_ATOM__Double);
-    uris->atom_Float = map->map(handle, LV2_ATOM__Float);
-    uris->atom_Int = map->map(handle, LV2_ATOM__Int);
-    uris->atom_Long = map->map(handle, LV2_ATOM__Long);
-    uris->atom_Object = map->map(handle, LV2_ATOM__Object);
-    uris->atom_Path = map->map(handle, LV2_ATOM__Path);
-    uris->atom_Sequence = map->map(handle, LV2_ATOM__Sequence);
-    uris->atom_String = map->map(handle, LV2_ATOM__String);
-    uris->atom_URID = map->map(handle, LV2_ATOM__URID);
-    uris->atom_eventTransfer = map->map(handle, LV2_ATOM__eventTransfer);
-    uris->midi_MidiEvent = map->map(handle, LV2_MIDI__MidiEvent);
-    uris->patch_Get = map->map(handle, LV2_PATCH__Get);
-    uris->patch_Set = map->map(handle, LV2_PATCH__Set);
-    uris->patch_property = map->map(handle, LV2_PATCH__property);
-    uris->patch_value = map->map(handle, LV2_PATCH__value);
-    uris->time_Position = map->map(handle, LV2_TIME__Position);
-    uris->time_bar = map->map(handle, LV2_TIME__bar);
-    uris->time_barBeat = map->map(handle, LV2_TIME__barBeat);
-    uris->time_beatUnit = map->map(handle, LV2_TIME__beatUnit);
-    uris->time_beatsPerBar = map->map(handle, LV2_TIME__beatsPerBar);
-    uris->time_beatsPerMinute = map->map(handle, LV2_TIME__beatsPerMinute);
-    uris->time_frame = map->map(handle, LV2_TIME__frame);
-    uris->time_speed = map->map(handle, LV2_TIME__speed);
-    uris->log_Error = map->map(handle, LV2_LOG__Error);
-    uris->log_Note = map->map(handle, LV2_LOG__Note);
-    uris->log_Trace = map->map(handle, LV2_LOG__Trace);
-    uris->log_Warning = map->map(handle, LV2_LOG__Warning);
-    uris->pianola_soundfont = map->map(handle, PIANOLA__soundfont);
-    uris->pianola_UiOn = map->map(handle, PIANOLA__UiOn);
-    uris->pianola_UiOff = map->map(handle, PIANOLA__UiOff);
-    uris->pianola_Note = map->map(handle, PIANOLA__Note);
-    uris->pianola_Playhead = map->map(handle, PIANOLA__Playhead);
-    uris->pianola_Capture = map->map(handle, PIANOLA__Capture);
-    uris->pianola_Message = map->map(handle, PIANOLA__Message);
-    uris->pianola_Cut = map->map(handle, PIANOLA__Cut);
-    uris->pianola_pitch = map->map(handle, PIANOLA__pitch);
-    uris->pianola_velocity = map->map(handle, PIANOLA__velocity);
-    uris->pianola_onsetBeats = map->map(handle, PIANOLA__onsetBeats);
-    uris->pianola_durationBeats = map->map(handle, PIANOLA__durationBeats);
-    uris->pianola_origin = map->map(handle, PIANOLA__origin);
-    uris->pianola_beats = map->map(handle, PIANOLA__beats);
-    uris->pianola_bpm = map->map(handle, PIANOLA__bpm);
-    uris->pianola_beatsPerBar = map->map(handle, PIANOLA__beatsPerBar);
-    uris->pianola_hostTime = map->map(handle, PIANOLA__hostTime);
-    uris->pianola_captureState = map->map(handle, PIANOLA__captureState);
-    uris->pianola_captureNotes = map->map(handle, PIANOLA__captureNotes);
-    uris->pianola_text = map->map(handle, PIANOLA__text);
-    uris->pianola_stateVersion = map->map(handle, PIANOLA__stateVersion);
-    uris->pianola_timeline = map->map(handle, PIANOLA__timeline);
-    uris->pianola_prompt = map->map(handle, PIANOLA__prompt);
-    uris->pianola_seed = map->map(handle, PIANOLA__seed);
-    uris->pianola_settings = map->map(handle, PIANOLA__settings);
-    uris->pianola_TimelineNotes = map->map(handle, PIANOLA__TimelineNotes);
+#define PNL_URI_MAP(field, uri) uris->field = map->map(map->handle, uri);
+    PNL_URI_TABLE(PNL_URI_MAP)
+#undef PNL_URI_MAP
 }
 #endif

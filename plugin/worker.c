@@ -14,14 +14,13 @@ void pnl_restored_state_free(PnlRestoredState *state)
     if (!state)
         return;
     free(state->notes);
-    free(state->prompt);
     free(state);
 }
 
 int pnl_timeline_jobs_idle(const Pianola *self)
 {
-    return atomic_load_explicit(&((Pianola *)self)->jobs_completed, memory_order_acquire) ==
-           self->jobs_scheduled;
+    return atomic_load_explicit(&((Pianola *)self)->jobs.completed, memory_order_acquire) ==
+           self->jobs.scheduled;
 }
 
 int pnl_wait_for_timeline_jobs(const Pianola *self)
@@ -41,9 +40,10 @@ int pnl_schedule_timeline_job(Pianola *self, const void *job, uint32_t size)
 {
     /* Counted before scheduling: a synchronous worker completes the job
      * inside schedule_work(). */
-    self->jobs_scheduled++;
-    if (self->schedule->schedule_work(self->schedule->handle, size, job) != LV2_WORKER_SUCCESS) {
-        self->jobs_scheduled--;
+    self->jobs.scheduled++;
+    LV2_Worker_Schedule *schedule = self->host.schedule;
+    if (schedule->schedule_work(schedule->handle, size, job) != LV2_WORKER_SUCCESS) {
+        self->jobs.scheduled--;
         return -1;
     }
     return 0;
@@ -59,16 +59,16 @@ static void reply_message(LV2_Worker_Respond_Function respond, LV2_Worker_Respon
 
 static void job_finished(Pianola *self)
 {
-    atomic_fetch_add_explicit(&self->jobs_completed, 1, memory_order_release);
+    atomic_fetch_add_explicit(&self->jobs.completed, 1, memory_order_release);
 }
 
 static void load_soundfont(Pianola *self, const char *path, LV2_Worker_Respond_Function respond,
                            LV2_Worker_Respond_Handle handle)
 {
     char message[PNL_MESSAGE_SIZE] = "";
-    PnlSynth *synth = pnl_synth_new(path, self->sample_rate, message, sizeof message);
+    PnlSynth *synth = pnl_synth_new(path, self->host.sample_rate, message, sizeof message);
     if (!synth) {
-        lv2_log_error(&self->logger, "Pianola: %s; keeping the SoundFont in use\n", message);
+        lv2_log_error(&self->host.logger, "Pianola: %s; keeping the SoundFont in use\n", message);
         reply_message(respond, handle, message);
         return;
     }
@@ -106,33 +106,34 @@ static void compose(Pianola *self, const PnlComposeSettings *settings, int32_t f
                     int32_t until_ticks, LV2_Worker_Respond_Function respond,
                     LV2_Worker_Respond_Handle handle)
 {
-    if (self->composer && until_ticks > from_ticks) {
+    if (self->worker.composer && until_ticks > from_ticks) {
         uint32_t context_count = pnl_timeline_find(self->timeline, from_ticks);
         uint32_t count = 0;
         char message[PNL_MESSAGE_SIZE] = "";
-        int status = pnl_composer_compose(self->composer, settings,
+        int status = pnl_composer_compose(self->worker.composer, settings,
                                           pnl_timeline_notes(self->timeline), context_count,
-                                          from_ticks, until_ticks, self->compose_buffer,
+                                          from_ticks, until_ticks, self->worker.compose_buffer,
                                           PNL_COMPOSE_CAPACITY, &count, message, sizeof message);
         if (status != 0) {
-            lv2_log_error(&self->logger, "Pianola: composing failed: %s\n", message);
+            lv2_log_error(&self->host.logger, "Pianola: composing failed: %s\n", message);
             reply_message(respond, handle, message);
-        } else if (append_humanized(self, settings, self->compose_buffer, count) != 0) {
+        } else if (append_humanized(self, settings, self->worker.compose_buffer, count) != 0) {
             reply_message(respond, handle, "the timeline is full; not composing further");
         }
     }
-    self->saved_settings = *settings;
-    atomic_store_explicit(&self->has_saved_settings, 1, memory_order_release);
+    self->worker.saved_settings = *settings;
+    atomic_store_explicit(&self->worker.has_saved_settings, 1, memory_order_release);
     pnl_timeline_publish(self->timeline, until_ticks);
 }
 
 static void set_prompt(Pianola *self, const PnlPromptJob *job, LV2_Worker_Respond_Function respond,
                        LV2_Worker_Respond_Handle handle)
 {
+    /* The phrase goes into the timeline, its one home: run() records the
+     * next capture into the other buffer. */
     const PnlTimelineNote *captured = self->capture_storage[job->buffer & 1];
-    uint32_t count = job->note_count < PNL_PROMPT_CAPACITY ? job->note_count : PNL_PROMPT_CAPACITY;
-    memcpy(self->prompt, captured, count * sizeof *captured);
-    atomic_store_explicit(&self->prompt_count, count, memory_order_release);
+    uint32_t count = job->note_count < PNL_CAPTURE_CAPACITY ? job->note_count
+                                                            : PNL_CAPTURE_CAPACITY;
     for (uint32_t i = 0; i < count; i++) {
         PnlTimelineNote note = captured[i];
         note.velocity_shape = 0; /* played by a person: already human */
@@ -141,9 +142,7 @@ static void set_prompt(Pianola *self, const PnlPromptJob *job, LV2_Worker_Respon
             break;
     }
     pnl_timeline_publish(self->timeline, job->continue_ticks);
-    int32_t bar_ticks = job->settings.bar_ticks > 0 ? job->settings.bar_ticks : 96;
-    int32_t bar_end = (job->continue_ticks / bar_ticks + 1) * bar_ticks;
-    compose(self, &job->settings, job->continue_ticks, bar_end, respond, handle);
+    compose(self, &job->settings, job->continue_ticks, job->until_ticks, respond, handle);
 }
 
 /* Whether two paths name one file. A host may save the SoundFont's path as
@@ -162,27 +161,26 @@ static int same_file(const char *path, const char *other)
 static void restore(Pianola *self, PnlRestoredState *state, LV2_Worker_Respond_Function respond,
                     LV2_Worker_Respond_Handle handle)
 {
+    int32_t prompt_onset_ticks = -1;
     for (uint32_t i = 0; i < state->note_count; i++) {
         if (pnl_timeline_append(self->timeline, &state->notes[i]) != 0) {
             reply_message(respond, handle, "the saved timeline is longer than fits; cut short");
             break;
         }
+        if (state->notes[i].origin == PNL_ORIGIN_PROMPT && prompt_onset_ticks < 0)
+            prompt_onset_ticks = state->notes[i].onset_ticks;
     }
     pnl_timeline_publish(self->timeline, state->horizon_ticks);
-    uint32_t prompt_count = state->prompt_count < PNL_PROMPT_CAPACITY ? state->prompt_count
-                                                                      : PNL_PROMPT_CAPACITY;
-    if (prompt_count)
-        memcpy(self->prompt, state->prompt, prompt_count * sizeof *self->prompt);
-    atomic_store_explicit(&self->prompt_count, prompt_count, memory_order_release);
     if (state->has_settings) {
-        self->saved_settings = state->settings;
-        atomic_store_explicit(&self->has_saved_settings, 1, memory_order_release);
+        self->worker.saved_settings = state->settings;
+        atomic_store_explicit(&self->worker.has_saved_settings, 1, memory_order_release);
     }
     if (state->soundfont_path[0] && !same_file(state->soundfont_path, self->soundfont_path))
         load_soundfont(self, state->soundfont_path, respond, handle);
     PnlRestoredReply reply = {.type = PNL_REPLY_RESTORED, .settings = state->settings,
                               .has_settings = state->has_settings,
-                              .horizon_ticks = state->horizon_ticks};
+                              .horizon_ticks = state->horizon_ticks,
+                              .prompt_onset_ticks = prompt_onset_ticks};
     respond(handle, sizeof reply, &reply);
     pnl_restored_state_free(state);
 }
@@ -240,36 +238,34 @@ LV2_Worker_Status pnl_work_response(LV2_Handle instance, uint32_t size, const vo
     case PNL_REPLY_SYNTH: {
         if (size != sizeof(PnlSynthMessage))
             return LV2_WORKER_ERR_UNKNOWN;
-        PnlSynth *old = self->synth;
-        self->synth = ((const PnlSynthMessage *)data)->synth;
+        PnlSynth *old = self->playback.synth;
+        self->playback.synth = ((const PnlSynthMessage *)data)->synth;
         /* Copying a path in run() is bounded work; no allocation. */
         snprintf(self->soundfont_path, sizeof self->soundfont_path, "%s",
-                 pnl_synth_soundfont_path(self->synth));
-        self->soundfont_notify_pending = 1;
+                 pnl_synth_soundfont_path(self->playback.synth));
+        pnl_notify_soundfont(&self->notify);
         if (old) {
             PnlSynthMessage job = {.type = PNL_JOB_FREE_SYNTH, .synth = old};
             /* If the queue is full the old synth leaks rather than being
              * freed here, in the audio thread. */
-            self->schedule->schedule_work(self->schedule->handle, sizeof job, &job);
+            self->host.schedule->schedule_work(self->host.schedule->handle, sizeof job, &job);
         }
         return LV2_WORKER_SUCCESS;
     }
     case PNL_REPLY_MESSAGE:
         if (size != sizeof(PnlMessageReply))
             return LV2_WORKER_ERR_UNKNOWN;
-        snprintf(self->ui_message, sizeof self->ui_message, "%s",
-                 ((const PnlMessageReply *)data)->text);
-        self->ui_message_pending = 1;
+        pnl_notify_message(&self->notify, "%s", ((const PnlMessageReply *)data)->text);
         return LV2_WORKER_SUCCESS;
     case PNL_REPLY_RESTORED: {
         if (size != sizeof(PnlRestoredReply))
             return LV2_WORKER_ERR_UNKNOWN;
         const PnlRestoredReply *reply = data;
-        self->composing = reply->settings;
-        self->have_composing = reply->has_settings;
-        self->compose_from_ticks = reply->horizon_ticks;
-        self->notified_count = 0;
-        self->restore_in_flight = 0;
+        pnl_lookahead_restored(&self->lookahead, &reply->settings, reply->has_settings,
+                               reply->horizon_ticks);
+        self->capture.prompt_onset_ticks = reply->prompt_onset_ticks;
+        pnl_notify_resend_timeline(&self->notify);
+        self->jobs.restore_in_flight = 0;
         return LV2_WORKER_SUCCESS;
     }
     default:

@@ -48,6 +48,7 @@ typedef struct {
     int buffer;             /* which capture storage holds the phrase */
     uint32_t note_count;
     int32_t continue_ticks; /* the model starts here */
+    int32_t until_ticks;    /* and composes up to here (the next bar line) */
 } PnlPromptJob;
 
 typedef struct {
@@ -65,6 +66,7 @@ typedef struct {
     PnlComposeSettings settings;
     int has_settings;
     int32_t horizon_ticks;
+    int32_t prompt_onset_ticks; /* the restored prompt's first note, -1 none */
 } PnlRestoredReply;
 
 LV2_Worker_Status pnl_work(LV2_Handle instance, LV2_Worker_Respond_Function respond,

@@ -21,13 +21,14 @@
 #include <lv2/atom/util.h>
 #include <lv2/patch/patch.h>
 
+#include "../plugin/uris.h"
 #include "composers.h"
 #include "lv2host.h"
 #include "status.h"
 #include "vocabulary.h"
 #include "weights.h"
 
-#define PIANOLA_TEST_URI "urn:pianola:pianola"
+#define PIANOLA_TEST_URI PIANOLA_URI
 #define PIANOLA_TEST_NOTE_ON(midi) (((midi)->bytes[0] & 0xf0) == 0x90 && (midi)->bytes[2] > 0)
 #define PIANOLA_TEST_NOTE_OFF(midi) \
     (((midi)->bytes[0] & 0xf0) == 0x80 || (((midi)->bytes[0] & 0xf0) == 0x90 && (midi)->bytes[2] == 0))
@@ -131,12 +132,12 @@ static inline int fixture_read_note(PnlLv2Host *host, const LV2_Atom_Event *even
 {
     const LV2_Atom_Object *object = (const LV2_Atom_Object *)&event->body;
     if (event->body.type != pnl_lv2host_map(host, LV2_ATOM__Object) ||
-        object->body.otype != pnl_lv2host_map(host, "urn:pianola:pianola#Note"))
+        object->body.otype != pnl_lv2host_map(host, PIANOLA__Note))
         return 0;
     const LV2_Atom *pitch = NULL, *onset = NULL, *origin = NULL;
-    lv2_atom_object_get(object, pnl_lv2host_map(host, "urn:pianola:pianola#pitch"), &pitch,
-                        pnl_lv2host_map(host, "urn:pianola:pianola#onsetBeats"), &onset,
-                        pnl_lv2host_map(host, "urn:pianola:pianola#origin"), &origin, 0);
+    lv2_atom_object_get(object, pnl_lv2host_map(host, PIANOLA__pitch), &pitch,
+                        pnl_lv2host_map(host, PIANOLA__onsetBeats), &onset,
+                        pnl_lv2host_map(host, PIANOLA__origin), &origin, 0);
     if (!pitch || !onset || !origin)
         return 0;
     *note = (FixtureNote){((const LV2_Atom_Int *)pitch)->body,
@@ -157,8 +158,8 @@ static inline int fixture_read_ui_event(PnlLv2Host *host, const LV2_Atom_Event *
     if (event->body.type != pnl_lv2host_map(host, LV2_ATOM__Object))
         return 0;
     const LV2_Atom *value = NULL;
-    if (object->body.otype == pnl_lv2host_map(host, "urn:pianola:pianola#Message")) {
-        lv2_atom_object_get(object, pnl_lv2host_map(host, "urn:pianola:pianola#text"), &value,
+    if (object->body.otype == pnl_lv2host_map(host, PIANOLA__Message)) {
+        lv2_atom_object_get(object, pnl_lv2host_map(host, PIANOLA__text), &value,
                             0);
         if (value && text)
             snprintf(text, text_size, "%.*s", (int)value->size,

@@ -124,7 +124,7 @@ static void test_a_captured_phrase_becomes_the_prompt_and_is_continued(void)
                                      sizeof message) == 0, "setup: %s", message);
     PnlLv2Host *host = fixture_host(bundle, RATE, 8192, PNL_WORKER_SYNC, message, sizeof message);
     CHECK(host, "no host: %s", message);
-    pnl_lv2host_queue_object(host, 0, "urn:pianola:pianola#UiOn");
+    pnl_lv2host_queue_object(host, 0, PIANOLA__UiOn);
     Heard *heard = calloc(1, sizeof *heard);
     double off_beat = 4.0 + 16.0 + 0.3; /* just after the phrase: 4 bars of quarters */
     int status = perform(host, c_major_phrase, 16, off_beat, off_beat + 12.0, heard);
@@ -133,13 +133,13 @@ static void test_a_captured_phrase_becomes_the_prompt_and_is_continued(void)
     double first_step = pnl_capture_next_step(off_beat * 24.0) / 24.0;
     for (int i = 0; i < heard->count; i++) {
         const Noted *note = &heard->notes[i];
-        if (note->origin == 1) {
+        if (note->origin == PNL_ORIGIN_PROMPT) {
             int index = (int)lround(note->onset_beats - 4.0);
             if (index >= 0 && index < 16 && c_major_phrase[index] == note->pitch)
                 prompt_found++;
             if (fabs(note->onset_beats - lround(note->onset_beats)) > 1e-9)
                 prompt_on_grid = 0;
-        } else if (note->origin == 0 && note->after_capture) {
+        } else if (note->origin == PNL_ORIGIN_GENERATED && note->after_capture) {
             /* (Notes composed ahead before the capture were replaced.) */
             if (note->onset_beats + 1e-9 < first_step)
                 generated_early++;

@@ -37,6 +37,7 @@ typedef struct {
     double cut_beats[8];
     int notes_before_cut[8];
     int cut_count;
+    int capture_state; /* the last pianola:Capture state (PnlCaptureState), or -1 */
     double peak;
     int finite;
 } Recording;
@@ -47,10 +48,10 @@ static void collect_notes(PnlLv2Host *host, Recording *recording)
     LV2_ATOM_SEQUENCE_FOREACH (sequence, event) {
         const LV2_Atom_Object *object = (const LV2_Atom_Object *)&event->body;
         if (event->body.type == pnl_lv2host_map(host, LV2_ATOM__Object) &&
-            object->body.otype == pnl_lv2host_map(host, "urn:pianola:pianola#Cut") &&
+            object->body.otype == pnl_lv2host_map(host, PIANOLA__Cut) &&
             recording->cut_count < 8) {
             const LV2_Atom *onset = NULL;
-            lv2_atom_object_get(object, pnl_lv2host_map(host, "urn:pianola:pianola#onsetBeats"),
+            lv2_atom_object_get(object, pnl_lv2host_map(host, PIANOLA__onsetBeats),
                                 &onset, 0);
             recording->cut_beats[recording->cut_count] =
                 onset && onset->type == pnl_lv2host_map(host, LV2_ATOM__Double)
@@ -58,9 +59,18 @@ static void collect_notes(PnlLv2Host *host, Recording *recording)
             recording->notes_before_cut[recording->cut_count++] = recording->note_count;
             continue;
         }
+        if (event->body.type == pnl_lv2host_map(host, LV2_ATOM__Object) &&
+            object->body.otype == pnl_lv2host_map(host, PIANOLA__Capture)) {
+            const LV2_Atom *state = NULL;
+            lv2_atom_object_get(object, pnl_lv2host_map(host, PIANOLA__captureState),
+                                &state, 0);
+            if (state && state->type == pnl_lv2host_map(host, LV2_ATOM__Int))
+                recording->capture_state = ((const LV2_Atom_Int *)state)->body;
+            continue;
+        }
         FixtureNote note;
         if (recording->note_count >= MAX_EVENTS || !fixture_read_note(host, event, &note) ||
-            note.origin == 2 /* live input, not composed */)
+            note.origin == PNL_ORIGIN_LIVE /* not composed */)
             continue;
         recording->note_pitch[recording->note_count] = (uint8_t)note.pitch;
         recording->note_onset_beats[recording->note_count++] = note.onset_beats;
@@ -112,7 +122,7 @@ static PnlLv2Host *composing_host(uint32_t seed, float humanize, char *message, 
     pnl_lv2host_set_control(host, "seed", (float)seed);
     pnl_lv2host_set_control(host, "humanize_velocity", humanize);
     pnl_lv2host_set_control(host, "humanize_timing", humanize);
-    pnl_lv2host_queue_object(host, 0, "urn:pianola:pianola#UiOn");
+    pnl_lv2host_queue_object(host, 0, PIANOLA__UiOn);
     return host;
 }
 
@@ -125,6 +135,7 @@ static Recording *new_recording(void)
 {
     Recording *recording = calloc(1, sizeof *recording);
     recording->finite = 1;
+    recording->capture_state = -1;
     return recording;
 }
 
@@ -262,7 +273,7 @@ static void test_the_bundled_model_plays_sixteen_bars_on_the_grid(void)
     CHECK(host, "no host: %s", message);
     pnl_lv2host_set_control(host, "humanize_velocity", 0.0f);
     pnl_lv2host_set_control(host, "humanize_timing", 0.0f);
-    pnl_lv2host_queue_object(host, 0, "urn:pianola:pianola#UiOn");
+    pnl_lv2host_queue_object(host, 0, PIANOLA__UiOn);
     Recording *recording = new_recording();
     play(host, 0, (int64_t)(16 * 4 * FRAMES_PER_BEAT), recording);
     pnl_lv2host_free(host);
@@ -841,6 +852,190 @@ static void test_deactivate_leaves_no_note_hanging(void)
           "reactivation, %d left hanging", leftover);
 }
 
+/* ------------------------------------------------ states of earlier versions */
+
+/* A fixture's file, from the source tree. */
+static char *read_source_file(const char *relative)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", check_env("PIANOLA_SRC", ".."), relative);
+    FILE *file = fopen(path, "rb");
+    if (!file)
+        return NULL;
+    fseek(file, 0, SEEK_END);
+    long size = ftell(file);
+    fseek(file, 0, SEEK_SET);
+    char *text = malloc((size_t)size + 1);
+    if (text && fread(text, 1, (size_t)size, file) != (size_t)size) {
+        free(text);
+        text = NULL;
+    }
+    if (text)
+        text[size] = '\0';
+    fclose(file);
+    return text;
+}
+
+/* Decodes the base64 rdf:value after `key` in a saved state's Turtle into
+ * bytes (at most capacity); returns how many, or -1. */
+static long turtle_base64_value(const char *turtle, const char *key, uint8_t *bytes,
+                                size_t capacity)
+{
+    static const char alphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const char *value = strstr(turtle, key);
+    value = value ? strstr(value, "rdf:value \"") : NULL;
+    if (!value)
+        return -1;
+    value += strlen("rdf:value ");
+    while (*value == '"')
+        value++;
+    uint32_t bits = 0;
+    int bit_count = 0;
+    size_t size = 0;
+    for (; *value && *value != '"' && *value != '='; value++) {
+        const char *digit = strchr(alphabet, *value);
+        if (!digit || !*value)
+            continue; /* line breaks in a long string */
+        bits = bits << 6 | (uint32_t)(digit - alphabet);
+        bit_count += 6;
+        if (bit_count >= 8) {
+            bit_count -= 8;
+            if (size == capacity)
+                return -1;
+            bytes[size++] = (uint8_t)(bits >> bit_count);
+        }
+    }
+    return (long)size;
+}
+
+static uint32_t little_u32(const uint8_t *bytes)
+{
+    return (uint32_t)bytes[0] | (uint32_t)bytes[1] << 8 | (uint32_t)bytes[2] << 16 |
+           (uint32_t)bytes[3] << 24;
+}
+
+enum { FIXTURE_TICKS_PER_BEAT = 24, FIXTURE_MAX_NOTES = 512, NOTE_RECORD = 16 };
+static const char v1_fixture[] = "tests/fixtures/states/v1-captured-prompt-then-composed.ttl";
+
+/* A saved state's timeline, decoded here from its Turtle. */
+typedef struct {
+    uint8_t bytes[16 + FIXTURE_MAX_NOTES * NOTE_RECORD];
+    long size;
+    uint32_t stored;
+    double horizon_beats;
+} StoredTimeline;
+
+static int read_stored_timeline(const char *turtle, StoredTimeline *timeline)
+{
+    timeline->size =
+        turtle_base64_value(turtle, "pianola#timeline>", timeline->bytes, sizeof timeline->bytes);
+    if (timeline->size < 16 || memcmp(timeline->bytes, "PNTL", 4) ||
+        little_u32(timeline->bytes + 4) != 1)
+        return 0;
+    timeline->stored = little_u32(timeline->bytes + 12);
+    timeline->horizon_beats = (double)little_u32(timeline->bytes + 8) / FIXTURE_TICKS_PER_BEAT;
+    return timeline->size == 16 + (long)timeline->stored * NOTE_RECORD;
+}
+
+/* Restores `turtle` into a fresh instance and checks that it plays the
+ * stored notes before the horizon's last bar (the fixture's 4/4, no
+ * humanization) and nothing else, with its prompt among them, and that
+ * the UI hears a captured phrase is the prompt. */
+static void check_plays_what_it_stored(const char *name, const char *turtle,
+                                       const StoredTimeline *timeline)
+{
+    char message[256] = "";
+    PnlLv2Host *host = composing_host(999, 0.5f, message, sizeof message);
+    CHECK(host, "no host: %s", message);
+    int status = pnl_lv2host_restore_state(host, turtle);
+    CHECK(status == 0, "%s: restoring failed (%d)", name, status);
+    double played_beats = timeline->horizon_beats - 4.0;
+    Recording *recording = new_recording();
+    play(host, 0, (int64_t)(played_beats * FRAMES_PER_BEAT), recording);
+    pnl_lv2host_free(host);
+
+    int expected = 0, prompt_notes = 0, missing = 0, first_missing = -1;
+    for (uint32_t i = 0; i < timeline->stored; i++) {
+        const uint8_t *record = timeline->bytes + 16 + (size_t)i * NOTE_RECORD;
+        double onset_beats = (double)little_u32(record) / FIXTURE_TICKS_PER_BEAT;
+        if (onset_beats >= played_beats)
+            continue;
+        expected++;
+        prompt_notes += record[10] == PNL_ORIGIN_PROMPT;
+        int64_t frame = (int64_t)ceil(onset_beats * FRAMES_PER_BEAT - 1e-6);
+        int found = 0;
+        for (int e = 0; e < recording->count && !found; e++)
+            found = event_on(&recording->events[e]) && recording->events[e].frame == frame &&
+                    recording->events[e].pitch == record[8] &&
+                    recording->events[e].velocity == record[9];
+        if (!found && missing++ == 0)
+            first_missing = (int)i;
+    }
+    int ons = note_ons(recording), capture_state = recording->capture_state;
+    free(recording);
+    CHECK(expected > 16 && prompt_notes == 8,
+          "%s: expected over 16 notes stored before beat %g, 8 of them the prompt; read %d and "
+          "%d", name, played_beats, expected, prompt_notes);
+    CHECK(missing == 0 && ons == expected,
+          "%s: expected the %d stored notes played at their frames, pitches and velocities; %d "
+          "missing (the first: stored note %d), %d note-ons in all", name, expected, missing,
+          first_missing, ons);
+    CHECK(capture_state == PNL_CAPTURE_PROMPT_SET,
+          "%s: expected the UI told a captured phrase is the prompt, got capture state %d", name,
+          capture_state);
+}
+
+/* A session saved by state format 1 (the prompt saved twice) loads and
+ * plays exactly the notes it stored. The notes expected are read from the
+ * file's bytes here, not from the plugin. */
+static void test_a_version_1_state_plays_the_notes_it_stored(void)
+{
+    char *turtle = read_source_file(v1_fixture);
+    CHECK(turtle, "the fixture %s is missing", v1_fixture);
+    static StoredTimeline timeline;
+    int read = read_stored_timeline(turtle, &timeline);
+    if (read)
+        check_plays_what_it_stored("the format 1 fixture", turtle, &timeline);
+    free(turtle);
+    CHECK(read, "the fixture's timeline is not notes of format 1 (%ld bytes)", timeline.size);
+}
+
+/* The prompt has one home, the timeline: a state saved after restoring the
+ * format 1 fixture stores the same timeline, no second copy of the prompt,
+ * and plays the same. */
+static void test_the_prompt_is_saved_once_in_the_timeline(void)
+{
+    char *fixture = read_source_file(v1_fixture);
+    CHECK(fixture, "the fixture %s is missing", v1_fixture);
+    static StoredTimeline stored, resaved_timeline;
+    int read = read_stored_timeline(fixture, &stored);
+    char message[256] = "";
+    PnlLv2Host *host = composing_host(999, 0.5f, message, sizeof message);
+    CHECK(host, "no host: %s", message);
+    int status = pnl_lv2host_restore_state(host, fixture);
+    free(fixture);
+    /* One cycle hands the state to the worker; two bars ahead of beat 0
+     * are long composed in it, so nothing is added. */
+    Recording *recording = new_recording();
+    play(host, 0, BLOCK, recording);
+    free(recording);
+    char *resaved = pnl_lv2host_save_state(host);
+    pnl_lv2host_free(host);
+    CHECK(read && status == 0 && resaved, "could not restore and save the fixture (%d, %d)",
+          read, status);
+    int resaved_read = read_stored_timeline(resaved, &resaved_timeline);
+    int same = resaved_read && resaved_timeline.size == stored.size &&
+               !memcmp(resaved_timeline.bytes, stored.bytes, (size_t)stored.size);
+    int second_copy = strstr(resaved, "pianola#prompt") != NULL;
+    if (same && !second_copy)
+        check_plays_what_it_stored("the state saved again", resaved, &resaved_timeline);
+    free(resaved);
+    CHECK(same, "expected the fixture's timeline saved again byte for byte (%ld bytes, was %ld)",
+          resaved_timeline.size, stored.size);
+    CHECK(!second_copy, "expected no pianola:prompt beside the timeline");
+}
+
 /* An optional argument runs only the tests whose names contain it. */
 #define RUN(test) \
     if (!only || strstr(#test, only)) \
@@ -866,6 +1061,8 @@ int main(int argc, char **argv)
     RUN(test_locate_back_replays_the_same_events);
     RUN(test_a_different_seed_gives_different_music);
     RUN(test_state_restored_into_a_new_instance_continues_identically);
+    RUN(test_a_version_1_state_plays_the_notes_it_stored);
+    RUN(test_the_prompt_is_saved_once_in_the_timeline);
     RUN(test_runs_free_on_the_internal_tempo_without_host_time);
     RUN(test_odd_blocks_and_sample_rates_play_cleanly);
     RUN(test_the_presets_set_the_composer);

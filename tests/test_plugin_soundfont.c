@@ -15,7 +15,7 @@
 #include "plugin_fixture.h"
 
 enum { RATE = 48000, BLOCK = 512 };
-#define SOUNDFONT_PROPERTY "urn:pianola:pianola#soundfont"
+#define SOUNDFONT_PROPERTY PIANOLA__soundfont
 #define DEFAULT_SOUNDFONT "/usr/share/sounds/sf2/FluidR3_GM.sf2"
 
 typedef struct {
@@ -61,7 +61,7 @@ static PnlLv2Host *new_host(Log *log, char *message, size_t size)
     PnlLv2Host *host = pnl_lv2host_new(&options, message, size);
     if (host) {
         pnl_lv2host_set_control(host, "generate", 0);
-        pnl_lv2host_queue_object(host, 0, "urn:pianola:pianola#UiOn");
+        pnl_lv2host_queue_object(host, 0, PIANOLA__UiOn);
     }
     return host;
 }

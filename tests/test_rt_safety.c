@@ -209,7 +209,7 @@ static void test_run_never_allocates_locks_or_opens_files(void)
     PnlLv2Host *host = fixture_host(bundle_dir, RATE, 8192, PNL_WORKER_THREADED, message,
                                     sizeof message);
     CHECK(host, "no host: %s", message);
-    pnl_lv2host_queue_object(host, 0, "urn:pianola:pianola#UiOn");
+    pnl_lv2host_queue_object(host, 0, PIANOLA__UiOn);
     static float left[8192], right[8192];
     uint64_t random_state = 42;
     double frames_per_beat = RATE * 60.0 / 132.0;
@@ -231,10 +231,10 @@ static void test_run_never_allocates_locks_or_opens_files(void)
             midi_sent++;
         }
         if (cycle == 3000)
-            pnl_lv2host_queue_path(host, 0, "urn:pianola:pianola#soundfont",
+            pnl_lv2host_queue_path(host, 0, PIANOLA__soundfont,
                                    "/usr/share/sounds/sf2/FluidR3_GM.sf2");
         if (cycle == 3500)
-            pnl_lv2host_queue_path(host, 0, "urn:pianola:pianola#soundfont",
+            pnl_lv2host_queue_path(host, 0, PIANOLA__soundfont,
                                    "/nonexistent/missing.sf2");
         pnl_lv2host_set_control(host, "capture", (cycle / 400) % 4 == 1 ? 1.0f : 0.0f);
         pnl_lv2host_set_control(host, "reroll", cycle % 900 == 450 ? 1.0f : 0.0f);

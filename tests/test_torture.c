@@ -541,7 +541,7 @@ static int torture_at(double rate, PnlWorkerMode mode, int cycles, uint64_t seed
         return 0;
     static float left[MAX_BLOCK], right[MAX_BLOCK];
     pnl_lv2host_set_control(torture.host, "seed", (float)(seed % 1000));
-    pnl_lv2host_queue_object(torture.host, 0, "urn:pianola:pianola#UiOn");
+    pnl_lv2host_queue_object(torture.host, 0, PIANOLA__UiOn);
     for (int cycle = 0; cycle < cycles && !figures->failure[0]; cycle++) {
         run_cycle(&torture, left, right);
         /* A live host runs in real time, which gives its worker thread
@@ -550,8 +550,8 @@ static int torture_at(double rate, PnlWorkerMode mode, int cycles, uint64_t seed
             pnl_lv2host_wait_for_worker(torture.host);
         if (roll(&torture.dice, 150) == 0)
             pnl_lv2host_queue_object(torture.host, 0,
-                                     roll(&torture.dice, 2) ? "urn:pianola:pianola#UiOff"
-                                                            : "urn:pianola:pianola#UiOn");
+                                     roll(&torture.dice, 2) ? PIANOLA__UiOff
+                                                            : PIANOLA__UiOn);
     }
     /* The end of a session: the transport stops, nothing may hang. */
     if (!figures->failure[0]) {

@@ -1345,10 +1345,12 @@ static void test_ui_survives_odd_sizes_bad_messages_and_a_flood(void)
     send_playhead(&ui, 100.0, 96.0, 3.0, 0);
     send_soundfont(&ui, "/usr/share/sounds/sf2/FluidR3_GM.sf2");
     for (int i = 0; i < 10 * 2048; i++)
-        send_note(&ui, 21 + i % 88, 1 + i % 127, i * 0.01, 0.5, i % 3);
-    send_note(&ui, 200, 64, 1.0, 1.0, 0);         /* no such pitch */
-    send_note(&ui, 60, 64, NAN, 1.0, 0);          /* no such time */
-    send_note(&ui, 60, 64, 1.0, INFINITY, 0);     /* endless */
+        send_note(&ui, 21 + i % 88, 1 + i % 127, i * 0.01, 0.5,
+                  i % 3 == 0 ? PNL_ORIGIN_GENERATED : i % 3 == 1 ? PNL_ORIGIN_PROMPT
+                                                                 : PNL_ORIGIN_LIVE);
+    send_note(&ui, 200, 64, 1.0, 1.0, PNL_ORIGIN_GENERATED);     /* no such pitch */
+    send_note(&ui, 60, 64, NAN, 1.0, PNL_ORIGIN_GENERATED);      /* no such time */
+    send_note(&ui, 60, 64, 1.0, INFINITY, PNL_ORIGIN_GENERATED); /* endless */
     send_capture(&ui, 99, -5);                    /* no such state */
     LV2_Atom truncated = {64, urid(LV2_ATOM__Object)};
     host.descriptor->port_event(ui.handle, PNL_PORT_NOTIFY_OUT, sizeof truncated,

@@ -10,8 +10,8 @@
  * and values, patch:Get, the UI's on/off messages and atoms of unknown
  * types; between cycles any control port may be set to any float and the
  * block size changes. A script may begin with a state restore whose saved
- * values (timeline, prompt, settings, SoundFont path, version) have any type,
- * size and bytes. After each cycle the audio must be finite.
+ * values (timeline, format 1's prompt, settings, SoundFont path, version)
+ * have any type, size and bytes. After each cycle the audio must be finite.
  *
  * One instance serves the whole run (instantiating loads the General MIDI
  * SoundFont, about a second), so an input starts where the last one left

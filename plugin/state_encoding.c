@@ -1,0 +1,119 @@
+/* The saved state's bytes; see state_encoding.h. */
+#include "state_encoding.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "byte_order.h"
+#include "ports.h"
+#include "status.h"
+#include "uris.h"
+
+enum { NOTES_HEADER = 16, NOTE_RECORD = 16 };
+
+uint8_t *pnl_state_encode_notes(const PnlTimelineNote *notes, uint32_t count,
+                                int32_t horizon_ticks, size_t *size)
+{
+    *size = NOTES_HEADER + (size_t)count * NOTE_RECORD;
+    uint8_t *bytes = malloc(*size);
+    if (!bytes)
+        return NULL;
+    memcpy(bytes, "PNTL", 4);
+    pnl_write_le32(bytes + 4, PNL_NOTES_FORMAT_VERSION);
+    pnl_write_le32(bytes + 8, (uint32_t)horizon_ticks);
+    pnl_write_le32(bytes + 12, count);
+    for (uint32_t i = 0; i < count; i++) {
+        uint8_t *record = bytes + NOTES_HEADER + (size_t)i * NOTE_RECORD;
+        pnl_write_le32(record, (uint32_t)notes[i].onset_ticks);
+        pnl_write_le32(record + 4, (uint32_t)notes[i].duration_ticks);
+        record[8] = notes[i].pitch;
+        record[9] = notes[i].velocity;
+        record[10] = notes[i].origin;
+        record[11] = (uint8_t)notes[i].velocity_shape;
+        pnl_write_le_f32(record + 12, notes[i].timing_shape_ms);
+    }
+    return bytes;
+}
+
+PnlTimelineNote *pnl_state_decode_notes(const uint8_t *bytes, size_t size, uint32_t capacity,
+                                        uint32_t *count, int32_t *horizon_ticks, char *message,
+                                        size_t message_size)
+{
+    if (size < NOTES_HEADER || memcmp(bytes, "PNTL", 4) != 0) {
+        snprintf(message, message_size, "not Pianola notes");
+        return NULL;
+    }
+    uint32_t version = pnl_read_le32(bytes + 4);
+    if (version != PNL_NOTES_FORMAT_VERSION) {
+        snprintf(message, message_size, "notes of format version %u; this Pianola reads %d",
+                 version, PNL_NOTES_FORMAT_VERSION);
+        return NULL;
+    }
+    uint32_t stored = pnl_read_le32(bytes + 12);
+    if (stored > capacity || (size - NOTES_HEADER) / NOTE_RECORD < stored) {
+        snprintf(message, message_size, "%u notes claimed in %zu bytes (at most %u fit)", stored,
+                 size, capacity);
+        return NULL;
+    }
+    *horizon_ticks = (int32_t)pnl_read_le32(bytes + 8);
+    PnlTimelineNote *notes = calloc(stored ? stored : 1, sizeof *notes);
+    if (!notes) {
+        snprintf(message, message_size, "out of memory");
+        return NULL;
+    }
+    uint32_t kept = 0;
+    int32_t last_onset = 0;
+    for (uint32_t i = 0; i < stored; i++) {
+        const uint8_t *record = bytes + NOTES_HEADER + (size_t)i * NOTE_RECORD;
+        PnlTimelineNote note = {.onset_ticks = (int32_t)pnl_read_le32(record),
+                                .duration_ticks = (int32_t)pnl_read_le32(record + 4),
+                                .pitch = record[8],
+                                .velocity = record[9],
+                                .origin = record[10],
+                                .velocity_shape = (int8_t)record[11],
+                                .timing_shape_ms = pnl_read_le_f32(record + 12)};
+        if (note.onset_ticks < last_onset || note.duration_ticks < 1 || note.pitch > 127 ||
+            note.velocity < 1 || note.velocity > 127 || note.origin > PNL_ORIGIN_LIVE ||
+            !isfinite(note.timing_shape_ms))
+            continue;
+        last_onset = note.onset_ticks;
+        notes[kept++] = note;
+    }
+    if (*horizon_ticks < last_onset)
+        *horizon_ticks = last_onset;
+    *count = kept;
+    return notes;
+}
+
+void pnl_state_encode_settings(const PnlComposeSettings *settings,
+                               uint8_t bytes[PNL_STATE_SETTINGS_SIZE])
+{
+    pnl_write_le32(bytes, (uint32_t)settings->composer_choice);
+    pnl_write_le_f32(bytes + 4, settings->temperature);
+    pnl_write_le_f32(bytes + 8, settings->top_p);
+    pnl_write_le32(bytes + 12, settings->seed);
+    pnl_write_le32(bytes + 16, settings->variation);
+    pnl_write_le32(bytes + 20, (uint32_t)settings->bar_ticks);
+    pnl_write_le32(bytes + 24, (uint32_t)settings->beat_ticks);
+}
+
+int pnl_state_decode_settings(const uint8_t bytes[PNL_STATE_SETTINGS_SIZE],
+                              PnlComposeSettings *settings)
+{
+    PnlComposeSettings read = {.composer_choice = (int32_t)pnl_read_le32(bytes),
+                               .temperature = pnl_read_le_f32(bytes + 4),
+                               .top_p = pnl_read_le_f32(bytes + 8),
+                               .seed = pnl_read_le32(bytes + 12),
+                               .variation = pnl_read_le32(bytes + 16),
+                               .bar_ticks = (int32_t)pnl_read_le32(bytes + 20),
+                               .beat_ticks = (int32_t)pnl_read_le32(bytes + 24)};
+    /* Bars of at most 8 quarter notes: what the transport gives. */
+    if (!(read.composer_choice >= 0 && read.composer_choice < PNL_COMPOSER_CHOICE_COUNT &&
+          isfinite(read.temperature) && isfinite(read.top_p) && read.bar_ticks > 0 &&
+          read.bar_ticks <= 192 && read.beat_ticks > 0 && read.beat_ticks <= read.bar_ticks))
+        return PNL_ERANGE;
+    *settings = read;
+    return PNL_OK;
+}
