@@ -6,7 +6,7 @@ set -eu
 packages="
   gcc pkg-config python3
   lv2-dev liblilv-dev lilv-utils sordi
-  libfluidsynth-dev fluid-soundfont-gm
+  libfluidsynth-dev fluid-soundfont-gm timgm6mb-soundfont
   libsmf-dev libsndfile1-dev
   libcairo2-dev libx11-dev
   python3-torch python3-numpy python3-matplotlib

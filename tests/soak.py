@@ -1,0 +1,564 @@
+#!/usr/bin/env python3
+"""Soaks Pianola in real hosts: many sessions, exports, reloads and UI
+openings, each checked for aborts, hangs, heap corruption, sanitizer reports,
+FluidSynth errors and (for a share run under valgrind) invalid reads, writes
+and frees in Pianola's code. A host crash loses a user's session: this is how
+Pianola shows it causes none.
+
+    python3 tests/soak.py [--ardour N] [--jalv N] [--ui N] [--valgrind-every K]
+                          [--minutes M] [--logs DIR] [--plugin URI]
+
+It runs against the installed bundle (~/.lv2, or LV2_PATH when set), so build
+and install first (`./waf configure --user build install`). Each run varies
+what a user varies, in turn:
+  * Ardour (ardour7-lua, then ardour7-export twice, each loading the saved
+    session anew): tempo, meter (4/4, 3/4, 6/8, 2/4), a preset, one or two
+    instances, the SoundFont, and a captured prompt; the two exports must be
+    the same audio and hold sound;
+  * jalv on a private dummy JACK server: start, play, change settings through
+    jalv's control input, locate, stop, play again, re-roll, and quit, now
+    and then right while a bar is being composed, by closing jalv's input or
+    with SIGINT or SIGTERM;
+  * jalv.gtk3 under Xvfb: open the UI, play, close the window, open it again.
+Carla is not in Debian 12's package archive, so it is not soaked here.
+
+Every run's exit status and signal are checked and its output scanned; the
+logs of a failed run are kept under --logs. The last line sums it up:
+    soak: 412 runs, 0 failed (ardour 200, jalv 200, ui 12) in 2710 s
+and the exit status is 1 when any run failed. `--plugin urn:ardour:a-fluidsynth`
+soaks Ardour's own FluidSynth plugin instead, to tell a host's faults from
+Pianola's. The short form (a few runs of each) is tests/test_soak.py.
+"""
+import argparse
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from test_ardour_export import ArdourHeadlessExport, read_float_wav  # noqa: E402
+from test_jalv_headless import JackSession, note_ons  # noqa: E402
+from test_jalv_ui import close_x_window, find_pianola_window, start_xvfb  # noqa: E402
+from test_render import write_midi_file  # noqa: E402
+
+PIANOLA_URI = "urn:pianola:pianola"
+SOURCE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+SESSION_SCRIPT = os.path.join(SOURCE_DIR, "tests", "ardour", "soak_session.lua")
+SAMPLE_RATE = 48000
+HOST_TIMEOUT_S = 90
+VALGRIND_TIMEOUT_S = 1200
+
+# What a run's output must never hold. glibc's heap checks print these
+# before they abort; the sanitizers and FluidSynth print the others.
+TROUBLE = {
+    "heap": re.compile(r"munmap_chunk|double free|free\(\): invalid|malloc\(\)|"
+                       r"corrupted (size|double-linked|top size)|malloc_consolidate|"
+                       r"realloc\(\): invalid|stack smashing"),
+    "sanitizer": re.compile(r"ERROR: (Address|Leak|Thread|Memory)Sanitizer|runtime error:"),
+    "fluidsynth": re.compile(r"fluidsynth: (error|panic)", re.IGNORECASE),
+    "pianola-error": re.compile(r"^error: Pianola: ", re.MULTILINE),
+}
+
+# A saved state's timeline and settings items, as lilv writes them.
+TIMELINE_ITEM = r"<urn:pianola:pianola#timeline> \[[^\]]*\]"
+SETTINGS_ITEM = r"<urn:pianola:pianola#settings> \[[^\]]*\]"
+
+# (beats per minute, beats per bar, note value) the Ardour cycles turn through.
+METERS = [(120, 4, 4), (96, 3, 4), (132, 6, 8), (144, 2, 4), (72, 4, 4), (108, 3, 4)]
+PRESETS = ["-", "urn:pianola:preset:mozart-faithful", "-",
+           "urn:pianola:preset:rachmaninoff-dense", "-",
+           "urn:pianola:preset:schumann-intimate", "-",
+           "urn:pianola:preset:mozart-adventurous"]
+
+
+def thread_stacks(pid: int) -> str:
+    """Every thread's stack of a running process, through gdb; empty without it."""
+    if not shutil.which("gdb"):
+        return ""
+    try:
+        return subprocess.run(["gdb", "-p", str(pid), "-batch", "-ex", "thread apply all bt 30"],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=120,
+                              universal_newlines=True, errors="replace").stdout
+    except subprocess.TimeoutExpired:
+        return ""
+
+
+def ardour_export_start_hang(output: str) -> bool:
+    """Ardour 7.3's own hang as an export starts (docs/hardening.md): the main
+    thread waits in Butler::wait_until_finished() from start_audio_export()
+    while the butler waits in butler_transport_work(), and no thread is in
+    Pianola's code. It happens with Ardour's own FluidSynth plugin too."""
+    return ("Butler::wait_until_finished" in output and "start_audio_export" in output
+            and "butler_transport_work" in output and "pianola" not in output.split(
+                "was killed", 1)[-1])
+
+
+class Soak:
+    def __init__(self, options: argparse.Namespace) -> None:
+        self.options = options
+        self.work_dir = tempfile.mkdtemp(prefix="pianola-soak-")
+        self.env = dict(os.environ)
+        if options.lv2_path:
+            self.env["LV2_PATH"] = options.lv2_path
+        self.deadline = time.monotonic() + options.minutes * 60
+        self.runs = {"ardour": 0, "jalv": 0, "ui": 0}
+        self.failures = []  # (host, run number, kinds, log folder)
+        self.valgrind_runs = 0
+        self.valgrind_pianola_errors = 0
+        self.host_hangs = 0  # Ardour's export-start hang, tried again
+        os.makedirs(options.logs, exist_ok=True)
+
+    def time_left(self) -> bool:
+        return time.monotonic() < self.deadline
+
+    # ------------------------------------------------------------ reporting
+
+    def record(self, host: str, number: int, kinds: list, logs: dict) -> None:
+        self.runs[host] += 1
+        if not kinds:
+            return
+        folder = os.path.join(self.options.logs, "%s-%03d" % (host, number))
+        os.makedirs(folder, exist_ok=True)
+        for name, text in logs.items():
+            with open(os.path.join(folder, name + ".log"), "w") as log:
+                log.write(text)
+        self.failures.append((host, number, kinds, folder))
+        print("FAILED %s run %d: %s (logs in %s)" % (host, number, ", ".join(kinds), folder),
+              flush=True)
+
+    def summary(self, seconds: float) -> str:
+        kinds = {}
+        for _, _, failure_kinds, _ in self.failures:
+            for kind in failure_kinds:
+                kinds[kind] = kinds.get(kind, 0) + 1
+        total = sum(self.runs.values())
+        line = "soak: %d runs, %d failed (ardour %d, jalv %d, ui %d) in %.0f s" % (
+            total, len(self.failures), self.runs["ardour"], self.runs["jalv"], self.runs["ui"],
+            seconds)
+        if kinds:
+            line += "; failures by kind: " + ", ".join(
+                "%s %d" % (kind, count) for kind, count in sorted(kinds.items()))
+        if self.host_hangs:
+            line += "; Ardour's export-start hang met %d times (tried again)" % self.host_hangs
+        if self.valgrind_runs:
+            line += "; under valgrind: %d runs, %d errors in Pianola's code" % (
+                self.valgrind_runs, self.valgrind_pianola_errors)
+        return line
+
+    # --------------------------------------------------------------- checks
+
+    @staticmethod
+    def status_kinds(returncode: int, what: str) -> list:
+        if returncode is None:
+            return []
+        if returncode == -signal.SIGKILL or returncode == 124:
+            return ["%s hang" % what]
+        if returncode < 0:
+            return ["%s killed by %s" % (what, signal.Signals(-returncode).name)]
+        if returncode != 0:
+            return ["%s exit %d" % (what, returncode)]
+        return []
+
+    @staticmethod
+    def output_kinds(text: str) -> list:
+        return [kind for kind, pattern in TROUBLE.items() if pattern.search(text)]
+
+    @staticmethod
+    def valgrind_text(log_pattern: str) -> str:
+        """What valgrind wrote for a host and the processes it exec'd (one log
+        a process: the pattern's %p)."""
+        folder, name = os.path.split(log_pattern)
+        prefix, suffix = name.split("%p")
+        texts = [open(os.path.join(folder, f), errors="replace").read()
+                 for f in sorted(os.listdir(folder))
+                 if f.startswith(prefix) and f.endswith(suffix)]
+        return "\n".join(texts)
+
+    def valgrind_kinds(self, log_pattern: str) -> list:
+        """Errors valgrind found in Pianola's code (a frame in pianola.so or
+        pianola_ui.so); the host's own are not Pianola's to fix."""
+        text = self.valgrind_text(log_pattern)
+        if "ERROR SUMMARY" not in text:
+            return ["valgrind did not finish"]
+        ours = 0
+        blocks = re.split(r"\n==\d+== \n", text)
+        for block in blocks:
+            first = block.strip().splitlines()[0] if block.strip() else ""
+            if re.search(r"Invalid (read|write|free)|Mismatched free|uninitialised|"
+                         r"Source and destination overlap|Jump to the invalid", first) and \
+                    re.search(r"pianola|\.\./(src|plugin|gui)/", block):
+                ours += 1
+        self.valgrind_runs += 1
+        self.valgrind_pianola_errors += ours
+        return ["valgrind: %d errors in Pianola's code" % ours] if ours else []
+
+    # ------------------------------------------------------------- running
+
+    def run(self, command: list, cwd: str, timeout_s: float, env=None,
+            stdin=subprocess.DEVNULL) -> subprocess.CompletedProcess:
+        """A host in a process group of its own: a hang is killed with all it
+        started, and comes back as killed by SIGKILL, its output ending with
+        every thread's stack (when gdb is there) so the hang can be told."""
+        process = subprocess.Popen(command, cwd=cwd, env=env or self.env, stdin=stdin,
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                   universal_newlines=True, errors="replace",
+                                   start_new_session=True)
+        try:
+            output, _ = process.communicate(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            stacks = thread_stacks(process.pid)
+            os.killpg(process.pid, signal.SIGKILL)
+            output, _ = process.communicate()
+            output += "\n%s did not finish within %d s and was killed\n%s" % (
+                command[0], timeout_s, stacks)
+            return subprocess.CompletedProcess(command, -signal.SIGKILL, output, None)
+        return subprocess.CompletedProcess(command, process.returncode, output, None)
+
+    # -------------------------------------------------------------- Ardour
+
+    def ardour_cycle(self, number: int) -> None:
+        options = self.options
+        bpm, beats_per_bar, note_value = METERS[number % len(METERS)]
+        preset = PRESETS[number % len(PRESETS)] if options.plugin == PIANOLA_URI else "-"
+        instances = 1 + number % 2
+        folder = tempfile.mkdtemp(prefix="ardour-", dir=self.work_dir)
+        session_dir, name = os.path.join(folder, "session"), "soak"
+        logs, kinds = {}, []
+        made = self.run(["ardour7-lua", SESSION_SCRIPT, session_dir, name, options.plugin,
+                         str(options.bars), str(bpm), str(beats_per_bar), str(note_value),
+                         str(instances), preset, str(number)], folder, HOST_TIMEOUT_S)
+        logs["session"] = " ".join(made.args) + "\n" + made.stdout
+        kinds += self.status_kinds(made.returncode, "ardour7-lua")
+        kinds += self.output_kinds(made.stdout)
+        if "session-ready" not in made.stdout:
+            kinds.append("no session")
+        else:
+            if options.plugin == PIANOLA_URI:
+                kinds += self.vary_pianola_states(session_dir, number)
+            exports = []
+            for take in (1, 2):
+                path = os.path.join(folder, "export%d.wav" % take)
+                valgrind = take == 1 and options.valgrind_every and \
+                    number % options.valgrind_every == 0
+                command = ["ardour7-export", "-b", "float", "-o", path, session_dir, name]
+                timeout_s = HOST_TIMEOUT_S
+                if valgrind:
+                    valgrind_log = os.path.join(folder, "valgrind.%p.log")
+                    command = ["valgrind", "--trace-children=yes", "--num-callers=30",
+                               "--fullpath-after=", "--error-limit=no",
+                               "--log-file=" + valgrind_log] + command
+                    timeout_s = VALGRIND_TIMEOUT_S
+                exported = self.run(command, folder, timeout_s)
+                if not valgrind and exported.returncode == -signal.SIGKILL and \
+                        ardour_export_start_hang(exported.stdout):
+                    # Ardour's own fault, not Pianola's: counted, and the
+                    # export tried again as a user would.
+                    self.host_hangs += 1
+                    logs["export%d-hang" % take] = exported.stdout
+                    exported = self.run(command, folder, timeout_s)
+                logs["export%d" % take] = exported.stdout
+                kinds += self.status_kinds(exported.returncode, "ardour7-export")
+                kinds += self.output_kinds(exported.stdout)
+                if valgrind:
+                    kinds += self.valgrind_kinds(valgrind_log)
+                    logs["valgrind"] = self.valgrind_text(valgrind_log)
+                if exported.returncode == 0 and os.path.exists(path):
+                    exports.append(path)
+                else:
+                    kinds.append("export %d missing" % take)
+            if len(exports) == 2:
+                kinds += self.compare_exports(exports)
+        if not kinds:
+            shutil.rmtree(folder, ignore_errors=True)
+        self.record("ardour", number, kinds, logs)
+
+    def vary_pianola_states(self, session_dir: str, number: int) -> list:
+        """Every third cycle another SoundFont, every fourth a captured prompt:
+        written into the saved states, as a user's session would hold them."""
+        states = []
+        for folder, _, files in os.walk(os.path.join(session_dir, "plugins")):
+            states += [os.path.join(folder, f) for f in files if f == "state.ttl"]
+        if not states:
+            return ["no Pianola state saved"]
+        for state in states:
+            text = open(state).read()
+            if number % 3 == 2 and self.options.soundfont:
+                text, count = re.subn(r"(<urn:pianola:pianola#soundfont> )<[^>]*>",
+                                      r"\1<%s>" % self.options.soundfont, text)
+                if count != 1:
+                    return ["no SoundFont in the saved state"]
+            if number % 4 == 3 and self.prompt_state:
+                text, count = re.subn(TIMELINE_ITEM, lambda _: self.prompt_state, text,
+                                      flags=re.DOTALL)
+                if count != 1:
+                    return ["no timeline in the saved state"]
+            with open(state, "w") as out:
+                out.write(text)
+        return []
+
+    @staticmethod
+    def compare_exports(paths: list) -> list:
+        _, first = read_float_wav(paths[0])
+        _, second = read_float_wav(paths[1])
+        kinds = []
+        if float(abs(first).max()) < 1e-3:
+            kinds.append("silent export")
+        _, mismatch = ArdourHeadlessExport.aligned_mismatch(first, second)
+        if mismatch:
+            kinds.append("exports differ: " + mismatch)
+        return kinds
+
+    # ---------------------------------------------------------------- jalv
+
+    def jalv_session(self, jack: JackSession, number: int) -> None:
+        """One session in jalv, as a user drives it; the quit varies."""
+        client = "pianola-soak-%d" % number
+        name = "jalv-%d" % number
+        command_line = ["jalv", "-x", "-n", client, self.options.plugin]
+        valgrind_log = ""
+        if self.options.valgrind_every and number % self.options.valgrind_every == 0:
+            valgrind_log = os.path.join(jack.work_dir, name + "-valgrind.%p.log")
+            command_line = ["valgrind", "--num-callers=30", "--error-limit=no",
+                            "--fullpath-after=", "--log-file=" + valgrind_log] + command_line
+        jalv = jack.start(name, command_line, stdin=subprocess.PIPE)
+        kinds = []
+
+        def command(line: str) -> None:
+            try:
+                jalv.stdin.write((line + "\n").encode())
+                jalv.stdin.flush()
+            except (BrokenPipeError, OSError):
+                pass
+
+        def transport(line: str) -> None:
+            subprocess.run(["jack_transport"], input=line + "\n", env=jack.env, timeout=10,
+                           universal_newlines=True, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+
+        started = self.wait_for_ports(jack, client, jalv, 120 if valgrind_log else 20)
+        if not started:
+            kinds.append("jalv registered no ports")
+        else:
+            pianola = self.options.plugin == PIANOLA_URI
+            transport("locate 0")
+            transport("play")
+            time.sleep(1.0 + (number % 3) * 0.5)
+            if pianola:
+                command("set temperature %.2f" % (0.3 + (number % 7) * 0.2))
+                command("set composer %d" % (number % 5))
+                command("set seed %d" % number)
+            time.sleep(0.5)
+            transport("locate %d" % (SAMPLE_RATE * (number % 40)))
+            time.sleep(0.5)
+            transport("stop")
+            time.sleep(0.3)
+            transport("play")
+            if pianola:
+                command("set reroll 1")
+            how = number % 4
+            if how != 3:
+                time.sleep(1.0)
+                if pianola:
+                    command("set reroll 0")
+        # Quit: right after a re-roll (mid-compose) now and then, else after a
+        # moment; by ending jalv's input (a console user's quit) or a signal.
+        how = number % 4
+        if how == 0 or how == 3:
+            jalv.stdin.close()
+            try:
+                jalv.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                jack.stop(jalv, signal.SIGKILL)
+        else:
+            jack.stop(jalv, signal.SIGINT if how == 1 else signal.SIGTERM, wait_s=20)
+        transport("stop")
+        output = jack.log(name)
+        if jalv.returncode not in (0, -signal.SIGINT, -signal.SIGTERM):
+            kinds += self.status_kinds(jalv.returncode, "jalv") or ["jalv exit %s"
+                                                                     % jalv.returncode]
+        kinds += self.output_kinds(output)
+        logs = {"jalv": output, "jackd": jack.log("jackd")[-20000:]}
+        if valgrind_log:
+            kinds += self.valgrind_kinds(valgrind_log)
+            logs["valgrind"] = self.valgrind_text(valgrind_log)
+        self.record("jalv", number, kinds, logs)
+        os.remove(os.path.join(jack.work_dir, name + ".log"))
+
+    @staticmethod
+    def wait_for_ports(jack: JackSession, client: str, process: subprocess.Popen,
+                       timeout_s: float) -> bool:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline and process.poll() is None:
+            if any(name.startswith(client + ":") for name in jack.ports()):
+                return True
+            time.sleep(0.2)
+        return False
+
+    # ------------------------------------------------------------------ UI
+
+    def ui_session(self, display: str, jack_env: dict, number: int) -> None:
+        """jalv.gtk3 with Pianola's UI: open, play, close the window (as a
+        person would), open again, play, quit."""
+        kinds, logs = [], {}
+        for opening in (1, 2):
+            with tempfile.TemporaryFile(mode="w+") as output:
+                jalv = subprocess.Popen(["jalv.gtk3", self.options.plugin],
+                                        env=dict(jack_env, DISPLAY=display, NO_AT_BRIDGE="1"),
+                                        stdout=output, stderr=subprocess.STDOUT, text=True,
+                                        start_new_session=True)
+                deadline, shown = time.monotonic() + 20, 0
+                while time.monotonic() < deadline and jalv.poll() is None and not shown:
+                    time.sleep(0.3)
+                    shown = find_pianola_window(display)[1]
+                subprocess.run(["jack_transport"], input="play\n", env=jack_env, timeout=10,
+                               universal_newlines=True, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+                time.sleep(2.0)
+                if not shown:
+                    kinds.append("no window (opening %d)" % opening)
+                if jalv.poll() is None:
+                    close_x_window(display, find_pianola_window(display)[0])
+                    try:
+                        jalv.wait(timeout=10)
+                    except subprocess.TimeoutExpired:
+                        os.killpg(jalv.pid, signal.SIGINT)
+                        try:
+                            jalv.wait(timeout=10)
+                        except subprocess.TimeoutExpired:
+                            os.killpg(jalv.pid, signal.SIGKILL)
+                            jalv.wait()
+                subprocess.run(["jack_transport"], input="stop\n", env=jack_env, timeout=10,
+                               universal_newlines=True, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+                output.seek(0)
+                text = output.read()
+                logs["opening%d" % opening] = text
+                if jalv.returncode not in (0, -signal.SIGINT):
+                    kinds += self.status_kinds(jalv.returncode, "jalv.gtk3")
+                kinds += self.output_kinds(text)
+        self.record("ui", number, kinds, logs)
+
+    # ---------------------------------------------------------------- main
+
+    def prepare_prompt(self) -> None:
+        """A captured phrase as Pianola saves it, made by the plugin itself:
+        pianola-render captures a phrase, composes on, and saves the state it
+        ends with; its timeline (the phrase and what followed) and the
+        settings it was composed with go into Ardour sessions' states."""
+        self.prompt_state = ""
+        if self.options.plugin != PIANOLA_URI or not shutil.which("pianola-render", path=(
+                self.env.get("PATH"))):
+            return
+        phrase = os.path.join(self.work_dir, "phrase.mid")
+        write_midi_file(phrase, [(0, 0.5, 67, 80), (0.5, 0.5, 64, 72), (1, 0.5, 60, 70),
+                                 (1.5, 0.5, 64, 72), (2, 1, 67, 84), (3, 1, 72, 90),
+                                 (4, 2, 71, 76), (6, 2, 67, 70)])
+        state = os.path.join(self.work_dir, "prompt-state.ttl")
+        rendered = self.run(["pianola-render", "--prompt", phrase, "--bars", "3", "-o",
+                             os.path.join(self.work_dir, "prompt.wav"), "--save-state", state],
+                            self.work_dir, HOST_TIMEOUT_S)
+        if rendered.returncode == 0 and os.path.exists(state):
+            text = open(state).read()
+            items = [re.search(pattern, text, re.DOTALL) for pattern in (TIMELINE_ITEM,
+                                                                          SETTINGS_ITEM)]
+            if all(items):
+                self.prompt_state = items[0].group(0) + " ;\n\t\t" + items[1].group(0)
+        if not self.prompt_state:
+            print("soak: no captured prompt to vary (pianola-render --save-state failed: %s)"
+                  % rendered.stdout.strip()[-300:], flush=True)
+
+    def main(self) -> int:
+        started = time.monotonic()
+        options = self.options
+        self.prepare_prompt()
+        try:
+            for number in range(options.ardour):
+                if not self.time_left():
+                    break
+                self.ardour_cycle(number)
+            if options.jalv and self.time_left():
+                jack = JackSession(os.path.join(self.work_dir), options.lv2_path or "")
+                if not options.lv2_path:
+                    jack.env.pop("LV2_PATH", None)
+                    if "LV2_PATH" in self.env:
+                        jack.env["LV2_PATH"] = self.env["LV2_PATH"]
+                try:
+                    for number in range(options.jalv):
+                        if not self.time_left():
+                            break
+                        self.jalv_session(jack, number)
+                        if jack.server.poll() is not None:
+                            self.record("jalv", number, ["jackd died"],
+                                        {"jackd": jack.log("jackd")})
+                            break
+                finally:
+                    jack.close()
+            if options.ui and self.time_left():
+                self.soak_ui()
+        finally:
+            shutil.rmtree(self.work_dir, ignore_errors=True)
+        print(self.summary(time.monotonic() - started), flush=True)
+        return 1 if self.failures else 0
+
+    def soak_ui(self) -> None:
+        xvfb, display = start_xvfb()
+        server = "pianola-soak-ui-" + uuid.uuid4().hex[:8]
+        jack_env = dict(self.env, JACK_DEFAULT_SERVER=server, JACK_NO_START_SERVER="1",
+                        JACK_NO_AUDIO_RESERVATION="1")
+        jackd = subprocess.Popen(["jackd", "--no-realtime", "-n", server, "-d", "dummy", "-r",
+                                  str(SAMPLE_RATE), "-p", "256"], env=jack_env,
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            subprocess.run(["jack_wait", "-w", "-t", "10"], env=jack_env, timeout=20,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            for number in range(self.options.ui):
+                if not self.time_left():
+                    break
+                self.ui_session(display, jack_env, number)
+        finally:
+            for process in (jackd, xvfb):
+                process.terminate()
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+
+
+def parse_options(argv: list) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--ardour", type=int, default=200, metavar="N",
+                        help="Ardour cycles (session, export, reload, export) [200]")
+    parser.add_argument("--jalv", type=int, default=200, metavar="N",
+                        help="jalv sessions on a dummy JACK server [200]")
+    parser.add_argument("--ui", type=int, default=20, metavar="N",
+                        help="jalv.gtk3 sessions, each opening the UI twice [20]")
+    parser.add_argument("--bars", type=int, default=8, help="bars in each Ardour session [8]")
+    parser.add_argument("--valgrind-every", type=int, default=0, metavar="K",
+                        help="run every K-th Ardour cycle's first export, and every K-th "
+                             "jalv session, under valgrind")
+    parser.add_argument("--minutes", type=float, default=180,
+                        help="stop starting runs after this long [180]")
+    parser.add_argument("--logs", default="soak-logs",
+                        help="where the logs of failed runs are kept [soak-logs]")
+    parser.add_argument("--plugin", default=PIANOLA_URI,
+                        help="the plugin to soak; urn:ardour:a-fluidsynth tells a host's "
+                             "faults from Pianola's [Pianola]")
+    parser.add_argument("--lv2-path", default=os.environ.get("LV2_PATH", ""),
+                        help="LV2_PATH for the hosts [the environment's, else the hosts' "
+                             "default: ~/.lv2 and the system's]")
+    parser.add_argument("--soundfont", default="/usr/share/sounds/sf2/TimGM6mb.sf2",
+                        help="the other SoundFont some cycles use")
+    options = parser.parse_args(argv)
+    if options.soundfont and not os.path.exists(options.soundfont):
+        options.soundfont = ""
+    return options
+
+
+if __name__ == "__main__":
+    sys.exit(Soak(parse_options(sys.argv[1:])).main())
