@@ -38,11 +38,10 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from test_ardour_export import ArdourHeadlessExport, read_float_wav  # noqa: E402
-from test_jalv_headless import JackSession, note_ons  # noqa: E402
+from test_jalv_headless import JackSession  # noqa: E402
 from test_jalv_ui import close_x_window, find_pianola_window, start_xvfb  # noqa: E402
 from test_render import write_midi_file  # noqa: E402
 
@@ -473,61 +472,43 @@ class Soak:
                   % rendered.stdout.strip()[-300:], flush=True)
 
     def main(self) -> int:
+        """Runs the hosts in turn (an Ardour cycle, a jalv session, a UI
+        session, then again), so a soak cut short by --minutes has soaked
+        every host."""
         started = time.monotonic()
         options = self.options
         self.prepare_prompt()
+        jack, xvfb, display = None, None, ""
         try:
-            for number in range(options.ardour):
-                if not self.time_left():
-                    break
-                self.ardour_cycle(number)
-            if options.jalv and self.time_left():
-                jack = JackSession(os.path.join(self.work_dir), options.lv2_path or "")
-                if not options.lv2_path:
+            if options.jalv or options.ui:
+                jack = JackSession(self.work_dir, options.lv2_path or "")
+                if not options.lv2_path:  # the hosts' own default path
                     jack.env.pop("LV2_PATH", None)
                     if "LV2_PATH" in self.env:
                         jack.env["LV2_PATH"] = self.env["LV2_PATH"]
-                try:
-                    for number in range(options.jalv):
-                        if not self.time_left():
-                            break
-                        self.jalv_session(jack, number)
-                        if jack.server.poll() is not None:
-                            self.record("jalv", number, ["jackd died"],
-                                        {"jackd": jack.log("jackd")})
-                            break
-                finally:
-                    jack.close()
-            if options.ui and self.time_left():
-                self.soak_ui()
+            if options.ui:
+                xvfb, display = start_xvfb()
+            for number in range(max(options.ardour, options.jalv, options.ui)):
+                if number < options.ardour and self.time_left():
+                    self.ardour_cycle(number)
+                if number < options.jalv and self.time_left():
+                    self.jalv_session(jack, number)
+                if number < options.ui and self.time_left():
+                    self.ui_session(display, jack.env, number)
+                if jack and jack.server.poll() is not None:
+                    self.record("jalv", number, ["jackd died"], {"jackd": jack.log("jackd")})
+                    break
+                if not self.time_left():
+                    break
         finally:
+            if jack:
+                jack.close()
+            if xvfb:
+                xvfb.terminate()
+                xvfb.wait()
             shutil.rmtree(self.work_dir, ignore_errors=True)
         print(self.summary(time.monotonic() - started), flush=True)
         return 1 if self.failures else 0
-
-    def soak_ui(self) -> None:
-        xvfb, display = start_xvfb()
-        server = "pianola-soak-ui-" + uuid.uuid4().hex[:8]
-        jack_env = dict(self.env, JACK_DEFAULT_SERVER=server, JACK_NO_START_SERVER="1",
-                        JACK_NO_AUDIO_RESERVATION="1")
-        jackd = subprocess.Popen(["jackd", "--no-realtime", "-n", server, "-d", "dummy", "-r",
-                                  str(SAMPLE_RATE), "-p", "256"], env=jack_env,
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            subprocess.run(["jack_wait", "-w", "-t", "10"], env=jack_env, timeout=20,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            for number in range(self.options.ui):
-                if not self.time_left():
-                    break
-                self.ui_session(display, jack_env, number)
-        finally:
-            for process in (jackd, xvfb):
-                process.terminate()
-                try:
-                    process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
 
 
 def parse_options(argv: list) -> argparse.Namespace:
