@@ -110,6 +110,7 @@ class Soak:
         self.valgrind_runs = 0
         self.valgrind_pianola_errors = 0
         self.host_hangs = 0  # Ardour's export-start hang, tried again
+        self.midi_too_late = 0  # Ardour's "DummyMidiBuffer: it's too late" lines
         os.makedirs(options.logs, exist_ok=True)
 
     def time_left(self) -> bool:
@@ -144,6 +145,8 @@ class Soak:
                 "%s %d" % (kind, count) for kind, count in sorted(kinds.items()))
         if self.host_hangs:
             line += "; Ardour's export-start hang met %d times (tried again)" % self.host_hangs
+        if self.midi_too_late:
+            line += "; Ardour's \"DummyMidiBuffer: it's too late\" lines: %d" % self.midi_too_late
         if self.valgrind_runs:
             line += "; under valgrind: %d runs, %d errors in Pianola's code" % (
                 self.valgrind_runs, self.valgrind_pianola_errors)
@@ -261,6 +264,7 @@ class Soak:
                     logs["export%d-hang" % take] = exported.stdout
                     exported = self.run(command, folder, timeout_s)
                 logs["export%d" % take] = exported.stdout
+                self.midi_too_late += exported.stdout.count("it's too late for this event")
                 kinds += self.status_kinds(exported.returncode, "ardour7-export")
                 kinds += self.output_kinds(exported.stdout)
                 if valgrind:
