@@ -64,6 +64,39 @@ typedef struct {
     uint8_t bytes[3];
 } Midi;
 
+enum { LOCATE_BARS = 100, LOCATE_MAX_BLOCKS = 4000 };
+
+/* A locate LOCATE_BARS bars into an empty timeline, rolling (a user jumping
+ * ahead, or an export starting there): the CPU time, worker included (it runs
+ * synchronously here), until the first note sounds at the playhead. Returns
+ * the seconds, or a negative value when no note came. */
+static double locate_seconds(PnlLv2HostOptions options)
+{
+    char message[256] = "";
+    options.around_run = NULL;
+    PnlLv2Host *host = pnl_lv2host_new(&options, message, sizeof message);
+    if (!host) {
+        fprintf(stderr, "bench_plugin: %s\n", message);
+        return -1;
+    }
+    static float left[BLOCK], right[BLOCK];
+    double frames_per_beat = RATE * 60.0 / BPM, started = now(CLOCK_PROCESS_CPUTIME_ID);
+    double seconds = -1;
+    for (int block = 0; block < LOCATE_MAX_BLOCKS && seconds < 0; block++) {
+        double beat = LOCATE_BARS * 4.0 + block * (double)BLOCK / frames_per_beat;
+        int64_t bar = (int64_t)floor(beat / 4.0);
+        pnl_lv2host_queue_position(host, 0, BPM, 4, 4, bar, beat - 4.0 * bar, 1.0);
+        pnl_lv2host_run(host, BLOCK, left, right);
+        const PnlHostMidi *out;
+        size_t count = pnl_lv2host_midi(host, &out);
+        for (size_t i = 0; i < count; i++)
+            if (PIANOLA_TEST_NOTE_ON(&out[i]))
+                seconds = now(CLOCK_PROCESS_CPUTIME_ID) - started;
+    }
+    pnl_lv2host_free(host);
+    return seconds;
+}
+
 static int quiet_log_errors;
 static void log_quietly(void *data, const char *level, const char *text)
 {
@@ -105,6 +138,7 @@ int main(void)
         fprintf(stderr, "bench_plugin: %s\n", message);
         return 1;
     }
+    double locate_cpu = locate_seconds(options);
     double worker_cpu_start = now(CLOCK_PROCESS_CPUTIME_ID);
     for (int64_t frame = 0; frame < total_frames; frame += BLOCK) {
         double beat = frame / frames_per_beat;
@@ -166,5 +200,11 @@ int main(void)
     printf("a_fluidsynth_worst_run_wall: %.0f us\n", ace.worst_block_seconds * 1e6);
     printf("pianola_composing_cpu: %.2f ms per bar (worker, not in run)\n",
            1000.0 * (process_cpu - pianola.cpu_seconds) / BARS);
+    if (locate_cpu >= 0)
+        printf("pianola_locate_%d_bars: %.2f s (CPU until the first note at the playhead)\n",
+               LOCATE_BARS, locate_cpu);
+    else
+        printf("pianola_locate_%d_bars: no note within %d blocks\n", LOCATE_BARS,
+               LOCATE_MAX_BLOCKS);
     return quiet_log_errors ? 1 : 0;
 }
