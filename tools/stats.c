@@ -491,9 +491,10 @@ int main(int argc, char **argv)
         for (size_t i = 0; i < generated.count; i++)
             bars += generated.pieces[i].stats.bars;
         if (generated.count)
-            printf("%s: %zu composed files in %d/%d (%zu bars) beside the corpus's %zu pieces "
+            printf("%s: %zu composed file%s in %d/%d (%zu bars) beside the corpus's %zu pieces "
                    "of %s, %zu of them in %d/%d (figures marked *)\n\n",
-                   composer, generated.count, numerator, denominator, bars, corpus_pieces.count,
+                   composer, generated.count, generated.count == 1 ? "" : "s", numerator,
+                   denominator, bars, corpus_pieces.count,
                    composer, in_meter, numerator, denominator);
         else
             printf("%s: the corpus's %zu pieces of %s, %zu of them in %d/%d (figures marked *)"
