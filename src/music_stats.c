@@ -256,14 +256,16 @@ static void measure_onsets(const PnlScore *score, const Work *work, PnlMusicStat
     double sounding_sum = 0.0;
     for (size_t o = 0; o < work->onset_count; o++) {
         const Onset *onset = &work->onsets[o];
-        /* The notes struck at it, and those held into it from before its
-         * first note (sounding counts those struck at that tick too). */
-        int64_t first = score->notes[onset->first_note].onset_ticks;
-        size_t struck_first = 0;
+        /* The notes struck at it, and those held into it from before: still
+         * sounding a grid tick after its first note, which a legato note
+         * overlapping the next by performed timing is not. sounding[] at
+         * that tick counts the onset's own notes that last past it too. */
+        int64_t after = score->notes[onset->first_note].onset_ticks + PERFORMED_TICKS;
+        size_t own_sounding = 0;
         for (size_t n = onset->first_note; n < onset->first_note + onset->note_count; n++)
-            struck_first += score->notes[n].onset_ticks == first;
-        sounding_sum += (double)onset->note_count + (double)work->sounding[first] -
-                        (double)struck_first;
+            own_sounding += score->notes[n].onset_ticks + score->notes[n].duration_ticks > after;
+        sounding_sum += (double)onset->note_count + (double)work->sounding[after] -
+                        (double)own_sounding;
         if (o + 1 < work->onset_count) {
             int64_t interval = work->onsets[o + 1].at_ticks - onset->at_ticks;
             if (interval > 0)

@@ -113,6 +113,13 @@ static void test_polyphony_counts_struck_and_held_notes(void)
     CHECK(measure(&score, 0, &stats) == PNL_OK, "measuring failed");
     CHECK(stats.onsets == 2, "%zu onsets; the spread chord is one", stats.onsets);
     CHECK(near(stats.polyphony, (1.0 + 4.0) / 2.0), "polyphony %g, not 2.5", stats.polyphony);
+    /* A melody played legato, each note overlapping the next by a tick:
+     * one note sounds at each onset. */
+    pnl_score_clear(&score);
+    for (int i = 0; i < 8; i++)
+        add(&score, i * QUARTER / 2, QUARTER / 2 + 1, 60 + i, 64);
+    CHECK(measure(&score, 0, &stats) == PNL_OK, "measuring failed");
+    CHECK(near(stats.polyphony, 1.0), "legato polyphony %g, not 1", stats.polyphony);
     pnl_score_free(&score);
 }
 
