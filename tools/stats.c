@@ -434,10 +434,11 @@ int main(int argc, char **argv)
         if (i > optind && (stats->numerator != generated.pieces[0].stats.numerator ||
                            stats->denominator != generated.pieces[0].stats.denominator)) {
             int n = stats->numerator, d = stats->denominator;
+            int first_n = generated.pieces[0].stats.numerator;
+            int first_d = generated.pieces[0].stats.denominator;
             free_pieces(&generated);
             return die("%s is in %d/%d, %s in %d/%d: give the files of one meter at a time",
-                       argv[i], n, d, argv[optind], generated.pieces[0].stats.numerator,
-                       generated.pieces[0].stats.denominator);
+                       argv[i], n, d, argv[optind], first_n, first_d);
         }
     }
     if (generated.count) {
