@@ -169,7 +169,9 @@ class BadArguments(unittest.TestCase):
                           ((piece,), "--composer"),
                           (("--composer", "mozart", "--meter", "5/3", piece), "5/3"),
                           (("--composer", "mozart", "/nonexistent.mid"), "/nonexistent.mid"),
-                          (("--composer", "mozart", "--bars", "0", piece), "--bars")):
+                          (("--composer", "mozart", "--bars", "0", piece), "--bars"),
+                          (("--composer", "mozart", piece,
+                            os.path.join(CORPUS, CORPUS_PIECES[2][1])), "in 6/8")):
             result = run(*args)
             self.assertNotEqual(result.returncode, 0, args)
             self.assertEqual(len(result.stderr.strip().splitlines()), 1, result.stderr)
