@@ -44,7 +44,6 @@ typedef struct {
     size_t onset_count;
     uint8_t *keys;       /* each onset's keys, sorted */
     int32_t *sounding;   /* notes sounding at each tick */
-    int64_t length_ticks;
     double *values;      /* scratch for percentiles */
 } Work;
 
@@ -185,7 +184,6 @@ static int count_sounding(const PnlScore *score, Work *work)
     const Bar *last = &work->bars[work->bar_count - 1];
     if (last->start_ticks + last->length_ticks > length)
         length = last->start_ticks + last->length_ticks;
-    work->length_ticks = length;
     work->sounding = calloc((size_t)length + 1, sizeof *work->sounding);
     if (!work->sounding)
         return PNL_ENOMEM;
@@ -235,20 +233,24 @@ static void count_beats(const Work *work, size_t first_bar, PnlMusicStats *stats
 /* The meter of most bars (the first of them on a tie). */
 static void main_meter(const Work *work, size_t first_bar, PnlMusicStats *stats)
 {
-    size_t best_count = 0;
+    size_t bars_in[PNL_METER_COUNT] = {0};
+    size_t first_in[PNL_METER_COUNT];
     for (size_t b = first_bar; b < work->bar_count; b++) {
-        size_t count = 0;
-        for (size_t o = first_bar; o < work->bar_count; o++)
-            count += work->bars[o].numerator == work->bars[b].numerator &&
-                     work->bars[o].denominator == work->bars[b].denominator;
-        if (count > best_count) {
-            best_count = count;
-            stats->numerator = work->bars[b].numerator;
-            stats->denominator = work->bars[b].denominator;
-        }
-        if (best_count * 2 > work->bar_count - first_bar)
-            break;
+        int meter = pnl_token_meter(work->bars[b].numerator, work->bars[b].denominator) -
+                    PNL_TOKEN_METER_BASE;
+        if (bars_in[meter]++ == 0)
+            first_in[meter] = b;
     }
+    size_t best_bars = 0, best_first = 0;
+    for (int meter = 0; meter < PNL_METER_COUNT; meter++) {
+        if (bars_in[meter] > best_bars ||
+            (bars_in[meter] && bars_in[meter] == best_bars && first_in[meter] < best_first)) {
+            best_bars = bars_in[meter];
+            best_first = first_in[meter];
+        }
+    }
+    stats->numerator = work->bars[best_first].numerator;
+    stats->denominator = work->bars[best_first].denominator;
 }
 
 static void measure_onsets(const PnlScore *score, const Work *work, PnlMusicStats *stats)
