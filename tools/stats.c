@@ -278,7 +278,6 @@ static Summary summarize(const Figure *figure, int bin, const Pieces *pieces, in
 
 typedef struct {
     int tsv;
-    size_t generated_files;
     size_t label_width;
 } Output;
 
@@ -387,7 +386,7 @@ int main(int argc, char **argv)
     int numerator = 4, denominator = 4, histograms = 0, option;
     size_t bars = 0;
     char *end;
-    Output output = {0, 0, 0};
+    Output output = {0, 0};
     Pieces generated = {NULL, 0}, corpus_pieces = {NULL, 0};
     PnlCatalog catalog;
     Pooled pooled;
@@ -482,7 +481,6 @@ int main(int argc, char **argv)
             pooled.pitch_class[b] += piece->stats.pitch_class_histogram[b];
     }
 
-    output.generated_files = generated.count;
     output.label_width = 0;
     for (int f = 0; f < FIGURE_COUNT; f++)
         if (strlen(figures[f].label) + 2 > output.label_width)
