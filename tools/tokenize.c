@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "byte_order.h"
+#include "catalog.h"
 #include "cli.h"
 #include "codec.h"
 #include "composers.h"
@@ -243,7 +244,7 @@ static void print_tokens(FILE *stream, const uint16_t *tokens, size_t count, int
 /* ---- The catalog and the split ------------------------------------------- */
 
 typedef struct {
-    char *source, *composer, *file, *work;
+    const char *source, *composer, *file, *work; /* the catalog's row */
     char *tokens_path; /* relative to the output folder */
     size_t notes, notes_in_file, token_count;
     PnlKey key;
@@ -253,128 +254,52 @@ typedef struct {
 } Piece;
 
 typedef struct {
-    Piece *pieces;
+    PnlCatalog rows;
+    Piece *pieces; /* one per row */
     size_t count;
 } Catalog;
 
-static char *copy_string(const char *text, size_t length)
+static void free_catalog(Catalog *catalog)
 {
-    char *copy = malloc(length + 1);
-    if (copy) {
-        memcpy(copy, text, length);
-        copy[length] = '\0';
-    }
-    return copy;
-}
-
-/* Splits a TSV line in place into at most `max` fields. */
-static int split_fields(char *line, char **fields, int max)
-{
-    int count = 0;
-    line[strcspn(line, "\r\n")] = '\0';
-    fields[count++] = line;
-    for (char *at = line; *at && count < max; at++)
-        if (*at == '\t') {
-            *at = '\0';
-            fields[count++] = at + 1;
-        }
-    return count;
+    for (size_t i = 0; i < catalog->count; i++)
+        free(catalog->pieces[i].tokens_path);
+    free(catalog->pieces);
+    pnl_catalog_free(&catalog->rows);
 }
 
 static int read_catalog(const char *path, Catalog *catalog, char *message)
 {
-    FILE *file = fopen(path, "r");
-    char line[8192];
-    char *fields[64];
-    int column_source = -1, column_composer = -1, column_file = -1, column_work = -1;
-    int columns;
-    size_t capacity = 0, line_number = 1;
     memset(catalog, 0, sizeof *catalog);
-    if (!file) {
-        snprintf(message, MESSAGE_SIZE, "%s: cannot open the catalog: %s", path, strerror(errno));
+    if (pnl_catalog_read(path, &catalog->rows, message, MESSAGE_SIZE))
+        return -1;
+    catalog->pieces = calloc(catalog->rows.count + 1, sizeof *catalog->pieces);
+    if (!catalog->pieces) {
+        pnl_catalog_free(&catalog->rows);
+        snprintf(message, MESSAGE_SIZE, "out of memory");
         return -1;
     }
-    if (!fgets(line, sizeof line, file)) {
-        fclose(file);
-        snprintf(message, MESSAGE_SIZE, "%s: the catalog is empty", path);
-        return -1;
-    }
-    columns = split_fields(line, fields, 64);
-    for (int i = 0; i < columns; i++) {
-        if (!strcmp(fields[i], "source")) column_source = i;
-        if (!strcmp(fields[i], "composer")) column_composer = i;
-        if (!strcmp(fields[i], "file")) column_file = i;
-        if (!strcmp(fields[i], "work")) column_work = i;
-    }
-    if (column_source < 0 || column_composer < 0 || column_file < 0 || column_work < 0) {
-        fclose(file);
-        snprintf(message, MESSAGE_SIZE,
-                 "%s: the catalog's header lacks one of the columns source, composer, file, work",
-                 path);
-        return -1;
-    }
-    while (fgets(line, sizeof line, file)) {
-        int count;
-        Piece *piece;
-        const char *base, *dot;
+    for (size_t i = 0; i < catalog->rows.count; i++) {
+        const PnlCatalogPiece *row = &catalog->rows.pieces[i];
+        Piece *piece = &catalog->pieces[catalog->count++];
+        const char *base = strrchr(row->file, '/'), *dot;
         size_t length;
-        line_number++;
-        if (line[0] == '\n' || line[0] == '\0' || line[0] == '#')
-            continue;
-        count = split_fields(line, fields, 64);
-        if (count <= column_source || count <= column_composer || count <= column_file ||
-            count <= column_work) {
-            fclose(file);
-            snprintf(message, MESSAGE_SIZE, "%s:%zu: the row has only %d columns", path,
-                     line_number, count);
-            return -1;
-        }
-        if (catalog->count == capacity) {
-            Piece *grown;
-            capacity = capacity ? capacity * 2 : 512;
-            grown = realloc(catalog->pieces, capacity * sizeof *grown);
-            if (!grown) {
-                fclose(file);
-                snprintf(message, MESSAGE_SIZE, "out of memory");
-                return -1;
-            }
-            catalog->pieces = grown;
-        }
-        piece = &catalog->pieces[catalog->count++];
-        memset(piece, 0, sizeof *piece);
-        piece->source = copy_string(fields[column_source], strlen(fields[column_source]));
-        piece->composer = copy_string(fields[column_composer], strlen(fields[column_composer]));
-        piece->file = copy_string(fields[column_file], strlen(fields[column_file]));
-        piece->work = copy_string(fields[column_work], strlen(fields[column_work]));
-        base = strrchr(piece->file, '/');
-        base = base ? base + 1 : piece->file;
+        piece->source = row->source;
+        piece->composer = row->composer;
+        piece->file = row->file;
+        piece->work = row->work;
+        base = base ? base + 1 : row->file;
         dot = strrchr(base, '.');
         length = dot ? (size_t)(dot - base) : strlen(base);
-        piece->tokens_path = malloc(strlen(piece->source) + strlen(piece->composer) + length + 8);
-        if (piece->tokens_path)
-            sprintf(piece->tokens_path, "%s/%s/%.*s.tok", piece->source, piece->composer,
-                    (int)length, base);
-        if (!piece->source || !piece->composer || !piece->file || !piece->work ||
-            !piece->tokens_path) {
-            fclose(file);
+        piece->tokens_path = malloc(strlen(row->source) + strlen(row->composer) + length + 8);
+        if (!piece->tokens_path) {
+            free_catalog(catalog);
             snprintf(message, MESSAGE_SIZE, "out of memory");
             return -1;
         }
+        sprintf(piece->tokens_path, "%s/%s/%.*s.tok", row->source, row->composer, (int)length,
+                base);
     }
-    fclose(file);
     return 0;
-}
-
-static void free_catalog(Catalog *catalog)
-{
-    for (size_t i = 0; i < catalog->count; i++) {
-        free(catalog->pieces[i].source);
-        free(catalog->pieces[i].composer);
-        free(catalog->pieces[i].file);
-        free(catalog->pieces[i].work);
-        free(catalog->pieces[i].tokens_path);
-    }
-    free(catalog->pieces);
 }
 
 typedef struct {
