@@ -14,7 +14,7 @@
 
 #include <stdint.h>
 
-#include "composer.h"
+#include "bar_writer.h"
 #include "timeline.h"
 #include "transport.h"
 

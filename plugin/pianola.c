@@ -353,7 +353,7 @@ static void upkeep_timeline(Pianola *self)
                                       &self->transport, &cut_ticks))
         truncate_timeline(self, cut_ticks);
 
-    if (!self->worker.composer || !self->playback.generate || self->capture.active)
+    if (!self->worker.bar_writer || !self->playback.generate || self->capture.active)
         return;
     PnlBarJob bar;
     for (int job_count = 0; job_count < PNL_SYNC_JOBS_PER_CYCLE &&
@@ -522,7 +522,7 @@ static void cleanup(LV2_Handle instance)
 {
     Pianola *self = instance;
     pnl_synth_free(self->playback.synth);
-    pnl_composer_free(self->worker.composer);
+    pnl_bar_writer_free(self->worker.bar_writer);
     pnl_timeline_free(self->timeline);
     pnl_restored_state_free(atomic_load(&self->pending_restore));
     free(self->capture_storage[0]);
@@ -581,8 +581,8 @@ static LV2_Handle instantiate(const LV2_Descriptor *descriptor, double rate,
     atomic_init(&self->worker.has_saved_settings, 0);
 
     char message[PNL_MESSAGE_SIZE] = "";
-    self->worker.composer = pnl_composer_new(self->host.bundle_path, message, sizeof message);
-    if (!self->worker.composer) {
+    self->worker.bar_writer = pnl_bar_writer_new(self->host.bundle_path, message, sizeof message);
+    if (!self->worker.bar_writer) {
         /* Say what that means for the user, not only what the file is. */
         lv2_log_warning(&self->host.logger, "Pianola: %s; composing is off (MIDI in still plays)\n",
                         message);

@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "composer.h"
+#include "bar_writer.h"
 #include "timeline.h"
 
 enum {

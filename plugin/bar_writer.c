@@ -1,5 +1,5 @@
-/* The composer: the bundled model and the generator, on the worker; see
- * composer.h.
+/* The bar writer: the bundled model and the generator, on the worker; see
+ * bar_writer.h.
  *
  * Every stretch is composed afresh from a bounded context: the notes of the
  * last PNL_CONTEXT_BARS bars before it are encoded with the codec (the
@@ -8,7 +8,7 @@
  * the end of the stretch. The cost per bar is bounded (context plus one
  * bar of tokens), and the result depends only on the timeline before the
  * stretch, the settings and the seed. */
-#include "composer.h"
+#include "bar_writer.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,7 +37,7 @@ enum {
     PNL_TOKENS_PER_JOB = 4096 /* a stretch never costs more steps than this */
 };
 
-struct PnlComposer {
+struct PnlBarWriter {
     PnlModel *model;
     PnlGenerator *generator;
     PnlScore context;
@@ -48,54 +48,54 @@ struct PnlComposer {
 
 static const char *const composer_choices[] = {PNL_COMPOSER_CHOICES(PNL_COMPOSER_NAME)};
 
-void pnl_composer_free(PnlComposer *composer)
+void pnl_bar_writer_free(PnlBarWriter *writer)
 {
-    if (!composer)
+    if (!writer)
         return;
-    pnl_generator_free(composer->generator);
-    pnl_model_free(composer->model);
-    pnl_score_free(&composer->context);
-    free(composer->tokens);
-    free(composer->generated);
-    free(composer->primed);
-    free(composer);
+    pnl_generator_free(writer->generator);
+    pnl_model_free(writer->model);
+    pnl_score_free(&writer->context);
+    free(writer->tokens);
+    free(writer->generated);
+    free(writer->primed);
+    free(writer);
 }
 
-PnlComposer *pnl_composer_new(const char *bundle_path, char *message, size_t message_size)
+PnlBarWriter *pnl_bar_writer_new(const char *bundle_path, char *message, size_t message_size)
 {
     char path[1100];
     size_t length = strlen(bundle_path);
     snprintf(path, sizeof path, "%s%smodels/pianola.pnm", bundle_path,
              length && bundle_path[length - 1] == '/' ? "" : "/");
-    PnlComposer *composer = calloc(1, sizeof *composer);
-    if (!composer) {
+    PnlBarWriter *writer = calloc(1, sizeof *writer);
+    if (!writer) {
         snprintf(message, message_size, "out of memory loading %s", path);
         return NULL;
     }
-    pnl_score_init(&composer->context);
-    composer->tokens = calloc(PNL_CONTEXT_TOKENS, sizeof *composer->tokens);
-    composer->generated = calloc(PNL_GENERATED_NOTES, sizeof *composer->generated);
-    composer->primed = calloc(PNL_GENERATED_NOTES, sizeof *composer->primed);
-    if (!composer->tokens || !composer->generated || !composer->primed) {
+    pnl_score_init(&writer->context);
+    writer->tokens = calloc(PNL_CONTEXT_TOKENS, sizeof *writer->tokens);
+    writer->generated = calloc(PNL_GENERATED_NOTES, sizeof *writer->generated);
+    writer->primed = calloc(PNL_GENERATED_NOTES, sizeof *writer->primed);
+    if (!writer->tokens || !writer->generated || !writer->primed) {
         snprintf(message, message_size, "out of memory loading %s", path);
-        pnl_composer_free(composer);
+        pnl_bar_writer_free(writer);
         return NULL;
     }
     /* 8-bit weights: a network step reads a quarter of the bytes, which is
      * what bounds its speed (docs/engine.md), and composing is most of the
      * worker's time; the music stays the network's (logits within ~0.1). */
     if (pnl_model_load_with_precision(path, pnl_vocab_signature(), (uint32_t)pnl_vocab_size(),
-                                      PNL_PRECISION_INT8, &composer->model, message,
+                                      PNL_PRECISION_INT8, &writer->model, message,
                                       message_size) != PNL_OK) {
-        pnl_composer_free(composer);
+        pnl_bar_writer_free(writer);
         return NULL;
     }
-    composer->generator = pnl_generator_new(composer->model, message, message_size);
-    if (!composer->generator) {
-        pnl_composer_free(composer);
+    writer->generator = pnl_generator_new(writer->model, message, message_size);
+    if (!writer->generator) {
+        pnl_bar_writer_free(writer);
         return NULL;
     }
-    return composer;
+    return writer;
 }
 
 /* The key the piece is composed in, as semitones above the network's C
@@ -128,26 +128,26 @@ static void meter_of(const PnlComposeSettings *settings, int *numerator, int *de
     }
 }
 
-static const char *composer_name(const PnlComposer *composer, int choice, char *message,
+static const char *composer_name(const PnlBarWriter *writer, int choice, char *message,
                                  size_t message_size)
 {
     if (choice < 0 || choice >= PNL_COMPOSER_CHOICE_COUNT)
         choice = 0;
     const char *name = composer_choices[choice];
-    if (pnl_model_find_composer(composer->model, name) >= 0 && pnl_composer_index(name) >= 0)
+    if (pnl_model_find_composer(writer->model, name) >= 0 && pnl_composer_index(name) >= 0)
         return name;
     /* A model without this composer (one trained on other music) still
      * composes, in its first style. */
     snprintf(message, message_size, "the model has no %s; using %s", name,
-             pnl_model_composer_name(composer->model, 0));
-    return pnl_model_composer_name(composer->model, 0);
+             pnl_model_composer_name(writer->model, 0));
+    return pnl_model_composer_name(writer->model, 0);
 }
 
-int pnl_composer_compose(PnlComposer *composer, const PnlComposeSettings *settings,
-                         const PnlTimelineNote *context, uint32_t context_count,
-                         int32_t from_ticks, int32_t until_ticks, PnlTimelineNote *notes,
-                         uint32_t max_notes, uint32_t *note_count, char *message,
-                         size_t message_size)
+int pnl_bar_writer_compose(PnlBarWriter *writer, const PnlComposeSettings *settings,
+                           const PnlTimelineNote *context, uint32_t context_count,
+                           int32_t from_ticks, int32_t until_ticks, PnlTimelineNote *notes,
+                           uint32_t max_notes, uint32_t *note_count, char *message,
+                           size_t message_size)
 {
     *note_count = 0;
     int numerator, denominator;
@@ -160,7 +160,7 @@ int pnl_composer_compose(PnlComposer *composer, const PnlComposeSettings *settin
     char note_message[128] = "";
     int key_shift = key_shift_of(settings, context, context_count);
     PnlGeneratorSettings generator_settings = {
-        .composer = composer_name(composer, settings->composer_choice, note_message,
+        .composer = composer_name(writer, settings->composer_choice, note_message,
                                   sizeof note_message),
         .temperature = settings->temperature,
         .top_p = settings->top_p,
@@ -170,46 +170,46 @@ int pnl_composer_compose(PnlComposer *composer, const PnlComposeSettings *settin
         .meter_numerator = numerator,
         .meter_denominator = denominator,
         .key_shift = key_shift};
-    int status = pnl_generator_start(composer->generator, &generator_settings, message,
+    int status = pnl_generator_start(writer->generator, &generator_settings, message,
                                      message_size);
     if (status != PNL_OK)
         return status;
 
     /* The context: the timeline's last bars, moved so the window starts at 0. */
-    pnl_score_clear(&composer->context);
+    pnl_score_clear(&writer->context);
     uint32_t first = context_count;
     while (first > 0 && context[first - 1].onset_ticks >= window_start)
         first--;
-    status = pnl_score_add_meter(&composer->context,
+    status = pnl_score_add_meter(&writer->context,
                                  (PnlMeterChange){0, (uint8_t)numerator, (uint8_t)denominator});
     for (uint32_t i = first; i < context_count && status == PNL_OK; i++) {
         /* Music composed in another key (before the seed or the prompt
          * changed) can lie where the network's frame has no key; such a
          * note is left out of the context rather than folded into it. */
-        if (pnl_model_key_frame(composer->model) &&
+        if (pnl_model_key_frame(writer->model) &&
             !pnl_key_shift_keeps_on_piano(context[i].pitch, key_shift))
             continue;
         PnlNote note = {.onset_ticks = context[i].onset_ticks - window_start,
                         .duration_ticks = context[i].duration_ticks,
                         .pitch = context[i].pitch,
                         .velocity = context[i].velocity};
-        status = pnl_score_add_note(&composer->context, note);
+        status = pnl_score_add_note(&writer->context, note);
     }
     if (status != PNL_OK) {
         snprintf(message, message_size, "out of memory building the context");
         return status;
     }
     if (context_count > first) {
-        pnl_score_normalize(&composer->context, NULL);
+        pnl_score_normalize(&writer->context, NULL);
         size_t token_count = 0;
         int composer_index = pnl_composer_index(generator_settings.composer);
-        status = pnl_encode(&composer->context, composer_index, composer->tokens,
+        status = pnl_encode(&writer->context, composer_index, writer->tokens,
                             PNL_CONTEXT_TOKENS, &token_count, message, message_size);
         if (status != PNL_OK)
             return status;
         size_t primed = 0;
-        status = pnl_generator_prime(composer->generator, composer->tokens, token_count,
-                                     composer->primed, PNL_GENERATED_NOTES, &primed, message,
+        status = pnl_generator_prime(writer->generator, writer->tokens, token_count,
+                                     writer->primed, PNL_GENERATED_NOTES, &primed, message,
                                      message_size);
         if (status != PNL_OK)
             return status;
@@ -219,14 +219,14 @@ int pnl_composer_compose(PnlComposer *composer, const PnlComposeSettings *settin
                              .until_bars = -1,
                              .max_tokens = PNL_TOKENS_PER_JOB};
     size_t generated = 0;
-    status = pnl_generator_run(composer->generator, &goal, composer->generated,
+    status = pnl_generator_run(writer->generator, &goal, writer->generated,
                                PNL_GENERATED_NOTES, &generated);
     if (status != PNL_OK) {
         snprintf(message, message_size, "the generator stopped (status %d)", status);
         return status;
     }
     for (size_t i = 0; i < generated && *note_count < max_notes; i++) {
-        const PnlNote *note = &composer->generated[i];
+        const PnlNote *note = &writer->generated[i];
         int64_t onset = note->onset_ticks + window_start;
         if (onset < from_ticks || onset >= until_ticks)
             continue;
