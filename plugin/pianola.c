@@ -77,33 +77,35 @@ static void connect_port(LV2_Handle instance, uint32_t port, void *data)
     }
 }
 
-/* --------------------------------------------------------------- events */
+/* -------------------------------------------------------- note messages */
 
-static void apply_event(Pianola *self, uint32_t frame, const PnlScheduledEvent *event)
+static void apply_note_message(Pianola *self, uint32_t frame, const PnlNoteMessage *message)
 {
     PnlSynth *synth = self->playback.synth;
-    if (event->type == PNL_EVENT_NOTE_ON) {
+    if (message->type == PNL_NOTE_ON) {
         if (synth)
-            pnl_synth_note_on(synth, PNL_CHANNEL_TIMELINE, event->pitch, event->velocity);
-        pnl_notify_midi(&self->notify, frame, 0x90, event->pitch, event->velocity);
+            pnl_synth_note_on(synth, PNL_CHANNEL_TIMELINE, message->pitch, message->velocity);
+        pnl_notify_midi(&self->notify, frame, 0x90, message->pitch, message->velocity);
     } else {
         if (synth)
-            pnl_synth_note_off(synth, PNL_CHANNEL_TIMELINE, event->pitch);
-        pnl_notify_midi(&self->notify, frame, 0x80, event->pitch, 0);
+            pnl_synth_note_off(synth, PNL_CHANNEL_TIMELINE, message->pitch);
+        pnl_notify_midi(&self->notify, frame, 0x80, message->pitch, 0);
     }
 }
 
-static void apply_events(Pianola *self, uint32_t frame, int count)
+static void apply_note_messages(Pianola *self, uint32_t frame, int count)
 {
+    const PnlNoteMessage *messages = self->playback.note_messages;
     for (int i = 0; i < count; i++)
-        apply_event(self, frame + self->playback.events[i].frame, &self->playback.events[i]);
+        apply_note_message(self, frame + messages[i].frame, &messages[i]);
 }
 
 static void release_all(Pianola *self, uint32_t frame)
 {
     PnlPlayback *playback = &self->playback;
-    apply_events(self, frame, pnl_scheduler_release_all(&playback->scheduler, 0, playback->events,
-                                                        PNL_MAX_EVENTS));
+    apply_note_messages(self, frame,
+                        pnl_scheduler_release_all(&playback->scheduler, 0,
+                                                  playback->note_messages, PNL_MAX_NOTE_MESSAGES));
 }
 
 static void locate(Pianola *self, uint32_t frame)
@@ -112,9 +114,9 @@ static void locate(Pianola *self, uint32_t frame)
     if (playback->synth)
         pnl_synth_align_blocks(playback->synth);
     int count = pnl_scheduler_locate(&playback->scheduler, self->timeline,
-                                     pnl_transport_ticks(&self->transport), 0, playback->events,
-                                     PNL_MAX_EVENTS);
-    apply_events(self, frame, count);
+                                     pnl_transport_ticks(&self->transport), 0,
+                                     playback->note_messages, PNL_MAX_NOTE_MESSAGES);
+    apply_note_messages(self, frame, count);
 }
 
 /* Renders [*rendered, until) of this cycle's audio. */
@@ -155,11 +157,12 @@ static void play_segment(Pianola *self, uint32_t *position, uint32_t *rendered, 
                 .humanize_velocity = self->humanize_velocity,
                 .humanize_timing = self->humanize_timing};
             int count = pnl_scheduler_segment(&self->playback.scheduler, self->timeline, &segment,
-                                              self->playback.events, PNL_MAX_EVENTS);
+                                              self->playback.note_messages,
+                                              PNL_MAX_NOTE_MESSAGES);
             for (int i = 0; i < count; i++) {
-                uint32_t frame = *position + self->playback.events[i].frame;
+                uint32_t frame = *position + self->playback.note_messages[i].frame;
                 render_to(self, rendered, frame);
-                apply_event(self, frame, &self->playback.events[i]);
+                apply_note_message(self, frame, &self->playback.note_messages[i]);
             }
             /* More notes than fit (hundreds in one block) wait for the
              * next stretch, which starts them on its first frame. */

@@ -35,7 +35,7 @@ enum {
     PNL_PATH_SIZE = 1024,
     PNL_CAPTURE_CAPACITY = 4096,  /* notes in one captured phrase */
     PNL_COMPOSE_CAPACITY = 2048,  /* notes one job may compose */
-    PNL_MAX_EVENTS = 512,         /* scheduled events per segment */
+    PNL_MAX_NOTE_MESSAGES = 512,  /* scheduled note-ons and note-offs per segment */
     PNL_SYNC_JOBS_PER_CYCLE = 8,  /* bars composed per cycle by a synchronous worker */
     PNL_CONTROL_IN_BYTES = 65536  /* the control port's rsz:minimumSize */
 };
@@ -79,7 +79,7 @@ typedef struct {
 typedef struct {
     PnlSynth *synth; /* handed over by the worker in work_response() */
     PnlScheduler scheduler;
-    PnlScheduledEvent events[PNL_MAX_EVENTS];
+    PnlNoteMessage note_messages[PNL_MAX_NOTE_MESSAGES];
     int activated_cycle; /* first cycle after activate() */
     float gain;          /* volume now, ramping to target_gain */
     int generate;        /* the generate toggle */

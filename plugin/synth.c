@@ -1,9 +1,10 @@
 /* FluidSynth as Pianola's piano; see synth.h.
  *
- * FluidSynth renders in internal blocks of 64 frames, and an event takes
- * effect at the start of the next block it has not rendered yet. run()
- * splits rendering at every event frame, so nothing is late by more than
- * that block; the MIDI out port carries the exact frames. */
+ * FluidSynth renders in internal blocks of 64 frames, and a note-on,
+ * note-off or controller change takes effect at the start of the next block
+ * it has not rendered yet. run() splits rendering at the frame of each, so
+ * nothing is late by more than that block; the MIDI out port carries the
+ * exact frames. */
 #include "synth.h"
 
 #include <dlfcn.h>

@@ -40,8 +40,8 @@ void pnl_synth_note_off(PnlSynth *synth, int channel, int pitch);
 void pnl_synth_control(PnlSynth *synth, int channel, int controller, int value);
 /* Ends every voice at once, releases skipped (deactivate). */
 void pnl_synth_silence(PnlSynth *synth);
-/* Starts FluidSynth's grid of internal blocks (64 frames, where its events
- * take effect) at the next frame rendered, if nothing sounds: the notes from
+/* Starts FluidSynth's grid of internal blocks (64 frames, where notes and
+ * controller changes take effect) at the next frame rendered, if nothing sounds: the notes from
  * here on then fall the same whatever the synth rendered before, so a render
  * from a locate gives the same audio however the host's cycles fell until
  * then. The rest of a block of silence is skipped; with a voice sounding

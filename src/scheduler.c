@@ -1,4 +1,4 @@
-/* The scheduler: timeline notes to sample-accurate events; see scheduler.h.
+/* The scheduler: timeline notes to sample-accurate messages; see scheduler.h.
  *
  * Humanized onsets may come up to PNL_HUMANIZE_MAX_DEVIATION_MS before their
  * grid time, so a segment looks that far past its end; notes are marked done
@@ -60,15 +60,15 @@ static uint32_t frame_of(const PnlSegment *segment, double ticks)
 }
 
 int pnl_scheduler_release_all(PnlScheduler *scheduler, uint32_t frame,
-                              PnlScheduledEvent *events, int max_events)
+                              PnlNoteMessage *messages, int max_messages)
 {
     int count = 0;
-    for (int pitch = 0; pitch < 128 && count < max_events; pitch++) {
+    for (int pitch = 0; pitch < 128 && count < max_messages; pitch++) {
         if (!scheduler->sounding[pitch])
             continue;
-        events[count++] = (PnlScheduledEvent){.frame = frame, .type = PNL_EVENT_NOTE_OFF,
-                                              .pitch = (uint8_t)pitch,
-                                              .origin = scheduler->sounding_origin[pitch]};
+        messages[count++] = (PnlNoteMessage){.frame = frame, .type = PNL_NOTE_OFF,
+                                             .pitch = (uint8_t)pitch,
+                                             .origin = scheduler->sounding_origin[pitch]};
         scheduler->sounding[pitch] = 0;
         scheduler->sounding_count--;
     }
@@ -76,9 +76,9 @@ int pnl_scheduler_release_all(PnlScheduler *scheduler, uint32_t frame,
 }
 
 int pnl_scheduler_locate(PnlScheduler *scheduler, const PnlTimeline *timeline, double ticks,
-                         uint32_t frame, PnlScheduledEvent *events, int max_events)
+                         uint32_t frame, PnlNoteMessage *messages, int max_messages)
 {
-    int count = pnl_scheduler_release_all(scheduler, frame, events, max_events);
+    int count = pnl_scheduler_release_all(scheduler, frame, messages, max_messages);
     /* Notes whose grid onset lies within the largest early deviation of the
      * new position may still be due; the floor skips the ones performed
      * before it. The deviation in ticks is unknown until the next segment's
@@ -104,26 +104,26 @@ static double performed_ticks(const PnlTimelineNote *note, const PnlSegment *seg
     return (double)note->onset_ticks + deviation_ms * segment->ticks_per_ms;
 }
 
-/* Events are made in the order they happen: before each note-on, the
+/* Messages are made in the order they happen: before each note-on, the
  * note-offs due by then (a re-struck key's off first), and at the end the
  * offs still due in the segment. Sorting by frame alone, stably, keeps that
  * order within a frame, so a note that starts and ends in one frame still
  * has its note-on before its own note-off. */
-static int event_before(const PnlScheduledEvent *a, const PnlScheduledEvent *b)
+static int message_before(const PnlNoteMessage *a, const PnlNoteMessage *b)
 {
     return a->frame < b->frame;
 }
 
-static void sort_events(PnlScheduledEvent *events, int count)
+static void sort_messages(PnlNoteMessage *messages, int count)
 {
     for (int i = 1; i < count; i++) {
-        PnlScheduledEvent event = events[i];
+        PnlNoteMessage message = messages[i];
         int j = i - 1;
-        while (j >= 0 && event_before(&event, &events[j])) {
-            events[j + 1] = events[j];
+        while (j >= 0 && message_before(&message, &messages[j])) {
+            messages[j + 1] = messages[j];
             j--;
         }
-        events[j + 1] = event;
+        messages[j + 1] = message;
     }
 }
 
@@ -133,19 +133,20 @@ typedef struct {
 } Candidate;
 
 static int emit_offs_until(PnlScheduler *scheduler, const PnlSegment *segment, double until,
-                           int inclusive, PnlScheduledEvent *events, int count, int max_events)
+                           int inclusive, PnlNoteMessage *messages, int count,
+                           int max_messages)
 {
     if (scheduler->sounding_count == 0)
         return count;
-    for (int pitch = 0; pitch < 128 && count < max_events; pitch++) {
+    for (int pitch = 0; pitch < 128 && count < max_messages; pitch++) {
         if (!scheduler->sounding[pitch])
             continue;
         double off = scheduler->off_ticks[pitch];
         if ((off < until || (inclusive && off <= until)) && before_end(segment, off)) {
-            events[count++] = (PnlScheduledEvent){.frame = frame_of(segment, off),
-                                                  .type = PNL_EVENT_NOTE_OFF,
-                                                  .pitch = (uint8_t)pitch,
-                                                  .origin = scheduler->sounding_origin[pitch]};
+            messages[count++] = (PnlNoteMessage){.frame = frame_of(segment, off),
+                                                 .type = PNL_NOTE_OFF,
+                                                 .pitch = (uint8_t)pitch,
+                                                 .origin = scheduler->sounding_origin[pitch]};
             scheduler->sounding[pitch] = 0;
             scheduler->sounding_count--;
         }
@@ -154,10 +155,10 @@ static int emit_offs_until(PnlScheduler *scheduler, const PnlSegment *segment, d
 }
 
 int pnl_scheduler_segment(PnlScheduler *scheduler, const PnlTimeline *timeline,
-                          const PnlSegment *segment, PnlScheduledEvent *events,
-                          int max_events)
+                          const PnlSegment *segment, PnlNoteMessage *messages,
+                          int max_messages)
 {
-    if (segment->frames == 0 || !(segment->ticks_per_frame > 0.0) || max_events <= 0)
+    if (segment->frames == 0 || !(segment->ticks_per_frame > 0.0) || max_messages <= 0)
         return 0;
     const PnlTimelineNote *notes = pnl_timeline_notes(timeline);
     uint32_t note_count = pnl_timeline_count(timeline);
@@ -168,7 +169,7 @@ int pnl_scheduler_segment(PnlScheduler *scheduler, const PnlTimeline *timeline,
     Candidate candidates[PNL_SCHEDULER_WINDOW];
     int candidate_count = 0;
     /* Each note-on may need an off before it (a re-struck key): keep room. */
-    int max_ons = max_events / 2;
+    int max_ons = max_messages / 2;
     for (uint32_t index = scheduler->cursor;
          index < note_count && index - scheduler->cursor < PNL_SCHEDULER_WINDOW; index++) {
         const PnlTimelineNote *note = &notes[index];
@@ -195,18 +196,18 @@ int pnl_scheduler_segment(PnlScheduler *scheduler, const PnlTimeline *timeline,
     for (int c = 0; c < candidate_count; c++) {
         const PnlTimelineNote *note = &notes[candidates[c].index];
         double performed = candidates[c].ticks;
-        count = emit_offs_until(scheduler, segment, performed, 1, events, count, max_events);
-        if (count + 2 > max_events)
+        count = emit_offs_until(scheduler, segment, performed, 1, messages, count, max_messages);
+        if (count + 2 > max_messages)
             break;
         uint32_t frame = frame_of(segment, performed);
         if (scheduler->sounding[note->pitch]) {
-            events[count++] = (PnlScheduledEvent){.frame = frame, .type = PNL_EVENT_NOTE_OFF,
-                                                  .pitch = note->pitch,
-                                                  .origin = scheduler->sounding_origin[note->pitch]};
+            messages[count++] = (PnlNoteMessage){.frame = frame, .type = PNL_NOTE_OFF,
+                                                 .pitch = note->pitch,
+                                                 .origin = scheduler->sounding_origin[note->pitch]};
             scheduler->sounding_count--;
         }
-        events[count++] = (PnlScheduledEvent){
-            .frame = frame, .type = PNL_EVENT_NOTE_ON, .pitch = note->pitch,
+        messages[count++] = (PnlNoteMessage){
+            .frame = frame, .type = PNL_NOTE_ON, .pitch = note->pitch,
             .velocity = pnl_humanize_velocity(note, segment->humanize_velocity),
             .origin = note->origin, .note_index = candidates[c].index};
         scheduler->sounding[note->pitch] = 1;
@@ -219,7 +220,7 @@ int pnl_scheduler_segment(PnlScheduler *scheduler, const PnlTimeline *timeline,
         set_done(scheduler, scheduler->cursor, 0);
         scheduler->cursor++;
     }
-    count = emit_offs_until(scheduler, segment, end_ticks, 0, events, count, max_events);
-    sort_events(events, count);
+    count = emit_offs_until(scheduler, segment, end_ticks, 0, messages, count, max_messages);
+    sort_messages(messages, count);
     return count;
 }

@@ -1,10 +1,10 @@
-/* The scheduler turns the timeline's notes into note-on and note-off events
+/* The scheduler turns the timeline's notes into note-on and note-off messages
  * at exact frames of one stretch of audio (a segment of a run() cycle with a
  * constant tempo), humanized by the amounts given. It remembers which notes
  * sound, so a stop or a jump can end every one of them at once.
  *
  * Runs in run(): no allocation, bounded work per segment. A segment spans
- * [start_ticks, start_ticks + frames * ticks_per_frame); an event at a
+ * [start_ticks, start_ticks + frames * ticks_per_frame); a message at a
  * performed tick p lands on the first frame whose time is at or after p. */
 #ifndef PIANOLA_SCHEDULER_H
 #define PIANOLA_SCHEDULER_H
@@ -13,16 +13,16 @@
 
 #include "timeline.h"
 
-typedef enum { PNL_EVENT_NOTE_OFF = 0, PNL_EVENT_NOTE_ON = 1 } PnlEventType;
+typedef enum { PNL_NOTE_OFF = 0, PNL_NOTE_ON = 1 } PnlNoteMessageType;
 
 typedef struct {
     uint32_t frame;   /* within the segment */
-    uint8_t type;     /* PnlEventType */
+    uint8_t type;     /* PnlNoteMessageType */
     uint8_t pitch;
     uint8_t velocity; /* note-on only */
     uint8_t origin;   /* the timeline note's origin */
     uint32_t note_index; /* the timeline note (note-on only) */
-} PnlScheduledEvent;
+} PnlNoteMessage;
 
 typedef struct {
     double start_ticks;
@@ -47,22 +47,23 @@ typedef struct {
 
 void pnl_scheduler_init(PnlScheduler *scheduler);
 
-/* Jumps to a position: every sounding note ends (events at frame), and the
- * next segment plays from ticks on. Returns the number of events written. */
+/* Jumps to a position: every sounding note ends (note-offs at frame), and
+ * the next segment plays from ticks on. Returns the number of messages
+ * written. */
 int pnl_scheduler_locate(PnlScheduler *scheduler, const PnlTimeline *timeline, double ticks,
-                         uint32_t frame, PnlScheduledEvent *events, int max_events);
+                         uint32_t frame, PnlNoteMessage *messages, int max_messages);
 
 /* Ends every sounding note at frame (transport stop, deactivate, generate
- * off). Returns the number of events written (at most 128). */
+ * off). Returns the number of messages written (at most 128). */
 int pnl_scheduler_release_all(PnlScheduler *scheduler, uint32_t frame,
-                              PnlScheduledEvent *events, int max_events);
+                              PnlNoteMessage *messages, int max_messages);
 
-/* The events of one segment, sorted by frame (note-offs before note-ons at
- * the same frame). Notes that do not fit in max_events wait for the next
+/* The messages of one segment, sorted by frame (note-offs before note-ons at
+ * the same frame). Notes that do not fit in max_messages wait for the next
  * segment. Returns the number written. */
 int pnl_scheduler_segment(PnlScheduler *scheduler, const PnlTimeline *timeline,
-                          const PnlSegment *segment, PnlScheduledEvent *events,
-                          int max_events);
+                          const PnlSegment *segment, PnlNoteMessage *messages,
+                          int max_messages);
 
 /* The timeline was truncated to count notes: forget any bookkeeping about
  * the dropped ones. */

@@ -31,18 +31,18 @@ static void test_note_ons_land_on_their_frames(void)
     PnlTimeline *timeline = timeline_of(notes, 2);
     PnlScheduler scheduler;
     pnl_scheduler_init(&scheduler);
-    PnlScheduledEvent events[16];
+    PnlNoteMessage messages[16];
     PnlSegment segment = segment_at(0.0, 8192, 0.0f);
-    int count = pnl_scheduler_segment(&scheduler, timeline, &segment, events, 16);
+    int count = pnl_scheduler_segment(&scheduler, timeline, &segment, messages, 16);
     pnl_timeline_free(timeline);
-    CHECK(count == 3, "expected on, off, on; got %d events", count);
-    CHECK(events[0].type == PNL_EVENT_NOTE_ON && events[0].frame == 3000,
-          "expected the first note-on at frame 3000, got type %d at %u", events[0].type,
-          events[0].frame);
-    CHECK(events[1].type == PNL_EVENT_NOTE_OFF && events[1].frame == 5000 &&
-              events[2].type == PNL_EVENT_NOTE_ON && events[2].frame == 5000,
+    CHECK(count == 3, "expected on, off, on; got %d messages", count);
+    CHECK(messages[0].type == PNL_NOTE_ON && messages[0].frame == 3000,
+          "expected the first note-on at frame 3000, got type %d at %u", messages[0].type,
+          messages[0].frame);
+    CHECK(messages[1].type == PNL_NOTE_OFF && messages[1].frame == 5000 &&
+              messages[2].type == PNL_NOTE_ON && messages[2].frame == 5000,
           "expected the off before the re-struck on at frame 5000, got %d@%u %d@%u",
-          events[1].type, events[1].frame, events[2].type, events[2].frame);
+          messages[1].type, messages[1].frame, messages[2].type, messages[2].frame);
 }
 
 static void test_melody_lead_plays_the_top_note_first(void)
@@ -55,24 +55,25 @@ static void test_melody_lead_plays_the_top_note_first(void)
     PnlTimeline *timeline = timeline_of(chord, 3);
     PnlScheduler scheduler;
     pnl_scheduler_init(&scheduler);
-    PnlScheduledEvent events[16];
+    PnlNoteMessage messages[16];
     int count = 0;
     /* Small segments, as with small host blocks. */
     for (double start = 80.0; start < 120.0; start += 0.5) {
         PnlSegment segment = segment_at(start, 500, 1.0f);
-        int got = pnl_scheduler_segment(&scheduler, timeline, &segment, events + count, 16 - count);
+        int got = pnl_scheduler_segment(&scheduler, timeline, &segment, messages + count,
+                                        16 - count);
         for (int i = count; i < count + got; i++)
-            events[i].frame += (uint32_t)((start - 80.0) * 1000.0);
+            messages[i].frame += (uint32_t)((start - 80.0) * 1000.0);
         count += got;
     }
     pnl_timeline_free(timeline);
-    CHECK(count >= 3 && events[0].pitch == 76,
-          "expected the melody note (76) first, got %d events, first pitch %d", count,
-          count ? events[0].pitch : -1);
+    CHECK(count >= 3 && messages[0].pitch == 76,
+          "expected the melody note (76) first, got %d messages, first pitch %d", count,
+          count ? messages[0].pitch : -1);
     double lead_ms = 0;
     for (int i = 1; i < count; i++)
-        if (events[i].pitch == 48 && events[i].type == PNL_EVENT_NOTE_ON)
-            lead_ms = (events[i].frame - events[0].frame) / 48.0;
+        if (messages[i].pitch == 48 && messages[i].type == PNL_NOTE_ON)
+            lead_ms = (messages[i].frame - messages[0].frame) / 48.0;
     CHECK(lead_ms > 10.0 && lead_ms < 40.0, "expected a lead of 10-40 ms over the bass, got %.1f",
           lead_ms);
 }
@@ -85,21 +86,21 @@ static void test_release_ends_every_sounding_note_and_locate_never_replays(void)
     PnlTimeline *timeline = timeline_of(notes, 3);
     PnlScheduler scheduler;
     pnl_scheduler_init(&scheduler);
-    PnlScheduledEvent events[16];
+    PnlNoteMessage messages[16];
     PnlSegment segment = segment_at(0.0, 30000, 0.0f);
-    int ons = pnl_scheduler_segment(&scheduler, timeline, &segment, events, 16);
-    int offs = pnl_scheduler_release_all(&scheduler, 7, events, 16);
+    int ons = pnl_scheduler_segment(&scheduler, timeline, &segment, messages, 16);
+    int offs = pnl_scheduler_release_all(&scheduler, 7, messages, 16);
     int all_at_seven = 1;
     for (int i = 0; i < offs; i++)
-        all_at_seven &= events[i].frame == 7 && events[i].type == PNL_EVENT_NOTE_OFF;
-    pnl_scheduler_locate(&scheduler, timeline, 12.0, 0, events, 16);
+        all_at_seven &= messages[i].frame == 7 && messages[i].type == PNL_NOTE_OFF;
+    pnl_scheduler_locate(&scheduler, timeline, 12.0, 0, messages, 16);
     segment = segment_at(12.0, 30000, 0.0f);
-    int after_locate = pnl_scheduler_segment(&scheduler, timeline, &segment, events, 16);
+    int after_locate = pnl_scheduler_segment(&scheduler, timeline, &segment, messages, 16);
     pnl_timeline_free(timeline);
     CHECK(ons == 3 && offs == 3 && all_at_seven,
           "expected 3 note-ons then 3 note-offs at frame 7, got %d and %d", ons, offs);
-    CHECK(after_locate == 1 && events[0].pitch == 67,
-          "after locating to tick 12, expected only the note at tick 24, got %d events",
+    CHECK(after_locate == 1 && messages[0].pitch == 67,
+          "after locating to tick 12, expected only the note at tick 24, got %d messages",
           after_locate);
 }
 
@@ -111,18 +112,18 @@ static void test_a_note_on_a_segment_boundary_starts_the_next_segment(void)
     PnlTimeline *timeline = timeline_of(notes, 1);
     PnlScheduler scheduler;
     pnl_scheduler_init(&scheduler);
-    PnlScheduledEvent events[8];
+    PnlNoteMessage messages[8];
     double ticks_per_frame = 2.0 * 24.0 / 44100.0; /* 120 BPM at 44.1 kHz */
     int in_first = 0, first_frame = -1;
     double start = 0.0;
     for (int segment_index = 0; segment_index < 30; segment_index++) {
         PnlSegment segment = {.start_ticks = start, .ticks_per_frame = ticks_per_frame,
                               .frames = 735, .ticks_per_ms = 0.048};
-        int count = pnl_scheduler_segment(&scheduler, timeline, &segment, events, 8);
+        int count = pnl_scheduler_segment(&scheduler, timeline, &segment, messages, 8);
         for (int i = 0; i < count; i++)
-            if (events[i].type == PNL_EVENT_NOTE_ON) {
+            if (messages[i].type == PNL_NOTE_ON) {
                 in_first = segment_index;
-                first_frame = (int)events[i].frame;
+                first_frame = (int)messages[i].frame;
             }
         start += 735 * ticks_per_frame;
     }
