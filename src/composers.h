@@ -6,7 +6,7 @@
  * validation works (tools/tokenize.c), and training's target composers and
  * Romantic blend (train/data.py reads `pianola-tokenize --composers`).
  *
- * Each name is a composer class of the vocabulary (src/events.c) that the
+ * Each name is a composer class of the vocabulary (src/vocabulary.c) that the
  * bundled model has learned; the vocabulary and the model file name every
  * class (27 of them), this list names the few a person chooses from.
  * CONTRIBUTING.md says how to add one.

@@ -32,7 +32,7 @@ typedef struct PnlGenerator PnlGenerator;
 
 typedef struct {
     const char *composer; /* a composer the model and the codec both know */
-    float temperature;    /* 0 = always the most likely event */
+    float temperature;    /* 0 = always the most likely token */
     float top_p;          /* nucleus; 1 = no cut */
     uint64_t seed;
     /* A meter to keep to (e.g. the host's 4/4), or 0/0 to let the model

@@ -1,4 +1,4 @@
-/* The LSTM that predicts Pianola's next event, run one token at a time.
+/* The LSTM that predicts Pianola's next token, run one token at a time.
  *
  * Building one (pnl_lstm_new) repacks the PyTorch tensors of a weights file
  * into the layout the step streams through: each layer's [W_ih | W_hh] fused

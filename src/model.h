@@ -1,4 +1,4 @@
-/* A next-event network behind one interface, whatever its architecture.
+/* A next-token network behind one interface, whatever its architecture.
  *
  * The generator, pianola-score and the plugin's worker talk to a PnlModel:
  * load a weights file (checked against the running codec), then step a

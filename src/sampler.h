@@ -1,9 +1,9 @@
-/* Choosing the next event from the network's logits.
+/* Choosing the next token from the network's logits.
  *
  * Temperature scales the logits (0 = always the most likely token, the "best
  * guess"), nucleus (top-p) sampling keeps only the most likely tokens whose
  * probabilities add up to top_p, and a mask from the grammar (src/grammar.h,
- * pnl_grammar_mask) gives every impossible event probability 0, so decoding
+ * pnl_grammar_mask) gives every impossible token probability 0, so decoding
  * can never run backwards in time, leave its bar or end a note twice.
  *
  * Every sampler owns its random generator (xoshiro256**, seeded from 64 bits

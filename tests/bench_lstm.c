@@ -4,7 +4,7 @@
  * The model is --model FILE, else the bundled models/pianola.pnm, else a
  * random model of the training default's size (2 layers, hidden 384,
  * embedding 128, the codec's vocabulary). The roofline is
- *   max(FLOPs per event / peak FLOP rate, weight bytes per event / bandwidth)
+ *   max(FLOPs per token / peak FLOP rate, weight bytes per token / bandwidth)
  * with the peak measured by an FMA loop on one core and the bandwidth by a
  * streaming read of a buffer as large as the weights a step reads (so from
  * the cache level they live in), plus a DRAM-sized read for reference.
@@ -252,12 +252,12 @@ int main(int argc, char **argv)
     }
     printf("# model: %s\n", description);
     printf("lstm_step_c_fastest_batch: %.1f us\n", best);
-    printf("events_per_second_c: %.0f events/s\n", 1e6 / microseconds);
+    printf("tokens_per_second_c: %.0f tokens/s\n", 1e6 / microseconds);
 
     double flops = pnl_model_flops_per_step(model);
     double bytes = pnl_model_weight_bytes_per_step(model);
-    printf("flops_per_event: %.2f MFLOP\n", flops / 1e6);
-    printf("weight_bytes_per_event: %.2f MB\n", bytes / 1e6);
+    printf("flops_per_token: %.2f MFLOP\n", flops / 1e6);
+    printf("weight_bytes_per_token: %.2f MB\n", bytes / 1e6);
     double peak = peak_build();
     printf("peak_flops_portable_sse: %.1f GFLOP/s\n", peak / 1e9);
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
@@ -296,8 +296,8 @@ int main(int argc, char **argv)
     double quantized_memory_us = quantized_bytes / quantized_bandwidth * 1e6;
     double quantized_roofline_us = compute_us > quantized_memory_us ? compute_us : quantized_memory_us;
     printf("lstm_step_c_int8_fastest_batch: %.1f us\n", quantized_best);
-    printf("events_per_second_c_int8: %.0f events/s\n", 1e6 / quantized_microseconds);
-    printf("weight_bytes_per_event_int8: %.2f MB\n", quantized_bytes / 1e6);
+    printf("tokens_per_second_c_int8: %.0f tokens/s\n", 1e6 / quantized_microseconds);
+    printf("weight_bytes_per_token_int8: %.2f MB\n", quantized_bytes / 1e6);
     printf("read_bandwidth_at_int8_size: %.1f GB/s\n", quantized_bandwidth / 1e9);
     printf("roofline_step_int8: %.1f us\n", quantized_roofline_us);
     printf("times_roofline_int8: %.2f x\n", quantized_microseconds / quantized_roofline_us);

@@ -1,6 +1,6 @@
-"""PyTorch's time per event on the same weights as the C engine, and the C engine's speedup.
+"""PyTorch's time per token on the same weights as the C engine, and the C engine's speedup.
 
-Batch 1, one thread, one event at a time (as generation runs: each event needs the one
+Batch 1, one thread, one token at a time (as generation runs: each token needs the one
 before it), through train.model.PianolaLSTM.step under torch.no_grad(), timed in this
 thread's CPU time (the machine is shared; PyTorch computes on the calling thread with one
 thread), as the C benchmark is. The weights are the
@@ -49,7 +49,7 @@ def torch_step_microseconds(model: PianolaLSTM, batches: int = 7, steps: int = 2
 
 
 def torch_sequence_microseconds(model: PianolaLSTM, length: int = 500) -> float:
-    """Per event when a whole known sequence goes through at once (scoring, not generating)."""
+    """Per token when a whole known sequence goes through at once (scoring, not generating)."""
     torch.set_num_threads(1)
     tokens = torch.randint(0, model.vocab_size, (1, length))
     times = []
@@ -84,7 +84,7 @@ class BenchLstm(unittest.TestCase):
         c_us = float(re.search(r"lstm_step_c: ([0-9.]+) us", out).group(1))
         int8_us = float(re.search(r"lstm_step_c_int8: ([0-9.]+) us", out).group(1))
         print("lstm_step_pytorch: %.1f us" % torch_us)
-        print("events_per_second_pytorch: %.0f events/s" % (1e6 / torch_us))
+        print("tokens_per_second_pytorch: %.0f tokens/s" % (1e6 / torch_us))
         print("lstm_sequence_pytorch: %.1f us" % sequence_us)
         print("lstm_step_c_same_weights: %.1f us" % c_us)
         print("speedup_vs_pytorch: %.2f x" % (torch_us / c_us))

@@ -113,9 +113,20 @@ class Commands(unittest.TestCase):
         self.assertEqual(len(lines), 3, "expected two file lines and the mean: %r" % lines)
         per_note = [float(line.split(", ")[-1].split()[0]) for line in lines[:2]]
         self.assertTrue(lines[0].startswith(self.path("one.mid") + ": "), lines[0])
-        self.assertIn("nats/event", lines[0])
+        self.assertIn("nats/token", lines[0])
         mean = float(lines[2].split(": ")[1])
         self.assertAlmostEqual(mean, sum(per_note) / 2, places=3)
+
+    def test_max_events_still_names_max_tokens(self) -> None:
+        self.generate("steps.mid", "--bars", "2", "--seed", "3")
+        dumps = [run([program("score"), "--model", self.model, "--dump-logits", option, "5",
+                      self.path("steps.mid")]) for option in ("--max-tokens", "--max-events")]
+        for result in dumps:
+            self.assertEqual(result.returncode, 0, result.stderr)
+        steps = [line for line in dumps[0].stdout.splitlines() if not line.startswith("#")]
+        self.assertEqual(len(steps), 5, "--max-tokens 5 dumped %d steps" % len(steps))
+        self.assertEqual(dumps[1].stdout, dumps[0].stdout,
+                         "--max-events 5 (the older name) dumped something else")
 
     def test_bad_arguments_and_files_fail_with_one_line(self) -> None:
         truncated = self.path("truncated.pnm")

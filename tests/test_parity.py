@@ -1,4 +1,4 @@
-"""The C engine computes PyTorch's logits: for a 500-event sequence, every logit the C LSTM
+"""The C engine computes PyTorch's logits: for a 500-token sequence, every logit the C LSTM
 gives (through `pianola-score --dump-logits`) matches train.model.PianolaLSTM's within 1e-4
 (float32) at every step, for a seeded random model of the training default's size and for
 the bundled models/pianola.pnm when it exists.
@@ -22,7 +22,7 @@ from train.model import PianolaLSTM
 SOURCE = os.environ.get("PIANOLA_SRC", os.path.join(os.path.dirname(__file__), ".."))
 BUILD = os.environ.get("PIANOLA_BUILD", os.path.join(SOURCE, "build"))
 CORPUS = os.environ.get("PIANOLA_CORPUS", os.path.join(SOURCE, "..", "shared", "corpus"))
-EVENTS = 500
+TOKENS = 500
 TOLERANCE = 1e-4
 
 
@@ -40,7 +40,7 @@ def codec() -> Tuple[int, int]:
 def c_logits(model_path: str, midi_path: str, composer: str) -> Tuple[List[int], np.ndarray]:
     """The tokens the C engine fed and its logits after each, [steps, V]."""
     out = subprocess.run([program("score"), "--model", model_path, "--composer", composer,
-                          "--dump-logits", "--max-events", str(EVENTS), midi_path],
+                          "--dump-logits", "--max-tokens", str(TOKENS), midi_path],
                          check=True, capture_output=True, text=True).stdout
     tokens, rows = [], []
     for line in out.splitlines():
@@ -87,8 +87,8 @@ class LogitParity(unittest.TestCase):
                       composers: List[str] = None) -> None:
         composer_class = (composers or self.vocab.composers).index(composer)
         tokens, from_c = c_logits(model_path, self.sequence_for(model_path), composer)
-        self.assertEqual(len(tokens), EVENTS, "the C engine ran %d steps, expected %d"
-                         % (len(tokens), EVENTS))
+        self.assertEqual(len(tokens), TOKENS, "the C engine ran %d steps, expected %d"
+                         % (len(tokens), TOKENS))
         from_torch = torch_logits(model, tokens, composer_class)
         self.assertEqual(from_c.shape, from_torch.shape)
         error = np.abs(from_c - from_torch)

@@ -61,7 +61,7 @@ class TrainTest(unittest.TestCase):
         result = fit(small_config(self.fresh("tiny")))
         first, last = np.mean(result["losses"][:5]), np.mean(result["losses"][-5:])
         self.assertLess(last, first - 1.0,
-                        "training loss went from %.3f to %.3f nats per event, expected a drop "
+                        "training loss went from %.3f to %.3f nats per token, expected a drop "
                         "of at least 1" % (first, last))
         self.assertTrue(os.path.exists(os.path.join(self.root, "tiny", "run", "loss.png")),
                         "no loss-curve PNG written")

@@ -63,9 +63,9 @@ static void usage(FILE *stream)
             "                          (any composer the model knows) [%s]\n"
             "  -m, --model FILE        the weights file [$PIANOLA_MODEL, else the bundled\n"
             "                          pianola.pnm]\n"
-            "  -t, --temperature T     %.10g = always the most likely event; higher is bolder,\n"
+            "  -t, --temperature T     %.10g = always the most likely token; higher is bolder,\n"
             "                          up to %.10g [%.10g]\n"
-            "  -p, --top-p P           keep only the likeliest events adding up to P,\n"
+            "  -p, --top-p P           keep only the likeliest tokens adding up to P,\n"
             "                          %.10g .. %.10g [%.10g]\n"
             "  -s, --seed N            random seed, %.10g .. %.10g [%.10g]\n"
             "  -b, --bars N            bars to compose (after the prompt, if any) [16]\n"
@@ -316,7 +316,7 @@ int main(int argc, char **argv)
         goto done;
     }
     if (!quiet)
-        printf("%s: %d bars, %zu notes, %zu events (%s, temperature %g, top-p %g, seed %lld)\n",
+        printf("%s: %d bars, %zu notes, %zu tokens (%s, temperature %g, top-p %g, seed %lld)\n",
                output, last_bar, score.note_count, piece.count, composer, temperature, top_p,
                seed);
 done:

@@ -7,7 +7,7 @@
  * COMPOSER token is scored, as the training's evaluation does
  * (train/evaluate.py), with no grammar mask; for a key-normalized network,
  * the piece is first moved to C major / A minor. One
- * line per file gives the negative log-likelihood per event (nats and bits)
+ * line per file gives the negative log-likelihood per token (nats and bits)
  * and bits per note (a piece's bits over its notes); the last line is
  * `mean bits_per_note: X`, the mean over the files that have notes.
  *
@@ -43,7 +43,7 @@ static void usage(FILE *stream)
             "Usage: %s [--composer NAME | --model FILE] FILE.mid...\n"
             "\n"
             "Scores MIDI files under a Pianola model: for each file, the negative\n"
-            "log-likelihood per event (nats and bits) and bits per note, then the mean\n"
+            "log-likelihood per token (nats and bits) and bits per note, then the mean\n"
             "bits per note over the files.\n"
             "\n"
             "Options:\n"
@@ -53,7 +53,8 @@ static void usage(FILE *stream)
             "      --precision P       float32 (PyTorch's logits) or int8 (a quarter of the\n"
             "                          bytes, logits within about 0.1) [float32]\n"
             "      --dump-logits       print every step's input token and logits instead\n"
-            "      --max-events N      with --dump-logits: at most N steps per file\n"
+            "      --max-tokens N      with --dump-logits: at most N steps (tokens) per file\n"
+            "                          (--max-events is an older name for it)\n"
             "      --codec             print the codec's signature and vocabulary size\n"
             "  -h, --help              show this help\n",
             program, offered_composers[0]);
@@ -79,17 +80,18 @@ int main(int argc, char **argv)
     const char *model_path = NULL, *composer = offered_composers[0];
     int dump_logits = 0, print_codec = 0;
     PnlPrecision precision = PNL_PRECISION_FLOAT32;
-    long max_events = -1;
+    long max_tokens = -1;
     static const struct option options[] = {
         {"composer", required_argument, NULL, 'c'}, {"model", required_argument, NULL, 'm'},
-        {"dump-logits", no_argument, NULL, 'D'},    {"max-events", required_argument, NULL, 'N'},
+        {"dump-logits", no_argument, NULL, 'D'},    {"max-tokens", required_argument, NULL, 'N'},
         {"codec", no_argument, NULL, 'C'},          {"help", no_argument, NULL, 'h'},
         {"precision", required_argument, NULL, 'R'},
+        {"max-events", required_argument, NULL, 'N'}, /* --max-tokens's older name */
         {NULL, 0, NULL, 0},
     };
-    int option;
+    int option, option_index = 0;
     opterr = 0;
-    while ((option = getopt_long(argc, argv, ":c:m:h", options, NULL)) != -1) {
+    while ((option = getopt_long(argc, argv, ":c:m:h", options, &option_index)) != -1) {
         switch (option) {
         case 'c': composer = optarg; break;
         case 'm': model_path = optarg; break;
@@ -106,9 +108,10 @@ int main(int argc, char **argv)
         case 'N': {
             char *end;
             errno = 0;
-            max_events = strtol(optarg, &end, 10);
-            if (errno || end == optarg || *end || max_events < 1)
-                return die("--max-events wants a whole number >= 1, not \"%s\"", optarg);
+            max_tokens = strtol(optarg, &end, 10);
+            if (errno || end == optarg || *end || max_tokens < 1)
+                return die("--%s wants a whole number >= 1, not \"%s\"", options[option_index].name,
+                           optarg);
             break;
         }
         case 'h': usage(stdout); return 0;
@@ -168,7 +171,7 @@ int main(int argc, char **argv)
         pnl_model_state_reset(state);
         if (dump_logits) {
             printf("# %s: %zu tokens, composer %s\n", path, count, composer);
-            for (size_t t = 0; t < count && (max_events < 0 || (long)t < max_events); t++) {
+            for (size_t t = 0; t < count && (max_tokens < 0 || (long)t < max_tokens); t++) {
                 const float *logits = pnl_model_step(model, state, tokens[t], model_composer);
                 printf("%zu %u", t, tokens[t]);
                 for (int v = 0; v < PNL_VOCAB_SIZE; v++)
@@ -179,22 +182,22 @@ int main(int argc, char **argv)
             continue;
         }
         double nats = 0;
-        size_t events = 0, notes = 0;
+        size_t scored_tokens = 0, notes = 0;
         for (size_t t = 0; t + 1 < count; t++) {
             const float *logits = pnl_model_step(model, state, tokens[t], model_composer);
             if (t >= 1) { /* the token after COMPOSER onwards */
                 nats += log_sum_exp(logits, PNL_VOCAB_SIZE) - (double)logits[tokens[t + 1]];
-                events++;
+                scored_tokens++;
                 notes += pnl_token_family(tokens[t + 1]) == PNL_FAMILY_PITCH;
             }
         }
         pnl_tokenized_free(&tokenized);
         double bits = nats / log(2.0);
         double bits_per_note = notes ? bits / (double)notes : 0;
-        printf("%s: %zu events, %zu notes, %.4f nats/event, %.4f bits/event, "
+        printf("%s: %zu tokens, %zu notes, %.4f nats/token, %.4f bits/token, "
                "%.4f bits/note\n",
-               path, events, notes, events ? nats / (double)events : 0,
-               events ? bits / (double)events : 0, bits_per_note);
+               path, scored_tokens, notes, scored_tokens ? nats / (double)scored_tokens : 0,
+               scored_tokens ? bits / (double)scored_tokens : 0, bits_per_note);
         if (notes) {
             sum_bits_per_note += bits_per_note;
             scored++;

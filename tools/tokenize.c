@@ -60,7 +60,7 @@ static void usage(FILE *stream)
             "       %s --demo [CORPUS_DIR]   (default $PIANOLA_CORPUS, else ../shared/corpus)\n"
             "       %s --composers\n"
             "\n"
-            "Turns MIDI files into Pianola's event tokens (docs/vocabulary.md) and back.\n"
+            "Turns MIDI files into Pianola's tokens (docs/vocabulary.md) and back.\n"
             "\n"
             "With a corpus folder, reads its catalog.tsv (columns source, composer, file,\n"
             "work), writes one token file per piece to OUT_DIR/<source>/<composer>/,\n"

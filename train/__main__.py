@@ -172,7 +172,7 @@ def main(argv=None) -> int:
     p.add_argument("-o", "--output", required=True)
     p.set_defaults(run_command=command_export)
 
-    p = commands.add_parser("evaluate", help="validation bits per event and per note, "
+    p = commands.add_parser("evaluate", help="validation bits per token and per note, "
                                              "against an n-gram baseline; the copy measure")
     from train.evaluate import add_arguments
     add_arguments(p)

@@ -1,4 +1,4 @@
-"""What training asks of the C side. The event codec and the composing engine live once, in
+"""What training asks of the C side. The codec and the composing engine live once, in
 C (`src/`); training reaches them only through their programs and never encodes, decodes or
 composes music itself:
 

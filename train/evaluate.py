@@ -3,7 +3,7 @@ much of its output it copied from the training corpus.
 
 `/usr/bin/python3 -m train evaluate --tokens DIR --model models/pianola.pnm` prints, for every
 composer with validation pieces (and the Romantic blend: the Brahms, Schumann and Rachmaninoff
-pieces presented as `romantic`), the negative log-likelihood in bits per event and per note
+pieces presented as `romantic`), the negative log-likelihood in bits per token and per note
 of the network, of an interpolated Kneser-Ney n-gram model of the same training tokens (see
 train/ngram.py), and of the training unigram distribution (the unigram entropy of the
 vocabulary as the corpus uses it). Every token after the COMPOSER token is scored, from the
@@ -130,7 +130,7 @@ def longest_copied_run_any_key(generated: np.ndarray,
 
 def evaluate(model: Optional[PianolaLSTM], corpus: Corpus, orders: Sequence[int] = (3, 4, 5),
              say=print) -> List[Dict]:
-    """One row per composer set: events, notes, and bits per event and per note for the
+    """One row per composer set: tokens, notes, and bits per token and per note for the
     network, each n-gram order and the unigram distribution."""
     vocab = corpus.vocab
     train = [p.tokens for p in corpus.split("train")]
@@ -154,13 +154,13 @@ def evaluate(model: Optional[PianolaLSTM], corpus: Corpus, orders: Sequence[int]
     for name, pieces, cls in sets:
         row: Dict = {"composer": name, "pieces": len(pieces)}
         if model is not None:
-            nll, events, notes = score_pieces(model, pieces, vocab, cls)
+            nll, scored_tokens, notes = score_pieces(model, pieces, vocab, cls)
             row["model"] = nll * LOG2E
         else:
-            events = notes = 0
+            scored_tokens = notes = 0
         bits = {n: 0.0 for n in orders}
         uni = 0.0
-        events_counted, notes_counted = 0, 0
+        tokens_counted, notes_counted = 0, 0
         for piece in pieces:
             tokens = piece.tokens
             if cls is not None:
@@ -168,12 +168,12 @@ def evaluate(model: Optional[PianolaLSTM], corpus: Corpus, orders: Sequence[int]
             for n in orders:
                 bits[n] -= float(ngrams[n].log2_probabilities(tokens, 2).sum())
             uni += float(unigram[tokens[2:]].sum())
-            events_counted += len(tokens) - 2
+            tokens_counted += len(tokens) - 2
             notes_counted += int(np.sum(vocab.key_of[tokens] >= 0))
-        row["events"], row["notes"] = events_counted, notes_counted
-        if model is not None and (events, notes) != (events_counted, notes_counted):
-            raise RuntimeError("scored %d events and %d notes with the network, %d and %d "
-                               "with the n-grams" % (events, notes, events_counted,
+        row["tokens"], row["notes"] = tokens_counted, notes_counted
+        if model is not None and (scored_tokens, notes) != (tokens_counted, notes_counted):
+            raise RuntimeError("scored %d tokens and %d notes with the network, %d and %d "
+                               "with the n-grams" % (scored_tokens, notes, tokens_counted,
                                                      notes_counted))
         for n in orders:
             row["ngram%d" % n] = bits[n]
@@ -235,14 +235,14 @@ def family_costs(model: PianolaLSTM, pieces: Sequence[Piece], vocab: Vocabulary,
 def print_table(rows: List[Dict], orders: Sequence[int], say=print) -> None:
     columns = (["model"] if "model" in rows[0] else []) + ["ngram%d" % n for n in orders] + \
         ["unigram"]
-    say("bits per event / bits per note on the validation pieces (every token after COMPOSER)")
-    say("%-14s %6s %8s %7s  " % ("composer", "pieces", "events", "notes") +
+    say("bits per token / bits per note on the validation pieces (every token after COMPOSER)")
+    say("%-14s %6s %8s %7s  " % ("composer", "pieces", "tokens", "notes") +
         "  ".join("%15s" % c for c in columns))
     for row in rows:
         mark = "*" if row["composer"] in offered_composers().choices else " "
-        cells = ["%6.3f / %6.3f" % (row[c] / row["events"], row[c] / max(1, row["notes"]))
+        cells = ["%6.3f / %6.3f" % (row[c] / row["tokens"], row[c] / max(1, row["notes"]))
                  for c in columns]
-        say("%-13s%s %6d %8d %7d  " % (row["composer"], mark, row["pieces"], row["events"],
+        say("%-13s%s %6d %8d %7d  " % (row["composer"], mark, row["pieces"], row["tokens"],
                                        row["notes"]) + "  ".join("%15s" % c for c in cells))
     say("(* a bundled composer class)")
 

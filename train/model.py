@@ -1,4 +1,4 @@
-"""The network Pianola plays: an LSTM that predicts the next event token from the ones before,
+"""The network Pianola plays: an LSTM that predicts the next token from the ones before,
 conditioned on a composer.
 
 It is exactly the computation docs/weights-format.md describes and the C engine (src/lstm.c)
@@ -12,7 +12,7 @@ API:
     model = PianolaLSTM(vocab_size, n_composers, embed, hidden, layers, dropout=0.0)
     logits, state = model(tokens[B, T] (int64), composer[B] (int64), state=None)
         logits: [B, T, V]; state: (h, c), each [layers, B, hidden]
-    logits, state = model.step(token[B], composer[B], state=None)   # one event; logits [B, V]
+    logits, state = model.step(token[B], composer[B], state=None)   # one token; logits [B, V]
     model.config() -> dict of the constructor's arguments
 
 Dropout (between LSTM layers and before the output layer) acts only in training mode.

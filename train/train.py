@@ -10,7 +10,7 @@ from its checkpoint computes the same losses as one that never stopped.
 API:
     config = TrainConfig(tokens="...", run_dir="...", ckpt_dir="...", ...)
     result = fit(config)    # {"steps", "best_val", "best_step", "losses", "stopped"}
-    score_pieces(model, pieces, vocab, composer_class) -> (nll_nats, events, notes)
+    score_pieces(model, pieces, vocab, composer_class) -> (nll_nats, scored_tokens, notes)
     throughput(vocab_size, n_composers, embed, hidden, layers, batch, length) -> tokens/s
 
 Checkpoints: `<ckpt_dir>/last.pt` (everything, for resuming) and `<ckpt_dir>/best.pt` (the
@@ -114,7 +114,7 @@ def score_pieces(model: PianolaLSTM, pieces: Sequence[Piece], vocab: Vocabulary,
                  composer_class: Optional[int] = None, chunk: int = 512, batch: int = 16,
                  max_tokens: int = 0) -> Tuple[float, int, int]:
     """Negative log-likelihood (nats, summed) of the pieces under the model, with the number
-    of events and notes scored. Every token after the COMPOSER token is scored, from the start
+    of tokens and notes scored. Every token after the COMPOSER token is scored, from the start
     of its piece with the state carried through; the COMPOSER token itself is the
     conditioning, not a prediction. With `composer_class`, every piece is presented as that
     composer (its COMPOSER token relabelled too). With `max_tokens`, pieces are taken in order
@@ -134,7 +134,7 @@ def score_pieces(model: PianolaLSTM, pieces: Sequence[Piece], vocab: Vocabulary,
         if max_tokens and total >= max_tokens:
             break
     sequences.sort(key=lambda s: len(s[0]))
-    nll, events, notes = 0.0, 0, 0
+    nll, scored_tokens, notes = 0.0, 0, 0
     device = next(model.parameters()).device
     key_of = torch.from_numpy(vocab.key_of)
     model.eval()
@@ -158,9 +158,9 @@ def score_pieces(model: PianolaLSTM, pieces: Sequence[Piece], vocab: Vocabulary,
                                          target.reshape(-1), reduction="none")
                 mask = target.reshape(-1) != vocab.pad
                 nll += float(losses[mask].sum())
-                events += int(mask.sum())
+                scored_tokens += int(mask.sum())
                 notes += int((key_of[target.reshape(-1).cpu()] >= 0).sum())
-    return nll, events, notes
+    return nll, scored_tokens, notes
 
 
 def validation_sets(corpus: Corpus, targets: Sequence[str]) -> Dict[str, Tuple[List[Piece],
@@ -183,20 +183,20 @@ def validation_sets(corpus: Corpus, targets: Sequence[str]) -> Dict[str, Tuple[L
 
 def evaluate_sets(model: PianolaLSTM, sets, vocab: Vocabulary, targets: Sequence[str],
                   max_tokens: int) -> Dict[str, float]:
-    """Validation loss (nats per event) of every set, and `target`: the event-weighted loss
+    """Validation loss (nats per token) of every set, and `target`: the token-weighted loss
     of the target composers (or of `all` when the corpus has none of them)."""
     result: Dict[str, float] = {}
-    total_nll, total_events = 0.0, 0
+    total_nll, total_tokens = 0.0, 0
     for name, (pieces, cls) in sets.items():
         if not pieces:
             continue
         cap = max_tokens * (2 if name == "all" else 1)
-        nll, events, _ = score_pieces(model, pieces, vocab, cls, max_tokens=cap)
-        result[name] = nll / max(1, events)
+        nll, scored_tokens, _ = score_pieces(model, pieces, vocab, cls, max_tokens=cap)
+        result[name] = nll / max(1, scored_tokens)
         if name in targets:
             total_nll += nll
-            total_events += events
-    result["target"] = total_nll / total_events if total_events else \
+            total_tokens += scored_tokens
+    result["target"] = total_nll / total_tokens if total_tokens else \
         result.get("all", float("nan"))
     return result
 
@@ -220,7 +220,7 @@ def plot_log(csv_path: str, png_path: str) -> None:
                 axes.plot(*zip(*points), marker="o", ms=3,
                           label=column[4:].replace("target", "targets (early stopping)"))
     axes.set_xlabel("step")
-    axes.set_ylabel("loss (nats per event)")
+    axes.set_ylabel("loss (nats per token)")
     axes.set_title("Pianola training")
     axes.grid(alpha=0.3)
     axes.legend(fontsize=8)
@@ -428,7 +428,7 @@ def fit(config: TrainConfig) -> Dict:
             signal.signal(number, handler)
     if os.path.exists(log_path):
         plot_log(log_path, os.path.join(config.run_dir, "loss.png"))
-    say("%s at step %d after %.1f minutes; best validation %.4f nats/event at step %d"
+    say("%s at step %d after %.1f minutes; best validation %.4f nats/token at step %d"
         % (reason, step, elapsed / 60, best_val, best_step))
     return {"steps": step, "best_val": best_val, "best_step": best_step, "losses": losses,
             "stopped": reason, "elapsed": elapsed}
