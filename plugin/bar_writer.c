@@ -184,7 +184,7 @@ int pnl_bar_writer_compose(PnlBarWriter *writer, const PnlComposeSettings *setti
                                  (PnlMeterChange){0, (uint8_t)numerator, (uint8_t)denominator});
     for (uint32_t i = first; i < context_count && status == PNL_OK; i++) {
         /* Music composed in another key (before the seed or the prompt
-         * changed) can lie where the network's frame has no key; such a
+         * changed) can hold pitches the shift moves off the piano; such a
          * note is left out of the context rather than folded into it. */
         if (pnl_model_key_frame(writer->model) &&
             !pnl_key_shift_keeps_on_piano(context[i].pitch, key_shift))

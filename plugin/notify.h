@@ -34,7 +34,7 @@ typedef struct {
     uint64_t frames_since_playhead;
     int capture_state_sent;       /* the last PnlCaptureState sent, -1 none */
     uint32_t capture_notes_sent;
-    double live_onset_ticks[128]; /* when each live key went down */
+    double live_onset_ticks[128]; /* when each live note began */
     char message[PNL_MESSAGE_SIZE]; /* a message waiting for the UI */
     int message_pending;
     int soundfont_pending;        /* the UI is yet to hear of the SoundFont */
@@ -61,7 +61,7 @@ void pnl_notify_end(PnlNotify *notify, uint32_t frames, const PnlNotifyView *vie
 void pnl_notify_midi(PnlNotify *notify, uint32_t frame, uint8_t status, uint8_t data1,
                      uint8_t data2);
 
-/* A key played on MIDI in went down or up; its note goes to the UI when it
+/* A note played on MIDI in began or ended; it goes to the UI when it
  * ends, as a live note (PNL_ORIGIN_LIVE). */
 void pnl_notify_live_note_on(PnlNotify *notify, uint8_t pitch, double now_ticks);
 void pnl_notify_live_note_off(PnlNotify *notify, uint32_t frame, uint8_t pitch,

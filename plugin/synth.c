@@ -149,7 +149,7 @@ PnlSynth *pnl_synth_new(const char *soundfont_path, double sample_rate, char *me
         }
     }
 
-    /* Warm-up: strike every key once and render, so the piano's samples and
+    /* Warm-up: play every pitch once and render, so the piano's samples and
      * the synth's buffers are touched here, not in the first run(). */
     for (int pitch = 21; pitch <= 108; pitch++)
         fluid_synth_noteon(synth->synth, PNL_CHANNEL_TIMELINE, pitch, 64);

@@ -17,7 +17,7 @@ typedef struct {
     PnlTimelineNote *notes; /* caller's storage */
     uint32_t capacity;
     uint32_t count;
-    int32_t held_index[128]; /* note index of a key held down, or -1 */
+    int32_t held_index[128]; /* note index of a pitch held down, or -1 */
     double held_onset_ticks[128];
     uint32_t dropped; /* notes that did not fit */
 } PnlCapture;
@@ -25,11 +25,11 @@ typedef struct {
 void pnl_capture_init(PnlCapture *capture, PnlTimelineNote *storage, uint32_t capacity);
 /* Forgets what was recorded and starts again. */
 void pnl_capture_begin(PnlCapture *capture);
-/* ticks: the exact playhead (quarter-note grid ticks) when the key moved. */
+/* ticks: the exact playhead (quarter-note grid ticks) of the note-on or note-off. */
 void pnl_capture_note_on(PnlCapture *capture, uint8_t pitch, uint8_t velocity, double ticks);
 void pnl_capture_note_off(PnlCapture *capture, uint8_t pitch, double ticks);
 /* Ends held notes at ticks and leaves the notes sorted by onset, then
- * pitch, with no key struck twice at one onset. Returns the note count. */
+ * pitch, with no pitch struck twice at one onset. Returns the note count. */
 uint32_t pnl_capture_end(PnlCapture *capture, double ticks);
 
 /* Where a played onset lands on the grid. */

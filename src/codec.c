@@ -25,11 +25,11 @@ static int check_score(const PnlScore *score, char *message, size_t message_size
 {
     for (size_t i = 0; i < score->note_count; i++) {
         const PnlNote *note = &score->notes[i];
-        if (note->pitch < PNL_LOWEST_KEY || note->pitch > PNL_HIGHEST_KEY ||
+        if (note->pitch < PNL_LOWEST_PITCH || note->pitch > PNL_HIGHEST_PITCH ||
             note->onset_ticks < 0 || note->duration_ticks < 1 || note->velocity < 1 ||
             note->velocity > 127 || (i > 0 && !pnl_note_before(&score->notes[i - 1], note))) {
             snprintf(message, message_size,
-                     "note %zu (key %d at tick %lld) is out of order or range: "
+                     "note %zu (pitch %d at tick %lld) is out of order or range: "
                      "normalize the score first",
                      i, note->pitch, (long long)note->onset_ticks);
             return PNL_EINVAL;

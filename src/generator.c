@@ -70,12 +70,12 @@ static int move_pitch(int token, int semitones)
 {
     if (semitones == 0 || pnl_token_family(token) != PNL_FAMILY_PITCH)
         return token;
-    int key = PNL_LOWEST_KEY + pnl_token_offset(token) + semitones;
-    while (key < PNL_LOWEST_KEY)
-        key += 12;
-    while (key > PNL_HIGHEST_KEY)
-        key -= 12;
-    return pnl_token_pitch(key);
+    int pitch = PNL_LOWEST_PITCH + pnl_token_offset(token) + semitones;
+    while (pitch < PNL_LOWEST_PITCH)
+        pitch += 12;
+    while (pitch > PNL_HIGHEST_PITCH)
+        pitch -= 12;
+    return pnl_token_pitch(pitch);
 }
 
 /* Accepts a token the grammar allows, in the network's frame: decoder now,
@@ -209,10 +209,10 @@ int pnl_generator_next(PnlGenerator *generator, int *token_out, PnlNote *note)
     }
     /* No note the key shift would move off the piano. */
     if (generator->key_shift > 0)
-        memset(mask + pnl_token_pitch(PNL_HIGHEST_KEY - generator->key_shift + 1), 0,
+        memset(mask + pnl_token_pitch(PNL_HIGHEST_PITCH - generator->key_shift + 1), 0,
                (size_t)generator->key_shift);
     else if (generator->key_shift < 0)
-        memset(mask + pnl_token_pitch(PNL_LOWEST_KEY), 0, (size_t)-generator->key_shift);
+        memset(mask + pnl_token_pitch(PNL_LOWEST_PITCH), 0, (size_t)-generator->key_shift);
     const float *logits = pnl_model_step_allowed(generator->model, generator->state,
                                                  generator->pending_token, generator->composer,
                                                  mask);

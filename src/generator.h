@@ -4,7 +4,7 @@
  * from a MIDI file, or just START COMPOSER_x for "from silence"), then asked
  * for more: each token comes from the network's logits, masked by the grammar
  * (docs/vocabulary.md) so the music can never run backwards, leave its bar or
- * strike a key twice in a chord, and drawn by the sampler at the chosen
+ * strike a pitch twice in a chord, and drawn by the sampler at the chosen
  * temperature and top-p; the decoder turns the accepted tokens into notes.
  *
  * pianola-generate drives it to the end of a number of bars; the plugin's LV2

@@ -50,7 +50,7 @@ int pnl_grammar_allows(const PnlGrammar *grammar, int token)
     case PNL_FAMILY_PITCH:
         return grammar->state == STATE_PITCH ||
                (grammar->state == STATE_BAR_BODY && grammar->position >= 0 &&
-                offset + PNL_LOWEST_KEY > grammar->last_pitch);
+                offset + PNL_LOWEST_PITCH > grammar->last_pitch);
     case PNL_FAMILY_VEL: return grammar->state == STATE_VEL;
     case PNL_FAMILY_DUR: return grammar->state == STATE_DUR;
     default: return 0; /* PAD never appears in a piece */
@@ -88,11 +88,11 @@ int pnl_grammar_mask(const PnlGrammar *grammar, uint8_t *mask)
             mask[grammar->meter_token] = 0;
             allowed--;
         } else if (grammar->position >= 0) {
-            int first_key = grammar->last_pitch + 1;
-            if (first_key < PNL_LOWEST_KEY)
-                first_key = PNL_LOWEST_KEY;
-            allowed += fill(mask, PNL_TOKEN_PITCH_BASE + first_key - PNL_LOWEST_KEY,
-                            PNL_HIGHEST_KEY + 1 - first_key);
+            int first_pitch = grammar->last_pitch + 1;
+            if (first_pitch < PNL_LOWEST_PITCH)
+                first_pitch = PNL_LOWEST_PITCH;
+            allowed += fill(mask, PNL_TOKEN_PITCH_BASE + first_pitch - PNL_LOWEST_PITCH,
+                            PNL_HIGHEST_PITCH + 1 - first_pitch);
         }
         break;
     }
@@ -138,7 +138,7 @@ int pnl_grammar_advance(PnlGrammar *grammar, int token)
         grammar->state = STATE_PITCH;
         break;
     case PNL_FAMILY_PITCH:
-        grammar->last_pitch = offset + PNL_LOWEST_KEY;
+        grammar->last_pitch = offset + PNL_LOWEST_PITCH;
         grammar->note_pitch = grammar->last_pitch;
         grammar->state = STATE_VEL;
         break;

@@ -3,7 +3,7 @@
  *
  * The grammar is a small state machine: it says which tokens may come next
  * (the sampler masks the network's choices with it, so decoding can never
- * run backwards in time, leave its bar or strike a key twice in a chord) and
+ * run backwards in time, leave its bar or strike a pitch twice in a chord) and
  * where the piece stands (bar, meter, onset). The decoder follows it and
  * completes a note at each DUR. Neither allocates, so the plugin's worker
  * can run them one token at a time. */
@@ -23,7 +23,7 @@ typedef struct {
     int bar_ticks;           /* length of the current bar */
     int bar_count;           /* BAR tokens seen */
     int position;            /* of the current onset, -1 before one in this bar */
-    int last_pitch;          /* key of the last note of this onset, -1 before one */
+    int last_pitch;          /* pitch of the last note of this onset, -1 before one */
     int note_pitch;          /* the note being spelled (PITCH seen, DUR due) */
 } PnlGrammar;
 

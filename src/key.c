@@ -124,7 +124,7 @@ int pnl_key_fit_shift(int shift, int lowest, int highest)
     int best = shift;
     int best_distance = -1;
     for (int candidate = shift - 24; candidate <= shift + 24; candidate += 12) {
-        if (lowest - candidate < PNL_LOWEST_KEY || highest - candidate > PNL_HIGHEST_KEY)
+        if (lowest - candidate < PNL_LOWEST_PITCH || highest - candidate > PNL_HIGHEST_PITCH)
             continue;
         int distance = candidate > shift ? candidate - shift : shift - candidate;
         if (best_distance < 0 || distance < best_distance) {
@@ -150,7 +150,7 @@ int pnl_key_shift(const PnlKeyHistogram *histogram, PnlKey *key)
 
 int pnl_key_shift_keeps_on_piano(int pitch, int shift)
 {
-    return pitch - shift >= PNL_LOWEST_KEY && pitch - shift <= PNL_HIGHEST_KEY;
+    return pitch - shift >= PNL_LOWEST_PITCH && pitch - shift <= PNL_HIGHEST_PITCH;
 }
 
 void pnl_key_move_tokens(uint16_t *tokens, size_t count, int semitones)
@@ -158,9 +158,11 @@ void pnl_key_move_tokens(uint16_t *tokens, size_t count, int semitones)
     for (size_t i = 0; i < count; i++) {
         if (pnl_token_family(tokens[i]) != PNL_FAMILY_PITCH)
             continue;
-        int key = PNL_LOWEST_KEY + pnl_token_offset(tokens[i]) + semitones;
-        key = key < PNL_LOWEST_KEY ? PNL_LOWEST_KEY : key > PNL_HIGHEST_KEY ? PNL_HIGHEST_KEY : key;
-        tokens[i] = (uint16_t)pnl_token_pitch(key);
+        int pitch = PNL_LOWEST_PITCH + pnl_token_offset(tokens[i]) + semitones;
+        pitch = pitch < PNL_LOWEST_PITCH    ? PNL_LOWEST_PITCH
+                : pitch > PNL_HIGHEST_PITCH ? PNL_HIGHEST_PITCH
+                                            : pitch;
+        tokens[i] = (uint16_t)pnl_token_pitch(pitch);
     }
 }
 

@@ -13,7 +13,7 @@
  *     piano-midi.de files' dense tempo curves.
  *  2. libsmf parses the canonical file; its events of every track are merged
  *     and ordered by tick (note-offs, then pedal, then meters, then note-ons).
- *  3. Notes are paired per track, channel and key, the sustain pedal is
+ *  3. Notes are paired per track, channel and pitch, the sustain pedal is
  *     resolved into sounding lengths, and everything is snapped to the grid. */
 #include "midifile.h"
 
@@ -353,12 +353,12 @@ typedef struct {
     int64_t pulses;
     int track;
     int sequence; /* order within the track */
-    uint8_t kind, channel, key, value, value2;
+    uint8_t kind, channel, pitch, value, value2;
 } RawEvent;
 
 typedef struct {
     int64_t on_pulses, off_pulses;
-    uint8_t key, velocity;
+    uint8_t pitch, velocity;
 } RawNote;
 
 enum { OPEN_HELD, OPEN_SUSTAINED, OPEN_CUT };
@@ -367,9 +367,9 @@ enum { OPEN_HELD, OPEN_SUSTAINED, OPEN_CUT };
 typedef struct {
     size_t note;   /* index into the raw notes */
     int track;
-    uint8_t channel, key;
-    uint8_t state; /* OPEN_HELD: key down; OPEN_SUSTAINED: released under the
-                    * pedal; OPEN_CUT: ended by another strike of its key,
+    uint8_t channel, pitch;
+    uint8_t state; /* OPEN_HELD: no note-off yet; OPEN_SUSTAINED: released under the
+                    * pedal; OPEN_CUT: ended by another note of its pitch,
                     * waiting for its own note-off */
 } OpenNote;
 
@@ -445,7 +445,7 @@ static int collect_events(smf_t *smf, Reading *reading)
             raw.channel = midi[0] & 0x0f;
             if ((type == 0x80 || type == 0x90) && event->midi_buffer_length >= 3) {
                 raw.kind = type == 0x90 && midi[2] > 0 ? KIND_NOTE_ON : KIND_NOTE_OFF;
-                raw.key = midi[1];
+                raw.pitch = midi[1];
                 raw.value = midi[2];
             } else if (type == 0xb0 && event->midi_buffer_length >= 3 && midi[1] == 64) {
                 raw.kind = KIND_PEDAL;
@@ -476,14 +476,14 @@ static int play_events(Reading *reading, PnlScore *score, int ticks_per_quarter,
         const RawEvent *event = &reading->events[i];
         switch (event->kind) {
         case KIND_NOTE_ON: {
-            RawNote note = {event->pulses, -1, event->key, event->value};
-            /* A piano key sounds one note at a time: striking it again ends
+            RawNote note = {event->pulses, -1, event->pitch, event->value};
+            /* A piano sounds one note of a pitch at a time: a new one ends
              * whatever still sounds on it, in any track or channel. A note
              * cut short in another track still owes its note-off. */
             for (size_t j = reading->open_count; j-- > 0;) {
                 OpenNote *open = &reading->open[j];
                 int same_voice = open->track == event->track && open->channel == event->channel;
-                if (open->key != event->key)
+                if (open->pitch != event->pitch)
                     continue;
                 if (open->state == OPEN_CUT) {
                     if (same_voice)
@@ -501,7 +501,7 @@ static int play_events(Reading *reading, PnlScore *score, int ticks_per_quarter,
                            reading->open_count, sizeof *reading->open))
                 return PNL_ENOMEM;
             reading->open[reading->open_count++] = (OpenNote){
-                reading->note_count, event->track, event->channel, event->key, OPEN_HELD};
+                reading->note_count, event->track, event->channel, event->pitch, OPEN_HELD};
             reading->notes[reading->note_count++] = note;
             stats->notes_in_file++;
             break;
@@ -509,16 +509,16 @@ static int play_events(Reading *reading, PnlScore *score, int ticks_per_quarter,
         case KIND_NOTE_OFF: {
             size_t found = SIZE_MAX;
             /* Its own note (held or cut short) first, then a held note of
-             * that key in another track (files that end notes elsewhere). */
+             * that pitch in another track (files that end notes elsewhere). */
             for (size_t j = 0; j < reading->open_count && found == SIZE_MAX; j++) {
                 const OpenNote *open = &reading->open[j];
-                if (open->state != OPEN_SUSTAINED && open->key == event->key &&
+                if (open->state != OPEN_SUSTAINED && open->pitch == event->pitch &&
                     open->channel == event->channel && open->track == event->track)
                     found = j;
             }
             for (size_t j = 0; j < reading->open_count && found == SIZE_MAX; j++) {
                 const OpenNote *open = &reading->open[j];
-                if (open->state == OPEN_HELD && open->key == event->key &&
+                if (open->state == OPEN_HELD && open->pitch == event->pitch &&
                     open->channel == event->channel)
                     found = j;
             }
@@ -574,7 +574,7 @@ static int play_events(Reading *reading, PnlScore *score, int ticks_per_quarter,
         PnlNote note;
         note.onset_ticks = onset;
         note.duration_ticks = (int32_t)(end - onset < 1 ? 1 : end - onset);
-        note.pitch = raw->key;
+        note.pitch = raw->pitch;
         note.velocity = raw->velocity;
         if (pnl_score_add_note(score, note))
             return PNL_ENOMEM;
@@ -788,9 +788,9 @@ int pnl_midi_write(const char *path, const PnlScore *score, double tempo_bpm, ch
         add_event(events, &count, meter->at_ticks * PULSES_PER_TICK, 0, signature, 7);
     }
 
-    /* A key struck again while its last note still sounds ends that note. */
-    for (int key = 0; key < 128; key++)
-        last_end[key] = -1;
+    /* A pitch struck again while its last note still sounds ends that note. */
+    for (int pitch = 0; pitch < 128; pitch++)
+        last_end[pitch] = -1;
     for (size_t i = 0; i < score->note_count; i++) {
         const PnlNote *note = &score->notes[i];
         if (last_end[note->pitch] > note->onset_ticks)
@@ -809,7 +809,7 @@ int pnl_midi_write(const char *path, const PnlScore *score, double tempo_bpm, ch
         unsigned char note_on[3] = {0x90, note->pitch, (unsigned char)velocity};
         unsigned char note_off[3] = {0x80, note->pitch, 64};
         add_event(events, &count, note->onset_ticks * PULSES_PER_TICK, 2, note_on, 3);
-        /* A note cut to nothing by a repeated key at its own onset is not written. */
+        /* A note cut to nothing by a repeated pitch at its own onset is not written. */
         if (ends[i] > note->onset_ticks)
             add_event(events, &count, ends[i] * PULSES_PER_TICK, 1, note_off, 3);
         else

@@ -14,10 +14,10 @@
 typedef struct {
     int format;                 /* 0 or 1 */
     int ticks_per_quarter;      /* the file's PPQ */
-    size_t notes_in_file;       /* note-ons with a velocity, on any key */
+    size_t notes_in_file;       /* note-ons with a velocity, of any pitch */
     size_t notes_kept;          /* notes in the score */
-    size_t dropped_out_of_range;/* keys outside A0..C8 */
-    size_t dropped_duplicates;  /* a key struck again at the same grid position */
+    size_t dropped_out_of_range;/* pitches outside A0..C8 */
+    size_t dropped_duplicates;  /* a pitch struck again at the same grid position */
     size_t unmatched_note_offs; /* note-offs with no sounding note */
     size_t ignored_meta;        /* time signatures and tempi with impossible values */
 } PnlMidiReadStats;
@@ -38,7 +38,7 @@ int pnl_midi_read_memory(const void *bytes, size_t size, const char *name, PnlSc
 /* Writes a normalized score as a format-0 file: PPQ 480, one tempo event,
  * a time signature at each meter change (4/4 at the start if the score has
  * none there), program 0 (acoustic grand) and the notes on channel 0. A note
- * still sounding when its key is struck again ends at the new onset. */
+ * still sounding when its pitch is struck again ends at the new onset. */
 int pnl_midi_write(const char *path, const PnlScore *score, double tempo_bpm, char *message,
                    size_t message_size);
 

@@ -105,7 +105,7 @@ static double performed_ticks(const PnlTimelineNote *note, const PnlSegment *seg
 }
 
 /* Messages are made in the order they happen: before each note-on, the
- * note-offs due by then (a re-struck key's off first), and at the end the
+ * note-offs due by then (a re-struck pitch's off first), and at the end the
  * offs still due in the segment. Sorting by frame alone, stably, keeps that
  * order within a frame, so a note that starts and ends in one frame still
  * has its note-on before its own note-off. */
@@ -168,7 +168,7 @@ int pnl_scheduler_segment(PnlScheduler *scheduler, const PnlTimeline *timeline,
     /* Collect the note-ons performed in this segment, in performed order. */
     Candidate candidates[PNL_SCHEDULER_WINDOW];
     int candidate_count = 0;
-    /* Each note-on may need an off before it (a re-struck key): keep room. */
+    /* Each note-on may need an off before it (a re-struck pitch): keep room. */
     int max_ons = max_messages / 2;
     for (uint32_t index = scheduler->cursor;
          index < note_count && index - scheduler->cursor < PNL_SCHEDULER_WINDOW; index++) {

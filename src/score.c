@@ -108,7 +108,8 @@ void pnl_score_normalize(PnlScore *score, PnlDropCounts *dropped)
     sort_notes(score->notes, score->note_count);
     for (size_t i = 0; i < score->note_count; i++) {
         PnlNote note = score->notes[i];
-        if (note.pitch < PNL_LOWEST_KEY || note.pitch > PNL_HIGHEST_KEY || note.onset_ticks < 0) {
+        if (note.pitch < PNL_LOWEST_PITCH || note.pitch > PNL_HIGHEST_PITCH ||
+            note.onset_ticks < 0) {
             counts.out_of_range++;
             continue;
         }
@@ -120,7 +121,7 @@ void pnl_score_normalize(PnlScore *score, PnlDropCounts *dropped)
             note.duration_ticks = 1;
         if (kept > 0 && score->notes[kept - 1].onset_ticks == note.onset_ticks &&
             score->notes[kept - 1].pitch == note.pitch) {
-            /* The key struck twice within half a grid step: one note that
+            /* The pitch struck twice within half a grid step: one note that
              * sounds as long as either. */
             PnlNote *first = &score->notes[kept - 1];
             if (note.duration_ticks > first->duration_ticks)

@@ -14,7 +14,7 @@
 typedef struct {
     int64_t onset_ticks;    /* from the start of the piece */
     int32_t duration_ticks; /* >= 1; the sounding length, before snapping */
-    uint8_t pitch;          /* MIDI key */
+    uint8_t pitch;          /* MIDI note number */
     uint8_t velocity;       /* MIDI 1..127 */
 } PnlNote;
 
@@ -45,12 +45,12 @@ int pnl_score_add_meter(PnlScore *score, PnlMeterChange meter);
 
 /* What pnl_score_normalize removed. */
 typedef struct {
-    size_t out_of_range;  /* keys outside A0..C8 */
-    size_t duplicates;    /* a key struck again at the same grid position */
+    size_t out_of_range;  /* pitches outside A0..C8 */
+    size_t duplicates;    /* a pitch struck again at the same grid position */
 } PnlDropCounts;
 
-/* Sorts notes by onset then pitch (stable), drops keys outside A0..C8 and a
- * second note on a key at one onset, clamps velocity to 1..127 and duration
+/* Sorts notes by onset then pitch (stable), drops pitches outside A0..C8 and a
+ * second note of a pitch at one onset, clamps velocity to 1..127 and duration
  * to >= 1, and sorts the meter changes. `dropped` may be NULL. */
 void pnl_score_normalize(PnlScore *score, PnlDropCounts *dropped);
 

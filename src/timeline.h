@@ -25,7 +25,7 @@ enum { PNL_TIMELINE_DEFAULT_CAPACITY = 262144 };
 typedef struct {
     int32_t onset_ticks;    /* from the host's beat 0, on the grid */
     int32_t duration_ticks; /* >= 1 */
-    uint8_t pitch;          /* MIDI key, 21..108 */
+    uint8_t pitch;          /* MIDI note number, 21..108 */
     uint8_t velocity;       /* 1..127, as the model wrote it */
     uint8_t origin;         /* PnlNoteOrigin (plugin/uris.h): generated or prompt */
     int8_t velocity_shape;  /* humanizer's velocity change at amount 1 */

@@ -145,7 +145,7 @@ int pnl_token_name(int token, char *name, size_t size)
         break;
     case PNL_FAMILY_POS: length = snprintf(name, size, "POS_%d", offset); break;
     case PNL_FAMILY_PITCH:
-        length = snprintf(name, size, "PITCH_%d", offset + PNL_LOWEST_KEY);
+        length = snprintf(name, size, "PITCH_%d", offset + PNL_LOWEST_PITCH);
         break;
     case PNL_FAMILY_VEL: length = snprintf(name, size, "VEL_%d", offset); break;
     case PNL_FAMILY_DUR:
@@ -255,10 +255,10 @@ int pnl_token_composer(int composer)
                                                           : PNL_ERANGE;
 }
 
-int pnl_token_pitch(int key)
+int pnl_token_pitch(int pitch)
 {
-    return key >= PNL_LOWEST_KEY && key <= PNL_HIGHEST_KEY
-               ? PNL_TOKEN_PITCH_BASE + key - PNL_LOWEST_KEY
+    return pitch >= PNL_LOWEST_PITCH && pitch <= PNL_HIGHEST_PITCH
+               ? PNL_TOKEN_PITCH_BASE + pitch - PNL_LOWEST_PITCH
                : PNL_ERANGE;
 }
 

@@ -17,8 +17,8 @@
 enum {
     PNL_TICKS_PER_QUARTER = 24,
     PNL_MAX_BAR_TICKS = 192,   /* 8 quarter notes */
-    PNL_LOWEST_KEY = 21,       /* A0 */
-    PNL_HIGHEST_KEY = 108,     /* C8 */
+    PNL_LOWEST_PITCH = 21,     /* A0, the piano's lowest key */
+    PNL_HIGHEST_PITCH = 108,   /* C8, its highest */
     PNL_VELOCITY_LEVELS = 16,
     PNL_MAX_DURATION_TICKS = 384, /* 16 beats */
     /* The longest piece the codec reads or writes: 20000 bars of 4/4, about
@@ -47,7 +47,7 @@ enum {
     PNL_COMPOSER_COUNT = 27,
     PNL_METER_COUNT = 60,
     PNL_POS_COUNT = PNL_MAX_BAR_TICKS,
-    PNL_PITCH_COUNT = PNL_HIGHEST_KEY - PNL_LOWEST_KEY + 1,
+    PNL_PITCH_COUNT = PNL_HIGHEST_PITCH - PNL_LOWEST_PITCH + 1,
     PNL_VEL_COUNT = PNL_VELOCITY_LEVELS,
     PNL_DUR_COUNT = 41,
 
@@ -84,7 +84,7 @@ const char *pnl_composer_name(int composer); /* NULL outside 0..count-1 */
 int pnl_composer_index(const char *name);    /* PNL_EINVAL if unknown */
 int pnl_token_composer(int composer);        /* COMPOSER_<name> */
 
-int pnl_token_pitch(int key);     /* PITCH_<key>, key in 21..108, else PNL_ERANGE */
+int pnl_token_pitch(int pitch);   /* PITCH_<pitch>, pitch in 21..108, else PNL_ERANGE */
 int pnl_token_pos(int position);  /* POS_<p>, p in 0..191 */
 int pnl_token_vel(int level);     /* VEL_<v>, v in 0..15 */
 int pnl_token_dur(int index);     /* DUR_<t> for the index-th duration */

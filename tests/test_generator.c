@@ -257,9 +257,9 @@ static size_t c_major_prompt(uint16_t *tokens, size_t capacity)
 {
     PnlScore score;
     pnl_score_init(&score);
-    static const int keys[] = {60, 64, 67, 72};
+    static const int pitches[] = {60, 64, 67, 72};
     for (int i = 0; i < 4; i++) {
-        PnlNote note = {i * 24, 24, (uint8_t)keys[i], 80};
+        PnlNote note = {i * 24, 24, (uint8_t)pitches[i], 80};
         pnl_score_add_note(&score, note);
     }
     PnlMeterChange meter = {0, 4, 4};
@@ -373,10 +373,10 @@ static void test_a_key_shift_moves_music_in_and_out_of_the_frame(void)
         PnlNote note_a, note_b;
         int done_a = pnl_generator_next(shifted, &a, &note_a);
         int done_b = pnl_generator_next(unshifted, &b, &note_b);
-        /* The one way they may part: the frame's lowest keys, which the
+        /* The one way they may part: the frame's lowest pitches, which the
          * shift would move off the piano, are closed to the shifted one. */
         if (pnl_token_family(b) == PNL_FAMILY_PITCH &&
-            PNL_LOWEST_KEY + pnl_token_offset(b) + SHIFT < PNL_LOWEST_KEY) {
+            PNL_LOWEST_PITCH + pnl_token_offset(b) + SHIFT < PNL_LOWEST_PITCH) {
             printf("# parted at token %d\n", i);
             break;
         }
@@ -405,7 +405,7 @@ static void test_a_key_shift_moves_music_in_and_out_of_the_frame(void)
             int done = pnl_generator_next(shifted, &token, &note);
             CHECK(done >= 0, "shift %d: generation stopped at token %d", shift, i);
             if (done == 1)
-                CHECK(note.pitch >= PNL_LOWEST_KEY && note.pitch <= PNL_HIGHEST_KEY,
+                CHECK(note.pitch >= PNL_LOWEST_PITCH && note.pitch <= PNL_HIGHEST_PITCH,
                       "shift %d: note %d off the piano", shift, note.pitch);
         }
     }

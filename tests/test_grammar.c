@@ -118,9 +118,9 @@ static void test_grammar_refuses_chords_that_are_not_ascending_and_repeated_mete
     CHECK(FEED(&grammar, "START", "COMPOSER_liszt", "BAR", "METER_4_4", "POS_0", "PITCH_64",
                "VEL_3", "DUR_6") < 0,
           "prefix refused");
-    CHECK(!pnl_grammar_allows(&grammar, pnl_token_pitch(64)), "the same key twice in a chord");
-    CHECK(!pnl_grammar_allows(&grammar, pnl_token_pitch(60)), "a lower key after a higher one");
-    CHECK(pnl_grammar_allows(&grammar, pnl_token_pitch(65)), "a higher key should be allowed");
+    CHECK(!pnl_grammar_allows(&grammar, pnl_token_pitch(64)), "the same pitch twice in a chord");
+    CHECK(!pnl_grammar_allows(&grammar, pnl_token_pitch(60)), "a lower pitch after a higher one");
+    CHECK(pnl_grammar_allows(&grammar, pnl_token_pitch(65)), "a higher pitch should be allowed");
     CHECK(FEED(&grammar, "BAR") < 0, "BAR after a note refused");
     CHECK(!pnl_grammar_allows(&grammar, pnl_token_meter(4, 4)),
           "a meter equal to the current one is no change");
@@ -185,17 +185,17 @@ static void test_decoder_turns_tokens_into_notes_on_the_grid(void)
     CHECK(note_count == 3, "expected 3 notes, got %d", note_count);
     CHECK(notes[0].onset_ticks == 0 && notes[0].pitch == 60 && notes[0].velocity == 69 &&
               notes[0].duration_ticks == 24,
-          "first note: onset %lld key %d velocity %d duration %d", (long long)notes[0].onset_ticks,
+          "first note: onset %lld pitch %d velocity %d duration %d", (long long)notes[0].onset_ticks,
           notes[0].pitch, notes[0].velocity, notes[0].duration_ticks);
     CHECK(notes[1].onset_ticks == 0 && notes[1].pitch == 64 && notes[1].velocity == 125 &&
               notes[1].duration_ticks == 72,
-          "second note: onset %lld key %d velocity %d duration %d",
+          "second note: onset %lld pitch %d velocity %d duration %d",
           (long long)notes[1].onset_ticks, notes[1].pitch, notes[1].velocity,
           notes[1].duration_ticks);
     /* Bar 2 starts after one bar of 3/4 (72 ticks); POS_36 is 36 ticks in. */
     CHECK(notes[2].onset_ticks == 108 && notes[2].pitch == 67 && notes[2].velocity == 5 &&
               notes[2].duration_ticks == 9,
-          "third note: onset %lld key %d velocity %d duration %d",
+          "third note: onset %lld pitch %d velocity %d duration %d",
           (long long)notes[2].onset_ticks, notes[2].pitch, notes[2].velocity,
           notes[2].duration_ticks);
     CHECK(pnl_decoder_push(&decoder, PNL_TOKEN_BAR, &note) == PNL_EINVAL,

@@ -16,7 +16,7 @@
 static const int major_steps[7] = {0, 2, 4, 5, 7, 9, 11};
 static const int minor_steps[7] = {0, 2, 3, 5, 7, 8, 11};
 
-/* A scale up and down from `tonic` (a MIDI key), quarter notes, then a
+/* A scale up and down from `tonic` (a MIDI note number), quarter notes, then a
  * I-V-I cadence in the bass (tonic, dominant, tonic, each a half note). */
 static void add_scale_and_cadence(PnlKeyHistogram *histogram, int tonic, int minor)
 {

@@ -134,7 +134,7 @@ static void test_running_status_and_note_on_with_velocity_zero_end_notes(void)
 static void test_format_one_tracks_merge_with_pedal_in_its_own_track(void)
 {
     /* Track 1: 3/4 and a tempo (ignored for positions). Track 2: right hand.
-     * Track 3: left hand on the same key as the right, overlapping.
+     * Track 3: left hand on the same pitch as the right, overlapping.
      * Track 4: pedal. PPQ 480. */
     Buffer file = {{0}, 0};
     PnlScore score;
@@ -201,7 +201,7 @@ static void test_keys_off_the_piano_are_dropped_and_a_repeated_key_merged(void)
     PnlMidiReadStats stats;
     char message[512];
     add_header(&file, 0, 1, 480);
-    /* key 10 and key 120 are off the piano; C4 struck twice 5 ticks apart. */
+    /* pitches 10 and 120 are off the piano; C4 struck twice 5 ticks apart. */
     add_track(&file, "00 90 0a 40  00 90 78 40  00 90 3c 40  05 80 3c 00  00 90 3c 50"
                      "  83 60 80 3c 00  00 80 0a 00  00 80 78 00");
     pnl_score_init(&score);
@@ -209,9 +209,9 @@ static void test_keys_off_the_piano_are_dropped_and_a_repeated_key_merged(void)
                                sizeof message) == PNL_OK,
           "read failed: %s", message);
     CHECK(stats.notes_in_file == 4, "4 note-ons in the file, counted %zu", stats.notes_in_file);
-    CHECK(stats.dropped_out_of_range == 2, "2 keys off the piano, counted %zu",
+    CHECK(stats.dropped_out_of_range == 2, "2 pitches off the piano, counted %zu",
           stats.dropped_out_of_range);
-    CHECK(stats.dropped_duplicates == 1, "1 repeated key, counted %zu", stats.dropped_duplicates);
+    CHECK(stats.dropped_duplicates == 1, "1 repeated pitch, counted %zu", stats.dropped_duplicates);
     CHECK(score.note_count == 1 && score.notes[0].pitch == 60 &&
               score.notes[0].duration_ticks == 24 && score.notes[0].velocity == 0x40,
           "one C4 of 24 ticks at velocity 64 expected");
@@ -476,7 +476,7 @@ static uint64_t next_random(uint64_t *state)
 }
 
 /* A random piece as the encoder writes it: random meters, onsets and
- * chords; no note still sounding when its key is struck again (the MIDI
+ * chords; no note still sounding when its pitch is struck again (the MIDI
  * file could not hold that). */
 static int random_piece(uint64_t *random, uint16_t **tokens, size_t *count)
 {
@@ -499,7 +499,7 @@ static int random_piece(uint64_t *random, uint16_t **tokens, size_t *count)
         PnlNote note;
         tick += (int64_t)(next_random(random) % 3 == 0 ? next_random(random) % 40 : 0);
         note.onset_ticks = tick;
-        note.pitch = (uint8_t)(PNL_LOWEST_KEY + next_random(random) % PNL_PITCH_COUNT);
+        note.pitch = (uint8_t)(PNL_LOWEST_PITCH + next_random(random) % PNL_PITCH_COUNT);
         note.velocity = (uint8_t)(1 + next_random(random) % 127);
         note.duration_ticks = pnl_duration_ticks((int)(next_random(random) % PNL_DUR_COUNT));
         pnl_score_add_note(&score, note);
@@ -512,7 +512,7 @@ static int random_piece(uint64_t *random, uint16_t **tokens, size_t *count)
                 score.meters[i].at_ticks = 1;
         score.meters[0] = first;
     }
-    /* Shorten a note to a written length that ends before its key returns. */
+    /* Shorten a note to a written length that ends before its pitch returns. */
     for (size_t i = 0; i < score.note_count; i++)
         for (size_t j = i + 1; j < score.note_count; j++)
             if (score.notes[j].pitch == score.notes[i].pitch) {

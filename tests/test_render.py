@@ -88,11 +88,11 @@ def lv2_environment(lv2_dir: str) -> dict:
 
 
 def write_midi_file(path: str, notes: list, ticks_per_quarter: int = 480) -> None:
-    """A format-0 file of (onset quarters, length quarters, key, velocity) notes."""
+    """A format-0 file of (onset quarters, length quarters, pitch, velocity) notes."""
     events = []
-    for onset, length, key, velocity in notes:
-        events.append((round(onset * ticks_per_quarter), 1, bytes([0x90, key, velocity])))
-        events.append((round((onset + length) * ticks_per_quarter), 0, bytes([0x80, key, 0])))
+    for onset, length, pitch, velocity in notes:
+        events.append((round(onset * ticks_per_quarter), 1, bytes([0x90, pitch, velocity])))
+        events.append((round((onset + length) * ticks_per_quarter), 0, bytes([0x80, pitch, 0])))
     events.sort()
     track, now = b"", 0
 
@@ -115,7 +115,7 @@ def write_midi_file(path: str, notes: list, ticks_per_quarter: int = 480) -> Non
 
 
 def read_midi_notes(path: str) -> list:
-    """(tick, key, velocity) of every note-on in a format-0/1 file, in file order."""
+    """(tick, pitch, velocity) of every note-on in a format-0/1 file, in file order."""
     with open(path, "rb") as midi:
         data = midi.read()
     if data[:4] != b"MThd":
@@ -165,8 +165,8 @@ class PianolaRender(unittest.TestCase):
         cls.prompt = os.path.join(cls.work_dir, "c-major-phrase.mid")
         # One bar of C major: a rising scale over a held C-E-G chord.
         cls.scale, cls.chord = [60, 62, 64, 65, 67, 69, 71, 72], [48, 52, 55]
-        write_midi_file(cls.prompt, [(i * 0.5, 0.5, key, 90) for i, key in enumerate(cls.scale)]
-                        + [(0, 4, key, 60) for key in cls.chord])
+        write_midi_file(cls.prompt, [(i * 0.5, 0.5, pitch, 90) for i, pitch in enumerate(cls.scale)]
+                        + [(0, 4, pitch, 60) for pitch in cls.chord])
 
     @classmethod
     def tearDownClass(cls) -> None:
@@ -253,12 +253,12 @@ class PianolaRender(unittest.TestCase):
         self.assertNotEqual(plain_after, prompted_after,
                             "the continuation after the prompt is the same as without one")
         # The MIDI file holds the phrase as it was played in, once.
-        phrase = sorted((tick // 480, key, velocity)
-                        for tick, key, velocity in read_midi_notes(prompted) if tick < bar_ticks)
-        expected = sorted([(i, key, 90) for i, key in enumerate(self.scale)] +
-                          [(0, key, 60) for key in self.chord])
+        phrase = sorted((tick // 480, pitch, velocity)
+                        for tick, pitch, velocity in read_midi_notes(prompted) if tick < bar_ticks)
+        expected = sorted([(i, pitch, 90) for i, pitch in enumerate(self.scale)] +
+                          [(0, pitch, 60) for pitch in self.chord])
         self.assertEqual(phrase, expected, "the prompt's notes in the MIDI file's first bar "
-                         "(eighth-note index, key, velocity)")
+                         "(eighth-note index, pitch, velocity)")
 
     def test_progress_bar_is_drawn_on_a_terminal(self) -> None:
         wav = os.path.join(self.work_dir, "progress.wav")

@@ -1,5 +1,5 @@
 /* Tests of the score container (src/score.c): normalizing sorts the notes,
- * drops keys off the piano and merges a key struck twice at one onset. */
+ * drops pitches off the piano and merges a pitch struck twice at one onset. */
 #include <stddef.h>
 #include <stdint.h>
 

@@ -35,7 +35,7 @@ def fnv1a(names) -> int:
 
 def read_midi(path: str):
     """An independent Standard MIDI File reader: returns the note-ons on piano keys as
-    (onset in quarter notes, key, velocity), and the tempo events (microseconds per quarter)."""
+    (onset in quarter notes, pitch, velocity), and the tempo events (microseconds per quarter)."""
     with open(path, "rb") as f:
         data = f.read()
     assert data[:4] == b"MThd", path
@@ -90,19 +90,19 @@ def read_notes(path: str):
 
 
 def kept_notes(original, written) -> int:
-    """How many original notes the written file holds: same key, onset within half a grid
+    """How many original notes the written file holds: same pitch, onset within half a grid
     step, velocity within one level of 8; each written note matches once."""
-    by_key = collections.defaultdict(list)
-    for onset, key, velocity in written:
-        by_key[key].append([onset, velocity, False])
-    for key in by_key:
-        by_key[key].sort()
-    onsets = {key: [n[0] for n in notes] for key, notes in by_key.items()}
+    by_pitch = collections.defaultdict(list)
+    for onset, pitch, velocity in written:
+        by_pitch[pitch].append([onset, velocity, False])
+    for pitch in by_pitch:
+        by_pitch[pitch].sort()
+    onsets = {pitch: [n[0] for n in notes] for pitch, notes in by_pitch.items()}
     kept = 0
     tolerance = 0.5 / GRID + 1e-9
-    for onset, key, velocity in original:
-        candidates = by_key.get(key, [])
-        i = bisect.bisect_left(onsets.get(key, []), onset - tolerance)
+    for onset, pitch, velocity in original:
+        candidates = by_pitch.get(pitch, [])
+        i = bisect.bisect_left(onsets.get(pitch, []), onset - tolerance)
         while i < len(candidates) and candidates[i][0] <= onset + tolerance:
             candidate = candidates[i]
             if not candidate[2] and abs((candidate[1] - 1) // 8 - (velocity - 1) // 8) <= 1:
@@ -383,11 +383,11 @@ class CommandLine(unittest.TestCase):
         result = run("--notes", tokens)
         self.assertEqual(result.returncode, 0, result.stderr)
         lines = result.stdout.splitlines()
-        self.assertEqual(lines[0], "# bar\tposition\tkey\tvelocity\tduration")
+        self.assertEqual(lines[0], "# bar\tposition\tpitch\tvelocity\tduration")
         rows = [[int(x) for x in line.split("\t")] for line in lines[1:]]
-        # the theme is in 6/8 throughout: 72 ticks a bar; onset then key, as the tokens go
-        listed = [((bar - 1) * 72 + position, key) for bar, position, key, _, _ in rows]
-        original = sorted((round(onset * GRID), key) for onset, key, _ in read_notes(source))
+        # the theme is in 6/8 throughout: 72 ticks a bar; onset then pitch, as the tokens go
+        listed = [((bar - 1) * 72 + position, pitch) for bar, position, pitch, _, _ in rows]
+        original = sorted((round(onset * GRID), pitch) for onset, pitch, _ in read_notes(source))
         self.assertEqual(listed, original)
         velocities = [v for _, _, _, v, _ in rows]
         self.assertTrue(all(v % 8 == 5 for v in velocities), "velocities not 8 * level + 5")

@@ -32,9 +32,9 @@ static int write_d_major(const char *path, int extremes, char *message)
     for (int i = 0; i < 16 && status == PNL_OK; i++)
         status = pnl_score_add_note(&score, (PnlNote){i * 24, 24, (uint8_t)d_major[i % 8], 64});
     if (extremes && status == PNL_OK)
-        status = pnl_score_add_note(&score, (PnlNote){0, 6, PNL_LOWEST_KEY, 64});
+        status = pnl_score_add_note(&score, (PnlNote){0, 6, PNL_LOWEST_PITCH, 64});
     if (extremes && status == PNL_OK)
-        status = pnl_score_add_note(&score, (PnlNote){24, 6, PNL_HIGHEST_KEY, 64});
+        status = pnl_score_add_note(&score, (PnlNote){24, 6, PNL_HIGHEST_PITCH, 64});
     pnl_score_normalize(&score, NULL);
     if (status == PNL_OK)
         status = pnl_midi_write(path, &score, 120.0, message, MESSAGE_SIZE);
@@ -127,8 +127,8 @@ static void test_a_prompt_leaves_out_what_the_key_frame_cannot_hold(void)
      * shift stays 2, and A0 (moved to G0) is left out; C8 (to A-sharp 7)
      * stays. The tokens stay as written: the generator moves them. */
     CHECK(prompt.key_shift == 2, "expected a shift of 2, got %d", prompt.key_shift);
-    CHECK(count_pitch(&prompt, PNL_LOWEST_KEY) == 0, "A0 should be left out");
-    CHECK(count_pitch(&prompt, PNL_HIGHEST_KEY) == 1, "C8 should stay");
+    CHECK(count_pitch(&prompt, PNL_LOWEST_PITCH) == 0, "A0 should be left out");
+    CHECK(count_pitch(&prompt, PNL_HIGHEST_PITCH) == 1, "C8 should stay");
     CHECK(count_pitch(&prompt, 62) == 2, "D4 should stay as written, twice");
     pnl_tokenized_free(&prompt);
 }

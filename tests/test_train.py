@@ -18,7 +18,7 @@ import torch
 
 from train import codec
 from train.data import Corpus, Vocabulary, WindowSampler
-from train.evaluate import KEY_STEP, longest_copied_run, onset_codes, piece_onsets
+from train.evaluate import PITCH_STEP, longest_copied_run, onset_codes, piece_onsets
 from train.export import read_weights, write_weights
 from train.model import PianolaLSTM
 from train.ngram import KneserNey
@@ -111,9 +111,9 @@ class TrainTest(unittest.TestCase):
         vocab = plain.vocab
         for a, b in zip(plain.pieces, framed.pieces):
             self.assertEqual(b.frame_shift, 2)
-            keys_a, keys_b = vocab.key_of[a.tokens], vocab.key_of[b.tokens]
-            notes = keys_a >= 0
-            np.testing.assert_array_equal(keys_b[notes], np.maximum(keys_a[notes] - 2, 21))
+            pitches_a, pitches_b = vocab.pitch_of[a.tokens], vocab.pitch_of[b.tokens]
+            notes = pitches_a >= 0
+            np.testing.assert_array_equal(pitches_b[notes], np.maximum(pitches_a[notes] - 2, 21))
             np.testing.assert_array_equal(a.tokens[~notes], b.tokens[~notes])
         # key-frame augmentation moves whole octaves only
         sampler = WindowSampler(framed.split("train"), vocab, 40, seed=3, max_shift=12,
@@ -180,10 +180,10 @@ class TrainTest(unittest.TestCase):
         piece = corpus.split("train")[0]
         # a piece reaching both ends of the keyboard can only be transposed by 0
         piece.tokens = piece.tokens.copy()
-        notes = np.nonzero(vocab.key_of[piece.tokens] >= 0)[0]
+        notes = np.nonzero(vocab.pitch_of[piece.tokens] >= 0)[0]
         piece.tokens[notes[0]] = vocab.pitch_token[21]
         piece.tokens[notes[1]] = vocab.pitch_token[108]
-        piece.lowest_key, piece.highest_key = 21, 108
+        piece.lowest_pitch, piece.highest_pitch = 21, 108
         sampler = WindowSampler([piece], vocab, 40, seed=2, max_shift=6, romantic_p=0.0)
         views = np.lib.stride_tricks.sliding_window_view(piece.tokens, 41)
         for _ in range(50):
@@ -195,9 +195,9 @@ class TrainTest(unittest.TestCase):
         shifts = set()
         for _ in range(100):
             tokens, composer = sampler.window()
-            keys = vocab.key_of[tokens]
-            keys = keys[keys >= 0]
-            self.assertTrue(np.all((keys >= 21) & (keys <= 108)), "a pitch left the keyboard")
+            pitches = vocab.pitch_of[tokens]
+            pitches = pitches[pitches >= 0]
+            self.assertTrue(np.all((pitches >= 21) & (pitches <= 108)), "a pitch left the keyboard")
             source = [p for p in others if p.composer == vocab.composers[composer]]
             original = [np.lib.stride_tricks.sliding_window_view(p.tokens, 41) for p in source]
             shifts.add(any(np.any(np.all(v == tokens, axis=1)) for v in original))
@@ -252,13 +252,14 @@ class TrainTest(unittest.TestCase):
         path = os.path.join(self.fresh("onsets"), "piece.tok")
         np.array([ids[n] for n in names], dtype="<u2").tofile(path)
         notes = codec.notes(path)
-        self.assertEqual(notes[:, [codec.BAR, codec.POSITION, codec.KEY]].tolist(),
+        self.assertEqual(notes[:, [codec.BAR, codec.POSITION, codec.PITCH]].tolist(),
                          [[1, 0, 60], [1, 0, 64], [1, 12, 67], [2, 6, 108]])
         self.assertEqual(list(onset_codes(notes)),
-                         [60 * KEY_STEP, 64 * KEY_STEP, 67 * KEY_STEP + 12, 108 * KEY_STEP + 6])
-        # into the key frame as Corpus.read moves the tokens, the top key held on the piano
-        self.assertEqual(list(onset_codes(notes, 2) // KEY_STEP), [62, 66, 69, 108])
-        # a corpus piece's onsets in the key frame: the keys Corpus.read gives its tokens
+                         [60 * PITCH_STEP, 64 * PITCH_STEP, 67 * PITCH_STEP + 12,
+                          108 * PITCH_STEP + 6])
+        # into the key frame as Corpus.read moves the tokens, the top pitch held on the piano
+        self.assertEqual(list(onset_codes(notes, 2) // PITCH_STEP), [62, 66, 69, 108])
+        # a corpus piece's onsets in the key frame: the pitches Corpus.read gives its tokens
         tokens_dir = os.path.join(self.root, "onsets", "shifted")
         shutil.copytree(os.path.join(self.root, "tokens"), tokens_dir)
         manifest = os.path.join(tokens_dir, "manifest.tsv")
@@ -269,8 +270,9 @@ class TrainTest(unittest.TestCase):
             f.write("\n".join(lines) + "\n")
         framed = Corpus.read(tokens_dir, key_frame=True)
         for piece in framed.split("train")[:3]:
-            keys = framed.vocab.key_of[piece.tokens]
-            np.testing.assert_array_equal(piece_onsets(piece, True) // KEY_STEP, keys[keys >= 0])
+            pitches = framed.vocab.pitch_of[piece.tokens]
+            np.testing.assert_array_equal(piece_onsets(piece, True) // PITCH_STEP,
+                                          pitches[pitches >= 0])
 
     def test_vocabulary_writes_back_the_codecs_file_unchanged(self) -> None:
         """A synthetic corpus carries the codec's vocab.tsv byte for byte, signature and all."""

@@ -189,12 +189,12 @@ static void test_family_helpers_agree_with_the_names(void)
     CHECK(pnl_token_family(-1) == PNL_FAMILY_NONE && pnl_token_family(PNL_VOCAB_SIZE) ==
                                                          PNL_FAMILY_NONE,
           "ids outside the vocabulary have no family");
-    for (int key = PNL_LOWEST_KEY; key <= PNL_HIGHEST_KEY; key++) {
-        int token = pnl_token_pitch(key);
+    for (int pitch = PNL_LOWEST_PITCH; pitch <= PNL_HIGHEST_PITCH; pitch++) {
+        int token = pnl_token_pitch(pitch);
         pnl_token_name(token, name, sizeof name);
         CHECK(pnl_token_family(token) == PNL_FAMILY_PITCH &&
-                  pnl_token_offset(token) == key - PNL_LOWEST_KEY && atoi(name + 6) == key,
-              "key %d: token %d named %s", key, token, name);
+                  pnl_token_offset(token) == pitch - PNL_LOWEST_PITCH && atoi(name + 6) == pitch,
+              "pitch %d: token %d named %s", pitch, token, name);
     }
     for (int position = 0; position < PNL_POS_COUNT; position++) {
         int token = pnl_token_pos(position);

@@ -406,7 +406,7 @@ static int compare_prompt_messages(const void *a, const void *b)
     const PromptMessage *left = a, *right = b;
     if (left->frame != right->frame)
         return left->frame < right->frame ? -1 : 1;
-    /* At one frame, note-offs go first so a repeated key sounds again. */
+    /* At one frame, note-offs go first so a repeated pitch sounds again. */
     int left_on = (left->bytes[0] & 0xF0) == 0x90, right_on = (right->bytes[0] & 0xF0) == 0x90;
     if (left_on != right_on)
         return left_on - right_on;

@@ -77,7 +77,7 @@ static void usage(FILE *stream)
             "      --print FILE      print a token or MIDI file's tokens, one bar a line\n"
             "      --bars N          with --print: only the first N bars\n"
             "      --notes IN.tok    print the notes a token file decodes to, one a line:\n"
-            "                        bar, position in the bar (ticks), key, velocity,\n"
+            "                        bar, position in the bar (ticks), pitch, velocity,\n"
             "                        duration (ticks)\n"
             "      --vocab OUT.tsv   write the vocabulary (vocab.tsv) alone\n"
             "      --demo            tokenize Mozart's K. 545 from the corpus, print its first\n"
@@ -495,7 +495,7 @@ static int tokenize_corpus(const char *corpus, const char *catalog_path, const c
 
     printf("files: %zu tokenized, %zu skipped\n", files, failed);
     printf("notes: %zu (%.2f%% of the %zu note-ons in the files; %zu outside A0..C8, "
-           "%zu repeated keys merged)\n",
+           "%zu repeated pitches merged)\n",
            notes, notes_in_file ? 100.0 * (double)notes / (double)notes_in_file : 0.0,
            notes_in_file, dropped_range, dropped_duplicates);
     printf("tokens: %zu (%.3f per note)\n", tokens, notes ? (double)tokens / (double)notes : 0.0);
@@ -611,7 +611,7 @@ static int notes_command(const char *input)
     if (!tokens)
         return die("%s", message);
     pnl_decoder_reset(&decoder);
-    printf("# bar\tposition\tkey\tvelocity\tduration\n");
+    printf("# bar\tposition\tpitch\tvelocity\tduration\n");
     for (size_t i = 0; i < count; i++) {
         int status = pnl_decoder_push(&decoder, tokens[i], &note);
         if (status < 0) {

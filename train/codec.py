@@ -13,7 +13,7 @@ The programs are taken from `$PIANOLA_BUILD` (set by `./waf test`), else the rep
 API:
     program(name) -> path of pianola-<name>
     vocabulary(tokenizer=None) -> Vocabulary        # the codec's, from the tokenizer
-    notes(token_file, tokenizer=None) -> int64 [N, 5]: bar, position in the bar (ticks), key,
+    notes(token_file, tokenizer=None) -> int64 [N, 5]: bar, position in the bar (ticks), pitch,
                                                      MIDI velocity, duration (ticks)
     compose(model, composer, bars, seed, temperature, top_p, generator=None,
             tokenizer=None, say=print) -> token file path of the composed piece
@@ -30,7 +30,7 @@ from train.data import Vocabulary
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # columns of notes()
-BAR, POSITION, KEY, VELOCITY, DURATION = range(5)
+BAR, POSITION, PITCH, VELOCITY, DURATION = range(5)
 
 
 def program(name: str) -> str:
@@ -47,7 +47,7 @@ def vocabulary(tokenizer: Optional[str] = None) -> Vocabulary:
 
 
 def notes(token_file: str, tokenizer: Optional[str] = None) -> np.ndarray:
-    """The notes of a token file in token order (onset, then rising key), as the codec
+    """The notes of a token file in token order (onset, then rising pitch), as the codec
     decodes them."""
     out = subprocess.run([tokenizer or program("tokenize"), "--notes", token_file],
                          check=True, capture_output=True, text=True).stdout

@@ -29,8 +29,8 @@ from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
-LOWEST_KEY = 21    # A0
-HIGHEST_KEY = 108  # C8
+LOWEST_PITCH = 21    # A0, the piano's lowest key
+HIGHEST_PITCH = 108  # C8, its highest
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -86,14 +86,14 @@ class Vocabulary:
         self.composer_tokens = [i for i, n in enumerate(names) if n.startswith("COMPOSER_")]
         self.composers = [names[i][len("COMPOSER_"):] for i in self.composer_tokens]
         self.composer_class = {name: k for k, name in enumerate(self.composers)}
-        # key_of[id] = the piano key of a PITCH token, -1 for any other token
-        self.key_of = np.full(len(names), -1, dtype=np.int64)
-        self.pitch_token = np.full(HIGHEST_KEY + 1, -1, dtype=np.int64)
+        # pitch_of[id] = the MIDI pitch of a PITCH token, -1 for any other token
+        self.pitch_of = np.full(len(names), -1, dtype=np.int64)
+        self.pitch_token = np.full(HIGHEST_PITCH + 1, -1, dtype=np.int64)
         for index, name in enumerate(names):
             if name.startswith("PITCH_"):
-                key = int(name[len("PITCH_"):])
-                self.key_of[index] = key
-                self.pitch_token[key] = index
+                pitch = int(name[len("PITCH_"):])
+                self.pitch_of[index] = pitch
+                self.pitch_token[pitch] = index
 
     def __len__(self) -> int:
         return len(self.names)
@@ -129,12 +129,12 @@ class Vocabulary:
 
     def transpose_table(self, shift: int) -> np.ndarray:
         """A lookup table mapping every token id to its id after transposing by `shift`
-        semitones (only PITCH tokens move; keys pushed off the piano stay at its edge, so
+        semitones (only PITCH tokens move; pitches pushed off the piano stay at its edge, so
         use it only for shifts the piece allows, see Piece.shifts)."""
         table = np.arange(len(self.names), dtype=np.int64)
-        keys = self.key_of >= 0
-        moved = np.clip(self.key_of[keys] + shift, LOWEST_KEY, HIGHEST_KEY)
-        table[keys] = self.pitch_token[moved]
+        pitched = self.pitch_of >= 0
+        moved = np.clip(self.pitch_of[pitched] + shift, LOWEST_PITCH, HIGHEST_PITCH)
+        table[pitched] = self.pitch_token[moved]
         return table
 
 
@@ -145,15 +145,15 @@ class Piece:
     work: str
     split: str
     path: str
-    lowest_key: int = LOWEST_KEY
-    highest_key: int = HIGHEST_KEY
+    lowest_pitch: int = LOWEST_PITCH
+    highest_pitch: int = HIGHEST_PITCH
     notes: int = 0              # PITCH tokens in the piece
     frame_shift: int = 0        # semitones the piece (as written) lies above C major / A minor
 
     def shifts(self, max_shift: int) -> Tuple[int, int]:
         """The transposition range keeping every pitch on the piano."""
-        return (max(-max_shift, LOWEST_KEY - self.lowest_key),
-                min(max_shift, HIGHEST_KEY - self.highest_key))
+        return (max(-max_shift, LOWEST_PITCH - self.lowest_pitch),
+                min(max_shift, HIGHEST_PITCH - self.highest_pitch))
 
 
 @dataclass
@@ -184,16 +184,17 @@ class Corpus:
                         raise ValueError("%s: no frame_shift column; tokenize the corpus again"
                                          % manifest)
                     tokens = vocab.transpose_table(-frame_shift)[tokens]
-                keys = vocab.key_of[tokens]
-                keys = keys[keys >= 0]
+                pitches = vocab.pitch_of[tokens]
+                pitches = pitches[pitches >= 0]
                 composer = row["composer"]
                 if composer not in vocab.composer_class:
                     raise ValueError("%s: composer %r is not in the vocabulary" % (path, composer))
                 corpus.pieces.append(Piece(
                     tokens=tokens, composer=composer, work=row.get("work", ""),
                     split=row.get("split", "train"), path=path,
-                    lowest_key=int(keys.min()) if len(keys) else 60,
-                    highest_key=int(keys.max()) if len(keys) else 60, notes=len(keys),
+                    lowest_pitch=int(pitches.min()) if len(pitches) else 60,
+                    highest_pitch=int(pitches.max()) if len(pitches) else 60,
+                    notes=len(pitches),
                     frame_shift=frame_shift))
         return corpus
 

@@ -15,7 +15,7 @@ tokens give them, that appears verbatim in the training corpus. The notes come f
 codec (train/codec.py); nothing here composes or decodes tokens.
 
 API:
-    onset_codes(notes, semitones=0) -> int64 codes key * KEY_STEP + position, one per note
+    onset_codes(notes, semitones=0) -> int64 codes pitch * PITCH_STEP + position, one per note
     piece_onsets(piece, key_frame) -> onset_codes of a corpus piece, in the key frame or not
     longest_copied_run(generated, corpus_sequences) -> (length, index in generated)
     evaluate(model, corpus, orders) -> rows of figures
@@ -30,21 +30,21 @@ import numpy as np
 import torch
 
 from train import codec
-from train.data import (HIGHEST_KEY, LOWEST_KEY, Corpus, Piece, Vocabulary, offered_composers,
-                        relabel)
+from train.data import (HIGHEST_PITCH, LOWEST_PITCH, Corpus, Piece, Vocabulary,
+                        offered_composers, relabel)
 from train.model import PianolaLSTM
 from train.ngram import KneserNey, unigram_counts
 from train.train import score_pieces
 
 LOG2E = 1.0 / np.log(2.0)
-KEY_STEP = 1 << 16  # more than any position in a bar, in ticks
+PITCH_STEP = 1 << 16  # more than any position in a bar, in ticks
 
 
 def onset_codes(notes: np.ndarray, semitones: int = 0) -> np.ndarray:
-    """One code per note of codec.notes(): its key, moved by `semitones` and held on the
+    """One code per note of codec.notes(): its pitch, moved by `semitones` and held on the
     keyboard (as Corpus.read moves a piece into the key frame), and its position in the bar."""
-    keys = np.clip(notes[:, codec.KEY] + semitones, LOWEST_KEY, HIGHEST_KEY)
-    return keys * KEY_STEP + notes[:, codec.POSITION]
+    pitches = np.clip(notes[:, codec.PITCH] + semitones, LOWEST_PITCH, HIGHEST_PITCH)
+    return pitches * PITCH_STEP + notes[:, codec.POSITION]
 
 
 _BASE = 0x9E3779B97F4A7C15
@@ -122,7 +122,7 @@ def longest_copied_run_any_key(generated: np.ndarray,
     (length, where, semitones)."""
     best = (0, 0, 0)
     for semitones in range(-6, 6):
-        length, where = longest_copied_run(np.asarray(generated) + semitones * KEY_STEP, corpus)
+        length, where = longest_copied_run(np.asarray(generated) + semitones * PITCH_STEP, corpus)
         if length > best[0]:
             best = (length, where, semitones)
     return best
@@ -169,7 +169,7 @@ def evaluate(model: Optional[PianolaLSTM], corpus: Corpus, orders: Sequence[int]
                 bits[n] -= float(ngrams[n].log2_probabilities(tokens, 2).sum())
             uni += float(unigram[tokens[2:]].sum())
             tokens_counted += len(tokens) - 2
-            notes_counted += int(np.sum(vocab.key_of[tokens] >= 0))
+            notes_counted += int(np.sum(vocab.pitch_of[tokens] >= 0))
         row["tokens"], row["notes"] = tokens_counted, notes_counted
         if model is not None and (scored_tokens, notes) != (tokens_counted, notes_counted):
             raise RuntimeError("scored %d tokens and %d notes with the network, %d and %d "
@@ -196,12 +196,13 @@ def family_costs(model: PianolaLSTM, pieces: Sequence[Piece], vocab: Vocabulary,
         prefix = name.split("_", 1)[0]
         if prefix in FAMILIES:
             family_of[index] = FAMILIES.index(prefix)
-    pitch_ids = torch.from_numpy(np.nonzero(vocab.key_of >= 0)[0])
+    pitch_ids = torch.from_numpy(np.nonzero(vocab.pitch_of >= 0)[0])
     # pitch token -> pitch class, as a 0/1 matrix summing a distribution over octaves
     to_class = torch.zeros(len(pitch_ids), 12, dtype=torch.float64)
-    to_class[torch.arange(len(pitch_ids)), torch.from_numpy(vocab.key_of[pitch_ids.numpy()] % 12)] = 1
+    classes = torch.from_numpy(vocab.pitch_of[pitch_ids.numpy()] % 12)
+    to_class[torch.arange(len(pitch_ids)), classes] = 1
     family_table = torch.from_numpy(family_of)
-    key_table = torch.from_numpy(vocab.key_of)
+    pitch_table = torch.from_numpy(vocab.pitch_of)
     bits = np.zeros(len(FAMILIES))
     counts = np.zeros(len(FAMILIES), dtype=np.int64)
     class_bits, class_count = 0.0, 0
@@ -221,9 +222,9 @@ def family_costs(model: PianolaLSTM, pieces: Sequence[Piece], vocab: Vocabulary,
                 chosen = families == f
                 bits[f] += float(target_bits[chosen].sum())
                 counts[f] += int(chosen.sum())
-            pitched = key_table[targets] >= 0
+            pitched = pitch_table[targets] >= 0
             per_class = torch.exp(log_p[pitched][:, pitch_ids]) @ to_class
-            true_class = key_table[targets[pitched]] % 12
+            true_class = pitch_table[targets[pitched]] % 12
             share = per_class.gather(1, true_class[:, None])[:, 0] / per_class.sum(dim=1)
             class_bits -= float(torch.log2(share).sum())
             class_count += int(pitched.sum())

@@ -19,7 +19,7 @@ def _piece(vocab: Vocabulary, composer: str, bars: int, rng: np.random.Generator
            habit: int) -> np.ndarray:
     ids = vocab.id_of
     tokens = [ids["START"], ids["COMPOSER_" + composer]]
-    key = int(rng.integers(48, 72))
+    melody = int(rng.integers(48, 72))
     step = 1 + habit % 4
     rhythm = 6 * (1 + habit % 3)
     for bar in range(bars):
@@ -28,13 +28,13 @@ def _piece(vocab: Vocabulary, composer: str, bars: int, rng: np.random.Generator
             tokens.append(ids["METER_4_4"])
         for position in range(0, 96, rhythm):
             tokens.append(ids["POS_%d" % position])
-            chord = sorted({key, key + 12} if position == 0 else {key})
+            chord = sorted({melody, melody + 12} if position == 0 else {melody})
             for pitch in chord:
                 if 21 <= pitch <= 108:
                     tokens += [ids["PITCH_%d" % pitch], ids["VEL_%d" % (8 + habit % 4)],
                                ids["DUR_%d" % rhythm]]
-            key += step if rng.random() < 0.8 else -2 * step
-            key = min(96, max(30, key))
+            melody += step if rng.random() < 0.8 else -2 * step
+            melody = min(96, max(30, melody))
     tokens.append(ids["END"])
     return np.array(tokens, dtype="<u2")
 
@@ -51,7 +51,7 @@ def write_corpus(out_dir: str, vocab: Vocabulary, composers: Sequence[str],
             name = "%s_%02d.tok" % (composer, number)
             tokens.tofile(os.path.join(out_dir, name))
             split = "validation" if number == pieces_per_composer - 1 else "train"
-            notes = int(np.sum(vocab.key_of[tokens.astype(np.int64)] >= 0))
+            notes = int(np.sum(vocab.pitch_of[tokens.astype(np.int64)] >= 0))
             rows.append([name, "synthetic", composer, "%s:%d" % (composer, number), name,
                          split, str(notes), str(len(tokens)), "C major", "0"])
     path = os.path.join(out_dir, "manifest.tsv")

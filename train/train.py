@@ -136,7 +136,7 @@ def score_pieces(model: PianolaLSTM, pieces: Sequence[Piece], vocab: Vocabulary,
     sequences.sort(key=lambda s: len(s[0]))
     nll, scored_tokens, notes = 0.0, 0, 0
     device = next(model.parameters()).device
-    key_of = torch.from_numpy(vocab.key_of)
+    pitch_of = torch.from_numpy(vocab.pitch_of)
     model.eval()
     with torch.no_grad():
         for first in range(0, len(sequences), batch):
@@ -159,7 +159,7 @@ def score_pieces(model: PianolaLSTM, pieces: Sequence[Piece], vocab: Vocabulary,
                 mask = target.reshape(-1) != vocab.pad
                 nll += float(losses[mask].sum())
                 scored_tokens += int(mask.sum())
-                notes += int((key_of[target.reshape(-1).cpu()] >= 0).sum())
+                notes += int((pitch_of[target.reshape(-1).cpu()] >= 0).sum())
     return nll, scored_tokens, notes
 
 

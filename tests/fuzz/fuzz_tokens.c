@@ -99,7 +99,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *bytes, size_t size)
         }
         check(pushed == 0 || pushed == 1, "the decoder returned an odd status for a legal token");
         if (pushed == 1) {
-            check(note.pitch >= PNL_LOWEST_KEY && note.pitch <= PNL_HIGHEST_KEY,
+            check(note.pitch >= PNL_LOWEST_PITCH && note.pitch <= PNL_HIGHEST_PITCH,
                   "a decoded note is off the keyboard");
             check(note.velocity >= 1 && note.velocity <= 127, "a decoded note has a bad velocity");
             check(note.duration_ticks >= 1 && note.duration_ticks <= PNL_MAX_DURATION_TICKS,
@@ -113,7 +113,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *bytes, size_t size)
     if (pnl_decode(tokens, count, &score, &composer, message, sizeof message) == PNL_OK) {
         size_t needed = 0;
         for (i = 0; i < score.note_count; i++)
-            check(score.notes[i].pitch >= PNL_LOWEST_KEY && score.notes[i].pitch <= PNL_HIGHEST_KEY,
+            check(score.notes[i].pitch >= PNL_LOWEST_PITCH &&
+                      score.notes[i].pitch <= PNL_HIGHEST_PITCH,
                   "pnl_decode produced a note off the keyboard");
         /* Whatever decodes must encode again (under its own composer, or
          * the first when the stream named none). */
