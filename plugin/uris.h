@@ -13,7 +13,8 @@
  * DSP -> UI (on the notify port, beside the MIDI of the notes played)
  *   pianola:Note      pianola:pitch (Int), pianola:velocity (Int),
  *                     pianola:onsetBeats, pianola:durationBeats (Double, on the
- *                     host timeline), pianola:origin (Int, PnlNoteOrigin)
+ *                     host timeline), pianola:origin (Int, PnlNoteOrigin,
+ *                     src/timeline.h)
  *   pianola:Playhead  pianola:beats (Double), pianola:bpm (Double),
  *                     pianola:beatsPerBar (Double), pianola:hostTime (Bool)
  *   pianola:Capture   pianola:captureState (Int, PnlCaptureState),
@@ -36,6 +37,8 @@
 #include <lv2/state/state.h>
 #include <lv2/time/time.h>
 #include <lv2/urid/urid.h>
+
+#include "../src/timeline.h" /* PnlNoteOrigin */
 
 #define PIANOLA_URI "urn:pianola:pianola"
 #define PIANOLA_UI_URI PIANOLA_URI "#ui"
@@ -61,12 +64,6 @@
 #define PIANOLA__captureState PIANOLA__ "captureState"
 #define PIANOLA__captureNotes PIANOLA__ "captureNotes"
 #define PIANOLA__text PIANOLA__ "text"
-
-typedef enum {
-    PNL_ORIGIN_GENERATED = 0,
-    PNL_ORIGIN_PROMPT = 1, /* captured, and now the model's prompt */
-    PNL_ORIGIN_LIVE = 2    /* played on MIDI in right now */
-} PnlNoteOrigin;
 
 typedef enum {
     PNL_CAPTURE_OFF = 0,

@@ -71,7 +71,7 @@ void pnl_capture_note_on(PnlCapture *capture, uint8_t pitch, uint8_t velocity, d
     capture->notes[capture->count] = (PnlTimelineNote){
         .onset_ticks = pnl_capture_snap_onset(ticks), .duration_ticks = SHORTEST_TICKS,
         .pitch = pitch, .velocity = velocity > 127 ? 127 : velocity,
-        .origin = 1 /* PNL_ORIGIN_PROMPT in plugin/uris.h */};
+        .origin = PNL_ORIGIN_PROMPT};
     capture->held_index[pitch] = (int32_t)capture->count;
     capture->held_onset_ticks[pitch] = ticks;
     capture->count++;

@@ -22,12 +22,20 @@
 
 enum { PNL_TIMELINE_DEFAULT_CAPACITY = 262144 };
 
+/* Where a note came from: a timeline note's origin, and the pianola:origin
+ * the plugin sends the UI with every note it plays (plugin/uris.h). */
+typedef enum {
+    PNL_ORIGIN_GENERATED = 0,
+    PNL_ORIGIN_PROMPT = 1, /* captured, and now the model's prompt */
+    PNL_ORIGIN_LIVE = 2    /* played on MIDI in right now (never on the timeline) */
+} PnlNoteOrigin;
+
 typedef struct {
     int32_t onset_ticks;    /* from the host's beat 0, on the grid */
     int32_t duration_ticks; /* >= 1 */
     uint8_t pitch;          /* MIDI note number, 21..108 */
     uint8_t velocity;       /* 1..127, as the model wrote it */
-    uint8_t origin;         /* PnlNoteOrigin (plugin/uris.h): generated or prompt */
+    uint8_t origin;         /* PnlNoteOrigin: generated or prompt */
     int8_t velocity_shape;  /* humanizer's velocity change at amount 1 */
     float timing_shape_ms;  /* humanizer's onset deviation at amount 1, ms */
 } PnlTimelineNote;
