@@ -971,11 +971,15 @@ static LV2UI_Handle instantiate(const LV2UI_Descriptor *descriptor, const char *
     return ui;
 }
 
+/* A NULL handle is ignored here and in idle(): suil instantiates an X11 UI
+ * embedded in GTK only once its socket is realized, and jalv.gtk3 may
+ * deliver the plugin's messages before that, with the instance's handle
+ * still NULL (the host soak met it: tests/soak.py, docs/hardening.md). */
 static void port_event(LV2UI_Handle handle, uint32_t port_index, uint32_t buffer_size,
                        uint32_t format, const void *buffer)
 {
     PianolaUi *ui = (PianolaUi *)handle;
-    if (!buffer)
+    if (!ui || !buffer)
         return;
     if (format == 0) {
         if (port_index >= PNL_PORT_COUNT || buffer_size != sizeof(float))
@@ -993,6 +997,8 @@ static void port_event(LV2UI_Handle handle, uint32_t port_index, uint32_t buffer
 static int idle(LV2UI_Handle handle)
 {
     PianolaUi *ui = (PianolaUi *)handle;
+    if (!ui)
+        return 0;
     while (XPending(ui->display) > 0) {
         XEvent event;
         XNextEvent(ui->display, &event);

@@ -1337,6 +1337,24 @@ static void test_ui_closes_cleanly_after_the_host_destroyed_its_window(void)
           "error %d on request %d)", errors, x_error_code, x_error_request);
 }
 
+static void test_messages_before_the_ui_exists_are_ignored(void)
+{
+    /* jalv.gtk3 with suil's X11-in-GTK wrapper can call port_event (and
+     * idle) with a NULL handle before the embedded UI is instantiated. */
+    float value = 1.0f;
+    host.descriptor->port_event(NULL, PNL_PORT_TEMPERATURE, sizeof value, 0, &value);
+    uint8_t bytes[64] = {0};
+    LV2_Atom *atom = (LV2_Atom *)bytes;
+    atom->size = sizeof bytes - sizeof *atom;
+    atom->type = urid(LV2_ATOM__Object);
+    host.descriptor->port_event(NULL, PNL_PORT_NOTIFY_OUT, sizeof bytes,
+                                host.atom_eventTransfer, bytes);
+    const LV2UI_Idle_Interface *idle =
+        (const LV2UI_Idle_Interface *)host.descriptor->extension_data(LV2_UI__idleInterface);
+    CHECK(idle && idle->idle(NULL) == 0, "idle with no UI should do nothing and return 0");
+    host.descriptor->cleanup(NULL);
+}
+
 static void test_ui_survives_odd_sizes_bad_messages_and_a_flood(void)
 {
     Ui ui;
@@ -1533,6 +1551,7 @@ int main(void)
     RUN_TEST(test_ui_embeds_in_a_32_bit_parent_without_x_errors);
     RUN_TEST(test_ui_closes_cleanly_after_the_host_destroyed_its_window);
     RUN_TEST(test_ui_survives_odd_sizes_bad_messages_and_a_flood);
+    RUN_TEST(test_messages_before_the_ui_exists_are_ignored);
     if (x_errors)
         printf("FAIL test_ui_makes_no_x_errors: %d X errors (the last: error %d on request "
                "%d)\n", x_errors, x_error_code, x_error_request);
