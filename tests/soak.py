@@ -50,6 +50,7 @@ SOURCE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 SESSION_SCRIPT = os.path.join(SOURCE_DIR, "tests", "ardour", "soak_session.lua")
 SAMPLE_RATE = 48000
 HOST_TIMEOUT_S = 90
+QUIT_TIMEOUT_S = 30  # jalv, told to quit
 VALGRIND_TIMEOUT_S = 1200
 
 # What a run's output must never hold. glibc's heap checks print these
@@ -304,14 +305,15 @@ class Soak:
                 out.write(text)
         return []
 
-    @staticmethod
-    def compare_exports(paths: list) -> list:
+    def compare_exports(self, paths: list) -> list:
         _, first = read_float_wav(paths[0])
         _, second = read_float_wav(paths[1])
         kinds = []
-        if float(abs(first).max()) < 1e-3:
+        # The reference instrument (tests/midi-pulse.lv2) plays silence.
+        if self.options.plugin == PIANOLA_URI and float(abs(first).max()) < 1e-3:
             kinds.append("silent export")
-        _, mismatch = ArdourHeadlessExport.aligned_mismatch(first, second)
+        _, mismatch = ArdourHeadlessExport.aligned_mismatch(first, second) if \
+            self.options.plugin == PIANOLA_URI else (0, "")
         if mismatch:
             kinds.append("exports differ: " + mismatch)
         return kinds
@@ -373,14 +375,16 @@ class Soak:
         how = number % 4
         if how == 0 or how == 3:
             jalv.stdin.close()
-            try:
-                jalv.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                jack.stop(jalv, signal.SIGKILL)
         else:
-            jack.stop(jalv, signal.SIGINT if how == 1 else signal.SIGTERM, wait_s=20)
+            os.killpg(jalv.pid, signal.SIGINT if how == 1 else signal.SIGTERM)
+        stacks = ""
+        try:
+            jalv.wait(timeout=QUIT_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            stacks = thread_stacks(jalv.pid)  # what it hangs in, before it goes
+            jack.stop(jalv, signal.SIGKILL)
         transport("stop")
-        output = jack.log(name)
+        output = jack.log(name) + stacks
         if jalv.returncode not in (0, -signal.SIGINT, -signal.SIGTERM):
             kinds += self.status_kinds(jalv.returncode, "jalv") or ["jalv exit %s"
                                                                      % jalv.returncode]
