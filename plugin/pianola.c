@@ -229,10 +229,11 @@ static void handle_position(Pianola *self, uint32_t frame, const LV2_Atom_Object
 {
     const PnlUris *uris = &self->host.uris;
     const LV2_Atom *bar = NULL, *bar_beat = NULL, *beats_per_bar = NULL, *bpm = NULL,
-                   *beat_unit = NULL, *speed = NULL;
+                   *beat_unit = NULL, *speed = NULL, *host_frame = NULL;
     lv2_atom_object_get(object, uris->time_bar, &bar, uris->time_barBeat, &bar_beat,
                         uris->time_beatsPerBar, &beats_per_bar, uris->time_beatsPerMinute, &bpm,
-                        uris->time_beatUnit, &beat_unit, uris->time_speed, &speed, 0);
+                        uris->time_beatUnit, &beat_unit, uris->time_speed, &speed,
+                        uris->time_frame, &host_frame, 0);
     PnlPositionUpdate update = {0};
     double bar_number = 0.0, unit = 4.0;
     update.has_bar = read_number(uris, bar, &bar_number) && fabs(bar_number) < 1e8;
@@ -241,6 +242,7 @@ static void handle_position(Pianola *self, uint32_t frame, const LV2_Atom_Object
     update.has_beats_per_bar = read_number(uris, beats_per_bar, &update.beats_per_bar);
     update.has_bpm = read_number(uris, bpm, &update.bpm);
     update.has_speed = read_number(uris, speed, &update.speed);
+    update.has_frame = read_number(uris, host_frame, &update.frame) && fabs(update.frame) < 1e15;
     update.has_beat_unit = read_number(uris, beat_unit, &unit) && fabs(unit) < 1e3;
     update.beat_unit = update.has_beat_unit ? (int)unit : 4;
 

@@ -90,8 +90,25 @@ static void reanchor(PnlTransport *transport, double ticks)
 
 void pnl_transport_advance(PnlTransport *transport, uint32_t frames)
 {
-    if (pnl_transport_rolling(transport))
+    if (pnl_transport_rolling(transport)) {
         transport->frames_since_anchor += frames;
+        transport->frames_since_position += frames * transport->speed;
+    }
+}
+
+/* Whether the host's sample position says it played on from its last
+ * position without a locate. Ardour 7.3 scales barBeat's fraction to
+ * quarter notes whatever the beat unit (in 6/8 it runs from 0 to 0.5 in
+ * each eighth, then jumps), so its bar and beat alone would drag the
+ * playhead back every cycle and jump it at every beat; its frames are
+ * exact. */
+static int host_played_on(const PnlTransport *transport, const PnlPositionUpdate *update,
+                          int was_rolling, double old_speed)
+{
+    return update->has_frame && transport->has_host_frame && was_rolling &&
+           transport->speed == old_speed &&
+           fabs(update->frame - (transport->host_frame + transport->frames_since_position)) <=
+               1.0;
 }
 
 void pnl_transport_set_internal_bpm(PnlTransport *transport, double bpm)
@@ -109,6 +126,7 @@ PnlTransportChange pnl_transport_apply(PnlTransport *transport, const PnlPositio
 {
     double here = pnl_transport_ticks(transport);
     int was_rolling = pnl_transport_rolling(transport);
+    double old_speed = transport->speed;
     int first = !transport->host_time;
     transport->host_time = 1;
     /* Tempo and meter change the slope from here on, not the position. */
@@ -121,7 +139,11 @@ PnlTransportChange pnl_transport_apply(PnlTransport *transport, const PnlPositio
         transport->beat_unit = sane_beat_unit(update->beat_unit);
     if (update->has_speed)
         transport->speed = sane(update->speed, -highest_speed, highest_speed, 0.0);
-    if (!(update->has_bar || update->has_bar_beat))
+    int played_on = host_played_on(transport, update, was_rolling, old_speed);
+    transport->has_host_frame = update->has_frame && isfinite(update->frame);
+    transport->host_frame = transport->has_host_frame ? update->frame : 0.0;
+    transport->frames_since_position = 0.0;
+    if (!(update->has_bar || update->has_bar_beat) || played_on)
         return PNL_TRANSPORT_CONTINUES;
 
     double bar = update->has_bar ? (double)update->bar : floor(here / pnl_transport_bar_ticks(transport));

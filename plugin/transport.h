@@ -18,12 +18,19 @@ typedef struct {
     double speed;          /* 1 rolling, 0 stopped */
     double anchor_ticks;   /* the playhead at the anchor */
     uint64_t frames_since_anchor;
+    /* The host's own sample position (time:frame) at its last position,
+     * and the frames played since: while the host's frames run on
+     * unbroken, its bar and beat add nothing the extrapolation lacks. */
+    int has_host_frame;
+    double host_frame;
+    double frames_since_position;
 } PnlTransport;
 
 /* What one time:Position said; has_* flags for the fields it carried. */
 typedef struct {
-    int has_bpm, has_bar, has_bar_beat, has_beats_per_bar, has_beat_unit, has_speed;
+    int has_bpm, has_bar, has_bar_beat, has_beats_per_bar, has_beat_unit, has_speed, has_frame;
     double bpm, bar_beat, beats_per_bar, speed;
+    double frame; /* time:frame: the host's sample position */
     int64_t bar;
     int beat_unit;
 } PnlPositionUpdate;

@@ -94,6 +94,46 @@ static void test_positions_rounded_by_the_host_keep_the_playhead_exact(void)
           ticks);
 }
 
+/* Ardour 7.3 in 6/8: barBeat is the eighth's number plus the ticks into it
+ * over a quarter note's 1920, so its fraction runs 0 .. 0.5 and jumps. Its
+ * time:frame is exact: the playhead must go by that, at the tempo. */
+static void test_a_host_whose_frames_run_on_moves_the_playhead_at_its_tempo(void)
+{
+    PnlTransport transport;
+    pnl_transport_init(&transport, RATE, 120.0);
+    const double eighths_per_minute = 132.0;
+    uint64_t frames = 0;
+    for (int block = 0; block < 600; block++) {
+        double eighths = frames / (double)RATE * eighths_per_minute / 60.0;
+        double quarter_ticks = floor((eighths - floor(eighths)) * 960.0);
+        double in_bar = fmod(floor(eighths), 6.0);
+        PnlPositionUpdate update =
+            position(eighths_per_minute, 6.0, 8, (int64_t)(floor(eighths) / 6.0),
+                     in_bar + quarter_ticks / 1920.0, 1.0);
+        update.has_frame = 1;
+        update.frame = (double)frames;
+        PnlTransportChange change = pnl_transport_apply(&transport, &update);
+        CHECK(block == 0 || change == PNL_TRANSPORT_CONTINUES,
+              "block %d: the host played on, but its position was taken for a locate", block);
+        pnl_transport_advance(&transport, 1024);
+        frames += 1024;
+    }
+    double expected = frames / (double)RATE * eighths_per_minute / 60.0 * 12.0;
+    double ticks = pnl_transport_ticks(&transport);
+    CHECK(fabs(ticks - expected) < 1e-6, "expected the playhead at %.6f ticks (the tempo's), "
+          "got %.6f", expected, ticks);
+
+    /* A locate moves the frames too: then the bar and beat are where to go. */
+    PnlPositionUpdate located = position(eighths_per_minute, 6.0, 8, 40, 0.0, 1.0);
+    located.has_frame = 1;
+    located.frame = 1e7;
+    CHECK(pnl_transport_apply(&transport, &located) == PNL_TRANSPORT_JUMPED,
+          "a jump in the host's frames should be a locate");
+    CHECK(fabs(pnl_transport_ticks(&transport) - 40 * 72.0) < 1e-9,
+          "expected the playhead at bar 40 (2880 ticks), got %.3f",
+          pnl_transport_ticks(&transport));
+}
+
 static void test_a_locate_is_a_jump_and_a_stop_holds_the_playhead(void)
 {
     PnlTransport transport;
@@ -164,6 +204,7 @@ int main(void)
     RUN_TEST(test_a_new_internal_tempo_keeps_the_playhead_where_it_is);
     RUN_TEST(test_a_host_position_places_the_playhead_on_its_bar_and_beat);
     RUN_TEST(test_positions_rounded_by_the_host_keep_the_playhead_exact);
+    RUN_TEST(test_a_host_whose_frames_run_on_moves_the_playhead_at_its_tempo);
     RUN_TEST(test_a_locate_is_a_jump_and_a_stop_holds_the_playhead);
     RUN_TEST(test_the_meter_sets_the_bar_and_beat_in_ticks);
     RUN_TEST(test_nonsense_from_the_host_is_made_sane);
