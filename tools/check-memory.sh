@@ -94,6 +94,8 @@ valgrind_tests="$valgrind_tests,test_hash,test_byte_order,test_key,test_lstm,tes
 valgrind_tests="$valgrind_tests,test_quantized,test_sampler,test_scheduler,test_timeline"
 valgrind_tests="$valgrind_tests,test_weights,test_plugin,test_plugin_soundfont,test_capture"
 valgrind_tests="$valgrind_tests,test_bad_files,test_rt_safety"
+valgrind_tests="$valgrind_tests,test_transport,test_lookahead,test_state_encoding"
+valgrind_tests="$valgrind_tests,test_music_stats,test_tokenize_file"
 
 valgrind="valgrind -q --error-exitcode=1 --leak-check=full --show-leak-kinds=definite,indirect
  --errors-for-leak-kinds=definite,indirect --keep-debuginfo=yes --num-callers=40
