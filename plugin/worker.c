@@ -106,14 +106,14 @@ static void compose(Pianola *self, const PnlComposeSettings *settings, int32_t f
                     int32_t until_ticks, LV2_Worker_Respond_Function respond,
                     LV2_Worker_Respond_Handle handle)
 {
-    if (self->worker.bar_writer && until_ticks > from_ticks) {
+    if (self->worker.engine && until_ticks > from_ticks) {
         uint32_t context_count = pnl_timeline_find(self->timeline, from_ticks);
         uint32_t count = 0;
         char message[PNL_MESSAGE_SIZE] = "";
-        int status = pnl_bar_writer_compose(self->worker.bar_writer, settings,
-                                            pnl_timeline_notes(self->timeline), context_count,
-                                            from_ticks, until_ticks, self->worker.compose_buffer,
-                                            PNL_COMPOSE_CAPACITY, &count, message, sizeof message);
+        int status = pnl_engine_compose(self->worker.engine, settings,
+                                        pnl_timeline_notes(self->timeline), context_count,
+                                        from_ticks, until_ticks, self->worker.compose_buffer,
+                                        PNL_COMPOSE_CAPACITY, &count, message, sizeof message);
         if (status != 0) {
             lv2_log_error(&self->host.logger, "Pianola: composing failed: %s\n", message);
             reply_message(respond, handle, message);

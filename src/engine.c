@@ -1,5 +1,4 @@
-/* The bar writer: the bundled model and the generator, on the worker; see
- * bar_writer.h.
+/* The composing engine; see engine.h.
  *
  * Every stretch is composed afresh from a bounded context: the notes of the
  * last PNL_CONTEXT_BARS bars before it are encoded with the codec (the
@@ -8,21 +7,20 @@
  * the end of the stretch. The cost per bar is bounded (context plus one
  * bar of tokens), and the result depends only on the timeline before the
  * stretch, the settings and the seed. */
-#include "bar_writer.h"
+#include "engine.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "codec.h"
+#include "composers.h"
 #include "generator.h"
 #include "hash.h"
 #include "key.h"
 #include "model.h"
-#include "ports.h"
 #include "score.h"
 #include "status.h"
-#include "uris.h"
 #include "vocabulary.h"
 
 /* Four bars of context: continuing a captured C-major phrase (three seeds,
@@ -37,7 +35,7 @@ enum {
     PNL_TOKENS_PER_JOB = 4096 /* a stretch never costs more steps than this */
 };
 
-struct PnlBarWriter {
+struct PnlEngine {
     PnlModel *model;
     PnlGenerator *generator;
     PnlScore context;
@@ -48,54 +46,48 @@ struct PnlBarWriter {
 
 static const char *const composer_choices[] = {PNL_COMPOSER_CHOICES(PNL_COMPOSER_NAME)};
 
-void pnl_bar_writer_free(PnlBarWriter *writer)
+void pnl_engine_free(PnlEngine *engine)
 {
-    if (!writer)
+    if (!engine)
         return;
-    pnl_generator_free(writer->generator);
-    pnl_model_free(writer->model);
-    pnl_score_free(&writer->context);
-    free(writer->tokens);
-    free(writer->generated);
-    free(writer->primed);
-    free(writer);
+    pnl_generator_free(engine->generator);
+    pnl_model_free(engine->model);
+    pnl_score_free(&engine->context);
+    free(engine->tokens);
+    free(engine->generated);
+    free(engine->primed);
+    free(engine);
 }
 
-PnlBarWriter *pnl_bar_writer_new(const char *bundle_path, char *message, size_t message_size)
+PnlEngine *pnl_engine_new(const char *model_path, PnlPrecision precision, char *message,
+                          size_t message_size)
 {
-    char path[1100];
-    size_t length = strlen(bundle_path);
-    snprintf(path, sizeof path, "%s%smodels/pianola.pnm", bundle_path,
-             length && bundle_path[length - 1] == '/' ? "" : "/");
-    PnlBarWriter *writer = calloc(1, sizeof *writer);
-    if (!writer) {
-        snprintf(message, message_size, "out of memory loading %s", path);
+    PnlEngine *engine = calloc(1, sizeof *engine);
+    if (!engine) {
+        snprintf(message, message_size, "out of memory loading %s", model_path);
         return NULL;
     }
-    pnl_score_init(&writer->context);
-    writer->tokens = calloc(PNL_CONTEXT_TOKENS, sizeof *writer->tokens);
-    writer->generated = calloc(PNL_GENERATED_NOTES, sizeof *writer->generated);
-    writer->primed = calloc(PNL_GENERATED_NOTES, sizeof *writer->primed);
-    if (!writer->tokens || !writer->generated || !writer->primed) {
-        snprintf(message, message_size, "out of memory loading %s", path);
-        pnl_bar_writer_free(writer);
+    pnl_score_init(&engine->context);
+    engine->tokens = calloc(PNL_CONTEXT_TOKENS, sizeof *engine->tokens);
+    engine->generated = calloc(PNL_GENERATED_NOTES, sizeof *engine->generated);
+    engine->primed = calloc(PNL_GENERATED_NOTES, sizeof *engine->primed);
+    if (!engine->tokens || !engine->generated || !engine->primed) {
+        snprintf(message, message_size, "out of memory loading %s", model_path);
+        pnl_engine_free(engine);
         return NULL;
     }
-    /* 8-bit weights: a network step reads a quarter of the bytes, which is
-     * what bounds its speed (docs/engine.md), and composing is most of the
-     * worker's time; the music stays the network's (logits within ~0.1). */
-    if (pnl_model_load_with_precision(path, pnl_vocab_signature(), (uint32_t)pnl_vocab_size(),
-                                      PNL_PRECISION_INT8, &writer->model, message,
-                                      message_size) != PNL_OK) {
-        pnl_bar_writer_free(writer);
+    if (pnl_model_load_with_precision(model_path, pnl_vocab_signature(),
+                                      (uint32_t)pnl_vocab_size(), precision, &engine->model,
+                                      message, message_size) != PNL_OK) {
+        pnl_engine_free(engine);
         return NULL;
     }
-    writer->generator = pnl_generator_new(writer->model, message, message_size);
-    if (!writer->generator) {
-        pnl_bar_writer_free(writer);
+    engine->generator = pnl_generator_new(engine->model, message, message_size);
+    if (!engine->generator) {
+        pnl_engine_free(engine);
         return NULL;
     }
-    return writer;
+    return engine;
 }
 
 /* The key the piece is composed in, as semitones above the network's C
@@ -113,9 +105,7 @@ static int key_shift_of(const PnlComposeSettings *settings, const PnlTimelineNot
     return pnl_key_shift_of_prompt_or_seed(&prompt, settings->seed);
 }
 
-/* The meter of the table nearest the host's (n/4 for quarter beats, n/8 for
- * eighths...). */
-static void meter_of(const PnlComposeSettings *settings, int *numerator, int *denominator)
+void pnl_engine_meter(const PnlComposeSettings *settings, int *numerator, int *denominator)
 {
     int beat = settings->beat_ticks > 0 ? settings->beat_ticks : PNL_TICKS_PER_QUARTER;
     int bar = settings->bar_ticks > 0 ? settings->bar_ticks : 4 * PNL_TICKS_PER_QUARTER;
@@ -128,22 +118,47 @@ static void meter_of(const PnlComposeSettings *settings, int *numerator, int *de
     }
 }
 
-static const char *composer_name(const PnlBarWriter *writer, int choice, char *message,
-                                 size_t message_size)
+void pnl_engine_meter_ticks(int numerator, int denominator, int32_t *bar_ticks,
+                            int32_t *beat_ticks)
 {
-    if (choice < 0 || choice >= PNL_COMPOSER_CHOICE_COUNT)
-        choice = 0;
-    const char *name = composer_choices[choice];
-    if (pnl_model_find_composer(writer->model, name) >= 0 && pnl_composer_index(name) >= 0)
-        return name;
-    /* A model without this composer (one trained on other music) still
-     * composes, in its first style. */
-    snprintf(message, message_size, "the model has no %s; using %s", name,
-             pnl_model_composer_name(writer->model, 0));
-    return pnl_model_composer_name(writer->model, 0);
+    *beat_ticks = 4 * PNL_TICKS_PER_QUARTER / denominator;
+    *bar_ticks = numerator * *beat_ticks;
 }
 
-int pnl_bar_writer_compose(PnlBarWriter *writer, const PnlComposeSettings *settings,
+int pnl_engine_composer_choice(const char *name)
+{
+    for (int choice = 0; choice < PNL_COMPOSER_CHOICE_COUNT; choice++)
+        if (!strcmp(composer_choices[choice], name))
+            return choice;
+    return -1;
+}
+
+const char *pnl_engine_composer_name(int32_t choice)
+{
+    return composer_choices[choice >= 0 && choice < PNL_COMPOSER_CHOICE_COUNT ? choice : 0];
+}
+
+uint64_t pnl_engine_stretch_seed(const PnlComposeSettings *settings, int32_t from_ticks)
+{
+    return pnl_splitmix64(((uint64_t)settings->seed << 32 | settings->variation) ^
+                          pnl_splitmix64((uint64_t)(uint32_t)from_ticks));
+}
+
+/* The composer the model composes in: the choice's, or the model's first
+ * when it lacks that one (a model trained on other music still composes,
+ * and says so in message). */
+static const char *model_composer(const PnlEngine *engine, int32_t choice, char *message,
+                                  size_t message_size)
+{
+    const char *name = pnl_engine_composer_name(choice);
+    if (pnl_model_find_composer(engine->model, name) >= 0 && pnl_composer_index(name) >= 0)
+        return name;
+    snprintf(message, message_size, "the model has no %s; using %s", name,
+             pnl_model_composer_name(engine->model, 0));
+    return pnl_model_composer_name(engine->model, 0);
+}
+
+int pnl_engine_compose(PnlEngine *engine, const PnlComposeSettings *settings,
                            const PnlTimelineNote *context, uint32_t context_count,
                            int32_t from_ticks, int32_t until_ticks, PnlTimelineNote *notes,
                            uint32_t max_notes, uint32_t *note_count, char *message,
@@ -151,7 +166,7 @@ int pnl_bar_writer_compose(PnlBarWriter *writer, const PnlComposeSettings *setti
 {
     *note_count = 0;
     int numerator, denominator;
-    meter_of(settings, &numerator, &denominator);
+    pnl_engine_meter(settings, &numerator, &denominator);
     int32_t bar_ticks = pnl_meter_bar_ticks(numerator, denominator);
     int64_t window_start = ((int64_t)from_ticks / bar_ticks - PNL_CONTEXT_BARS) * bar_ticks;
     if (window_start < 0)
@@ -160,56 +175,54 @@ int pnl_bar_writer_compose(PnlBarWriter *writer, const PnlComposeSettings *setti
     char note_message[128] = "";
     int key_shift = key_shift_of(settings, context, context_count);
     PnlGeneratorSettings generator_settings = {
-        .composer = composer_name(writer, settings->composer_choice, note_message,
-                                  sizeof note_message),
+        .composer = model_composer(engine, settings->composer_choice, note_message,
+                                   sizeof note_message),
         .temperature = settings->temperature,
         .top_p = settings->top_p,
-        /* One seed per stretch from the settings. */
-        .seed = pnl_splitmix64(((uint64_t)settings->seed << 32 | settings->variation) ^
-                               pnl_splitmix64((uint64_t)(uint32_t)from_ticks)),
+        .seed = pnl_engine_stretch_seed(settings, from_ticks),
         .meter_numerator = numerator,
         .meter_denominator = denominator,
         .key_shift = key_shift};
-    int status = pnl_generator_start(writer->generator, &generator_settings, message,
+    int status = pnl_generator_start(engine->generator, &generator_settings, message,
                                      message_size);
     if (status != PNL_OK)
         return status;
 
     /* The context: the timeline's last bars, moved so the window starts at 0. */
-    pnl_score_clear(&writer->context);
+    pnl_score_clear(&engine->context);
     uint32_t first = context_count;
     while (first > 0 && context[first - 1].onset_ticks >= window_start)
         first--;
-    status = pnl_score_add_meter(&writer->context,
+    status = pnl_score_add_meter(&engine->context,
                                  (PnlMeterChange){0, (uint8_t)numerator, (uint8_t)denominator});
     for (uint32_t i = first; i < context_count && status == PNL_OK; i++) {
         /* Music composed in another key (before the seed or the prompt
          * changed) can hold pitches the shift moves off the piano; such a
          * note is left out of the context rather than folded into it. */
-        if (pnl_model_key_frame(writer->model) &&
+        if (pnl_model_key_frame(engine->model) &&
             !pnl_key_shift_keeps_on_piano(context[i].pitch, key_shift))
             continue;
         PnlNote note = {.onset_ticks = context[i].onset_ticks - window_start,
                         .duration_ticks = context[i].duration_ticks,
                         .pitch = context[i].pitch,
                         .velocity = context[i].velocity};
-        status = pnl_score_add_note(&writer->context, note);
+        status = pnl_score_add_note(&engine->context, note);
     }
     if (status != PNL_OK) {
         snprintf(message, message_size, "out of memory building the context");
         return status;
     }
     if (context_count > first) {
-        pnl_score_normalize(&writer->context, NULL);
+        pnl_score_normalize(&engine->context, NULL);
         size_t token_count = 0;
         int composer_index = pnl_composer_index(generator_settings.composer);
-        status = pnl_encode(&writer->context, composer_index, writer->tokens,
+        status = pnl_encode(&engine->context, composer_index, engine->tokens,
                             PNL_CONTEXT_TOKENS, &token_count, message, message_size);
         if (status != PNL_OK)
             return status;
         size_t primed = 0;
-        status = pnl_generator_prime(writer->generator, writer->tokens, token_count,
-                                     writer->primed, PNL_GENERATED_NOTES, &primed, message,
+        status = pnl_generator_prime(engine->generator, engine->tokens, token_count,
+                                     engine->primed, PNL_GENERATED_NOTES, &primed, message,
                                      message_size);
         if (status != PNL_OK)
             return status;
@@ -219,14 +232,14 @@ int pnl_bar_writer_compose(PnlBarWriter *writer, const PnlComposeSettings *setti
                              .until_bars = -1,
                              .max_tokens = PNL_TOKENS_PER_JOB};
     size_t generated = 0;
-    status = pnl_generator_run(writer->generator, &goal, writer->generated,
+    status = pnl_generator_run(engine->generator, &goal, engine->generated,
                                PNL_GENERATED_NOTES, &generated);
     if (status != PNL_OK) {
         snprintf(message, message_size, "the generator stopped (status %d)", status);
         return status;
     }
     for (size_t i = 0; i < generated && *note_count < max_notes; i++) {
-        const PnlNote *note = &writer->generated[i];
+        const PnlNote *note = &engine->generated[i];
         int64_t onset = note->onset_ticks + window_start;
         if (onset < from_ticks || onset >= until_ticks)
             continue;
