@@ -1,0 +1,244 @@
+/* The composing engine (src/engine.h) is one: pianola-generate composes
+ * the notes the plugin plays. The plugin runs in the lilv host with the
+ * random-weights bundle (tests/plugin_fixture.h) at humanization 0, its
+ * timeline is read from its saved state, and pianola-generate, given the
+ * same settings (and the same prompt, re-roll), must write the same notes:
+ * onsets, durations, pitches and velocities. */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "engine.h"
+#include "midifile.h"
+#include "plugin_fixture.h"
+#include "score.h"
+#include "state_encoding.h"
+#include "timeline.h"
+
+enum { RATE = 48000, BLOCK = 480, BAR_TICKS = 96, MAX_STORED = 65536 };
+static const double BPM = 120.0;
+#define FRAMES_PER_BEAT (RATE * 60.0 / BPM)
+
+static char random_bundle[1024];
+
+typedef struct {
+    uint32_t seed;
+    int composer;        /* a choice index */
+    int bars;            /* compared: bars 1..bars */
+    int reroll_bar;      /* re-roll so that new music starts at this bar (1 = first), 0 none */
+    int prompt;          /* capture a phrase in bars 2..4 first */
+} Case;
+
+/* A phrase played with capture on from the start: quarter notes from
+ * beat 4, each 0.8 beats long; capture ends at beat 15.9, so the music
+ * continues from the next grid step, the bar line at beat 16. */
+static const int phrase[] = {60, 64, 67, 72, 71, 67, 65, 62, 60, 64, 67, 65};
+enum { PHRASE_LENGTH = 12 };
+static const double CAPTURE_OFF_BEAT = 15.9;
+
+/* Plays the case on the plugin and returns its saved timeline (malloc'd). */
+static PnlTimelineNote *plugin_notes(const Case *c, uint32_t *count, char *message, size_t size)
+{
+    PnlLv2Host *host = fixture_host(random_bundle, RATE, 8192, PNL_WORKER_SYNC, message, size);
+    if (!host)
+        return NULL;
+    pnl_lv2host_set_control(host, "seed", (float)c->seed);
+    pnl_lv2host_set_control(host, "composer", (float)c->composer);
+    pnl_lv2host_set_control(host, "humanize_velocity", 0.0f);
+    pnl_lv2host_set_control(host, "humanize_timing", 0.0f);
+    /* The regeneration point after a re-roll half a beat before a bar
+     * line, with nothing humanized, is that bar line. */
+    double reroll_beat = c->reroll_bar ? 4.0 * (c->reroll_bar - 1) - 0.5 : -1.0;
+    double end_beat = 4.0 * c->bars + 1.0;
+    float left[BLOCK], right[BLOCK];
+    for (int64_t frame = 0; frame < end_beat * FRAMES_PER_BEAT; frame += BLOCK) {
+        double beat = frame / FRAMES_PER_BEAT;
+        int64_t bar = (int64_t)floor(beat / 4.0);
+        pnl_lv2host_queue_position(host, 0, BPM, 4, 4, bar, beat - 4.0 * bar, 1.0);
+        if (c->prompt) {
+            for (int i = 0; i < PHRASE_LENGTH; i++) {
+                int64_t on = (int64_t)((4.0 + i) * FRAMES_PER_BEAT) + 37;
+                int64_t off = on + (int64_t)(0.8 * FRAMES_PER_BEAT);
+                uint8_t note_on[3] = {0x90, (uint8_t)phrase[i], (uint8_t)(60 + 3 * i)};
+                uint8_t note_off[3] = {0x80, (uint8_t)phrase[i], 0};
+                if (on >= frame && on < frame + BLOCK)
+                    pnl_lv2host_queue_midi(host, (uint32_t)(on - frame), note_on, 3);
+                if (off >= frame && off < frame + BLOCK)
+                    pnl_lv2host_queue_midi(host, (uint32_t)(off - frame), note_off, 3);
+            }
+            pnl_lv2host_set_control(host, "capture", beat < CAPTURE_OFF_BEAT ? 1.0f : 0.0f);
+        }
+        int rerolling = reroll_beat >= 0 && beat >= reroll_beat &&
+                        beat < reroll_beat + BLOCK / FRAMES_PER_BEAT;
+        pnl_lv2host_set_control(host, "reroll", rerolling ? 1.0f : 0.0f);
+        if (pnl_lv2host_run(host, BLOCK, left, right) != 0) {
+            snprintf(message, size, "the host failed at frame %lld", (long long)frame);
+            pnl_lv2host_free(host);
+            return NULL;
+        }
+    }
+    char *turtle = pnl_lv2host_save_state(host);
+    pnl_lv2host_free(host);
+    if (!turtle) {
+        snprintf(message, size, "saving the state failed");
+        return NULL;
+    }
+    static uint8_t bytes[16 + 16 * MAX_STORED];
+    long length = fixture_turtle_base64_value(turtle, "pianola#timeline>", bytes, sizeof bytes);
+    free(turtle);
+    int32_t horizon = 0;
+    PnlTimelineNote *notes =
+        length > 0 ? pnl_state_decode_notes(bytes, (size_t)length, MAX_STORED, count, &horizon,
+                                            message, size)
+                   : NULL;
+    if (length <= 0)
+        snprintf(message, size, "the saved state holds no timeline");
+    return notes;
+}
+
+/* The prompt notes of a timeline as a MIDI file, for --prompt. */
+static int write_prompt(const PnlTimelineNote *notes, uint32_t count, const char *path,
+                        char *message, size_t size)
+{
+    PnlScore score;
+    pnl_score_init(&score);
+    int status = pnl_score_add_meter(&score, (PnlMeterChange){0, 4, 4});
+    for (uint32_t i = 0; i < count && status == PNL_OK; i++)
+        if (notes[i].origin == PNL_ORIGIN_PROMPT)
+            status = pnl_score_add_note(&score, (PnlNote){notes[i].onset_ticks,
+                                                          notes[i].duration_ticks,
+                                                          notes[i].pitch, notes[i].velocity});
+    if (status == PNL_OK)
+        status = pnl_midi_write(path, &score, BPM, message, size);
+    pnl_score_free(&score);
+    return status;
+}
+
+/* Runs pianola-generate for the case and reads its notes back. */
+static int generate_notes(const Case *c, const char *prompt_path, PnlScore *score,
+                          char *message, size_t size)
+{
+    char build[1024], command[4096], reroll[64] = "", prompt[1200] = "", output[256];
+    const char *built = getenv("PIANOLA_BUILD");
+    snprintf(build, sizeof build, "%s", built && *built ? built : "build");
+    snprintf(output, sizeof output, "engine-test-%u.mid", c->seed);
+    if (c->reroll_bar)
+        snprintf(reroll, sizeof reroll, "--reroll %d", c->reroll_bar);
+    if (prompt_path)
+        snprintf(prompt, sizeof prompt, "--prompt %s", prompt_path);
+    int prompt_bars = prompt_path ? 4 : 0;
+    snprintf(command, sizeof command,
+             "%s/pianola-generate -q --model %s/models/pianola.pnm --composer %s --seed %u "
+             "--bars %d --meter 4/4 %s %s -o %s",
+             build, random_bundle, pnl_engine_composer_name(c->composer), c->seed,
+             c->bars - prompt_bars, reroll, prompt, output);
+    if (system(command) != 0) {
+        snprintf(message, size, "pianola-generate failed (%.300s)", command);
+        return -1;
+    }
+    return pnl_midi_read(output, score, NULL, message, size);
+}
+
+/* A note's length as a MIDI file holds it: up to the next onset of its
+ * pitch, where the file's note-off and note-on meet. */
+static int32_t sounding_ticks(const PnlTimelineNote *notes, uint32_t count, uint32_t i,
+                              int64_t end)
+{
+    for (uint32_t j = i + 1; j < count && notes[j].onset_ticks < end; j++)
+        if (notes[j].pitch == notes[i].pitch &&
+            notes[j].onset_ticks < notes[i].onset_ticks + notes[i].duration_ticks)
+            return notes[j].onset_ticks - notes[i].onset_ticks;
+    return notes[i].duration_ticks;
+}
+
+static void check_case(const Case *c)
+{
+    char message[512] = "";
+    uint32_t count = 0;
+    PnlTimelineNote *played = plugin_notes(c, &count, message, sizeof message);
+    CHECK(played, "seed %u: the plugin's timeline: %s", c->seed, message);
+    const char *prompt_path = c->prompt ? "engine-test-prompt.mid" : NULL;
+    if (prompt_path && write_prompt(played, count, prompt_path, message, sizeof message)) {
+        free(played);
+        CHECK(0, "writing the prompt: %s", message);
+    }
+    PnlScore generated;
+    pnl_score_init(&generated);
+    int status = generate_notes(c, prompt_path, &generated, message, sizeof message);
+    int64_t end = (int64_t)c->bars * BAR_TICKS;
+    uint32_t compared = 0, prompt_notes = 0;
+    int differ = -1;
+    size_t g = 0;
+    for (uint32_t i = 0; status == PNL_OK && i < count && played[i].onset_ticks < end; i++) {
+        prompt_notes += played[i].origin == PNL_ORIGIN_PROMPT;
+        const PnlNote *note = g < generated.note_count ? &generated.notes[g] : NULL;
+        if (!note || note->onset_ticks != played[i].onset_ticks ||
+            note->pitch != played[i].pitch || note->velocity != played[i].velocity ||
+            note->duration_ticks != sounding_ticks(played, count, i, end)) {
+            differ = (int)i;
+            break;
+        }
+        g++;
+        compared++;
+    }
+    if (differ < 0 && status == PNL_OK && g != generated.note_count)
+        differ = (int)compared;
+    char detail[256] = "";
+    if (differ >= 0 && (uint32_t)differ < count && (size_t)differ < generated.note_count)
+        snprintf(detail, sizeof detail,
+                 "plugin %d@%d (%d ticks, velocity %d), generate %d@%lld (%d ticks, velocity %d)",
+                 played[differ].pitch, played[differ].onset_ticks, played[differ].duration_ticks,
+                 played[differ].velocity, generated.notes[differ].pitch,
+                 (long long)generated.notes[differ].onset_ticks,
+                 generated.notes[differ].duration_ticks, generated.notes[differ].velocity);
+    free(played);
+    size_t generated_count = generated.note_count;
+    pnl_score_free(&generated);
+    CHECK(status == PNL_OK, "seed %u: pianola-generate: %s", c->seed, message);
+    CHECK(differ < 0, "seed %u: note %d differs (%u the same before it; generate wrote %zu): "
+          "%s", c->seed, differ, compared, generated_count, detail);
+    CHECK(compared > 8 * (uint32_t)c->bars / 2, "seed %u: only %u notes in %d bars", c->seed,
+          compared, c->bars);
+    CHECK(!c->prompt || prompt_notes == PHRASE_LENGTH,
+          "seed %u: expected the %d captured notes among them, found %u", c->seed,
+          PHRASE_LENGTH, prompt_notes);
+}
+
+static void test_generate_composes_what_the_plugin_plays(void)
+{
+    static const Case cases[] = {{1, 0, 8, 0, 0}, {2, 1, 8, 0, 0}, {77, 3, 8, 0, 0}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        check_case(&cases[i]);
+        if (check_failed)
+            return;
+    }
+}
+
+static void test_generate_rerolls_as_the_plugin_does(void)
+{
+    static const Case c = {5, 2, 10, 6, 0};
+    check_case(&c);
+}
+
+static void test_generate_continues_a_prompt_as_the_plugin_does(void)
+{
+    static const Case c = {9, 0, 10, 0, 1};
+    check_case(&c);
+}
+
+int main(void)
+{
+    char message[256] = "";
+    if (fixture_make_random_bundle("engine-test-bundle", random_bundle, sizeof random_bundle,
+                                   message, sizeof message) != 0) {
+        printf("FAIL setup: %s\n", message);
+        return 1;
+    }
+    RUN_TEST(test_generate_composes_what_the_plugin_plays);
+    RUN_TEST(test_generate_rerolls_as_the_plugin_does);
+    RUN_TEST(test_generate_continues_a_prompt_as_the_plugin_does);
+    CHECK_EXIT();
+}
