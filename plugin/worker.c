@@ -263,6 +263,10 @@ LV2_Worker_Status pnl_work_response(LV2_Handle instance, uint32_t size, const vo
         const PnlRestoredReply *reply = data;
         pnl_lookahead_restored(&self->lookahead, &reply->settings, reply->has_settings,
                                reply->horizon_ticks);
+        /* The re-roll count is no port the host restores: without it the
+         * restored music would differ from the wanted and be composed anew. */
+        if (reply->has_settings)
+            self->wanted.variation = reply->settings.variation;
         self->capture.prompt_onset_ticks = reply->prompt_onset_ticks;
         pnl_notify_resend_timeline(&self->notify);
         self->jobs.restore_in_flight = 0;
