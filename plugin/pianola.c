@@ -333,11 +333,13 @@ static void upkeep_timeline(Pianola *self)
         self->capture.handover_pending = 0;
         const PnlCapture *recorder = &self->capture.recorder;
         const PnlTimelineNote *first = recorder->count ? &recorder->notes[0] : NULL;
-        truncate_timeline(self, pnl_lookahead_prompt_cut(self->capture.start_ticks, first));
+        int32_t cut_ticks = pnl_lookahead_prompt_cut(self->capture.start_ticks, first);
+        truncate_timeline(self, cut_ticks);
         int32_t continue_ticks =
             pnl_lookahead_take_prompt(&self->lookahead, &self->wanted, self->capture.end_ticks);
         PnlPromptJob job = {.type = PNL_JOB_SET_PROMPT, .settings = self->lookahead.composing,
                             .buffer = self->capture.buffer, .note_count = recorder->count,
+                            .cut_ticks = cut_ticks,
                             .continue_ticks = continue_ticks,
                             .until_ticks = self->lookahead.compose_from_ticks};
         self->capture.prompt_onset_ticks = first ? first->onset_ticks : -1;

@@ -132,6 +132,8 @@ static void set_prompt(Pianola *self, const PnlPromptJob *job, LV2_Worker_Respon
     /* The phrase goes into the timeline, its one home: run() records the
      * next capture into the other buffer. */
     const PnlTimelineNote *captured = self->capture_storage[job->buffer & 1];
+    if (self->worker.engine)
+        pnl_engine_forget(self->worker.engine, job->cut_ticks);
     uint32_t count = job->note_count < PNL_CAPTURE_CAPACITY ? job->note_count
                                                             : PNL_CAPTURE_CAPACITY;
     for (uint32_t i = 0; i < count; i++) {
@@ -162,6 +164,9 @@ static void restore(Pianola *self, PnlRestoredState *state, LV2_Worker_Respond_F
                     LV2_Worker_Respond_Handle handle)
 {
     int32_t prompt_onset_ticks = -1;
+    /* The engine hears the restored notes anew when it composes on. */
+    if (self->worker.engine)
+        pnl_engine_forget(self->worker.engine, 0);
     for (uint32_t i = 0; i < state->note_count; i++) {
         if (pnl_timeline_append(self->timeline, &state->notes[i]) != 0) {
             reply_message(respond, handle, "the saved timeline is longer than fits; cut short");

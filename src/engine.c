@@ -1,12 +1,30 @@
 /* The composing engine; see engine.h.
  *
- * Every stretch is composed afresh from a bounded context: the notes of the
- * last PNL_CONTEXT_BARS bars before it are encoded with the codec (the
- * window starts on a bar line, so positions in the bar are kept), fed to
- * the network as a prompt, and the generator runs until its horizon passes
- * the end of the stretch. The cost per bar is bounded (context plus one
- * bar of tokens), and the result depends only on the timeline before the
- * stretch, the settings and the seed. */
+ * Memory. The network's state travels from bar to bar: a stretch goes on
+ * from the generator's state at the end of the one before, so a theme or
+ * a phrase can shape music any number of bars later. That state is the
+ * timeline's, heard by this composer in this key and meter: the codec's
+ * tokens of every note before it, fed through the network from a fresh
+ * start, bar by bar, each bar closed by its BAR. Composing keeps to it at
+ * no cost, because the tokens the generator draws for a bar are the ones
+ * the codec writes for the notes it leaves (checked at each bar line; when
+ * not, as when notes fell before a stretch that began mid-bar, the bar is
+ * heard again from its notes). So the music stays a pure function of the
+ * seed, the settings (and where they changed) and the prompt, and a state
+ * can always be made again from the notes alone: a restored session hears
+ * its timeline from the start and goes on as the uninterrupted one.
+ *
+ * A snapshot of that state is kept at each bar line composed or heard, so
+ * a changed setting, a re-roll or a locate goes on from the nearest one
+ * before the cut, hearing the few notes between. A snapshot is a whole
+ * generator: 24.8 KB with the bundled model (2 x 360 LSTM units: h, c and
+ * their 16-bit codes, the step's scratch, the sampler's), which would be
+ * 45 MB for an hour of 4/4 at 120 BPM (1800 bars); at most PNL_SNAPSHOTS
+ * are kept (3.2 MB), the newest PNL_DENSE_SNAPSHOTS a bar apart and the
+ * older ones thinned to every other when full, so after an hour they are
+ * 16 bars apart and resuming there hears at most 15 bars. A change of
+ * composer, of key (a new seed without a prompt, a new prompt) or of meter
+ * hears the whole timeline anew. */
 #include "engine.h"
 
 #include <stdio.h>
@@ -23,25 +41,54 @@
 #include "status.h"
 #include "vocabulary.h"
 
-/* Four bars of context: continuing a captured C-major phrase (three seeds,
- * 8 bars each, tests/test_capture.c) the continuation's correlation with
- * the C-major key profile was -0.40 with 2 bars of context (the key lost),
- * 0.58 with 3, 0.82 with 4 and 0.51 with 8 (at twice the cost: 94 against
- * 46 ms of worker time per bar). */
 enum {
-    PNL_CONTEXT_BARS = 4,
-    PNL_CONTEXT_TOKENS = 4096,
-    PNL_GENERATED_NOTES = 2048,
-    PNL_TOKENS_PER_JOB = 4096 /* a stretch never costs more steps than this */
+    PNL_SNAPSHOTS = 128,       /* snapshots kept (see "Memory" above) */
+    PNL_DENSE_SNAPSHOTS = 16,  /* the newest, never thinned */
+    PNL_BAR_TOKENS = 8192,     /* tokens of one bar, as composed or encoded */
+    PNL_BAR_NOTES = 4096,      /* notes of one bar */
+    PNL_TOKENS_PER_JOB = 4096  /* a stretch never costs more steps than this */
 };
+
+/* A generator's whole state at a bar line (just after its BAR), and which
+ * timeline it heard: the notes before the line, counted, and the last. */
+typedef struct {
+    int32_t ticks;
+    uint32_t notes_before;
+    PnlTimelineNote last;
+    PnlGenerator *state;
+} Snapshot;
+
+/* The timeline a stretch is composed on: the context (notes before it)
+ * and the notes composed so far, in order. */
+typedef struct {
+    const PnlTimelineNote *context;
+    uint32_t context_count;
+    const PnlTimelineNote *composed;
+    uint32_t composed_count;
+} Timeline;
 
 struct PnlEngine {
     PnlModel *model;
-    PnlGenerator *generator;
-    PnlScore context;
-    uint16_t *tokens;
-    PnlNote *generated;
-    PnlNote *primed;
+    /* The generator composing, and where it stands when `standing` (just
+     * after the BAR of the bar line standing_at.ticks). */
+    PnlGenerator *work;
+    int standing;
+    Snapshot standing_at;
+    /* Snapshots by ascending bar line; those past snapshot_count keep
+     * their generators for reuse. */
+    Snapshot snapshots[PNL_SNAPSHOTS];
+    int snapshot_count;
+    /* What the memory was heard as: a change re-hears the timeline. */
+    int have_memory;
+    int composer_index;
+    int key_shift;
+    int numerator, denominator;
+    /* Scratch. */
+    PnlScore bar_score;
+    uint16_t *encoded;
+    uint16_t *canonical;
+    uint16_t *composed_tokens;
+    PnlTimelineNote *bar_notes;
 };
 
 static const char *const composer_choices[] = {PNL_COMPOSER_CHOICES(PNL_COMPOSER_NAME)};
@@ -50,12 +97,15 @@ void pnl_engine_free(PnlEngine *engine)
 {
     if (!engine)
         return;
-    pnl_generator_free(engine->generator);
+    pnl_generator_free(engine->work);
+    for (int i = 0; i < PNL_SNAPSHOTS; i++)
+        pnl_generator_free(engine->snapshots[i].state);
     pnl_model_free(engine->model);
-    pnl_score_free(&engine->context);
-    free(engine->tokens);
-    free(engine->generated);
-    free(engine->primed);
+    pnl_score_free(&engine->bar_score);
+    free(engine->encoded);
+    free(engine->canonical);
+    free(engine->composed_tokens);
+    free(engine->bar_notes);
     free(engine);
 }
 
@@ -67,11 +117,13 @@ PnlEngine *pnl_engine_new(const char *model_path, PnlPrecision precision, char *
         snprintf(message, message_size, "out of memory loading %s", model_path);
         return NULL;
     }
-    pnl_score_init(&engine->context);
-    engine->tokens = calloc(PNL_CONTEXT_TOKENS, sizeof *engine->tokens);
-    engine->generated = calloc(PNL_GENERATED_NOTES, sizeof *engine->generated);
-    engine->primed = calloc(PNL_GENERATED_NOTES, sizeof *engine->primed);
-    if (!engine->tokens || !engine->generated || !engine->primed) {
+    pnl_score_init(&engine->bar_score);
+    engine->encoded = calloc(PNL_BAR_TOKENS, sizeof *engine->encoded);
+    engine->canonical = calloc(PNL_BAR_TOKENS, sizeof *engine->canonical);
+    engine->composed_tokens = calloc(PNL_BAR_TOKENS, sizeof *engine->composed_tokens);
+    engine->bar_notes = calloc(PNL_BAR_NOTES, sizeof *engine->bar_notes);
+    if (!engine->encoded || !engine->canonical || !engine->composed_tokens ||
+        !engine->bar_notes) {
         snprintf(message, message_size, "out of memory loading %s", model_path);
         pnl_engine_free(engine);
         return NULL;
@@ -82,8 +134,8 @@ PnlEngine *pnl_engine_new(const char *model_path, PnlPrecision precision, char *
         pnl_engine_free(engine);
         return NULL;
     }
-    engine->generator = pnl_generator_new(engine->model, message, message_size);
-    if (!engine->generator) {
+    engine->work = pnl_generator_new(engine->model, message, message_size);
+    if (!engine->work) {
         pnl_engine_free(engine);
         return NULL;
     }
@@ -158,95 +210,361 @@ static const char *model_composer(const PnlEngine *engine, int32_t choice, char 
     return pnl_model_composer_name(engine->model, 0);
 }
 
+
+/* ------------------------------------------------------------ the timeline */
+
+static uint32_t timeline_count(const Timeline *timeline)
+{
+    return timeline->context_count + timeline->composed_count;
+}
+
+static const PnlTimelineNote *timeline_note(const Timeline *timeline, uint32_t i)
+{
+    return i < timeline->context_count ? &timeline->context[i]
+                                       : &timeline->composed[i - timeline->context_count];
+}
+
+/* How many notes start before ticks (the timeline is in onset order). */
+static uint32_t notes_before(const Timeline *timeline, int64_t ticks)
+{
+    uint32_t low = 0, high = timeline_count(timeline);
+    while (low < high) {
+        uint32_t middle = low + (high - low) / 2;
+        if (timeline_note(timeline, middle)->onset_ticks < ticks)
+            low = middle + 1;
+        else
+            high = middle;
+    }
+    return low;
+}
+
+/* The same note as composed (the humanizer's shapes aside). */
+static int same_note(const PnlTimelineNote *a, const PnlTimelineNote *b)
+{
+    return a->onset_ticks == b->onset_ticks && a->duration_ticks == b->duration_ticks &&
+           a->pitch == b->pitch && a->velocity == b->velocity && a->origin == b->origin;
+}
+
+static void describe(Snapshot *snapshot, int64_t ticks, const Timeline *timeline)
+{
+    snapshot->ticks = (int32_t)ticks;
+    snapshot->notes_before = notes_before(timeline, ticks);
+    snapshot->last = snapshot->notes_before
+                         ? *timeline_note(timeline, snapshot->notes_before - 1)
+                         : (PnlTimelineNote){0};
+}
+
+/* Whether the timeline before a snapshot's bar line is still the one it
+ * heard: as many notes, the same last one. (A caller that rewrites the
+ * timeline says where with pnl_engine_forget; this is the check behind it.) */
+static int still_heard(const Snapshot *snapshot, const Timeline *timeline)
+{
+    uint32_t count = notes_before(timeline, snapshot->ticks);
+    return count == snapshot->notes_before &&
+           (count == 0 || same_note(timeline_note(timeline, count - 1), &snapshot->last));
+}
+
+/* ------------------------------------------------------------ the memory */
+
+void pnl_engine_forget(PnlEngine *engine, int32_t from_ticks)
+{
+    while (engine->snapshot_count > 0 &&
+           engine->snapshots[engine->snapshot_count - 1].ticks > from_ticks)
+        engine->snapshot_count--;
+    if (engine->standing && engine->standing_at.ticks > from_ticks)
+        engine->standing = 0;
+}
+
+/* Full: every other of the older snapshots goes, so their spacing doubles
+ * and the newest stay a bar apart. */
+static void thin_snapshots(PnlEngine *engine)
+{
+    Snapshot dropped[PNL_SNAPSHOTS];
+    int kept = 0, dropped_count = 0, older = engine->snapshot_count - PNL_DENSE_SNAPSHOTS;
+    for (int i = 0; i < engine->snapshot_count; i++) {
+        if (i < older && i % 2 == 1)
+            dropped[dropped_count++] = engine->snapshots[i];
+        else
+            engine->snapshots[kept++] = engine->snapshots[i];
+    }
+    for (int i = 0; i < dropped_count; i++)
+        engine->snapshots[kept + i] = dropped[i];
+    engine->snapshot_count = kept;
+}
+
+/* Keeps the working generator's state as the memory of bar line ticks. */
+static int take_snapshot(PnlEngine *engine, int64_t ticks, const Timeline *timeline,
+                         char *message, size_t message_size)
+{
+    pnl_engine_forget(engine, (int32_t)ticks - 1);
+    if (engine->snapshot_count == PNL_SNAPSHOTS)
+        thin_snapshots(engine);
+    Snapshot *snapshot = &engine->snapshots[engine->snapshot_count];
+    if (!snapshot->state) {
+        snapshot->state = pnl_generator_new(engine->model, message, message_size);
+        if (!snapshot->state)
+            return PNL_ENOMEM;
+    }
+    pnl_generator_copy(snapshot->state, engine->work);
+    describe(snapshot, ticks, timeline);
+    engine->snapshot_count++;
+    return PNL_OK;
+}
+
+/* The tokens the codec writes for the timeline's notes in [bar, until)
+ * (within the bar starting at `bar`), into engine->canonical: BAR and the
+ * meter first in the first bar, then the onsets, no closing BAR. Returns
+ * how many, or a negative status. */
+static int bar_tokens(PnlEngine *engine, const Timeline *timeline, int64_t bar, int64_t until,
+                      char *message, size_t message_size)
+{
+    PnlScore *score = &engine->bar_score;
+    pnl_score_clear(score);
+    int status = pnl_score_add_meter(score, (PnlMeterChange){0, (uint8_t)engine->numerator,
+                                                             (uint8_t)engine->denominator});
+    uint32_t end = notes_before(timeline, until);
+    for (uint32_t i = notes_before(timeline, bar); i < end && status == PNL_OK; i++) {
+        const PnlTimelineNote *note = timeline_note(timeline, i);
+        /* Music composed in another key (before the seed or the prompt
+         * changed) can hold pitches the shift moves off the piano; such a
+         * note is not heard rather than folded in. */
+        if (!pnl_key_shift_keeps_on_piano(note->pitch, engine->key_shift))
+            continue;
+        status = pnl_score_add_note(score, (PnlNote){.onset_ticks = note->onset_ticks - bar,
+                                                     .duration_ticks = note->duration_ticks,
+                                                     .pitch = note->pitch,
+                                                     .velocity = note->velocity});
+    }
+    if (status != PNL_OK) {
+        snprintf(message, message_size, "out of memory hearing the timeline");
+        return status;
+    }
+    int count = 0;
+    if (bar == 0) {
+        engine->canonical[count++] = PNL_TOKEN_BAR;
+        engine->canonical[count++] =
+            (uint16_t)pnl_token_meter(engine->numerator, engine->denominator);
+    }
+    if (score->note_count == 0)
+        return count;
+    pnl_score_normalize(score, NULL);
+    size_t encoded = 0;
+    status = pnl_encode(score, engine->composer_index, engine->encoded, PNL_BAR_TOKENS,
+                        &encoded, message, message_size);
+    if (status != PNL_OK)
+        return status;
+    /* START COMPOSER BAR METER, then the bar's onsets up to the next BAR. */
+    if (encoded < 4 || engine->encoded[2] != PNL_TOKEN_BAR ||
+        pnl_token_family(engine->encoded[3]) != PNL_FAMILY_METER) {
+        snprintf(message, message_size, "the codec wrote a bar without its meter");
+        return PNL_EINVAL;
+    }
+    for (size_t i = 4; i < encoded && engine->encoded[i] != PNL_TOKEN_BAR &&
+                       engine->encoded[i] != PNL_TOKEN_END;
+         i++) {
+        if (count >= PNL_BAR_TOKENS - 1) {
+            snprintf(message, message_size, "a bar of more than %d tokens", PNL_BAR_TOKENS);
+            return PNL_ENOMEM;
+        }
+        engine->canonical[count++] = engine->encoded[i];
+    }
+    return count;
+}
+
+static int feed(PnlEngine *engine, const uint16_t *tokens, int count, char *message,
+                size_t message_size)
+{
+    for (int i = 0; i < count; i++) {
+        if (pnl_generator_feed(engine->work, tokens[i], NULL) < 0) {
+            char name[PNL_TOKEN_NAME_MAX];
+            if (pnl_token_name(tokens[i], name, sizeof name) < 0)
+                snprintf(name, sizeof name, "%u", tokens[i]);
+            snprintf(message, message_size, "the timeline's %s cannot come there", name);
+            return PNL_EINVAL;
+        }
+    }
+    return PNL_OK;
+}
+
+/* Hears the bar [bar, bar + bar_ticks) of the timeline, and its closing
+ * BAR, and keeps the state of the next bar line. */
+static int hear_bar(PnlEngine *engine, const Timeline *timeline, int64_t bar, int32_t bar_ticks,
+                    char *message, size_t message_size)
+{
+    int count = bar_tokens(engine, timeline, bar, bar + bar_ticks, message, message_size);
+    if (count < 0)
+        return count;
+    engine->canonical[count++] = PNL_TOKEN_BAR;
+    int status = feed(engine, engine->canonical, count, message, message_size);
+    if (status == PNL_OK)
+        status = take_snapshot(engine, bar + bar_ticks, timeline, message, message_size);
+    return status;
+}
+
+/* Puts the working generator just after the BAR of bar line `line`,
+ * hearing the timeline from the nearest memory before it (the state where
+ * it stands, a snapshot, or a fresh start at 0). */
+static int stand_at(PnlEngine *engine, const Timeline *timeline,
+                    const PnlGeneratorSettings *settings, int64_t line, int32_t bar_ticks,
+                    char *message, size_t message_size)
+{
+    pnl_engine_forget(engine, (int32_t)line);
+    while (engine->snapshot_count > 0 &&
+           !still_heard(&engine->snapshots[engine->snapshot_count - 1], timeline))
+        engine->snapshot_count--;
+    if (engine->standing && !still_heard(&engine->standing_at, timeline))
+        engine->standing = 0;
+    const Snapshot *nearest =
+        engine->snapshot_count ? &engine->snapshots[engine->snapshot_count - 1] : NULL;
+    int64_t bar = 0;
+    if (engine->standing && (!nearest || engine->standing_at.ticks >= nearest->ticks)) {
+        bar = engine->standing_at.ticks;
+    } else if (nearest) {
+        pnl_generator_copy(engine->work, nearest->state);
+        bar = nearest->ticks;
+    } else {
+        int status = pnl_generator_start(engine->work, settings, message, message_size);
+        if (status != PNL_OK)
+            return status;
+    }
+    engine->standing = 0;
+    for (; bar < line; bar += bar_ticks) {
+        int status = hear_bar(engine, timeline, bar, bar_ticks, message, message_size);
+        if (status != PNL_OK)
+            return status;
+    }
+    return PNL_OK;
+}
+
+/* A bar is composed (its closing BAR taken): when its tokens are not what
+ * the codec writes for the notes it left on the timeline (some fell before
+ * the stretch, or past a full buffer), the state is made again from the
+ * notes, so the memory is always the timeline's. */
+static int close_bar(PnlEngine *engine, const Timeline *timeline,
+                     const PnlGeneratorSettings *settings, int64_t bar, int64_t line,
+                     int32_t bar_ticks, size_t composed, char *message, size_t message_size)
+{
+    int count = bar_tokens(engine, timeline, bar, line, message, message_size);
+    if (count < 0)
+        return count;
+    engine->canonical[count++] = PNL_TOKEN_BAR;
+    if ((size_t)count != composed ||
+        memcmp(engine->canonical, engine->composed_tokens, composed * sizeof(uint16_t))) {
+        int status = stand_at(engine, timeline, settings, bar, bar_ticks, message, message_size);
+        if (status == PNL_OK)
+            status = hear_bar(engine, timeline, bar, bar_ticks, message, message_size);
+        if (status == PNL_OK)
+            pnl_generator_reseed(engine->work, settings->seed ^ pnl_splitmix64((uint64_t)line));
+        return status;
+    }
+    return take_snapshot(engine, line, timeline, message, message_size);
+}
+
 int pnl_engine_compose(PnlEngine *engine, const PnlComposeSettings *settings,
-                           const PnlTimelineNote *context, uint32_t context_count,
-                           int32_t from_ticks, int32_t until_ticks, PnlTimelineNote *notes,
-                           uint32_t max_notes, uint32_t *note_count, char *message,
-                           size_t message_size)
+                       const PnlTimelineNote *context, uint32_t context_count, int32_t from_ticks,
+                       int32_t until_ticks, PnlTimelineNote *notes, uint32_t max_notes,
+                       uint32_t *note_count, char *message, size_t message_size)
 {
     *note_count = 0;
+    if (until_ticks <= from_ticks)
+        return PNL_OK;
     int numerator, denominator;
     pnl_engine_meter(settings, &numerator, &denominator);
     int32_t bar_ticks = pnl_meter_bar_ticks(numerator, denominator);
-    int64_t window_start = ((int64_t)from_ticks / bar_ticks - PNL_CONTEXT_BARS) * bar_ticks;
-    if (window_start < 0)
-        window_start = 0;
-
     char note_message[128] = "";
-    int key_shift = key_shift_of(settings, context, context_count);
+    const char *composer = model_composer(engine, settings->composer_choice, note_message,
+                                          sizeof note_message);
+    int key_shift = pnl_model_key_frame(engine->model)
+                        ? key_shift_of(settings, context, context_count)
+                        : 0;
     PnlGeneratorSettings generator_settings = {
-        .composer = model_composer(engine, settings->composer_choice, note_message,
-                                   sizeof note_message),
+        .composer = composer,
         .temperature = settings->temperature,
         .top_p = settings->top_p,
         .seed = pnl_engine_stretch_seed(settings, from_ticks),
         .meter_numerator = numerator,
         .meter_denominator = denominator,
         .key_shift = key_shift};
-    int status = pnl_generator_start(engine->generator, &generator_settings, message,
-                                     message_size);
+
+    /* The memory is the timeline heard by this composer in this key and
+     * meter; another hears it anew, from the start. */
+    int composer_index = pnl_composer_index(composer);
+    if (!engine->have_memory || engine->composer_index != composer_index ||
+        engine->key_shift != key_shift || engine->numerator != numerator ||
+        engine->denominator != denominator) {
+        engine->snapshot_count = 0;
+        engine->standing = 0;
+        engine->have_memory = 1;
+        engine->composer_index = composer_index;
+        engine->key_shift = key_shift;
+        engine->numerator = numerator;
+        engine->denominator = denominator;
+    }
+    Timeline timeline = {context, context_count, notes, 0};
+    /* Everything from from_ticks on is written anew. */
+    pnl_engine_forget(engine, from_ticks);
+    int64_t bar = (int64_t)from_ticks / bar_ticks * bar_ticks;
+    int status = stand_at(engine, &timeline, &generator_settings, bar, bar_ticks, message,
+                          message_size);
     if (status != PNL_OK)
         return status;
-
-    /* The context: the timeline's last bars, moved so the window starts at 0. */
-    pnl_score_clear(&engine->context);
-    uint32_t first = context_count;
-    while (first > 0 && context[first - 1].onset_ticks >= window_start)
-        first--;
-    status = pnl_score_add_meter(&engine->context,
-                                 (PnlMeterChange){0, (uint8_t)numerator, (uint8_t)denominator});
-    for (uint32_t i = first; i < context_count && status == PNL_OK; i++) {
-        /* Music composed in another key (before the seed or the prompt
-         * changed) can hold pitches the shift moves off the piano; such a
-         * note is left out of the context rather than folded into it. */
-        if (pnl_model_key_frame(engine->model) &&
-            !pnl_key_shift_keeps_on_piano(context[i].pitch, key_shift))
-            continue;
-        PnlNote note = {.onset_ticks = context[i].onset_ticks - window_start,
-                        .duration_ticks = context[i].duration_ticks,
-                        .pitch = context[i].pitch,
-                        .velocity = context[i].velocity};
-        status = pnl_score_add_note(&engine->context, note);
-    }
-    if (status != PNL_OK) {
-        snprintf(message, message_size, "out of memory building the context");
-        return status;
-    }
-    if (context_count > first) {
-        pnl_score_normalize(&engine->context, NULL);
-        size_t token_count = 0;
-        int composer_index = pnl_composer_index(generator_settings.composer);
-        status = pnl_encode(&engine->context, composer_index, engine->tokens,
-                            PNL_CONTEXT_TOKENS, &token_count, message, message_size);
+    size_t composed = 0;
+    if (bar < from_ticks) {
+        int count = bar_tokens(engine, &timeline, bar, from_ticks, message, message_size);
+        if (count < 0)
+            return count;
+        status = feed(engine, engine->canonical, count, message, message_size);
         if (status != PNL_OK)
             return status;
-        size_t primed = 0;
-        status = pnl_generator_prime(engine->generator, engine->tokens, token_count,
-                                     engine->primed, PNL_GENERATED_NOTES, &primed, message,
-                                     message_size);
-        if (status != PNL_OK)
-            return status;
+        memcpy(engine->composed_tokens, engine->canonical, (size_t)count * sizeof(uint16_t));
+        composed = (size_t)count;
     }
+    pnl_generator_set_sampling(engine->work, settings->temperature, settings->top_p);
+    pnl_generator_reseed(engine->work, generator_settings.seed);
 
-    PnlGeneratorGoal goal = {.until_ticks = (int64_t)until_ticks - window_start,
-                             .until_bars = -1,
-                             .max_tokens = PNL_TOKENS_PER_JOB};
-    size_t generated = 0;
-    status = pnl_generator_run(engine->generator, &goal, engine->generated,
-                               PNL_GENERATED_NOTES, &generated);
-    if (status != PNL_OK) {
-        snprintf(message, message_size, "the generator stopped (status %d)", status);
-        return status;
+    int last_token = -1;
+    for (int made = 0; made < PNL_TOKENS_PER_JOB; made++) {
+        PnlGeneratorPosition position;
+        pnl_generator_position(engine->work, &position);
+        if (position.horizon_ticks >= until_ticks)
+            break;
+        PnlNote note;
+        int completed = pnl_generator_next(engine->work, &last_token, &note);
+        if (completed < 0) {
+            snprintf(message, message_size, "the generator stopped (status %d)", completed);
+            return completed;
+        }
+        /* A bar longer than the buffer never matches the codec's. */
+        if (composed < PNL_BAR_TOKENS)
+            engine->composed_tokens[composed] = (uint16_t)last_token;
+        composed++;
+        if (completed && note.onset_ticks >= from_ticks && note.onset_ticks < until_ticks &&
+            timeline.composed_count < max_notes)
+            notes[timeline.composed_count++] = (PnlTimelineNote){
+                .onset_ticks = (int32_t)note.onset_ticks,
+                .duration_ticks = note.duration_ticks < 1 ? 1 : note.duration_ticks,
+                .pitch = note.pitch,
+                .velocity = note.velocity ? note.velocity : 1,
+                .origin = PNL_ORIGIN_GENERATED};
+        if (last_token == PNL_TOKEN_BAR) {
+            pnl_generator_position(engine->work, &position);
+            if (position.bar_start_ticks > bar) {
+                status = close_bar(engine, &timeline, &generator_settings, bar,
+                                   position.bar_start_ticks, bar_ticks, composed, message,
+                                   message_size);
+                if (status != PNL_OK)
+                    return status;
+                bar = position.bar_start_ticks;
+                composed = 0;
+            }
+        }
     }
-    for (size_t i = 0; i < generated && *note_count < max_notes; i++) {
-        const PnlNote *note = &engine->generated[i];
-        int64_t onset = note->onset_ticks + window_start;
-        if (onset < from_ticks || onset >= until_ticks)
-            continue;
-        int32_t duration = note->duration_ticks < 1 ? 1 : note->duration_ticks;
-        notes[(*note_count)++] = (PnlTimelineNote){
-            .onset_ticks = (int32_t)onset, .duration_ticks = duration, .pitch = note->pitch,
-            .velocity = note->velocity ? note->velocity : 1, .origin = PNL_ORIGIN_GENERATED};
+    *note_count = timeline.composed_count;
+    /* Stopped on a bar line: the next stretch goes on from here. */
+    if (last_token == PNL_TOKEN_BAR && composed == 0 && engine->snapshot_count > 0 &&
+        engine->snapshots[engine->snapshot_count - 1].ticks == bar) {
+        engine->standing = 1;
+        engine->standing_at = engine->snapshots[engine->snapshot_count - 1];
     }
     return PNL_OK;
 }

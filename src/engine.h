@@ -15,10 +15,13 @@
  *   model's first composer when the model lacks it;
  * - each stretch draws from a random stream keyed by the seed, the
  *   variation (re-roll count) and the tick the stretch starts at.
- * The result depends on nothing else, so live play, an export, a restored
- * session, a re-roll and pianola-generate all compose the same notes from
- * the same inputs. Allocates at creation; composing may allocate (it runs
- * on a worker thread, never in an audio callback). */
+ * The network's state is carried from bar to bar, and is always the one
+ * the timeline's notes before the stretch give (src/engine.c says how it
+ * is kept and bounded). The result depends on nothing else, so live play,
+ * an export, a restored session, a re-roll and pianola-generate all
+ * compose the same notes from the same inputs. Allocates at creation and
+ * as it keeps snapshots (it runs on a worker thread, never in an audio
+ * callback). */
 #ifndef PIANOLA_ENGINE_H
 #define PIANOLA_ENGINE_H
 
@@ -57,6 +60,12 @@ int pnl_engine_compose(PnlEngine *engine, const PnlComposeSettings *settings,
                        const PnlTimelineNote *context, uint32_t context_count, int32_t from_ticks,
                        int32_t until_ticks, PnlTimelineNote *notes, uint32_t max_notes,
                        uint32_t *note_count, char *message, size_t message_size);
+
+/* The timeline from from_ticks on was rewritten (cut and filled again,
+ * e.g. with a captured prompt, or a restored session): the engine's
+ * memory of it from there on is dropped. Composing a stretch says as much
+ * for the stretch's own start. */
+void pnl_engine_forget(PnlEngine *engine, int32_t from_ticks);
 
 /* The music rules, for the callers that need one on its own. */
 

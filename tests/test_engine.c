@@ -3,7 +3,11 @@
  * random-weights bundle (tests/plugin_fixture.h) at humanization 0, its
  * timeline is read from its saved state, and pianola-generate, given the
  * same settings (and the same prompt, re-roll), must write the same notes:
- * onsets, durations, pitches and velocities. */
+ * onsets, durations, pitches and velocities.
+ *
+ * Its memory is the timeline's: resuming from a snapshot (a locate, a
+ * re-roll, a changed setting), or from nothing but the notes (a restored
+ * session), composes what composing straight through does. */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -39,8 +43,7 @@ static const int phrase[] = {60, 64, 67, 72, 71, 67, 65, 62, 60, 64, 67, 65};
 enum { PHRASE_LENGTH = 12 };
 static const double CAPTURE_OFF_BEAT = 15.9;
 
-/* Plays the case on the plugin and returns its saved timeline (malloc'd). */
-static PnlTimelineNote *plugin_notes(const Case *c, uint32_t *count, char *message, size_t size)
+static PnlLv2Host *case_host(const Case *c, char *message, size_t size)
 {
     PnlLv2Host *host = fixture_host(random_bundle, RATE, 8192, PNL_WORKER_SYNC, message, size);
     if (!host)
@@ -49,12 +52,20 @@ static PnlTimelineNote *plugin_notes(const Case *c, uint32_t *count, char *messa
     pnl_lv2host_set_control(host, "composer", (float)c->composer);
     pnl_lv2host_set_control(host, "humanize_velocity", 0.0f);
     pnl_lv2host_set_control(host, "humanize_timing", 0.0f);
+    return host;
+}
+
+/* Rolls the transport over [from_beat, to_beat), playing the case's
+ * phrase with capture on and pressing re-roll where it says. */
+static int roll(PnlLv2Host *host, const Case *c, double from_beat, double to_beat,
+                char *message, size_t size)
+{
     /* The regeneration point after a re-roll half a beat before a bar
      * line, with nothing humanized, is that bar line. */
     double reroll_beat = c->reroll_bar ? 4.0 * (c->reroll_bar - 1) - 0.5 : -1.0;
-    double end_beat = 4.0 * c->bars + 1.0;
     float left[BLOCK], right[BLOCK];
-    for (int64_t frame = 0; frame < end_beat * FRAMES_PER_BEAT; frame += BLOCK) {
+    for (int64_t frame = (int64_t)(from_beat * FRAMES_PER_BEAT);
+         frame < to_beat * FRAMES_PER_BEAT; frame += BLOCK) {
         double beat = frame / FRAMES_PER_BEAT;
         int64_t bar = (int64_t)floor(beat / 4.0);
         pnl_lv2host_queue_position(host, 0, BPM, 4, 4, bar, beat - 4.0 * bar, 1.0);
@@ -76,12 +87,17 @@ static PnlTimelineNote *plugin_notes(const Case *c, uint32_t *count, char *messa
         pnl_lv2host_set_control(host, "reroll", rerolling ? 1.0f : 0.0f);
         if (pnl_lv2host_run(host, BLOCK, left, right) != 0) {
             snprintf(message, size, "the host failed at frame %lld", (long long)frame);
-            pnl_lv2host_free(host);
-            return NULL;
+            return -1;
         }
     }
+    return 0;
+}
+
+/* The timeline of a plugin's saved state (malloc'd). */
+static PnlTimelineNote *saved_timeline(PnlLv2Host *host, uint32_t *count, char *message,
+                                       size_t size)
+{
     char *turtle = pnl_lv2host_save_state(host);
-    pnl_lv2host_free(host);
     if (!turtle) {
         snprintf(message, size, "saving the state failed");
         return NULL;
@@ -96,6 +112,19 @@ static PnlTimelineNote *plugin_notes(const Case *c, uint32_t *count, char *messa
                    : NULL;
     if (length <= 0)
         snprintf(message, size, "the saved state holds no timeline");
+    return notes;
+}
+
+/* Plays the case on the plugin and returns its saved timeline (malloc'd). */
+static PnlTimelineNote *plugin_notes(const Case *c, uint32_t *count, char *message, size_t size)
+{
+    PnlLv2Host *host = case_host(c, message, size);
+    if (!host)
+        return NULL;
+    PnlTimelineNote *notes = roll(host, c, 0.0, 4.0 * c->bars + 1.0, message, size) == 0
+                                 ? saved_timeline(host, count, message, size)
+                                 : NULL;
+    pnl_lv2host_free(host);
     return notes;
 }
 
@@ -229,6 +258,198 @@ static void test_generate_continues_a_prompt_as_the_plugin_does(void)
     check_case(&c);
 }
 
+/* ----------------------------------------------------------- the memory */
+
+enum { MAX_PIECE = 8192 };
+
+typedef struct {
+    PnlTimelineNote notes[MAX_PIECE];
+    uint32_t count;
+} Piece;
+
+/* Notes of a piece before ticks, as a new piece's start. */
+static void keep_before(Piece *piece, const Piece *from, int32_t ticks)
+{
+    piece->count = 0;
+    for (uint32_t i = 0; i < from->count && from->notes[i].onset_ticks < ticks; i++)
+        piece->notes[piece->count++] = from->notes[i];
+}
+
+/* Composes [from, until) stretch by stretch (to each bar line) onto piece. */
+static int compose_onto(PnlEngine *engine, const PnlComposeSettings *settings, Piece *piece,
+                        int32_t from, int32_t until, char *message, size_t size)
+{
+    while (from < until) {
+        int32_t line = (from / BAR_TICKS + 1) * BAR_TICKS;
+        uint32_t count = 0;
+        int status = pnl_engine_compose(engine, settings, piece->notes, piece->count, from, line,
+                                        piece->notes + piece->count, MAX_PIECE - piece->count,
+                                        &count, message, size);
+        if (status != PNL_OK)
+            return status;
+        piece->count += count;
+        from = line;
+    }
+    return PNL_OK;
+}
+
+static int same_notes(const Piece *a, const Piece *b, int32_t from, char *why, size_t size)
+{
+    uint32_t i = 0, j = 0;
+    while (i < a->count && a->notes[i].onset_ticks < from)
+        i++;
+    while (j < b->count && b->notes[j].onset_ticks < from)
+        j++;
+    int compared = 0;
+    for (; i < a->count && j < b->count; i++, j++, compared++) {
+        const PnlTimelineNote *x = &a->notes[i], *y = &b->notes[j];
+        if (x->onset_ticks != y->onset_ticks || x->pitch != y->pitch ||
+            x->velocity != y->velocity || x->duration_ticks != y->duration_ticks) {
+            snprintf(why, size, "note %d after tick %d: %d@%d against %d@%d", compared, from,
+                     x->pitch, x->onset_ticks, y->pitch, y->onset_ticks);
+            return -1;
+        }
+    }
+    if (i != a->count || j != b->count) {
+        snprintf(why, size, "%u and %u notes after tick %d", a->count - (i - compared),
+                 b->count - (j - compared), from);
+        return -1;
+    }
+    return compared;
+}
+
+static PnlEngine *random_engine(char *message, size_t size)
+{
+    char path[1200];
+    snprintf(path, sizeof path, "%s/models/pianola.pnm", random_bundle);
+    return pnl_engine_new(path, PNL_PRECISION_INT8, message, size);
+}
+
+static void test_resuming_from_a_snapshot_composes_what_straight_through_does(void)
+{
+    char message[256] = "", why[256] = "";
+    static Piece straight, resumed, reloaded;
+    PnlComposeSettings settings = {.composer_choice = 1, .temperature = 0.9f, .top_p = 0.95f,
+                                   .seed = 21, .bar_ticks = BAR_TICKS, .beat_ticks = 24};
+    PnlEngine *engine = random_engine(message, sizeof message);
+    CHECK(engine, "no engine: %s", message);
+    straight.count = 0;
+    int status = compose_onto(engine, &settings, &straight, 0, 16 * BAR_TICKS, message,
+                              sizeof message);
+    /* A locate back to bar 9, cutting there: the same engine resumes from
+     * its snapshot of that bar line. */
+    keep_before(&resumed, &straight, 8 * BAR_TICKS);
+    pnl_engine_forget(engine, 8 * BAR_TICKS);
+    if (status == PNL_OK)
+        status = compose_onto(engine, &settings, &resumed, 8 * BAR_TICKS, 16 * BAR_TICKS,
+                              message, sizeof message);
+    int resumed_same = same_notes(&straight, &resumed, 8 * BAR_TICKS, why, sizeof why);
+    pnl_engine_free(engine);
+    CHECK(status == PNL_OK, "composing failed: %s", message);
+    CHECK(resumed_same > 16, "resumed at bar 9, expected the notes composed straight through: "
+          "%s", why);
+
+    /* An engine with no memory (a session reloaded) hears the notes
+     * before bar 9 and goes on the same. */
+    engine = random_engine(message, sizeof message);
+    CHECK(engine, "no engine: %s", message);
+    keep_before(&reloaded, &straight, 8 * BAR_TICKS);
+    status = compose_onto(engine, &settings, &reloaded, 8 * BAR_TICKS, 16 * BAR_TICKS, message,
+                          sizeof message);
+    int reloaded_same = same_notes(&straight, &reloaded, 8 * BAR_TICKS, why, sizeof why);
+    pnl_engine_free(engine);
+    CHECK(status == PNL_OK, "composing failed: %s", message);
+    CHECK(reloaded_same > 16, "from the notes alone, expected the notes composed straight "
+          "through: %s", why);
+}
+
+static void test_memory_after_a_midbar_reroll_is_the_timelines(void)
+{
+    char message[256] = "", why[256] = "";
+    static Piece piece, reloaded;
+    PnlComposeSettings settings = {.composer_choice = 0, .temperature = 1.0f, .top_p = 0.9f,
+                                   .seed = 8, .bar_ticks = BAR_TICKS, .beat_ticks = 24};
+    PnlEngine *engine = random_engine(message, sizeof message);
+    CHECK(engine, "no engine: %s", message);
+    piece.count = 0;
+    int status = compose_onto(engine, &settings, &piece, 0, 8 * BAR_TICKS, message,
+                              sizeof message);
+    /* A re-roll on the second beat of bar 4, then a changed temperature
+     * from bar 6: cut, and composed on from snapshots. */
+    int32_t cuts[2] = {3 * BAR_TICKS + 24, 5 * BAR_TICKS};
+    for (int k = 0; k < 2 && status == PNL_OK; k++) {
+        Piece *kept = &reloaded;
+        keep_before(kept, &piece, cuts[k]);
+        piece = *kept;
+        if (k == 0)
+            settings.variation++;
+        else
+            settings.temperature = 0.7f;
+        pnl_engine_forget(engine, cuts[k]);
+        status = compose_onto(engine, &settings, &piece, cuts[k], 8 * BAR_TICKS, message,
+                              sizeof message);
+    }
+    if (status == PNL_OK)
+        status = compose_onto(engine, &settings, &piece, 8 * BAR_TICKS, 12 * BAR_TICKS, message,
+                              sizeof message);
+    pnl_engine_free(engine);
+    CHECK(status == PNL_OK, "composing failed: %s", message);
+
+    engine = random_engine(message, sizeof message);
+    CHECK(engine, "no engine: %s", message);
+    keep_before(&reloaded, &piece, 8 * BAR_TICKS);
+    status = compose_onto(engine, &settings, &reloaded, 8 * BAR_TICKS, 12 * BAR_TICKS, message,
+                          sizeof message);
+    int same = same_notes(&piece, &reloaded, 8 * BAR_TICKS, why, sizeof why);
+    pnl_engine_free(engine);
+    CHECK(status == PNL_OK, "composing failed: %s", message);
+    CHECK(same > 8, "expected bars 9-12 the same from the notes alone: %s", why);
+}
+
+/* The plugin saved after 8 bars (a phrase captured, a re-roll at bar 7)
+ * and restored into a new instance composes bars 9-16 as the instance
+ * that went on. */
+static void test_a_restored_state_continues_as_the_uninterrupted_one(void)
+{
+    char message[256] = "", why[256] = "";
+    static const Case c = {13, 1, 16, 7, 1};
+    static Piece going_on, restored_piece;
+    PnlLv2Host *host = case_host(&c, message, sizeof message);
+    CHECK(host, "no host: %s", message);
+    int status = roll(host, &c, 0.0, 32.0, message, sizeof message);
+    char *state = status == 0 ? pnl_lv2host_save_state(host) : NULL;
+    if (state)
+        status = roll(host, &c, 32.0, 64.0 + 1.0, message, sizeof message);
+    uint32_t count = 0;
+    PnlTimelineNote *notes = state && status == 0 ? saved_timeline(host, &count, message,
+                                                                    sizeof message)
+                                                  : NULL;
+    pnl_lv2host_free(host);
+    CHECK(notes, "the uninterrupted instance: %s", message);
+    going_on.count = 0;
+    for (uint32_t i = 0; i < count && i < MAX_PIECE && notes[i].onset_ticks < 16 * BAR_TICKS;
+         i++)
+        going_on.notes[going_on.count++] = notes[i];
+    free(notes);
+
+    host = case_host(&(Case){999, 0, 16, 0, 0}, message, sizeof message);
+    CHECK(host, "no host: %s", message);
+    status = pnl_lv2host_restore_state(host, state);
+    free(state);
+    if (status == 0)
+        status = roll(host, &(Case){13, 1, 16, 0, 0}, 32.0, 64.0 + 1.0, message, sizeof message);
+    notes = status == 0 ? saved_timeline(host, &count, message, sizeof message) : NULL;
+    pnl_lv2host_free(host);
+    CHECK(notes, "the restored instance: %s", message);
+    restored_piece.count = 0;
+    for (uint32_t i = 0; i < count && i < MAX_PIECE && notes[i].onset_ticks < 16 * BAR_TICKS;
+         i++)
+        restored_piece.notes[restored_piece.count++] = notes[i];
+    free(notes);
+    int same = same_notes(&going_on, &restored_piece, 0, why, sizeof why);
+    CHECK(same > 32, "expected the restored instance's 16 bars note for note: %s", why);
+}
+
 int main(void)
 {
     char message[256] = "";
@@ -240,5 +461,8 @@ int main(void)
     RUN_TEST(test_generate_composes_what_the_plugin_plays);
     RUN_TEST(test_generate_rerolls_as_the_plugin_does);
     RUN_TEST(test_generate_continues_a_prompt_as_the_plugin_does);
+    RUN_TEST(test_resuming_from_a_snapshot_composes_what_straight_through_does);
+    RUN_TEST(test_memory_after_a_midbar_reroll_is_the_timelines);
+    RUN_TEST(test_a_restored_state_continues_as_the_uninterrupted_one);
     CHECK_EXIT();
 }
