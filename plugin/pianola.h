@@ -48,6 +48,7 @@ typedef struct {
     int32_t horizon_ticks;
     PnlComposeSettings settings; /* what the timeline was composed with */
     int has_settings;
+    int32_t memory_from_ticks;   /* where the engine's memory began, -1 not saved */
     char soundfont_path[PNL_PATH_SIZE];
 } PnlRestoredState;
 
@@ -116,6 +117,7 @@ typedef struct {
     /* Settings the timeline was last composed with: the worker writes them,
      * then sets has_saved_settings (release); save() reads it (acquire). */
     PnlComposeSettings saved_settings;
+    int32_t saved_memory_from_ticks; /* pnl_engine_memory_from() with them */
     _Atomic int has_saved_settings;
 } PnlWorkerSide;
 

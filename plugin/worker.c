@@ -122,6 +122,8 @@ static void compose(Pianola *self, const PnlComposeSettings *settings, int32_t f
         }
     }
     self->worker.saved_settings = *settings;
+    if (self->worker.engine)
+        self->worker.saved_memory_from_ticks = pnl_engine_memory_from(self->worker.engine);
     atomic_store_explicit(&self->worker.has_saved_settings, 1, memory_order_release);
     pnl_timeline_publish(self->timeline, until_ticks);
 }
@@ -164,9 +166,11 @@ static void restore(Pianola *self, PnlRestoredState *state, LV2_Worker_Respond_F
                     LV2_Worker_Respond_Handle handle)
 {
     int32_t prompt_onset_ticks = -1;
-    /* The engine hears the restored notes anew when it composes on. */
+    /* The engine hears the restored notes anew when it composes on, from
+     * where its memory began when the state was saved. */
     if (self->worker.engine)
-        pnl_engine_forget(self->worker.engine, 0);
+        pnl_engine_restore_memory(self->worker.engine, &state->settings,
+                                  state->has_settings ? state->memory_from_ticks : -1);
     for (uint32_t i = 0; i < state->note_count; i++) {
         if (pnl_timeline_append(self->timeline, &state->notes[i]) != 0) {
             reply_message(respond, handle, "the saved timeline is longer than fits; cut short");
@@ -178,6 +182,8 @@ static void restore(Pianola *self, PnlRestoredState *state, LV2_Worker_Respond_F
     pnl_timeline_publish(self->timeline, state->horizon_ticks);
     if (state->has_settings) {
         self->worker.saved_settings = state->settings;
+        self->worker.saved_memory_from_ticks =
+            state->memory_from_ticks > 0 ? state->memory_from_ticks : 0;
         atomic_store_explicit(&self->worker.has_saved_settings, 1, memory_order_release);
     }
     if (state->soundfont_path[0] && !same_file(state->soundfont_path, self->soundfont_path))

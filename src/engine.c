@@ -22,9 +22,15 @@
  * 45 MB for an hour of 4/4 at 120 BPM (1800 bars); at most PNL_SNAPSHOTS
  * are kept (3.2 MB), the newest PNL_DENSE_SNAPSHOTS a bar apart and the
  * older ones thinned to every other when full, so after an hour they are
- * 16 bars apart and resuming there hears at most 15 bars. A change of
- * composer, of key (a new seed without a prompt, a new prompt) or of meter
- * hears the whole timeline anew. */
+ * 16 bars apart and resuming there hears at most 15 bars.
+ *
+ * A new voice (another composer, key or meter: a new seed without a
+ * prompt, a new prompt) hears the timeline anew, from a fresh start
+ * PNL_HEARD_BEFORE_CHANGE bars before the bar it starts in (memory_from),
+ * so its cost is bounded however long the piece (hearing a bar costs about
+ * what composing one does); composing again before memory_from does the
+ * same. The plugin saves memory_from with its settings, so a restored
+ * session hears from the same bar line. */
 #include "engine.h"
 
 #include <stdio.h>
@@ -46,7 +52,8 @@ enum {
     PNL_DENSE_SNAPSHOTS = 16,  /* the newest, never thinned */
     PNL_BAR_TOKENS = 8192,     /* tokens of one bar, as composed or encoded */
     PNL_BAR_NOTES = 4096,      /* notes of one bar */
-    PNL_TOKENS_PER_JOB = 4096  /* a stretch never costs more steps than this */
+    PNL_TOKENS_PER_JOB = 4096, /* a stretch never costs more steps than this */
+    PNL_HEARD_BEFORE_CHANGE = 16 /* bars a new voice hears before where it starts */
 };
 
 /* A generator's whole state at a bar line (just after its BAR), and which
@@ -78,11 +85,17 @@ struct PnlEngine {
      * their generators for reuse. */
     Snapshot snapshots[PNL_SNAPSHOTS];
     int snapshot_count;
-    /* What the memory was heard as: a change re-hears the timeline. */
+    /* What the memory was heard as, and from which bar line (the
+     * generator's tick 0): a change hears the timeline anew. */
     int have_memory;
     int composer_index;
     int key_shift;
     int numerator, denominator;
+    int32_t memory_from;
+    /* A restored session's memory_from, for the voice it was saved with. */
+    int have_restored;
+    PnlComposeSettings restored_settings;
+    int32_t restored_memory_from;
     /* Scratch. */
     PnlScore bar_score;
     uint16_t *encoded;
@@ -275,6 +288,22 @@ void pnl_engine_forget(PnlEngine *engine, int32_t from_ticks)
         engine->standing = 0;
 }
 
+void pnl_engine_restore_memory(PnlEngine *engine, const PnlComposeSettings *settings,
+                               int32_t memory_from_ticks)
+{
+    pnl_engine_forget(engine, 0);
+    engine->snapshot_count = 0;
+    engine->have_memory = 0;
+    engine->have_restored = memory_from_ticks >= 0;
+    engine->restored_settings = *settings;
+    engine->restored_memory_from = memory_from_ticks;
+}
+
+int32_t pnl_engine_memory_from(const PnlEngine *engine)
+{
+    return engine->have_memory ? engine->memory_from : 0;
+}
+
 /* Full: every other of the older snapshots goes, so their spacing doubles
  * and the newest stay a bar apart. */
 static void thin_snapshots(PnlEngine *engine)
@@ -313,7 +342,7 @@ static int take_snapshot(PnlEngine *engine, int64_t ticks, const Timeline *timel
 
 /* The tokens the codec writes for the timeline's notes in [bar, until)
  * (within the bar starting at `bar`), into engine->canonical: BAR and the
- * meter first in the first bar, then the onsets, no closing BAR. Returns
+ * meter first in the memory's first bar, then the onsets, no closing BAR. Returns
  * how many, or a negative status. */
 static int bar_tokens(PnlEngine *engine, const Timeline *timeline, int64_t bar, int64_t until,
                       char *message, size_t message_size)
@@ -340,7 +369,7 @@ static int bar_tokens(PnlEngine *engine, const Timeline *timeline, int64_t bar, 
         return status;
     }
     int count = 0;
-    if (bar == 0) {
+    if (bar == engine->memory_from) {
         engine->canonical[count++] = PNL_TOKEN_BAR;
         engine->canonical[count++] =
             (uint16_t)pnl_token_meter(engine->numerator, engine->denominator);
@@ -403,7 +432,7 @@ static int hear_bar(PnlEngine *engine, const Timeline *timeline, int64_t bar, in
 
 /* Puts the working generator just after the BAR of bar line `line`,
  * hearing the timeline from the nearest memory before it (the state where
- * it stands, a snapshot, or a fresh start at 0). */
+ * it stands, a snapshot, or a fresh start at memory_from). */
 static int stand_at(PnlEngine *engine, const Timeline *timeline,
                     const PnlGeneratorSettings *settings, int64_t line, int32_t bar_ticks,
                     char *message, size_t message_size)
@@ -416,7 +445,7 @@ static int stand_at(PnlEngine *engine, const Timeline *timeline,
         engine->standing = 0;
     const Snapshot *nearest =
         engine->snapshot_count ? &engine->snapshots[engine->snapshot_count - 1] : NULL;
-    int64_t bar = 0;
+    int64_t bar = engine->memory_from;
     if (engine->standing && (!nearest || engine->standing_at.ticks >= nearest->ticks)) {
         bar = engine->standing_at.ticks;
     } else if (nearest) {
@@ -489,6 +518,7 @@ int pnl_engine_compose(PnlEngine *engine, const PnlComposeSettings *settings,
     /* The memory is the timeline heard by this composer in this key and
      * meter; another hears it anew, from the start. */
     int composer_index = pnl_composer_index(composer);
+    int64_t bar = (int64_t)from_ticks / bar_ticks * bar_ticks;
     if (!engine->have_memory || engine->composer_index != composer_index ||
         engine->key_shift != key_shift || engine->numerator != numerator ||
         engine->denominator != denominator) {
@@ -499,11 +529,32 @@ int pnl_engine_compose(PnlEngine *engine, const PnlComposeSettings *settings,
         engine->key_shift = key_shift;
         engine->numerator = numerator;
         engine->denominator = denominator;
+        /* A new voice hears the bars before where it starts, so its
+         * cost is bounded, however long the piece; a restored session
+         * hears from where its voice began. */
+        int64_t heard = bar - (int64_t)PNL_HEARD_BEFORE_CHANGE * bar_ticks;
+        const PnlComposeSettings *restored = &engine->restored_settings;
+        if (engine->have_restored && restored->composer_choice == settings->composer_choice &&
+            restored->seed == settings->seed && restored->bar_ticks == settings->bar_ticks &&
+            restored->beat_ticks == settings->beat_ticks &&
+            engine->restored_memory_from % bar_ticks == 0 &&
+            engine->restored_memory_from <= bar)
+            heard = engine->restored_memory_from;
+        engine->memory_from = (int32_t)(heard > 0 ? heard : 0);
+    }
+    engine->have_restored = 0;
+    if (bar < engine->memory_from) {
+        /* Composing again before where the memory begins (a cut there):
+         * it begins anew before the cut, as for a new voice. */
+        int64_t heard = bar - (int64_t)PNL_HEARD_BEFORE_CHANGE * bar_ticks;
+        engine->snapshot_count = 0;
+        engine->standing = 0;
+        engine->memory_from = (int32_t)(heard > 0 ? heard : 0);
     }
     Timeline timeline = {context, context_count, notes, 0};
     /* Everything from from_ticks on is written anew. */
     pnl_engine_forget(engine, from_ticks);
-    int64_t bar = (int64_t)from_ticks / bar_ticks * bar_ticks;
+    int64_t origin = engine->memory_from; /* the generator's tick 0 */
     int status = stand_at(engine, &timeline, &generator_settings, bar, bar_ticks, message,
                           message_size);
     if (status != PNL_OK)
@@ -526,7 +577,7 @@ int pnl_engine_compose(PnlEngine *engine, const PnlComposeSettings *settings,
     for (int made = 0; made < PNL_TOKENS_PER_JOB; made++) {
         PnlGeneratorPosition position;
         pnl_generator_position(engine->work, &position);
-        if (position.horizon_ticks >= until_ticks)
+        if (position.horizon_ticks + origin >= until_ticks)
             break;
         PnlNote note;
         int completed = pnl_generator_next(engine->work, &last_token, &note);
@@ -538,23 +589,24 @@ int pnl_engine_compose(PnlEngine *engine, const PnlComposeSettings *settings,
         if (composed < PNL_BAR_TOKENS)
             engine->composed_tokens[composed] = (uint16_t)last_token;
         composed++;
-        if (completed && note.onset_ticks >= from_ticks && note.onset_ticks < until_ticks &&
+        int64_t onset = note.onset_ticks + origin;
+        if (completed && onset >= from_ticks && onset < until_ticks &&
             timeline.composed_count < max_notes)
             notes[timeline.composed_count++] = (PnlTimelineNote){
-                .onset_ticks = (int32_t)note.onset_ticks,
+                .onset_ticks = (int32_t)onset,
                 .duration_ticks = note.duration_ticks < 1 ? 1 : note.duration_ticks,
                 .pitch = note.pitch,
                 .velocity = note.velocity ? note.velocity : 1,
                 .origin = PNL_ORIGIN_GENERATED};
         if (last_token == PNL_TOKEN_BAR) {
             pnl_generator_position(engine->work, &position);
-            if (position.bar_start_ticks > bar) {
-                status = close_bar(engine, &timeline, &generator_settings, bar,
-                                   position.bar_start_ticks, bar_ticks, composed, message,
-                                   message_size);
+            int64_t line = position.bar_start_ticks + origin;
+            if (line > bar) {
+                status = close_bar(engine, &timeline, &generator_settings, bar, line, bar_ticks,
+                                   composed, message, message_size);
                 if (status != PNL_OK)
                     return status;
-                bar = position.bar_start_ticks;
+                bar = line;
                 composed = 0;
             }
         }

@@ -67,6 +67,18 @@ int pnl_engine_compose(PnlEngine *engine, const PnlComposeSettings *settings,
  * for the stretch's own start. */
 void pnl_engine_forget(PnlEngine *engine, int32_t from_ticks);
 
+/* Where the memory of the music now composed begins: the bar line from
+ * which the network hears the timeline (0, or 16 bars before where the
+ * composer, the key or the meter last changed). A saved session keeps it
+ * beside the settings, so a restored one hears from the same bar line. */
+int32_t pnl_engine_memory_from(const PnlEngine *engine);
+/* A session is restored: forgets everything, and hears from
+ * memory_from_ticks when it next composes with these settings' composer,
+ * seed and meter (< 0: not known, as in a state saved before it was kept;
+ * then 16 bars before where composing resumes). */
+void pnl_engine_restore_memory(PnlEngine *engine, const PnlComposeSettings *settings,
+                               int32_t memory_from_ticks);
+
 /* The music rules, for the callers that need one on its own. */
 
 /* The index of a composer name among PNL_COMPOSER_CHOICES, or -1. */

@@ -406,6 +406,50 @@ static void test_memory_after_a_midbar_reroll_is_the_timelines(void)
     CHECK(same > 8, "expected bars 9-12 the same from the notes alone: %s", why);
 }
 
+/* A new voice (here another composer) hears only the 16 bars
+ * before where it starts; a restored session told where that memory began
+ * hears from there and goes on as the uninterrupted engine. */
+static void test_a_new_voice_hears_from_16_bars_back_also_when_restored(void)
+{
+    char message[256] = "", why[256] = "";
+    static Piece piece, reloaded;
+    PnlComposeSettings settings = {.composer_choice = 2, .temperature = 0.9f, .top_p = 0.95f,
+                                   .seed = 30, .bar_ticks = BAR_TICKS, .beat_ticks = 24};
+    PnlEngine *engine = random_engine(message, sizeof message);
+    CHECK(engine, "no engine: %s", message);
+    piece.count = 0;
+    int status = compose_onto(engine, &settings, &piece, 0, 24 * BAR_TICKS, message,
+                              sizeof message);
+    int32_t before = pnl_engine_memory_from(engine);
+    keep_before(&reloaded, &piece, 20 * BAR_TICKS);
+    piece = reloaded;
+    settings.composer_choice = 3;
+    pnl_engine_forget(engine, 20 * BAR_TICKS);
+    if (status == PNL_OK)
+        status = compose_onto(engine, &settings, &piece, 20 * BAR_TICKS, 24 * BAR_TICKS, message,
+                              sizeof message);
+    int32_t after = pnl_engine_memory_from(engine);
+    if (status == PNL_OK)
+        status = compose_onto(engine, &settings, &piece, 24 * BAR_TICKS, 28 * BAR_TICKS, message,
+                              sizeof message);
+    pnl_engine_free(engine);
+    CHECK(status == PNL_OK, "composing failed: %s", message);
+    CHECK(before == 0 && after == 4 * BAR_TICKS,
+          "expected the memory from tick 0, then from bar 5 (tick %d) after the new composer "
+          "at bar 21; got %d and %d", 4 * BAR_TICKS, before, after);
+
+    engine = random_engine(message, sizeof message);
+    CHECK(engine, "no engine: %s", message);
+    pnl_engine_restore_memory(engine, &settings, after);
+    keep_before(&reloaded, &piece, 24 * BAR_TICKS);
+    status = compose_onto(engine, &settings, &reloaded, 24 * BAR_TICKS, 28 * BAR_TICKS, message,
+                          sizeof message);
+    int same = same_notes(&piece, &reloaded, 24 * BAR_TICKS, why, sizeof why);
+    pnl_engine_free(engine);
+    CHECK(status == PNL_OK, "composing failed: %s", message);
+    CHECK(same > 8, "expected bars 25-28 the same after a restore: %s", why);
+}
+
 /* The plugin saved after 8 bars (a phrase captured, a re-roll at bar 7)
  * and restored into a new instance composes bars 9-16 as the instance
  * that went on. */
@@ -463,6 +507,7 @@ int main(void)
     RUN_TEST(test_generate_continues_a_prompt_as_the_plugin_does);
     RUN_TEST(test_resuming_from_a_snapshot_composes_what_straight_through_does);
     RUN_TEST(test_memory_after_a_midbar_reroll_is_the_timelines);
+    RUN_TEST(test_a_new_voice_hears_from_16_bars_back_also_when_restored);
     RUN_TEST(test_a_restored_state_continues_as_the_uninterrupted_one);
     CHECK_EXIT();
 }
