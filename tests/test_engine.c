@@ -34,6 +34,8 @@ typedef struct {
     int bars;            /* compared: bars 1..bars */
     int reroll_bar;      /* re-roll so that new music starts at this bar (1 = first), 0 none */
     int prompt;          /* capture a phrase in bars 2..4 first */
+    int change_bar;      /* the composer becomes change_composer from this bar, 0 never */
+    int change_composer;
 } Case;
 
 /* A phrase played with capture on from the start: quarter notes from
@@ -84,6 +86,8 @@ static int roll(PnlLv2Host *host, const Case *c, double from_beat, double to_bea
         }
         int rerolling = reroll_beat >= 0 && beat >= reroll_beat &&
                         beat < reroll_beat + BLOCK / FRAMES_PER_BEAT;
+        if (c->change_bar && beat >= 4.0 * (c->change_bar - 1) - 0.5)
+            pnl_lv2host_set_control(host, "composer", (float)c->change_composer);
         pnl_lv2host_set_control(host, "reroll", rerolling ? 1.0f : 0.0f);
         if (pnl_lv2host_run(host, BLOCK, left, right) != 0) {
             snprintf(message, size, "the host failed at frame %lld", (long long)frame);
@@ -238,7 +242,9 @@ static void check_case(const Case *c)
 
 static void test_generate_composes_what_the_plugin_plays(void)
 {
-    static const Case cases[] = {{1, 0, 8, 0, 0}, {2, 1, 8, 0, 0}, {77, 3, 8, 0, 0}};
+    static const Case cases[] = {{1, 0, 8, 0, 0, 0, 0},
+                                 {2, 1, 8, 0, 0, 0, 0},
+                                 {77, 3, 8, 0, 0, 0, 0}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         check_case(&cases[i]);
         if (check_failed)
@@ -248,13 +254,13 @@ static void test_generate_composes_what_the_plugin_plays(void)
 
 static void test_generate_rerolls_as_the_plugin_does(void)
 {
-    static const Case c = {5, 2, 10, 6, 0};
+    static const Case c = {5, 2, 10, 6, 0, 0, 0};
     check_case(&c);
 }
 
 static void test_generate_continues_a_prompt_as_the_plugin_does(void)
 {
-    static const Case c = {9, 0, 10, 0, 1};
+    static const Case c = {9, 0, 10, 0, 1, 0, 0};
     check_case(&c);
 }
 
@@ -453,17 +459,17 @@ static void test_a_new_voice_hears_from_16_bars_back_also_when_restored(void)
 /* The plugin saved after 8 bars (a phrase captured, a re-roll at bar 7)
  * and restored into a new instance composes bars 9-16 as the instance
  * that went on. */
-static void test_a_restored_state_continues_as_the_uninterrupted_one(void)
+static void check_restored_continues(const Case *c, int saved_bar)
 {
     char message[256] = "", why[256] = "";
-    static const Case c = {13, 1, 16, 7, 1};
     static Piece going_on, restored_piece;
-    PnlLv2Host *host = case_host(&c, message, sizeof message);
+    double saved_beat = 4.0 * saved_bar, end_beat = 4.0 * c->bars + 1.0;
+    PnlLv2Host *host = case_host(c, message, sizeof message);
     CHECK(host, "no host: %s", message);
-    int status = roll(host, &c, 0.0, 32.0, message, sizeof message);
+    int status = roll(host, c, 0.0, saved_beat, message, sizeof message);
     char *state = status == 0 ? pnl_lv2host_save_state(host) : NULL;
     if (state)
-        status = roll(host, &c, 32.0, 64.0 + 1.0, message, sizeof message);
+        status = roll(host, c, saved_beat, end_beat, message, sizeof message);
     uint32_t count = 0;
     PnlTimelineNote *notes = state && status == 0 ? saved_timeline(host, &count, message,
                                                                     sizeof message)
@@ -471,27 +477,53 @@ static void test_a_restored_state_continues_as_the_uninterrupted_one(void)
     pnl_lv2host_free(host);
     CHECK(notes, "the uninterrupted instance: %s", message);
     going_on.count = 0;
-    for (uint32_t i = 0; i < count && i < MAX_PIECE && notes[i].onset_ticks < 16 * BAR_TICKS;
-         i++)
+    for (uint32_t i = 0;
+         i < count && i < MAX_PIECE && notes[i].onset_ticks < c->bars * BAR_TICKS; i++)
         going_on.notes[going_on.count++] = notes[i];
     free(notes);
 
-    host = case_host(&(Case){999, 0, 16, 0, 0}, message, sizeof message);
+    const char *memory = strstr(state, "pianola#memoryFrom>");
+    memory = memory ? strpbrk(memory, "0123456789") : NULL; /* > "384"^^xsd:int */
+    int memory_from = memory ? atoi(memory) : -1;
+    int expected_from = c->change_bar ? (c->change_bar - 1 - 16) * BAR_TICKS : 0;
+    if (memory_from != expected_from)
+        free(state);
+    CHECK(memory_from == expected_from,
+          "expected pianola:memoryFrom %d in the state, read %d", expected_from, memory_from);
+    /* The host restores the controls with the state. */
+    host = case_host(&(Case){999, 0, c->bars, 0, 0, 0, 0}, message, sizeof message);
     CHECK(host, "no host: %s", message);
     status = pnl_lv2host_restore_state(host, state);
     free(state);
     if (status == 0)
-        status = roll(host, &(Case){13, 1, 16, 0, 0}, 32.0, 64.0 + 1.0, message, sizeof message);
+        status = roll(host, &(Case){c->seed, 0, c->bars, 0, 0, 0, 0}, saved_beat, end_beat,
+                      message, sizeof message);
     notes = status == 0 ? saved_timeline(host, &count, message, sizeof message) : NULL;
     pnl_lv2host_free(host);
     CHECK(notes, "the restored instance: %s", message);
     restored_piece.count = 0;
-    for (uint32_t i = 0; i < count && i < MAX_PIECE && notes[i].onset_ticks < 16 * BAR_TICKS;
-         i++)
+    for (uint32_t i = 0;
+         i < count && i < MAX_PIECE && notes[i].onset_ticks < c->bars * BAR_TICKS; i++)
         restored_piece.notes[restored_piece.count++] = notes[i];
     free(notes);
     int same = same_notes(&going_on, &restored_piece, 0, why, sizeof why);
-    CHECK(same > 32, "expected the restored instance's 16 bars note for note: %s", why);
+    CHECK(same > 4 * c->bars, "expected the restored instance's %d bars note for note: %s",
+          c->bars, why);
+}
+
+static void test_a_restored_state_continues_as_the_uninterrupted_one(void)
+{
+    static const Case c = {13, 1, 16, 7, 1, 0, 0};
+    check_restored_continues(&c, 8);
+}
+
+/* The composer changed at bar 21, so the memory begins at bar 5: the
+ * saved state says so, and the restored instance composes on as the
+ * uninterrupted one. */
+static void test_a_restored_state_hears_from_where_its_memory_began(void)
+{
+    static const Case c = {17, 0, 28, 0, 0, 21, 3};
+    check_restored_continues(&c, 24);
 }
 
 int main(void)
@@ -509,5 +541,6 @@ int main(void)
     RUN_TEST(test_memory_after_a_midbar_reroll_is_the_timelines);
     RUN_TEST(test_a_new_voice_hears_from_16_bars_back_also_when_restored);
     RUN_TEST(test_a_restored_state_continues_as_the_uninterrupted_one);
+    RUN_TEST(test_a_restored_state_hears_from_where_its_memory_began);
     CHECK_EXIT();
 }
