@@ -335,11 +335,13 @@ static void upkeep_timeline(Pianola *self)
         self->capture.handover_pending = 0;
         const PnlCapture *recorder = &self->capture.recorder;
         const PnlTimelineNote *first = recorder->count ? &recorder->notes[0] : NULL;
-        truncate_timeline(self, pnl_lookahead_prompt_cut(self->capture.start_ticks, first));
+        int32_t cut_ticks = pnl_lookahead_prompt_cut(self->capture.start_ticks, first);
+        truncate_timeline(self, cut_ticks);
         int32_t continue_ticks =
             pnl_lookahead_take_prompt(&self->lookahead, &self->wanted, self->capture.end_ticks);
         PnlPromptJob job = {.type = PNL_JOB_SET_PROMPT, .settings = self->lookahead.composing,
                             .buffer = self->capture.buffer, .note_count = recorder->count,
+                            .cut_ticks = cut_ticks,
                             .continue_ticks = continue_ticks,
                             .until_ticks = self->lookahead.compose_from_ticks};
         self->capture.prompt_onset_ticks = first ? first->onset_ticks : -1;
@@ -358,7 +360,7 @@ static void upkeep_timeline(Pianola *self)
                                       &self->transport, &cut_ticks))
         truncate_timeline(self, cut_ticks);
 
-    if (!self->worker.bar_writer || !self->playback.generate || self->capture.active)
+    if (!self->worker.engine || !self->playback.generate || self->capture.active)
         return;
     PnlBarJob bar;
     for (int job_count = 0; job_count < PNL_SYNC_JOBS_PER_CYCLE &&
@@ -527,7 +529,7 @@ static void cleanup(LV2_Handle instance)
 {
     Pianola *self = instance;
     pnl_synth_free(self->playback.synth);
-    pnl_bar_writer_free(self->worker.bar_writer);
+    pnl_engine_free(self->worker.engine);
     pnl_timeline_free(self->timeline);
     pnl_restored_state_free(atomic_load(&self->pending_restore));
     free(self->capture_storage[0]);
@@ -586,8 +588,16 @@ static LV2_Handle instantiate(const LV2_Descriptor *descriptor, double rate,
     atomic_init(&self->worker.has_saved_settings, 0);
 
     char message[PNL_MESSAGE_SIZE] = "";
-    self->worker.bar_writer = pnl_bar_writer_new(self->host.bundle_path, message, sizeof message);
-    if (!self->worker.bar_writer) {
+    /* 8-bit weights: a network step reads a quarter of the bytes, which is
+     * what bounds its speed (docs/engine.md), and composing is most of the
+     * worker's time; the music stays the network's (logits within ~0.1). */
+    char model_path[PNL_PATH_SIZE + 32];
+    size_t length = strlen(self->host.bundle_path);
+    snprintf(model_path, sizeof model_path, "%s%smodels/pianola.pnm", self->host.bundle_path,
+             length && self->host.bundle_path[length - 1] == '/' ? "" : "/");
+    self->worker.engine =
+        pnl_engine_new(model_path, PNL_PRECISION_INT8, message, sizeof message);
+    if (!self->worker.engine) {
         /* Say what that means for the user, not only what the file is. */
         lv2_log_warning(&self->host.logger, "Pianola: %s; composing is off (MIDI in still plays)\n",
                         message);

@@ -9,7 +9,7 @@
  * capture, lookahead, notify; work_response() runs in the audio thread and
  * touches them too), the shared part (timeline, jobs, capture_storage,
  * pending_restore, soundfont_path, each with how it is shared), and the
- * worker's (the bar writer; the settings save() reads). */
+ * worker's (the composing engine; the settings save() reads). */
 #ifndef PIANOLA_PLUGIN_H
 #define PIANOLA_PLUGIN_H
 
@@ -20,7 +20,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
-#include "bar_writer.h"
+#include "engine.h"
 #include "capture.h"
 #include "lookahead.h"
 #include "notify.h"
@@ -48,6 +48,7 @@ typedef struct {
     int32_t horizon_ticks;
     PnlComposeSettings settings; /* what the timeline was composed with */
     int has_settings;
+    int32_t memory_from_ticks;   /* where the engine's memory began, -1 not saved */
     char soundfont_path[PNL_PATH_SIZE];
 } PnlRestoredState;
 
@@ -111,11 +112,12 @@ typedef struct {
 
 /* The composing side: the worker only, but for what save() reads. */
 typedef struct {
-    PnlBarWriter *bar_writer;
+    PnlEngine *engine;
     PnlTimelineNote *compose_buffer;
     /* Settings the timeline was last composed with: the worker writes them,
      * then sets has_saved_settings (release); save() reads it (acquire). */
     PnlComposeSettings saved_settings;
+    int32_t saved_memory_from_ticks; /* pnl_engine_memory_from() with them */
     _Atomic int has_saved_settings;
 } PnlWorkerSide;
 

@@ -51,6 +51,10 @@ LV2_State_Status pnl_state_save(LV2_Handle instance, LV2_State_Store_Function st
         uint8_t packed[PNL_STATE_SETTINGS_SIZE];
         pnl_state_encode_settings(&self->worker.saved_settings, packed);
         store(handle, uris->pianola_settings, packed, sizeof packed, uris->pianola_settings, pod);
+        /* Where the engine's memory of the music began (src/engine.h). */
+        int32_t memory_from = self->worker.saved_memory_from_ticks;
+        store(handle, uris->pianola_memoryFrom, &memory_from, sizeof memory_from,
+              uris->atom_Int, pod);
     }
 
     if (self->soundfont_path[0]) {
@@ -115,6 +119,11 @@ LV2_State_Status pnl_state_restore(LV2_Handle instance, LV2_State_Retrieve_Funct
                         "Pianola: saved settings ignored: %zu bytes of another type or size "
                         "(pianola:settings is %d bytes)\n", size, PNL_STATE_SETTINGS_SIZE);
     }
+    state->memory_from_ticks = -1;
+    value = retrieve(handle, uris->pianola_memoryFrom, &size, &type, &value_flags);
+    if (value && type == uris->atom_Int && size == sizeof(int32_t) &&
+        *(const int32_t *)value >= 0)
+        state->memory_from_ticks = *(const int32_t *)value;
     value = retrieve(handle, uris->pianola_soundfont, &size, &type, &value_flags);
     if (value && (type == uris->atom_Path || type == uris->atom_String) && size > 0 &&
         size < PNL_PATH_SIZE && memchr(value, '\0', size)) {

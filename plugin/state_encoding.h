@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "bar_writer.h"
+#include "engine.h"
 #include "timeline.h"
 
 enum {

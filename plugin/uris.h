@@ -77,6 +77,7 @@ typedef enum {
 #define PIANOLA__timeline PIANOLA__ "timeline"
 #define PIANOLA__seed PIANOLA__ "seed"
 #define PIANOLA__settings PIANOLA__ "settings"
+#define PIANOLA__memoryFrom PIANOLA__ "memoryFrom"
 /* State format 1 saved the captured prompt here a second time; it is no
  * longer read (the timeline holds it), and is named only for tests. */
 #define PIANOLA__prompt PIANOLA__ "prompt"
@@ -140,6 +141,7 @@ typedef enum {
     X(pianola_timeline, PIANOLA__timeline) \
     X(pianola_seed, PIANOLA__seed) \
     X(pianola_settings, PIANOLA__settings) \
+    X(pianola_memoryFrom, PIANOLA__memoryFrom) \
     X(pianola_TimelineNotes, PIANOLA__TimelineNotes)
 
 typedef struct {

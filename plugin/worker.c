@@ -106,14 +106,14 @@ static void compose(Pianola *self, const PnlComposeSettings *settings, int32_t f
                     int32_t until_ticks, LV2_Worker_Respond_Function respond,
                     LV2_Worker_Respond_Handle handle)
 {
-    if (self->worker.bar_writer && until_ticks > from_ticks) {
+    if (self->worker.engine && until_ticks > from_ticks) {
         uint32_t context_count = pnl_timeline_find(self->timeline, from_ticks);
         uint32_t count = 0;
         char message[PNL_MESSAGE_SIZE] = "";
-        int status = pnl_bar_writer_compose(self->worker.bar_writer, settings,
-                                            pnl_timeline_notes(self->timeline), context_count,
-                                            from_ticks, until_ticks, self->worker.compose_buffer,
-                                            PNL_COMPOSE_CAPACITY, &count, message, sizeof message);
+        int status = pnl_engine_compose(self->worker.engine, settings,
+                                        pnl_timeline_notes(self->timeline), context_count,
+                                        from_ticks, until_ticks, self->worker.compose_buffer,
+                                        PNL_COMPOSE_CAPACITY, &count, message, sizeof message);
         if (status != 0) {
             lv2_log_error(&self->host.logger, "Pianola: composing failed: %s\n", message);
             reply_message(respond, handle, message);
@@ -122,6 +122,8 @@ static void compose(Pianola *self, const PnlComposeSettings *settings, int32_t f
         }
     }
     self->worker.saved_settings = *settings;
+    if (self->worker.engine)
+        self->worker.saved_memory_from_ticks = pnl_engine_memory_from(self->worker.engine);
     atomic_store_explicit(&self->worker.has_saved_settings, 1, memory_order_release);
     pnl_timeline_publish(self->timeline, until_ticks);
 }
@@ -132,6 +134,8 @@ static void set_prompt(Pianola *self, const PnlPromptJob *job, LV2_Worker_Respon
     /* The phrase goes into the timeline, its one home: run() records the
      * next capture into the other buffer. */
     const PnlTimelineNote *captured = self->capture_storage[job->buffer & 1];
+    if (self->worker.engine)
+        pnl_engine_forget(self->worker.engine, job->cut_ticks);
     uint32_t count = job->note_count < PNL_CAPTURE_CAPACITY ? job->note_count
                                                             : PNL_CAPTURE_CAPACITY;
     for (uint32_t i = 0; i < count; i++) {
@@ -162,6 +166,11 @@ static void restore(Pianola *self, PnlRestoredState *state, LV2_Worker_Respond_F
                     LV2_Worker_Respond_Handle handle)
 {
     int32_t prompt_onset_ticks = -1;
+    /* The engine hears the restored notes anew when it composes on, from
+     * where its memory began when the state was saved. */
+    if (self->worker.engine)
+        pnl_engine_restore_memory(self->worker.engine, &state->settings,
+                                  state->has_settings ? state->memory_from_ticks : -1);
     for (uint32_t i = 0; i < state->note_count; i++) {
         if (pnl_timeline_append(self->timeline, &state->notes[i]) != 0) {
             reply_message(respond, handle, "the saved timeline is longer than fits; cut short");
@@ -173,6 +182,8 @@ static void restore(Pianola *self, PnlRestoredState *state, LV2_Worker_Respond_F
     pnl_timeline_publish(self->timeline, state->horizon_ticks);
     if (state->has_settings) {
         self->worker.saved_settings = state->settings;
+        self->worker.saved_memory_from_ticks =
+            state->memory_from_ticks > 0 ? state->memory_from_ticks : 0;
         atomic_store_explicit(&self->worker.has_saved_settings, 1, memory_order_release);
     }
     if (state->soundfont_path[0] && !same_file(state->soundfont_path, self->soundfont_path))
@@ -263,6 +274,10 @@ LV2_Worker_Status pnl_work_response(LV2_Handle instance, uint32_t size, const vo
         const PnlRestoredReply *reply = data;
         pnl_lookahead_restored(&self->lookahead, &reply->settings, reply->has_settings,
                                reply->horizon_ticks);
+        /* The re-roll count is no port the host restores: without it the
+         * restored music would differ from the wanted and be composed anew. */
+        if (reply->has_settings)
+            self->wanted.variation = reply->settings.variation;
         self->capture.prompt_onset_ticks = reply->prompt_onset_ticks;
         pnl_notify_resend_timeline(&self->notify);
         self->jobs.restore_in_flight = 0;

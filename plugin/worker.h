@@ -47,6 +47,7 @@ typedef struct {
     PnlComposeSettings settings;
     int buffer;             /* which capture storage holds the phrase */
     uint32_t note_count;
+    int32_t cut_ticks;      /* where run() cut the timeline for the phrase */
     int32_t continue_ticks; /* the model starts here */
     int32_t until_ticks;    /* and composes up to here (the next bar line) */
 } PnlPromptJob;

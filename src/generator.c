@@ -142,6 +142,11 @@ void pnl_generator_set_sampling(PnlGenerator *generator, float temperature, floa
     generator->top_p = top_p;
 }
 
+void pnl_generator_reseed(PnlGenerator *generator, uint64_t seed)
+{
+    pnl_sampler_seed(generator->sampler, seed);
+}
+
 int pnl_generator_feed(PnlGenerator *generator, int token, PnlNote *note)
 {
     if (generator->composer < 0)

@@ -79,6 +79,9 @@ int pnl_generator_start(PnlGenerator *generator, const PnlGeneratorSettings *set
 
 /* Changes temperature and top-p from the next token on (the plugin's knobs). */
 void pnl_generator_set_sampling(PnlGenerator *generator, float temperature, float top_p);
+/* Seeds the random draws from the next token on (nothing else changes):
+ * the engine draws each stretch from a stream of its own. */
+void pnl_generator_reseed(PnlGenerator *generator, uint64_t seed);
 
 /* Accepts a given token (priming): through the grammar, the decoder and the
  * network. Tokens and notes are in the music's key: a PITCH token is moved

@@ -176,4 +176,37 @@ static inline int fixture_read_ui_event(PnlLv2Host *host, const LV2_Atom_Event *
     return 0;
 }
 
+/* Decodes the base64 rdf:value after `key` in a saved state's Turtle into
+ * bytes (at most capacity); returns how many, or -1. */
+static inline long fixture_turtle_base64_value(const char *turtle, const char *key,
+                                               uint8_t *bytes, size_t capacity)
+{
+    static const char alphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const char *value = strstr(turtle, key);
+    value = value ? strstr(value, "rdf:value \"") : NULL;
+    if (!value)
+        return -1;
+    value += strlen("rdf:value ");
+    while (*value == '"')
+        value++;
+    uint32_t bits = 0;
+    int bit_count = 0;
+    size_t size = 0;
+    for (; *value && *value != '"' && *value != '='; value++) {
+        const char *digit = strchr(alphabet, *value);
+        if (!digit || !*value)
+            continue; /* line breaks in a long string */
+        bits = bits << 6 | (uint32_t)(digit - alphabet);
+        bit_count += 6;
+        if (bit_count >= 8) {
+            bit_count -= 8;
+            if (size == capacity)
+                return -1;
+            bytes[size++] = (uint8_t)(bits >> bit_count);
+        }
+    }
+    return (long)size;
+}
+
 #endif

@@ -876,39 +876,6 @@ static char *read_source_file(const char *relative)
     return text;
 }
 
-/* Decodes the base64 rdf:value after `key` in a saved state's Turtle into
- * bytes (at most capacity); returns how many, or -1. */
-static long turtle_base64_value(const char *turtle, const char *key, uint8_t *bytes,
-                                size_t capacity)
-{
-    static const char alphabet[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    const char *value = strstr(turtle, key);
-    value = value ? strstr(value, "rdf:value \"") : NULL;
-    if (!value)
-        return -1;
-    value += strlen("rdf:value ");
-    while (*value == '"')
-        value++;
-    uint32_t bits = 0;
-    int bit_count = 0;
-    size_t size = 0;
-    for (; *value && *value != '"' && *value != '='; value++) {
-        const char *digit = strchr(alphabet, *value);
-        if (!digit || !*value)
-            continue; /* line breaks in a long string */
-        bits = bits << 6 | (uint32_t)(digit - alphabet);
-        bit_count += 6;
-        if (bit_count >= 8) {
-            bit_count -= 8;
-            if (size == capacity)
-                return -1;
-            bytes[size++] = (uint8_t)(bits >> bit_count);
-        }
-    }
-    return (long)size;
-}
-
 static uint32_t little_u32(const uint8_t *bytes)
 {
     return (uint32_t)bytes[0] | (uint32_t)bytes[1] << 8 | (uint32_t)bytes[2] << 16 |
@@ -928,8 +895,8 @@ typedef struct {
 
 static int read_stored_timeline(const char *turtle, StoredTimeline *timeline)
 {
-    timeline->size =
-        turtle_base64_value(turtle, "pianola#timeline>", timeline->bytes, sizeof timeline->bytes);
+    timeline->size = fixture_turtle_base64_value(turtle, "pianola#timeline>", timeline->bytes,
+                                                 sizeof timeline->bytes);
     if (timeline->size < 16 || memcmp(timeline->bytes, "PNTL", 4) ||
         little_u32(timeline->bytes + 4) != 1)
         return 0;

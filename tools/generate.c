@@ -1,25 +1,28 @@
 /* pianola-generate: compose a piece in a composer's style to a MIDI file.
  *
- *   pianola-generate [--composer NAME | --model FILE] [--temperature T]
+ *   pianola-generate [--composer NAME] [--model FILE] [--temperature T]
  *                    [--top-p P] [--seed N] [--bars N] [--tempo BPM]
- *                    [--meter N/D] [--prompt IN.mid] -o OUT.mid
+ *                    [--meter N/D] [--prompt IN.mid] [--reroll BAR]...
+ *                    -o OUT.mid
  *
- * The generator (src/generator.c) starts from silence (in a key the seed
- * chooses), or replays the prompt's notes through the network and continues
- * them in the prompt's key; the output holds
- * the prompt followed by --bars new bars. The same arguments give the same
- * bytes. */
+ * It composes through the plugin's engine (src/engine.h), bar by bar on a
+ * timeline as the plugin's worker does, with the plugin's settings: the
+ * same composer, temperature, top-p, seed, meter and prompt give the notes
+ * the plugin plays (at humanization 0), and --reroll BAR the ones it plays
+ * after its re-roll trigger, pressed so that the new music starts at that
+ * bar. A prompt's notes open the piece, and the music continues them from
+ * the grid step after the last one ends, as after a capture. The same
+ * arguments give the same bytes. */
 #include "../plugin/ports.h"
+#include "capture.h"
 #include "cli.h"
-#include "codec.h"
-#include "generator.h"
-#include "key.h"
+#include "engine.h"
 #include "midifile.h"
 #include "model.h"
 #include "model_path.h"
 #include "score.h"
 #include "status.h"
-#include "tokenize.h"
+#include "timeline.h"
 #include "vocabulary.h"
 
 #include <errno.h>
@@ -33,7 +36,7 @@
 
 static const char *program = "pianola-generate";
 
-enum { MESSAGE_SIZE = 4096, PATH_SIZE = 4096 };
+enum { MESSAGE_SIZE = 4096, PATH_SIZE = 4096, PNL_COMPOSE_NOTES = 2048 };
 
 static const char *const composer_names[] = {PNL_COMPOSER_CHOICES(PNL_COMPOSER_NAME)};
 
@@ -60,7 +63,7 @@ static void usage(FILE *stream)
         fprintf(stream, "%s, ", composer_names[choice]);
     fprintf(stream,
             "...\n"
-            "                          (any composer the model knows) [%s]\n"
+            "                          (the plugin's choices) [%s]\n"
             "  -m, --model FILE        the weights file [$PIANOLA_MODEL, else the bundled\n"
             "                          pianola.pnm]\n"
             "  -t, --temperature T     %.10g = always the most likely token; higher is bolder,\n"
@@ -70,10 +73,12 @@ static void usage(FILE *stream)
             "  -s, --seed N            random seed, %.10g .. %.10g [%.10g]\n"
             "  -b, --bars N            bars to compose (after the prompt, if any) [16]\n"
             "      --tempo BPM         tempo written to the file, %.10g .. %.10g [%.10g]\n"
-            "      --meter N/D         keep to this meter [the model chooses]\n"
+            "      --meter N/D         the meter, as a host's time signature [4/4]\n"
             "      --prompt IN.mid     a phrase to continue (it opens the output)\n"
-            "      --precision P       float32 or int8 (faster, slightly different\n"
-            "                          music) [float32]\n"
+            "      --reroll BAR        new music from bar BAR on (1 is the first), as the\n"
+            "                          plugin's re-roll; may be given again\n"
+            "      --precision P       int8 (the plugin's) or float32 (the trained\n"
+            "                          network's own numbers, slower) [int8]\n"
             "  -q, --quiet             print nothing on success\n"
             "  -h, --help              show this help\n",
             composer_names[(int)pnl_control_spec(PNL_PORT_COMPOSER)->default_value],
@@ -106,24 +111,52 @@ static int parse_integer(const char *text, long long low, long long high, long l
     return 0;
 }
 
-/* Token storage for the whole piece; the tool may allocate as it goes. */
-typedef struct {
-    uint16_t *tokens;
-    size_t count, capacity;
-} Tokens;
+enum { MAX_REROLLS = 64 };
 
-static int push(Tokens *list, int token)
+/* The piece on a timeline, as the plugin holds it: the tool may grow it. */
+typedef struct {
+    PnlTimelineNote *notes;
+    uint32_t count, capacity;
+} Piece;
+
+static int reserve(Piece *piece, uint32_t more)
 {
-    if (list->count == list->capacity) {
-        size_t grown = list->capacity ? list->capacity * 2 : 4096;
-        uint16_t *larger = realloc(list->tokens, grown * sizeof *larger);
-        if (!larger)
-            return -1;
-        list->tokens = larger;
-        list->capacity = grown;
-    }
-    list->tokens[list->count++] = (uint16_t)token;
+    if (piece->count + more <= piece->capacity)
+        return 0;
+    uint32_t grown = piece->capacity ? piece->capacity : 4096;
+    while (grown < piece->count + more)
+        grown *= 2;
+    PnlTimelineNote *larger = realloc(piece->notes, grown * sizeof *larger);
+    if (!larger)
+        return -1;
+    piece->notes = larger;
+    piece->capacity = grown;
     return 0;
+}
+
+/* The prompt's notes, on the grid, as the prompt of a timeline; *end_ticks
+ * receives where its last note ends. */
+static int read_prompt(const char *path, Piece *piece, int64_t *end_ticks, char *message,
+                       size_t message_size)
+{
+    PnlScore score;
+    pnl_score_init(&score);
+    int status = pnl_midi_read(path, &score, NULL, message, message_size);
+    if (status == PNL_OK) {
+        pnl_score_normalize(&score, NULL);
+        status = reserve(piece, (uint32_t)score.note_count) ? PNL_ENOMEM : PNL_OK;
+    }
+    *end_ticks = 0;
+    for (size_t i = 0; status == PNL_OK && i < score.note_count; i++) {
+        const PnlNote *note = &score.notes[i];
+        piece->notes[piece->count++] = (PnlTimelineNote){
+            .onset_ticks = (int32_t)note->onset_ticks, .duration_ticks = note->duration_ticks,
+            .pitch = note->pitch, .velocity = note->velocity, .origin = PNL_ORIGIN_PROMPT};
+        if (note->onset_ticks + note->duration_ticks > *end_ticks)
+            *end_ticks = note->onset_ticks + note->duration_ticks;
+    }
+    pnl_score_free(&score);
+    return status;
 }
 
 int main(int argc, char **argv)
@@ -138,8 +171,10 @@ int main(int argc, char **argv)
     double temperature = temperature_spec->default_value, top_p = top_p_spec->default_value;
     double tempo = tempo_spec->default_value;
     long long seed = (long long)seed_spec->default_value, bars = 16;
-    int meter_numerator = 0, meter_denominator = 0, quiet = 0;
-    PnlPrecision precision = PNL_PRECISION_FLOAT32;
+    int meter_numerator = 4, meter_denominator = 4, quiet = 0;
+    long long rerolls[MAX_REROLLS];
+    int reroll_count = 0;
+    PnlPrecision precision = PNL_PRECISION_INT8;
     static const struct option options[] = {
         {"output", required_argument, NULL, 'o'},  {"composer", required_argument, NULL, 'c'},
         {"model", required_argument, NULL, 'm'},   {"temperature", required_argument, NULL, 't'},
@@ -148,6 +183,7 @@ int main(int argc, char **argv)
         {"meter", required_argument, NULL, 'M'},   {"prompt", required_argument, NULL, 'P'},
         {"quiet", no_argument, NULL, 'q'},         {"help", no_argument, NULL, 'h'},
         {"precision", required_argument, NULL, 'R'},
+        {"reroll", required_argument, NULL, 'X'},
         {NULL, 0, NULL, 0},
     };
     int option;
@@ -188,6 +224,13 @@ int main(int argc, char **argv)
             if (parse_integer(optarg, 1, 10000, &bars))
                 return die("--bars wants a whole number from 1 to 10000, not \"%s\"", optarg);
             break;
+        case 'X':
+            if (reroll_count == MAX_REROLLS ||
+                parse_integer(optarg, 1, 100000, &rerolls[reroll_count]))
+                return die("--reroll wants a bar number from 1 to 100000, at most %d times, "
+                           "not \"%s\"", MAX_REROLLS, optarg);
+            reroll_count++;
+            break;
         case 'T':
             if (parse_double(optarg, tempo_spec->minimum, tempo_spec->maximum, &tempo))
                 return die("--tempo wants beats per minute from %.10g to %.10g, not \"%s\"",
@@ -215,100 +258,92 @@ int main(int argc, char **argv)
     if (stat(output, &output_info) == 0 && !S_ISREG(output_info.st_mode))
         return die("%s: not a regular file; give a path to write the MIDI file to", output);
 
+    int32_t choice = pnl_engine_composer_choice(composer);
+    if (choice < 0) {
+        char known[1024] = "";
+        for (int k = 0; k < PNL_COMPOSER_CHOICE_COUNT; k++) {
+            size_t used = strlen(known);
+            snprintf(known + used, sizeof known - used, "%s%s", k ? " " : "",
+                     composer_names[k]);
+        }
+        return die("no composer \"%s\"; the choices are: %s", composer, known);
+    }
+
     char found[PATH_SIZE];
     if (!model_path) {
         if (pnl_find_bundled_model(found, sizeof found) != 0)
             return die("no model found: give --model FILE or set PIANOLA_MODEL");
         model_path = found;
     }
-    char message[MESSAGE_SIZE];
-    PnlModel *model = NULL;
-    if (pnl_model_load_with_precision(model_path, pnl_vocab_signature(), PNL_VOCAB_SIZE,
-                                      precision, &model, message, sizeof message) != PNL_OK)
+    char message[MESSAGE_SIZE] = "";
+    PnlEngine *engine = pnl_engine_new(model_path, precision, message, sizeof message);
+    if (!engine)
         return die("%s", message);
-    if (pnl_model_find_composer(model, composer) < 0 || pnl_composer_index(composer) < 0) {
-        char known[1024] = "";
-        for (int k = 0; k < pnl_model_composer_count(model); k++) {
-            size_t used = strlen(known);
-            snprintf(known + used, sizeof known - used, "%s%s", k ? " " : "",
-                     pnl_model_composer_name(model, k));
-        }
-        pnl_model_free(model);
-        return die("no composer \"%s\" in %s; it knows: %s", composer, model_path, known);
-    }
 
-    PnlGenerator *generator = pnl_generator_new(model, message, sizeof message);
-    if (!generator) {
-        pnl_model_free(model);
-        return die("%s: %s", model_path, message);
-    }
+    PnlComposeSettings settings = {.composer_choice = choice,
+                                   .temperature = (float)temperature,
+                                   .top_p = (float)top_p,
+                                   .seed = (uint32_t)seed};
+    pnl_engine_meter_ticks(meter_numerator, meter_denominator, &settings.bar_ticks,
+                           &settings.beat_ticks);
+    int32_t bar_ticks = settings.bar_ticks;
+    Piece piece = {NULL, 0, 0};
     PnlScore score;
     pnl_score_init(&score);
-    Tokens piece = {NULL, 0, 0};
-    PnlTokenized prompt = {0};
+    PnlTimelineNote *composed = calloc(PNL_COMPOSE_NOTES, sizeof *composed);
     int exit_code = 0;
-    int codec_composer = pnl_composer_index(composer);
-    /* The prompt's key, or one the seed chooses (src/key.h). */
-    int key_shift = pnl_key_shift_of_seed((uint64_t)seed);
-    if (prompt_path) {
-        PnlTokenizeOptions prompt_options = {
-            .composer = codec_composer,
-            .key = pnl_model_key_frame(model) ? PNL_TOKENS_PROMPT_FOR_KEY_FRAME
-                                              : PNL_TOKENS_AS_WRITTEN,
-            .seed = (uint64_t)seed};
-        if (pnl_tokenize_midi_file(prompt_path, &prompt_options, &prompt, message,
-                                   sizeof message) != PNL_OK) {
-            exit_code = die("%s", message);
-            goto done;
-        }
-        key_shift = prompt.key_shift;
+    int64_t prompt_end = 0;
+    if (!composed) {
+        exit_code = die("out of memory");
+        goto done;
     }
-    PnlGeneratorSettings settings = {
-        .composer = composer,
-        .temperature = (float)temperature,
-        .top_p = (float)top_p,
-        .seed = (uint64_t)seed,
-        .meter_numerator = meter_numerator,
-        .meter_denominator = meter_denominator,
-        .key_shift = key_shift};
-    if (pnl_generator_start(generator, &settings, message, sizeof message) != PNL_OK) {
+    if (prompt_path && read_prompt(prompt_path, &piece, &prompt_end, message, sizeof message)) {
         exit_code = die("%s", message);
         goto done;
     }
-    push(&piece, PNL_TOKEN_START);
-    push(&piece, pnl_token_composer(codec_composer));
-    for (size_t i = 0; i < prompt.count && prompt.tokens[i] != PNL_TOKEN_END; i++) {
-        if (pnl_generator_feed(generator, prompt.tokens[i], NULL) < 0) {
-            exit_code = die("%s: token %zu of its encoding cannot be fed", prompt_path, i);
+    /* As after a capture: from the grid step after the prompt, to the next
+     * bar line, then bar by bar. */
+    int64_t from = pnl_capture_next_step((double)prompt_end);
+    int64_t end = (from + bar_ticks - 1) / bar_ticks * bar_ticks + bars * bar_ticks;
+    if (end > PNL_MAX_PIECE_TICKS) {
+        exit_code = die("the piece would be longer than %d bars of %d/%d",
+                        PNL_MAX_PIECE_TICKS / bar_ticks, meter_numerator, meter_denominator);
+        goto done;
+    }
+    while (from < end) {
+        int64_t until = (from / bar_ticks + 1) * bar_ticks;
+        /* A re-roll of bar b: the variation counts the re-rolls at or before it. */
+        settings.variation = 0;
+        for (int r = 0; r < reroll_count; r++)
+            settings.variation += (rerolls[r] - 1) * bar_ticks <= from;
+        uint32_t count = 0;
+        message[0] = '\0';
+        if (pnl_engine_compose(engine, &settings, piece.notes, piece.count, (int32_t)from,
+                               (int32_t)until, composed, PNL_COMPOSE_NOTES, &count, message,
+                               sizeof message) != PNL_OK) {
+            exit_code = die("composing bar %lld failed: %s", (long long)(from / bar_ticks + 1),
+                            message);
             goto done;
         }
-        if (i >= 2 && push(&piece, prompt.tokens[i]) != 0) {
+        if (reserve(&piece, count) != 0) {
             exit_code = die("out of memory");
             goto done;
         }
+        memcpy(piece.notes + piece.count, composed, count * sizeof *composed);
+        piece.count += count;
+        from = until;
     }
 
-    /* Compose until bar (prompt bars + bars + 1) begins: every bar before
-     * it is complete. */
-    PnlGeneratorPosition position;
-    int status;
-    pnl_generator_position(generator, &position);
-    int last_bar = position.bar_count + (int)bars;
-    while (position.bar_count <= last_bar) {
-        int token;
-        status = pnl_generator_next(generator, &token, NULL);
-        if (status < 0 || push(&piece, token) != 0) {
-            exit_code = die("composing stopped at token %zu (status %d)", piece.count, status);
-            goto done;
-        }
-        pnl_generator_position(generator, &position);
-    }
-    /* The BAR that began the bar after the last is left out. */
-    piece.count--;
-    push(&piece, PNL_TOKEN_END);
-
-    if (pnl_decode(piece.tokens, piece.count, &score, NULL, message, sizeof message) != PNL_OK) {
-        exit_code = die("the composed tokens do not decode: %s", message);
+    int status = pnl_score_add_meter(
+        &score, (PnlMeterChange){0, (uint8_t)meter_numerator, (uint8_t)meter_denominator});
+    for (uint32_t i = 0; i < piece.count && status == PNL_OK; i++)
+        status = pnl_score_add_note(&score, (PnlNote){.onset_ticks = piece.notes[i].onset_ticks,
+                                                      .duration_ticks =
+                                                          piece.notes[i].duration_ticks,
+                                                      .pitch = piece.notes[i].pitch,
+                                                      .velocity = piece.notes[i].velocity});
+    if (status != PNL_OK) {
+        exit_code = die("out of memory");
         goto done;
     }
     if (pnl_midi_write(output, &score, tempo, message, sizeof message) != PNL_OK) {
@@ -316,14 +351,13 @@ int main(int argc, char **argv)
         goto done;
     }
     if (!quiet)
-        printf("%s: %d bars, %zu notes, %zu tokens (%s, temperature %g, top-p %g, seed %lld)\n",
-               output, last_bar, score.note_count, piece.count, composer, temperature, top_p,
+        printf("%s: %lld bars, %zu notes (%s, temperature %g, top-p %g, seed %lld)\n", output,
+               (long long)(end / bar_ticks), score.note_count, composer, temperature, top_p,
                seed);
 done:
     pnl_score_free(&score);
-    pnl_tokenized_free(&prompt);
-    free(piece.tokens);
-    pnl_generator_free(generator);
-    pnl_model_free(model);
+    free(piece.notes);
+    free(composed);
+    pnl_engine_free(engine);
     return exit_code;
 }
