@@ -217,8 +217,8 @@ int pnl_generator_next(PnlGenerator *generator, int *token_out, PnlNote *note)
                                                  generator->pending_token, generator->composer,
                                                  mask);
     generator->pending_token = -1;
-    int token = pnl_sampler_sample(generator->sampler, logits, mask, generator->temperature,
-                                   generator->top_p);
+    int token = pnl_sampler_sample_event(generator->sampler, logits, mask,
+                                         generator->temperature, generator->top_p);
     if (token < 0)
         return token;
     PnlNote scratch;
