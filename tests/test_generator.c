@@ -570,6 +570,50 @@ static void test_cool_temperatures_keep_the_odds_of_a_bar_line(void)
     pnl_model_free(model);
 }
 
+/* A network that ends every bar after its first short note: with the meter
+ * fixed, no bar may end with its last beat silent; the network must go on
+ * until something sounds there. */
+static void test_a_fixed_meter_keeps_every_bar_sounding_to_its_end(void)
+{
+    float logits[PNL_VOCAB_SIZE];
+    for (int token = 0; token < PNL_VOCAB_SIZE; token++)
+        logits[token] = pnl_token_family(token) == PNL_FAMILY_PITCH ? -4.0f : 0.0f;
+    logits[PNL_TOKEN_BAR] = 6.0f;
+    logits[PNL_TOKEN_DUR_BASE] = 6.0f; /* DUR_1 */
+    PnlModel *model = constant_model(logits);
+    PnlGenerator *generator = pnl_generator_new(model, NULL, 0);
+    CHECK(model && generator, "no model or generator");
+    const int meters[][2] = {{4, 4}, {3, 4}, {6, 8}, {2, 2}};
+    for (size_t m = 0; m < sizeof meters / sizeof *meters; m++) {
+        PnlGeneratorSettings settings = {"mozart", 1.0f, 1.0f, 11, meters[m][0], meters[m][1], 0};
+        char message[256];
+        CHECK(pnl_generator_start(generator, &settings, message, sizeof message) == PNL_OK,
+              "%s", message);
+        const int bar_ticks = pnl_meter_bar_ticks(meters[m][0], meters[m][1]);
+        const int beat_ticks = 4 * PNL_TICKS_PER_QUARTER / meters[m][1];
+        int64_t sounding_until = 0;
+        int silent = 0, bars = 0;
+        PnlNote note;
+        for (int made = 0; made < 4000 && bars < 24; made++) {
+            int token;
+            int completed = pnl_generator_next(generator, &token, &note);
+            if (completed < 0)
+                break;
+            if (completed && note.onset_ticks + note.duration_ticks > sounding_until)
+                sounding_until = note.onset_ticks + note.duration_ticks;
+            if (token == PNL_TOKEN_BAR) {
+                /* The bar that just ended: bars * bar_ticks .. + bar_ticks. */
+                silent += bars > 0 && sounding_until <= (int64_t)bars * bar_ticks - beat_ticks;
+                bars++;
+            }
+        }
+        CHECK(bars == 24 && silent == 0, "%d/%d: %d of %d bars ended with a silent beat",
+              meters[m][0], meters[m][1], silent, bars - 1);
+    }
+    pnl_generator_free(generator);
+    pnl_model_free(model);
+}
+
 int main(void)
 {
     RUN_TEST(test_generated_tokens_are_grammatical_music);
@@ -582,5 +626,6 @@ int main(void)
     RUN_TEST(test_composing_allocates_nothing);
     RUN_TEST(test_unknown_composer_and_meter_are_refused);
     RUN_TEST(test_cool_temperatures_keep_the_odds_of_a_bar_line);
+    RUN_TEST(test_a_fixed_meter_keeps_every_bar_sounding_to_its_end);
     CHECK_EXIT();
 }
