@@ -30,6 +30,7 @@ void pnl_grammar_reset(PnlGrammar *grammar)
     grammar->position = -1;
     grammar->last_pitch = -1;
     grammar->note_pitch = -1;
+    grammar->sounding_until_ticks = 0;
 }
 
 int pnl_grammar_allows(const PnlGrammar *grammar, int token)
@@ -143,7 +144,13 @@ int pnl_grammar_advance(PnlGrammar *grammar, int token)
         grammar->state = STATE_VEL;
         break;
     case PNL_FAMILY_VEL: grammar->state = STATE_DUR; break;
-    case PNL_FAMILY_DUR: grammar->state = STATE_BAR_BODY; break;
+    case PNL_FAMILY_DUR: {
+        int64_t end = grammar->bar_start_ticks + grammar->position + pnl_duration_ticks(offset);
+        if (end > grammar->sounding_until_ticks)
+            grammar->sounding_until_ticks = end;
+        grammar->state = STATE_BAR_BODY;
+        break;
+    }
     case PNL_FAMILY_END: grammar->state = STATE_FINISHED; break;
     default: return PNL_EINVAL;
     }
@@ -173,6 +180,15 @@ int pnl_grammar_position(const PnlGrammar *grammar)
 int64_t pnl_grammar_onset_ticks(const PnlGrammar *grammar)
 {
     return grammar->position < 0 ? -1 : grammar->bar_start_ticks + grammar->position;
+}
+
+int pnl_grammar_bar_tail_sounds(const PnlGrammar *grammar, int tail_ticks)
+{
+    if ((grammar->state != STATE_BAR_OPEN && grammar->state != STATE_BAR_BODY) ||
+        grammar->meter_token < 0)
+        return 1;
+    int64_t bar_end = grammar->bar_start_ticks + grammar->bar_ticks;
+    return grammar->sounding_until_ticks > bar_end - tail_ticks;
 }
 
 /* ---- Decoding token by token ----------------------------------------------- */

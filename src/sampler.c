@@ -7,6 +7,7 @@
 #include "hash.h"
 #include "portable_math.h"
 #include "status.h"
+#include "vocabulary.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -147,13 +148,22 @@ static int nucleus(int *order, int count, const float *weights, double target)
     return kept;
 }
 
-int pnl_sampler_sample(PnlSampler *sampler, const float *logits, const uint8_t *allowed,
-                       float temperature, float top_p)
+/* Token may be drawn: allowed, finite, and of `family` unless that is
+ * PNL_FAMILY_NONE. */
+static int candidate(const float *logits, const uint8_t *allowed, PnlFamily family, int token)
+{
+    return (!allowed || allowed[token]) && isfinite(logits[token]) &&
+           (family == PNL_FAMILY_NONE || pnl_token_family(token) == family);
+}
+
+/* pnl_sampler_sample among the candidates of one family (or all). */
+static int sample_among(PnlSampler *sampler, const float *logits, const uint8_t *allowed,
+                        PnlFamily family, float temperature, float top_p)
 {
     const int vocab = sampler->vocab_size;
     int best = -1;
     for (int token = 0; token < vocab; token++) {
-        if ((allowed && !allowed[token]) || !isfinite(logits[token]))
+        if (!candidate(logits, allowed, family, token))
             continue;
         if (best < 0 || logits[token] > logits[best])
             best = token;
@@ -173,7 +183,7 @@ int pnl_sampler_sample(PnlSampler *sampler, const float *logits, const uint8_t *
     if (!isfinite(inverse_temperature))
         return best; /* a temperature so small it is 0 */
     for (int token = 0; token < vocab; token++) {
-        if ((allowed && !allowed[token]) || !isfinite(logits[token]))
+        if (!candidate(logits, allowed, family, token))
             continue;
         /* Pianola's own exp, not libm's, so the draws are the same on every
          * machine (portable_math.h). */
@@ -196,4 +206,85 @@ int pnl_sampler_sample(PnlSampler *sampler, const float *logits, const uint8_t *
             return order[i];
     }
     return order[count - 1]; /* rounding left point at the very top */
+}
+
+int pnl_sampler_sample(PnlSampler *sampler, const float *logits, const uint8_t *allowed,
+                       float temperature, float top_p)
+{
+    return sample_among(sampler, logits, allowed, PNL_FAMILY_NONE, temperature, top_p);
+}
+
+/* The natural logarithm of x > 0 in plain double arithmetic (libm's log
+ * need not round alike on every machine, see portable_math.h): x = m 2^e
+ * with m in [0.707, 1.414), exactly, then log m = 2 atanh((m - 1) / (m + 1))
+ * by its series, whose terms fall below 1e-14 by the eighth. */
+static double log_portable(double x)
+{
+    int exponent;
+    double mantissa = frexp(x, &exponent);
+    if (mantissa < 0.70710678118654752) {
+        mantissa *= 2;
+        exponent--;
+    }
+    double s = (mantissa - 1) / (mantissa + 1), s2 = s * s, term = s, sum = 0;
+    for (int k = 1; k <= 15; k += 2) {
+        sum += term / k;
+        term *= s2;
+    }
+    return 2 * sum + exponent * 0.69314718055994531;
+}
+
+int pnl_sampler_sample_event(PnlSampler *sampler, const float *logits, const uint8_t *allowed,
+                             float temperature, float top_p)
+{
+    if (sampler->vocab_size != PNL_VOCAB_SIZE)
+        return PNL_EINVAL;
+    /* Each family's share of the network's probability (temperature 1, no
+     * nucleus), relative to the best logit so nothing underflows; a family
+     * whose every token underflows still counts, with a vanishing share. */
+    enum { FAMILIES = PNL_FAMILY_DUR + 1 };
+    double mass[FAMILIES] = {0};
+    float best = -INFINITY;
+    for (int token = 0; token < PNL_VOCAB_SIZE; token++)
+        if (candidate(logits, allowed, PNL_FAMILY_NONE, token) && logits[token] > best)
+            best = logits[token];
+    if (!isfinite(best))
+        return PNL_EINVAL;
+    int families = 0;
+    PnlFamily likeliest = PNL_FAMILY_NONE;
+    for (int token = 0; token < PNL_VOCAB_SIZE; token++) {
+        if (!candidate(logits, allowed, PNL_FAMILY_NONE, token))
+            continue;
+        PnlFamily family = pnl_token_family(token);
+        families += mass[family] == 0;
+        double weight = (double)pnl_exp_portable(logits[token] - best);
+        mass[family] += weight > 0 ? weight : 0x1.0p-1000;
+    }
+    for (int f = 0; f < FAMILIES; f++)
+        if (mass[f] > 0 && (likeliest == PNL_FAMILY_NONE || mass[f] > mass[likeliest]))
+            likeliest = (PnlFamily)f;
+    PnlFamily family = likeliest;
+    const float inverse_temperature = temperature > 0.0f ? 1.0f / temperature : INFINITY;
+    if (families > 1 && isfinite(inverse_temperature)) {
+        /* The shares at the temperature: each raised to 1 / temperature. */
+        double weight[FAMILIES] = {0}, total = 0;
+        const double top = log_portable(mass[likeliest]);
+        for (int f = 0; f < FAMILIES; f++) {
+            if (mass[f] == 0)
+                continue;
+            float exponent = (float)((log_portable(mass[f]) - top) * inverse_temperature);
+            weight[f] = (double)pnl_exp_portable(exponent);
+            total += weight[f];
+        }
+        double point = pnl_rng_uniform(&sampler->rng) * total, running = 0;
+        for (int f = 0; f < FAMILIES; f++) {
+            if (weight[f] == 0)
+                continue;
+            family = (PnlFamily)f;
+            running += weight[f];
+            if (point < running)
+                break;
+        }
+    }
+    return sample_among(sampler, logits, allowed, family, temperature, top_p);
 }

@@ -46,4 +46,27 @@ void pnl_sampler_set_rng(PnlSampler *sampler, PnlRng rng);
 int pnl_sampler_sample(PnlSampler *sampler, const float *logits, const uint8_t *allowed,
                        float temperature, float top_p);
 
+/* Picks the next event of Pianola's vocabulary (PNL_VOCAB_SIZE logits) in
+ * two steps, each at `temperature`: first its family (BAR, POS, PITCH, ...),
+ * weighted by its share of the network's probability (softmax(logits) summed
+ * over the family's allowed tokens) raised to 1 / temperature, so 0 takes
+ * the likeliest family; then the token within that family as
+ * pnl_sampler_sample picks it, at `temperature` and `top_p`. A family is
+ * drawn only where the grammar allows more than one (after a note: another
+ * key of the chord, the next onset, or the bar line); elsewhere this is
+ * pnl_sampler_sample, draws included.
+ *
+ * One temperature over all tokens at once favours whichever family holds
+ * its mass in one token: BAR is a single token while the next onset's
+ * probability is spread over up to 191 POS tokens and a chord's next key
+ * over 88 PITCH tokens, so cooling the whole distribution ended bars early
+ * and thinned chords out (at temperature 0 every Mozart bar ended with a
+ * silent beat; docs/music-diagnosis.md). Here cooling makes the likeliest
+ * kind of event likelier, and the likeliest event of that kind. At
+ * temperature 1 and top-p 1 the distribution is pnl_sampler_sample's, and
+ * temperature 0 draws nothing. Returns PNL_EINVAL when no token is allowed
+ * or the sampler's vocabulary is not the codec's. */
+int pnl_sampler_sample_event(PnlSampler *sampler, const float *logits, const uint8_t *allowed,
+                             float temperature, float top_p);
+
 #endif

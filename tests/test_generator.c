@@ -15,6 +15,7 @@
 #include "vocabulary.h"
 #include "weights.h"
 
+#include <math.h>
 #include <stdint.h>
 
 /* ---- Counting allocations (glibc): every malloc-family call in the
@@ -94,6 +95,26 @@ static PnlModel *small_model_with_flags(uint32_t flags)
 static PnlModel *small_model(void)
 {
     return small_model_with_flags(0);
+}
+
+/* A network that gives the same logits after every token: its weights are
+ * zero but for the output bias, which is `logits`. */
+static PnlModel *constant_model(const float *logits)
+{
+    PnlWeights *weights = pnl_weights_new_lstm(pnl_vocab_signature(), PNL_VOCAB_SIZE,
+                                               PNL_COMPOSER_COUNT, 8, 8, 1);
+    for (uint32_t t = 0; t < weights->tensor_count; t++)
+        if (strcmp(weights->tensors[t].name, "output.bias") == 0)
+            memcpy(weights->tensors[t].data, logits, PNL_VOCAB_SIZE * sizeof *logits);
+    for (int k = 0; k < PNL_COMPOSER_COUNT; k++)
+        snprintf(weights->composer_names[k], sizeof weights->composer_names[k], "%s",
+                 pnl_composer_name(k));
+    PnlModel *model = NULL;
+    char message[256];
+    if (pnl_model_new(weights, &model, message, sizeof message) != PNL_OK)
+        printf("# %s\n", message);
+    pnl_weights_free(weights);
+    return model;
 }
 
 static PnlGeneratorSettings settings_of(uint64_t seed)
@@ -505,6 +526,94 @@ static void test_unknown_composer_and_meter_are_refused(void)
     pnl_model_free(model);
 }
 
+/* The bar line is one token, the next onset one of many: a network that
+ * makes BAR the likeliest single token, though several times less likely
+ * than another onset, must still fill its bars at temperature 0 and 0.5,
+ * not leave every bar empty. Here an onset may fall on any sixteenth, each
+ * as likely as 1 against e^0.5 for BAR, so a bar starts with an onset 16
+ * times in 17.6, and each onset has about four more after it. */
+static void test_cool_temperatures_keep_the_odds_of_a_bar_line(void)
+{
+    float logits[PNL_VOCAB_SIZE];
+    for (int token = 0; token < PNL_VOCAB_SIZE; token++) {
+        PnlFamily family = pnl_token_family(token);
+        logits[token] = family == PNL_FAMILY_PITCH ? -6.0f : 0.0f;
+        if (family == PNL_FAMILY_POS && pnl_token_offset(token) % 6 != 0)
+            logits[token] = -INFINITY;
+    }
+    logits[PNL_TOKEN_BAR] = 0.5f;
+    PnlModel *model = constant_model(logits);
+    PnlGenerator *generator = pnl_generator_new(model, NULL, 0);
+    CHECK(model && generator, "no model or generator");
+    const float temperatures[] = {0.0f, 0.5f, 1.0f};
+    for (size_t t = 0; t < sizeof temperatures / sizeof *temperatures; t++) {
+        PnlGeneratorSettings settings = {"mozart", temperatures[t], 0.9f, 3, 4, 4, 0};
+        char message[256];
+        CHECK(pnl_generator_start(generator, &settings, message, sizeof message) == PNL_OK,
+              "%s", message);
+        int bars = 0, onsets = 0, empty = 0, in_bar = 0, token;
+        while (bars <= 64 && pnl_generator_next(generator, &token, NULL) >= 0) {
+            if (token == PNL_TOKEN_BAR) {
+                empty += bars > 1 && in_bar == 0;
+                bars++;
+                in_bar = 0;
+            } else if (pnl_token_family(token) == PNL_FAMILY_POS) {
+                in_bar++;
+                onsets += bars > 1;
+            }
+        }
+        CHECK(empty <= 16, "temperature %.1f: %d of 63 bars empty", temperatures[t], empty);
+        CHECK(onsets >= 2 * 63, "temperature %.1f: %d onsets in 63 bars", temperatures[t],
+              onsets);
+    }
+    pnl_generator_free(generator);
+    pnl_model_free(model);
+}
+
+/* A network that ends every bar after its first short note: with the meter
+ * fixed, no bar may end with its last beat silent; the network must go on
+ * until something sounds there. */
+static void test_a_fixed_meter_keeps_every_bar_sounding_to_its_end(void)
+{
+    float logits[PNL_VOCAB_SIZE];
+    for (int token = 0; token < PNL_VOCAB_SIZE; token++)
+        logits[token] = pnl_token_family(token) == PNL_FAMILY_PITCH ? -4.0f : 0.0f;
+    logits[PNL_TOKEN_BAR] = 6.0f;
+    logits[PNL_TOKEN_DUR_BASE] = 6.0f; /* DUR_1 */
+    PnlModel *model = constant_model(logits);
+    PnlGenerator *generator = pnl_generator_new(model, NULL, 0);
+    CHECK(model && generator, "no model or generator");
+    const int meters[][2] = {{4, 4}, {3, 4}, {6, 8}, {2, 2}};
+    for (size_t m = 0; m < sizeof meters / sizeof *meters; m++) {
+        PnlGeneratorSettings settings = {"mozart", 1.0f, 1.0f, 11, meters[m][0], meters[m][1], 0};
+        char message[256];
+        CHECK(pnl_generator_start(generator, &settings, message, sizeof message) == PNL_OK,
+              "%s", message);
+        const int bar_ticks = pnl_meter_bar_ticks(meters[m][0], meters[m][1]);
+        const int beat_ticks = 4 * PNL_TICKS_PER_QUARTER / meters[m][1];
+        int64_t sounding_until = 0;
+        int silent = 0, bars = 0;
+        PnlNote note;
+        for (int made = 0; made < 4000 && bars < 24; made++) {
+            int token;
+            int completed = pnl_generator_next(generator, &token, &note);
+            if (completed < 0)
+                break;
+            if (completed && note.onset_ticks + note.duration_ticks > sounding_until)
+                sounding_until = note.onset_ticks + note.duration_ticks;
+            if (token == PNL_TOKEN_BAR) {
+                /* The bar that just ended: bars * bar_ticks .. + bar_ticks. */
+                silent += bars > 0 && sounding_until <= (int64_t)bars * bar_ticks - beat_ticks;
+                bars++;
+            }
+        }
+        CHECK(bars == 24 && silent == 0, "%d/%d: %d of %d bars ended with a silent beat",
+              meters[m][0], meters[m][1], silent, bars - 1);
+    }
+    pnl_generator_free(generator);
+    pnl_model_free(model);
+}
+
 int main(void)
 {
     RUN_TEST(test_generated_tokens_are_grammatical_music);
@@ -516,5 +625,7 @@ int main(void)
     RUN_TEST(test_a_copy_continues_exactly_like_the_original);
     RUN_TEST(test_composing_allocates_nothing);
     RUN_TEST(test_unknown_composer_and_meter_are_refused);
+    RUN_TEST(test_cool_temperatures_keep_the_odds_of_a_bar_line);
+    RUN_TEST(test_a_fixed_meter_keeps_every_bar_sounding_to_its_end);
     CHECK_EXIT();
 }

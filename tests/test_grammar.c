@@ -202,6 +202,28 @@ static void test_decoder_turns_tokens_into_notes_on_the_grid(void)
           "nothing may follow END");
 }
 
+static void test_grammar_knows_whether_the_end_of_a_bar_sounds(void)
+{
+    PnlGrammar grammar;
+    pnl_grammar_reset(&grammar);
+    CHECK(pnl_grammar_bar_tail_sounds(&grammar, 24), "before any bar nothing can end silent");
+    CHECK(FEED(&grammar, "START", "COMPOSER_mozart", "BAR", "METER_4_4") < 0, "refused");
+    CHECK(!pnl_grammar_bar_tail_sounds(&grammar, 24), "an empty 4/4 bar ends silent");
+    CHECK(FEED(&grammar, "POS_48", "PITCH_60", "VEL_8", "DUR_24") < 0, "refused");
+    CHECK(!pnl_grammar_bar_tail_sounds(&grammar, 24),
+          "a quarter note on beat 3 leaves beat 4 silent");
+    CHECK(pnl_grammar_bar_tail_sounds(&grammar, 48), "but not the last two beats");
+    CHECK(FEED(&grammar, "PITCH_64", "VEL_8", "DUR_28") < 0, "refused");
+    CHECK(pnl_grammar_bar_tail_sounds(&grammar, 24),
+          "a note held 4 ticks into beat 4 sounds in it");
+    CHECK(FEED(&grammar, "BAR", "POS_90", "PITCH_60", "VEL_8", "DUR_48") < 0, "refused");
+    CHECK(pnl_grammar_bar_tail_sounds(&grammar, 24), "a note from the bar's last beat sounds");
+    CHECK(FEED(&grammar, "BAR") < 0, "refused");
+    CHECK(!pnl_grammar_bar_tail_sounds(&grammar, 24), "a note held 42 ticks into a bar");
+    CHECK(pnl_grammar_bar_tail_sounds(&grammar, 55) && !pnl_grammar_bar_tail_sounds(&grammar, 54),
+          "sounds in its first 42 ticks, not after");
+}
+
 int main(void)
 {
     RUN_TEST(test_grammar_accepts_a_well_formed_piece);
@@ -209,5 +231,6 @@ int main(void)
     RUN_TEST(test_grammar_refuses_chords_that_are_not_ascending_and_repeated_meters);
     RUN_TEST(test_grammar_mask_agrees_with_allows_and_never_runs_dry);
     RUN_TEST(test_decoder_turns_tokens_into_notes_on_the_grid);
+    RUN_TEST(test_grammar_knows_whether_the_end_of_a_bar_sounds);
     CHECK_EXIT();
 }

@@ -6,6 +6,7 @@
 #include "check.h"
 #include "sampler.h"
 #include "status.h"
+#include "vocabulary.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -226,6 +227,94 @@ static void test_uniform_draws_cover_the_unit_interval(void)
           "mean %.4f, min %.5f, max %.5f: not uniform", sum / 100000, low, high);
 }
 
+/* After a note at POS_48 of a 4/4 bar: the bar line at 0.09, the next
+ * onset at 0.81 spread over the 47 positions left (the likeliest 0.06), a
+ * chord's next key at 0.10 over 20 keys. */
+static void after_a_note(float *logits, uint8_t *allowed)
+{
+    double p[PNL_VOCAB_SIZE] = {0};
+    p[PNL_TOKEN_BAR] = 0.09;
+    for (int position = 49; position < 96; position++)
+        p[pnl_token_pos(position)] = position == 72 ? 0.06 : 0.75 / 46;
+    for (int key = 60; key < 80; key++)
+        p[pnl_token_pitch(key)] = 0.10 / 20;
+    for (int token = 0; token < PNL_VOCAB_SIZE; token++) {
+        allowed[token] = p[token] > 0;
+        logits[token] = p[token] > 0 ? (float)log(p[token]) : -3.0f;
+    }
+}
+
+static void test_events_keep_the_odds_of_their_family(void)
+{
+    enum { EVENT_DRAWS = 20000 };
+    float logits[PNL_VOCAB_SIZE];
+    uint8_t allowed[PNL_VOCAB_SIZE];
+    after_a_note(logits, allowed);
+    PnlSampler *sampler = pnl_sampler_new(PNL_VOCAB_SIZE, 5);
+    CHECK(pnl_sampler_sample(sampler, logits, allowed, 0.0f, 1.0f) == PNL_TOKEN_BAR,
+          "the likeliest single token should be BAR");
+    const float temperatures[] = {0.0f, 0.5f, 1.0f, 1.5f};
+    for (size_t t = 0; t < sizeof temperatures / sizeof *temperatures; t++) {
+        /* The families' shares 0.09, 0.81, 0.10 raised to 1 / temperature. */
+        double share[3] = {0.09, 0.81, 0.10}, total = 0;
+        for (int f = 0; f < 3; f++) {
+            share[f] = temperatures[t] > 0 ? pow(share[f], 1.0 / temperatures[t]) : f == 1;
+            total += share[f];
+        }
+        int bars = 0, positions = 0, keys = 0, best_position = 0;
+        for (int d = 0; d < EVENT_DRAWS; d++) {
+            int token = pnl_sampler_sample_event(sampler, logits, allowed, temperatures[t], 0.9f);
+            CHECK(token >= 0 && allowed[token], "drew %d, which is not allowed", token);
+            if (token < 0)
+                break;
+            bars += token == PNL_TOKEN_BAR;
+            positions += pnl_token_family(token) == PNL_FAMILY_POS;
+            keys += pnl_token_family(token) == PNL_FAMILY_PITCH;
+            best_position += token == pnl_token_pos(72);
+        }
+        CHECK(fabs(bars / (double)EVENT_DRAWS - share[0] / total) < 0.01 &&
+                  fabs(positions / (double)EVENT_DRAWS - share[1] / total) < 0.015 &&
+                  fabs(keys / (double)EVENT_DRAWS - share[2] / total) < 0.01,
+              "temperature %.1f: BAR %d, POS %d, PITCH %d of %d draws, expected %.3f %.3f %.3f",
+              temperatures[t], bars, positions, keys, EVENT_DRAWS, share[0] / total,
+              share[1] / total, share[2] / total);
+        if (temperatures[t] == 0.0f)
+            CHECK(best_position == EVENT_DRAWS, "at temperature 0 the likeliest position "
+                  "should follow every time, %d of %d did", best_position, EVENT_DRAWS);
+    }
+    PnlRng before = pnl_sampler_rng(sampler);
+    pnl_sampler_sample_event(sampler, logits, allowed, 0.0f, 0.9f);
+    PnlRng after = pnl_sampler_rng(sampler);
+    CHECK(memcmp(&before, &after, sizeof before) == 0, "temperature 0 consumed random draws");
+    pnl_sampler_free(sampler);
+}
+
+static void test_events_of_one_family_are_drawn_as_before(void)
+{
+    float logits[PNL_VOCAB_SIZE];
+    uint8_t allowed[PNL_VOCAB_SIZE] = {0};
+    for (int token = 0; token < PNL_VOCAB_SIZE; token++)
+        logits[token] = (float)(token % 7) * 0.3f;
+    for (int level = 0; level < PNL_DUR_COUNT; level++)
+        allowed[PNL_TOKEN_DUR_BASE + level] = 1;
+    PnlSampler *plain = pnl_sampler_new(PNL_VOCAB_SIZE, 9);
+    PnlSampler *event = pnl_sampler_new(PNL_VOCAB_SIZE, 9);
+    for (int d = 0; d < 500; d++) {
+        float temperature = d % 3 == 0 ? 0.0f : 0.8f;
+        int a = pnl_sampler_sample(plain, logits, allowed, temperature, 0.9f);
+        int b = pnl_sampler_sample_event(event, logits, allowed, temperature, 0.9f);
+        CHECK(a == b, "draw %d: %d against %d", d, a, b);
+        if (a != b)
+            break;
+    }
+    PnlSampler *other = pnl_sampler_new(12, 1);
+    CHECK(pnl_sampler_sample_event(other, logits, NULL, 1.0f, 1.0f) == PNL_EINVAL,
+          "a vocabulary that is not the codec's has no families");
+    pnl_sampler_free(other);
+    pnl_sampler_free(plain);
+    pnl_sampler_free(event);
+}
+
 int main(void)
 {
     RUN_TEST(test_temperature_zero_takes_the_most_likely_allowed_token);
@@ -236,5 +325,7 @@ int main(void)
     RUN_TEST(test_top_p_keeps_only_the_nucleus);
     RUN_TEST(test_same_seed_repeats_and_other_seeds_differ);
     RUN_TEST(test_uniform_draws_cover_the_unit_interval);
+    RUN_TEST(test_events_keep_the_odds_of_their_family);
+    RUN_TEST(test_events_of_one_family_are_drawn_as_before);
     CHECK_EXIT();
 }

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from train import codec
-from train.data import Corpus, Vocabulary, WindowSampler
+from train.data import Corpus, Piece, Vocabulary, WindowSampler
 from train.evaluate import PITCH_STEP, longest_copied_run, onset_codes, piece_onsets
 from train.export import read_weights, write_weights
 from train.model import PianolaLSTM
@@ -124,9 +124,9 @@ class TrainTest(unittest.TestCase):
             source = [p for p in framed.split("train") if p.composer == vocab.composers[composer]]
             for shift in (-12, 0, 12):
                 table = vocab.transpose_table(shift)
-                views = [np.lib.stride_tricks.sliding_window_view(table[p.tokens], 41)
+                views = [np.lib.stride_tricks.sliding_window_view(table[p.tokens], 37)
                          for p in source]
-                if any(np.any(np.all(v == window, axis=1)) for v in views):
+                if any(np.any(np.all(v == window[4:], axis=1)) for v in views):
                     moved.add(shift)
                     break
             else:
@@ -185,10 +185,10 @@ class TrainTest(unittest.TestCase):
         piece.tokens[notes[1]] = vocab.pitch_token[108]
         piece.lowest_pitch, piece.highest_pitch = 21, 108
         sampler = WindowSampler([piece], vocab, 40, seed=2, max_shift=6, romantic_p=0.0)
-        views = np.lib.stride_tricks.sliding_window_view(piece.tokens, 41)
+        views = np.lib.stride_tricks.sliding_window_view(piece.tokens, 37)
         for _ in range(50):
             tokens, _ = sampler.window()
-            self.assertTrue(np.any(np.all(views == tokens, axis=1)),
+            self.assertTrue(np.any(np.all(views == tokens[4:], axis=1)),
                             "a piece spanning the whole keyboard was transposed")
         others = [p for p in corpus.split("train") if p is not piece]
         sampler = WindowSampler(others, vocab, 40, seed=2, max_shift=6, romantic_p=0.0)
@@ -199,10 +199,45 @@ class TrainTest(unittest.TestCase):
             pitches = pitches[pitches >= 0]
             self.assertTrue(np.all((pitches >= 21) & (pitches <= 108)), "a pitch left the keyboard")
             source = [p for p in others if p.composer == vocab.composers[composer]]
-            original = [np.lib.stride_tricks.sliding_window_view(p.tokens, 41) for p in source]
-            shifts.add(any(np.any(np.all(v == tokens, axis=1)) for v in original))
+            original = [np.lib.stride_tricks.sliding_window_view(p.tokens, 37) for p in source]
+            shifts.add(any(np.any(np.all(v == tokens[4:], axis=1)) for v in original))
         self.assertEqual(shifts, {True, False},
                          "expected both transposed and untransposed windows")
+
+    def test_windows_open_at_a_bar_line_with_the_meter_in_force(self) -> None:
+        vocab = self.vocab
+        ids = vocab.id_of
+        tokens = [ids["START"], ids["COMPOSER_mozart"]]
+        for bar in range(24):
+            tokens.append(ids["BAR"])
+            if bar in (0, 12):
+                tokens.append(ids["METER_4_4" if bar == 0 else "METER_3_4"])
+            for position in range(0, 96 if bar < 12 else 72, 24):
+                tokens += [ids["POS_%d" % position], ids["PITCH_%d" % (60 + bar)], ids["VEL_8"],
+                           ids["DUR_24"]]
+        tokens.append(ids["END"])
+        tokens = np.array(tokens, dtype=np.int64)
+        piece = Piece(tokens=tokens, composer="mozart", work="w", split="train", path="p")
+        sampler = WindowSampler([piece], vocab, 40, seed=5, max_shift=0, romantic_p=0.0)
+        bars = np.nonzero(tokens == vocab.bar)[0]
+        firsts = set()
+        for _ in range(200):
+            window, composer = sampler.window()
+            self.assertEqual(len(window), 41)
+            self.assertEqual(list(window[:3]), [ids["START"], ids["COMPOSER_mozart"], ids["BAR"]])
+            # the rest is the piece from the bar's first onset on
+            body = window[4:]
+            starts = [b for b in bars if np.array_equal(
+                tokens[b + 1 + (tokens[b + 1] == window[3]):][:len(body)], body)]
+            self.assertTrue(starts, "the window's body is not the piece after a bar line")
+            bar = list(bars).index(starts[0])
+            self.assertEqual(vocab.names[window[3]], "METER_4_4" if bar < 12 else "METER_3_4",
+                             "bar %d opened without its meter" % bar)
+            self.assertNotIn(window[4], vocab.meter_tokens, "a meter given twice")
+            firsts.add(bar)
+        self.assertIn(0, firsts)
+        self.assertTrue({b for b in firsts if b >= 12}, "no window from the 3/4 bars")
+        self.assertGreater(len(firsts), 12, "windows come from too few bar lines")
 
     def test_romantic_class_is_drawn_for_romantic_sources_only(self) -> None:
         corpus = Corpus.read(os.path.join(self.root, "tokens"))
