@@ -1,6 +1,6 @@
 """Pianola in a real host: Ardour 7, headless.
 
-ardour7-lua runs tests/ardour/make_session.lua, which creates a 48 kHz session
+ardour7-lua runs tests/ardour/soak_session.lua, which creates a 48 kHz session
 (the Dummy backend, no display, no audio device) with one MIDI track whose
 instrument is Pianola, sets a 16-bar session range and saves it; then
 ardour7-export exports the saved session twice. Pianola composes with nothing
@@ -10,7 +10,7 @@ waits for any bar its worker thread was still composing when the export
 began), the second export must be the same audio as the first: the timeline
 and the state work through a real host.
 
-Ardour 7.3 quirks met here (see also make_session.lua):
+Ardour 7.3 quirks met here (see also soak_session.lua):
   * ardour7-export now and then dies with "double free or corruption" after
     writing the file, and now and then hangs as the export starts (also with
     no Pianola in it: the main thread waits in Butler::wait_until_finished()
@@ -55,7 +55,7 @@ SOURCE_DIR = os.environ.get("PIANOLA_SRC", os.path.join(os.path.dirname(__file__
 # The build makes the bundle once the plugin's source is in the tree; from
 # then on a missing bundle is a failure, not a reason to skip.
 PLUGIN_SOURCE = os.path.join(SOURCE_DIR, "plugin", "pianola.c")
-SESSION_SCRIPT = os.path.join(SOURCE_DIR, "tests", "ardour", "make_session.lua")
+SESSION_SCRIPT = os.path.join(SOURCE_DIR, "tests", "ardour", "soak_session.lua")
 
 
 def run_host(command: list, cwd: str, env: dict) -> subprocess.CompletedProcess:
@@ -131,8 +131,9 @@ class ArdourHeadlessExport(unittest.TestCase):
 
     @classmethod
     def make_session(cls) -> str:
+        # 120 BPM in 4/4, one instance, no preset, seed 1 (the plugin's own).
         command = ["ardour7-lua", SESSION_SCRIPT, cls.session_dir, SESSION_NAME,
-                   PLUGIN_URI, str(BARS)]
+                   PLUGIN_URI, str(BARS), "120", "4", "4", "1", "-", "1"]
         for _ in range(ATTEMPTS):
             result = run_host(command, cls.work_dir, cls.env)
             # Ardour 7.3 can abort adding the track, or hang; a fresh session

@@ -1,5 +1,6 @@
--- Builds one Ardour session for the host soak (tests/soak.py): like
--- make_session.lua, with what a soak varies from one cycle to the next.
+-- Builds one Ardour session for the host soak (tests/soak.py) and the
+-- export test (tests/test_ardour_export.py), with what a soak varies from
+-- one cycle to the next.
 -- Run headless:
 --   ardour7-lua soak_session.lua DIR NAME URI BARS BPM BEATS_PER_BAR NOTE_VALUE
 --                                INSTANCES PRESET_URI|- SEED
@@ -11,9 +12,13 @@
 -- BARS bars. Prints "session-ready ..." on success, "session-failed: why"
 -- otherwise.
 --
--- The Ardour 7.3 quirks of make_session.lua apply here too: the engine needs
--- a moment before a track can be added, and the session range is made from a
--- range marker in the saved file.
+-- Ardour 7.3 quirks handled here:
+--  * the engine needs a moment after the session is created before a track
+--    can be added, or adding it may fail with "Port already exists";
+--  * Session:set_session_extents is not bound to Lua, and a new empty session
+--    has no session range, so the range is added as a range marker and turned
+--    into the session range in the saved file (ardour7-export exports exactly
+--    the session range).
 
 local session_dir, session_name, plugin_uri = arg[1], arg[2], arg[3]
 local bars, bpm = tonumber(arg[4]), tonumber(arg[5])
