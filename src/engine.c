@@ -519,7 +519,9 @@ static int close_bar(PnlEngine *engine, const Timeline *timeline,
         if (status == PNL_OK)
             status = hear_bar(engine, timeline, bar, bar_ticks, message, message_size);
         if (status == PNL_OK) {
-            /* A snapshot may have been steered otherwise. */
+            /* A snapshot may have been taken with other sampling and
+             * steering settings. */
+            pnl_generator_set_sampling(engine->work, settings->temperature, settings->top_p);
             pnl_generator_set_steering(engine->work, &settings->steering);
             pnl_generator_reseed(engine->work, settings->seed ^ pnl_splitmix64((uint64_t)line));
         }
