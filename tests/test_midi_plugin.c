@@ -3,8 +3,9 @@
  * with no audio, no volume and no FluidSynth), that its MIDI out is the
  * piano's frame by frame over a session with humanization, tempo changes,
  * a stop, a locate, re-rolls and changed settings, that a state moves
- * between the two, that a bad value on any of its ports is clamped as the
- * piano clamps it, and that MIDI in passes through to MIDI out. */
+ * between the two, that the presets apply to it as to the piano, that a bad
+ * value on any of its ports is clamped as the piano clamps it, and that
+ * MIDI in passes through to MIDI out. */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 #include <lv2/atom/atom.h>
 #include <lv2/core/lv2.h>
 #include <lv2/midi/midi.h>
+#include <lv2/presets/presets.h>
 
 #include "check.h"
 #include "plugin_fixture.h"
@@ -402,6 +404,82 @@ static void test_a_state_moves_between_the_plugins(void)
     }
 }
 
+/* The presets a host lists for a plugin (lilv, as hosts find them), as
+ * their URIs' ends after "preset:", sorted, comma-separated. */
+static void related_presets(LilvWorld *world, const char *plugin_uri, char *list, size_t size)
+{
+    list[0] = '\0';
+    LilvNode *uri = lilv_new_uri(world, plugin_uri);
+    const LilvPlugin *plugin = lilv_plugins_get_by_uri(lilv_world_get_all_plugins(world), uri);
+    lilv_node_free(uri);
+    if (!plugin)
+        return;
+    LilvNode *preset_class = lilv_new_uri(world, LV2_PRESETS__Preset);
+    LilvNodes *presets = lilv_plugin_get_related(plugin, preset_class);
+    char names[16][64];
+    int count = 0;
+    LILV_FOREACH (nodes, i, presets) {
+        const char *name = strstr(lilv_node_as_uri(lilv_nodes_get(presets, i)), "preset:");
+        if (name && count < 16)
+            snprintf(names[count++], sizeof names[0], "%s", name + strlen("preset:"));
+    }
+    lilv_nodes_free(presets);
+    lilv_node_free(preset_class);
+    for (int a = 0; a < count; a++)
+        for (int b = a + 1; b < count; b++)
+            if (strcmp(names[a], names[b]) > 0) {
+                char swap[64];
+                memcpy(swap, names[a], sizeof swap);
+                memcpy(names[a], names[b], sizeof swap);
+                memcpy(names[b], swap, sizeof swap);
+            }
+    for (int i = 0; i < count; i++)
+        snprintf(list + strlen(list), size - strlen(list), "%s%s", i ? "," : "", names[i]);
+}
+
+/* The presets set only controls both plugins have: a host lists the same
+ * ones for both, and each gives both the same MIDI out. */
+static void test_the_presets_apply_to_it_as_to_the_piano(void)
+{
+    LilvWorld *world = lilv_world_new();
+    lilv_world_load_all(world);
+    char piano_presets[512], midi_presets[512];
+    related_presets(world, PIANOLA_URI, piano_presets, sizeof piano_presets);
+    related_presets(world, PIANOLA_MIDI_URI, midi_presets, sizeof midi_presets);
+    lilv_world_free(world);
+    CHECK(piano_presets[0] && !strcmp(piano_presets, midi_presets),
+          "expected the piano's presets (%s) listed for the MIDI plugin too, got '%s'",
+          piano_presets, midi_presets);
+    char list[512], *name = NULL, *rest = NULL;
+    snprintf(list, sizeof list, "%s", piano_presets);
+    int presets = 0, with_music = 0;
+    for (name = strtok_r(list, ",", &rest); name; name = strtok_r(NULL, ",", &rest)) {
+        char uri[128], message[256] = "", why[256] = "";
+        snprintf(uri, sizeof uri, "urn:pianola:preset:%s", name);
+        Session session = {.use_host_time = 1, .blocks = 400, .seed = 3};
+        Recording *runs[2] = {new_recording(), new_recording()};
+        const char *uris[2] = {PIANOLA_TEST_URI, PIANOLA_TEST_MIDI_URI};
+        int status = 0;
+        for (int run = 0; run < 2 && status == 0; run++) {
+            PnlLv2Host *host = session_host(uris[run], &session, message, sizeof message);
+            status = host ? pnl_lv2host_apply_preset(host, uri) : -1;
+            if (status == 0)
+                play_session(host, &session, runs[run]);
+            if (host)
+                pnl_lv2host_free(host);
+        }
+        int same = status == 0 && same_midi(runs[0], runs[1], why, sizeof why);
+        with_music += note_ons(runs[0]) > 0;
+        free(runs[0]);
+        free(runs[1]);
+        CHECK(status == 0, "preset %s: %s (status %d)", name, message, status);
+        CHECK(same, "preset %s: MIDI out differs from the piano's: %s", name, why);
+        presets++;
+    }
+    CHECK(presets >= 4 && with_music == presets, "expected music from each of the presets, %d "
+          "of %d", with_music, presets);
+}
+
 /* What a control's value becomes once clamped to the table's range; NaN
  * and the infinities are no number, which reads as the default
  * (plugin/ports.h). */
@@ -548,6 +626,7 @@ int main(int argc, char **argv)
     RUN(test_midi_out_equals_the_pianos_frame_by_frame);
     RUN(test_on_the_internal_tempo_too);
     RUN(test_a_state_moves_between_the_plugins);
+    RUN(test_the_presets_apply_to_it_as_to_the_piano);
     RUN(test_bad_values_on_every_port_are_clamped_as_the_piano_clamps_them);
     RUN(test_midi_in_passes_through_to_midi_out);
     RUN(test_a_soundfont_sent_to_it_is_refused_with_a_message);
