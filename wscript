@@ -17,6 +17,8 @@ top = "."
 out = "build"
 
 PLUGIN_URI = "urn:pianola:pianola"
+# The same composer without the piano (plugin/variant.h).
+PLUGIN_MIDI_URI = "urn:pianola:pianola-midi"
 
 
 def options(opt):
@@ -89,6 +91,10 @@ def configure(conf):
 
 # plugin/ sources that hold pure logic: a library of their own (see build()).
 PLUGIN_LOGIC = ["plugin/transport.c", "plugin/lookahead.c", "plugin/state_encoding.c"]
+# The piano's sound, and the MIDI plugin's stand-in for it: each binary of
+# the bundle takes the rest of plugin/ and one of these (see build_bundle()).
+PIANO_SOUND = "plugin/synth.c"
+NO_SOUND = "plugin/synth_none.c"
 
 
 def tool_name(path):
@@ -157,28 +163,43 @@ def build_bundle(bld):
     no_undefined = [] if bld.env.SANITIZE else ["-Wl,-z,defs"]
     # LV2 hosts load bundle binaries by the name the manifest gives: plain
     # pianola.so, no "lib" prefix. The core library's symbols stay inside the
-    # plugin: it exports lv2_descriptor alone.
-    plugin = bld.shlib(source=bld.path.ant_glob("plugin/*.c", excl=PLUGIN_LOGIC),
-                       target=bundle + "/pianola",
-                       use=["pianola_plugin_logic", "pianola", "LV2", "FLUIDSYNTH", "M", "PTHREAD"],
-                       cflags=["-fvisibility=hidden"],
-                       linkflags=["-Wl,--exclude-libs,ALL"] + no_undefined,
-                       install_path=install_dir)
-    plugin.env.cshlib_PATTERN = "%s.so"
+    # plugin: it exports lv2_descriptor alone. The two plugins are the same
+    # sources: pianola.so with FluidSynth, and pianola_midi.so without it
+    # (its lv2_descriptor the MIDI plugin's).
+    shared = bld.path.ant_glob("plugin/*.c", excl=PLUGIN_LOGIC + [PIANO_SOUND, NO_SOUND])
+    binaries = [("pianola", PIANO_SOUND, ["FLUIDSYNTH"], []),
+                ("pianola_midi", NO_SOUND, [], ["PNL_BINARY_VARIANT=PNL_VARIANT_MIDI"])]
+    for name, sound, sound_use, defines in binaries:
+        plugin = bld.shlib(source=shared + [bld.path.find_node(sound)],
+                           target=bundle + "/" + name,
+                           use=["pianola_plugin_logic", "pianola", "LV2", "M", "PTHREAD"]
+                           + sound_use,
+                           defines=defines, cflags=["-fvisibility=hidden"],
+                           linkflags=["-Wl,--exclude-libs,ALL"] + no_undefined,
+                           install_path=install_dir)
+        plugin.env.cshlib_PATTERN = "%s.so"
     if bld.path.find_node("gui/pianola_ui.c"):
         ui = bld.shlib(source=bld.path.ant_glob("gui/*.c"), target=bundle + "/pianola_ui",
                        use=["LV2", "CAIRO", "X11", "M"], cflags=["-fvisibility=hidden"],
                        linkflags=no_undefined, install_path=install_dir)
         ui.env.cshlib_PATTERN = "%s.so"
-    # The plugin's TTL: ttl/pianola.ttl.in with the control ports that
-    # ttl/control_ports.c writes from the port table (plugin/ports.h).
+    # The plugins' TTL: ttl/pianola.ttl.in and ttl/pianola_midi.ttl.in with
+    # the control ports that ttl/control_ports.c writes from the port table
+    # (plugin/ports.h), each at its plugin's indices.
     control_ports = write_control_ports(bld, "ttl/control_ports", [])
-    bld(rule=write_plugin_ttl, source=["ttl/pianola.ttl.in", control_ports],
-        target=bundle + "/pianola.ttl", vars=["PLUGIN_URI"], install_path=install_dir)
-    for ttl in bld.path.ant_glob("ttl/*.ttl.in", excl=["ttl/pianola.ttl.in"]):
+    midi_control_ports = bld.path.find_or_declare("ttl/control_ports_midi.ttl")
+    bld(rule="${SRC[0].abspath()} midi > ${TGT}",
+        source=bld.path.find_or_declare("ttl/control_ports"), target=midi_control_ports)
+    plugin_ttls = [("pianola", control_ports, PLUGIN_URI),
+                   ("pianola_midi", midi_control_ports, PLUGIN_MIDI_URI)]
+    for name, ports, uri in plugin_ttls:
+        bld(rule=write_plugin_ttl, source=["ttl/%s.ttl.in" % name, ports],
+            target=bundle + "/%s.ttl" % name, plugin_uri=uri, install_path=install_dir)
+    for ttl in bld.path.ant_glob("ttl/*.ttl.in",
+                                 excl=["ttl/%s.ttl.in" % name for name, _, _ in plugin_ttls]):
         bld(features="subst", source=ttl, target=bundle + "/" + ttl.name[:-3],
             install_path=install_dir, LIB_EXT=".so",
-            PLUGIN_URI=bld.env.PLUGIN_URI)
+            PLUGIN_URI=PLUGIN_URI, PLUGIN_MIDI_URI=PLUGIN_MIDI_URI)
     for ttl in bld.path.ant_glob("ttl/*.ttl") + bld.path.ant_glob("presets/*.ttl"):
         bld(features="subst", is_copy=True, source=ttl, target=bundle + "/" + ttl.name,
             install_path=install_dir)
@@ -205,7 +226,8 @@ def write_plugin_ttl(task):
     if "@CONTROL_PORTS@" not in template:
         task.generator.bld.fatal("%s has no @CONTROL_PORTS@" % task.inputs[0])
     task.outputs[0].write(template.replace("@CONTROL_PORTS@", ports)
-                          .replace("@PLUGIN_URI@", task.env.PLUGIN_URI))
+                          .replace("@PLUGIN_URI_PIANO@", PLUGIN_URI)
+                          .replace("@PLUGIN_URI@", task.generator.plugin_uri))
 
 
 # One control more than plugin/ports.h has, for the test build that shows a

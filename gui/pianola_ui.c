@@ -10,6 +10,11 @@
  * their ports, and the UiOn/UiOff atom messages to the control port so the
  * DSP reports notes only while a window is open.
  *
+ * One window for both plugins of the bundle (plugin/variant.h): it keeps
+ * its port values by the table's indices (ports.h) and maps them to and
+ * from the host's, which are fewer for Pianola (MIDI); that plugin has no
+ * SoundFont to show, so the line under the roll says where its notes go.
+ *
  * Keyboard: the window never takes the focus on its own; a click into the
  * seed field borrows it to type a number and Enter, Escape or a click
  * elsewhere gives it back to whoever had it. */
@@ -29,6 +34,7 @@
 
 #include "../plugin/ports.h"
 #include "../plugin/uris.h"
+#include "../plugin/variant.h"
 
 #include <X11/Xlib.h>
 #include <X11/Xresource.h>
@@ -83,6 +89,7 @@ typedef enum {
 typedef struct {
     LV2UI_Write_Function write;
     LV2UI_Controller controller;
+    PnlVariant variant; /* which plugin this window is for */
     const LV2UI_Resize *host_resize;
     LV2_URID_Map *map;
     PnlUris uris;
@@ -100,7 +107,7 @@ typedef struct {
     int window_gone; /* destroyed with the host's window: touch it no more */
     double last_paint_seconds;
 
-    float ports[PNL_PORT_COUNT];
+    float ports[PNL_PORT_COUNT]; /* by table port, not the host's index */
 
     int capture_state, capture_notes; /* from pianola:Capture */
 
@@ -139,7 +146,9 @@ static void write_port(PianolaUi *ui, int port, float value)
 {
     ui->ports[port] = value;
     ui->dirty = 1;
-    ui->write(ui->controller, (uint32_t)port, sizeof value, 0, &value);
+    int host_index = pnl_variant_host_index(ui->variant, port);
+    if (host_index >= 0)
+        ui->write(ui->controller, (uint32_t)host_index, sizeof value, 0, &value);
 }
 
 static void send_message(PianolaUi *ui, LV2_URID kind)
@@ -151,7 +160,9 @@ static void send_message(PianolaUi *ui, LV2_URID kind)
     LV2_Atom *message = ref ? (LV2_Atom *)lv2_atom_forge_deref(&ui->forge, ref) : NULL;
     lv2_atom_forge_pop(&ui->forge, &frame);
     if (message)
-        ui->write(ui->controller, PNL_PORT_CONTROL_IN, lv2_atom_total_size(message),
+        ui->write(ui->controller,
+                  (uint32_t)pnl_variant_host_index(ui->variant, PNL_PORT_CONTROL_IN),
+                  lv2_atom_total_size(message),
                   ui->uris.atom_eventTransfer, message);
 }
 
@@ -463,6 +474,8 @@ static void draw_frame(PianolaUi *ui, cairo_t *cr, double now)
                         ui->have_playhead);
     if (ui->message[0]) {
         draw_footer(cr, layout, ui->message, pnl_color_live);
+    } else if (ui->variant == PNL_VARIANT_MIDI) {
+        draw_footer(cr, layout, "MIDI out  to the instrument after Pianola", pnl_color_text_dim);
     } else if (ui->soundfont[0]) {
         char line[300];
         snprintf(line, sizeof line, "SoundFont  %s", ui->soundfont);
@@ -913,11 +926,13 @@ static LV2UI_Handle instantiate(const LV2UI_Descriptor *descriptor, const char *
 {
     (void)descriptor;
     (void)bundle_path;
-    if (strcmp(plugin_uri, PIANOLA_URI) || !write_function || !features)
+    int midi = plugin_uri && !strcmp(plugin_uri, PIANOLA_MIDI_URI);
+    if (!plugin_uri || (strcmp(plugin_uri, PIANOLA_URI) && !midi) || !write_function || !features)
         return NULL;
     PianolaUi *ui = (PianolaUi *)calloc(1, sizeof *ui);
     if (!ui)
         return NULL;
+    ui->variant = midi ? PNL_VARIANT_MIDI : PNL_VARIANT_PIANO;
     ui->write = write_function;
     ui->controller = controller;
     void *parent = NULL;
@@ -983,7 +998,7 @@ static LV2UI_Handle instantiate(const LV2UI_Descriptor *descriptor, const char *
         XSetWMNormalHints(ui->display, ui->window, hints);
         XFree(hints);
     }
-    XStoreName(ui->display, ui->window, "Pianola");
+    XStoreName(ui->display, ui->window, midi ? "Pianola (MIDI)" : "Pianola");
 
     ui->window_surface = cairo_xlib_surface_create(ui->display, ui->window, ui->visual, width,
                                                    height);
@@ -1010,15 +1025,16 @@ static void port_event(LV2UI_Handle handle, uint32_t port_index, uint32_t buffer
     PianolaUi *ui = (PianolaUi *)handle;
     if (!ui || !buffer)
         return;
+    int port = pnl_variant_port(ui->variant, port_index);
     if (format == 0) {
-        if (port_index >= PNL_PORT_COUNT || buffer_size != sizeof(float))
+        if (port < 0 || buffer_size != sizeof(float))
             return;
         float value = *(const float *)buffer;
         if (!isfinite(value))
             return;
-        ui->ports[port_index] = value;
+        ui->ports[port] = value;
         ui->dirty = 1;
-    } else if (format == ui->uris.atom_eventTransfer && port_index == PNL_PORT_NOTIFY_OUT) {
+    } else if (format == ui->uris.atom_eventTransfer && port == PNL_PORT_NOTIFY_OUT) {
         receive_atom(ui, buffer_size, buffer);
     }
 }

@@ -31,15 +31,33 @@ void pnl_notify_begin(PnlNotify *notify, LV2_Atom_Sequence *port)
     }
 }
 
+static void forge_midi(PnlNotify *notify, uint32_t frame, const uint8_t *message, uint32_t size)
+{
+    if (!lv2_atom_forge_frame_time(&notify->forge, frame))
+        return;
+    if (!lv2_atom_forge_atom(&notify->forge, size, notify->uris->midi_MidiEvent))
+        return;
+    lv2_atom_forge_write(&notify->forge, message, size);
+}
+
 void pnl_notify_midi(PnlNotify *notify, uint32_t frame, uint8_t status, uint8_t data1,
                      uint8_t data2)
 {
-    uint8_t message[3] = {status, data1, data2};
-    if (!lv2_atom_forge_frame_time(&notify->forge, frame))
+    const uint8_t message[3] = {status, data1, data2};
+    forge_midi(notify, frame, message, 3);
+}
+
+void pnl_notify_midi_thru(PnlNotify *notify, uint32_t frame, const uint8_t *message,
+                          uint32_t size)
+{
+    if (size < 1 || message[0] < 0x80 || message[0] >= 0xf0)
         return;
-    if (!lv2_atom_forge_atom(&notify->forge, 3, notify->uris->midi_MidiEvent))
+    /* Program change and channel pressure carry one data byte, the rest two. */
+    uint8_t kind = message[0] & 0xf0;
+    uint32_t length = kind == 0xc0 || kind == 0xd0 ? 2 : 3;
+    if (size != length || (message[1] & 0x80) || (length == 3 && (message[2] & 0x80)))
         return;
-    lv2_atom_forge_write(&notify->forge, message, 3);
+    forge_midi(notify, frame, message, length);
 }
 
 /* Timeline ticks in the host's beats (the meter's beat, as the UI counts). */

@@ -60,6 +60,10 @@ void pnl_notify_end(PnlNotify *notify, uint32_t frames, const PnlNotifyView *vie
 /* A MIDI message on the port (the notes played, for recording). */
 void pnl_notify_midi(PnlNotify *notify, uint32_t frame, uint8_t status, uint8_t data1,
                      uint8_t data2);
+/* A message from MIDI in, passed through as it came (the MIDI plugin's
+ * thru): channel messages only, of their proper length; others are dropped. */
+void pnl_notify_midi_thru(PnlNotify *notify, uint32_t frame, const uint8_t *message,
+                          uint32_t size);
 
 /* A note played on MIDI in began or ended; it goes to the UI when it
  * ends, as a live note (PNL_ORIGIN_LIVE). */

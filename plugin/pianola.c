@@ -1,4 +1,4 @@
-/* Pianola's LV2 glue: the descriptor, instantiation, ports and run().
+/* Pianola's LV2 glue: the descriptors, instantiation, ports and run().
  *
  * run() reads the ports, follows the host transport, plays MIDI in through
  * the piano (capturing it when asked), schedules the timeline's notes into
@@ -7,7 +7,12 @@
  * no locks, logs nothing and touches no files: everything slow goes to the
  * worker (worker.c), and state save and restore live in state.c. When to
  * compose and where to cut is lookahead.c's to say; what the notify port
- * carries (MIDI out, the UI's messages) is notify.c's. */
+ * carries (MIDI out, the UI's messages) is notify.c's.
+ *
+ * The same code is both of the bundle's plugins (variant.h): the piano, and
+ * Pianola (MIDI), which has no synth and no audio ports, sends the same
+ * notes to MIDI out and passes MIDI in through to it, where the piano
+ * plays it. */
 #include "pianola.h"
 
 #include <lv2/atom/util.h>
@@ -58,9 +63,10 @@ static void read_ports(Pianola *self)
     pnl_transport_set_internal_bpm(&self->transport, port_value(self, PNL_PORT_TEMPO));
 }
 
-static void connect_port(LV2_Handle instance, uint32_t port, void *data)
+static void connect_port(LV2_Handle instance, uint32_t host_index, void *data)
 {
     Pianola *self = instance;
+    int port = pnl_variant_port(self->host.variant, host_index);
     switch (port) {
     case PNL_PORT_CONTROL_IN:
         self->io.control_in = data;
@@ -75,7 +81,7 @@ static void connect_port(LV2_Handle instance, uint32_t port, void *data)
         self->io.audio_out[1] = data;
         break;
     default:
-        if (port < PNL_PORT_COUNT)
+        if (port >= 0)
             self->controls[port] = data;
         break;
     }
@@ -123,9 +129,19 @@ static void locate(Pianola *self, uint32_t frame)
     apply_note_messages(self, frame, count);
 }
 
-/* Renders [*rendered, until) of this cycle's audio. */
+static int has_sound(const Pianola *self)
+{
+    return self->host.variant == PNL_VARIANT_PIANO;
+}
+
+/* Renders [*rendered, until) of this cycle's audio (the MIDI plugin has none). */
 static void render_to(Pianola *self, uint32_t *rendered, uint32_t until)
 {
+    if (!has_sound(self)) {
+        if (*rendered < until)
+            *rendered = until;
+        return;
+    }
     while (*rendered < until) {
         uint32_t frames = until - *rendered;
         if (frames > PNL_SYNTH_MAX_BLOCK)
@@ -186,6 +202,10 @@ static void handle_midi(Pianola *self, uint32_t frame, const uint8_t *message, u
 {
     if (size < 1)
         return;
+    /* The MIDI plugin's player hears what they play on the host's
+     * instrument after it, as the piano plays it here. */
+    if (!has_sound(self))
+        pnl_notify_midi_thru(&self->notify, frame, message, size);
     uint8_t status = message[0] & 0xf0;
     if ((status == 0x90 || status == 0x80) && size >= 3) {
         uint8_t pitch = message[1] & 0x7f, velocity = message[2] & 0x7f;
@@ -269,6 +289,11 @@ static void handle_patch_set(Pianola *self, const LV2_Atom_Object *object)
     if (!property || property->type != uris->atom_URID ||
         ((const LV2_Atom_URID *)property)->body != uris->pianola_soundfont || !value)
         return;
+    if (!has_sound(self)) {
+        pnl_notify_message(&self->notify, "Pianola (MIDI) plays no SoundFont: its notes go to "
+                                          "the instrument after it");
+        return;
+    }
     /* An empty path names no file (it is not a way back to the default). */
     if ((value->type != uris->atom_Path && value->type != uris->atom_String) ||
         value->size == 0 || value->size >= PNL_PATH_SIZE ||
@@ -459,10 +484,25 @@ static const LV2_Atom_Sequence *aligned_control_in(Pianola *self)
     return copy;
 }
 
+/* Volume, ramped across the cycle so a change never clicks. */
+static void apply_volume(Pianola *self, uint32_t sample_count)
+{
+    float gain = self->playback.gain,
+          step = (self->target_gain - gain) / (sample_count ? sample_count : 1);
+    float *out_left = self->io.audio_out[0], *out_right = self->io.audio_out[1];
+    for (uint32_t frame = 0; frame < sample_count; frame++) {
+        gain += step;
+        float left = out_left[frame] * gain, right = out_right[frame] * gain;
+        out_left[frame] = isfinite(left) ? left : 0.0f;
+        out_right[frame] = isfinite(right) ? right : 0.0f;
+    }
+    self->playback.gain = self->target_gain;
+}
+
 static void run(LV2_Handle instance, uint32_t sample_count)
 {
     Pianola *self = instance;
-    if (!self->io.audio_out[0] || !self->io.audio_out[1])
+    if (has_sound(self) && (!self->io.audio_out[0] || !self->io.audio_out[1]))
         return;
 
     pnl_notify_begin(&self->notify, self->io.notify_out);
@@ -507,17 +547,8 @@ static void run(LV2_Handle instance, uint32_t sample_count)
     }
     play_segment(self, &position, &rendered, sample_count);
 
-    /* Volume, ramped across the cycle so a change never clicks. */
-    float gain = self->playback.gain,
-          step = (self->target_gain - gain) / (sample_count ? sample_count : 1);
-    float *out_left = self->io.audio_out[0], *out_right = self->io.audio_out[1];
-    for (uint32_t frame = 0; frame < sample_count; frame++) {
-        gain += step;
-        float left = out_left[frame] * gain, right = out_right[frame] * gain;
-        out_left[frame] = isfinite(left) ? left : 0.0f;
-        out_right[frame] = isfinite(right) ? right : 0.0f;
-    }
-    self->playback.gain = self->target_gain;
+    if (has_sound(self))
+        apply_volume(self, sample_count);
 
     PnlNotifyView view = {.transport = &self->transport,
                           .timeline = self->timeline,
@@ -545,10 +576,11 @@ static void cleanup(LV2_Handle instance)
 static LV2_Handle instantiate(const LV2_Descriptor *descriptor, double rate,
                               const char *bundle_path, const LV2_Feature *const *features)
 {
-    (void)descriptor;
     Pianola *self = calloc(1, sizeof *self);
     if (!self)
         return NULL;
+    self->host.variant =
+        !strcmp(descriptor->URI, PIANOLA_MIDI_URI) ? PNL_VARIANT_MIDI : PNL_VARIANT_PIANO;
     LV2_Log_Log *log = NULL;
     for (int i = 0; features && features[i]; i++) {
         if (!strcmp(features[i]->URI, LV2_URID__map))
@@ -609,13 +641,17 @@ static LV2_Handle instantiate(const LV2_Descriptor *descriptor, double rate,
     }
     /* The default piano is ready from the first cycle (instantiation may
      * load); a SoundFont chosen later or restored loads on the worker. */
-    self->playback.synth = pnl_synth_new(PNL_DEFAULT_SOUNDFONT, rate, message, sizeof message);
-    if (self->playback.synth) {
-        snprintf(self->soundfont_path, sizeof self->soundfont_path, "%s", PNL_DEFAULT_SOUNDFONT);
-    } else {
-        lv2_log_error(&self->host.logger, "Pianola: %s; silent until a SoundFont is set\n",
-                      message);
-        pnl_notify_message(&self->notify, "%s", message);
+    if (has_sound(self)) {
+        self->playback.synth =
+            pnl_synth_new(PNL_DEFAULT_SOUNDFONT, rate, message, sizeof message);
+        if (self->playback.synth) {
+            snprintf(self->soundfont_path, sizeof self->soundfont_path, "%s",
+                     PNL_DEFAULT_SOUNDFONT);
+        } else {
+            lv2_log_error(&self->host.logger, "Pianola: %s; silent until a SoundFont is set\n",
+                          message);
+            pnl_notify_message(&self->notify, "%s", message);
+        }
     }
 
     pnl_transport_init(&self->transport, rate, 120.0);
@@ -659,10 +695,21 @@ static const void *extension_data(const char *uri)
     return NULL;
 }
 
-static const LV2_Descriptor descriptor = {PIANOLA_URI, instantiate, connect_port, activate,
-                                          run, deactivate, cleanup, extension_data};
+static const LV2_Descriptor descriptors[PNL_VARIANT_COUNT] = {
+    [PNL_VARIANT_PIANO] = {PIANOLA_URI, instantiate, connect_port, activate, run, deactivate,
+                           cleanup, extension_data},
+    [PNL_VARIANT_MIDI] = {PIANOLA_MIDI_URI, instantiate, connect_port, activate, run, deactivate,
+                          cleanup, extension_data}};
+
+/* Each binary offers one plugin: pianola.so the piano, and pianola_midi.so,
+ * built from these sources with PNL_BINARY_VARIANT=PNL_VARIANT_MIDI and
+ * without FluidSynth (synth_none.c for synth.c; see the wscript), the MIDI
+ * plugin. */
+#ifndef PNL_BINARY_VARIANT
+#define PNL_BINARY_VARIANT PNL_VARIANT_PIANO
+#endif
 
 LV2_SYMBOL_EXPORT const LV2_Descriptor *lv2_descriptor(uint32_t index)
 {
-    return index == 0 ? &descriptor : NULL;
+    return index == 0 ? &descriptors[PNL_BINARY_VARIANT] : NULL;
 }

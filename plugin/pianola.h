@@ -30,6 +30,7 @@
 #include "timeline.h"
 #include "transport.h"
 #include "uris.h"
+#include "variant.h"
 
 enum {
     PNL_PATH_SIZE = 1024,
@@ -61,6 +62,9 @@ typedef struct {
     PnlUris uris;
     char bundle_path[PNL_PATH_SIZE];
     double sample_rate;
+    /* Which plugin this instance is (variant.h): the MIDI one has no synth,
+     * no audio ports and no volume, and passes MIDI in through to MIDI out. */
+    PnlVariant variant;
 } PnlHostContext;
 
 /* The atom and audio port buffers: connect_port() sets them, run() uses
@@ -68,7 +72,7 @@ typedef struct {
 typedef struct {
     const LV2_Atom_Sequence *control_in;
     LV2_Atom_Sequence *notify_out;
-    float *audio_out[2];
+    float *audio_out[2]; /* NULL in the MIDI plugin, which has none */
     /* control_in copied to 8-byte alignment when a host hands it over
      * misaligned (aligned_control_in() in pianola.c). */
     uint64_t aligned_control_in[PNL_CONTROL_IN_BYTES / sizeof(uint64_t)];

@@ -41,6 +41,9 @@
 #include "../src/timeline.h" /* PnlNoteOrigin */
 
 #define PIANOLA_URI "urn:pianola:pianola"
+/* The MIDI-only plugin (variant.h); it speaks the same protocol, whose URIs
+ * below stay in the piano's namespace, and shares the UI. */
+#define PIANOLA_MIDI_URI "urn:pianola:pianola-midi"
 #define PIANOLA_UI_URI PIANOLA_URI "#ui"
 #define PIANOLA__ PIANOLA_URI "#"
 

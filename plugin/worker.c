@@ -186,7 +186,10 @@ static void restore(Pianola *self, PnlRestoredState *state, LV2_Worker_Respond_F
             state->memory_from_ticks > 0 ? state->memory_from_ticks : 0;
         atomic_store_explicit(&self->worker.has_saved_settings, 1, memory_order_release);
     }
-    if (state->soundfont_path[0] && !same_file(state->soundfont_path, self->soundfont_path))
+    /* The MIDI plugin has no piano: a state the piano saved plays on
+     * without its SoundFont there. */
+    if (self->host.variant == PNL_VARIANT_PIANO && state->soundfont_path[0] &&
+        !same_file(state->soundfont_path, self->soundfont_path))
         load_soundfont(self, state->soundfont_path, respond, handle);
     PnlRestoredReply reply = {.type = PNL_REPLY_RESTORED, .settings = state->settings,
                               .has_settings = state->has_settings,

@@ -29,6 +29,7 @@
 #include "weights.h"
 
 #define PIANOLA_TEST_URI PIANOLA_URI
+#define PIANOLA_TEST_MIDI_URI PIANOLA_MIDI_URI
 #define PIANOLA_TEST_NOTE_ON(midi) (((midi)->bytes[0] & 0xf0) == 0x90 && (midi)->bytes[2] > 0)
 #define PIANOLA_TEST_NOTE_OFF(midi) \
     (((midi)->bytes[0] & 0xf0) == 0x80 || (((midi)->bytes[0] & 0xf0) == 0x90 && (midi)->bytes[2] == 0))
@@ -108,15 +109,24 @@ static inline int fixture_make_random_bundle(const char *dir, char *bundle, size
     return fixture_write_random_model(path, message, size);
 }
 
-static inline PnlLv2Host *fixture_host(const char *bundle, double rate, uint32_t max_block,
-                                       PnlWorkerMode mode, char *message, size_t size)
+/* A host on one of the bundle's plugins (PIANOLA_TEST_URI, the piano, or
+ * PIANOLA_TEST_MIDI_URI). */
+static inline PnlLv2Host *fixture_host_of(const char *plugin_uri, const char *bundle, double rate,
+                                          uint32_t max_block, PnlWorkerMode mode, char *message,
+                                          size_t size)
 {
-    PnlLv2HostOptions options = {.plugin_uri = PIANOLA_TEST_URI,
+    PnlLv2HostOptions options = {.plugin_uri = plugin_uri,
                                  .bundle_path = bundle,
                                  .sample_rate = rate,
                                  .max_block = max_block,
                                  .worker_mode = mode};
     return pnl_lv2host_new(&options, message, size);
+}
+
+static inline PnlLv2Host *fixture_host(const char *bundle, double rate, uint32_t max_block,
+                                       PnlWorkerMode mode, char *message, size_t size)
+{
+    return fixture_host_of(PIANOLA_TEST_URI, bundle, rate, max_block, mode, message, size);
 }
 
 /* A pianola:Note notification on the notify port, read into its pitch,

@@ -1,7 +1,8 @@
-/* The built plugin's TTL, read through lilv as a host reads it, against the
+/* The built plugins' TTL, read through lilv as a host reads it, against the
  * port table (plugin/ports.h) and the composer list (src/composers.h) that
  * the build wrote it from: port by port, index, symbol, name, range,
- * default, properties, unit and the enumerations' choices. */
+ * default, properties, unit and the enumerations' choices. Both plugins of
+ * the bundle, Pianola (MIDI) at its own indices (plugin/variant.h). */
 #include <lilv/lilv.h>
 #include <lv2/core/lv2.h>
 #include <lv2/port-props/port-props.h>
@@ -14,11 +15,15 @@
 
 #include "../plugin/ports.h"
 #include "../plugin/uris.h"
+#include "../plugin/variant.h"
 
 #define RDFS_COMMENT "http://www.w3.org/2000/01/rdf-schema#comment"
 
 static LilvWorld *world;
+/* The plugin under test, and which it is. */
 static const LilvPlugin *plugin;
+static PnlVariant variant;
+static const char *plugin_uri;
 
 static LilvNode *uri(const char *text)
 {
@@ -50,11 +55,11 @@ static void port_value_text(const LilvPort *port, const char *predicate, char *t
 
 static void test_plugin_is_found(void)
 {
-    CHECK(plugin, "lilv finds no plugin %s on LV2_PATH=%s", PIANOLA_URI,
+    CHECK(plugin, "lilv finds no plugin %s on LV2_PATH=%s", plugin_uri,
           check_env("LV2_PATH", "(unset)"));
-    CHECK(lilv_plugin_get_num_ports(plugin) == PNL_PORT_COUNT,
-          "expected %d ports (plugin/ports.h), the TTL has %u", PNL_PORT_COUNT,
-          lilv_plugin_get_num_ports(plugin));
+    CHECK((int)lilv_plugin_get_num_ports(plugin) == pnl_variant_port_count(variant),
+          "%s: expected %d ports (plugin/ports.h), the TTL has %u", plugin_uri,
+          pnl_variant_port_count(variant), lilv_plugin_get_num_ports(plugin));
 }
 
 static void test_stream_ports_match_the_table(void)
@@ -69,8 +74,11 @@ static void test_stream_ports_match_the_table(void)
 #undef STREAM_PORT
     };
     for (size_t i = 0; i < sizeof streams / sizeof streams[0]; i++) {
-        const LilvPort *port = lilv_plugin_get_port_by_index(plugin, (uint32_t)streams[i].index);
-        CHECK(port, "the TTL has no port %d", streams[i].index);
+        int index = pnl_variant_host_index(variant, streams[i].index);
+        if (index < 0)
+            continue;
+        const LilvPort *port = lilv_plugin_get_port_by_index(plugin, (uint32_t)index);
+        CHECK(port, "the TTL has no port %d", index);
         const char *symbol = lilv_node_as_string(lilv_port_get_symbol(plugin, port));
         CHECK(!strcmp(symbol, streams[i].symbol),
               "port %d: expected symbol '%s', the TTL says '%s'", streams[i].index,
@@ -87,8 +95,11 @@ static void test_every_control_port_matches_the_table(void)
     CHECK(plugin, "no plugin");
     LilvNode *control = uri(LV2_CORE__ControlPort), *input = uri(LV2_CORE__InputPort);
     int controls = 0;
-    for (int index = 0; index < PNL_PORT_COUNT; index++) {
-        const PnlControlSpec *spec = pnl_control_spec(index);
+    for (int table_port = 0; table_port < PNL_PORT_COUNT; table_port++) {
+        int index = pnl_variant_host_index(variant, table_port);
+        if (index < 0)
+            continue;
+        const PnlControlSpec *spec = pnl_control_spec(table_port);
         const LilvPort *port = lilv_plugin_get_port_by_index(plugin, (uint32_t)index);
         CHECK(port, "the TTL has no port %d", index);
         int is_control = lilv_port_is_a(plugin, port, control);
@@ -165,7 +176,8 @@ static void check_choices(int port, const char *const *labels, int choice_count,
                           const char *source)
 {
     CHECK(plugin, "no plugin");
-    const LilvPort *lilv_port = lilv_plugin_get_port_by_index(plugin, (uint32_t)port);
+    const LilvPort *lilv_port = lilv_plugin_get_port_by_index(
+        plugin, (uint32_t)pnl_variant_host_index(variant, port));
     CHECK(lilv_port, "no port %d", port);
     LilvScalePoints *points = lilv_port_get_scale_points(plugin, lilv_port);
     int count = points ? (int)lilv_scale_points_size(points) : 0;
@@ -206,19 +218,42 @@ static void test_dynamics_choices_are_as_composed_and_pp_to_ff(void)
     check_choices(PNL_PORT_DYNAMICS, labels, PNL_DYNAMICS_CHOICE_COUNT, "PNL_DYNAMICS_CHOICES");
 }
 
+static void select_plugin(PnlVariant which)
+{
+    variant = which;
+    plugin_uri = which == PNL_VARIANT_MIDI ? PIANOLA_MIDI_URI : PIANOLA_URI;
+    LilvNode *node = uri(plugin_uri);
+    plugin = lilv_plugins_get_by_uri(lilv_world_get_all_plugins(world), node);
+    lilv_node_free(node);
+}
+
+/* The same checks on Pianola (MIDI): its ports are the table's less the
+ * piano's sound, renumbered. */
+static void test_the_midi_plugins_ports_match_the_table(void)
+{
+    select_plugin(PNL_VARIANT_MIDI);
+    void (*const checks[])(void) = {test_plugin_is_found, test_stream_ports_match_the_table,
+                                    test_every_control_port_matches_the_table,
+                                    test_composer_choices_are_the_composer_list,
+                                    test_key_choices_are_automatic_and_the_24_keys,
+                                    test_dynamics_choices_are_as_composed_and_pp_to_ff};
+    for (size_t i = 0; i < sizeof checks / sizeof checks[0] && !check_failed; i++)
+        checks[i]();
+    select_plugin(PNL_VARIANT_PIANO);
+}
+
 int main(void)
 {
     world = lilv_world_new();
     lilv_world_load_all(world);
-    LilvNode *plugin_uri = uri(PIANOLA_URI);
-    plugin = lilv_plugins_get_by_uri(lilv_world_get_all_plugins(world), plugin_uri);
-    lilv_node_free(plugin_uri);
+    select_plugin(PNL_VARIANT_PIANO);
     RUN_TEST(test_plugin_is_found);
     RUN_TEST(test_stream_ports_match_the_table);
     RUN_TEST(test_every_control_port_matches_the_table);
     RUN_TEST(test_composer_choices_are_the_composer_list);
     RUN_TEST(test_key_choices_are_automatic_and_the_24_keys);
     RUN_TEST(test_dynamics_choices_are_as_composed_and_pp_to_ff);
+    RUN_TEST(test_the_midi_plugins_ports_match_the_table);
     lilv_world_free(world);
     CHECK_EXIT();
 }

@@ -6,7 +6,9 @@ out; then everything is stopped by process id.
 jalv hands JACK's transport to the plugin as time:Position; once the test
 rolls it (jack_transport play), Pianola must make music: the recording holds
 sound, notes come out of the MIDI port, and neither jalv nor the plugin
-prints an error or a warning.
+prints an error or a warning. Pianola (MIDI), the bundle's plugin without
+the piano, the same: its notes come out of its MIDI port, and it has no
+audio port at all.
 """
 import os
 import re
@@ -23,6 +25,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from test_render import lv2_environment, pianola_lv2_dir  # noqa: E402
 
 PLUGIN_URI = "urn:pianola:pianola"
+MIDI_PLUGIN_URI = "urn:pianola:pianola-midi"
 CLIENT_NAME = "pianola-under-test"
 SAMPLE_RATE = 48000
 PERIOD_FRAMES = 256
@@ -44,9 +47,9 @@ class JackSession:
     """A private jackd on the dummy backend, and the JACK clients started in it,
     each in a process group of its own so cleanup reaches whatever they start."""
 
-    def __init__(self, work_dir: str, lv2_dir: str) -> None:
+    def __init__(self, work_dir: str, lv2_dir: str, name: str = "jalv") -> None:
         self.work_dir = work_dir
-        self.server_name = "pianola-test-%d" % os.getpid()
+        self.server_name = "pianola-test-%s-%d" % (name, os.getpid())
         self.env = lv2_environment(lv2_dir)
         self.env["JACK_DEFAULT_SERVER"] = self.server_name
         self.env["JACK_NO_START_SERVER"] = "1"       # never autostart a second server
@@ -137,6 +140,9 @@ def wav_peak(path: str) -> float:
 
 @unittest.skipUnless(os.path.exists(PLUGIN_SOURCE), "the plugin is not in this tree yet")
 class JalvHeadless(unittest.TestCase):
+    plugin_uri = PLUGIN_URI
+    audio_port_count = 2
+
     @classmethod
     def setUpClass(cls) -> None:
         for program in ("jackd", "jalv", "jack_wait", "jack_lsp", "jack_rec", "jack_midi_dump",
@@ -146,7 +152,8 @@ class JalvHeadless(unittest.TestCase):
                                      "Debian's jalv and jackd2)" % program)
         cls.work_dir = tempfile.mkdtemp(prefix="pianola-jalv-")
         try:
-            cls.jack = JackSession(cls.work_dir, pianola_lv2_dir(cls.work_dir))
+            cls.jack = JackSession(cls.work_dir, pianola_lv2_dir(cls.work_dir),
+                                   cls.__name__.lower())
             try:
                 cls.run_plugin()
             finally:
@@ -161,7 +168,7 @@ class JalvHeadless(unittest.TestCase):
         jack = cls.jack
         # jalv's console reads commands from stdin and quits at its end: keep
         # it open while the plugin plays.
-        jalv = jack.start("jalv", ["jalv", "-x", "-n", CLIENT_NAME, PLUGIN_URI],
+        jalv = jack.start("jalv", ["jalv", "-x", "-n", CLIENT_NAME, cls.plugin_uri],
                           stdin=subprocess.PIPE)
         deadline = time.monotonic() + START_TIMEOUT_S
         plugin_ports, previous = {}, None
@@ -181,7 +188,7 @@ class JalvHeadless(unittest.TestCase):
                                   if "output" in info and "midi" in info)
         cls.recording = os.path.join(cls.work_dir, "jalv.wav")
         cls.first_note_s = None
-        if cls.audio_outputs:
+        if cls.midi_outputs:
             # Line-buffered, so its log shows each note as it comes.
             dump = jack.start("midi_dump", ["stdbuf", "-oL", "jack_midi_dump",
                                             "pianola-midi-dump"])
@@ -203,12 +210,15 @@ class JalvHeadless(unittest.TestCase):
                     cls.first_note_s = time.monotonic() - cls.rolled
                     break
                 time.sleep(0.1)
-            recorder = jack.start("jack_rec", ["jack_rec", "-f", cls.recording, "-d",
-                                               str(RECORD_SECONDS)] + cls.audio_outputs)
-            try:
-                recorder.wait(timeout=RECORD_SECONDS + START_TIMEOUT_S)
-            except subprocess.TimeoutExpired:
-                jack.stop(recorder, signal.SIGKILL)
+            if cls.audio_outputs:
+                recorder = jack.start("jack_rec", ["jack_rec", "-f", cls.recording, "-d",
+                                                   str(RECORD_SECONDS)] + cls.audio_outputs)
+                try:
+                    recorder.wait(timeout=RECORD_SECONDS + START_TIMEOUT_S)
+                except subprocess.TimeoutExpired:
+                    jack.stop(recorder, signal.SIGKILL)
+            else:
+                time.sleep(RECORD_SECONDS)
             jack.stop(dump, signal.SIGINT)
         cls.jalv_running_at_end = jalv.poll() is None
         # The end of its commands is how a console user quits jalv: it closes
@@ -231,8 +241,9 @@ class JalvHeadless(unittest.TestCase):
                         "output:\n%s" % (START_TIMEOUT_S, self.jalv_output[-3000:]))
         self.assertTrue(self.jalv_running_at_end, "jalv quit while the plugin played; its "
                         "output:\n%s" % self.jalv_output[-3000:])
-        self.assertEqual(len(self.audio_outputs), 2, "expected the stereo audio outputs among "
-                         "%s" % sorted(self.plugin_ports))
+        self.assertEqual(len(self.audio_outputs), self.audio_port_count,
+                         "expected %d audio outputs among %s"
+                         % (self.audio_port_count, sorted(self.plugin_ports)))
 
     def test_jalv_and_the_plugin_print_no_errors(self) -> None:
         problems = [line for line in self.jalv_output.splitlines() if PROBLEM.search(line)]
@@ -241,6 +252,9 @@ class JalvHeadless(unittest.TestCase):
         self.assertEqual(self.jalv_status, 0, "jalv's exit status")
 
     def test_plugin_plays_music_when_the_transport_rolls(self) -> None:
+        if not self.audio_port_count:
+            self.assertFalse(os.path.exists(self.recording), "a recording of no audio port")
+            return
         self.assertTrue(os.path.exists(self.recording), "jack_rec wrote no recording; its "
                         "output:\n%s" % self.jack.log("jack_rec")[-2000:])
         peak = wav_peak(self.recording)
@@ -253,8 +267,15 @@ class JalvHeadless(unittest.TestCase):
         self.assertIsNotNone(self.first_note_s, "expected a note-on from the MIDI out port "
                              "within %d s of rolling the transport; jack_midi_dump printed:\n%s"
                              % (FIRST_NOTE_TIMEOUT_S, self.midi_dump[-2000:]))
-        print("jalv_first_note: %.1f s after the transport rolled" % self.first_note_s)
+        print("jalv_first_note: %.1f s after the transport rolled (%s)"
+              % (self.first_note_s, self.plugin_uri))
         self.assertGreater(len(note_ons(self.midi_dump)), 1, "expected notes to keep coming")
+
+
+class JalvHeadlessMidi(JalvHeadless):
+    """Pianola (MIDI) in jalv: no audio port, its notes on MIDI out."""
+    plugin_uri = MIDI_PLUGIN_URI
+    audio_port_count = 0
 
 
 if __name__ == "__main__":

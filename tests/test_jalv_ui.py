@@ -4,7 +4,8 @@ JACK server. The window must appear, and nothing about the UI may be
 reported on jalv's output: no X errors, no GTK warnings, no suil or lilv
 complaints about the UI. With a model in the bundle (the built one's, else a
 small random one written for the test) the notes the DSP composes must reach
-the window's piano roll."""
+the window's piano roll. The same for Pianola (MIDI), the bundle's plugin
+without the piano, whose window is the same UI."""
 import ctypes
 import os
 import re
@@ -17,7 +18,9 @@ import unittest
 import uuid
 
 PLUGIN_URI = "urn:pianola:pianola"
-UI_URI = PLUGIN_URI + "#ui"
+MIDI_PLUGIN_URI = "urn:pianola:pianola-midi"
+UI_URI = PLUGIN_URI + "#ui"  # both plugins'
+
 SECONDS_OPEN = 4.0
 
 # Lines on jalv's output that mean something went wrong with the UI or its
@@ -111,6 +114,8 @@ def stop(process: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
 class JalvShowsTheUi(unittest.TestCase):
     lv2_path = ""
     has_model = False
+    plugin_uri = PLUGIN_URI
+    window_title = b"Pianola"  # what the UI names its window
 
     @classmethod
     def setUpClass(cls) -> None:
@@ -165,19 +170,19 @@ class JalvShowsTheUi(unittest.TestCase):
         end (None: it was still running), whether our window appeared, and
         its exit status."""
         with tempfile.TemporaryFile(mode="w+") as output:
-            jalv = subprocess.Popen(["jalv.gtk3", "-U", UI_URI, PLUGIN_URI], env=self.env,
+            jalv = subprocess.Popen(["jalv.gtk3", "-U", UI_URI, self.plugin_uri], env=self.env,
                                     stdout=output, stderr=subprocess.STDOUT, text=True)
             self.processes.append(jalv)
             deadline = time.monotonic() + SECONDS_OPEN
             shown = False
             while time.monotonic() < deadline and jalv.poll() is None:
                 time.sleep(0.5)
-                shown = shown or find_pianola_window(self.display)[1] != 0
+                shown = shown or self.find_window()[1] != 0
             status = jalv.poll()
             if while_open and status is None:
-                while_open(find_pianola_window(self.display)[1])
+                while_open(self.find_window()[1])
             if close_window and status is None:
-                close_x_window(self.display, find_pianola_window(self.display)[0])
+                close_x_window(self.display, self.find_window()[0])
                 try:
                     jalv.wait(timeout=5)
                 except subprocess.TimeoutExpired:
@@ -186,11 +191,15 @@ class JalvShowsTheUi(unittest.TestCase):
             output.seek(0)
             return output.read(), status, shown, jalv.returncode
 
+    def find_window(self) -> "tuple[int, int]":
+        return find_pianola_window(self.display, self.window_title)
+
     def check_log(self, log: str, status: object, shown: bool) -> None:
         trouble = [line for line in log.splitlines()
                    if TROUBLE.search(line) and not DSP_LOG.search(line)]
         self.assertIsNone(status, "%s\njalv.gtk3 exited early (status %s)" % (log, status))
-        self.assertTrue(shown, "%s\nno window named Pianola appeared under jalv.gtk3" % log)
+        self.assertTrue(shown, "%s\nno window named %s appeared under jalv.gtk3"
+                        % (log, self.window_title.decode()))
         self.assertFalse(trouble, "%s\njalv.gtk3 reported trouble: %s" % (log, trouble))
 
     def test_jalv_gtk3_shows_the_ui_without_errors_or_warnings(self) -> None:
@@ -217,6 +226,12 @@ class JalvShowsTheUi(unittest.TestCase):
         self.check_log(log, status, shown)
         self.assertEqual(exit_status, 0, "%s\njalv.gtk3 ended with status %s after its window "
                          "was closed" % (log, exit_status))
+
+
+class JalvShowsTheUiForTheMidiPlugin(JalvShowsTheUi):
+    """The same window for Pianola (MIDI), at its own port indices."""
+    plugin_uri = MIDI_PLUGIN_URI
+    window_title = b"Pianola (MIDI)"
 
 
 class ClientMessage(ctypes.Structure):
@@ -274,9 +289,10 @@ def window_name(library: ctypes.CDLL, connection: int, window: int) -> bytes:
     return value
 
 
-def find_pianola_window(display: str) -> "tuple[int, int]":
+def find_pianola_window(display: str, title: bytes = b"Pianola") -> "tuple[int, int]":
     """The top-level window holding Pianola's UI window (which names itself
-    "Pianola"), and the UI window; (0, 0) when there is none."""
+    "Pianola", or "Pianola (MIDI)"), and the UI window; (0, 0) when there is
+    none."""
     library = xlib()
     connection = library.XOpenDisplay(display.encode())
     if not connection:
@@ -286,7 +302,7 @@ def find_pianola_window(display: str) -> "tuple[int, int]":
             pending = children(library, connection, top)
             while pending:
                 window = pending.pop()
-                if window_name(library, connection, window) == b"Pianola":
+                if window_name(library, connection, window) == title:
                     return top, window
                 pending.extend(children(library, connection, window))
         return 0, 0

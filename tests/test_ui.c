@@ -34,6 +34,7 @@
 
 #include "../plugin/ports.h"
 #include "../plugin/uris.h"
+#include "../plugin/variant.h"
 
 #include <X11/Xlib.h>
 #include <X11/Xatom.h>
@@ -275,6 +276,7 @@ static struct {
     LV2_URID atom_eventTransfer, UiOn, UiOff;
     const char *screenshots;
     float scale_factor; /* > 0: offered as the ui:scaleFactor option */
+    const char *plugin_uri; /* the plugin the window opens for; NULL: the piano */
 } host;
 
 static LV2_URID urid(const char *uri)
@@ -341,8 +343,10 @@ static int open_ui_in(Ui *ui, int map_parent, ParentKind kind)
                                      &resize_feature, &idle_feature,
                                      host.scale_factor > 0 ? &options_feature : NULL, NULL};
     LV2UI_Widget widget = NULL;
-    ui->handle = host.descriptor->instantiate(host.descriptor, PIANOLA_URI, "", write_function,
-                                              &ui->recorder, &widget, features);
+    ui->handle = host.descriptor->instantiate(host.descriptor,
+                                              host.plugin_uri ? host.plugin_uri : PIANOLA_URI,
+                                              "", write_function, &ui->recorder, &widget,
+                                              features);
     if (!ui->handle)
         return -1;
     ui->widget = (Window)(uintptr_t)widget;
@@ -1097,6 +1101,72 @@ static void test_click_on_capture_writes_the_capture_port(void)
           count);
 }
 
+static int light_pixels_in_footer(const Ui *ui, const PnlUiLayout *layout)
+{
+    int count = 0;
+    double bottom = layout->notes.y + layout->notes.height;
+    for (double row = bottom - 18; row < bottom - 4; row++)
+        for (double column = layout->notes.x; column < layout->notes.x + 300; column++)
+            count += brightness(pixel_at(ui, column, row)) > 200;
+    return count;
+}
+
+/* Opened for Pianola (MIDI), the window speaks the MIDI plugin's port
+ * indices (plugin/variant.h): values come in and go out at them, and the
+ * line under the roll names MIDI out, as it has no SoundFont. */
+static void test_the_window_serves_the_midi_plugin_at_its_ports(void)
+{
+    Ui ui;
+    host.plugin_uri = PIANOLA_MIDI_URI;
+    int opened = open_ui(&ui, 1);
+    host.plugin_uri = NULL;
+    CHECK(opened == 0, "instantiate returned NULL for %s", PIANOLA_MIDI_URI);
+    PnlUiLayout layout;
+    layout_of(&ui, &layout);
+    int temperature = pnl_variant_host_index(PNL_VARIANT_MIDI, PNL_PORT_TEMPERATURE);
+    int capture = pnl_variant_host_index(PNL_VARIANT_MIDI, PNL_PORT_CAPTURE);
+    int notify = pnl_variant_host_index(PNL_VARIANT_MIDI, PNL_PORT_NOTIFY_OUT);
+    /* The piano's index of the temperature is another control of the MIDI plugin's. */
+    set_port(&ui, PNL_PORT_TEMPERATURE, 0.06f);
+    set_port(&ui, temperature, 1.8f);
+    pump(&ui);
+    grab(&ui, "midi-plugin");
+    Pixel high = indicator_pixel(&ui, &layout, 0.9);
+    int dim_footer = light_pixels_in_footer(&ui, &layout);
+    click(&ui, layout.capture.x + layout.capture.width / 2,
+          layout.capture.y + layout.capture.height / 2);
+    pump(&ui);
+    const Write *capture_write = last_write_to(&ui, capture);
+    float capture_value = capture_write ? capture_write->value : -1.0f;
+    int piano_index_writes = writes_to(&ui, PNL_PORT_CAPTURE);
+    int ui_on = 0;
+    for (int i = 0; i < ui.recorder.count; i++)
+        ui_on += ui.recorder.writes[i].otype == host.UiOn &&
+                 ui.recorder.writes[i].port ==
+                     (uint32_t)pnl_variant_host_index(PNL_VARIANT_MIDI, PNL_PORT_CONTROL_IN);
+    close_ui(&ui);
+    CHECK(notify == 1 && temperature == 3 && capture == 8,
+          "expected the MIDI plugin's notify, temperature and capture at 1, 3 and 8; got %d, %d "
+          "and %d", notify, temperature, capture);
+    CHECK(brightness(high) > 500,
+          "expected temperature 1.8 from the MIDI plugin's port %d on the knob, got " PIXEL_FORMAT,
+          temperature, PIXEL_ARGS(high));
+    CHECK(capture_value == 1.0f && piano_index_writes == 0,
+          "expected a click on capture to write 1 to port %d (got %g) and nothing to %d (%d "
+          "writes)", capture, capture_value, PNL_PORT_CAPTURE, piano_index_writes);
+    CHECK(ui_on == 1, "expected pianola:UiOn on the control port, got %d", ui_on);
+
+    /* The piano's window, with no SoundFont told yet, has no line there. */
+    CHECK(open_ui(&ui, 1) == 0, "instantiate returned NULL");
+    pump(&ui);
+    grab(&ui, "piano-plugin-no-soundfont");
+    int piano_footer = light_pixels_in_footer(&ui, &layout);
+    close_ui(&ui);
+    CHECK(dim_footer > 50 && piano_footer < 5,
+          "expected the MIDI out line under the roll (%d light pixels) where the piano's window "
+          "shows nothing yet (%d)", dim_footer, piano_footer);
+}
+
 /* The default of a control port as the plugin's description states it,
  * read from ttl/pianola.ttl.in (NAN when it is not there). */
 static double ttl_default(const char *symbol)
@@ -1598,6 +1668,7 @@ int main(void)
     RUN_TEST(test_ui_closes_cleanly_after_the_host_destroyed_its_window);
     RUN_TEST(test_ui_survives_odd_sizes_bad_messages_and_a_flood);
     RUN_TEST(test_messages_before_the_ui_exists_are_ignored);
+    RUN_TEST(test_the_window_serves_the_midi_plugin_at_its_ports);
     if (x_errors)
         printf("FAIL test_ui_makes_no_x_errors: %d X errors (the last: error %d on request "
                "%d)\n", x_errors, x_error_code, x_error_request);

@@ -81,7 +81,8 @@ fi
 # C test programs run under valgrind, through `./waf test` (which sets their
 # environment) with PIANOLA_TEST_WRAPPER. Those that instantiate the plugin
 # through lilv: test_plugin, test_plugin_soundfont, test_capture,
-# test_bad_files and test_rt_safety (its own malloc forwards to the C
+# test_bad_files, test_midi_plugin (both plugins, about 4 minutes here) and
+# test_rt_safety (its own malloc forwards to the C
 # library's, which valgrind then watches:
 # --soname-synonyms=somalloc=nouserintercepts). Not in this list:
 #   test_ui       one test measures the playhead's motion over 0.5 s of wall
@@ -93,7 +94,7 @@ valgrind_tests="test_vocabulary,test_score,test_grammar,test_codec,test_generato
 valgrind_tests="$valgrind_tests,test_hash,test_byte_order,test_key,test_lstm,test_midifile"
 valgrind_tests="$valgrind_tests,test_quantized,test_sampler,test_scheduler,test_timeline"
 valgrind_tests="$valgrind_tests,test_weights,test_plugin,test_plugin_soundfont,test_capture"
-valgrind_tests="$valgrind_tests,test_bad_files,test_rt_safety"
+valgrind_tests="$valgrind_tests,test_bad_files,test_midi_plugin,test_rt_safety"
 valgrind_tests="$valgrind_tests,test_transport,test_lookahead,test_state_encoding"
 valgrind_tests="$valgrind_tests,test_music_stats,test_tokenize_file"
 

@@ -2,13 +2,16 @@
  * (plugin/ports.h) and its enumerations' choices. The build runs
  * it and puts what it prints where ttl/pianola.ttl.in says @CONTROL_PORTS@,
  * so the TTL a host reads and the ranges the plugin clamps to are one table.
+ * With `midi`, the MIDI plugin's: the same rows less the piano's sound,
+ * at the MIDI plugin's indices (plugin/variant.h), for ttl/pianola_midi.ttl.in.
  *
- *   control_ports > ports.ttl */
+ *   control_ports [midi] > ports.ttl */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../plugin/ports.h"
+#include "../plugin/variant.h"
 
 /* A number as Turtle reads it back to the same double: integers plainly,
  * other values as decimals (120.0, 0.95) with the fewest digits that do. */
@@ -83,12 +86,13 @@ static int write_scale_points(FILE *out, int port)
     return 0;
 }
 
-static int write_port(FILE *out, int port, int first)
+static int write_port(FILE *out, PnlVariant variant, int port, int first)
 {
     const PnlControlSpec *spec = pnl_control_spec(port);
     int integer = spec->kind != PNL_CONTROL_FLOAT;
     fprintf(out, "%s        a lv2:InputPort , lv2:ControlPort ;\n", first ? "    [\n" : " , [\n");
-    fprintf(out, "        lv2:index %d ;\n        lv2:symbol ", port);
+    fprintf(out, "        lv2:index %d ;\n        lv2:symbol ",
+            pnl_variant_host_index(variant, port));
     write_string(out, spec->symbol);
     fprintf(out, " ;\n        lv2:name ");
     write_string(out, spec->name);
@@ -114,20 +118,27 @@ static int write_port(FILE *out, int port, int first)
     return 0;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    PnlVariant variant = PNL_VARIANT_PIANO;
+    if (argc == 2 && !strcmp(argv[1], "midi")) {
+        variant = PNL_VARIANT_MIDI;
+    } else if (argc != 1) {
+        fprintf(stderr, "usage: control_ports [midi] > ports.ttl\n");
+        return 2;
+    }
 #define STREAM_PORT(id, index, symbol) [index] = 1,
     static const char is_stream[PNL_PORT_COUNT] = {PNL_STREAM_PORTS(STREAM_PORT)};
 #undef STREAM_PORT
     int first = 1;
     for (int port = 0; port < PNL_PORT_COUNT; port++) {
-        if (is_stream[port])
+        if (is_stream[port] || !pnl_variant_has_port(variant, port))
             continue;
         if (!pnl_control_spec(port)) {
             fprintf(stderr, "control_ports: no port has index %d (plugin/ports.h)\n", port);
             return 1;
         }
-        if (write_port(stdout, port, first) != 0)
+        if (write_port(stdout, variant, port, first) != 0)
             return 1;
         first = 0;
     }
