@@ -45,6 +45,9 @@ typedef struct {
      * by it, so the network continues a phrase in its own key (see
      * pnl_key_shift in key.h). Ignored, and taken as 0, for other models. */
     int key_shift;
+    /* The kind of source whose dynamics to follow (PnlSourceKind): the
+     * default, 0, is PNL_SOURCE_PERFORMED, a pianist's dynamics. */
+    int source;
 } PnlGeneratorSettings;
 
 /* Where the composition stands. Every note still to come starts at or after

@@ -9,7 +9,8 @@
 enum {
     STATE_START,       /* nothing yet: START */
     STATE_COMPOSER,    /* START seen: COMPOSER */
-    STATE_FIRST_BAR,   /* COMPOSER seen: BAR */
+    STATE_FIRST_BAR,   /* COMPOSER seen: SOURCE or BAR */
+    STATE_SOURCE_SEEN, /* SOURCE seen: BAR */
     STATE_FIRST_METER, /* the first BAR seen: METER */
     STATE_BAR_OPEN,    /* a later BAR seen: METER (a change), POS, BAR, END */
     STATE_BAR_BODY,    /* METER or a whole note seen: PITCH (after a note), POS, BAR, END */
@@ -23,6 +24,7 @@ void pnl_grammar_reset(PnlGrammar *grammar)
 {
     grammar->state = STATE_START;
     grammar->composer = -1;
+    grammar->source = -1;
     grammar->meter_token = -1;
     grammar->bar_start_ticks = 0;
     grammar->bar_ticks = 0;
@@ -41,7 +43,10 @@ int pnl_grammar_allows(const PnlGrammar *grammar, int token)
     switch (family) {
     case PNL_FAMILY_START: return grammar->state == STATE_START;
     case PNL_FAMILY_COMPOSER: return grammar->state == STATE_COMPOSER;
-    case PNL_FAMILY_BAR: return grammar->state == STATE_FIRST_BAR || bar_may_end;
+    case PNL_FAMILY_SOURCE: return grammar->state == STATE_FIRST_BAR;
+    case PNL_FAMILY_BAR:
+        return grammar->state == STATE_FIRST_BAR || grammar->state == STATE_SOURCE_SEEN ||
+               bar_may_end;
     case PNL_FAMILY_END: return bar_may_end;
     case PNL_FAMILY_METER:
         return grammar->state == STATE_FIRST_METER ||
@@ -75,7 +80,11 @@ int pnl_grammar_mask(const PnlGrammar *grammar, uint8_t *mask)
     case STATE_COMPOSER:
         allowed = fill(mask, PNL_TOKEN_COMPOSER_BASE, PNL_COMPOSER_COUNT);
         break;
-    case STATE_FIRST_BAR: allowed = fill(mask, PNL_TOKEN_BAR, 1); break;
+    case STATE_FIRST_BAR:
+        allowed = fill(mask, PNL_TOKEN_BAR, 1) + fill(mask, PNL_TOKEN_SOURCE_BASE,
+                                                      PNL_SOURCE_COUNT);
+        break;
+    case STATE_SOURCE_SEEN: allowed = fill(mask, PNL_TOKEN_BAR, 1); break;
     case STATE_FIRST_METER: allowed = fill(mask, PNL_TOKEN_METER_BASE, PNL_METER_COUNT); break;
     case STATE_BAR_OPEN:
     case STATE_BAR_BODY: {
@@ -116,6 +125,10 @@ int pnl_grammar_advance(PnlGrammar *grammar, int token)
     case PNL_FAMILY_COMPOSER:
         grammar->composer = offset;
         grammar->state = STATE_FIRST_BAR;
+        break;
+    case PNL_FAMILY_SOURCE:
+        grammar->source = offset;
+        grammar->state = STATE_SOURCE_SEEN;
         break;
     case PNL_FAMILY_BAR:
         if (grammar->bar_count > 0)

@@ -64,6 +64,27 @@ static void test_grammar_accepts_a_well_formed_piece(void)
           (long long)pnl_grammar_onset_ticks(&grammar));
 }
 
+static void test_grammar_takes_the_kind_of_source_after_the_composer(void)
+{
+    PnlGrammar grammar;
+    uint8_t mask[PNL_VOCAB_SIZE];
+    pnl_grammar_reset(&grammar);
+    CHECK(FEED(&grammar, "START", "COMPOSER_schumann") < 0, "the opening was refused");
+    pnl_grammar_mask(&grammar, mask);
+    CHECK(mask[PNL_TOKEN_BAR] && mask[pnl_token_source(PNL_SOURCE_PERFORMED)] &&
+              mask[pnl_token_source(PNL_SOURCE_ENGRAVED)],
+          "after the composer come BAR or a SOURCE token");
+    CHECK(FEED(&grammar, "SOURCE_engraved", "BAR", "METER_4_4", "POS_0", "PITCH_60", "VEL_8",
+               "DUR_24", "END") < 0,
+          "a piece with its kind of source was refused");
+    CHECK(grammar.source == PNL_SOURCE_ENGRAVED && grammar.composer == 23,
+          "the grammar should know Schumann (23) and engraved (1), has %d and %d",
+          grammar.composer, grammar.source);
+    CHECK(pnl_token_from_name("SOURCE_performed") == pnl_token_source(PNL_SOURCE_PERFORMED) &&
+              pnl_token_from_name("SOURCE_printed") < 0,
+          "SOURCE names should map to their tokens and no others");
+}
+
 static void test_grammar_refuses_malformed_sequences(void)
 {
     static const struct {
@@ -73,7 +94,12 @@ static void test_grammar_refuses_malformed_sequences(void)
     } cases[] = {
         {"a piece must begin with START", {"BAR"}, 1},
         {"START must be followed by a composer", {"START", "BAR"}, 2},
-        {"the composer must be followed by BAR", {"START", "COMPOSER_bach", "METER_4_4"}, 3},
+        {"the composer must be followed by SOURCE or BAR",
+         {"START", "COMPOSER_bach", "METER_4_4"}, 3},
+        {"SOURCE must be followed by BAR",
+         {"START", "COMPOSER_bach", "SOURCE_engraved", "SOURCE_performed"}, 4},
+        {"SOURCE may only follow the composer",
+         {"START", "COMPOSER_bach", "BAR", "METER_4_4", "SOURCE_performed"}, 5},
         {"the first bar needs a meter", {"START", "COMPOSER_bach", "BAR", "POS_0"}, 4},
         {"END may not come before the first bar",
          {"START", "COMPOSER_bach", "END"}, 3},
@@ -94,8 +120,9 @@ static void test_grammar_refuses_malformed_sequences(void)
         {"PAD never appears in a piece", {"START", "PAD"}, 2},
         {"a second START", {"START", "COMPOSER_bach", "BAR", "METER_4_4", "START"}, 5},
     };
-    static const char *const follow_ups[] = {NULL, NULL, NULL, NULL, NULL, NULL, "POS_6",
-                                             NULL, NULL, NULL, "METER_3_4", NULL, NULL};
+    static const char *const follow_ups[] = {NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+                                             NULL, "POS_6", NULL, NULL, NULL, "METER_3_4",
+                                             NULL, NULL};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         PnlGrammar grammar;
         int refused;
@@ -227,6 +254,7 @@ static void test_grammar_knows_whether_the_end_of_a_bar_sounds(void)
 int main(void)
 {
     RUN_TEST(test_grammar_accepts_a_well_formed_piece);
+    RUN_TEST(test_grammar_takes_the_kind_of_source_after_the_composer);
     RUN_TEST(test_grammar_refuses_malformed_sequences);
     RUN_TEST(test_grammar_refuses_chords_that_are_not_ascending_and_repeated_meters);
     RUN_TEST(test_grammar_mask_agrees_with_allows_and_never_runs_dry);

@@ -18,7 +18,7 @@ from train.data import Vocabulary
 def _piece(vocab: Vocabulary, composer: str, bars: int, rng: np.random.Generator,
            habit: int) -> np.ndarray:
     ids = vocab.id_of
-    tokens = [ids["START"], ids["COMPOSER_" + composer]]
+    tokens = [ids["START"], ids["COMPOSER_" + composer], ids["SOURCE_performed"]]
     melody = int(rng.integers(48, 72))
     step = 1 + habit % 4
     rhythm = 6 * (1 + habit % 3)
