@@ -4,6 +4,7 @@
 #include "generator.h"
 
 #include "grammar.h"
+#include "hash.h"
 #include "status.h"
 #include "vocabulary.h"
 
@@ -24,8 +25,21 @@ struct PnlGenerator {
     int pending_token;  /* accepted but not yet through the network, or -1 */
     int just_started;   /* START, COMPOSER and SOURCE accepted by pnl_generator_start, no more */
     size_t token_count;
+    /* The bars' onsets and pitches (POS and PITCH tokens), hashed: the bar
+     * being spelled, the last complete one, and how many times in a row
+     * that one was played (see MAX_BARS_IN_A_ROW). */
+    uint64_t bar_hash, last_bar_hash;
+    int bar_onset_tokens, last_bar_onset_tokens, last_bar_run;
     uint8_t mask[PNL_VOCAB_SIZE];
 };
+
+/* No bar is played more than twice in a row, note for note (onsets and
+ * pitches): no composer's corpus piece holds a bar three times in a row more
+ * than now and then (docs/music-stats.md), while the network's likeliest
+ * choices, at a low temperature, fall into a bar played over and over (a
+ * Mozart bar 22 times, a Schumann bar for all 32). The generator lets the
+ * third copy go on past where the copy would end instead. */
+enum { MAX_BARS_IN_A_ROW = 2 };
 
 PnlGenerator *pnl_generator_new(const PnlModel *model, char *message, size_t message_size)
 {
@@ -78,6 +92,44 @@ static int move_pitch(int token, int semitones)
     return pnl_token_pitch(pitch);
 }
 
+/* Keeps the bar hashes up to date with an accepted token. */
+static void remember_bar(PnlGenerator *generator, int token)
+{
+    PnlFamily family = pnl_token_family(token);
+    if (family == PNL_FAMILY_BAR) {
+        if (generator->bar_onset_tokens > 0 &&
+            generator->bar_onset_tokens == generator->last_bar_onset_tokens &&
+            generator->bar_hash == generator->last_bar_hash)
+            generator->last_bar_run++;
+        else
+            generator->last_bar_run = generator->bar_onset_tokens > 0;
+        generator->last_bar_hash = generator->bar_hash;
+        generator->last_bar_onset_tokens = generator->bar_onset_tokens;
+        generator->bar_hash = PNL_FNV1A_START;
+        generator->bar_onset_tokens = 0;
+    } else if (family == PNL_FAMILY_POS || family == PNL_FAMILY_PITCH) {
+        uint16_t id = (uint16_t)token;
+        generator->bar_hash = pnl_fnv1a_add(generator->bar_hash, &id, sizeof id);
+        generator->bar_onset_tokens++;
+    }
+}
+
+/* Whether ending the bar now would play the last bar once more than
+ * MAX_BARS_IN_A_ROW allows. */
+static int bar_would_repeat_too_often(const PnlGenerator *generator)
+{
+    return generator->last_bar_run >= MAX_BARS_IN_A_ROW && generator->bar_onset_tokens > 0 &&
+           generator->bar_onset_tokens == generator->last_bar_onset_tokens &&
+           generator->bar_hash == generator->last_bar_hash;
+}
+
+static void forget_bars(PnlGenerator *generator)
+{
+    generator->bar_hash = generator->last_bar_hash = PNL_FNV1A_START;
+    generator->bar_onset_tokens = generator->last_bar_onset_tokens = 0;
+    generator->last_bar_run = 0;
+}
+
 /* Accepts a token the grammar allows, in the network's frame: decoder now,
  * network later. A completed note comes out in the music's key. */
 static int accept(PnlGenerator *generator, int token, PnlNote *note)
@@ -95,6 +147,7 @@ static int accept(PnlGenerator *generator, int token, PnlNote *note)
                           generator->composer);
     generator->pending_token = token;
     generator->token_count++;
+    remember_bar(generator, token);
     return completed;
 }
 
@@ -133,6 +186,7 @@ int pnl_generator_start(PnlGenerator *generator, const PnlGeneratorSettings *set
     pnl_sampler_seed(generator->sampler, settings->seed);
     pnl_model_state_reset(generator->state);
     pnl_decoder_reset(&generator->decoder);
+    forget_bars(generator);
     generator->pending_token = -1;
     generator->token_count = 0;
     accept(generator, PNL_TOKEN_START, NULL);
@@ -229,6 +283,15 @@ int pnl_generator_next(PnlGenerator *generator, int *token_out, PnlNote *note)
                                          4 * PNL_TICKS_PER_QUARTER / denominator))
             mask[PNL_TOKEN_BAR] = 0;
     }
+    if (bar_would_repeat_too_often(generator)) {
+        /* Unless the bar cannot go on at all (its last onset on its last
+         * tick, at the piano's top note). */
+        mask[PNL_TOKEN_BAR] = 0;
+        int others = 0;
+        for (int id = 0; id < PNL_VOCAB_SIZE && !others; id++)
+            others = mask[id];
+        mask[PNL_TOKEN_BAR] = (uint8_t)!others;
+    }
     /* No note the key shift would move off the piano. */
     if (generator->key_shift > 0)
         memset(mask + pnl_token_pitch(PNL_HIGHEST_PITCH - generator->key_shift + 1), 0,
@@ -254,6 +317,7 @@ int pnl_generator_next(PnlGenerator *generator, int *token_out, PnlNote *note)
     generator->pending_token = token;
     generator->token_count++;
     generator->just_started = 0;
+    remember_bar(generator, token);
     if (token_out)
         *token_out = move_pitch(token, generator->key_shift);
     return completed;
@@ -317,4 +381,9 @@ void pnl_generator_copy(PnlGenerator *to, const PnlGenerator *from)
     to->pending_token = from->pending_token;
     to->just_started = from->just_started;
     to->token_count = from->token_count;
+    to->bar_hash = from->bar_hash;
+    to->last_bar_hash = from->last_bar_hash;
+    to->bar_onset_tokens = from->bar_onset_tokens;
+    to->last_bar_onset_tokens = from->last_bar_onset_tokens;
+    to->last_bar_run = from->last_bar_run;
 }

@@ -32,7 +32,7 @@ void pnl_grammar_reset(PnlGrammar *grammar)
     grammar->position = -1;
     grammar->last_pitch = -1;
     grammar->note_pitch = -1;
-    grammar->sounding_until_ticks = 0;
+    memset(grammar->key_sounding_until_ticks, 0, sizeof grammar->key_sounding_until_ticks);
 }
 
 int pnl_grammar_allows(const PnlGrammar *grammar, int token)
@@ -159,8 +159,7 @@ int pnl_grammar_advance(PnlGrammar *grammar, int token)
     case PNL_FAMILY_VEL: grammar->state = STATE_DUR; break;
     case PNL_FAMILY_DUR: {
         int64_t end = grammar->bar_start_ticks + grammar->position + pnl_duration_ticks(offset);
-        if (end > grammar->sounding_until_ticks)
-            grammar->sounding_until_ticks = end;
+        grammar->key_sounding_until_ticks[grammar->note_pitch - PNL_LOWEST_PITCH] = end;
         grammar->state = STATE_BAR_BODY;
         break;
     }
@@ -201,7 +200,14 @@ int pnl_grammar_bar_tail_sounds(const PnlGrammar *grammar, int tail_ticks)
         grammar->meter_token < 0)
         return 1;
     int64_t bar_end = grammar->bar_start_ticks + grammar->bar_ticks;
-    return grammar->sounding_until_ticks > bar_end - tail_ticks;
+    /* A note that only reaches the tail's first tick leaves it silent to a
+     * listener (and to pianola-stats, which absorbs a grid step of
+     * performed timing at each end of a beat). */
+    int64_t first_heard = bar_end - tail_ticks + (tail_ticks > 2);
+    for (int key = 0; key < PNL_PITCH_COUNT; key++)
+        if (grammar->key_sounding_until_ticks[key] > first_heard)
+            return 1;
+    return 0;
 }
 
 /* ---- Decoding token by token ----------------------------------------------- */

@@ -26,7 +26,10 @@ typedef struct {
     int position;            /* of the current onset, -1 before one in this bar */
     int last_pitch;          /* pitch of the last note of this onset, -1 before one */
     int note_pitch;          /* the note being spelled (PITCH seen, DUR due) */
-    int64_t sounding_until_ticks; /* the latest end of a note so far (0 before one) */
+    /* Where each key's last note ends (0 before one): a key struck again
+     * cuts its note short, on a piano as in a MIDI file, so a long note
+     * sounds only until the same key's next onset. */
+    int64_t key_sounding_until_ticks[PNL_PITCH_COUNT];
 } PnlGrammar;
 
 void pnl_grammar_reset(PnlGrammar *grammar);
@@ -48,8 +51,8 @@ int pnl_grammar_position(const PnlGrammar *grammar);
 /* Tick of the current onset from the start of the piece (-1 before one). */
 int64_t pnl_grammar_onset_ticks(const PnlGrammar *grammar);
 /* 1 when a note sounds somewhere in the last `tail_ticks` of the current
- * bar (a note of this bar or one held into it), or when no bar with a meter
- * is open; 0 when a BAR now would leave that tail of the bar silent. The
+ * bar past its first tick (a note of this bar or one held into it), or when
+ * no bar with a meter is open; 0 when a BAR now would leave that tail of the bar silent. The
  * generator asks it before letting a bar end (generator.h). */
 int pnl_grammar_bar_tail_sounds(const PnlGrammar *grammar, int tail_ticks);
 

@@ -264,8 +264,10 @@ int pnl_sampler_sample_event(PnlSampler *sampler, const float *logits, const uin
         if (mass[f] > 0 && (likeliest == PNL_FAMILY_NONE || mass[f] > mass[likeliest]))
             likeliest = (PnlFamily)f;
     PnlFamily family = likeliest;
-    const float inverse_temperature = temperature > 0.0f ? 1.0f / temperature : INFINITY;
-    if (families > 1 && isfinite(inverse_temperature)) {
+    const float family_temperature =
+        temperature < PNL_FAMILY_TEMPERATURE_FLOOR ? PNL_FAMILY_TEMPERATURE_FLOOR : temperature;
+    const float inverse_temperature = 1.0f / family_temperature;
+    if (families > 1) {
         /* The shares at the temperature: each raised to 1 / temperature. */
         double weight[FAMILIES] = {0}, total = 0;
         const double top = log_portable(mass[likeliest]);

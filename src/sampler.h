@@ -46,11 +46,15 @@ void pnl_sampler_set_rng(PnlSampler *sampler, PnlRng rng);
 int pnl_sampler_sample(PnlSampler *sampler, const float *logits, const uint8_t *allowed,
                        float temperature, float top_p);
 
+/* Below this temperature the kind of the next event is drawn at this one:
+ * see pnl_sampler_sample_event. */
+#define PNL_FAMILY_TEMPERATURE_FLOOR 1.0f
+
 /* Picks the next event of Pianola's vocabulary (PNL_VOCAB_SIZE logits) in
- * two steps, each at `temperature`: first its family (BAR, POS, PITCH, ...),
- * weighted by its share of the network's probability (softmax(logits) summed
- * over the family's allowed tokens) raised to 1 / temperature, so 0 takes
- * the likeliest family; then the token within that family as
+ * two steps: first its family (BAR, POS, PITCH, ...), weighted by its share
+ * of the network's probability (softmax(logits) summed over the family's
+ * allowed tokens) raised to 1 / temperature, the temperature no lower than
+ * PNL_FAMILY_TEMPERATURE_FLOOR; then the token within that family as
  * pnl_sampler_sample picks it, at `temperature` and `top_p`. A family is
  * drawn only where the grammar allows more than one (after a note: another
  * key of the chord, the next onset, or the bar line); elsewhere this is
@@ -61,11 +65,17 @@ int pnl_sampler_sample(PnlSampler *sampler, const float *logits, const uint8_t *
  * probability is spread over up to 191 POS tokens and a chord's next key
  * over 88 PITCH tokens, so cooling the whole distribution ended bars early
  * and thinned chords out (at temperature 0 every Mozart bar ended with a
- * silent beat; docs/music-diagnosis.md). Here cooling makes the likeliest
- * kind of event likelier, and the likeliest event of that kind. At
- * temperature 1 and top-p 1 the distribution is pnl_sampler_sample's, and
- * temperature 0 draws nothing. Returns PNL_EINVAL when no token is allowed
- * or the sampler's vocabulary is not the codec's. */
+ * silent beat; docs/music-diagnosis.md). Cooling the choice of family
+ * thins the music too: "another key of this chord?" is a yes-or-no question
+ * asked after every note, and always answering with its likelier side turns
+ * a chord of three keys at even odds into one key (Rachmaninoff at
+ * temperature 0 played 4.2 notes a beat where his pieces have 9.5). So how
+ * much happens -- how many keys a chord holds, how many onsets a bar -- keeps
+ * the network's own odds below temperature 1, and the temperature says how
+ * bold each chosen key, position, length and loudness is: at 0, the best
+ * guess of each. Above 1 both grow bolder. At temperature 1 and top-p 1
+ * the distribution is pnl_sampler_sample's. Returns PNL_EINVAL when no
+ * token is allowed or the sampler's vocabulary is not the codec's. */
 int pnl_sampler_sample_event(PnlSampler *sampler, const float *logits, const uint8_t *allowed,
                              float temperature, float top_p);
 

@@ -192,13 +192,19 @@ static void test_same_seed_and_settings_give_the_same_tokens(void)
     for (size_t i = 0; i < count_a && i < count_b; i++)
         same += a[i] == b[i];
     CHECK(same < count_a * 3 / 4, "seeds 77 and 78 agree on %zu of %zu tokens", same, count_a);
+    /* At temperature 0 each key, position, length and loudness is the best
+     * guess, but how much happens is drawn at the network's odds
+     * (sampler.h): the seed still counts, and still repeats itself. */
     settings = settings_of(1);
     settings.temperature = 0;
     count_a = compose(first, &settings, a, 300);
-    settings.seed = 2;
     count_b = compose(second, &settings, b, 300);
     CHECK(count_a == count_b && memcmp(a, b, count_a * sizeof a[0]) == 0,
-          "at temperature 0 the seed changed the music");
+          "at temperature 0 seed 1 composed different tokens twice");
+    settings.seed = 2;
+    count_b = compose(second, &settings, b, 300);
+    CHECK(count_a != count_b || memcmp(a, b, count_a * sizeof a[0]) != 0,
+          "at temperature 0 seeds 1 and 2 composed the same tokens");
     pnl_generator_free(first);
     pnl_generator_free(second);
     pnl_model_free(model);

@@ -247,8 +247,22 @@ static void test_grammar_knows_whether_the_end_of_a_bar_sounds(void)
     CHECK(pnl_grammar_bar_tail_sounds(&grammar, 24), "a note from the bar's last beat sounds");
     CHECK(FEED(&grammar, "BAR") < 0, "refused");
     CHECK(!pnl_grammar_bar_tail_sounds(&grammar, 24), "a note held 42 ticks into a bar");
-    CHECK(pnl_grammar_bar_tail_sounds(&grammar, 55) && !pnl_grammar_bar_tail_sounds(&grammar, 54),
-          "sounds in its first 42 ticks, not after");
+    CHECK(pnl_grammar_bar_tail_sounds(&grammar, 56) && !pnl_grammar_bar_tail_sounds(&grammar, 55),
+          "sounds in its first 42 ticks, not after (and a tail's first tick does not count)");
+    pnl_grammar_reset(&grammar);
+    CHECK(FEED(&grammar, "START", "COMPOSER_mozart", "BAR", "METER_4_4", "POS_71", "PITCH_60",
+               "VEL_8", "DUR_2") < 0,
+          "refused");
+    CHECK(!pnl_grammar_bar_tail_sounds(&grammar, 24),
+          "a note reaching only the first tick of beat 4 leaves it silent");
+    CHECK(FEED(&grammar, "PITCH_62", "VEL_8", "DUR_3") < 0, "refused");
+    CHECK(pnl_grammar_bar_tail_sounds(&grammar, 24), "one reaching its second tick sounds in it");
+    pnl_grammar_reset(&grammar);
+    CHECK(FEED(&grammar, "START", "COMPOSER_mozart", "BAR", "METER_4_4", "POS_0", "PITCH_60",
+               "VEL_8", "DUR_96", "POS_24", "PITCH_60", "VEL_8", "DUR_12") < 0,
+          "refused");
+    CHECK(!pnl_grammar_bar_tail_sounds(&grammar, 24),
+          "a whole note struck again on beat 2 stops there: beat 4 is silent");
 }
 
 int main(void)

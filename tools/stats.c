@@ -134,7 +134,7 @@ static void usage(FILE *stream)
             "                        [$PIANOLA_CORPUS, else ../shared/corpus]\n"
             "      --tsv             tab-separated output for programs: figure, generated,\n"
             "                        corpus_mean, corpus_min, corpus_max, corpus_pieces,\n"
-            "                        generated_files\n"
+            "                        generated_files, generated_min, generated_max\n"
             "      --histograms      add a row per bin of the two histograms (share, %%)\n"
             "  -h, --help            show this help\n"
             "\n"
@@ -298,8 +298,8 @@ static void print_row(const Output *output, const char *id, const char *label,
     char made_text[32], mean_text[32], min_text[32], max_text[32], range_text[80];
     if (output->tsv) {
         /* Full precision for programs; "nan" where no piece tells it. */
-        printf("%s\t%.6g\t%.6g\t%.6g\t%.6g\t%zu\t%zu\n", id, made.mean, known.mean, known.min,
-               known.max, known.count, made.count);
+        printf("%s\t%.6g\t%.6g\t%.6g\t%.6g\t%zu\t%zu\t%.6g\t%.6g\n", id, made.mean, known.mean,
+               known.min, known.max, known.count, made.count, made.min, made.max);
         return;
     }
     print_number(made_text, sizeof made_text, made.mean, figure->decimals);
@@ -322,7 +322,7 @@ static void print_table(const Output *output, int histograms, const Pieces *gene
     char id[64], label[128];
     if (output->tsv)
         printf("figure\tgenerated\tcorpus_mean\tcorpus_min\tcorpus_max\tcorpus_pieces\t"
-               "generated_files\n");
+               "generated_files\tgenerated_min\tgenerated_max\n");
     else
         printf("| %-*s | %9s | %11s | %13s | %6s |\n|%.*s|----------:|------------:|"
                "--------------:|-------:|\n",
