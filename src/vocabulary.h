@@ -42,6 +42,7 @@ typedef enum {
     PNL_FAMILY_VEL,
     PNL_FAMILY_DUR,
     PNL_FAMILY_SOURCE, /* last: added after the others, so their ids stayed */
+    PNL_FAMILY_COUNT,
     PNL_FAMILY_NONE = -1
 } PnlFamily;
 
