@@ -96,11 +96,11 @@ int pnl_encode_piece(const PnlScore *score, int composer, int source, uint16_t *
                                                score->meters[next_meter].denominator);
             next_meter++;
         }
+        /* Every bar names its meter, so the network reads the bar's length
+         * where it decides how to fill it (docs/music-diagnosis.md). */
         emit(&out, PNL_TOKEN_BAR);
-        if (next_meter_token != meter_token) {
-            emit(&out, next_meter_token);
-            meter_token = next_meter_token;
-        }
+        emit(&out, next_meter_token);
+        meter_token = next_meter_token;
         {
             int numerator = 0, denominator = 1;
             pnl_token_meter_of(meter_token, &numerator, &denominator);

@@ -235,9 +235,7 @@ class TrainTest(unittest.TestCase):
         ids = vocab.id_of
         tokens = [ids["START"], ids["COMPOSER_mozart"], ids["SOURCE_engraved"]]
         for bar in range(24):
-            tokens.append(ids["BAR"])
-            if bar in (0, 12):
-                tokens.append(ids["METER_4_4" if bar == 0 else "METER_3_4"])
+            tokens += [ids["BAR"], ids["METER_4_4" if bar < 12 else "METER_3_4"]]
             for position in range(0, 96 if bar < 12 else 72, 24):
                 tokens += [ids["POS_%d" % position], ids["PITCH_%d" % (60 + bar)], ids["VEL_8"],
                            ids["DUR_24"]]
@@ -310,7 +308,7 @@ class TrainTest(unittest.TestCase):
         ids = self.vocab.id_of
         names = ["START", "COMPOSER_mozart", "BAR", "METER_4_4", "POS_0", "PITCH_60", "VEL_3",
                  "DUR_6", "PITCH_64", "VEL_3", "DUR_6", "POS_12", "PITCH_67", "VEL_3", "DUR_6",
-                 "BAR", "POS_6", "PITCH_108", "VEL_3", "DUR_6", "END"]
+                 "BAR", "METER_4_4", "POS_6", "PITCH_108", "VEL_3", "DUR_6", "END"]
         path = os.path.join(self.fresh("onsets"), "piece.tok")
         np.array([ids[n] for n in names], dtype="<u2").tofile(path)
         notes = codec.notes(path)
