@@ -14,9 +14,9 @@
 /* The size asked of the host, in logical units, and the smallest one laid out
  * properly (a smaller window shows the same layout clipped). */
 enum {
-    PNL_UI_DEFAULT_WIDTH = 900,
+    PNL_UI_DEFAULT_WIDTH = 1220,
     PNL_UI_DEFAULT_HEIGHT = 500,
-    PNL_UI_MIN_WIDTH = 900,
+    PNL_UI_MIN_WIDTH = 1220,
     PNL_UI_MIN_HEIGHT = 400
 };
 
@@ -29,6 +29,10 @@ typedef enum {
     PNL_KNOB_TOP_P,
     PNL_KNOB_HUMANIZE_VELOCITY,
     PNL_KNOB_HUMANIZE_TIMING,
+    PNL_KNOB_KEY,
+    PNL_KNOB_REGISTER_LOWEST,
+    PNL_KNOB_REGISTER_HIGHEST,
+    PNL_KNOB_DYNAMICS,
     PNL_KNOB_COUNT
 } PnlKnobId;
 
@@ -110,8 +114,9 @@ static inline void pnl_ui_layout_compute(PnlUiLayout *layout, int width_px, int 
     PnlRect generate = pnl_rect(capture.x + capture.width + 10, capture.y, 118, button_height);
     PnlRect reroll = pnl_rect(generate.x + generate.width + 10, capture.y, 96, button_height);
     double knob_x = reroll.x + reroll.width + 22;
+    /* Three groups: the model, humanize, and the steering. */
     for (int i = 0; i < PNL_KNOB_COUNT; i++) {
-        double gap = i >= PNL_KNOB_HUMANIZE_VELOCITY ? 14 : 0;
+        double gap = i >= PNL_KNOB_KEY ? 28 : i >= PNL_KNOB_HUMANIZE_VELOCITY ? 14 : 0;
         layout->knob[i] =
             pnl_rect_scaled(pnl_rect(knob_x + i * 76 + gap, row_y - 4, 76, 96), scale);
     }

@@ -53,6 +53,10 @@ static const KnobSpec knob_specs[PNL_KNOB_COUNT] = {
     [PNL_KNOB_TOP_P] = {PNL_PORT_TOP_P, "Top-p"},
     [PNL_KNOB_HUMANIZE_VELOCITY] = {PNL_PORT_HUMANIZE_VELOCITY, "Velocity"},
     [PNL_KNOB_HUMANIZE_TIMING] = {PNL_PORT_HUMANIZE_TIMING, "Timing"},
+    [PNL_KNOB_KEY] = {PNL_PORT_KEY, "Key"},
+    [PNL_KNOB_REGISTER_LOWEST] = {PNL_PORT_REGISTER_LOWEST, "Lowest"},
+    [PNL_KNOB_REGISTER_HIGHEST] = {PNL_PORT_REGISTER_HIGHEST, "Highest"},
+    [PNL_KNOB_DYNAMICS] = {PNL_PORT_DYNAMICS, "Dynamics"},
 };
 
 static const char *const composer_names[] = {PNL_COMPOSER_CHOICES(PNL_COMPOSER_NAME)};
@@ -349,6 +353,22 @@ static void knob_value_text(const PianolaUi *ui, int knob, char *text, size_t ca
     case PNL_KNOB_TOP_P:
         snprintf(text, capacity, "%.2f", value);
         break;
+    case PNL_KNOB_KEY:
+    case PNL_KNOB_DYNAMICS: {
+        int port = knob_specs[knob].port;
+        const char *label = pnl_control_choice_label(port, (int)lrintf(value));
+        snprintf(text, capacity, "%s", label ? label : "");
+        break;
+    }
+    case PNL_KNOB_REGISTER_LOWEST:
+    case PNL_KNOB_REGISTER_HIGHEST: {
+        /* A key's name, C4 the middle C (MIDI 60). */
+        static const char *const names[12] = {"C", "C#", "D", "Eb", "E", "F",
+                                              "F#", "G", "Ab", "A", "Bb", "B"};
+        int pitch = (int)lrintf(value);
+        snprintf(text, capacity, "%s%d", names[((pitch % 12) + 12) % 12], pitch / 12 - 1);
+        break;
+    }
     default:
         snprintf(text, capacity, "%d %%", (int)lrintf(value * 100.0f));
         break;
@@ -474,6 +494,8 @@ static void draw_frame(PianolaUi *ui, cairo_t *cr, double now)
                        scale, "model");
     draw_group_caption(cr, layout->knob[PNL_KNOB_HUMANIZE_VELOCITY],
                        layout->knob[PNL_KNOB_HUMANIZE_TIMING], scale, "humanize");
+    draw_group_caption(cr, layout->knob[PNL_KNOB_KEY], layout->knob[PNL_KNOB_DYNAMICS], scale,
+                       "steer");
     for (int knob = 0; knob < PNL_KNOB_COUNT; knob++) {
         char value[32];
         knob_value_text(ui, knob, value, sizeof value);
@@ -570,7 +592,11 @@ static double clamp_to_port(int port, double value)
 static void set_knob(PianolaUi *ui, int knob, double value)
 {
     int port = knob_specs[knob].port;
-    write_port(ui, port, (float)clamp_to_port(port, value));
+    value = clamp_to_port(port, value);
+    /* Keys, registers and dynamics are whole choices. */
+    if (pnl_control_spec(port)->kind != PNL_CONTROL_FLOAT)
+        value = floor(value + 0.5);
+    write_port(ui, port, (float)value);
 }
 
 static void set_seed(PianolaUi *ui, double seed)
@@ -653,8 +679,11 @@ static void press(PianolaUi *ui, const XButtonEvent *event)
             int port = knob_specs[target - TARGET_KNOB].port;
             const PnlControlSpec *spec = pnl_control_spec(port);
             double fine = event->state & ShiftMask ? 0.2 : 1.0;
-            set_knob(ui, target - TARGET_KNOB,
-                     ui->ports[port] + steps * fine * (spec->maximum - spec->minimum) / 50);
+            /* A whole choice a notch for keys, registers and dynamics. */
+            double notch = spec->kind == PNL_CONTROL_FLOAT
+                               ? fine * (spec->maximum - spec->minimum) / 50
+                               : 1.0;
+            set_knob(ui, target - TARGET_KNOB, ui->ports[port] + steps * notch);
         } else if (target == TARGET_SEED) {
             end_seed_edit(ui, 0);
             set_seed(ui, ui->ports[PNL_PORT_SEED] + steps);

@@ -21,7 +21,9 @@ int pnl_lookahead_same_settings(const PnlComposeSettings *a, const PnlComposeSet
     return a->composer_choice == b->composer_choice &&
            fabsf(a->temperature - b->temperature) < 1e-4f && fabsf(a->top_p - b->top_p) < 1e-4f &&
            a->seed == b->seed && a->variation == b->variation && a->bar_ticks == b->bar_ticks &&
-           a->beat_ticks == b->beat_ticks;
+           a->beat_ticks == b->beat_ticks && a->key_choice == b->key_choice &&
+           a->register_lowest == b->register_lowest &&
+           a->register_highest == b->register_highest && a->dynamics == b->dynamics;
 }
 
 /* A timeline position in whole ticks, within the timeline's range; a NaN

@@ -42,6 +42,10 @@ static void read_ports(Pianola *self)
     self->wanted.temperature = port_value(self, PNL_PORT_TEMPERATURE);
     self->wanted.top_p = port_value(self, PNL_PORT_TOP_P);
     self->wanted.seed = (uint32_t)lrintf(port_value(self, PNL_PORT_SEED));
+    self->wanted.key_choice = (int32_t)lrintf(port_value(self, PNL_PORT_KEY));
+    self->wanted.register_lowest = (int32_t)lrintf(port_value(self, PNL_PORT_REGISTER_LOWEST));
+    self->wanted.register_highest = (int32_t)lrintf(port_value(self, PNL_PORT_REGISTER_HIGHEST));
+    self->wanted.dynamics = (int32_t)lrintf(port_value(self, PNL_PORT_DYNAMICS));
     self->wanted.bar_ticks = pnl_transport_bar_ticks(&self->transport);
     self->wanted.beat_ticks = pnl_transport_beat_ticks(&self->transport);
     self->humanize_velocity = port_value(self, PNL_PORT_HUMANIZE_VELOCITY);

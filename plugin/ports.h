@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "../src/composers.h"
+#include "../src/steering.h"
 
 /* The ports that carry streams: MIDI and messages in and out, and audio.
  * Their TTL (buffer types, what they support) is written out in
@@ -31,20 +32,27 @@ typedef enum {
     PNL_CONTROL_INTEGER,     /* lv2:integer */
     PNL_CONTROL_TOGGLE,      /* lv2:integer, lv2:toggled: 0 or 1 */
     PNL_CONTROL_TRIGGER,     /* a toggle that acts on its rising edge (pprop:trigger) */
-    PNL_CONTROL_ENUMERATION, /* lv2:integer, lv2:enumeration: one of the composers */
+    PNL_CONTROL_ENUMERATION, /* lv2:integer, lv2:enumeration: one of its choices */
     PNL_CONTROL_FREEWHEEL    /* lv2:freeWheeling, set by the host, not a person */
 } PnlControlKind;
 
-typedef enum { PNL_UNIT_NONE, PNL_UNIT_COEF, PNL_UNIT_BPM, PNL_UNIT_DB } PnlControlUnit;
+typedef enum {
+    PNL_UNIT_NONE,
+    PNL_UNIT_COEF,
+    PNL_UNIT_BPM,
+    PNL_UNIT_DB,
+    PNL_UNIT_MIDI_NOTE
+} PnlControlUnit;
 
 /* The control ports, after the stream ports, in index order. The plugin
  * clamps each value to [minimum, maximum] and reads the default where the
  * host has not connected the port or sends no number.
  *
  *   X(ID, index, symbol, name, minimum, default, maximum, kind, unit, comment)
- * An empty comment writes none. The enumeration's choices are the composers
- * (src/composers.h). The seed's maximum is 2^24 - 1: every integer up to it
- * is exact in a float. */
+ * An empty comment writes none. An enumeration's choices are listed by
+ * pnl_control_choice_name() below: the composers (src/composers.h), the
+ * keys and the dynamics (src/steering.h). The seed's maximum is 2^24 - 1:
+ * every integer up to it is exact in a float. */
 #define PNL_CONTROL_TABLE(X)                                                                      \
     X(COMPOSER, 4, "composer", "Composer", 0, 0, PNL_COMPOSER_CHOICE_COUNT - 1,                   \
       PNL_CONTROL_ENUMERATION, PNL_UNIT_NONE, "")                                                 \
@@ -74,7 +82,20 @@ typedef enum { PNL_UNIT_NONE, PNL_UNIT_COEF, PNL_UNIT_BPM, PNL_UNIT_DB } PnlCont
     /* Exporting, the host runs Pianola faster than real time: run() then                    */   \
     /* waits for the bar being composed, so every export has every note.                     */   \
     X(FREEWHEEL, 15, "freewheel", "Freewheeling", 0, 0, 1, PNL_CONTROL_FREEWHEEL, PNL_UNIT_NONE,  \
-      "")
+      "")                                                                                         \
+    X(KEY, 16, "key", "Key", 0, 0, PNL_KEY_CHOICE_COUNT - 1, PNL_CONTROL_ENUMERATION,             \
+      PNL_UNIT_NONE,                                                                              \
+      "Automatic takes a captured phrase's key, else the seed's; a set key is kept, and a "       \
+      "captured phrase is continued in it")                                                       \
+    X(REGISTER_LOWEST, 17, "register_lowest", "Lowest key", 21, 21, 108, PNL_CONTROL_INTEGER,     \
+      PNL_UNIT_MIDI_NOTE, "No note below it is composed (21 = A0, the whole keyboard)")           \
+    X(REGISTER_HIGHEST, 18, "register_highest", "Highest key", 21, 108, 108,                      \
+      PNL_CONTROL_INTEGER, PNL_UNIT_MIDI_NOTE,                                                    \
+      "No note above it is composed (108 = C8, the whole keyboard); the register is at least "    \
+      "an octave wide")                                                                           \
+    X(DYNAMICS, 19, "dynamics", "Dynamics", 0, 0, PNL_DYNAMICS_CHOICE_COUNT - 1,                  \
+      PNL_CONTROL_ENUMERATION, PNL_UNIT_NONE,                                                     \
+      "As composed, or an overall level from pp to ff that the composed loudness leans to")
 
 /* Rows a build adds from its command line, from index PNL_EXTRA_PORT_FIRST
  * on: the test build of tests/check_dummy_control.c adds one, to show that
@@ -120,6 +141,47 @@ static inline const PnlControlSpec *pnl_control_spec(int port)
     static const PnlControlSpec specs[PNL_PORT_COUNT] = {PNL_CONTROL_PORTS(PNL_CONTROL_ROW)};
 #undef PNL_CONTROL_ROW
     return port >= 0 && port < PNL_PORT_COUNT && specs[port].symbol ? &specs[port] : NULL;
+}
+
+/* The choices of enumeration port `port`: how many, and each one's name
+ * (a command line's word) and label (a host's menu); 0 and NULL for a port
+ * that is not an enumeration or a choice out of range. */
+static inline int pnl_control_choice_count(int port)
+{
+    switch (port) {
+    case PNL_PORT_COMPOSER: return PNL_COMPOSER_CHOICE_COUNT;
+    case PNL_PORT_KEY: return PNL_KEY_CHOICE_COUNT;
+    case PNL_PORT_DYNAMICS: return PNL_DYNAMICS_CHOICE_COUNT;
+    default: return 0;
+    }
+}
+
+static inline const char *pnl_control_choice_text(int port, int choice, int label)
+{
+    static const char *const composers[][PNL_COMPOSER_CHOICE_COUNT] = {
+        {PNL_COMPOSER_CHOICES(PNL_COMPOSER_NAME)}, {PNL_COMPOSER_CHOICES(PNL_COMPOSER_LABEL)}};
+    static const char *const keys[][PNL_KEY_CHOICE_COUNT] = {
+        {PNL_KEY_CHOICES(PNL_CHOICE_NAME)}, {PNL_KEY_CHOICES(PNL_CHOICE_LABEL)}};
+    static const char *const dynamics[][PNL_DYNAMICS_CHOICE_COUNT] = {
+        {PNL_DYNAMICS_CHOICES(PNL_CHOICE_NAME)}, {PNL_DYNAMICS_CHOICES(PNL_CHOICE_LABEL)}};
+    if (choice < 0 || choice >= pnl_control_choice_count(port))
+        return NULL;
+    switch (port) {
+    case PNL_PORT_COMPOSER: return composers[!!label][choice];
+    case PNL_PORT_KEY: return keys[!!label][choice];
+    case PNL_PORT_DYNAMICS: return dynamics[!!label][choice];
+    default: return NULL;
+    }
+}
+
+static inline const char *pnl_control_choice_name(int port, int choice)
+{
+    return pnl_control_choice_text(port, choice, 0);
+}
+
+static inline const char *pnl_control_choice_label(int port, int choice)
+{
+    return pnl_control_choice_text(port, choice, 1);
 }
 
 #endif

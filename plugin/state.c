@@ -109,8 +109,9 @@ LV2_State_Status pnl_state_restore(LV2_Handle instance, LV2_State_Retrieve_Funct
                         "Pianola: saved timeline ignored: not stored as pianola:TimelineNotes\n");
     }
     value = retrieve(handle, uris->pianola_settings, &size, &type, &value_flags);
-    if (value && type == uris->pianola_settings && size == PNL_STATE_SETTINGS_SIZE) {
-        if (pnl_state_decode_settings(value, &state->settings) == PNL_OK)
+    if (value && type == uris->pianola_settings &&
+        (size == PNL_STATE_SETTINGS_SIZE || size == PNL_STATE_SETTINGS_SIZE_BEFORE_STEERING)) {
+        if (pnl_state_decode_settings(value, size, &state->settings) == PNL_OK)
             state->has_settings = 1;
         else
             lv2_log_warning(&self->host.logger, "Pianola: saved settings out of range; ignored\n");

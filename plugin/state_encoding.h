@@ -2,12 +2,17 @@
  * and retrieve them (state.c): portable little-endian records, checked
  * when read, so a damaged or foreign state is refused with a reason.
  *
- * pianola:TimelineNotes: a 16-byte header ("PNTL", notes format version 1,
- * the horizon in ticks, the note count) and 16 bytes per note (onset and
+ * pianola:TimelineNotes: a 16-byte header ("PNTL", notes format version 2,
+ * the horizon in ticks, the note count) and 17 bytes per note (onset and
  * duration in ticks as int32, pitch, velocity, origin, velocity shape as
- * bytes, timing shape as float32).
- * pianola:settings: seven 32-bit fields (composer, temperature, top-p,
- * seed, re-roll count, bar and beat in ticks). */
+ * bytes, timing shape as float32, the model's velocity where a Dynamics
+ * level shifted it, else 0); format 1 had 16, without the last, and is
+ * still read.
+ * pianola:settings: eleven 32-bit fields (composer, temperature, top-p,
+ * seed, re-roll count, bar and beat in ticks, key, lowest and highest key
+ * of the register, dynamics); a state saved before the last four were
+ * added holds the first seven, and reads as Automatic, the whole keyboard
+ * and As composed. */
 #ifndef PIANOLA_STATE_ENCODING_H
 #define PIANOLA_STATE_ENCODING_H
 
@@ -18,8 +23,9 @@
 #include "timeline.h"
 
 enum {
-    PNL_NOTES_FORMAT_VERSION = 1,
-    PNL_STATE_SETTINGS_SIZE = 28
+    PNL_NOTES_FORMAT_VERSION = 2,
+    PNL_STATE_SETTINGS_SIZE = 44,
+    PNL_STATE_SETTINGS_SIZE_BEFORE_STEERING = 28
 };
 
 /* Notes as pianola:TimelineNotes bytes (malloc'd, *size of them); NULL
@@ -35,9 +41,10 @@ PnlTimelineNote *pnl_state_decode_notes(const uint8_t *bytes, size_t size, uint3
 
 void pnl_state_encode_settings(const PnlComposeSettings *settings,
                                uint8_t bytes[PNL_STATE_SETTINGS_SIZE]);
-/* PNL_OK, or PNL_ERANGE when a field is outside what the plugin composes
- * with (the settings are then left alone). */
-int pnl_state_decode_settings(const uint8_t bytes[PNL_STATE_SETTINGS_SIZE],
-                              PnlComposeSettings *settings);
+/* Reads `size` bytes: PNL_STATE_SETTINGS_SIZE, or the older
+ * PNL_STATE_SETTINGS_SIZE_BEFORE_STEERING. PNL_OK, or PNL_ERANGE when a
+ * field is outside what the plugin composes with or the size is neither
+ * (the settings are then left alone). */
+int pnl_state_decode_settings(const uint8_t *bytes, size_t size, PnlComposeSettings *settings);
 
 #endif

@@ -45,6 +45,7 @@
 #include "model.h"
 #include "score.h"
 #include "status.h"
+#include "steering.h"
 #include "vocabulary.h"
 
 enum {
@@ -90,6 +91,7 @@ struct PnlEngine {
     int have_memory;
     int composer_index;
     int key_shift;
+    int prompt_move; /* semitones the prompt is moved as heard (a set key) */
     int numerator, denominator;
     int32_t memory_from;
     /* A restored session's memory_from, for the voice it was saved with. */
@@ -156,18 +158,49 @@ PnlEngine *pnl_engine_new(const char *model_path, PnlPrecision precision, char *
 }
 
 /* The key the piece is composed in, as semitones above the network's C
- * major / A minor: the captured prompt's key when there is one (so the
- * network continues the player's phrase in its key), otherwise one chosen
- * by the seed (pnl_key_shift_of_prompt_or_seed). */
+ * major / A minor: the set key when there is one; else the captured
+ * prompt's key when there is one (so the network continues the player's
+ * phrase in its key), otherwise one chosen by the seed
+ * (pnl_key_shift_of_prompt_or_seed). *prompt_move receives how far the
+ * prompt is moved as the network hears it: with a set key, from the
+ * prompt's key into the set one by the nearest way (at most a tritone), so
+ * the network continues the phrase in the set key and in the phrase's own
+ * register; 0 otherwise. */
 static int key_shift_of(const PnlComposeSettings *settings, const PnlTimelineNote *context,
-                        uint32_t context_count)
+                        uint32_t context_count, int *prompt_move)
 {
     PnlKeyHistogram prompt;
     pnl_key_histogram_clear(&prompt);
     for (uint32_t i = 0; i < context_count; i++)
         if (context[i].origin == PNL_ORIGIN_PROMPT)
             pnl_key_histogram_add(&prompt, context[i].pitch, context[i].duration_ticks);
-    return pnl_key_shift_of_prompt_or_seed(&prompt, settings->seed);
+    *prompt_move = 0;
+    PnlKey set;
+    if (!pnl_steering_key_of_choice(settings->key_choice, &set))
+        return pnl_key_shift_of_prompt_or_seed(&prompt, settings->seed);
+    int shift = pnl_key_frame_shift(&set);
+    if (prompt.note_count == 0)
+        return shift;
+    int prompt_shift = pnl_key_shift(&prompt, NULL);
+    int nearest = shift;
+    for (int candidate = shift - 12; candidate <= shift + 12; candidate += 12)
+        if (candidate >= -11 && candidate <= 11 &&
+            abs(candidate - prompt_shift) < abs(nearest - prompt_shift))
+            nearest = candidate;
+    *prompt_move = nearest - prompt_shift;
+    return nearest;
+}
+
+/* The generator's steering for these settings (src/steering.h). */
+static PnlSteering steering_of(const PnlComposeSettings *settings)
+{
+    PnlSteering steering = {0};
+    PnlKey set;
+    if (pnl_steering_key_of_choice(settings->key_choice, &set))
+        steering.mode = set.minor ? PNL_MODE_MINOR : PNL_MODE_MAJOR;
+    pnl_steering_register(settings->register_lowest, settings->register_highest,
+                          &steering.lowest_pitch, &steering.highest_pitch);
+    return steering;
 }
 
 void pnl_engine_meter(const PnlComposeSettings *settings, int *numerator, int *denominator)
@@ -354,15 +387,18 @@ static int bar_tokens(PnlEngine *engine, const Timeline *timeline, int64_t bar, 
     uint32_t end = notes_before(timeline, until);
     for (uint32_t i = notes_before(timeline, bar); i < end && status == PNL_OK; i++) {
         const PnlTimelineNote *note = timeline_note(timeline, i);
+        int pitch = note->pitch + (note->origin == PNL_ORIGIN_PROMPT ? engine->prompt_move : 0);
         /* Music composed in another key (before the seed or the prompt
          * changed) can hold pitches the shift moves off the piano; such a
          * note is not heard rather than folded in. */
-        if (!pnl_key_shift_keeps_on_piano(note->pitch, engine->key_shift))
+        if (!pnl_key_shift_keeps_on_piano(pitch, engine->key_shift))
             continue;
         status = pnl_score_add_note(score, (PnlNote){.onset_ticks = note->onset_ticks - bar,
                                                      .duration_ticks = note->duration_ticks,
-                                                     .pitch = note->pitch,
-                                                     .velocity = note->velocity});
+                                                     .pitch = (uint8_t)pitch,
+                                                     .velocity = note->model_velocity
+                                                                     ? note->model_velocity
+                                                                     : note->velocity});
     }
     if (status != PNL_OK) {
         snprintf(message, message_size, "out of memory hearing the timeline");
@@ -482,8 +518,13 @@ static int close_bar(PnlEngine *engine, const Timeline *timeline,
         int status = stand_at(engine, timeline, settings, bar, bar_ticks, message, message_size);
         if (status == PNL_OK)
             status = hear_bar(engine, timeline, bar, bar_ticks, message, message_size);
-        if (status == PNL_OK)
+        if (status == PNL_OK) {
+            /* A snapshot may have been taken with other sampling and
+             * steering settings. */
+            pnl_generator_set_sampling(engine->work, settings->temperature, settings->top_p);
+            pnl_generator_set_steering(engine->work, &settings->steering);
             pnl_generator_reseed(engine->work, settings->seed ^ pnl_splitmix64((uint64_t)line));
+        }
         return status;
     }
     return take_snapshot(engine, line, timeline, message, message_size);
@@ -503,8 +544,9 @@ int pnl_engine_compose(PnlEngine *engine, const PnlComposeSettings *settings,
     char note_message[128] = "";
     const char *composer = model_composer(engine, settings->composer_choice, note_message,
                                           sizeof note_message);
+    int prompt_move = 0;
     int key_shift = pnl_model_key_frame(engine->model)
-                        ? key_shift_of(settings, context, context_count)
+                        ? key_shift_of(settings, context, context_count, &prompt_move)
                         : 0;
     PnlGeneratorSettings generator_settings = {
         .composer = composer,
@@ -513,20 +555,23 @@ int pnl_engine_compose(PnlEngine *engine, const PnlComposeSettings *settings,
         .seed = pnl_engine_stretch_seed(settings, from_ticks),
         .meter_numerator = numerator,
         .meter_denominator = denominator,
-        .key_shift = key_shift};
+        .key_shift = key_shift,
+        .steering = steering_of(settings)};
 
     /* The memory is the timeline heard by this composer in this key and
      * meter; another hears it anew, from the start. */
     int composer_index = pnl_composer_index(composer);
     int64_t bar = (int64_t)from_ticks / bar_ticks * bar_ticks;
     if (!engine->have_memory || engine->composer_index != composer_index ||
-        engine->key_shift != key_shift || engine->numerator != numerator ||
+        engine->key_shift != key_shift || engine->prompt_move != prompt_move ||
+        engine->numerator != numerator ||
         engine->denominator != denominator) {
         engine->snapshot_count = 0;
         engine->standing = 0;
         engine->have_memory = 1;
         engine->composer_index = composer_index;
         engine->key_shift = key_shift;
+        engine->prompt_move = prompt_move;
         engine->numerator = numerator;
         engine->denominator = denominator;
         /* A new voice hears the bars before where it starts, so its
@@ -535,7 +580,8 @@ int pnl_engine_compose(PnlEngine *engine, const PnlComposeSettings *settings,
         int64_t heard = bar - (int64_t)PNL_HEARD_BEFORE_CHANGE * bar_ticks;
         const PnlComposeSettings *restored = &engine->restored_settings;
         if (engine->have_restored && restored->composer_choice == settings->composer_choice &&
-            restored->seed == settings->seed && restored->bar_ticks == settings->bar_ticks &&
+            restored->seed == settings->seed && restored->key_choice == settings->key_choice &&
+            restored->bar_ticks == settings->bar_ticks &&
             restored->beat_ticks == settings->beat_ticks &&
             engine->restored_memory_from % bar_ticks == 0 &&
             engine->restored_memory_from <= bar)
@@ -571,6 +617,7 @@ int pnl_engine_compose(PnlEngine *engine, const PnlComposeSettings *settings,
         composed = (size_t)count;
     }
     pnl_generator_set_sampling(engine->work, settings->temperature, settings->top_p);
+    pnl_generator_set_steering(engine->work, &generator_settings.steering);
     pnl_generator_reseed(engine->work, generator_settings.seed);
 
     int last_token = -1;
@@ -591,13 +638,17 @@ int pnl_engine_compose(PnlEngine *engine, const PnlComposeSettings *settings,
         composed++;
         int64_t onset = note.onset_ticks + origin;
         if (completed && onset >= from_ticks && onset < until_ticks &&
-            timeline.composed_count < max_notes)
+            timeline.composed_count < max_notes) {
+            int velocity = note.velocity ? note.velocity : 1;
+            int played = pnl_steering_dynamics_velocity(settings->dynamics, velocity);
             notes[timeline.composed_count++] = (PnlTimelineNote){
                 .onset_ticks = (int32_t)onset,
                 .duration_ticks = note.duration_ticks < 1 ? 1 : note.duration_ticks,
                 .pitch = note.pitch,
-                .velocity = note.velocity ? note.velocity : 1,
-                .origin = PNL_ORIGIN_GENERATED};
+                .velocity = (uint8_t)played,
+                .origin = PNL_ORIGIN_GENERATED,
+                .model_velocity = (uint8_t)(played != velocity ? velocity : 0)};
+        }
         if (last_token == PNL_TOKEN_BAR) {
             pnl_generator_position(engine->work, &position);
             int64_t line = position.bar_start_ticks + origin;

@@ -9,8 +9,12 @@
  * or given prompt, then what was composed). The rules:
  * - the meter is the table's nearest to the host's bar and beat lengths
  *   (4/4 when it gives none);
- * - the key is the prompt's (its PNL_ORIGIN_PROMPT notes) when there is
- *   one, otherwise one the seed chooses (pnl_key_shift_of_prompt_or_seed);
+ * - the key is the set one (key_choice) when there is one, else the
+ *   prompt's (its PNL_ORIGIN_PROMPT notes) when there is one, otherwise one
+ *   the seed chooses (pnl_key_shift_of_prompt_or_seed); with a prompt and a
+ *   set key, the network hears the prompt moved into the set key, by the
+ *   nearest way, and continues it there;
+ * - the register and the dynamics steer the generator (src/steering.h);
  * - the composer is the choice's name in PNL_COMPOSER_CHOICES, or the
  *   model's first composer when the model lacks it;
  * - each stretch draws from a random stream keyed by the seed, the
@@ -39,6 +43,11 @@ typedef struct {
     uint32_t variation;      /* re-roll count */
     int32_t bar_ticks;       /* the meter, from the host */
     int32_t beat_ticks;
+    /* The steering (src/steering.h); zero steers nothing. */
+    int32_t key_choice;       /* a PNL_KEY_CHOICES index, 0 = automatic */
+    int32_t register_lowest;  /* MIDI notes; 0, 0 = the whole piano */
+    int32_t register_highest;
+    int32_t dynamics;         /* a PNL_DYNAMICS_CHOICES index, 0 = as composed */
 } PnlComposeSettings;
 
 typedef struct PnlEngine PnlEngine;

@@ -22,6 +22,7 @@ struct PnlGenerator {
     float temperature, top_p;
     int meter_token;    /* the fixed meter's token, or -1 */
     int key_shift;      /* semitones from the network's key frame to the music's */
+    PnlSteering steering;
     int pending_token;  /* accepted but not yet through the network, or -1 */
     int just_started;   /* START, COMPOSER and SOURCE accepted by pnl_generator_start, no more */
     size_t token_count;
@@ -31,6 +32,7 @@ struct PnlGenerator {
     uint64_t bar_hash, last_bar_hash;
     int bar_onset_tokens, last_bar_onset_tokens, last_bar_run;
     uint8_t mask[PNL_VOCAB_SIZE];
+    float leaned[PNL_VOCAB_SIZE]; /* the logits with the steering's leans */
 };
 
 /* No bar is played more than twice in a row, note for note (onsets and
@@ -183,6 +185,7 @@ int pnl_generator_start(PnlGenerator *generator, const PnlGeneratorSettings *set
         settings->key_shift <= 11)
         generator->key_shift = settings->key_shift;
     pnl_generator_set_sampling(generator, settings->temperature, settings->top_p);
+    pnl_generator_set_steering(generator, &settings->steering);
     pnl_sampler_seed(generator->sampler, settings->seed);
     pnl_model_state_reset(generator->state);
     pnl_decoder_reset(&generator->decoder);
@@ -200,6 +203,11 @@ void pnl_generator_set_sampling(PnlGenerator *generator, float temperature, floa
 {
     generator->temperature = temperature;
     generator->top_p = top_p;
+}
+
+void pnl_generator_set_steering(PnlGenerator *generator, const PnlSteering *steering)
+{
+    generator->steering = *steering;
 }
 
 void pnl_generator_reseed(PnlGenerator *generator, uint64_t seed)
@@ -283,6 +291,9 @@ int pnl_generator_next(PnlGenerator *generator, int *token_out, PnlNote *note)
                                          4 * PNL_TICKS_PER_QUARTER / denominator))
             mask[PNL_TOKEN_BAR] = 0;
     }
+    /* No note the key shift would move off the piano, nor any outside the
+     * register. */
+    pnl_steering_mask(&generator->steering, generator->key_shift, mask);
     if (bar_would_repeat_too_often(generator)) {
         /* Unless the bar cannot go on at all (its last onset on its last
          * tick, at the piano's top note). */
@@ -292,15 +303,15 @@ int pnl_generator_next(PnlGenerator *generator, int *token_out, PnlNote *note)
             others = mask[id];
         mask[PNL_TOKEN_BAR] = (uint8_t)!others;
     }
-    /* No note the key shift would move off the piano. */
-    if (generator->key_shift > 0)
-        memset(mask + pnl_token_pitch(PNL_HIGHEST_PITCH - generator->key_shift + 1), 0,
-               (size_t)generator->key_shift);
-    else if (generator->key_shift < 0)
-        memset(mask + pnl_token_pitch(PNL_LOWEST_PITCH), 0, (size_t)-generator->key_shift);
     const float *logits = pnl_model_step_allowed(generator->model, generator->state,
                                                  generator->pending_token, generator->composer,
                                                  mask);
+    if (pnl_steering_leans(&generator->steering)) {
+        for (int id = 0; id < PNL_VOCAB_SIZE; id++)
+            generator->leaned[id] = mask[id] ? logits[id] : 0.0f;
+        pnl_steering_lean(&generator->steering, mask, generator->leaned);
+        logits = generator->leaned;
+    }
     generator->pending_token = -1;
     int token = pnl_sampler_sample_event(generator->sampler, logits, mask,
                                          generator->temperature, generator->top_p);
@@ -378,6 +389,7 @@ void pnl_generator_copy(PnlGenerator *to, const PnlGenerator *from)
     to->top_p = from->top_p;
     to->meter_token = from->meter_token;
     to->key_shift = from->key_shift;
+    to->steering = from->steering;
     to->pending_token = from->pending_token;
     to->just_started = from->just_started;
     to->token_count = from->token_count;

@@ -24,6 +24,7 @@
 #include "model.h"
 #include "sampler.h"
 #include "score.h"
+#include "steering.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -45,6 +46,9 @@ typedef struct {
      * by it, so the network continues a phrase in its own key (see
      * pnl_key_shift in key.h). Ignored, and taken as 0, for other models. */
     int key_shift;
+    /* The register, a set key's mode and the dynamics (steering.h); all
+     * zero steers nothing. */
+    PnlSteering steering;
     /* The kind of source whose dynamics to follow (PnlSourceKind): the
      * default, 0, is PNL_SOURCE_PERFORMED, a pianist's dynamics. */
     int source;
@@ -82,6 +86,8 @@ int pnl_generator_start(PnlGenerator *generator, const PnlGeneratorSettings *set
 
 /* Changes temperature and top-p from the next token on (the plugin's knobs). */
 void pnl_generator_set_sampling(PnlGenerator *generator, float temperature, float top_p);
+/* Changes the register, mode and dynamics from the next token on. */
+void pnl_generator_set_steering(PnlGenerator *generator, const PnlSteering *steering);
 /* Seeds the random draws from the next token on (nothing else changes):
  * the engine draws each stretch from a stream of its own. */
 void pnl_generator_reseed(PnlGenerator *generator, uint64_t seed);

@@ -34,10 +34,14 @@ typedef struct {
     int32_t onset_ticks;    /* from the host's beat 0, on the grid */
     int32_t duration_ticks; /* >= 1 */
     uint8_t pitch;          /* MIDI note number, 21..108 */
-    uint8_t velocity;       /* 1..127, as the model wrote it */
+    uint8_t velocity;       /* 1..127, as composed (the model's, at a Dynamics level) */
     uint8_t origin;         /* PnlNoteOrigin: generated or prompt */
     int8_t velocity_shape;  /* humanizer's velocity change at amount 1 */
     float timing_shape_ms;  /* humanizer's onset deviation at amount 1, ms */
+    /* The model's own velocity where a Dynamics level shifted it (what the
+     * network hears, src/engine.c); 0 where velocity is the model's or the
+     * player's. */
+    uint8_t model_velocity;
 } PnlTimelineNote;
 
 typedef struct PnlTimeline PnlTimeline;

@@ -1,7 +1,7 @@
 /* The built plugin's TTL, read through lilv as a host reads it, against the
  * port table (plugin/ports.h) and the composer list (src/composers.h) that
  * the build wrote it from: port by port, index, symbol, name, range,
- * default, properties, unit and the composer enumeration's choices. */
+ * default, properties, unit and the enumerations' choices. */
 #include <lilv/lilv.h>
 #include <lv2/core/lv2.h>
 #include <lv2/port-props/port-props.h>
@@ -146,7 +146,8 @@ static void test_every_control_port_matches_the_table(void)
               "port %s: unexpected designation '%s'", spec->symbol, text);
         static const char *const units[] = {[PNL_UNIT_NONE] = "", [PNL_UNIT_COEF] = LV2_UNITS__coef,
                                             [PNL_UNIT_BPM] = LV2_UNITS__bpm,
-                                            [PNL_UNIT_DB] = LV2_UNITS__db};
+                                            [PNL_UNIT_DB] = LV2_UNITS__db,
+                                            [PNL_UNIT_MIDI_NOTE] = LV2_UNITS__midiNote};
         port_value_text(port, LV2_UNITS__unit, text, sizeof text);
         CHECK(!strcmp(text, units[spec->unit]), "port %s: expected unit '%s', the TTL has '%s'",
               spec->symbol, units[spec->unit], text);
@@ -159,13 +160,14 @@ static void test_every_control_port_matches_the_table(void)
     CHECK(controls > 0, "the table has no controls");
 }
 
-static void test_composer_choices_are_the_composer_list(void)
+/* Whether the TTL's scale points of `port` are `labels`, valued 0, 1, ... */
+static void check_choices(int port, const char *const *labels, int choice_count,
+                          const char *source)
 {
     CHECK(plugin, "no plugin");
-    static const char *const labels[] = {PNL_COMPOSER_CHOICES(PNL_COMPOSER_LABEL)};
-    const LilvPort *port = lilv_plugin_get_port_by_index(plugin, PNL_PORT_COMPOSER);
-    CHECK(port, "no composer port");
-    LilvScalePoints *points = lilv_port_get_scale_points(plugin, port);
+    const LilvPort *lilv_port = lilv_plugin_get_port_by_index(plugin, (uint32_t)port);
+    CHECK(lilv_port, "no port %d", port);
+    LilvScalePoints *points = lilv_port_get_scale_points(plugin, lilv_port);
     int count = points ? (int)lilv_scale_points_size(points) : 0;
     int matched = 0;
     LILV_FOREACH (scale_points, i, points) {
@@ -173,17 +175,35 @@ static void test_composer_choices_are_the_composer_list(void)
         float value = lilv_node_as_float(lilv_scale_point_get_value(point));
         const char *label = lilv_node_as_string(lilv_scale_point_get_label(point));
         int choice = (int)value;
-        if ((float)choice == value && choice >= 0 && choice < PNL_COMPOSER_CHOICE_COUNT &&
+        if ((float)choice == value && choice >= 0 && choice < choice_count &&
             !strcmp(label, labels[choice]))
             matched++;
         else
             printf("# unexpected scale point %g '%s'\n", value, label);
     }
     lilv_scale_points_free(points);
-    CHECK(count == PNL_COMPOSER_CHOICE_COUNT && matched == count,
-          "expected the %d composers of src/composers.h as scale points 0..%d; the TTL has %d, "
-          "%d of them matching", PNL_COMPOSER_CHOICE_COUNT, PNL_COMPOSER_CHOICE_COUNT - 1, count,
-          matched);
+    CHECK(count == choice_count && matched == count,
+          "expected the %d choices of %s as scale points 0..%d; the TTL has %d, %d of them "
+          "matching", choice_count, source, choice_count - 1, count, matched);
+}
+
+static void test_composer_choices_are_the_composer_list(void)
+{
+    static const char *const labels[] = {PNL_COMPOSER_CHOICES(PNL_COMPOSER_LABEL)};
+    check_choices(PNL_PORT_COMPOSER, labels, PNL_COMPOSER_CHOICE_COUNT, "src/composers.h");
+}
+
+static void test_key_choices_are_automatic_and_the_24_keys(void)
+{
+    static const char *const labels[] = {PNL_KEY_CHOICES(PNL_CHOICE_LABEL)};
+    CHECK(PNL_KEY_CHOICE_COUNT == 25, "expected 25 Key choices, got %d", PNL_KEY_CHOICE_COUNT);
+    check_choices(PNL_PORT_KEY, labels, PNL_KEY_CHOICE_COUNT, "PNL_KEY_CHOICES");
+}
+
+static void test_dynamics_choices_are_as_composed_and_pp_to_ff(void)
+{
+    static const char *const labels[] = {PNL_DYNAMICS_CHOICES(PNL_CHOICE_LABEL)};
+    check_choices(PNL_PORT_DYNAMICS, labels, PNL_DYNAMICS_CHOICE_COUNT, "PNL_DYNAMICS_CHOICES");
 }
 
 int main(void)
@@ -197,6 +217,8 @@ int main(void)
     RUN_TEST(test_stream_ports_match_the_table);
     RUN_TEST(test_every_control_port_matches_the_table);
     RUN_TEST(test_composer_choices_are_the_composer_list);
+    RUN_TEST(test_key_choices_are_automatic_and_the_24_keys);
+    RUN_TEST(test_dynamics_choices_are_as_composed_and_pp_to_ff);
     lilv_world_free(world);
     CHECK_EXIT();
 }

@@ -36,7 +36,15 @@ typedef struct {
     int prompt;          /* capture a phrase in bars 2..4 first */
     int change_bar;      /* the composer becomes change_composer from this bar, 0 never */
     int change_composer;
+    /* The steering controls set, and the same as pianola-generate's
+     * options; NULL: the defaults. */
+    const struct Steering *steering;
 } Case;
+
+typedef struct Steering {
+    float key, register_lowest, register_highest, dynamics;
+    const char *options;
+} Steering;
 
 /* A phrase played with capture on from the start: quarter notes from
  * beat 4, each 0.8 beats long; capture ends at beat 15.9, so the music
@@ -54,6 +62,12 @@ static PnlLv2Host *case_host(const Case *c, char *message, size_t size)
     pnl_lv2host_set_control(host, "composer", (float)c->composer);
     pnl_lv2host_set_control(host, "humanize_velocity", 0.0f);
     pnl_lv2host_set_control(host, "humanize_timing", 0.0f);
+    if (c->steering) {
+        pnl_lv2host_set_control(host, "key", c->steering->key);
+        pnl_lv2host_set_control(host, "register_lowest", c->steering->register_lowest);
+        pnl_lv2host_set_control(host, "register_highest", c->steering->register_highest);
+        pnl_lv2host_set_control(host, "dynamics", c->steering->dynamics);
+    }
     return host;
 }
 
@@ -106,7 +120,7 @@ static PnlTimelineNote *saved_timeline(PnlLv2Host *host, uint32_t *count, char *
         snprintf(message, size, "saving the state failed");
         return NULL;
     }
-    static uint8_t bytes[16 + 16 * MAX_STORED];
+    static uint8_t bytes[16 + 17 * MAX_STORED];
     long length = fixture_turtle_base64_value(turtle, "pianola#timeline>", bytes, sizeof bytes);
     free(turtle);
     int32_t horizon = 0;
@@ -165,9 +179,10 @@ static int generate_notes(const Case *c, const char *prompt_path, PnlScore *scor
     int prompt_bars = prompt_path ? 4 : 0;
     snprintf(command, sizeof command,
              "%s/pianola-generate -q --model %s/models/pianola.pnm --composer %s --seed %u "
-             "--bars %d --meter 4/4 %s %s -o %s",
+             "--bars %d --meter 4/4 %s %s %s -o %s",
              build, random_bundle, pnl_engine_composer_name(c->composer), c->seed,
-             c->bars - prompt_bars, reroll, prompt, output);
+             c->bars - prompt_bars, reroll, prompt, c->steering ? c->steering->options : "",
+             output);
     if (system(command) != 0) {
         snprintf(message, size, "pianola-generate failed (%.300s)", command);
         return -1;
@@ -242,9 +257,25 @@ static void check_case(const Case *c)
 
 static void test_generate_composes_what_the_plugin_plays(void)
 {
-    static const Case cases[] = {{1, 0, 8, 0, 0, 0, 0},
-                                 {2, 1, 8, 0, 0, 0, 0},
-                                 {77, 3, 8, 0, 0, 0, 0}};
+    static const Case cases[] = {{1, 0, 8, 0, 0, 0, 0, NULL},
+                                 {2, 1, 8, 0, 0, 0, 0, NULL},
+                                 {77, 3, 8, 0, 0, 0, 0, NULL}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        check_case(&cases[i]);
+        if (check_failed)
+            return;
+    }
+}
+
+static void test_generate_steers_as_the_plugin_does(void)
+{
+    /* F# minor, C3..C6, ff; then Bb major, the whole keyboard, pp after a
+     * captured phrase. */
+    static const Steering loud = {14, 48, 84, 6,
+                                  "--key F#m --register-lowest 48 --register-highest 84 "
+                                  "--dynamics ff"};
+    static const Steering soft = {21, 21, 108, 1, "--key Bb --dynamics pp"};
+    static const Case cases[] = {{3, 2, 8, 0, 0, 0, 0, &loud}, {9, 0, 10, 0, 1, 0, 0, &soft}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         check_case(&cases[i]);
         if (check_failed)
@@ -254,13 +285,13 @@ static void test_generate_composes_what_the_plugin_plays(void)
 
 static void test_generate_rerolls_as_the_plugin_does(void)
 {
-    static const Case c = {5, 2, 10, 6, 0, 0, 0};
+    static const Case c = {5, 2, 10, 6, 0, 0, 0, NULL};
     check_case(&c);
 }
 
 static void test_generate_continues_a_prompt_as_the_plugin_does(void)
 {
-    static const Case c = {9, 0, 10, 0, 1, 0, 0};
+    static const Case c = {9, 0, 10, 0, 1, 0, 0, NULL};
     check_case(&c);
 }
 
@@ -491,12 +522,12 @@ static void check_restored_continues(const Case *c, int saved_bar)
     CHECK(memory_from == expected_from,
           "expected pianola:memoryFrom %d in the state, read %d", expected_from, memory_from);
     /* The host restores the controls with the state. */
-    host = case_host(&(Case){999, 0, c->bars, 0, 0, 0, 0}, message, sizeof message);
+    host = case_host(&(Case){999, 0, c->bars, 0, 0, 0, 0, NULL}, message, sizeof message);
     CHECK(host, "no host: %s", message);
     status = pnl_lv2host_restore_state(host, state);
     free(state);
     if (status == 0)
-        status = roll(host, &(Case){c->seed, 0, c->bars, 0, 0, 0, 0}, saved_beat, end_beat,
+        status = roll(host, &(Case){c->seed, 0, c->bars, 0, 0, 0, 0, NULL}, saved_beat, end_beat,
                       message, sizeof message);
     notes = status == 0 ? saved_timeline(host, &count, message, sizeof message) : NULL;
     pnl_lv2host_free(host);
@@ -513,7 +544,7 @@ static void check_restored_continues(const Case *c, int saved_bar)
 
 static void test_a_restored_state_continues_as_the_uninterrupted_one(void)
 {
-    static const Case c = {13, 1, 16, 7, 1, 0, 0};
+    static const Case c = {13, 1, 16, 7, 1, 0, 0, NULL};
     check_restored_continues(&c, 8);
 }
 
@@ -522,7 +553,7 @@ static void test_a_restored_state_continues_as_the_uninterrupted_one(void)
  * uninterrupted one. */
 static void test_a_restored_state_hears_from_where_its_memory_began(void)
 {
-    static const Case c = {17, 0, 28, 0, 0, 21, 3};
+    static const Case c = {17, 0, 28, 0, 0, 21, 3, NULL};
     check_restored_continues(&c, 24);
 }
 
@@ -535,6 +566,7 @@ int main(void)
         return 1;
     }
     RUN_TEST(test_generate_composes_what_the_plugin_plays);
+    RUN_TEST(test_generate_steers_as_the_plugin_does);
     RUN_TEST(test_generate_rerolls_as_the_plugin_does);
     RUN_TEST(test_generate_continues_a_prompt_as_the_plugin_does);
     RUN_TEST(test_resuming_from_a_snapshot_composes_what_straight_through_does);

@@ -119,7 +119,8 @@ static PnlModel *constant_model(const float *logits)
 
 static PnlGeneratorSettings settings_of(uint64_t seed)
 {
-    PnlGeneratorSettings settings = {"mozart", 1.0f, 0.95f, seed, 0, 0, 0, PNL_SOURCE_PERFORMED};
+    PnlGeneratorSettings settings = {"mozart", 1.0f, 0.95f, seed, 0, 0, 0, {0},
+                                         PNL_SOURCE_PERFORMED};
     return settings;
 }
 
@@ -556,7 +557,7 @@ static void test_cool_temperatures_keep_the_odds_of_a_bar_line(void)
     CHECK(model && generator, "no model or generator");
     const float temperatures[] = {0.0f, 0.5f, 1.0f};
     for (size_t t = 0; t < sizeof temperatures / sizeof *temperatures; t++) {
-        PnlGeneratorSettings settings = {"mozart", temperatures[t], 0.9f, 3, 4, 4, 0,
+        PnlGeneratorSettings settings = {"mozart", temperatures[t], 0.9f, 3, 4, 4, 0, {0},
                                          PNL_SOURCE_PERFORMED};
         char message[256];
         CHECK(pnl_generator_start(generator, &settings, message, sizeof message) == PNL_OK,
@@ -595,7 +596,8 @@ static void test_a_fixed_meter_keeps_every_bar_sounding_to_its_end(void)
     CHECK(model && generator, "no model or generator");
     const int meters[][2] = {{4, 4}, {3, 4}, {6, 8}, {2, 2}};
     for (size_t m = 0; m < sizeof meters / sizeof *meters; m++) {
-        PnlGeneratorSettings settings = {"mozart", 1.0f, 1.0f, 11, meters[m][0], meters[m][1], 0,
+        PnlGeneratorSettings settings = {"mozart", 1.0f, 1.0f, 11, meters[m][0], meters[m][1],
+                                         0, {0},
                                          PNL_SOURCE_PERFORMED};
         char message[256];
         CHECK(pnl_generator_start(generator, &settings, message, sizeof message) == PNL_OK,

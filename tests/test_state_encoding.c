@@ -9,16 +9,19 @@
 #include "check.h"
 #include "state_encoding.h"
 #include "status.h"
+#include "steering.h"
 #include "uris.h"
 
 static void test_a_note_is_written_in_the_documented_layout(void)
 {
     PnlTimelineNote note = {.onset_ticks = 0x01020304, .duration_ticks = 12, .pitch = 60,
                             .velocity = 100, .origin = PNL_ORIGIN_PROMPT,
-                            .velocity_shape = -3, .timing_shape_ms = 1.5f};
-    static const uint8_t expected[32] = {
-        'P', 'N', 'T', 'L', 1, 0, 0, 0, 0x80, 1, 0, 0, 1, 0, 0, 0, /* horizon 384, 1 note */
-        4, 3, 2, 1, 12, 0, 0, 0, 60, 100, 1, 0xfd, 0, 0, 0xc0, 0x3f /* 1.5f: 0x3fc00000 */};
+                            .velocity_shape = -3, .timing_shape_ms = 1.5f,
+                            .model_velocity = 77};
+    static const uint8_t expected[33] = {
+        'P', 'N', 'T', 'L', 2, 0, 0, 0, 0x80, 1, 0, 0, 1, 0, 0, 0, /* horizon 384, 1 note */
+        4, 3, 2, 1, 12, 0, 0, 0, 60, 100, 1, 0xfd, 0, 0, 0xc0, 0x3f, /* 1.5f: 0x3fc00000 */
+        77};
     size_t size = 0;
     uint8_t *bytes = pnl_state_encode_notes(&note, 1, 384, &size);
     CHECK(bytes, "out of memory");
@@ -28,7 +31,7 @@ static void test_a_note_is_written_in_the_documented_layout(void)
         if (bytes[i] != expected[i])
             first_difference = (int)i;
     free(bytes);
-    CHECK(same, "expected 32 bytes as documented, got %zu differing first at byte %d", size,
+    CHECK(same, "expected 33 bytes as documented, got %zu differing first at byte %d", size,
           first_difference);
 }
 
@@ -39,7 +42,7 @@ static void test_notes_read_back_as_written(void)
         {.onset_ticks = 0, .duration_ticks = 96, .pitch = 108, .velocity = 127,
          .origin = PNL_ORIGIN_PROMPT, .velocity_shape = 12, .timing_shape_ms = -7.25f},
         {.onset_ticks = 1000000, .duration_ticks = 1, .pitch = 64, .velocity = 64,
-         .velocity_shape = -128, .timing_shape_ms = 30.0f}};
+         .velocity_shape = -128, .timing_shape_ms = 30.0f, .model_velocity = 85}};
     size_t size = 0;
     uint8_t *bytes = pnl_state_encode_notes(notes, 3, 1000096, &size);
     CHECK(bytes, "out of memory");
@@ -56,6 +59,28 @@ static void test_notes_read_back_as_written(void)
           "notes (%s) and horizon %d", count, same ? "the same" : "differing", horizon);
 }
 
+static void test_notes_of_format_1_are_read_without_a_model_velocity(void)
+{
+    /* One note as format 1 wrote it: 16 bytes, no model velocity. */
+    static const uint8_t saved[32] = {
+        'P', 'N', 'T', 'L', 1, 0, 0, 0, 0x80, 1, 0, 0, 1, 0, 0, 0,
+        4, 3, 2, 1, 12, 0, 0, 0, 60, 100, 1, 0xfd, 0, 0, 0xc0, 0x3f};
+    uint32_t count = 0;
+    int32_t horizon = 0;
+    char message[128] = "";
+    PnlTimelineNote *read =
+        pnl_state_decode_notes(saved, sizeof saved, 4, &count, &horizon, message, sizeof message);
+    CHECK(read, "format 1 was refused: %s", message);
+    int as_saved = count == 1 && read[0].onset_ticks == 0x01020304 && read[0].pitch == 60 &&
+                   read[0].velocity == 100 && read[0].velocity_shape == -3 &&
+                   read[0].timing_shape_ms == 1.5f && read[0].model_velocity == 0;
+    free(read);
+    /* The horizon (384) is raised to the note's onset. */
+    CHECK(as_saved && horizon == 0x01020304, "expected the note at 0x01020304 (60, velocity "
+          "100, no model velocity) and the horizon there, got %u notes, horizon %d", count,
+          horizon);
+}
+
 static void test_bytes_that_are_not_notes_of_this_format_are_refused(void)
 {
     static const struct {
@@ -66,7 +91,7 @@ static void test_bytes_that_are_not_notes_of_this_format_are_refused(void)
     } cases[] = {
         {"too short", {'P', 'N', 'T', 'L', 1}, 5, "not Pianola notes"},
         {"another magic", {'R', 'I', 'F', 'F', 1}, 16, "not Pianola notes"},
-        {"format version 2", {'P', 'N', 'T', 'L', 2}, 16, "notes of format version 2"},
+        {"format version 3", {'P', 'N', 'T', 'L', 3}, 16, "notes of format version 3"},
         {"2^32-1 notes claimed", {'P', 'N', 'T', 'L', 1, 0, 0, 0, 0, 0, 0, 0, 255, 255, 255, 255},
          16, "4294967295 notes claimed in 16 bytes"},
         {"more than the capacity", {'P', 'N', 'T', 'L', 1, 0, 0, 0, 0, 0, 0, 0, 9}, 16,
@@ -119,11 +144,11 @@ static void test_malformed_notes_are_dropped_and_the_horizon_kept_past_the_last(
 static void test_settings_are_written_in_the_documented_layout_and_read_back(void)
 {
     /* A state saved by format 1 (tests/fixtures/states/): seed 11, 4/4. */
-    static const uint8_t saved[PNL_STATE_SETTINGS_SIZE] = {
+    static const uint8_t saved[PNL_STATE_SETTINGS_SIZE_BEFORE_STEERING] = {
         0, 0, 0, 0, 0x66, 0x66, 0x66, 0x3f, 0x33, 0x33, 0x73, 0x3f, 11, 0, 0, 0,
         0, 0, 0, 0, 96, 0, 0, 0, 24, 0, 0, 0};
     PnlComposeSettings settings = {0};
-    int status = pnl_state_decode_settings(saved, &settings);
+    int status = pnl_state_decode_settings(saved, sizeof saved, &settings);
     CHECK(status == PNL_OK, "the fixture's settings were refused (%d)", status);
     CHECK(settings.composer_choice == 0 && settings.temperature == 0.9f &&
               settings.top_p == 0.95f && settings.seed == 11 && settings.variation == 0 &&
@@ -131,28 +156,65 @@ static void test_settings_are_written_in_the_documented_layout_and_read_back(voi
           "expected composer 0, 0.9, 0.95, seed 11, re-roll 0, 96/24 ticks; got %d, %g, %g, "
           "%u, %u, %d/%d", settings.composer_choice, settings.temperature, settings.top_p,
           settings.seed, settings.variation, settings.bar_ticks, settings.beat_ticks);
+    CHECK(settings.key_choice == PNL_KEY_AUTOMATIC && settings.register_lowest == 21 &&
+              settings.register_highest == 108 && settings.dynamics == PNL_DYNAMICS_AS_COMPOSED,
+          "expected a state from before the steering to read as Automatic, 21..108 and As "
+          "composed; got key %d, %d..%d, dynamics %d", settings.key_choice,
+          settings.register_lowest, settings.register_highest, settings.dynamics);
     uint8_t written[PNL_STATE_SETTINGS_SIZE];
     pnl_state_encode_settings(&settings, written);
-    CHECK(!memcmp(written, saved, sizeof saved), "the settings were not written back the same");
+    static const uint8_t steering[] = {0, 0, 0, 0, 21, 0, 0, 0, 108, 0, 0, 0, 0, 0, 0, 0};
+    CHECK(!memcmp(written, saved, sizeof saved) &&
+              !memcmp(written + sizeof saved, steering, sizeof steering),
+          "the settings were not written back the same, with the steering's defaults after");
+}
+
+static void test_steering_settings_read_back_as_written(void)
+{
+    PnlComposeSettings settings = {.composer_choice = 3, .temperature = 0.5f, .top_p = 0.9f,
+                                   .seed = 77, .variation = 2, .bar_ticks = 72,
+                                   .beat_ticks = 24, .key_choice = 14, .register_lowest = 48,
+                                   .register_highest = 84, .dynamics = 6};
+    uint8_t bytes[PNL_STATE_SETTINGS_SIZE];
+    pnl_state_encode_settings(&settings, bytes);
+    PnlComposeSettings read = {0};
+    int status = pnl_state_decode_settings(bytes, sizeof bytes, &read);
+    CHECK(status == PNL_OK && read.key_choice == 14 && read.register_lowest == 48 &&
+              read.register_highest == 84 && read.dynamics == 6 && read.seed == 77 &&
+              read.variation == 2 && read.composer_choice == 3,
+          "expected F# minor, 48..84, ff, seed 77, re-roll 2, composer 3 back; got status %d, "
+          "key %d, %d..%d, dynamics %d, seed %u, re-roll %u, composer %d", status,
+          read.key_choice, read.register_lowest, read.register_highest, read.dynamics, read.seed,
+          read.variation, read.composer_choice);
+    CHECK(pnl_state_decode_settings(bytes, sizeof bytes - 1, &read) == PNL_ERANGE,
+          "settings of %zu bytes were taken", sizeof bytes - 1);
 }
 
 static void test_settings_out_of_range_are_refused_and_nothing_taken(void)
 {
     PnlComposeSettings good = {.composer_choice = 2, .temperature = 1.0f, .top_p = 0.9f,
-                               .seed = 5, .bar_ticks = 72, .beat_ticks = 24};
-    PnlComposeSettings bad[5];
-    for (int i = 0; i < 5; i++)
+                               .seed = 5, .bar_ticks = 72, .beat_ticks = 24,
+                               .register_lowest = 21, .register_highest = 108};
+    PnlComposeSettings bad[11];
+    enum { CASES = sizeof bad / sizeof *bad };
+    for (int i = 0; i < CASES; i++)
         bad[i] = good;
     bad[0].composer_choice = 9;
     bad[1].temperature = NAN;
     bad[2].bar_ticks = 0;
     bad[3].bar_ticks = 193;
     bad[4].beat_ticks = 96;
-    for (int i = 0; i < 5; i++) {
+    bad[5].key_choice = PNL_KEY_CHOICE_COUNT;
+    bad[6].key_choice = -1;
+    bad[7].register_lowest = 20;
+    bad[8].register_highest = 109;
+    bad[9].dynamics = PNL_DYNAMICS_CHOICE_COUNT;
+    bad[10].dynamics = -1;
+    for (int i = 0; i < CASES; i++) {
         uint8_t bytes[PNL_STATE_SETTINGS_SIZE];
         pnl_state_encode_settings(&bad[i], bytes);
         PnlComposeSettings read = good;
-        int status = pnl_state_decode_settings(bytes, &read);
+        int status = pnl_state_decode_settings(bytes, sizeof bytes, &read);
         CHECK(status == PNL_ERANGE && read.seed == 5 && read.bar_ticks == 72,
               "case %d: expected PNL_ERANGE and the settings untouched, got %d", i, status);
     }
@@ -162,9 +224,11 @@ int main(void)
 {
     RUN_TEST(test_a_note_is_written_in_the_documented_layout);
     RUN_TEST(test_notes_read_back_as_written);
+    RUN_TEST(test_notes_of_format_1_are_read_without_a_model_velocity);
     RUN_TEST(test_bytes_that_are_not_notes_of_this_format_are_refused);
     RUN_TEST(test_malformed_notes_are_dropped_and_the_horizon_kept_past_the_last);
     RUN_TEST(test_settings_are_written_in_the_documented_layout_and_read_back);
+    RUN_TEST(test_steering_settings_read_back_as_written);
     RUN_TEST(test_settings_out_of_range_are_refused_and_nothing_taken);
     CHECK_EXIT();
 }

@@ -156,6 +156,8 @@ static const struct {
     {"humanize_timing", 0, 1, 0},   {"generate", 0, 1, 0},
     {"tempo", 20, 400, 0},          {"volume", -60, 12, 0},
     {"freewheel", 0, 1, 0},         {"capture", 0, 1, 0},
+    {"key", 0, 24, 1},              {"register_lowest", 21, 108, 1},
+    {"register_highest", 21, 108, 1}, {"dynamics", 0, 6, 1},
 };
 enum { CONTROL_COUNT = sizeof controls / sizeof controls[0] };
 

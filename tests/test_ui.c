@@ -167,7 +167,7 @@ static int start_xvfb(char *why, size_t capacity)
             dup2(null_fd, 1);
             dup2(null_fd, 2);
         }
-        execl(xvfb, "Xvfb", "-displayfd", fd_text, "-screen", "0", "1920x1200x24", "-nolisten",
+        execl(xvfb, "Xvfb", "-displayfd", fd_text, "-screen", "0", "2560x1440x24", "-nolisten",
               "tcp", "-noreset", (char *)NULL);
         _exit(127);
     }
@@ -689,8 +689,9 @@ static void test_ui_takes_the_hosts_scale_factor(void)
     CHECK(opened == 0, "instantiate returned NULL with ui:scaleFactor 1.5");
     int width = ui.width, height = ui.height;
     close_ui(&ui);
-    CHECK(width == 1350 && height == 750, "expected ui:resize 1350x750 at ui:scaleFactor 1.5, "
-          "got %dx%d", width, height);
+    CHECK(width == PNL_UI_DEFAULT_WIDTH * 3 / 2 && height == PNL_UI_DEFAULT_HEIGHT * 3 / 2,
+          "expected ui:resize %dx%d at ui:scaleFactor 1.5, got %dx%d",
+          PNL_UI_DEFAULT_WIDTH * 3 / 2, PNL_UI_DEFAULT_HEIGHT * 3 / 2, width, height);
 }
 
 static void test_ui_scales_with_the_desktops_xft_dpi(void)
@@ -1130,6 +1131,10 @@ static void test_double_click_resets_each_knob_to_the_plugins_default(void)
         {PNL_KNOB_TOP_P, PNL_PORT_TOP_P, "top_p", 0.3f},
         {PNL_KNOB_HUMANIZE_VELOCITY, PNL_PORT_HUMANIZE_VELOCITY, "humanize_velocity", 0.9f},
         {PNL_KNOB_HUMANIZE_TIMING, PNL_PORT_HUMANIZE_TIMING, "humanize_timing", 0.1f},
+        {PNL_KNOB_KEY, PNL_PORT_KEY, "key", 14.0f},
+        {PNL_KNOB_REGISTER_LOWEST, PNL_PORT_REGISTER_LOWEST, "register_lowest", 48.0f},
+        {PNL_KNOB_REGISTER_HIGHEST, PNL_PORT_REGISTER_HIGHEST, "register_highest", 84.0f},
+        {PNL_KNOB_DYNAMICS, PNL_PORT_DYNAMICS, "dynamics", 5.0f},
     };
     for (unsigned i = 0; i < sizeof knobs / sizeof knobs[0]; i++) {
         double expected = ttl_default(knobs[i].symbol);
@@ -1202,6 +1207,41 @@ static void test_dragging_up_and_the_wheel_raise_values(void)
     CHECK(tempo_value == 101.0f,
           "expected the wheel up on the internal tempo to make 100 into 101 BPM, got %g",
           tempo_value);
+}
+
+static void test_steering_knobs_step_through_whole_choices(void)
+{
+    Ui ui;
+    CHECK(open_ui(&ui, 1) == 0, "instantiate returned NULL");
+    PnlUiLayout layout;
+    layout_of(&ui, &layout);
+    set_port(&ui, PNL_PORT_KEY, 0.0f);
+    set_port(&ui, PNL_PORT_DYNAMICS, 0.0f);
+    set_port(&ui, PNL_PORT_REGISTER_HIGHEST, 108.0f);
+    pump(&ui);
+    double centre_x, centre_y, radius;
+    /* One notch of the wheel: Automatic to C major, 108 down to 107. */
+    pnl_knob_dial(layout.knob[PNL_KNOB_KEY], 1.0, &centre_x, &centre_y, &radius);
+    wheel(&ui, centre_x, centre_y, Button4);
+    pnl_knob_dial(layout.knob[PNL_KNOB_REGISTER_HIGHEST], 1.0, &centre_x, &centre_y, &radius);
+    wheel(&ui, centre_x, centre_y, Button5);
+    /* A third of the travel up: As composed to a marking, never between. */
+    pnl_knob_dial(layout.knob[PNL_KNOB_DYNAMICS], 1.0, &centre_x, &centre_y, &radius);
+    press_drag_release(&ui, centre_x, centre_y, -53);
+    pump(&ui);
+    grab(&ui, "steered");
+    const Write *key = last_write_to(&ui, PNL_PORT_KEY);
+    const Write *highest = last_write_to(&ui, PNL_PORT_REGISTER_HIGHEST);
+    const Write *dynamics = last_write_to(&ui, PNL_PORT_DYNAMICS);
+    float key_value = key ? key->value : -1.0f, highest_value = highest ? highest->value : -1.0f,
+          dynamics_value = dynamics ? dynamics->value : -1.0f;
+    close_ui(&ui);
+    CHECK(key_value == 1.0f, "expected the wheel up on Key to choose C major (1), got %g",
+          key_value);
+    CHECK(highest_value == 107.0f, "expected the wheel down on Highest to make 108 into 107, "
+          "got %g", highest_value);
+    CHECK(dynamics_value == 2.0f, "expected dragging Dynamics up a third of the way to choose "
+          "p (2), got %g", dynamics_value);
 }
 
 static void test_reroll_sends_a_pulse(void)
@@ -1381,7 +1421,8 @@ static void test_ui_survives_odd_sizes_bad_messages_and_a_flood(void)
         ui.idle->idle(ui.handle);
 
     x.map_window(host.display, ui.parent);
-    static const int sizes[][2] = {{1, 1}, {3, 5000}, {5000, 4000}, {200, 30}, {900, 500}};
+    static const int sizes[][2] = {{1, 1}, {3, 5000}, {5000, 4000}, {200, 30},
+                                     {PNL_UI_MIN_WIDTH, 500}};
     for (unsigned i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
         x.resize_window(host.display, ui.widget, (unsigned)sizes[i][0], (unsigned)sizes[i][1]);
         x.sync(host.display, False);
@@ -1469,6 +1510,10 @@ static void stage_reference_screenshots(void)
     set_port(&ui, PNL_PORT_HUMANIZE_VELOCITY, 0.6f);
     set_port(&ui, PNL_PORT_HUMANIZE_TIMING, 0.35f);
     set_port(&ui, PNL_PORT_SEED, 1791.0f);
+    set_port(&ui, PNL_PORT_KEY, 1.0f);
+    set_port(&ui, PNL_PORT_REGISTER_LOWEST, 36.0f);
+    set_port(&ui, PNL_PORT_REGISTER_HIGHEST, 96.0f);
+    set_port(&ui, PNL_PORT_DYNAMICS, 4.0f);
     send_capture(&ui, PNL_CAPTURE_PROMPT_SET, 22);
     send_soundfont(&ui, "/usr/share/sounds/sf2/FluidR3_GM.sf2");
     pump(&ui);
@@ -1545,6 +1590,7 @@ int main(void)
     RUN_TEST(test_click_on_capture_writes_the_capture_port);
     RUN_TEST(test_double_click_resets_each_knob_to_the_plugins_default);
     RUN_TEST(test_dragging_up_and_the_wheel_raise_values);
+    RUN_TEST(test_steering_knobs_step_through_whole_choices);
     RUN_TEST(test_reroll_sends_a_pulse);
     RUN_TEST(test_clicks_choose_composer_and_toggle_compose);
     RUN_TEST(test_seed_field_takes_typed_digits_and_gives_focus_back);

@@ -3,12 +3,14 @@
  *   pianola-generate [--composer NAME] [--model FILE] [--temperature T]
  *                    [--top-p P] [--seed N] [--bars N] [--tempo BPM]
  *                    [--meter N/D] [--prompt IN.mid] [--reroll BAR]...
- *                    -o OUT.mid
+ *                    [--key NAME] [--register-lowest N] [--register-highest N]
+ *                    [--dynamics NAME] -o OUT.mid
  *
  * It composes through the plugin's engine (src/engine.h), bar by bar on a
  * timeline as the plugin's worker does, with the plugin's settings: the
- * same composer, temperature, top-p, seed, meter and prompt give the notes
- * the plugin plays (at humanization 0), and --reroll BAR the ones it plays
+ * same composer, temperature, top-p, seed, meter, prompt, key, register and
+ * dynamics give the notes the plugin plays (at humanization 0), and
+ * --reroll BAR the ones it plays
  * after its re-roll trigger, pressed so that the new music starts at that
  * bar. A prompt's notes open the piece, and the music continues them from
  * the grid step after the last one ends, as after a capture. The same
@@ -49,6 +51,8 @@ static void usage(FILE *stream)
     const PnlControlSpec *top_p = pnl_control_spec(PNL_PORT_TOP_P);
     const PnlControlSpec *seed = pnl_control_spec(PNL_PORT_SEED);
     const PnlControlSpec *tempo = pnl_control_spec(PNL_PORT_TEMPO);
+    const PnlControlSpec *lowest = pnl_control_spec(PNL_PORT_REGISTER_LOWEST);
+    const PnlControlSpec *highest = pnl_control_spec(PNL_PORT_REGISTER_HIGHEST);
     fprintf(stream,
             "Usage: %s [--composer NAME | --model FILE] [options] -o OUT.mid\n"
             "\n"
@@ -75,6 +79,13 @@ static void usage(FILE *stream)
             "      --tempo BPM         tempo written to the file, %.10g .. %.10g [%.10g]\n"
             "      --meter N/D         the meter, as a host's time signature [4/4]\n"
             "      --prompt IN.mid     a phrase to continue (it opens the output)\n"
+            "      --key NAME          auto (the prompt's key, else the seed's) or a key: C,\n"
+            "                          Cm, C#, C#m, D, ... Bb, Bbm, B, Bm (a prompt is\n"
+            "                          continued in it) [auto]\n"
+            "      --register-lowest N, --register-highest N\n"
+            "                          the lowest and highest key composed, MIDI notes\n"
+            "                          %.10g .. %.10g, at least an octave apart [%.10g, %.10g]\n"
+            "      --dynamics NAME     natural (as composed), pp, p, mp, mf, f or ff [natural]\n"
             "      --reroll BAR        new music from bar BAR on (1 is the first), as the\n"
             "                          plugin's re-roll; may be given again\n"
             "      --precision P       int8 (the plugin's) or float32 (the trained\n"
@@ -84,7 +95,8 @@ static void usage(FILE *stream)
             composer_names[(int)pnl_control_spec(PNL_PORT_COMPOSER)->default_value],
             temperature->minimum, temperature->maximum, temperature->default_value,
             top_p->minimum, top_p->maximum, top_p->default_value, seed->minimum, seed->maximum,
-            seed->default_value, tempo->minimum, tempo->maximum, tempo->default_value);
+            seed->default_value, tempo->minimum, tempo->maximum, tempo->default_value,
+            lowest->minimum, lowest->maximum, lowest->default_value, highest->default_value);
 }
 
 #define die(...) pnl_cli_fail(program, __VA_ARGS__)
@@ -109,6 +121,15 @@ static int parse_integer(const char *text, long long low, long long high, long l
         return -1;
     *out = value;
     return 0;
+}
+
+/* A choice of an enumeration port by its name, or -1. */
+static int parse_choice(int port, const char *text)
+{
+    for (int choice = 0; choice < pnl_control_choice_count(port); choice++)
+        if (strcmp(text, pnl_control_choice_name(port, choice)) == 0)
+            return choice;
+    return -1;
 }
 
 enum { MAX_REROLLS = 64 };
@@ -175,6 +196,11 @@ int main(int argc, char **argv)
     long long rerolls[MAX_REROLLS];
     int reroll_count = 0;
     PnlPrecision precision = PNL_PRECISION_INT8;
+    int key_choice = (int)pnl_control_spec(PNL_PORT_KEY)->default_value;
+    int dynamics = (int)pnl_control_spec(PNL_PORT_DYNAMICS)->default_value;
+    long long register_lowest = (long long)pnl_control_spec(PNL_PORT_REGISTER_LOWEST)->default_value;
+    long long register_highest =
+        (long long)pnl_control_spec(PNL_PORT_REGISTER_HIGHEST)->default_value;
     static const struct option options[] = {
         {"output", required_argument, NULL, 'o'},  {"composer", required_argument, NULL, 'c'},
         {"model", required_argument, NULL, 'm'},   {"temperature", required_argument, NULL, 't'},
@@ -184,6 +210,10 @@ int main(int argc, char **argv)
         {"quiet", no_argument, NULL, 'q'},         {"help", no_argument, NULL, 'h'},
         {"precision", required_argument, NULL, 'R'},
         {"reroll", required_argument, NULL, 'X'},
+        {"key", required_argument, NULL, 'K'},
+        {"register-lowest", required_argument, NULL, 'L'},
+        {"register-highest", required_argument, NULL, 'H'},
+        {"dynamics", required_argument, NULL, 'D'},
         {NULL, 0, NULL, 0},
     };
     int option;
@@ -231,6 +261,26 @@ int main(int argc, char **argv)
                            "not \"%s\"", MAX_REROLLS, optarg);
             reroll_count++;
             break;
+        case 'K':
+            if ((key_choice = parse_choice(PNL_PORT_KEY, optarg)) < 0)
+                return die("--key wants auto or a key such as C, Cm, F#, Ebm, not \"%s\"",
+                           optarg);
+            break;
+        case 'D':
+            if ((dynamics = parse_choice(PNL_PORT_DYNAMICS, optarg)) < 0)
+                return die("--dynamics wants natural, pp, p, mp, mf, f or ff, not \"%s\"",
+                           optarg);
+            break;
+        case 'L':
+        case 'H': {
+            const PnlControlSpec *spec = pnl_control_spec(PNL_PORT_REGISTER_LOWEST);
+            if (parse_integer(optarg, (long long)spec->minimum, (long long)spec->maximum,
+                              option == 'L' ? &register_lowest : &register_highest))
+                return die("--register-%s wants a MIDI note from %.10g to %.10g, not \"%s\"",
+                           option == 'L' ? "lowest" : "highest", spec->minimum, spec->maximum,
+                           optarg);
+            break;
+        }
         case 'T':
             if (parse_double(optarg, tempo_spec->minimum, tempo_spec->maximum, &tempo))
                 return die("--tempo wants beats per minute from %.10g to %.10g, not \"%s\"",
@@ -283,7 +333,11 @@ int main(int argc, char **argv)
     PnlComposeSettings settings = {.composer_choice = choice,
                                    .temperature = (float)temperature,
                                    .top_p = (float)top_p,
-                                   .seed = (uint32_t)seed};
+                                   .seed = (uint32_t)seed,
+                                   .key_choice = key_choice,
+                                   .register_lowest = (int32_t)register_lowest,
+                                   .register_highest = (int32_t)register_highest,
+                                   .dynamics = dynamics};
     pnl_engine_meter_ticks(meter_numerator, meter_denominator, &settings.bar_ticks,
                            &settings.beat_ticks);
     int32_t bar_ticks = settings.bar_ticks;

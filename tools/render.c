@@ -40,8 +40,6 @@ enum {
     SAMPLE_RATE_MAX = 192000
 };
 
-static const char *const composer_names[] = {PNL_COMPOSER_CHOICES(PNL_COMPOSER_NAME)};
-
 typedef struct {
     const char *output_wav;
     const char *output_midi;
@@ -142,13 +140,14 @@ static void print_control_options(void)
         control_option_name(port, name, sizeof name);
         int column = printf("      --%s %s", name, control_value_name(spec));
         if (spec->kind == PNL_CONTROL_ENUMERATION) {
-            int used = 0;
-            for (int choice = 0; choice < PNL_COMPOSER_CHOICE_COUNT; choice++)
+            int used = 0, count = pnl_control_choice_count(port);
+            for (int choice = 0; choice < count; choice++)
                 used += snprintf(description + used, sizeof description - (size_t)used, "%s%s",
-                                 choice == 0 ? "" : choice + 1 < PNL_COMPOSER_CHOICE_COUNT
-                                                      ? ", " : " or ", composer_names[choice]);
-            snprintf(description + used, sizeof description - (size_t)used, " [%s]",
-                     composer_names[(int)spec->default_value]);
+                                 choice == 0 ? "" : choice + 1 < count ? ", " : " or ",
+                                 pnl_control_choice_name(port, choice));
+            snprintf(description + used, sizeof description - (size_t)used, " [%s]%s%s",
+                     pnl_control_choice_name(port, (int)spec->default_value),
+                     spec->comment[0] ? ". " : "", spec->comment);
         } else {
             /* The render's host always sends time: its tempo is the tempo control's. */
             const char *comment = port == PNL_PORT_TEMPO ? "The transport's tempo, which the "
@@ -234,17 +233,17 @@ static void parse_meter(const char *text, RenderOptions *options)
     options->beat_unit = denominator;
 }
 
-static int parse_composer(const char *text)
+static int parse_choice(int port, const char *option, const char *text)
 {
-    char known[256] = "";
-    for (int index = 0; index < PNL_COMPOSER_CHOICE_COUNT; index++) {
-        if (strcmp(text, composer_names[index]) == 0)
+    char known[512] = "";
+    for (int index = 0; index < pnl_control_choice_count(port); index++) {
+        if (strcmp(text, pnl_control_choice_name(port, index)) == 0)
             return index;
         size_t used = strlen(known);
         snprintf(known + used, sizeof known - used, "%s%s", index ? ", " : "",
-                 composer_names[index]);
+                 pnl_control_choice_name(port, index));
     }
-    fail_usage("--composer: '%s' is not one of %s", text, known);
+    fail_usage("%s: '%s' is not one of %s", option, text, known);
 }
 
 static double parse_control(int port, const char *text)
@@ -253,7 +252,7 @@ static double parse_control(int port, const char *text)
     char option[64] = "--";
     control_option_name(port, option + 2, sizeof option - 2);
     if (spec->kind == PNL_CONTROL_ENUMERATION)
-        return parse_composer(text);
+        return parse_choice(port, option, text);
     if (spec->kind == PNL_CONTROL_INTEGER)
         return (double)parse_integer(option, text, (long)spec->minimum, (long)spec->maximum);
     return parse_number(option, text, spec->minimum, spec->maximum);

@@ -1,5 +1,5 @@
 /* Writes the control ports of Pianola's TTL, in Turtle, from the port table
- * (plugin/ports.h) and the composer list (src/composers.h). The build runs
+ * (plugin/ports.h) and its enumerations' choices. The build runs
  * it and puts what it prints where ttl/pianola.ttl.in says @CONTROL_PORTS@,
  * so the TTL a host reads and the ranges the plugin clamps to are one table.
  *
@@ -59,6 +59,7 @@ static const char *unit_name(PnlControlUnit unit)
     case PNL_UNIT_COEF: return "units:coef";
     case PNL_UNIT_BPM: return "units:bpm";
     case PNL_UNIT_DB: return "units:db";
+    case PNL_UNIT_MIDI_NOTE: return "units:midiNote";
     }
     return NULL;
 }
@@ -66,16 +67,17 @@ static const char *unit_name(PnlControlUnit unit)
 /* An enumeration's choices, as scale points valued 0, 1, 2, ... */
 static int write_scale_points(FILE *out, int port)
 {
-    static const char *const composer_labels[] = {PNL_COMPOSER_CHOICES(PNL_COMPOSER_LABEL)};
-    if (port != PNL_PORT_COMPOSER) {
+    int count = pnl_control_choice_count(port);
+    if (count == 0) {
         fprintf(stderr, "control_ports: the enumeration '%s' has no choices; give them in "
-                        "write_scale_points()\n", pnl_control_spec(port)->symbol);
+                        "pnl_control_choice_text() (plugin/ports.h)\n",
+                pnl_control_spec(port)->symbol);
         return -1;
     }
-    for (int choice = 0; choice < PNL_COMPOSER_CHOICE_COUNT; choice++) {
+    for (int choice = 0; choice < count; choice++) {
         fprintf(out, "%s[ rdfs:label ", choice ? " ,\n                       "
                                                 : " ;\n        lv2:scalePoint ");
-        write_string(out, composer_labels[choice]);
+        write_string(out, pnl_control_choice_label(port, choice));
         fprintf(out, " ; rdf:value %d ]", choice);
     }
     return 0;
