@@ -61,8 +61,8 @@ int pnl_tokenize_midi_file(const char *path, const PnlTokenizeOptions *options,
     if (status == PNL_OK) {
         if (options->key == PNL_TOKENS_PROMPT_FOR_KEY_FRAME)
             fit_prompt_to_key_frame(&score, options->seed, out);
-        status = encode(path, &score, options->composer,
-                        options->with_source ? (int)options->source : -1, out, message, message_size);
+        int source = options->with_source ? (int)options->source : -1;
+        status = encode(path, &score, options->composer, source, out, message, message_size);
     }
     pnl_score_free(&score);
     if (status != PNL_OK) {
