@@ -59,6 +59,12 @@ static int check_score(const PnlScore *score, char *message, size_t message_size
 int pnl_encode(const PnlScore *score, int composer, uint16_t *tokens, size_t capacity,
                size_t *count, char *message, size_t message_size)
 {
+    return pnl_encode_piece(score, composer, -1, tokens, capacity, count, message, message_size);
+}
+
+int pnl_encode_piece(const PnlScore *score, int composer, int source, uint16_t *tokens,
+                     size_t capacity, size_t *count, char *message, size_t message_size)
+{
     Emitter out = {tokens, capacity, 0};
     int meter_token = -1;
     int next_meter_token = pnl_token_meter(4, 4); /* 4/4 when the score says nothing */
@@ -70,12 +76,18 @@ int pnl_encode(const PnlScore *score, int composer, uint16_t *tokens, size_t cap
         snprintf(message, message_size, "composer %d is not in the vocabulary", composer);
         return PNL_EINVAL;
     }
+    if (source != -1 && pnl_token_source((PnlSourceKind)source) < 0) {
+        snprintf(message, message_size, "source kind %d is not in the vocabulary", source);
+        return PNL_EINVAL;
+    }
     status = check_score(score, message, message_size);
     if (status)
         return status;
 
     emit(&out, PNL_TOKEN_START);
     emit(&out, pnl_token_composer(composer));
+    if (source != -1)
+        emit(&out, pnl_token_source((PnlSourceKind)source));
     do {
         int bar_ticks;
         /* A meter change takes effect at the first bar line at or after it. */
@@ -84,11 +96,11 @@ int pnl_encode(const PnlScore *score, int composer, uint16_t *tokens, size_t cap
                                                score->meters[next_meter].denominator);
             next_meter++;
         }
+        /* Every bar names its meter, so the network reads the bar's length
+         * where it decides how to fill it (docs/music-diagnosis.md). */
         emit(&out, PNL_TOKEN_BAR);
-        if (next_meter_token != meter_token) {
-            emit(&out, next_meter_token);
-            meter_token = next_meter_token;
-        }
+        emit(&out, next_meter_token);
+        meter_token = next_meter_token;
         {
             int numerator = 0, denominator = 1;
             pnl_token_meter_of(meter_token, &numerator, &denominator);

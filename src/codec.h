@@ -20,6 +20,12 @@
 int pnl_encode(const PnlScore *score, int composer, uint16_t *tokens, size_t capacity,
                size_t *count, char *message, size_t message_size);
 
+/* The same with the piece's kind of source after COMPOSER: START COMPOSER
+ * SOURCE bars END, as training pieces are written. `source` is a
+ * PnlSourceKind, or -1 for none (then the same as pnl_encode). */
+int pnl_encode_piece(const PnlScore *score, int composer, int source, uint16_t *tokens,
+                     size_t capacity, size_t *count, char *message, size_t message_size);
+
 /* Decodes a token sequence (START ... END; END may be missing) into `score`
  * (cleared first). `composer` may be NULL. Fails with PNL_EINVAL naming the
  * first token the grammar forbids. */

@@ -374,9 +374,9 @@ static int take_snapshot(PnlEngine *engine, int64_t ticks, const Timeline *timel
 }
 
 /* The tokens the codec writes for the timeline's notes in [bar, until)
- * (within the bar starting at `bar`), into engine->canonical: BAR and the
- * meter first in the memory's first bar, then the onsets, no closing BAR. Returns
- * how many, or a negative status. */
+ * (within the bar starting at `bar`), into engine->canonical: BAR first in
+ * the memory's first bar, the meter, then the onsets, no closing BAR.
+ * Returns how many, or a negative status. */
 static int bar_tokens(PnlEngine *engine, const Timeline *timeline, int64_t bar, int64_t until,
                       char *message, size_t message_size)
 {
@@ -404,12 +404,12 @@ static int bar_tokens(PnlEngine *engine, const Timeline *timeline, int64_t bar, 
         snprintf(message, message_size, "out of memory hearing the timeline");
         return status;
     }
+    /* The bar's meter (and, at the start of memory, its BAR: later bars
+     * follow the BAR that closed the bar before). */
     int count = 0;
-    if (bar == engine->memory_from) {
+    if (bar == engine->memory_from)
         engine->canonical[count++] = PNL_TOKEN_BAR;
-        engine->canonical[count++] =
-            (uint16_t)pnl_token_meter(engine->numerator, engine->denominator);
-    }
+    engine->canonical[count++] = (uint16_t)pnl_token_meter(engine->numerator, engine->denominator);
     if (score->note_count == 0)
         return count;
     pnl_score_normalize(score, NULL);

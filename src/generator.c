@@ -24,7 +24,7 @@ struct PnlGenerator {
     int key_shift;      /* semitones from the network's key frame to the music's */
     PnlSteering steering;
     int pending_token;  /* accepted but not yet through the network, or -1 */
-    int just_started;   /* START and COMPOSER accepted by pnl_generator_start, no more */
+    int just_started;   /* START, COMPOSER and SOURCE accepted by pnl_generator_start, no more */
     size_t token_count;
     /* The bars' onsets and pitches (POS and PITCH tokens), hashed: the bar
      * being spelled, the last complete one, and how many times in a row
@@ -163,6 +163,11 @@ int pnl_generator_start(PnlGenerator *generator, const PnlGeneratorSettings *set
                  composer < 0 ? "the model" : "the vocabulary");
         return PNL_EINVAL;
     }
+    int source_token = pnl_token_source((PnlSourceKind)settings->source);
+    if (source_token < 0) {
+        snprintf(message, message_size, "no source kind %d", settings->source);
+        return PNL_EINVAL;
+    }
     int meter_token = -1;
     if (settings->meter_numerator || settings->meter_denominator) {
         meter_token = pnl_token_meter(settings->meter_numerator, settings->meter_denominator);
@@ -189,6 +194,7 @@ int pnl_generator_start(PnlGenerator *generator, const PnlGeneratorSettings *set
     generator->token_count = 0;
     accept(generator, PNL_TOKEN_START, NULL);
     accept(generator, generator->composer_token, NULL);
+    accept(generator, source_token, NULL);
     generator->just_started = 1;
     return PNL_OK;
 }
@@ -213,13 +219,14 @@ int pnl_generator_feed(PnlGenerator *generator, int token, PnlNote *note)
 {
     if (generator->composer < 0)
         return PNL_EINVAL;
-    if (generator->just_started && generator->token_count == 2) {
-        /* The prompt's own opening repeats what start accepted. */
-        if (token == PNL_TOKEN_START)
+    if (generator->just_started && generator->token_count == 3) {
+        /* The prompt's own opening repeats what start accepted: the
+         * generator's composer and source stand, whoever the prompt was
+         * encoded for. */
+        PnlFamily family = pnl_token_family(token);
+        if (token == PNL_TOKEN_START || family == PNL_FAMILY_COMPOSER)
             return 0;
-        if (pnl_token_family(token) == PNL_FAMILY_COMPOSER) {
-            /* The generator's composer stands, whoever the prompt was
-             * encoded for. */
+        if (family == PNL_FAMILY_SOURCE) {
             generator->just_started = 0;
             return 0;
         }

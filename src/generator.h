@@ -49,6 +49,9 @@ typedef struct {
     /* The register, a set key's mode and the dynamics (steering.h); all
      * zero steers nothing. */
     PnlSteering steering;
+    /* The kind of source whose dynamics to follow (PnlSourceKind): the
+     * default, 0, is PNL_SOURCE_PERFORMED, a pianist's dynamics. */
+    int source;
 } PnlGeneratorSettings;
 
 /* Where the composition stands. Every note still to come starts at or after

@@ -9,9 +9,9 @@
 enum {
     STATE_START,       /* nothing yet: START */
     STATE_COMPOSER,    /* START seen: COMPOSER */
-    STATE_FIRST_BAR,   /* COMPOSER seen: BAR */
-    STATE_FIRST_METER, /* the first BAR seen: METER */
-    STATE_BAR_OPEN,    /* a later BAR seen: METER (a change), POS, BAR, END */
+    STATE_FIRST_BAR,   /* COMPOSER seen: SOURCE or BAR */
+    STATE_SOURCE_SEEN, /* SOURCE seen: BAR */
+    STATE_METER,       /* BAR seen: the bar's METER */
     STATE_BAR_BODY,    /* METER or a whole note seen: PITCH (after a note), POS, BAR, END */
     STATE_PITCH,       /* POS seen: PITCH */
     STATE_VEL,         /* PITCH seen: VEL */
@@ -23,6 +23,7 @@ void pnl_grammar_reset(PnlGrammar *grammar)
 {
     grammar->state = STATE_START;
     grammar->composer = -1;
+    grammar->source = -1;
     grammar->meter_token = -1;
     grammar->bar_start_ticks = 0;
     grammar->bar_ticks = 0;
@@ -37,15 +38,16 @@ int pnl_grammar_allows(const PnlGrammar *grammar, int token)
 {
     PnlFamily family = pnl_token_family(token);
     int offset = pnl_token_offset(token);
-    int bar_may_end = grammar->state == STATE_BAR_OPEN || grammar->state == STATE_BAR_BODY;
+    int bar_may_end = grammar->state == STATE_BAR_BODY;
     switch (family) {
     case PNL_FAMILY_START: return grammar->state == STATE_START;
     case PNL_FAMILY_COMPOSER: return grammar->state == STATE_COMPOSER;
-    case PNL_FAMILY_BAR: return grammar->state == STATE_FIRST_BAR || bar_may_end;
+    case PNL_FAMILY_SOURCE: return grammar->state == STATE_FIRST_BAR;
+    case PNL_FAMILY_BAR:
+        return grammar->state == STATE_FIRST_BAR || grammar->state == STATE_SOURCE_SEEN ||
+               bar_may_end;
     case PNL_FAMILY_END: return bar_may_end;
-    case PNL_FAMILY_METER:
-        return grammar->state == STATE_FIRST_METER ||
-               (grammar->state == STATE_BAR_OPEN && token != grammar->meter_token);
+    case PNL_FAMILY_METER: return grammar->state == STATE_METER;
     case PNL_FAMILY_POS:
         return bar_may_end && offset > grammar->position && offset < grammar->bar_ticks;
     case PNL_FAMILY_PITCH:
@@ -75,20 +77,19 @@ int pnl_grammar_mask(const PnlGrammar *grammar, uint8_t *mask)
     case STATE_COMPOSER:
         allowed = fill(mask, PNL_TOKEN_COMPOSER_BASE, PNL_COMPOSER_COUNT);
         break;
-    case STATE_FIRST_BAR: allowed = fill(mask, PNL_TOKEN_BAR, 1); break;
-    case STATE_FIRST_METER: allowed = fill(mask, PNL_TOKEN_METER_BASE, PNL_METER_COUNT); break;
-    case STATE_BAR_OPEN:
+    case STATE_FIRST_BAR:
+        allowed = fill(mask, PNL_TOKEN_BAR, 1) + fill(mask, PNL_TOKEN_SOURCE_BASE,
+                                                      PNL_SOURCE_COUNT);
+        break;
+    case STATE_SOURCE_SEEN: allowed = fill(mask, PNL_TOKEN_BAR, 1); break;
+    case STATE_METER: allowed = fill(mask, PNL_TOKEN_METER_BASE, PNL_METER_COUNT); break;
     case STATE_BAR_BODY: {
         int first_position = grammar->position + 1;
         allowed += fill(mask, PNL_TOKEN_BAR, 1);
         allowed += fill(mask, PNL_TOKEN_END, 1);
         allowed += fill(mask, PNL_TOKEN_POS_BASE + first_position,
                         grammar->bar_ticks - first_position);
-        if (grammar->state == STATE_BAR_OPEN) {
-            allowed += fill(mask, PNL_TOKEN_METER_BASE, PNL_METER_COUNT);
-            mask[grammar->meter_token] = 0;
-            allowed--;
-        } else if (grammar->position >= 0) {
+        if (grammar->position >= 0) {
             int first_pitch = grammar->last_pitch + 1;
             if (first_pitch < PNL_LOWEST_PITCH)
                 first_pitch = PNL_LOWEST_PITCH;
@@ -117,13 +118,17 @@ int pnl_grammar_advance(PnlGrammar *grammar, int token)
         grammar->composer = offset;
         grammar->state = STATE_FIRST_BAR;
         break;
+    case PNL_FAMILY_SOURCE:
+        grammar->source = offset;
+        grammar->state = STATE_SOURCE_SEEN;
+        break;
     case PNL_FAMILY_BAR:
         if (grammar->bar_count > 0)
             grammar->bar_start_ticks += grammar->bar_ticks;
         grammar->bar_count++;
         grammar->position = -1;
         grammar->last_pitch = -1;
-        grammar->state = grammar->bar_count == 1 ? STATE_FIRST_METER : STATE_BAR_OPEN;
+        grammar->state = STATE_METER;
         break;
     case PNL_FAMILY_METER: {
         int numerator = 0, denominator = 1;
@@ -183,8 +188,7 @@ int64_t pnl_grammar_onset_ticks(const PnlGrammar *grammar)
 
 int pnl_grammar_bar_tail_sounds(const PnlGrammar *grammar, int tail_ticks)
 {
-    if ((grammar->state != STATE_BAR_OPEN && grammar->state != STATE_BAR_BODY) ||
-        grammar->meter_token < 0)
+    if (grammar->state != STATE_BAR_BODY || grammar->meter_token < 0)
         return 1;
     int64_t bar_end = grammar->bar_start_ticks + grammar->bar_ticks;
     /* A note that only reaches the tail's first tick leaves it silent to a

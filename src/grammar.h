@@ -18,6 +18,7 @@
 typedef struct {
     int state;               /* private */
     int composer;            /* -1 until COMPOSER */
+    int source;              /* PnlSourceKind, -1 until (and without) SOURCE */
     int meter_token;         /* current meter, -1 before the first */
     int64_t bar_start_ticks; /* of the current bar */
     int bar_ticks;           /* length of the current bar */

@@ -242,7 +242,7 @@ int pnl_sampler_sample_event(PnlSampler *sampler, const float *logits, const uin
     /* Each family's share of the network's probability (temperature 1, no
      * nucleus), relative to the best logit so nothing underflows; a family
      * whose every token underflows still counts, with a vanishing share. */
-    enum { FAMILIES = PNL_FAMILY_DUR + 1 };
+    enum { FAMILIES = PNL_FAMILY_COUNT };
     double mass[FAMILIES] = {0};
     float best = -INFINITY;
     for (int token = 0; token < PNL_VOCAB_SIZE; token++)

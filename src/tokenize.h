@@ -31,6 +31,10 @@ typedef enum {
 
 typedef struct {
     int composer;     /* the codec's index (pnl_composer_index), for COMPOSER */
+    /* With `with_source`, a SOURCE token of this kind follows COMPOSER, as
+     * in training pieces; prompts go without (the generator gives its own). */
+    int with_source;
+    PnlSourceKind source;
     PnlTokensKey key;
     /* PNL_TOKENS_PROMPT_FOR_KEY_FRAME: the key of a file without notes
      * (pnl_key_shift_of_prompt_or_seed). */

@@ -50,7 +50,10 @@ static const struct {
     {"COMPOSER_", PNL_FAMILY_COMPOSER}, {"METER_", PNL_FAMILY_METER},
     {"POS_", PNL_FAMILY_POS},           {"PITCH_", PNL_FAMILY_PITCH},
     {"VEL_", PNL_FAMILY_VEL},           {"DUR_", PNL_FAMILY_DUR},
+    {"SOURCE_", PNL_FAMILY_SOURCE},
 };
+
+static const char *const source_names[PNL_SOURCE_COUNT] = {"performed", "engraved"};
 
 int pnl_vocab_size(void)
 {
@@ -70,6 +73,7 @@ int pnl_family_base(PnlFamily family)
     case PNL_FAMILY_PITCH: return PNL_TOKEN_PITCH_BASE;
     case PNL_FAMILY_VEL: return PNL_TOKEN_VEL_BASE;
     case PNL_FAMILY_DUR: return PNL_TOKEN_DUR_BASE;
+    case PNL_FAMILY_SOURCE: return PNL_TOKEN_SOURCE_BASE;
     default: return PNL_EINVAL;
     }
 }
@@ -87,6 +91,7 @@ int pnl_family_count(PnlFamily family)
     case PNL_FAMILY_PITCH: return PNL_PITCH_COUNT;
     case PNL_FAMILY_VEL: return PNL_VEL_COUNT;
     case PNL_FAMILY_DUR: return PNL_DUR_COUNT;
+    case PNL_FAMILY_SOURCE: return PNL_SOURCE_COUNT;
     default: return 0;
     }
 }
@@ -95,6 +100,7 @@ PnlFamily pnl_token_family(int token)
 {
     if (token < 0 || token >= PNL_VOCAB_SIZE)
         return PNL_FAMILY_NONE;
+    if (token >= PNL_TOKEN_SOURCE_BASE) return PNL_FAMILY_SOURCE;
     if (token >= PNL_TOKEN_DUR_BASE) return PNL_FAMILY_DUR;
     if (token >= PNL_TOKEN_VEL_BASE) return PNL_FAMILY_VEL;
     if (token >= PNL_TOKEN_PITCH_BASE) return PNL_FAMILY_PITCH;
@@ -150,6 +156,9 @@ int pnl_token_name(int token, char *name, size_t size)
     case PNL_FAMILY_VEL: length = snprintf(name, size, "VEL_%d", offset); break;
     case PNL_FAMILY_DUR:
         length = snprintf(name, size, "DUR_%d", duration_ticks[offset]);
+        break;
+    case PNL_FAMILY_SOURCE:
+        length = snprintf(name, size, "SOURCE_%s", source_names[offset]);
         break;
     default: return PNL_ERANGE;
     }
@@ -212,6 +221,11 @@ int pnl_token_from_name(const char *name)
                     token = pnl_token_dur(d);
             break;
         }
+        case PNL_FAMILY_SOURCE: {
+            int kind = pnl_source_index(rest);
+            token = kind < 0 ? PNL_EINVAL : pnl_token_source((PnlSourceKind)kind);
+            break;
+        }
         default: break;
         }
         return token < 0 ? PNL_EINVAL : token;
@@ -253,6 +267,25 @@ int pnl_token_composer(int composer)
 {
     return composer >= 0 && composer < PNL_COMPOSER_COUNT ? PNL_TOKEN_COMPOSER_BASE + composer
                                                           : PNL_ERANGE;
+}
+
+int pnl_token_source(PnlSourceKind kind)
+{
+    return (int)kind >= 0 && (int)kind < PNL_SOURCE_COUNT ? PNL_TOKEN_SOURCE_BASE + (int)kind
+                                                          : PNL_ERANGE;
+}
+
+const char *pnl_source_name(PnlSourceKind kind)
+{
+    return (int)kind >= 0 && (int)kind < PNL_SOURCE_COUNT ? source_names[kind] : NULL;
+}
+
+int pnl_source_index(const char *name)
+{
+    for (int i = 0; name && i < PNL_SOURCE_COUNT; i++)
+        if (!strcmp(name, source_names[i]))
+            return i;
+    return PNL_EINVAL;
 }
 
 int pnl_token_pitch(int pitch)

@@ -1,8 +1,9 @@
 /* Pianola's vocabulary: the one language every part speaks
  * (docs/vocabulary.md is the contract). A piece of piano music in musical
- * time becomes a sequence of small integer tokens -- START, COMPOSER_x, then
- * bars of BAR, METER_n_d, POS_p and notes spelled PITCH_k VEL_v DUR_t, then
- * END -- and this file names them: their ids and families, the composers,
+ * time becomes a sequence of small integer tokens -- START, COMPOSER_x, the
+ * kind of source (SOURCE_performed or SOURCE_engraved), then bars of BAR,
+ * METER_n_d, POS_p and notes spelled PITCH_k VEL_v DUR_t, then END -- and
+ * this file names them: their ids and families, the composers,
  * meters, velocity levels and durations the tokens stand for, and the
  * signature that weights files carry to prove they were trained on it.
  *
@@ -40,6 +41,8 @@ typedef enum {
     PNL_FAMILY_PITCH,
     PNL_FAMILY_VEL,
     PNL_FAMILY_DUR,
+    PNL_FAMILY_SOURCE, /* last: added after the others, so their ids stayed */
+    PNL_FAMILY_COUNT,
     PNL_FAMILY_NONE = -1
 } PnlFamily;
 
@@ -50,6 +53,7 @@ enum {
     PNL_PITCH_COUNT = PNL_HIGHEST_PITCH - PNL_LOWEST_PITCH + 1,
     PNL_VEL_COUNT = PNL_VELOCITY_LEVELS,
     PNL_DUR_COUNT = 41,
+    PNL_SOURCE_COUNT = 2,
 
     PNL_TOKEN_PAD = 0,
     PNL_TOKEN_START = 1,
@@ -61,8 +65,18 @@ enum {
     PNL_TOKEN_PITCH_BASE = PNL_TOKEN_POS_BASE + PNL_POS_COUNT,
     PNL_TOKEN_VEL_BASE = PNL_TOKEN_PITCH_BASE + PNL_PITCH_COUNT,
     PNL_TOKEN_DUR_BASE = PNL_TOKEN_VEL_BASE + PNL_VEL_COUNT,
-    PNL_VOCAB_SIZE = PNL_TOKEN_DUR_BASE + PNL_DUR_COUNT
+    PNL_TOKEN_SOURCE_BASE = PNL_TOKEN_DUR_BASE + PNL_DUR_COUNT,
+    PNL_VOCAB_SIZE = PNL_TOKEN_SOURCE_BASE + PNL_SOURCE_COUNT
 };
+
+/* What kind of source a piece's velocities come from: a pianist's
+ * performance, or printed dynamics rendered by an engraving program (one
+ * level for long stretches). The network learns both and composes
+ * "performed" unless asked otherwise. */
+typedef enum {
+    PNL_SOURCE_PERFORMED,
+    PNL_SOURCE_ENGRAVED
+} PnlSourceKind;
 
 int pnl_vocab_size(void);
 /* 64-bit FNV-1a over every token name in id order, each followed by '\n'. */
@@ -83,6 +97,10 @@ int pnl_composer_count(void);
 const char *pnl_composer_name(int composer); /* NULL outside 0..count-1 */
 int pnl_composer_index(const char *name);    /* PNL_EINVAL if unknown */
 int pnl_token_composer(int composer);        /* COMPOSER_<name> */
+
+int pnl_token_source(PnlSourceKind kind); /* SOURCE_<kind>, else PNL_ERANGE */
+const char *pnl_source_name(PnlSourceKind kind); /* "performed", "engraved"; NULL else */
+int pnl_source_index(const char *name);          /* PNL_EINVAL if unknown */
 
 int pnl_token_pitch(int pitch);   /* PITCH_<pitch>, pitch in 21..108, else PNL_ERANGE */
 int pnl_token_pos(int position);  /* POS_<p>, p in 0..191 */

@@ -199,7 +199,8 @@ static double generated_token_microseconds(const PnlModel *model)
 {
     char message[256];
     PnlGenerator *generator = pnl_generator_new(model, message, sizeof message);
-    PnlGeneratorSettings settings = {"mozart", 1.0f, 0.95f, 1, 4, 4, 0, {0}};
+    PnlGeneratorSettings settings = {"mozart", 1.0f, 0.95f, 1, 4, 4, 0, {0},
+                                         PNL_SOURCE_PERFORMED};
     if (!generator || pnl_generator_start(generator, &settings, message, sizeof message)) {
         fprintf(stderr, "bench_lstm: %s\n", message);
         pnl_generator_free(generator);

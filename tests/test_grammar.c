@@ -50,7 +50,8 @@ static void test_grammar_accepts_a_well_formed_piece(void)
     pnl_grammar_reset(&grammar);
     refused = FEED(&grammar, "START", "COMPOSER_mozart", "BAR", "METER_3_4", "POS_0",
                    "PITCH_48", "VEL_8", "DUR_24", "PITCH_60", "VEL_9", "DUR_12", "POS_71",
-                   "PITCH_50", "VEL_3", "DUR_1", "BAR", "BAR", "METER_2_4", "POS_47", "PITCH_21",
+                   "PITCH_50", "VEL_3", "DUR_1", "BAR", "METER_3_4", "BAR", "METER_2_4", "POS_47",
+                   "PITCH_21",
                    "VEL_0", "DUR_384", "PITCH_108", "VEL_15", "DUR_6", "END");
     CHECK(refused < 0, "token %d of a well-formed piece was refused", refused);
     CHECK(pnl_grammar_finished(&grammar), "the grammar should be finished after END");
@@ -64,6 +65,27 @@ static void test_grammar_accepts_a_well_formed_piece(void)
           (long long)pnl_grammar_onset_ticks(&grammar));
 }
 
+static void test_grammar_takes_the_kind_of_source_after_the_composer(void)
+{
+    PnlGrammar grammar;
+    uint8_t mask[PNL_VOCAB_SIZE];
+    pnl_grammar_reset(&grammar);
+    CHECK(FEED(&grammar, "START", "COMPOSER_schumann") < 0, "the opening was refused");
+    pnl_grammar_mask(&grammar, mask);
+    CHECK(mask[PNL_TOKEN_BAR] && mask[pnl_token_source(PNL_SOURCE_PERFORMED)] &&
+              mask[pnl_token_source(PNL_SOURCE_ENGRAVED)],
+          "after the composer come BAR or a SOURCE token");
+    CHECK(FEED(&grammar, "SOURCE_engraved", "BAR", "METER_4_4", "POS_0", "PITCH_60", "VEL_8",
+               "DUR_24", "END") < 0,
+          "a piece with its kind of source was refused");
+    CHECK(grammar.source == PNL_SOURCE_ENGRAVED && grammar.composer == 23,
+          "the grammar should know Schumann (23) and engraved (1), has %d and %d",
+          grammar.composer, grammar.source);
+    CHECK(pnl_token_from_name("SOURCE_performed") == pnl_token_source(PNL_SOURCE_PERFORMED) &&
+              pnl_token_from_name("SOURCE_printed") < 0,
+          "SOURCE names should map to their tokens and no others");
+}
+
 static void test_grammar_refuses_malformed_sequences(void)
 {
     static const struct {
@@ -73,7 +95,12 @@ static void test_grammar_refuses_malformed_sequences(void)
     } cases[] = {
         {"a piece must begin with START", {"BAR"}, 1},
         {"START must be followed by a composer", {"START", "BAR"}, 2},
-        {"the composer must be followed by BAR", {"START", "COMPOSER_bach", "METER_4_4"}, 3},
+        {"the composer must be followed by SOURCE or BAR",
+         {"START", "COMPOSER_bach", "METER_4_4"}, 3},
+        {"SOURCE must be followed by BAR",
+         {"START", "COMPOSER_bach", "SOURCE_engraved", "SOURCE_performed"}, 4},
+        {"SOURCE may only follow the composer",
+         {"START", "COMPOSER_bach", "BAR", "METER_4_4", "SOURCE_performed"}, 5},
         {"the first bar needs a meter", {"START", "COMPOSER_bach", "BAR", "POS_0"}, 4},
         {"END may not come before the first bar",
          {"START", "COMPOSER_bach", "END"}, 3},
@@ -94,8 +121,9 @@ static void test_grammar_refuses_malformed_sequences(void)
         {"PAD never appears in a piece", {"START", "PAD"}, 2},
         {"a second START", {"START", "COMPOSER_bach", "BAR", "METER_4_4", "START"}, 5},
     };
-    static const char *const follow_ups[] = {NULL, NULL, NULL, NULL, NULL, NULL, "POS_6",
-                                             NULL, NULL, NULL, "METER_3_4", NULL, NULL};
+    static const char *const follow_ups[] = {NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+                                             NULL, "POS_6", NULL, NULL, NULL, "METER_3_4",
+                                             NULL, NULL};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         PnlGrammar grammar;
         int refused;
@@ -111,7 +139,7 @@ static void test_grammar_refuses_malformed_sequences(void)
     }
 }
 
-static void test_grammar_refuses_chords_that_are_not_ascending_and_repeated_meters(void)
+static void test_grammar_refuses_chords_that_are_not_ascending_and_bars_without_a_meter(void)
 {
     PnlGrammar grammar;
     pnl_grammar_reset(&grammar);
@@ -122,12 +150,18 @@ static void test_grammar_refuses_chords_that_are_not_ascending_and_repeated_mete
     CHECK(!pnl_grammar_allows(&grammar, pnl_token_pitch(60)), "a lower pitch after a higher one");
     CHECK(pnl_grammar_allows(&grammar, pnl_token_pitch(65)), "a higher pitch should be allowed");
     CHECK(FEED(&grammar, "BAR") < 0, "BAR after a note refused");
-    CHECK(!pnl_grammar_allows(&grammar, pnl_token_meter(4, 4)),
-          "a meter equal to the current one is no change");
-    CHECK(pnl_grammar_allows(&grammar, pnl_token_meter(3, 4)), "a meter change after BAR");
+    CHECK(pnl_grammar_allows(&grammar, pnl_token_meter(4, 4)) &&
+              pnl_grammar_allows(&grammar, pnl_token_meter(3, 4)),
+          "every bar names its meter, the same or another");
+    CHECK(!pnl_grammar_allows(&grammar, pnl_token_pos(0)) &&
+              !pnl_grammar_allows(&grammar, PNL_TOKEN_BAR) &&
+              !pnl_grammar_allows(&grammar, PNL_TOKEN_END),
+          "nothing but the meter may follow BAR");
     CHECK(pnl_grammar_advance(&grammar, PNL_TOKEN_PAD) == PNL_EINVAL,
           "advance should refuse PAD");
-    CHECK(pnl_grammar_allows(&grammar, pnl_token_pos(0)), "the refused PAD changed the state");
+    CHECK(pnl_grammar_allows(&grammar, pnl_token_meter(2, 4)) &&
+              !pnl_grammar_allows(&grammar, pnl_token_pos(0)),
+          "the refused PAD changed the state");
 }
 
 /* Walks the grammar by random choices among the allowed tokens; checks at
@@ -216,9 +250,10 @@ static void test_grammar_knows_whether_the_end_of_a_bar_sounds(void)
     CHECK(FEED(&grammar, "PITCH_64", "VEL_8", "DUR_28") < 0, "refused");
     CHECK(pnl_grammar_bar_tail_sounds(&grammar, 24),
           "a note held 4 ticks into beat 4 sounds in it");
-    CHECK(FEED(&grammar, "BAR", "POS_90", "PITCH_60", "VEL_8", "DUR_48") < 0, "refused");
+    CHECK(FEED(&grammar, "BAR", "METER_4_4", "POS_90", "PITCH_60", "VEL_8", "DUR_48") < 0,
+          "refused");
     CHECK(pnl_grammar_bar_tail_sounds(&grammar, 24), "a note from the bar's last beat sounds");
-    CHECK(FEED(&grammar, "BAR") < 0, "refused");
+    CHECK(FEED(&grammar, "BAR", "METER_4_4") < 0, "refused");
     CHECK(!pnl_grammar_bar_tail_sounds(&grammar, 24), "a note held 42 ticks into a bar");
     CHECK(pnl_grammar_bar_tail_sounds(&grammar, 56) && !pnl_grammar_bar_tail_sounds(&grammar, 55),
           "sounds in its first 42 ticks, not after (and a tail's first tick does not count)");
@@ -241,8 +276,9 @@ static void test_grammar_knows_whether_the_end_of_a_bar_sounds(void)
 int main(void)
 {
     RUN_TEST(test_grammar_accepts_a_well_formed_piece);
+    RUN_TEST(test_grammar_takes_the_kind_of_source_after_the_composer);
     RUN_TEST(test_grammar_refuses_malformed_sequences);
-    RUN_TEST(test_grammar_refuses_chords_that_are_not_ascending_and_repeated_meters);
+    RUN_TEST(test_grammar_refuses_chords_that_are_not_ascending_and_bars_without_a_meter);
     RUN_TEST(test_grammar_mask_agrees_with_allows_and_never_runs_dry);
     RUN_TEST(test_decoder_turns_tokens_into_notes_on_the_grid);
     RUN_TEST(test_grammar_knows_whether_the_end_of_a_bar_sounds);

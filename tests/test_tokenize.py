@@ -166,7 +166,7 @@ class CorpusTokenization(unittest.TestCase):
         match = re.fullmatch(r"# pianola vocabulary signature ([0-9a-f]{16})", self.signature_line)
         self.assertIsNotNone(match, self.signature_line)
         self.assertEqual(int(match.group(1), 16), fnv1a(self.names))
-        self.assertEqual(len(self.names), 428)
+        self.assertEqual(len(self.names), 430)
 
     def test_vocab_option_writes_the_vocab_tsv_of_a_corpus_run(self):
         alone = os.path.join(self.out, "alone.tsv")
@@ -272,6 +272,9 @@ class CorpusTokenization(unittest.TestCase):
             self.assertEqual(len(tokens), int(row["n_tokens"]), row["tokens"])
             self.assertEqual(tokens[0], start, row["tokens"])
             self.assertEqual(tokens[1], composer_ids[row["composer"]], row["tokens"])
+            engraved = row["source"] in ("mutopia", "openscore")
+            self.assertEqual(self.names[tokens[2]],
+                             "SOURCE_engraved" if engraved else "SOURCE_performed", row["tokens"])
             self.assertEqual(tokens[-1], end, row["tokens"])
             self.assertLess(max(tokens), len(self.names), row["tokens"])
             self.assertEqual(sum(t in pitches for t in tokens), int(row["notes"]), row["tokens"])

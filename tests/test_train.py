@@ -95,6 +95,31 @@ class TrainTest(unittest.TestCase):
         write_weights(model, path, self.vocab.signature, self.vocab.composers, key_frame=True)
         self.assertTrue(read_weights(path)[1]["key_frame"])
 
+    def test_init_from_a_model_of_a_shorter_vocabulary_keeps_what_it_knew(self) -> None:
+        """A vocabulary that gained tokens after the old ones (SOURCE_*) trains on from the
+        old weights: the old tokens' rows carry over, the new ones are as unlikely as the
+        rarest old token, and a vocabulary that changed otherwise is refused."""
+        from train.train import build_model, vocabulary_prefix_signature
+        torch.manual_seed(6)
+        old_size = len(self.vocab) - 2
+        old = PianolaLSTM(old_size, len(self.vocab.composers), 16, 24, 2).eval()
+        root = self.fresh("grown")
+        path = os.path.join(root, "old.pnm")
+        write_weights(old, path, vocabulary_prefix_signature(self.vocab, old_size),
+                      self.vocab.composers)
+        grown = build_model(small_config(root, init=path, dropout=0.0), self.vocab).eval()
+        self.assertEqual(grown.vocab_size, len(self.vocab))
+        tokens = torch.randint(1, old_size, (2, 30))
+        composers = torch.tensor([0, 3])
+        expected, _ = old(tokens, composers)
+        got, _ = grown(tokens, composers)
+        self.assertTrue(torch.allclose(expected, got[:, :, :old_size], atol=1e-6))
+        self.assertTrue(torch.equal(grown.output.bias[old_size:],
+                                    old.output.bias.min().expand(2)))
+        write_weights(old, path, self.vocab.signature ^ 1, self.vocab.composers)
+        with self.assertRaises(ValueError):
+            build_model(small_config(root, init=path), self.vocab)
+
     def test_key_frame_moves_each_piece_by_its_frame_shift(self) -> None:
         root = self.fresh("frame")
         tokens_dir = os.path.join(root, "shifted")
@@ -124,9 +149,9 @@ class TrainTest(unittest.TestCase):
             source = [p for p in framed.split("train") if p.composer == vocab.composers[composer]]
             for shift in (-12, 0, 12):
                 table = vocab.transpose_table(shift)
-                views = [np.lib.stride_tricks.sliding_window_view(table[p.tokens], 37)
+                views = [np.lib.stride_tricks.sliding_window_view(table[p.tokens], 36)
                          for p in source]
-                if any(np.any(np.all(v == window[4:], axis=1)) for v in views):
+                if any(np.any(np.all(v == window[5:], axis=1)) for v in views):
                     moved.add(shift)
                     break
             else:
@@ -185,10 +210,11 @@ class TrainTest(unittest.TestCase):
         piece.tokens[notes[1]] = vocab.pitch_token[108]
         piece.lowest_pitch, piece.highest_pitch = 21, 108
         sampler = WindowSampler([piece], vocab, 40, seed=2, max_shift=6, romantic_p=0.0)
-        views = np.lib.stride_tricks.sliding_window_view(piece.tokens, 37)
+        views = np.lib.stride_tricks.sliding_window_view(piece.tokens, 36)
         for _ in range(50):
             tokens, _ = sampler.window()
-            self.assertTrue(np.any(np.all(views == tokens[4:], axis=1)),
+            # after the header: START COMPOSER SOURCE BAR METER
+            self.assertTrue(np.any(np.all(views == tokens[5:], axis=1)),
                             "a piece spanning the whole keyboard was transposed")
         others = [p for p in corpus.split("train") if p is not piece]
         sampler = WindowSampler(others, vocab, 40, seed=2, max_shift=6, romantic_p=0.0)
@@ -207,11 +233,9 @@ class TrainTest(unittest.TestCase):
     def test_windows_open_at_a_bar_line_with_the_meter_in_force(self) -> None:
         vocab = self.vocab
         ids = vocab.id_of
-        tokens = [ids["START"], ids["COMPOSER_mozart"]]
+        tokens = [ids["START"], ids["COMPOSER_mozart"], ids["SOURCE_engraved"]]
         for bar in range(24):
-            tokens.append(ids["BAR"])
-            if bar in (0, 12):
-                tokens.append(ids["METER_4_4" if bar == 0 else "METER_3_4"])
+            tokens += [ids["BAR"], ids["METER_4_4" if bar < 12 else "METER_3_4"]]
             for position in range(0, 96 if bar < 12 else 72, 24):
                 tokens += [ids["POS_%d" % position], ids["PITCH_%d" % (60 + bar)], ids["VEL_8"],
                            ids["DUR_24"]]
@@ -224,16 +248,17 @@ class TrainTest(unittest.TestCase):
         for _ in range(200):
             window, composer = sampler.window()
             self.assertEqual(len(window), 41)
-            self.assertEqual(list(window[:3]), [ids["START"], ids["COMPOSER_mozart"], ids["BAR"]])
+            self.assertEqual(list(window[:4]), [ids["START"], ids["COMPOSER_mozart"],
+                                                ids["SOURCE_engraved"], ids["BAR"]])
             # the rest is the piece from the bar's first onset on
-            body = window[4:]
+            body = window[5:]
             starts = [b for b in bars if np.array_equal(
-                tokens[b + 1 + (tokens[b + 1] == window[3]):][:len(body)], body)]
+                tokens[b + 1 + (tokens[b + 1] == window[4]):][:len(body)], body)]
             self.assertTrue(starts, "the window's body is not the piece after a bar line")
             bar = list(bars).index(starts[0])
-            self.assertEqual(vocab.names[window[3]], "METER_4_4" if bar < 12 else "METER_3_4",
+            self.assertEqual(vocab.names[window[4]], "METER_4_4" if bar < 12 else "METER_3_4",
                              "bar %d opened without its meter" % bar)
-            self.assertNotIn(window[4], vocab.meter_tokens, "a meter given twice")
+            self.assertNotIn(window[5], vocab.meter_tokens, "a meter given twice")
             firsts.add(bar)
         self.assertIn(0, firsts)
         self.assertTrue({b for b in firsts if b >= 12}, "no window from the 3/4 bars")
@@ -283,7 +308,7 @@ class TrainTest(unittest.TestCase):
         ids = self.vocab.id_of
         names = ["START", "COMPOSER_mozart", "BAR", "METER_4_4", "POS_0", "PITCH_60", "VEL_3",
                  "DUR_6", "PITCH_64", "VEL_3", "DUR_6", "POS_12", "PITCH_67", "VEL_3", "DUR_6",
-                 "BAR", "POS_6", "PITCH_108", "VEL_3", "DUR_6", "END"]
+                 "BAR", "METER_4_4", "POS_6", "PITCH_108", "VEL_3", "DUR_6", "END"]
         path = os.path.join(self.fresh("onsets"), "piece.tok")
         np.array([ids[n] for n in names], dtype="<u2").tofile(path)
         notes = codec.notes(path)

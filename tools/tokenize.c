@@ -2,7 +2,7 @@
  * back to MIDI.
  *
  *   pianola-tokenize [--catalog FILE] CORPUS_DIR -o OUT_DIR
- *   pianola-tokenize --encode IN.mid [--composer NAME] -o OUT.tok
+ *   pianola-tokenize --encode IN.mid [--composer NAME] [--source KIND] -o OUT.tok
  *   pianola-tokenize --decode IN.tok [--tempo BPM] -o OUT.mid
  *   pianola-tokenize --print IN.tok|IN.mid [--bars N]
  *   pianola-tokenize --notes IN.tok
@@ -52,7 +52,7 @@ static void usage(FILE *stream)
 {
     fprintf(stream,
             "Usage: %s [--catalog FILE] CORPUS_DIR -o OUT_DIR\n"
-            "       %s --encode IN.mid [--composer NAME] -o OUT.tok\n"
+            "       %s --encode IN.mid [--composer NAME] [--source KIND] -o OUT.tok\n"
             "       %s --decode IN.tok [--tempo BPM] -o OUT.mid\n"
             "       %s --print IN.tok|IN.mid [--bars N]\n"
             "       %s --notes IN.tok\n"
@@ -72,6 +72,9 @@ static void usage(FILE *stream)
             "      --catalog FILE    the catalog to read [CORPUS_DIR/catalog.tsv]\n"
             "      --encode IN.mid   tokenize one MIDI file\n"
             "      --composer NAME   the composer token for --encode [%s]\n"
+            "      --source KIND     the source token for --encode and --print: performed\n"
+            "                        (a pianist's dynamics) or engraved (printed ones)\n"
+            "                        [performed]; the corpus run takes it from the catalog\n"
             "      --decode IN.tok   write a token file as a MIDI file\n"
             "      --tempo BPM       tempo of the decoded MIDI file [120]\n"
             "      --print FILE      print a token or MIDI file's tokens, one bar a line\n"
@@ -131,9 +134,11 @@ static int make_folders(const char *path, int include_last)
 /* ---- Tokens of one piece -------------------------------------------------- */
 
 /* A piece's tokens as written, with its key (src/tokenize.h). */
-static int tokenize_file(const char *path, int composer, PnlTokenized *out, char *message)
+static int tokenize_file(const char *path, int composer, PnlSourceKind source,
+                         PnlTokenized *out, char *message)
 {
-    PnlTokenizeOptions options = {.composer = composer, .key = PNL_TOKENS_AS_WRITTEN};
+    PnlTokenizeOptions options = {.composer = composer, .with_source = 1, .source = source,
+                                  .key = PNL_TOKENS_AS_WRITTEN};
     return pnl_tokenize_midi_file(path, &options, out, message, MESSAGE_SIZE);
 }
 
@@ -426,7 +431,8 @@ static int tokenize_corpus(const char *corpus, const char *catalog_path, const c
             failed++;
             continue;
         }
-        if (tokenize_file(path, composer, &tokenized, message)) {
+        if (tokenize_file(path, composer, pnl_catalog_source_kind(piece->source), &tokenized,
+                          message)) {
             fprintf(stderr, "%s: %s; skipped\n", program, message);
             piece->failed = 1;
             failed++;
@@ -519,14 +525,15 @@ static int tokenize_corpus(const char *corpus, const char *catalog_path, const c
     return failed ? die("%zu files could not be tokenized (see above)", failed) : 0;
 }
 
-static int encode_command(const char *input, const char *composer_name, const char *output)
+static int encode_command(const char *input, const char *composer_name, PnlSourceKind source,
+                          const char *output)
 {
     char message[MESSAGE_SIZE];
     PnlTokenized tokenized;
     int composer = pnl_composer_index(composer_name);
     if (composer < 0)
         return die("unknown composer '%s' (see docs/vocabulary.md)", composer_name);
-    if (tokenize_file(input, composer, &tokenized, message))
+    if (tokenize_file(input, composer, source, &tokenized, message))
         return die("%s", message);
     if (write_tokens(output, tokenized.tokens, tokenized.count)) {
         pnl_tokenized_free(&tokenized);
@@ -563,7 +570,8 @@ static int has_suffix(const char *text, const char *suffix)
     return length >= suffix_length && !strcmp(text + length - suffix_length, suffix);
 }
 
-static int print_command(const char *input, const char *composer_name, int bars)
+static int print_command(const char *input, const char *composer_name, PnlSourceKind source,
+                         int bars)
 {
     char message[MESSAGE_SIZE];
     if (has_suffix(input, ".mid") || has_suffix(input, ".midi") || has_suffix(input, ".MID")) {
@@ -571,7 +579,7 @@ static int print_command(const char *input, const char *composer_name, int bars)
         int composer = pnl_composer_index(composer_name);
         if (composer < 0)
             return die("unknown composer '%s'", composer_name);
-        if (tokenize_file(input, composer, &tokenized, message))
+        if (tokenize_file(input, composer, source, &tokenized, message))
             return die("%s", message);
         print_tokens(stdout, tokenized.tokens, tokenized.count, bars);
         pnl_tokenized_free(&tokenized);
@@ -638,7 +646,8 @@ static int demo_command(const char *corpus)
     PnlScore score;
     int status;
     snprintf(path, sizeof path, "%s/%s", corpus, demo_file);
-    if (tokenize_file(path, pnl_composer_index("mozart"), &tokenized, message))
+    if (tokenize_file(path, pnl_composer_index("mozart"), PNL_SOURCE_ENGRAVED, &tokenized,
+                      message))
         return die("%s", message);
     printf("%s: %zu notes -> %zu tokens (%.2f per note)\n\nThe first four bars:\n", path,
            tokenized.stats.notes_kept, tokenized.count,
@@ -661,7 +670,7 @@ static int demo_command(const char *corpus)
 int main(int argc, char **argv)
 {
     enum { OPT_CATALOG = 256, OPT_ENCODE, OPT_DECODE, OPT_COMPOSER, OPT_TEMPO, OPT_PRINT,
-           OPT_BARS, OPT_DEMO, OPT_COMPOSERS, OPT_NOTES, OPT_VOCAB };
+           OPT_BARS, OPT_DEMO, OPT_COMPOSERS, OPT_NOTES, OPT_VOCAB, OPT_SOURCE };
     static const struct option options[] = {
         {"output", required_argument, NULL, 'o'},
         {"catalog", required_argument, NULL, OPT_CATALOG},
@@ -675,12 +684,14 @@ int main(int argc, char **argv)
         {"composers", no_argument, NULL, OPT_COMPOSERS},
         {"notes", required_argument, NULL, OPT_NOTES},
         {"vocab", required_argument, NULL, OPT_VOCAB},
+        {"source", required_argument, NULL, OPT_SOURCE},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *output = NULL, *catalog = NULL, *encode = NULL, *decode = NULL, *print = NULL;
     const char *notes = NULL, *vocab = NULL;
     const char *composer = offered_composers[0];
+    PnlSourceKind source = PNL_SOURCE_PERFORMED;
     double tempo = 120.0;
     int bars = 0, demo = 0, list_composers = 0, option;
     char *end;
@@ -697,6 +708,11 @@ int main(int argc, char **argv)
         case OPT_COMPOSERS: list_composers = 1; break;
         case OPT_NOTES: notes = optarg; break;
         case OPT_VOCAB: vocab = optarg; break;
+        case OPT_SOURCE:
+            if (pnl_source_index(optarg) < 0)
+                return die("--source: '%s' is neither 'performed' nor 'engraved'", optarg);
+            source = (PnlSourceKind)pnl_source_index(optarg);
+            break;
         case OPT_TEMPO:
             tempo = strtod(optarg, &end);
             if (*end || !(tempo >= 1.0 && tempo <= 1000.0))
@@ -737,14 +753,14 @@ int main(int argc, char **argv)
     if (print) {
         if (optind < argc)
             return die("unexpected argument '%s'", argv[optind]);
-        return print_command(print, composer, bars);
+        return print_command(print, composer, source, bars);
     }
     if (!output)
         return die("no output given (-o PATH); see --help");
     if (encode || decode) {
         if (optind < argc)
             return die("unexpected argument '%s'", argv[optind]);
-        return encode ? encode_command(encode, composer, output)
+        return encode ? encode_command(encode, composer, source, output)
                       : decode_command(decode, tempo, output);
     }
     if (optind + 1 != argc)

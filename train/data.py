@@ -85,6 +85,7 @@ class Vocabulary:
         self.bar = self.id_of["BAR"]
         self.composer_tokens = [i for i, n in enumerate(names) if n.startswith("COMPOSER_")]
         self.meter_tokens = [i for i, n in enumerate(names) if n.startswith("METER_")]
+        self.source_tokens = [i for i, n in enumerate(names) if n.startswith("SOURCE_")]
         self.composers = [names[i][len("COMPOSER_"):] for i in self.composer_tokens]
         self.composer_class = {name: k for k, name in enumerate(self.composers)}
         # pitch_of[id] = the MIDI pitch of a PITCH token, -1 for any other token
@@ -214,7 +215,7 @@ def relabel(tokens: np.ndarray, vocab: Vocabulary, composer: str) -> np.ndarray:
     return out
 
 
-HEADER = 4  # START COMPOSER BAR METER
+HEADER = 5  # START COMPOSER SOURCE BAR METER
 
 
 def bar_lines(tokens: np.ndarray, vocab: Vocabulary) -> Tuple[np.ndarray, np.ndarray]:
@@ -233,8 +234,8 @@ def bar_lines(tokens: np.ndarray, vocab: Vocabulary) -> Tuple[np.ndarray, np.nda
 def bar_window(tokens: np.ndarray, vocab: Vocabulary, lines: Tuple[np.ndarray, np.ndarray],
                bar: int, span: int) -> np.ndarray:
     """At most `span` tokens of a piece from its bar number `bar` (0 = the first): START, the
-    piece's COMPOSER, BAR, the meter in force, then the bar's onsets and what follows, as the
-    piece itself would begin if it began at that bar line."""
+    piece's COMPOSER and SOURCE (where it has one), BAR, the meter in force, then the bar's
+    onsets and what follows, as the piece itself would begin if it began at that bar line."""
     bars, meters = lines
     if not len(bars) or meters[bar] < 0:
         return tokens[:span]
@@ -243,8 +244,10 @@ def bar_window(tokens: np.ndarray, vocab: Vocabulary, lines: Tuple[np.ndarray, n
         first += 1  # the bar's own meter change is the header's
     composer = tokens[1] if len(tokens) > 1 and tokens[1] in vocab.composer_tokens else \
         vocab.composer_tokens[0]
-    header = np.array([vocab.start, composer, vocab.bar, meters[bar]], dtype=tokens.dtype)
-    return np.concatenate([header, tokens[first:first + span - HEADER]])
+    source = [tokens[2]] if len(tokens) > 2 and tokens[2] in vocab.source_tokens else []
+    header = np.array([vocab.start, composer] + source + [vocab.bar, meters[bar]],
+                      dtype=tokens.dtype)
+    return np.concatenate([header, tokens[first:first + span - len(header)]])
 
 
 class WindowSampler:

@@ -18,14 +18,12 @@ from train.data import Vocabulary
 def _piece(vocab: Vocabulary, composer: str, bars: int, rng: np.random.Generator,
            habit: int) -> np.ndarray:
     ids = vocab.id_of
-    tokens = [ids["START"], ids["COMPOSER_" + composer]]
+    tokens = [ids["START"], ids["COMPOSER_" + composer], ids["SOURCE_performed"]]
     melody = int(rng.integers(48, 72))
     step = 1 + habit % 4
     rhythm = 6 * (1 + habit % 3)
     for bar in range(bars):
-        tokens.append(ids["BAR"])
-        if bar == 0:
-            tokens.append(ids["METER_4_4"])
+        tokens += [ids["BAR"], ids["METER_4_4"]]
         for position in range(0, 96, rhythm):
             tokens.append(ids["POS_%d" % position])
             chord = sorted({melody, melody + 12} if position == 0 else {melody})

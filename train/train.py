@@ -251,16 +251,45 @@ def _set_rng_states(states: Dict) -> None:
         torch.cuda.set_rng_state_all([state.cpu() for state in states["cuda"]])
 
 
+def vocabulary_prefix_signature(vocab: Vocabulary, count: int) -> int:
+    """The signature the vocabulary's first `count` tokens alone would have (64-bit FNV-1a
+    over each name and a newline, as src/vocabulary.c computes it)."""
+    value = 0xCBF29CE484222325
+    for name in vocab.names[:count]:
+        for byte in (name + "\n").encode("ascii"):
+            value = ((value ^ byte) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+    return value
+
+
 def build_model(config: TrainConfig, vocab: Vocabulary) -> PianolaLSTM:
     if config.init:
         from train.export import read_weights
         model, meta = read_weights(config.init)
-        if meta["signature"] != vocab.signature:
+        grown = model.vocab_size < len(vocab) and \
+            vocabulary_prefix_signature(vocab, model.vocab_size) == meta["signature"]
+        if meta["signature"] != vocab.signature and not grown:
             raise ValueError("%s: vocabulary signature %016x, the tokens have %016x"
                              % (config.init, meta["signature"], vocab.signature))
         fresh = PianolaLSTM(len(vocab), len(vocab.composers), model.embed, model.hidden,
                             model.layers, config.dropout)
-        fresh.load_state_dict(model.state_dict())
+        if grown:
+            # The vocabulary gained tokens after the old ones (ids kept): the old rows carry
+            # over, the new tokens start from fresh rows and an output bias that makes them
+            # as unlikely as the rarest old token until training says otherwise.
+            old = model.vocab_size
+            state = fresh.state_dict()
+            for name, tensor in model.state_dict().items():
+                if name in ("token_embedding.weight", "output.weight", "output.bias"):
+                    state[name][:old] = tensor
+                    if name == "output.bias":
+                        state[name][old:] = tensor.min()
+                    elif name == "output.weight":
+                        state[name][old:] = 0.0
+                else:
+                    state[name] = tensor
+            fresh.load_state_dict(state)
+        else:
+            fresh.load_state_dict(model.state_dict())
         return fresh
     return PianolaLSTM(len(vocab), len(vocab.composers), config.embed, config.hidden,
                        config.layers, config.dropout)

@@ -150,3 +150,12 @@ void pnl_default_corpus(char *path, size_t size)
     if (has_catalog(beside))
         snprintf(path, size, "%s", beside);
 }
+
+PnlSourceKind pnl_catalog_source_kind(const char *source)
+{
+    static const char *const engraving_projects[] = {"mutopia", "openscore"};
+    for (size_t i = 0; i < sizeof engraving_projects / sizeof engraving_projects[0]; i++)
+        if (source && !strcmp(source, engraving_projects[i]))
+            return PNL_SOURCE_ENGRAVED;
+    return PNL_SOURCE_PERFORMED;
+}

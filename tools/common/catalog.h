@@ -8,6 +8,8 @@
 
 #include <stddef.h>
 
+#include "vocabulary.h"
+
 typedef struct {
     char *source;   /* "mutopia", "piano-midi.de" */
     char *composer; /* as the vocabulary names composers: "mozart" */
@@ -25,6 +27,11 @@ typedef struct {
  * wrong; `catalog` then holds nothing. */
 int pnl_catalog_read(const char *path, PnlCatalog *catalog, char *message, size_t message_size);
 void pnl_catalog_free(PnlCatalog *catalog);
+
+/* The kind of a catalog source: the engraving projects (Mutopia, OpenScore),
+ * whose MIDI files sound printed dynamics, are engraved; the rest (piano-
+ * midi.de's hand-played files) performed. */
+PnlSourceKind pnl_catalog_source_kind(const char *source);
 
 /* The corpus folder when none is given: $PIANOLA_CORPUS, else
  * ../shared/corpus from the current folder (the source tree), else
