@@ -4,6 +4,7 @@
 # benchmarks. `./waf test` runs every test and ends with "N passed, N failed";
 # `./waf bench` prints one "name: value unit" figure per line.
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -209,7 +210,8 @@ def build_bundle(bld):
                                  excl=["ttl/%s.ttl.in" % name for name in templates]):
         bld(features="subst", source=ttl, target=bundle + "/" + ttl.name[:-3],
             install_path=install_dir, LIB_EXT=".so",
-            PLUGIN_URI=PLUGIN_URI, PLUGIN_MIDI_URI=PLUGIN_MIDI_URI)
+            PLUGIN_URI=PLUGIN_URI, PLUGIN_MIDI_URI=PLUGIN_MIDI_URI,
+            PRESETS=manifest_presets(bld))
     for ttl in bld.path.ant_glob("ttl/*.ttl") + bld.path.ant_glob("presets/*.ttl"):
         bld(features="subst", is_copy=True, source=ttl, target=bundle + "/" + ttl.name,
             install_path=install_dir)
@@ -238,6 +240,23 @@ def write_plugin_ttl(task):
     task.outputs[0].write(template.replace("@CONTROL_PORTS@", ports)
                           .replace("@PLUGIN_URI_PIANO@", PLUGIN_URI)
                           .replace("@PLUGIN_URI@", task.generator.plugin_uri))
+
+
+def manifest_presets(bld):
+    """The manifest's entry for every preset of presets/, with the URI, the
+    plugins and the label its own file gives, so a preset is one file."""
+    entries = []
+    for node in sorted(bld.path.ant_glob("presets/*.ttl"), key=lambda n: n.name):
+        text = node.read()
+        uri = re.search(r"^<(urn:pianola:preset:[^>]+)>", text, re.M)
+        label = re.search(r'rdfs:label ("(?:[^"\\]|\\.)*")', text)
+        applies = re.search(r"lv2:appliesTo ([^;]+);", text)
+        if not (uri and label and applies):
+            bld.fatal("%s: expected a preset's URI, lv2:appliesTo and rdfs:label" % node)
+        entries.append("<%s>\n    a pset:Preset ;\n    lv2:appliesTo %s;\n    rdfs:label %s ;\n"
+                       "    rdfs:seeAlso <%s> ." % (uri.group(1), applies.group(1),
+                                                   label.group(1), node.name))
+    return "\n\n".join(entries)
 
 
 def write_ui_ttl(task):

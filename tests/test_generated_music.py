@@ -50,11 +50,34 @@ def stats(composer: str, meter: str, files=()) -> dict:
             for fields in (line.split("\t") for line in lines[1:])}
 
 
+def choices(macro: str) -> list:
+    """The names of an enumeration's choices, in port order (src/steering.h)."""
+    with open(os.path.join(SRC, "src", "steering.h"), encoding="utf-8") as f:
+        text = f.read()
+    body = re.search(r"#define %s\(X\)(.*?)\n\n" % macro, text, re.S).group(1)
+    return re.findall(r'X\("([^"]+)", "[^"]+"\)', body)
+
+
+def steering_options(value: dict) -> list:
+    """pianola-generate's options for a preset's key, register and dynamics."""
+    options = []
+    if "key" in value:
+        options += ["--key", choices("PNL_KEY_CHOICES")[int(value["key"])]]
+    if "dynamics" in value:
+        options += ["--dynamics", choices("PNL_DYNAMICS_CHOICES")[int(value["dynamics"])]]
+    for symbol in ("register_lowest", "register_highest"):
+        if symbol in value:
+            options += ["--" + symbol.replace("_", "-"), str(int(value[symbol]))]
+    return options
+
+
 def presets():
-    """Every preset's composer, temperature, top-p and seed, read from its Turtle file."""
+    """Every preset's composer, temperature, top-p, seed and steering options, read from its
+    Turtle file."""
     listed = subprocess.run([TOKENIZE, "--composers"], capture_output=True, text=True,
                             check=True).stdout.splitlines()
-    choices = [line.split("\t")[0] for line in listed if line and not line.startswith("composer")]
+    composers = [line.split("\t")[0] for line in listed
+                 if line and not line.startswith("composer")]
     found = []
     folder = os.path.join(SRC, "presets")
     for name in sorted(os.listdir(folder)):
@@ -62,8 +85,9 @@ def presets():
             text = f.read()
         value = {symbol: float(number) for symbol, number in re.findall(
             r'lv2:symbol "(\w+)" ; pset:value ([-0-9.]+)', text)}
-        found.append((name[:-len(".ttl")], choices[int(value["composer"])], value["temperature"],
-                      value["top_p"], int(value.get("seed", 1))))
+        found.append((name[:-len(".ttl")], composers[int(value["composer"])],
+                      value["temperature"], value["top_p"], int(value.get("seed", 1)),
+                      steering_options(value)))
     return found
 
 
@@ -95,22 +119,22 @@ class GeneratedMusicTest(unittest.TestCase):
                    if self.corpus[composer][m]["longest_verbatim_run_bars"]["corpus_pieces"])
 
     def compose(self, label: str, composer: str, meter: str, temperature: float, top_p: float,
-                seeds) -> list:
+                seeds, options=()) -> list:
         files = []
         for seed in seeds:
             path = os.path.join(self.folder.name, "%s-%s-t%g-p%g-%d.mid" % (
                 label.replace(" ", "-"), meter.replace("/", "-"), temperature, top_p, seed))
             subprocess.run([GENERATE, "--quiet", "--composer", composer, "--meter", meter,
                             "--temperature", str(temperature), "--top-p", str(top_p),
-                            "--seed", str(seed), "--bars", str(BARS), "-o", path],
+                            "--seed", str(seed), "--bars", str(BARS), *options, "-o", path],
                            check=True, timeout=600)
             files.append(path)
         return files
 
     def judge(self, label: str, composer: str, meter: str, temperature: float, top_p: float,
-              seeds) -> list:
+              seeds, options=()) -> list:
         """The ways this setting fails, as sentences (none when it makes music)."""
-        files = self.compose(label, composer, meter, temperature, top_p, seeds)
+        files = self.compose(label, composer, meter, temperature, top_p, seeds, options)
         made = stats(composer, meter, files)
         faults = []
         for figure in ("silent_last_beat_bars_pct", "silent_beats_pct"):
@@ -146,12 +170,12 @@ class GeneratedMusicTest(unittest.TestCase):
 
     def test_every_preset_makes_music_in_every_meter(self) -> None:
         settings = []
-        for name, composer, temperature, top_p, seed in presets():
+        for name, composer, temperature, top_p, seed, options in presets():
             if composer not in COMPOSERS:
                 continue
             for meter in METERS:
                 settings.append(("preset " + name, composer, meter, temperature, top_p,
-                                 tuple(seed + k for k in range(len(SEEDS)))))
+                                 tuple(seed + k for k in range(len(SEEDS))), options))
         self.assertTrue(settings, "no presets found")
         faults = self.judge_all(settings)
         if faults:

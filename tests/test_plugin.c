@@ -612,24 +612,53 @@ static void test_odd_blocks_and_sample_rates_play_cleanly(void)
     }
 }
 
-static void test_the_presets_set_the_composer(void)
+static void test_the_presets_set_the_composer_and_the_steering(void)
 {
-    static const char *const presets[] = {"mozart-faithful", "mozart-adventurous",
-                                          "rachmaninoff-dense", "schumann-intimate"};
-    static const float composers[] = {0, 0, 3, 2};
+    /* Key, dynamics and register as each file gives them; -1 where it gives
+     * none, and the control keeps the value it had. */
+    static const struct {
+        const char *name;
+        float composer, key, dynamics, lowest, highest;
+    } presets[] = {
+        {"mozart-faithful", 0, -1, -1, -1, -1},
+        {"mozart-adventurous", 0, -1, -1, -1, -1},
+        {"rachmaninoff-dense", 3, -1, -1, -1, -1},
+        {"schumann-intimate", 2, -1, -1, -1, -1},
+        {"brahms-intermezzo-in-a", 1, 19, 2, 36, 91},
+        {"mozart-sonatina-in-g", 0, 15, 3, 48, 96},
+        {"rachmaninoff-prelude-in-c-sharp-minor", 3, 4, 5, 21, 108},
+    };
     char bundle[1024], message[256] = "", uri[128];
     PnlLv2Host *host = fixture_host(fixture_built_bundle(bundle, sizeof bundle), RATE, 8192,
                                     PNL_WORKER_SYNC, message, sizeof message);
     CHECK(host, "no host: %s", message);
-    for (int i = 0; i < 4; i++) {
-        pnl_lv2host_set_control(host, "composer", 4);
-        snprintf(uri, sizeof uri, "urn:pianola:preset:%s", presets[i]);
+    for (size_t i = 0; i < sizeof presets / sizeof presets[0]; i++) {
+        /* Away from every preset's values, so each value seen was set. */
+        static const float before[] = {4, 24, 6, 60, 72};
+        pnl_lv2host_set_control(host, "composer", before[0]);
+        pnl_lv2host_set_control(host, "key", before[1]);
+        pnl_lv2host_set_control(host, "dynamics", before[2]);
+        pnl_lv2host_set_control(host, "register_lowest", before[3]);
+        pnl_lv2host_set_control(host, "register_highest", before[4]);
+        snprintf(uri, sizeof uri, "urn:pianola:preset:%s", presets[i].name);
         int status = pnl_lv2host_apply_preset(host, uri);
-        float composer = pnl_lv2host_control(host, "composer");
-        if (status != 0 || composer != composers[i]) {
+        float got[] = {pnl_lv2host_control(host, "composer"), pnl_lv2host_control(host, "key"),
+                       pnl_lv2host_control(host, "dynamics"),
+                       pnl_lv2host_control(host, "register_lowest"),
+                       pnl_lv2host_control(host, "register_highest")};
+        float want[] = {presets[i].composer, presets[i].key, presets[i].dynamics,
+                        presets[i].lowest, presets[i].highest};
+        int same = status == 0;
+        for (int k = 0; k < 5; k++) {
+            if (want[k] < 0)
+                want[k] = before[k];
+            same &= got[k] == want[k];
+        }
+        if (!same) {
             pnl_lv2host_free(host);
-            CHECK(0, "preset %s: status %d, composer %g (expected %g)", presets[i], status,
-                  composer, composers[i]);
+            CHECK(0, "preset %s: status %d, composer/key/dynamics/lowest/highest %g %g %g %g %g "
+                     "(expected %g %g %g %g %g)", presets[i].name, status, got[0], got[1],
+                  got[2], got[3], got[4], want[0], want[1], want[2], want[3], want[4]);
         }
     }
     pnl_lv2host_free(host);
@@ -1056,7 +1085,7 @@ int main(int argc, char **argv)
     RUN(test_the_prompt_is_saved_once_in_the_timeline);
     RUN(test_runs_free_on_the_internal_tempo_without_host_time);
     RUN(test_odd_blocks_and_sample_rates_play_cleanly);
-    RUN(test_the_presets_set_the_composer);
+    RUN(test_the_presets_set_the_composer_and_the_steering);
     RUN(test_a_threaded_worker_composes_what_an_export_does);
     RUN(test_an_export_on_a_busy_machine_has_every_note);
     RUN(test_a_changed_setting_or_reroll_recomposes_only_from_the_playhead);
