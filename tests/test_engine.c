@@ -7,7 +7,9 @@
  *
  * Its memory is the timeline's: resuming from a snapshot (a locate, a
  * re-roll, a changed setting), or from nothing but the notes (a restored
- * session), composes what composing straight through does. */
+ * session), composes what composing straight through does. The same holds
+ * with a transformer in the bundle, whose window slides within two bars:
+ * the plugin and pianola-generate run whichever network the file holds. */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -26,7 +28,10 @@ enum { RATE = 48000, BLOCK = 480, BAR_TICKS = 96, MAX_STORED = 65536 };
 static const double BPM = 120.0;
 #define FRAMES_PER_BEAT (RATE * 60.0 / BPM)
 
+/* The bundle the tests run: the random LSTM's, or for the transformer's
+ * tests (with_transformer) the random transformer's. */
 static char random_bundle[1024];
+static char lstm_bundle[1024], transformer_bundle[1024];
 
 typedef struct {
     uint32_t seed;
@@ -557,14 +562,51 @@ static void test_a_restored_state_hears_from_where_its_memory_began(void)
     check_restored_continues(&c, 24);
 }
 
+/* Runs a test on the transformer's bundle. */
+static void with_transformer(void (*test)(void))
+{
+    snprintf(random_bundle, sizeof random_bundle, "%s", transformer_bundle);
+    test();
+    snprintf(random_bundle, sizeof random_bundle, "%s", lstm_bundle);
+}
+
+static void test_a_transformer_composes_in_generate_what_the_plugin_plays(void)
+{
+    with_transformer(test_generate_composes_what_the_plugin_plays);
+}
+
+static void test_a_transformer_continues_a_prompt_as_the_plugin_does(void)
+{
+    with_transformer(test_generate_continues_a_prompt_as_the_plugin_does);
+}
+
+static void test_a_transformer_resumes_from_a_snapshot_as_straight_through(void)
+{
+    with_transformer(test_resuming_from_a_snapshot_composes_what_straight_through_does);
+}
+
+static void test_a_transformer_remembers_the_timeline_after_a_midbar_reroll(void)
+{
+    with_transformer(test_memory_after_a_midbar_reroll_is_the_timelines);
+}
+
+static void test_a_restored_transformer_continues_as_the_uninterrupted_one(void)
+{
+    with_transformer(test_a_restored_state_continues_as_the_uninterrupted_one);
+}
+
 int main(void)
 {
     char message[256] = "";
-    if (fixture_make_random_bundle("engine-test-bundle", random_bundle, sizeof random_bundle,
-                                   message, sizeof message) != 0) {
+    if (fixture_make_random_bundle("engine-test-bundle", lstm_bundle, sizeof lstm_bundle,
+                                   message, sizeof message) != 0 ||
+        fixture_make_random_bundle_of("engine-test-transformer-bundle", PNL_ARCH_TRANSFORMER,
+                                      transformer_bundle, sizeof transformer_bundle, message,
+                                      sizeof message) != 0) {
         printf("FAIL setup: %s\n", message);
         return 1;
     }
+    snprintf(random_bundle, sizeof random_bundle, "%s", lstm_bundle);
     RUN_TEST(test_generate_composes_what_the_plugin_plays);
     RUN_TEST(test_generate_steers_as_the_plugin_does);
     RUN_TEST(test_generate_rerolls_as_the_plugin_does);
@@ -574,5 +616,10 @@ int main(void)
     RUN_TEST(test_a_new_voice_hears_from_16_bars_back_also_when_restored);
     RUN_TEST(test_a_restored_state_continues_as_the_uninterrupted_one);
     RUN_TEST(test_a_restored_state_hears_from_where_its_memory_began);
+    RUN_TEST(test_a_transformer_composes_in_generate_what_the_plugin_plays);
+    RUN_TEST(test_a_transformer_continues_a_prompt_as_the_plugin_does);
+    RUN_TEST(test_a_transformer_resumes_from_a_snapshot_as_straight_through);
+    RUN_TEST(test_a_transformer_remembers_the_timeline_after_a_midbar_reroll);
+    RUN_TEST(test_a_restored_transformer_continues_as_the_uninterrupted_one);
     CHECK_EXIT();
 }
