@@ -41,6 +41,7 @@ typedef struct {
 struct PnlTransformer {
     int vocab_size, composer_count, dimension, head_count, head_size, layer_count, context,
         feed_forward;
+    int slots; /* context rounded up to ROW_BLOCK: the cache's rows */
     float norm_eps;
     PnlPrecision precision;
     float activation_scale; /* int8: an input scaled into [-1, 1] is coded at this */
@@ -57,8 +58,9 @@ struct PnlTransformer {
 struct PnlTransformerState {
     const PnlTransformer *transformer;
     int64_t position; /* tokens fed since the reset */
-    /* Per layer: keys dimension-major (dimension x context), values
-     * slot-major (context x dimension). */
+    /* Per layer: keys dimension-major (dimension x slots), values
+     * slot-major (slots x dimension). Slots past the filled ones are read
+     * by whole blocks of ROW_BLOCK and their scores never used. */
     float *keys, *values;
     float *x, *normed, *qkv, *mixed, *projected, *hidden, *scores, *scaled, *logits;
     int16_t *codes; /* int8: the scaled input's codes (one spare for an odd width) */
@@ -110,13 +112,70 @@ VECTOR_CLONES static void matvec_blocked(const float *restrict packed,
     }
 }
 
-/* scores[j] += q x keys[j] over slots, and out[d] += w x values[d]: the
- * attention's two multiply-add loops, each along contiguous memory. */
-VECTOR_CLONES static void add_scaled(float *restrict sums, const float *restrict row,
-                                     float factor, int count)
+/* The attention's loops. Like matvec_blocked, each keeps a fixed number of
+ * accumulators and adds into them in a fixed order, so GCC vectorises them
+ * at -O2 (its cheap cost model takes only loops of a known count) and every
+ * sum comes out the same at any vector width. */
+
+enum { VALUE_LANES = 8 };
+
+/* scores[j] = sum over the head's dimensions d of query[d] keys[d][j], for
+ * whole blocks of ROW_BLOCK slots up to `filled` (keys dimension-major,
+ * `slots` a row). */
+VECTOR_CLONES static void head_scores(const float *restrict keys, const float *restrict query,
+                                      int first, int size, int slots, int filled,
+                                      float *restrict scores)
 {
-    for (int j = 0; j < count; j++)
-        sums[j] += factor * row[j];
+    for (int block = 0; block < filled; block += ROW_BLOCK) {
+        float sums[ROW_BLOCK];
+        for (int k = 0; k < ROW_BLOCK; k++)
+            sums[k] = 0.0f;
+        for (int d = first; d < first + size; d++) {
+            const float *restrict row = keys + (size_t)d * (size_t)slots + block;
+            const float factor = query[d];
+            for (int k = 0; k < ROW_BLOCK; k++)
+                sums[k] += factor * row[k];
+        }
+        for (int k = 0; k < ROW_BLOCK; k++)
+            scores[block + k] = sums[k];
+    }
+}
+
+/* scores[j] = e^(scores[j] - largest), in place, by whole blocks. */
+VECTOR_CLONES static void exponentials(float *restrict scores, float largest, int filled)
+{
+    for (int block = 0; block < filled; block += ROW_BLOCK)
+        for (int k = 0; k < ROW_BLOCK; k++)
+            scores[block + k] = pnl_exp_portable(scores[block + k] - largest);
+}
+
+/* out[d] = scale x sum_j weights[j] values[j][first + d] over the filled
+ * slots (values slot-major, `dimension` floats a slot), VALUE_LANES
+ * dimensions at a time and the rest one by one, each summed in slot order. */
+VECTOR_CLONES static void head_values(const float *restrict values, const float *restrict weights,
+                                      float scale, int first, int size, int dimension,
+                                      int filled, float *restrict out)
+{
+    int d = 0;
+    for (; d + VALUE_LANES <= size; d += VALUE_LANES) {
+        float sums[VALUE_LANES];
+        for (int k = 0; k < VALUE_LANES; k++)
+            sums[k] = 0.0f;
+        for (int j = 0; j < filled; j++) {
+            const float *restrict slot = values + (size_t)j * (size_t)dimension + first + d;
+            const float weight = weights[j];
+            for (int k = 0; k < VALUE_LANES; k++)
+                sums[k] += weight * slot[k];
+        }
+        for (int k = 0; k < VALUE_LANES; k++)
+            out[d + k] = sums[k] * scale;
+    }
+    for (; d < size; d++) {
+        float sum = 0.0f;
+        for (int j = 0; j < filled; j++)
+            sum += weights[j] * values[(size_t)j * (size_t)dimension + first + d];
+        out[d] = sum * scale;
+    }
 }
 
 /* The int8 products read an input scaled into [-1, 1] by its largest
@@ -303,6 +362,7 @@ int pnl_transformer_new(const PnlWeights *weights, PnlPrecision precision,
     transformer->head_count = (int)weights->head_count;
     transformer->head_size = transformer->dimension / transformer->head_count;
     transformer->context = (int)weights->context_length;
+    transformer->slots = round_up(transformer->context, ROW_BLOCK);
     transformer->norm_eps = weights->norm_eps;
     transformer->precision = precision;
     int widest = transformer->dimension > transformer->feed_forward ? transformer->dimension
@@ -364,7 +424,7 @@ int pnl_transformer_context_length(const PnlTransformer *transformer)
 
 static size_t cache_floats(const PnlTransformer *transformer)
 {
-    return (size_t)transformer->layer_count * (size_t)transformer->context *
+    return (size_t)transformer->layer_count * (size_t)transformer->slots *
            (size_t)transformer->dimension;
 }
 
@@ -400,7 +460,7 @@ static void scratch_lengths(const PnlTransformer *transformer, size_t lengths[9]
     lengths[3] = (size_t)transformer->dimension;                      /* mixed */
     lengths[4] = dimension_padded;                                    /* projected */
     lengths[5] = (size_t)round_up(transformer->feed_forward, ROW_BLOCK); /* hidden */
-    lengths[6] = (size_t)transformer->context;                        /* scores */
+    lengths[6] = (size_t)transformer->slots;                          /* scores */
     lengths[7] = widest;                                              /* scaled */
     lengths[8] = (size_t)transformer->output.rows_padded;             /* logits */
 }
@@ -455,7 +515,7 @@ int pnl_transformer_state_filled(const PnlTransformerState *state)
 void pnl_transformer_state_copy(PnlTransformerState *to, const PnlTransformerState *from)
 {
     const PnlTransformer *transformer = from->transformer;
-    const size_t context = (size_t)transformer->context,
+    const size_t context = (size_t)transformer->context, slots = (size_t)transformer->slots,
                  dimension = (size_t)transformer->dimension,
                  filled = (size_t)pnl_transformer_state_filled(from);
     to->position = from->position;
@@ -465,9 +525,9 @@ void pnl_transformer_state_copy(PnlTransformerState *to, const PnlTransformerSta
         return;
     }
     for (int l = 0; l < transformer->layer_count; l++) {
-        size_t layer = (size_t)l * context * dimension;
+        size_t layer = (size_t)l * slots * dimension;
         for (size_t d = 0; d < dimension; d++)
-            memcpy(to->keys + layer + d * context, from->keys + layer + d * context,
+            memcpy(to->keys + layer + d * slots, from->keys + layer + d * slots,
                    filled * sizeof(float));
         memcpy(to->values + layer, from->values + layer, filled * dimension * sizeof(float));
     }
@@ -513,33 +573,30 @@ static void attend(const PnlTransformer *transformer, PnlTransformerState *state
     const int context = transformer->context, size = transformer->head_size,
               first = head * size;
     float *scores = state->scores;
-    memset(scores, 0, (size_t)filled * sizeof(float));
-    for (int d = first; d < first + size; d++)
-        add_scaled(scores, keys + (size_t)d * (size_t)context, query[d], filled);
+    head_scores(keys, query, first, size, transformer->slots, filled, scores);
     const float scale = 1.0f / sqrtf((float)size), slope = transformer->slopes[head];
+    /* Slots up to the newest are its distance back; those after it (a full
+     * ring) hold the oldest tokens. */
+    for (int j = 0; j <= newest && j < filled; j++)
+        scores[j] = scores[j] * scale - slope * (float)(newest - j);
+    for (int j = newest + 1; j < filled; j++)
+        scores[j] = scores[j] * scale - slope * (float)(newest - j + context);
     float largest = -INFINITY;
-    for (int j = 0; j < filled; j++) {
-        int distance = j <= newest ? newest - j : newest - j + context;
-        scores[j] = scores[j] * scale - slope * (float)distance;
-        largest = scores[j] > largest ? scores[j] : largest;
-    }
-    float total = 0.0f;
-    for (int j = 0; j < filled; j++) {
-        scores[j] = pnl_exp_portable(scores[j] - largest);
-        total += scores[j];
-    }
-    const float inverse = 1.0f / total;
-    float *out = mixed + first;
-    memset(out, 0, (size_t)size * sizeof(float));
     for (int j = 0; j < filled; j++)
-        add_scaled(out, values + (size_t)j * (size_t)transformer->dimension + first,
-                   scores[j] * inverse, size);
+        largest = scores[j] > largest ? scores[j] : largest;
+    exponentials(scores, largest, filled);
+    float total = 0.0f;
+    for (int j = 0; j < filled; j++)
+        total += scores[j];
+    head_values(values, scores, 1.0f / total, first, size, transformer->dimension, filled,
+                mixed + first);
 }
 
 void pnl_transformer_advance(const PnlTransformer *transformer, PnlTransformerState *state,
                              int token, int composer)
 {
-    const int dimension = transformer->dimension, context = transformer->context;
+    const int dimension = transformer->dimension, context = transformer->context,
+              slots = transformer->slots;
     const int slot = (int)(state->position % context);
     state->position++;
     const int filled = pnl_transformer_state_filled(state);
@@ -552,14 +609,14 @@ void pnl_transformer_advance(const PnlTransformer *transformer, PnlTransformerSt
 
     for (int l = 0; l < transformer->layer_count; l++) {
         const Block *block = &transformer->blocks[l];
-        float *keys = state->keys + (size_t)l * (size_t)context * (size_t)dimension;
-        float *values = state->values + (size_t)l * (size_t)context * (size_t)dimension;
+        float *keys = state->keys + (size_t)l * (size_t)slots * (size_t)dimension;
+        float *values = state->values + (size_t)l * (size_t)slots * (size_t)dimension;
         layer_norm(x, block->norm1_weight, block->norm1_bias, dimension, transformer->norm_eps,
                    state->normed);
         product(transformer, state, &block->qkv, block->qkv_bias, state->normed, state->qkv);
         const float *key = state->qkv + dimension, *value = state->qkv + 2 * dimension;
         for (int d = 0; d < dimension; d++)
-            keys[(size_t)d * (size_t)context + (size_t)slot] = key[d];
+            keys[(size_t)d * (size_t)slots + (size_t)slot] = key[d];
         memcpy(values + (size_t)slot * (size_t)dimension, value,
                (size_t)dimension * sizeof(float));
         for (int h = 0; h < transformer->head_count; h++)
