@@ -90,8 +90,10 @@ static float *alloc_floats(size_t count)
 #endif
 
 /* out[r] = bias[r] + sum_j matrix[r][j] input[j], summed in column order
- * (src/lstm.c's matvec_blocked, on the same layout). */
-VECTOR_CLONES static void matvec_blocked(const float *restrict packed,
+ * (src/lstm.c's matvec_blocked, on the same layout). Named apart from it:
+ * clang gives each target_clones function a global resolver symbol, so two
+ * static clones of one name would not link together. */
+VECTOR_CLONES static void transformer_matvec(const float *restrict packed,
                                          const float *restrict bias,
                                          const float *restrict input, int columns,
                                          int rows_padded, float *restrict out)
@@ -112,7 +114,7 @@ VECTOR_CLONES static void matvec_blocked(const float *restrict packed,
     }
 }
 
-/* The attention's loops. Like matvec_blocked, each keeps a fixed number of
+/* The attention's loops. Like transformer_matvec, each keeps a fixed number of
  * accumulators and adds into them in a fixed order, so GCC vectorises them
  * at -O2 (its cheap cost model takes only loops of a known count) and every
  * sum comes out the same at any vector width. */
@@ -185,7 +187,7 @@ static void product_rows(const PnlTransformer *transformer, PnlTransformerState 
                          int first_row, int rows, float *out, float input_scale)
 {
     if (!matrix->quantized) {
-        matvec_blocked(matrix->weights + (size_t)first_row * (size_t)matrix->columns,
+        transformer_matvec(matrix->weights + (size_t)first_row * (size_t)matrix->columns,
                        bias + first_row, input, matrix->columns, rows, out + first_row);
         return;
     }
