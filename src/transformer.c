@@ -94,9 +94,9 @@ static float *alloc_floats(size_t count)
  * clang gives each target_clones function a global resolver symbol, so two
  * static clones of one name would not link together. */
 VECTOR_CLONES static void transformer_matvec(const float *restrict packed,
-                                         const float *restrict bias,
-                                         const float *restrict input, int columns,
-                                         int rows_padded, float *restrict out)
+                                             const float *restrict bias,
+                                             const float *restrict input, int columns,
+                                             int rows_padded, float *restrict out)
 {
     for (int block = 0; block < rows_padded; block += ROW_BLOCK) {
         float sums[ROW_BLOCK];
@@ -188,7 +188,7 @@ static void product_rows(const PnlTransformer *transformer, PnlTransformerState 
 {
     if (!matrix->quantized) {
         transformer_matvec(matrix->weights + (size_t)first_row * (size_t)matrix->columns,
-                       bias + first_row, input, matrix->columns, rows, out + first_row);
+                           bias + first_row, input, matrix->columns, rows, out + first_row);
         return;
     }
     pnl_quantized_product(&matrix->codes, transformer->zeros, state->codes, first_row, rows,
