@@ -3,9 +3,12 @@
  * close that is to the roofline at a full window (tests/roofline.h).
  *
  * The model is --model FILE (tests/bench_transformer.py exports one from
- * PyTorch), else a random transformer made here: 4 blocks of 192, 4 heads,
- * feed-forward 768, a window of 1,024 tokens, the codec's vocabulary (2.0M
- * parameters, 7.9 MB as a file). Both float32 and int8 are timed.
+ * PyTorch and runs this on it), or with --random a random transformer made
+ * here: 4 blocks of 192, 4 heads, feed-forward 768, a window of 1,024
+ * tokens, the codec's vocabulary (2.0M parameters, 7.9 MB as a file). With
+ * neither (as `./waf bench` runs every bench_ program) it only says so,
+ * since the Python benchmark prints these figures. Both float32 and int8
+ * are timed.
  *
  * "Empty" is the mean of the first 32 steps after a reset (1 to 32 tokens
  * in the window), "full" steps on a window already holding `context`
@@ -162,13 +165,21 @@ static void print_roofline(const char *suffix, const PnlModel *model, double mic
 int main(int argc, char **argv)
 {
     const char *path = NULL;
+    int random = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--model") == 0 && i + 1 < argc) {
             path = argv[++i];
+        } else if (strcmp(argv[i], "--random") == 0) {
+            random = 1;
         } else {
-            fprintf(stderr, "usage: bench_transformer [--model FILE]\n");
+            fprintf(stderr, "usage: bench_transformer --model FILE | --random\n");
             return 2;
         }
+    }
+    if (!path && !random) {
+        printf("# bench_transformer: the figures come from tests/bench_transformer.py "
+               "(--model FILE), or --random\n");
+        return 0;
     }
     char description[4200];
     PnlModel *model = bench_model(path, PNL_PRECISION_FLOAT32, description, sizeof description);
