@@ -2,7 +2,8 @@
 documented sliding window with ALiBi (checked against a plain loop over positions written here),
 a sequence fed in pieces gives the logits of feeding it whole, a tiny run lowers the loss, the
 weights file holds the architecture's own fields and tensors and loads back into the same
-network, and two data-parallel processes (torchrun, gloo) take the same steps as one.
+network, the commands carry a trained transformer from `fit` through `export` to the C tools,
+and two data-parallel processes (torchrun, gloo) take the same steps as one.
 
 The corpus is the synthetic one of tests/test_train.py, in the C codec's vocabulary."""
 import csv
@@ -154,6 +155,33 @@ class TransformerTrainTest(unittest.TestCase):
             got, _ = loaded(tokens, composers)
         self.assertLess(float((expected - got).abs().max()), 1e-5,
                         "logits differ after export and load")
+
+    def test_fit_export_generate_and_score_a_transformer(self) -> None:
+        """The commands end to end: `python3 -m train fit --arch transformer`, `export` of its
+        best checkpoint, then pianola-generate composes with the file and pianola-score scores
+        what it composed."""
+        root = self.fresh("commands")
+        env = dict(os.environ, PYTHONPATH=os.path.abspath(SOURCE))
+        train = [sys.executable, "-m", "train"]
+        subprocess.run(train + ["fit", "--tokens", os.path.join(root, "tokens"), "--run",
+                                os.path.join(root, "run"), "--ckpt", os.path.join(root, "ckpt"),
+                                "--arch", "transformer", "--dim", "32", "--heads", "4",
+                                "--layers", "2", "--context", "40", "--length", "40", "--batch",
+                                "4", "--steps", "10", "--eval-every", "5", "--warmup", "2",
+                                "--val-tokens", "1000", "--quiet"],
+                       env=env, check=True, capture_output=True, timeout=300)
+        model = os.path.join(root, "model.pnm")
+        subprocess.run(train + ["export", "--checkpoint", os.path.join(root, "ckpt", "best.pt"),
+                                "-o", model], env=env, check=True, capture_output=True)
+        self.assertEqual(read_weights(model)[0].context, 40)
+        midi = os.path.join(root, "composed.mid")
+        subprocess.run([codec.program("generate"), "--model", model, "--bars", "8", "--seed",
+                        "3", "-q", "-o", midi], check=True, capture_output=True)
+        scored = subprocess.run([codec.program("score"), "--model", model, midi], check=True,
+                                capture_output=True, text=True).stdout.strip().splitlines()
+        self.assertTrue(scored[-1].startswith("mean bits_per_note: "),
+                        "pianola-score said %r" % scored[-1])
+        self.assertGreater(float(scored[-1].split(": ")[1]), 0.0)
 
     def test_two_processes_take_the_same_steps_as_one(self) -> None:
         """torchrun with two gloo processes, each on half of every batch, logs the losses
