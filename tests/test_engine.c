@@ -562,6 +562,56 @@ static void test_a_restored_state_hears_from_where_its_memory_began(void)
     check_restored_continues(&c, 24);
 }
 
+/* A transformer whose state is megabytes (a window of 8,192 tokens: 8.4 MB)
+ * keeps only as many snapshots as the engine's budget holds (8, the older
+ * thinned as it goes), and resuming from those, after 40 bars, at bar 31
+ * and again at bar 9, still composes what straight through does. */
+static void test_a_large_transformer_resumes_from_its_few_snapshots(void)
+{
+    static const char *const names[] = {PNL_COMPOSER_CHOICES(PNL_COMPOSER_NAME)};
+    char message[256] = "", why[256] = "";
+    const char *path = "engine-large-transformer.pnm";
+    PnlWeights *weights = pnl_weights_new_transformer(
+        pnl_vocab_signature(), (uint32_t)pnl_vocab_size(), PNL_COMPOSER_CHOICE_COUNT, 64, 4, 2,
+        8192, 128);
+    CHECK(weights, "no weights");
+    for (int i = 0; i < PNL_COMPOSER_CHOICE_COUNT; i++)
+        snprintf(weights->composer_names[i], sizeof weights->composer_names[i], "%s", names[i]);
+    uint64_t seed = 0x1a29e;
+    for (uint32_t t = 0; t < weights->tensor_count; t++)
+        if (strcmp(weights->tensors[t].name, "alibi_slopes") != 0)
+            for (size_t i = 0; i < weights->tensors[t].count; i++)
+                weights->tensors[t].data[i] += 0.4f * fixture_gaussian(&seed);
+    int status = pnl_weights_save(weights, path, message, sizeof message);
+    pnl_weights_free(weights);
+    CHECK(status == PNL_OK, "%s", message);
+
+    static Piece straight, resumed;
+    PnlComposeSettings settings = {.composer_choice = 0, .temperature = 0.9f, .top_p = 0.95f,
+                                   .seed = 44, .bar_ticks = BAR_TICKS, .beat_ticks = 24};
+    PnlEngine *engine = pnl_engine_new(path, PNL_PRECISION_INT8, message, sizeof message);
+    CHECK(engine, "no engine: %s", message);
+    straight.count = 0;
+    status = compose_onto(engine, &settings, &straight, 0, 40 * BAR_TICKS, message,
+                          sizeof message);
+    int same[2] = {0, 0};
+    const int32_t cuts[2] = {30 * BAR_TICKS, 8 * BAR_TICKS};
+    for (int k = 0; k < 2 && status == PNL_OK; k++) {
+        keep_before(&resumed, &straight, cuts[k]);
+        pnl_engine_forget(engine, cuts[k]);
+        status = compose_onto(engine, &settings, &resumed, cuts[k], 40 * BAR_TICKS, message,
+                              sizeof message);
+        same[k] = same_notes(&straight, &resumed, cuts[k], why, sizeof why);
+        if (same[k] <= 0)
+            break;
+    }
+    pnl_engine_free(engine);
+    CHECK(status == PNL_OK, "composing failed: %s", message);
+    CHECK(same[0] > 20 && same[1] > 60,
+          "resumed at bar 31 (%d notes alike) and bar 9 (%d), expected the notes composed "
+          "straight through: %s", same[0], same[1], why);
+}
+
 /* Runs a test on the transformer's bundle. */
 static void with_transformer(void (*test)(void))
 {
@@ -621,5 +671,6 @@ int main(void)
     RUN_TEST(test_a_transformer_resumes_from_a_snapshot_as_straight_through);
     RUN_TEST(test_a_transformer_remembers_the_timeline_after_a_midbar_reroll);
     RUN_TEST(test_a_restored_transformer_continues_as_the_uninterrupted_one);
+    RUN_TEST(test_a_large_transformer_resumes_from_its_few_snapshots);
     CHECK_EXIT();
 }
