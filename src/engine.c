@@ -24,6 +24,19 @@
  * older ones thinned to every other when full, so after an hour they are
  * 16 bars apart and resuming there hears at most 15 bars.
  *
+ * A transformer's state is its key-value cache, the exact memory of the
+ * window (the cache of a bar line cannot be rebuilt from the window's tokens
+ * alone: its deeper layers heard tokens that have slid out): 2 x layers x
+ * context x dimension floats, 6.3 MB for 4 layers of 192 over 1,024 tokens.
+ * So the snapshots get a budget, PNL_SNAPSHOT_BYTES (64 MB), rather than a
+ * count: as many as fit, at least PNL_MIN_SNAPSHOTS and at most
+ * PNL_SNAPSHOTS, the newest half of them (at most PNL_DENSE_SNAPSHOTS) a
+ * bar apart and the rest thinned as above. The LSTM's fit 128 times over,
+ * so it keeps the count above; that transformer keeps 10 (63 MB), and after
+ * an hour resuming hears more bars again (a few hundred tokens a bar,
+ * which is what the budget trades away). Snapshots only save time: the
+ * state is always the one the notes give, kept or heard again.
+ *
  * A new voice (another composer, key or meter: a new seed without a
  * prompt, a new prompt) hears the timeline anew, from a fresh start
  * PNL_HEARD_BEFORE_CHANGE bars before the bar it starts in (memory_from),
@@ -51,6 +64,7 @@
 enum {
     PNL_SNAPSHOTS = 128,       /* snapshots kept (see "Memory" above) */
     PNL_DENSE_SNAPSHOTS = 16,  /* the newest, never thinned */
+    PNL_MIN_SNAPSHOTS = 8,     /* kept whatever a state's size */
     PNL_BAR_TOKENS = 8192,     /* tokens of one bar, as composed or encoded */
     PNL_BAR_NOTES = 4096,      /* notes of one bar */
     PNL_TOKENS_PER_JOB = 4096, /* a stretch never costs more steps than this */
@@ -86,6 +100,9 @@ struct PnlEngine {
      * their generators for reuse. */
     Snapshot snapshots[PNL_SNAPSHOTS];
     int snapshot_count;
+    /* How many fit PNL_SNAPSHOT_BYTES for this model, and the newest of
+     * them never thinned. */
+    int snapshot_capacity, dense_snapshots;
     /* What the memory was heard as, and from which bar line (the
      * generator's tick 0): a change hears the timeline anew. */
     int have_memory;
@@ -105,6 +122,9 @@ struct PnlEngine {
     uint16_t *composed_tokens;
     PnlTimelineNote *bar_notes;
 };
+
+/* The memory snapshots may take (see "Memory" above). */
+#define PNL_SNAPSHOT_BYTES ((size_t)64 << 20)
 
 static const char *const composer_choices[] = {PNL_COMPOSER_CHOICES(PNL_COMPOSER_NAME)};
 
@@ -154,6 +174,13 @@ PnlEngine *pnl_engine_new(const char *model_path, PnlPrecision precision, char *
         pnl_engine_free(engine);
         return NULL;
     }
+    size_t fitting = PNL_SNAPSHOT_BYTES / pnl_model_state_bytes(engine->model);
+    engine->snapshot_capacity = fitting > PNL_SNAPSHOTS       ? PNL_SNAPSHOTS
+                                : fitting < PNL_MIN_SNAPSHOTS ? PNL_MIN_SNAPSHOTS
+                                                              : (int)fitting;
+    engine->dense_snapshots = engine->snapshot_capacity / 2 < PNL_DENSE_SNAPSHOTS
+                                  ? engine->snapshot_capacity / 2
+                                  : PNL_DENSE_SNAPSHOTS;
     return engine;
 }
 
@@ -342,7 +369,7 @@ int32_t pnl_engine_memory_from(const PnlEngine *engine)
 static void thin_snapshots(PnlEngine *engine)
 {
     Snapshot dropped[PNL_SNAPSHOTS];
-    int kept = 0, dropped_count = 0, older = engine->snapshot_count - PNL_DENSE_SNAPSHOTS;
+    int kept = 0, dropped_count = 0, older = engine->snapshot_count - engine->dense_snapshots;
     for (int i = 0; i < engine->snapshot_count; i++) {
         if (i < older && i % 2 == 1)
             dropped[dropped_count++] = engine->snapshots[i];
@@ -359,7 +386,7 @@ static int take_snapshot(PnlEngine *engine, int64_t ticks, const Timeline *timel
                          char *message, size_t message_size)
 {
     pnl_engine_forget(engine, (int32_t)ticks - 1);
-    if (engine->snapshot_count == PNL_SNAPSHOTS)
+    if (engine->snapshot_count == engine->snapshot_capacity)
         thin_snapshots(engine);
     Snapshot *snapshot = &engine->snapshots[engine->snapshot_count];
     if (!snapshot->state) {

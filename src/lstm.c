@@ -416,6 +416,13 @@ PnlLstmState *pnl_lstm_state_new(const PnlLstm *lstm)
     return state;
 }
 
+size_t pnl_lstm_state_bytes(const PnlLstm *lstm)
+{
+    size_t units = (size_t)lstm->layer_count * (size_t)lstm->hidden_size;
+    size_t floats = 2 * units + 2 * (size_t)lstm->gate_rows + (size_t)lstm->output_rows;
+    return sizeof(PnlLstmState) + floats * sizeof(float) + (units + 1) * sizeof(int16_t);
+}
+
 void pnl_lstm_state_reset(PnlLstmState *state)
 {
     size_t units = (size_t)state->lstm->layer_count * (size_t)state->lstm->hidden_size;

@@ -41,6 +41,8 @@ void pnl_lstm_state_free(PnlLstmState *state);
 void pnl_lstm_state_reset(PnlLstmState *state);
 /* Copies h and c (not scratch) between states of the same network. */
 void pnl_lstm_state_copy(PnlLstmState *to, const PnlLstmState *from);
+/* Bytes a state holds (h, c, their codes and the step's scratch). */
+size_t pnl_lstm_state_bytes(const PnlLstm *lstm);
 
 /* Feeds `token` under `composer` and returns the vocab_size logits for the
  * next token, valid until the next step on this state. The caller guarantees

@@ -3,6 +3,7 @@
 
 #include "lstm.h"
 #include "status.h"
+#include "transformer.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,11 +16,13 @@ struct PnlModel {
     int key_frame;
     char (*composer_names)[PNL_WEIGHTS_NAME_BYTES + 1];
     PnlLstm *lstm;
+    PnlTransformer *transformer;
 };
 
 struct PnlModelState {
     const PnlModel *model;
     PnlLstmState *lstm;
+    PnlTransformerState *transformer;
 };
 
 int pnl_model_new(const PnlWeights *weights, PnlModel **out, char *message, size_t message_size)
@@ -54,6 +57,10 @@ int pnl_model_new_with_precision(const PnlWeights *weights, PnlPrecision precisi
     case PNL_ARCH_LSTM:
         status = pnl_lstm_new_with_precision(weights, precision, &model->lstm, message,
                                              message_size);
+        break;
+    case PNL_ARCH_TRANSFORMER:
+        status = pnl_transformer_new(weights, precision, &model->transformer, message,
+                                     message_size);
         break;
     default:
         snprintf(message, message_size, "no engine for architecture %u", weights->architecture);
@@ -98,6 +105,7 @@ void pnl_model_free(PnlModel *model)
     if (!model)
         return;
     pnl_lstm_free(model->lstm);
+    pnl_transformer_free(model->transformer);
     free(model->composer_names);
     free(model);
 }
@@ -142,9 +150,48 @@ double pnl_model_flops_per_step(const PnlModel *model)
     switch (model->architecture) {
     case PNL_ARCH_LSTM:
         return pnl_lstm_flops_per_step(model->lstm);
+    case PNL_ARCH_TRANSFORMER:
+        return pnl_transformer_flops_per_step(model->transformer,
+                                              pnl_transformer_context_length(model->transformer));
     default:
         return 0;
     }
+}
+
+double pnl_model_flops_per_step_at(const PnlModel *model, int filled)
+{
+    if (model->architecture == PNL_ARCH_TRANSFORMER)
+        return pnl_transformer_flops_per_step(model->transformer, filled);
+    return pnl_model_flops_per_step(model);
+}
+
+double pnl_model_state_bytes_per_step_at(const PnlModel *model, int filled)
+{
+    if (model->architecture == PNL_ARCH_TRANSFORMER)
+        return pnl_transformer_cache_bytes_per_step(model->transformer, filled);
+    return 0;
+}
+
+int pnl_model_context_length(const PnlModel *model)
+{
+    if (model->architecture == PNL_ARCH_TRANSFORMER)
+        return pnl_transformer_context_length(model->transformer);
+    return 0;
+}
+
+size_t pnl_model_state_bytes(const PnlModel *model)
+{
+    if (model->architecture == PNL_ARCH_TRANSFORMER)
+        return sizeof(PnlModelState) + pnl_transformer_state_bytes(model->transformer);
+    /* The LSTM's: h, c and their codes, gate and logit scratch (lstm.c). */
+    return sizeof(PnlModelState) + pnl_lstm_state_bytes(model->lstm);
+}
+
+int pnl_model_state_filled(const PnlModelState *state)
+{
+    if (state->model->architecture == PNL_ARCH_TRANSFORMER)
+        return pnl_transformer_state_filled(state->transformer);
+    return 0;
 }
 
 double pnl_model_weight_bytes_per_step(const PnlModel *model)
@@ -152,6 +199,8 @@ double pnl_model_weight_bytes_per_step(const PnlModel *model)
     switch (model->architecture) {
     case PNL_ARCH_LSTM:
         return pnl_lstm_weight_bytes_per_step(model->lstm);
+    case PNL_ARCH_TRANSFORMER:
+        return pnl_transformer_weight_bytes_per_step(model->transformer);
     default:
         return 0;
     }
@@ -171,6 +220,13 @@ PnlModelState *pnl_model_state_new(const PnlModel *model)
             return NULL;
         }
         break;
+    case PNL_ARCH_TRANSFORMER:
+        state->transformer = pnl_transformer_state_new(model->transformer);
+        if (!state->transformer) {
+            free(state);
+            return NULL;
+        }
+        break;
     default:
         free(state);
         return NULL;
@@ -183,6 +239,7 @@ void pnl_model_state_free(PnlModelState *state)
     if (!state)
         return;
     pnl_lstm_state_free(state->lstm);
+    pnl_transformer_state_free(state->transformer);
     free(state);
 }
 
@@ -191,6 +248,9 @@ void pnl_model_state_reset(PnlModelState *state)
     switch (state->model->architecture) {
     case PNL_ARCH_LSTM:
         pnl_lstm_state_reset(state->lstm);
+        break;
+    case PNL_ARCH_TRANSFORMER:
+        pnl_transformer_state_reset(state->transformer);
         break;
     default:
         break;
@@ -203,6 +263,9 @@ void pnl_model_state_copy(PnlModelState *to, const PnlModelState *from)
     case PNL_ARCH_LSTM:
         pnl_lstm_state_copy(to->lstm, from->lstm);
         break;
+    case PNL_ARCH_TRANSFORMER:
+        pnl_transformer_state_copy(to->transformer, from->transformer);
+        break;
     default:
         break;
     }
@@ -214,6 +277,9 @@ const float *pnl_model_step(const PnlModel *model, PnlModelState *state, int tok
     switch (model->architecture) {
     case PNL_ARCH_LSTM:
         return pnl_lstm_step(model->lstm, state->lstm, token, composer);
+    case PNL_ARCH_TRANSFORMER:
+        return pnl_transformer_step(model->transformer, state->transformer, token, composer,
+                                    NULL);
     default:
         return NULL;
     }
@@ -224,6 +290,9 @@ void pnl_model_advance(const PnlModel *model, PnlModelState *state, int token, i
     switch (model->architecture) {
     case PNL_ARCH_LSTM:
         pnl_lstm_advance(model->lstm, state->lstm, token, composer);
+        break;
+    case PNL_ARCH_TRANSFORMER:
+        pnl_transformer_advance(model->transformer, state->transformer, token, composer);
         break;
     default:
         break;
@@ -236,6 +305,9 @@ const float *pnl_model_step_allowed(const PnlModel *model, PnlModelState *state,
     switch (model->architecture) {
     case PNL_ARCH_LSTM:
         return pnl_lstm_step_allowed(model->lstm, state->lstm, token, composer, allowed);
+    case PNL_ARCH_TRANSFORMER:
+        return pnl_transformer_step(model->transformer, state->transformer, token, composer,
+                                    allowed);
     default:
         return NULL;
     }

@@ -2,10 +2,11 @@
  *
  * The generator, pianola-score and the plugin's worker talk to a PnlModel:
  * load a weights file (checked against the running codec), then step a
- * PnlModelState token by token and read the logits. Today the only engine is
- * the LSTM (src/lstm.c); a transformer would add a case to the switches in
- * model.c and nothing outside it would change. A model is read-only after
- * loading, so instances may share one; each owns its states. */
+ * PnlModelState token by token and read the logits. The file says which
+ * engine runs it: the LSTM (src/lstm.c) or the transformer
+ * (src/transformer.c), a case each in the switches of model.c; nothing
+ * outside it tells them apart. A model is read-only after loading, so
+ * instances may share one; each owns its states. */
 #ifndef PIANOLA_MODEL_H
 #define PIANOLA_MODEL_H
 
@@ -43,9 +44,19 @@ const char *pnl_model_composer_name(const PnlModel *model, int composer);
 /* The index of the composer called `name`, or -1. */
 int pnl_model_find_composer(const PnlModel *model, const char *name);
 
-/* Cost of one step, for benchmarks: FLOPs and bytes of weights read. */
+/* Cost of one step, for benchmarks: FLOPs and bytes of weights read (a
+ * transformer's FLOPs at a full window). */
 double pnl_model_flops_per_step(const PnlModel *model);
 double pnl_model_weight_bytes_per_step(const PnlModel *model);
+/* The same with `filled` tokens in a transformer's window, and the bytes of
+ * its cache a step reads (0 for the LSTM, whose state is a few vectors). */
+double pnl_model_flops_per_step_at(const PnlModel *model, int filled);
+double pnl_model_state_bytes_per_step_at(const PnlModel *model, int filled);
+/* A transformer's window in tokens; 0 for a recurrent network. */
+int pnl_model_context_length(const PnlModel *model);
+/* The memory one PnlModelState holds, for callers that keep many (the
+ * engine's snapshots). */
+size_t pnl_model_state_bytes(const PnlModel *model);
 
 /* The recurrent state of one sequence: allocated here once, never after. */
 PnlModelState *pnl_model_state_new(const PnlModel *model);
@@ -54,6 +65,8 @@ void pnl_model_state_free(PnlModelState *state);
 void pnl_model_state_reset(PnlModelState *state);
 /* Makes `to` continue exactly where `from` is (same model). */
 void pnl_model_state_copy(PnlModelState *to, const PnlModelState *from);
+/* Tokens in a transformer's window now (0 for the LSTM). */
+int pnl_model_state_filled(const PnlModelState *state);
 
 /* Feeds one token; returns vocab_size logits for the next, valid until the
  * next step on this state. Allocation-free, fixed work. The caller keeps

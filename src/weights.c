@@ -20,8 +20,9 @@
 
 static const uint8_t weights_magic[8] = {'P', 'I', 'A', 'N', 'O', 'L', 'A', '\0'};
 
-/* The architecture's tensors, in file order. */
-enum { MAX_TENSORS = 4 + 4 * PNL_WEIGHTS_MAX_LAYERS };
+/* The architecture's tensors, in file order: at most the transformer's. */
+enum { TRANSFORMER_BLOCK_TENSORS = 12,
+       MAX_TENSORS = 7 + TRANSFORMER_BLOCK_TENSORS * PNL_WEIGHTS_MAX_LAYERS };
 
 typedef struct {
     char name[PNL_WEIGHTS_NAME_BYTES + 1];
@@ -94,11 +95,52 @@ static int lstm_specs(uint32_t vocab, uint32_t composers, uint32_t embedding, ui
     return n;
 }
 
+/* The transformer's (architecture 2): `dimension` wide, `feed_forward` in
+ * each block's MLP. */
+static int transformer_specs(uint32_t vocab, uint32_t composers, uint32_t dimension,
+                             uint32_t feed_forward, uint32_t heads, uint32_t layers,
+                             TensorSpec *specs)
+{
+    static const struct {
+        const char *name;
+        int rows; /* 0: a vector of `columns` */
+        int columns;
+    } block[TRANSFORMER_BLOCK_TENSORS] = {
+        /* rows and columns in units: 1 = dimension, 2 = feed-forward, 3 = 3 x dimension */
+        {"norm1.weight", 0, 1},         {"norm1.bias", 0, 1},
+        {"attention.qkv.weight", 3, 1}, {"attention.qkv.bias", 0, 3},
+        {"attention.out.weight", 1, 1}, {"attention.out.bias", 0, 1},
+        {"norm2.weight", 0, 1},         {"norm2.bias", 0, 1},
+        {"mlp.up.weight", 2, 1},        {"mlp.up.bias", 0, 2},
+        {"mlp.down.weight", 1, 2},      {"mlp.down.bias", 0, 1},
+    };
+    const uint32_t unit[4] = {0, dimension, feed_forward, 3 * dimension};
+    int n = 0;
+    spec_set(&specs[n++], "token_embedding", 2, vocab, dimension);
+    spec_set(&specs[n++], "composer_embedding", 2, composers, dimension);
+    spec_set(&specs[n++], "alibi_slopes", 1, heads, 0);
+    for (uint32_t layer = 0; layer < layers; layer++) {
+        for (int t = 0; t < TRANSFORMER_BLOCK_TENSORS; t++) {
+            char name[PNL_WEIGHTS_NAME_BYTES + 1];
+            snprintf(name, sizeof name, "blocks.%u.%s", layer, block[t].name);
+            if (block[t].rows)
+                spec_set(&specs[n++], name, 2, unit[block[t].rows], unit[block[t].columns]);
+            else
+                spec_set(&specs[n++], name, 1, unit[block[t].columns], 0);
+        }
+    }
+    spec_set(&specs[n++], "norm.weight", 1, dimension, 0);
+    spec_set(&specs[n++], "norm.bias", 1, dimension, 0);
+    spec_set(&specs[n++], "output.weight", 2, vocab, dimension);
+    spec_set(&specs[n++], "output.bias", 1, vocab, 0);
+    return n;
+}
+
 static uint64_t spec_count(const TensorSpec *spec)
 {
     uint64_t count = 1;
     for (int d = 0; d < spec->rank; d++)
-        count *= spec->dims[d]; /* dims are <= 4 * 65536, rank <= 2: no overflow */
+        count *= spec->dims[d]; /* dims are <= 4 * 8192 or 65536, rank <= 2: no overflow */
     return count;
 }
 
@@ -192,6 +234,12 @@ static size_t header_bytes(uint32_t version)
     return version == 1 ? PNL_WEIGHTS_HEADER_BYTES - 4 : PNL_WEIGHTS_HEADER_BYTES;
 }
 
+/* The architecture's own fields, right after the fixed header. */
+static size_t architecture_field_bytes(uint32_t architecture)
+{
+    return architecture == PNL_ARCH_TRANSFORMER ? PNL_WEIGHTS_TRANSFORMER_FIELD_BYTES : 0;
+}
+
 int pnl_weights_parse(const uint8_t *bytes, size_t size, const char *name,
                       uint64_t expected_signature, uint32_t expected_vocab_size,
                       PnlWeights **out, char *message, size_t message_size)
@@ -227,12 +275,25 @@ int pnl_weights_parse(const uint8_t *bytes, size_t size, const char *name,
     if (flags & ~(uint32_t)PNL_WEIGHTS_FLAG_KEY_FRAME)
         return fail(message, message_size, PNL_EMISMATCH, name,
                     "flags 0x%x name features this Pianola does not know", flags);
-    if (architecture == PNL_ARCH_TRANSFORMER)
-        return fail(message, message_size, PNL_EMISMATCH, name,
-                    "a transformer model (architecture 2), which this Pianola cannot run yet");
-    if (architecture != PNL_ARCH_LSTM)
+    if (architecture != PNL_ARCH_LSTM && architecture != PNL_ARCH_TRANSFORMER)
         return fail(message, message_size, PNL_EFORMAT, name, "unknown architecture %u",
                     architecture);
+    uint32_t heads = 0, context = 0;
+    float norm_eps = 0.0f;
+    if (architecture == PNL_ARCH_TRANSFORMER) {
+        if (version < 2)
+            return fail(message, message_size, PNL_EFORMAT, name,
+                        "a transformer in a version %u file (transformers begin with 2)",
+                        version);
+        if (size < header + PNL_WEIGHTS_TRANSFORMER_FIELD_BYTES)
+            return fail(message, message_size, PNL_EFORMAT, name,
+                        "truncated at byte %zu of at least %zu (the header alone)", size,
+                        header + PNL_WEIGHTS_TRANSFORMER_FIELD_BYTES);
+        heads = pnl_read_le32(bytes + header);
+        context = pnl_read_le32(bytes + header + 4);
+        norm_eps = pnl_read_le_f32(bytes + header + 8);
+        header += PNL_WEIGHTS_TRANSFORMER_FIELD_BYTES;
+    }
 
     int status;
     if ((status = check_range("vocabulary size", vocab, PNL_WEIGHTS_MAX_VOCAB, name, message,
@@ -246,12 +307,35 @@ int pnl_weights_parse(const uint8_t *bytes, size_t size, const char *name,
         (status = check_range("layer count", layers, PNL_WEIGHTS_MAX_LAYERS, name, message,
                               message_size)))
         return status;
+    if (architecture == PNL_ARCH_TRANSFORMER) {
+        if ((status = check_range("head count", heads, embedding, name, message,
+                                  message_size)) ||
+            (status = check_range("context length", context, PNL_WEIGHTS_MAX_CONTEXT, name,
+                                  message, message_size)))
+            return status;
+        if (embedding % heads != 0)
+            return fail(message, message_size, PNL_EFORMAT, name,
+                        "dimension %u is not a multiple of its %u heads", embedding, heads);
+        if (!(norm_eps > 0.0f && norm_eps <= 1.0f))
+            return fail(message, message_size, PNL_EFORMAT, name,
+                        "layer-norm epsilon %g is outside (0, 1]", (double)norm_eps);
+        uint64_t cache = 2 * (uint64_t)layers * context * embedding;
+        if (cache > PNL_WEIGHTS_MAX_CACHE_FLOATS)
+            return fail(message, message_size, PNL_EFORMAT, name,
+                        "a key-value cache of %llu floats, more than the %llu Pianola allows",
+                        (unsigned long long)cache,
+                        (unsigned long long)PNL_WEIGHTS_MAX_CACHE_FLOATS);
+    }
 
     TensorSpec specs[MAX_TENSORS];
-    int spec_total = lstm_specs(vocab, composers, embedding, hidden, layers, specs);
+    int spec_total = architecture == PNL_ARCH_TRANSFORMER
+                         ? transformer_specs(vocab, composers, embedding, hidden, heads, layers,
+                                             specs)
+                         : lstm_specs(vocab, composers, embedding, hidden, layers, specs);
     if (tensor_count != (uint32_t)spec_total)
-        return fail(message, message_size, PNL_EFORMAT, name,
-                    "%u tensors, but a %u-layer LSTM has %d", tensor_count, layers, spec_total);
+        return fail(message, message_size, PNL_EFORMAT, name, "%u tensors, but a %u-layer %s has %d",
+                    tensor_count, layers,
+                    architecture == PNL_ARCH_TRANSFORMER ? "transformer" : "LSTM", spec_total);
 
     /* Every size above is range-checked, so this sum stays far below 2^64. */
     uint64_t expected_size = header + (uint64_t)PNL_WEIGHTS_NAME_BYTES * composers + 4;
@@ -300,6 +384,9 @@ int pnl_weights_parse(const uint8_t *bytes, size_t size, const char *name,
     weights->hidden_size = hidden;
     weights->layer_count = layers;
     weights->flags = flags;
+    weights->head_count = heads;
+    weights->context_length = context;
+    weights->norm_eps = norm_eps;
 
     size_t offset = header;
     for (uint32_t k = 0; k < composers; k++, offset += PNL_WEIGHTS_NAME_BYTES) {
@@ -463,9 +550,55 @@ PnlWeights *pnl_weights_new_lstm(uint64_t signature, uint32_t vocab_size,
     return weights;
 }
 
+PnlWeights *pnl_weights_new_transformer(uint64_t signature, uint32_t vocab_size,
+                                        uint32_t composer_count, uint32_t dimension,
+                                        uint32_t head_count, uint32_t layer_count,
+                                        uint32_t context_length, uint32_t feed_forward)
+{
+    if (vocab_size < 1 || vocab_size > PNL_WEIGHTS_MAX_VOCAB || composer_count < 1 ||
+        composer_count > PNL_WEIGHTS_MAX_COMPOSERS || dimension < 1 ||
+        dimension > PNL_WEIGHTS_MAX_WIDTH || feed_forward < 1 ||
+        feed_forward > PNL_WEIGHTS_MAX_WIDTH || layer_count < 1 ||
+        layer_count > PNL_WEIGHTS_MAX_LAYERS || head_count < 1 || dimension % head_count != 0 ||
+        context_length < 1 || context_length > PNL_WEIGHTS_MAX_CONTEXT ||
+        2 * (uint64_t)layer_count * context_length * dimension > PNL_WEIGHTS_MAX_CACHE_FLOATS)
+        return NULL;
+    TensorSpec specs[MAX_TENSORS];
+    int count = transformer_specs(vocab_size, composer_count, dimension, feed_forward,
+                                  head_count, layer_count, specs);
+    PnlWeights *weights = weights_alloc(specs, count, composer_count);
+    if (!weights)
+        return NULL;
+    weights->version = PNL_WEIGHTS_VERSION;
+    weights->architecture = PNL_ARCH_TRANSFORMER;
+    weights->signature = signature;
+    weights->vocab_size = vocab_size;
+    weights->composer_count = composer_count;
+    weights->embedding_size = dimension;
+    weights->hidden_size = feed_forward;
+    weights->layer_count = layer_count;
+    weights->head_count = head_count;
+    weights->context_length = context_length;
+    weights->norm_eps = 1e-5f;
+    for (uint32_t k = 0; k < composer_count; k++)
+        snprintf(weights->composer_names[k], sizeof weights->composer_names[k], "composer%u", k);
+    for (uint32_t t = 0; t < weights->tensor_count; t++) {
+        PnlTensor *tensor = &weights->tensors[t];
+        size_t length = strlen(tensor->name);
+        if (length > 7 && strcmp(tensor->name + length - 7, ".weight") == 0 &&
+            strstr(tensor->name, "norm"))
+            for (size_t i = 0; i < tensor->count; i++)
+                tensor->data[i] = 1.0f;
+        if (strcmp(tensor->name, "alibi_slopes") == 0)
+            for (uint32_t h = 0; h < head_count; h++)
+                tensor->data[h] = (float)pow(2.0, -8.0 * (h + 1) / head_count);
+    }
+    return weights;
+}
+
 size_t pnl_weights_encode(const PnlWeights *weights, uint8_t *bytes, size_t capacity)
 {
-    size_t header = header_bytes(weights->version);
+    size_t header = header_bytes(weights->version) + architecture_field_bytes(weights->architecture);
     size_t total = header + (size_t)PNL_WEIGHTS_NAME_BYTES * weights->composer_count + 4;
     for (uint32_t t = 0; t < weights->tensor_count; t++)
         total += PNL_WEIGHTS_NAME_BYTES + 4 + 4 * (size_t)weights->tensors[t].rank +
@@ -485,6 +618,12 @@ size_t pnl_weights_encode(const PnlWeights *weights, uint8_t *bytes, size_t capa
     pnl_write_le32(bytes + 44, weights->tensor_count);
     if (weights->version >= 2)
         pnl_write_le32(bytes + 48, weights->flags);
+    if (weights->architecture == PNL_ARCH_TRANSFORMER) {
+        size_t fields = header_bytes(weights->version);
+        pnl_write_le32(bytes + fields, weights->head_count);
+        pnl_write_le32(bytes + fields + 4, weights->context_length);
+        pnl_write_le_f32(bytes + fields + 8, weights->norm_eps);
+    }
     size_t offset = header;
     for (uint32_t k = 0; k < weights->composer_count; k++, offset += PNL_WEIGHTS_NAME_BYTES) {
         memset(bytes + offset, 0, PNL_WEIGHTS_NAME_BYTES);

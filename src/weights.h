@@ -19,9 +19,11 @@
 enum {
     PNL_WEIGHTS_VERSION = 2,  /* version 1 files (no flags field) are read too */
     PNL_ARCH_LSTM = 1,
-    PNL_ARCH_TRANSFORMER = 2, /* reserved in the format; no engine yet */
+    PNL_ARCH_TRANSFORMER = 2, /* src/transformer.c */
     PNL_WEIGHTS_NAME_BYTES = 32,
     PNL_WEIGHTS_HEADER_BYTES = 52, /* 48 in version 1 */
+    /* Architecture 2's own fields after the header: heads, context, epsilon. */
+    PNL_WEIGHTS_TRANSFORMER_FIELD_BYTES = 12,
     /* Flags (version 2): the network composes in C major / A minor and
      * expects music moved into that frame (src/key.h). */
     PNL_WEIGHTS_FLAG_KEY_FRAME = 1,
@@ -32,8 +34,13 @@ enum {
     PNL_WEIGHTS_MAX_VOCAB = 65536,
     PNL_WEIGHTS_MAX_COMPOSERS = 1024,
     PNL_WEIGHTS_MAX_WIDTH = 8192, /* embedding and hidden sizes */
-    PNL_WEIGHTS_MAX_LAYERS = 16
+    PNL_WEIGHTS_MAX_LAYERS = 16,
+    PNL_WEIGHTS_MAX_CONTEXT = 16384 /* a transformer's window, in tokens */
 };
+
+/* The most a transformer's key-value cache may hold, in floats (2 x layers
+ * x context x dimension): 256 MB per sequence. */
+#define PNL_WEIGHTS_MAX_CACHE_FLOATS ((uint64_t)1 << 26)
 
 /* Files over this size are refused without being read (the bundled ones are
  * a few MB; the issue caps them at 8 MB). */
@@ -75,6 +82,11 @@ typedef struct {
     uint32_t hidden_size;
     uint32_t layer_count;
     uint32_t flags; /* PNL_WEIGHTS_FLAG_*; 0 for a version 1 file */
+    /* Architecture 2 only (0 otherwise): embedding_size is the model
+     * dimension, hidden_size the feed-forward width. */
+    uint32_t head_count;
+    uint32_t context_length; /* positions each token attends to, itself included */
+    float norm_eps;          /* layer normalisation's epsilon */
     char (*composer_names)[PNL_WEIGHTS_NAME_BYTES + 1]; /* composer_count names */
     uint32_t tensor_count;
     PnlTensor *tensors;
@@ -106,6 +118,13 @@ const PnlTensor *pnl_weights_tensor(const PnlWeights *weights, const char *name)
 PnlWeights *pnl_weights_new_lstm(uint64_t signature, uint32_t vocab_size,
                                  uint32_t composer_count, uint32_t embedding_size,
                                  uint32_t hidden_size, uint32_t layer_count);
+
+/* The same for a transformer (docs/weights-format.md, architecture 2):
+ * norm weights 1, everything else 0, alibi_slopes as training sets them. */
+PnlWeights *pnl_weights_new_transformer(uint64_t signature, uint32_t vocab_size,
+                                        uint32_t composer_count, uint32_t dimension,
+                                        uint32_t head_count, uint32_t layer_count,
+                                        uint32_t context_length, uint32_t feed_forward);
 
 /* The file's bytes: writes at most `capacity` bytes into `bytes` (which may be
  * NULL when capacity is 0) and returns the full size the file needs. */

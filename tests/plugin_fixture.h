@@ -4,7 +4,8 @@
  * bundled model is trained (it may not exist yet): they run a copy of the
  * built bundle (symbolic links) whose models/pianola.pnm is a small LSTM
  * with seeded random weights. Its music is nonsense, but grammatical, and
- * it exercises every path the trained model does. */
+ * it exercises every path the trained model does. A bundle with a small
+ * random transformer instead runs the same tests on the other network. */
 #ifndef PIANOLA_TESTS_PLUGIN_FIXTURE_H
 #define PIANOLA_TESTS_PLUGIN_FIXTURE_H
 
@@ -75,9 +76,39 @@ static inline int fixture_write_random_model(const char *path, char *message, si
     return status;
 }
 
-/* A copy of the built bundle (links) with a random model, under dir. */
-static inline int fixture_make_random_bundle(const char *dir, char *bundle, size_t bundle_size,
-                                             char *message, size_t size)
+/* Writes a small random transformer (2 layers of 32, 4 heads) whose window
+ * of 64 tokens is full within two bars, so its cache slides in any test. */
+static inline int fixture_write_random_transformer(const char *path, char *message, size_t size)
+{
+    static const char *const names[] = {PNL_COMPOSER_CHOICES(PNL_COMPOSER_NAME)};
+    PnlWeights *weights = pnl_weights_new_transformer(
+        pnl_vocab_signature(), (uint32_t)pnl_vocab_size(), PNL_COMPOSER_CHOICE_COUNT, 32, 4, 2,
+        64, 64);
+    if (!weights) {
+        snprintf(message, size, "out of memory");
+        return PNL_ENOMEM;
+    }
+    for (int i = 0; i < PNL_COMPOSER_CHOICE_COUNT; i++)
+        snprintf(weights->composer_names[i], sizeof weights->composer_names[i], "%s", names[i]);
+    uint64_t state = 0x7f0e;
+    for (uint32_t t = 0; t < weights->tensor_count; t++) {
+        PnlTensor *tensor = &weights->tensors[t];
+        if (strcmp(tensor->name, "alibi_slopes") == 0)
+            continue; /* as training sets them */
+        int norm = strstr(tensor->name, "norm") != NULL;
+        for (size_t i = 0; i < tensor->count; i++)
+            tensor->data[i] = (norm ? tensor->data[i] : 0.0f) + 0.4f * fixture_gaussian(&state);
+    }
+    int status = pnl_weights_save(weights, path, message, size);
+    pnl_weights_free(weights);
+    return status;
+}
+
+/* A copy of the built bundle (links) with a random model of the
+ * architecture (PNL_ARCH_LSTM or PNL_ARCH_TRANSFORMER), under dir. */
+static inline int fixture_make_random_bundle_of(const char *dir, uint32_t architecture,
+                                                char *bundle, size_t bundle_size, char *message,
+                                                size_t size)
 {
     char built[1024], path[2048], target[2048];
     fixture_built_bundle(built, sizeof built);
@@ -106,7 +137,16 @@ static inline int fixture_make_random_bundle(const char *dir, char *bundle, size
     }
     closedir(folder);
     snprintf(path, sizeof path, "%s/models/pianola.pnm", bundle);
+    if (architecture == PNL_ARCH_TRANSFORMER)
+        return fixture_write_random_transformer(path, message, size);
     return fixture_write_random_model(path, message, size);
+}
+
+/* A copy of the built bundle (links) with a random LSTM, under dir. */
+static inline int fixture_make_random_bundle(const char *dir, char *bundle, size_t bundle_size,
+                                             char *message, size_t size)
+{
+    return fixture_make_random_bundle_of(dir, PNL_ARCH_LSTM, bundle, bundle_size, message, size);
 }
 
 /* A host on one of the bundle's plugins (PIANOLA_TEST_URI, the piano, or

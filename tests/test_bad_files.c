@@ -130,8 +130,10 @@ static const char *source_path(const char *relative, char *path, size_t size)
 
 /* ------------------------------------------------------------- models */
 
-/* Each case damages a copy of the random-model bundle's model. */
+/* Each case damages a copy of the random-model bundle's model, an LSTM or
+ * a transformer: the architecture the damage writes too. */
 typedef int (*Damage)(const char *model, char *message, size_t size);
+static uint32_t damaged_architecture = PNL_ARCH_LSTM;
 
 static int truncate_to_half(const char *model, char *message, size_t size)
 {
@@ -146,7 +148,9 @@ static int truncate_to_half(const char *model, char *message, size_t size)
 static int write_model(const char *model, uint64_t signature, uint32_t vocab, float weight,
                        char *message, size_t size)
 {
-    PnlWeights *weights = pnl_weights_new_lstm(signature, vocab, 5, 16, 16, 1);
+    PnlWeights *weights = damaged_architecture == PNL_ARCH_TRANSFORMER
+                              ? pnl_weights_new_transformer(signature, vocab, 5, 16, 2, 1, 32, 16)
+                              : pnl_weights_new_lstm(signature, vocab, 5, 16, 16, 1);
     if (!weights) {
         snprintf(message, size, "out of memory");
         return -1;
@@ -196,7 +200,7 @@ static int folder_for_model(const char *model, char *message, size_t size)
     return 0;
 }
 
-static void test_a_bad_model_is_named_and_the_plugin_composes_nothing(void)
+static void check_bad_models(uint32_t architecture, const char *prefix)
 {
     static const struct {
         const char *name;
@@ -212,13 +216,14 @@ static void test_a_bad_model_is_named_and_the_plugin_composes_nothing(void)
         {"folder-in-place-of-the-model", folder_for_model, "not a regular file"},
     };
     mkdir("bad-files", 0755);
+    damaged_architecture = architecture;
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         char folder[256], bundle[1024], model[1200], message[256] = "";
-        snprintf(folder, sizeof folder, "bad-files/%s", cases[c].name);
+        snprintf(folder, sizeof folder, "bad-files/%s%s", prefix, cases[c].name);
         snprintf(model, sizeof model, "%s/pianola.lv2/models/pianola.pnm", folder);
         rmdir(model); /* a folder left by an earlier run */
-        CHECK(fixture_make_random_bundle(folder, bundle, sizeof bundle, message,
-                                         sizeof message) == 0,
+        CHECK(fixture_make_random_bundle_of(folder, architecture, bundle, sizeof bundle, message,
+                                            sizeof message) == 0,
               "%s: %s", cases[c].name, message);
         CHECK(cases[c].damage(model, message, sizeof message) == 0, "%s: %s", cases[c].name,
               message);
@@ -243,6 +248,13 @@ static void test_a_bad_model_is_named_and_the_plugin_composes_nothing(void)
         CHECK(answered.peak > 0.01, "%s: expected MIDI in to play the piano still, peak %g",
               cases[c].name, answered.peak);
     }
+}
+
+static void test_a_bad_model_is_named_and_the_plugin_composes_nothing(void)
+{
+    check_bad_models(PNL_ARCH_LSTM, "");
+    check_bad_models(PNL_ARCH_TRANSFORMER, "transformer-");
+    damaged_architecture = PNL_ARCH_LSTM;
 }
 
 /* --------------------------------------------------------- SoundFonts */

@@ -7,7 +7,9 @@
  *
  * Its memory is the timeline's: resuming from a snapshot (a locate, a
  * re-roll, a changed setting), or from nothing but the notes (a restored
- * session), composes what composing straight through does. */
+ * session), composes what composing straight through does. The same holds
+ * with a transformer in the bundle, whose window slides within two bars:
+ * the plugin and pianola-generate run whichever network the file holds. */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -26,7 +28,10 @@ enum { RATE = 48000, BLOCK = 480, BAR_TICKS = 96, MAX_STORED = 65536 };
 static const double BPM = 120.0;
 #define FRAMES_PER_BEAT (RATE * 60.0 / BPM)
 
+/* The bundle the tests run: the random LSTM's, or for the transformer's
+ * tests (with_transformer) the random transformer's. */
 static char random_bundle[1024];
+static char lstm_bundle[1024], transformer_bundle[1024];
 
 typedef struct {
     uint32_t seed;
@@ -557,14 +562,101 @@ static void test_a_restored_state_hears_from_where_its_memory_began(void)
     check_restored_continues(&c, 24);
 }
 
+/* A transformer whose state is megabytes (a window of 8,192 tokens: 8.4 MB)
+ * keeps only as many snapshots as the engine's budget holds (8, the older
+ * thinned as it goes), and resuming from those, after 40 bars, at bar 31
+ * and again at bar 9, still composes what straight through does. */
+static void test_a_large_transformer_resumes_from_its_few_snapshots(void)
+{
+    static const char *const names[] = {PNL_COMPOSER_CHOICES(PNL_COMPOSER_NAME)};
+    char message[256] = "", why[256] = "";
+    const char *path = "engine-large-transformer.pnm";
+    PnlWeights *weights = pnl_weights_new_transformer(
+        pnl_vocab_signature(), (uint32_t)pnl_vocab_size(), PNL_COMPOSER_CHOICE_COUNT, 64, 4, 2,
+        8192, 128);
+    CHECK(weights, "no weights");
+    for (int i = 0; i < PNL_COMPOSER_CHOICE_COUNT; i++)
+        snprintf(weights->composer_names[i], sizeof weights->composer_names[i], "%s", names[i]);
+    uint64_t seed = 0x1a29e;
+    for (uint32_t t = 0; t < weights->tensor_count; t++)
+        if (strcmp(weights->tensors[t].name, "alibi_slopes") != 0)
+            for (size_t i = 0; i < weights->tensors[t].count; i++)
+                weights->tensors[t].data[i] += 0.4f * fixture_gaussian(&seed);
+    int status = pnl_weights_save(weights, path, message, sizeof message);
+    pnl_weights_free(weights);
+    CHECK(status == PNL_OK, "%s", message);
+
+    static Piece straight, resumed;
+    PnlComposeSettings settings = {.composer_choice = 0, .temperature = 0.9f, .top_p = 0.95f,
+                                   .seed = 44, .bar_ticks = BAR_TICKS, .beat_ticks = 24};
+    PnlEngine *engine = pnl_engine_new(path, PNL_PRECISION_INT8, message, sizeof message);
+    CHECK(engine, "no engine: %s", message);
+    straight.count = 0;
+    status = compose_onto(engine, &settings, &straight, 0, 40 * BAR_TICKS, message,
+                          sizeof message);
+    int same[2] = {0, 0};
+    const int32_t cuts[2] = {30 * BAR_TICKS, 8 * BAR_TICKS};
+    for (int k = 0; k < 2 && status == PNL_OK; k++) {
+        keep_before(&resumed, &straight, cuts[k]);
+        pnl_engine_forget(engine, cuts[k]);
+        status = compose_onto(engine, &settings, &resumed, cuts[k], 40 * BAR_TICKS, message,
+                              sizeof message);
+        same[k] = same_notes(&straight, &resumed, cuts[k], why, sizeof why);
+        if (same[k] <= 0)
+            break;
+    }
+    pnl_engine_free(engine);
+    CHECK(status == PNL_OK, "composing failed: %s", message);
+    CHECK(same[0] > 20 && same[1] > 60,
+          "resumed at bar 31 (%d notes alike) and bar 9 (%d), expected the notes composed "
+          "straight through: %s", same[0], same[1], why);
+}
+
+/* Runs a test on the transformer's bundle. */
+static void with_transformer(void (*test)(void))
+{
+    snprintf(random_bundle, sizeof random_bundle, "%s", transformer_bundle);
+    test();
+    snprintf(random_bundle, sizeof random_bundle, "%s", lstm_bundle);
+}
+
+static void test_a_transformer_composes_in_generate_what_the_plugin_plays(void)
+{
+    with_transformer(test_generate_composes_what_the_plugin_plays);
+}
+
+static void test_a_transformer_continues_a_prompt_as_the_plugin_does(void)
+{
+    with_transformer(test_generate_continues_a_prompt_as_the_plugin_does);
+}
+
+static void test_a_transformer_resumes_from_a_snapshot_as_straight_through(void)
+{
+    with_transformer(test_resuming_from_a_snapshot_composes_what_straight_through_does);
+}
+
+static void test_a_transformer_remembers_the_timeline_after_a_midbar_reroll(void)
+{
+    with_transformer(test_memory_after_a_midbar_reroll_is_the_timelines);
+}
+
+static void test_a_restored_transformer_continues_as_the_uninterrupted_one(void)
+{
+    with_transformer(test_a_restored_state_continues_as_the_uninterrupted_one);
+}
+
 int main(void)
 {
     char message[256] = "";
-    if (fixture_make_random_bundle("engine-test-bundle", random_bundle, sizeof random_bundle,
-                                   message, sizeof message) != 0) {
+    if (fixture_make_random_bundle("engine-test-bundle", lstm_bundle, sizeof lstm_bundle,
+                                   message, sizeof message) != 0 ||
+        fixture_make_random_bundle_of("engine-test-transformer-bundle", PNL_ARCH_TRANSFORMER,
+                                      transformer_bundle, sizeof transformer_bundle, message,
+                                      sizeof message) != 0) {
         printf("FAIL setup: %s\n", message);
         return 1;
     }
+    snprintf(random_bundle, sizeof random_bundle, "%s", lstm_bundle);
     RUN_TEST(test_generate_composes_what_the_plugin_plays);
     RUN_TEST(test_generate_steers_as_the_plugin_does);
     RUN_TEST(test_generate_rerolls_as_the_plugin_does);
@@ -574,5 +666,11 @@ int main(void)
     RUN_TEST(test_a_new_voice_hears_from_16_bars_back_also_when_restored);
     RUN_TEST(test_a_restored_state_continues_as_the_uninterrupted_one);
     RUN_TEST(test_a_restored_state_hears_from_where_its_memory_began);
+    RUN_TEST(test_a_transformer_composes_in_generate_what_the_plugin_plays);
+    RUN_TEST(test_a_transformer_continues_a_prompt_as_the_plugin_does);
+    RUN_TEST(test_a_transformer_resumes_from_a_snapshot_as_straight_through);
+    RUN_TEST(test_a_transformer_remembers_the_timeline_after_a_midbar_reroll);
+    RUN_TEST(test_a_restored_transformer_continues_as_the_uninterrupted_one);
+    RUN_TEST(test_a_large_transformer_resumes_from_its_few_snapshots);
     CHECK_EXIT();
 }

@@ -1,7 +1,9 @@
 """The C engine computes PyTorch's logits: for a 500-token sequence, every logit the C LSTM
 gives (through `pianola-score --dump-logits`) matches train.model.PianolaLSTM's within 1e-4
 (float32) at every step, for a seeded random model of the training default's size and for
-the bundled models/pianola.pnm when it exists.
+the bundled models/pianola.pnm when it exists. The same holds over 1,024 tokens for a small
+transformer (train.transformer.PianolaTransformer) whose window of 256 tokens fills and then
+slides, so the cache's ring and the window's edge are both compared.
 
 The sequence is the codec's encoding of a Mozart sonata movement from the corpus (or, without
 a corpus, a piece pianola-generate composes); the C program prints the token ids it fed, and
@@ -18,6 +20,7 @@ import torch
 from train.codec import vocabulary
 from train.export import read_weights, write_weights
 from train.model import PianolaLSTM
+from train.transformer import PianolaTransformer
 
 SOURCE = os.environ.get("PIANOLA_SRC", os.path.join(os.path.dirname(__file__), ".."))
 BUILD = os.environ.get("PIANOLA_BUILD", os.path.join(SOURCE, "build"))
@@ -37,10 +40,11 @@ def codec() -> Tuple[int, int]:
     return int(fields["signature"], 16), int(fields["vocab_size"])
 
 
-def c_logits(model_path: str, midi_path: str, composer: str) -> Tuple[List[int], np.ndarray]:
+def c_logits(model_path: str, midi_path: str, composer: str,
+             tokens: int = TOKENS) -> Tuple[List[int], np.ndarray]:
     """The tokens the C engine fed and its logits after each, [steps, V]."""
     out = subprocess.run([program("score"), "--model", model_path, "--composer", composer,
-                          "--dump-logits", "--max-tokens", str(TOKENS), midi_path],
+                          "--dump-logits", "--max-tokens", str(tokens), midi_path],
                          check=True, capture_output=True, text=True).stdout
     tokens, rows = [], []
     for line in out.splitlines():
@@ -52,7 +56,7 @@ def c_logits(model_path: str, midi_path: str, composer: str) -> Tuple[List[int],
     return tokens, np.stack(rows)
 
 
-def torch_logits(model: PianolaLSTM, tokens: List[int], composer: int) -> np.ndarray:
+def torch_logits(model, tokens: List[int], composer: int) -> np.ndarray:
     model.eval()
     torch.set_num_threads(1)
     with torch.no_grad():
@@ -79,16 +83,16 @@ class LogitParity(unittest.TestCase):
         if self.piece:
             return self.piece
         path = os.path.join(self.scratch.name, "sequence.mid")
-        subprocess.run([program("generate"), "--model", model_path, "--bars", "48", "--seed",
+        subprocess.run([program("generate"), "--model", model_path, "--bars", "100", "--seed",
                         "5", "-q", "-o", path], check=True)
         return path
 
-    def assert_parity(self, model: PianolaLSTM, model_path: str, composer: str,
-                      composers: List[str] = None) -> None:
+    def assert_parity(self, model, model_path: str, composer: str,
+                      composers: List[str] = None, steps: int = TOKENS) -> None:
         composer_class = (composers or self.vocab.composers).index(composer)
-        tokens, from_c = c_logits(model_path, self.sequence_for(model_path), composer)
-        self.assertEqual(len(tokens), TOKENS, "the C engine ran %d steps, expected %d"
-                         % (len(tokens), TOKENS))
+        tokens, from_c = c_logits(model_path, self.sequence_for(model_path), composer, steps)
+        self.assertEqual(len(tokens), steps, "the C engine ran %d steps, expected %d"
+                         % (len(tokens), steps))
         from_torch = torch_logits(model, tokens, composer_class)
         self.assertEqual(from_c.shape, from_torch.shape)
         error = np.abs(from_c - from_torch)
@@ -118,6 +122,24 @@ class LogitParity(unittest.TestCase):
         write_weights(model, path, self.signature, self.vocab.composers)
         self.assert_parity(model, path, "mozart")
         self.assert_parity(model, path, "romantic")
+
+    def test_transformer_logits_match_pytorch_over_1024_steps(self) -> None:
+        """A window of 256 tokens: steps 256 to 1023 run on a full, sliding cache."""
+        torch.manual_seed(4321)
+        model = PianolaTransformer(self.vocab_size, len(self.vocab.composers), 48, 4, 2,
+                                   context=256, feed_forward=96)
+        # Far from the small initialisation, so attention is peaked and the logits spread
+        # as in a trained network.
+        with torch.no_grad():
+            for name, parameter in model.named_parameters():
+                if "norm" in name and name.endswith("weight"):
+                    parameter.copy_(1.0 + 0.3 * torch.randn_like(parameter))
+                else:
+                    parameter.copy_(0.25 * torch.randn_like(parameter))
+        path = os.path.join(self.scratch.name, "transformer.pnm")
+        write_weights(model, path, self.signature, self.vocab.composers)
+        self.assert_parity(model, path, "mozart", steps=1024)
+        self.assert_parity(model, path, "romantic", steps=1024)
 
     def test_bundled_model_logits_match_pytorch_at_every_step(self) -> None:
         path = os.path.join(SOURCE, "models", "pianola.pnm")

@@ -10,7 +10,8 @@
  * thread as in a live host. Expected: zero calls from inside run(). The
  * same for Pianola (MIDI), which shares the code but for the synth, over
  * fewer cycles: its SoundFont message is refused, and MIDI in passes
- * through to MIDI out. */
+ * through to MIDI out. And a transformer's steps (the worker's work), past
+ * its window's end, with copies and resets between: no calls at all. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <execinfo.h>
@@ -24,6 +25,7 @@
 #include <sys/types.h>
 
 #include "check.h"
+#include "model.h"
 #include "plugin_fixture.h"
 
 enum { CALL_MALLOC, CALL_CALLOC, CALL_REALLOC, CALL_FREE, CALL_MUTEX, CALL_OPEN, CALL_KINDS };
@@ -313,9 +315,59 @@ static void test_the_interposer_counts_calls(void)
     (void)call_names;
 }
 
+/* The key-value cache is allocated with the state: stepping, masking,
+ * copying and resetting touch only that memory. */
+static void test_transformer_steps_never_allocate(void)
+{
+    PnlWeights *weights = pnl_weights_new_transformer(pnl_vocab_signature(),
+                                                      (uint32_t)pnl_vocab_size(), 2, 32, 4, 2,
+                                                      64, 64);
+    CHECK(weights, "no weights");
+    uint64_t seed = 5;
+    for (uint32_t t = 0; t < weights->tensor_count; t++)
+        for (size_t i = 0; i < weights->tensors[t].count; i++)
+            if (strcmp(weights->tensors[t].name, "alibi_slopes") != 0)
+                weights->tensors[t].data[i] += 0.3f * fixture_gaussian(&seed);
+    for (int precision = 0; precision < 2; precision++) {
+        PnlModel *model = NULL;
+        char message[256];
+        int status = pnl_model_new_with_precision(weights, (PnlPrecision)precision, &model,
+                                                  message, sizeof message);
+        PnlModelState *state = model ? pnl_model_state_new(model) : NULL;
+        PnlModelState *copy = model ? pnl_model_state_new(model) : NULL;
+        CHECK(status == PNL_OK && state && copy, "no model: %s", message);
+        static uint8_t allowed[PNL_VOCAB_SIZE];
+        for (int v = 0; v < PNL_VOCAB_SIZE; v++)
+            allowed[v] = v % 3 == 0;
+        long before = total_calls();
+        float sink = 0.0f;
+        in_run = 1;
+        for (int step = 0; step < 200; step++) {
+            int token = (step * 13) % PNL_VOCAB_SIZE;
+            sink += pnl_model_step(model, state, token, step % 2)[0];
+            sink += pnl_model_step_allowed(model, copy, token, 1, allowed)[3];
+            pnl_model_advance(model, copy, token, 0);
+            if (step % 50 == 49)
+                pnl_model_state_copy(copy, state);
+            if (step == 150)
+                pnl_model_state_reset(state);
+        }
+        in_run = 0;
+        long counted = total_calls() - before;
+        pnl_model_state_free(state);
+        pnl_model_state_free(copy);
+        pnl_model_free(model);
+        CHECK(isfinite(sink), "non-finite logits");
+        CHECK(counted == 0, "%s: expected no allocation while stepping, got %ld calls",
+              precision ? "int8" : "float32", counted);
+    }
+    pnl_weights_free(weights);
+}
+
 int main(void)
 {
     RUN_TEST(test_the_interposer_counts_calls);
+    RUN_TEST(test_transformer_steps_never_allocate);
     RUN_TEST(test_run_never_allocates_locks_or_opens_files);
     RUN_TEST(test_the_midi_plugins_run_never_allocates_locks_or_opens_files);
     CHECK_EXIT();

@@ -4,7 +4,9 @@
  * Each bad case starts from a small valid model, breaks one thing (fixing the
  * CRC afterwards where the point is to reach a later check), is written to
  * bad-weights/<what-is-wrong>.pnm in the build directory and loaded from
- * there. The message each case must give is in the table. */
+ * there. The message each case must give is in the table. Every case is made
+ * from an LSTM and again from a transformer (bad-weights/transformer-*.pnm),
+ * whose own header fields have cases of their own. */
 #include "check.h"
 #include "lstm.h"
 #include "status.h"
@@ -27,15 +29,26 @@ static float random_weight(uint64_t *state)
     return (float)((double)(z >> 40) / (double)(1 << 24) - 0.5);
 }
 
-static PnlWeights *small_model(void)
+/* Where the composer names begin in the file the breakers below break: the
+ * header, and a transformer's own fields after it. */
+static size_t names_at = PNL_WEIGHTS_HEADER_BYTES;
+
+static PnlWeights *small_model_of(uint32_t architecture)
 {
-    PnlWeights *weights = pnl_weights_new_lstm(test_signature, 21, 3, 8, 12, 2);
+    PnlWeights *weights = architecture == PNL_ARCH_TRANSFORMER
+                              ? pnl_weights_new_transformer(test_signature, 21, 3, 8, 2, 2, 16, 12)
+                              : pnl_weights_new_lstm(test_signature, 21, 3, 8, 12, 2);
     uint64_t seed = 42;
     for (uint32_t t = 0; t < weights->tensor_count; t++)
         for (size_t i = 0; i < weights->tensors[t].count; i++)
             weights->tensors[t].data[i] = random_weight(&seed);
     snprintf(weights->composer_names[0], sizeof weights->composer_names[0], "mozart");
     return weights;
+}
+
+static PnlWeights *small_model(void)
+{
+    return small_model_of(PNL_ARCH_LSTM);
 }
 
 static uint8_t *encode(const PnlWeights *weights, size_t *size)
@@ -121,9 +134,12 @@ static void test_directories_and_devices_are_refused_without_reading(void)
     }
 }
 
-static void test_file_truncated_anywhere_is_refused_with_its_length(void)
+static void check_truncations(uint32_t architecture)
 {
-    PnlWeights *weights = small_model();
+    PnlWeights *weights = small_model_of(architecture);
+    const size_t header = PNL_WEIGHTS_HEADER_BYTES +
+                          (architecture == PNL_ARCH_TRANSFORMER
+                               ? PNL_WEIGHTS_TRANSFORMER_FIELD_BYTES : 0);
     size_t size;
     uint8_t *bytes = encode(weights, &size);
     int cuts = 0;
@@ -138,12 +154,13 @@ static void test_file_truncated_anywhere_is_refused_with_its_length(void)
         free(copy);
         CHECK(status == PNL_EFORMAT && !loaded,
               "a file cut at byte %zu of %zu gave status %d (%s)", cut, size, status, message);
-        if (cut >= PNL_WEIGHTS_HEADER_BYTES)
+        if (cut >= header)
             snprintf(want, sizeof want, "cut.pnm: truncated at byte %zu of %zu", cut, size);
         else
-            snprintf(want, sizeof want, "cut.pnm: truncated at byte %zu of at least %d", cut,
-                     cut < PNL_WEIGHTS_HEADER_BYTES - 4 ? PNL_WEIGHTS_HEADER_BYTES - 4
-                                                        : PNL_WEIGHTS_HEADER_BYTES);
+            snprintf(want, sizeof want, "cut.pnm: truncated at byte %zu of at least %zu", cut,
+                     cut < PNL_WEIGHTS_HEADER_BYTES - 4 ? (size_t)PNL_WEIGHTS_HEADER_BYTES - 4
+                     : cut < PNL_WEIGHTS_HEADER_BYTES ? (size_t)PNL_WEIGHTS_HEADER_BYTES
+                                                      : header);
         CHECK(strstr(message, want), "cut at %zu: expected \"%s\", got \"%s\"", cut, want,
               message);
     }
@@ -152,9 +169,15 @@ static void test_file_truncated_anywhere_is_refused_with_its_length(void)
     pnl_weights_free(weights);
 }
 
-static void test_every_flipped_byte_is_refused(void)
+static void test_file_truncated_anywhere_is_refused_with_its_length(void)
 {
-    PnlWeights *weights = small_model();
+    check_truncations(PNL_ARCH_LSTM);
+    check_truncations(PNL_ARCH_TRANSFORMER);
+}
+
+static void check_flips(uint32_t architecture)
+{
+    PnlWeights *weights = small_model_of(architecture);
     size_t size;
     uint8_t *bytes = encode(weights, &size);
     for (size_t at = 0; at < size; at++) {
@@ -175,6 +198,12 @@ static void test_every_flipped_byte_is_refused(void)
     pnl_weights_free(weights);
 }
 
+static void test_every_flipped_byte_is_refused(void)
+{
+    check_flips(PNL_ARCH_LSTM);
+    check_flips(PNL_ARCH_TRANSFORMER);
+}
+
 typedef void (*Breaker)(uint8_t *bytes, size_t *size);
 
 static void wrong_magic(uint8_t *b, size_t *n)
@@ -187,7 +216,9 @@ static void wrong_version(uint8_t *b, size_t *n)
     put_u32(b + 8, 3);
     fix_crc(b, *n);
 }
-static void transformer(uint8_t *b, size_t *n)
+/* An LSTM's bytes labelled a transformer: its first composer name is read
+ * as the head count. */
+static void lstm_labelled_transformer(uint8_t *b, size_t *n)
 {
     put_u32(b + 12, 2);
     fix_crc(b, *n);
@@ -227,7 +258,7 @@ static void model_of_many_gigabytes(uint8_t *b, size_t *n)
     put_u32(b + 32, 8192);
     put_u32(b + 36, 8192);
     put_u32(b + 40, 16);
-    put_u32(b + 44, 4 + 4 * 16);
+    put_u32(b + 44, b[12] == PNL_ARCH_TRANSFORMER ? 7 + 12 * 16 : 4 + 4 * 16);
     (void)n;
 }
 static void wrong_tensor_count(uint8_t *b, size_t *n)
@@ -248,35 +279,35 @@ static void trailing_bytes(uint8_t *b, size_t *n)
 }
 static void composer_name_not_ascii(uint8_t *b, size_t *n)
 {
-    b[PNL_WEIGHTS_HEADER_BYTES + 32 + 3] = 0xC3;
+    b[names_at + 32 + 3] = 0xC3;
     fix_crc(b, *n);
 }
 static void composer_name_empty(uint8_t *b, size_t *n)
 {
-    memset(b + PNL_WEIGHTS_HEADER_BYTES, 0, 32);
+    memset(b + names_at, 0, 32);
     fix_crc(b, *n);
 }
 /* The first tensor header starts after three composer names. */
 static void first_tensor_renamed(uint8_t *b, size_t *n)
 {
-    memcpy(b + PNL_WEIGHTS_HEADER_BYTES + 96, "token_embeddinX", 15);
+    memcpy(b + names_at + 96, "token_embeddinX", 15);
     fix_crc(b, *n);
 }
 static void first_tensor_transposed(uint8_t *b, size_t *n)
 {
-    size_t dims = PNL_WEIGHTS_HEADER_BYTES + 96 + 32 + 4;
+    size_t dims = names_at + 96 + 32 + 4;
     put_u32(b + dims, 8);
     put_u32(b + dims + 4, 21);
     fix_crc(b, *n);
 }
 static void first_tensor_rank_absurd(uint8_t *b, size_t *n)
 {
-    put_u32(b + PNL_WEIGHTS_HEADER_BYTES + 96 + 32, 0xFFFFFFF0u);
+    put_u32(b + names_at + 96 + 32, 0xFFFFFFF0u);
     fix_crc(b, *n);
 }
 static void weight_is_nan(uint8_t *b, size_t *n)
 {
-    put_u32(b + PNL_WEIGHTS_HEADER_BYTES + 96 + 32 + 4 + 8 + 4 * 5, 0x7FC00000u);
+    put_u32(b + names_at + 96 + 32 + 4 + 8 + 4 * 5, 0x7FC00000u);
     fix_crc(b, *n);
 }
 static void weight_is_infinite(uint8_t *b, size_t *n)
@@ -287,7 +318,7 @@ static void weight_is_infinite(uint8_t *b, size_t *n)
 /* Finite but absurd: the fuzz finding's 1e30 made a gate's sum NaN. */
 static void weight_is_huge(uint8_t *b, size_t *n)
 {
-    put_u32(b + PNL_WEIGHTS_HEADER_BYTES + 96 + 32 + 4 + 8 + 4 * 5, 0x7149F2CAu); /* 1e30 */
+    put_u32(b + names_at + 96 + 32 + 4 + 8 + 4 * 5, 0x7149F2CAu); /* 1e30 */
     fix_crc(b, *n);
 }
 static void weight_just_beyond_the_bound(uint8_t *b, size_t *n)
@@ -296,49 +327,73 @@ static void weight_just_beyond_the_bound(uint8_t *b, size_t *n)
     fix_crc(b, *n);
 }
 
-static void test_each_bad_file_is_refused_with_what_is_wrong(void)
+/* A transformer's own fields, at 52: heads, context, epsilon. */
+static void heads_zero(uint8_t *b, size_t *n)
 {
-    static const struct {
-        const char *name;
-        Breaker breaker;
-        int status;
-        const char *says;
-    } cases[] = {
-        {"wrong-magic", wrong_magic, PNL_EFORMAT, "not a Pianola weights file"},
-        {"wrong-version", wrong_version, PNL_EMISMATCH, "format version 3"},
-        {"transformer", transformer, PNL_EMISMATCH, "transformer"},
-        {"unknown-architecture", unknown_architecture, PNL_EFORMAT, "unknown architecture 77"},
-        {"wrong-signature", wrong_signature, PNL_EMISMATCH, "codec signature 0x0123456789abcdee"},
-        {"zero-vocabulary", zero_vocabulary, PNL_EFORMAT, "vocabulary size 0 is outside"},
-        {"absurd-vocabulary", absurd_vocabulary, PNL_EFORMAT, "vocabulary size 4294967295"},
-        {"absurd-composer-count", absurd_composer_count, PNL_EFORMAT, "composer count 2147483648"},
-        {"absurd-layer-count", absurd_layer_count, PNL_EFORMAT, "layer count 1000000"},
-        {"model-of-many-gigabytes", model_of_many_gigabytes, PNL_EFORMAT, "more than the"},
-        {"wrong-tensor-count", wrong_tensor_count, PNL_EFORMAT, "13 tensors, but a 2-layer LSTM has 12"},
-        {"tensor-count-overflowing", tensor_count_overflowing, PNL_EFORMAT, "4294967295 tensors"},
-        {"trailing-bytes", trailing_bytes, PNL_EFORMAT, "extra bytes after the checksum"},
-        {"composer-name-not-ascii", composer_name_not_ascii, PNL_EFORMAT, "composer name 1"},
-        {"composer-name-empty", composer_name_empty, PNL_EFORMAT, "composer name 0"},
-        {"first-tensor-renamed", first_tensor_renamed, PNL_EFORMAT,
-         "should be \"token_embedding\" but is named \"token_embeddinX\""},
-        {"first-tensor-transposed", first_tensor_transposed, PNL_EFORMAT,
-         "\"token_embedding\" has shape 8 x 21, but the header's sizes need 21 x 8"},
-        {"first-tensor-rank-absurd", first_tensor_rank_absurd, PNL_EFORMAT, "of rank 4294967280"},
-        {"weight-is-nan", weight_is_nan, PNL_EFORMAT,
-         "\"token_embedding\" holds a non-finite value at index 5"},
-        {"weight-is-infinite", weight_is_infinite, PNL_EFORMAT,
-         "\"output.bias\" holds a non-finite value at index 20"},
-        {"weight-is-huge", weight_is_huge, PNL_EFORMAT,
-         "\"token_embedding\" holds 1e+30 at index 5, beyond the 10000 a model may hold"},
-        {"weight-just-beyond-the-bound", weight_just_beyond_the_bound, PNL_EFORMAT,
-         "\"output.bias\" holds -10001 at index 20, beyond the 10000"},
-        {"checksum-wrong", NULL, PNL_EFORMAT, "checksum mismatch"},
-    };
-    PnlWeights *weights = small_model();
+    put_u32(b + 52, 0);
+    fix_crc(b, *n);
+}
+static void heads_not_dividing_the_dimension(uint8_t *b, size_t *n)
+{
+    put_u32(b + 52, 3);
+    fix_crc(b, *n);
+}
+static void context_zero(uint8_t *b, size_t *n)
+{
+    put_u32(b + 56, 0);
+    fix_crc(b, *n);
+}
+static void context_absurd(uint8_t *b, size_t *n)
+{
+    put_u32(b + 56, 0x7FFFFFFFu);
+    fix_crc(b, *n);
+}
+static void cache_of_gigabytes(uint8_t *b, size_t *n)
+{
+    put_u32(b + 32, 4096); /* dimension */
+    put_u32(b + 40, 16);   /* layers */
+    put_u32(b + 56, 16384);
+    (void)n;
+}
+static void norm_eps_nan(uint8_t *b, size_t *n)
+{
+    put_u32(b + 60, 0x7FC00000u);
+    fix_crc(b, *n);
+}
+static void norm_eps_zero(uint8_t *b, size_t *n)
+{
+    put_u32(b + 60, 0);
+    fix_crc(b, *n);
+}
+static void transformer_in_version_1(uint8_t *b, size_t *n)
+{
+    put_u32(b + 8, 1);
+    fix_crc(b, *n);
+}
+
+typedef struct {
+    const char *name;
+    Breaker breaker;
+    int status;
+    const char *says;             /* in an LSTM's file */
+    const char *transformer_says; /* NULL: the same; "": not a case for a transformer */
+} BadCase;
+
+static void check_bad_cases(const BadCase *cases, size_t count, uint32_t architecture,
+                            const char *prefix)
+{
+    PnlWeights *weights = small_model_of(architecture);
     size_t size;
     uint8_t *valid = encode(weights, &size);
+    names_at = PNL_WEIGHTS_HEADER_BYTES +
+               (architecture == PNL_ARCH_TRANSFORMER ? PNL_WEIGHTS_TRANSFORMER_FIELD_BYTES : 0);
     mkdir("bad-weights", 0777);
-    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+    for (size_t c = 0; c < count; c++) {
+        const char *says = cases[c].says;
+        if (architecture == PNL_ARCH_TRANSFORMER && cases[c].transformer_says)
+            says = cases[c].transformer_says;
+        if (!*says)
+            continue;
         uint8_t *bytes = calloc(1, size + 64);
         size_t length = size;
         memcpy(bytes, valid, size);
@@ -347,7 +402,7 @@ static void test_each_bad_file_is_refused_with_what_is_wrong(void)
         else
             bytes[length - 1] ^= 0x10;
         char path[256], message[512] = "";
-        snprintf(path, sizeof path, "bad-weights/%s.pnm", cases[c].name);
+        snprintf(path, sizeof path, "bad-weights/%s%s.pnm", prefix, cases[c].name);
         FILE *file = fopen(path, "wb");
         CHECK(file, "cannot write %s", path);
         fwrite(bytes, 1, length, file);
@@ -357,12 +412,68 @@ static void test_each_bad_file_is_refused_with_what_is_wrong(void)
         int status = pnl_weights_load(path, test_signature, 0, &loaded, message, sizeof message);
         CHECK(status == cases[c].status && !loaded, "%s: expected status %d, got %d (%s)", path,
               cases[c].status, status, message);
-        CHECK(strncmp(message, path, strlen(path)) == 0 && strstr(message, cases[c].says),
+        CHECK(strncmp(message, path, strlen(path)) == 0 && strstr(message, says),
               "%s: expected a message naming the file and saying \"%s\", got \"%s\"", path,
-              cases[c].says, message);
+              says, message);
     }
+    names_at = PNL_WEIGHTS_HEADER_BYTES;
     free(valid);
     pnl_weights_free(weights);
+}
+
+static void test_each_bad_file_is_refused_with_what_is_wrong(void)
+{
+    static const BadCase cases[] = {
+        {"wrong-magic", wrong_magic, PNL_EFORMAT, "not a Pianola weights file", NULL},
+        {"wrong-version", wrong_version, PNL_EMISMATCH, "format version 3", NULL},
+        {"lstm-labelled-transformer", lstm_labelled_transformer, PNL_EFORMAT,
+         "head count 1635413869 is outside 1..8", ""},
+        {"unknown-architecture", unknown_architecture, PNL_EFORMAT, "unknown architecture 77", NULL},
+        {"wrong-signature", wrong_signature, PNL_EMISMATCH, "codec signature 0x0123456789abcdee", NULL},
+        {"zero-vocabulary", zero_vocabulary, PNL_EFORMAT, "vocabulary size 0 is outside", NULL},
+        {"absurd-vocabulary", absurd_vocabulary, PNL_EFORMAT, "vocabulary size 4294967295", NULL},
+        {"absurd-composer-count", absurd_composer_count, PNL_EFORMAT, "composer count 2147483648", NULL},
+        {"absurd-layer-count", absurd_layer_count, PNL_EFORMAT, "layer count 1000000", NULL},
+        {"model-of-many-gigabytes", model_of_many_gigabytes, PNL_EFORMAT, "more than the", NULL},
+        {"wrong-tensor-count", wrong_tensor_count, PNL_EFORMAT,
+         "13 tensors, but a 2-layer LSTM has 12", "13 tensors, but a 2-layer transformer has 31"},
+        {"tensor-count-overflowing", tensor_count_overflowing, PNL_EFORMAT, "4294967295 tensors", NULL},
+        {"trailing-bytes", trailing_bytes, PNL_EFORMAT, "extra bytes after the checksum", NULL},
+        {"composer-name-not-ascii", composer_name_not_ascii, PNL_EFORMAT, "composer name 1", NULL},
+        {"composer-name-empty", composer_name_empty, PNL_EFORMAT, "composer name 0", NULL},
+        {"first-tensor-renamed", first_tensor_renamed, PNL_EFORMAT,
+         "should be \"token_embedding\" but is named \"token_embeddinX\"", NULL},
+        {"first-tensor-transposed", first_tensor_transposed, PNL_EFORMAT,
+         "\"token_embedding\" has shape 8 x 21, but the header's sizes need 21 x 8", NULL},
+        {"first-tensor-rank-absurd", first_tensor_rank_absurd, PNL_EFORMAT, "of rank 4294967280", NULL},
+        {"weight-is-nan", weight_is_nan, PNL_EFORMAT,
+         "\"token_embedding\" holds a non-finite value at index 5", NULL},
+        {"weight-is-infinite", weight_is_infinite, PNL_EFORMAT,
+         "\"output.bias\" holds a non-finite value at index 20", NULL},
+        {"weight-is-huge", weight_is_huge, PNL_EFORMAT,
+         "\"token_embedding\" holds 1e+30 at index 5, beyond the 10000 a model may hold", NULL},
+        {"weight-just-beyond-the-bound", weight_just_beyond_the_bound, PNL_EFORMAT,
+         "\"output.bias\" holds -10001 at index 20, beyond the 10000", NULL},
+        {"checksum-wrong", NULL, PNL_EFORMAT, "checksum mismatch", NULL},
+    };
+    static const BadCase transformer_cases[] = {
+        {"heads-zero", heads_zero, PNL_EFORMAT, "head count 0 is outside 1..8", NULL},
+        {"heads-not-dividing-the-dimension", heads_not_dividing_the_dimension, PNL_EFORMAT,
+         "dimension 8 is not a multiple of its 3 heads", NULL},
+        {"context-zero", context_zero, PNL_EFORMAT, "context length 0 is outside 1..16384", NULL},
+        {"context-absurd", context_absurd, PNL_EFORMAT, "context length 2147483647", NULL},
+        {"cache-of-gigabytes", cache_of_gigabytes, PNL_EFORMAT,
+         "a key-value cache of 2147483648 floats, more than the 67108864", NULL},
+        {"norm-eps-nan", norm_eps_nan, PNL_EFORMAT, "layer-norm epsilon nan is outside (0, 1]", NULL},
+        {"norm-eps-zero", norm_eps_zero, PNL_EFORMAT, "layer-norm epsilon 0 is outside (0, 1]", NULL},
+        {"in-version-1", transformer_in_version_1, PNL_EFORMAT,
+         "a transformer in a version 1 file", NULL},
+    };
+    size_t count = sizeof cases / sizeof cases[0];
+    check_bad_cases(cases, count, PNL_ARCH_LSTM, "");
+    check_bad_cases(cases, count, PNL_ARCH_TRANSFORMER, "transformer-");
+    check_bad_cases(transformer_cases, sizeof transformer_cases / sizeof transformer_cases[0],
+                    PNL_ARCH_TRANSFORMER, "transformer-");
 }
 
 static void test_vocabulary_other_than_the_codec_is_refused(void)

@@ -1,7 +1,12 @@
 """Pianola's training commands (docs/training.md):
 
     /usr/bin/python3 -m train fit --tokens DIR --run DIR --ckpt DIR [sizes, schedule...]
+    /usr/bin/python3 -m train fit --arch transformer --dim 256 --heads 4 --layers 4 \
+        --context 1024 --length 1024 ...
     /usr/bin/python3 -m train throughput [--sizes 128x256x2,...]
+    /usr/bin/python3 -m train throughput --arch transformer [--sizes 192x4x4,...]
+    torchrun --standalone --nproc_per_node 2 --redirects 1 --tee 1 -m train fit ...
+        (data-parallel over gloo; the two 1s work around PyTorch 1.13 under Python 3.11)
     /usr/bin/python3 -m train export --checkpoint best.pt -o models/pianola.pnm
     /usr/bin/python3 -m train evaluate --tokens DIR --model models/pianola.pnm
     /usr/bin/python3 -m train own --midi FOLDER --name NAME -o my.pnm
@@ -67,24 +72,28 @@ def command_throughput(args: argparse.Namespace) -> int:
     vocab = Vocabulary.read(args.vocab) if args.vocab else codec_vocabulary()
     vocab_size = args.vocab_size or len(vocab)
     composers = len(vocab.composers)
-    print("tokens/s, one thread, batch %d x %d tokens, vocabulary %d:"
-          % (args.batch, args.length, vocab_size))
-    for size in args.sizes.split(","):
+    transformer = args.arch == "transformer"
+    sizes = args.sizes or ("128x4x4,192x4x4,256x4x4,256x8x6" if transformer
+                           else "128x256x2,128x384x2,128x512x2")
+    print("tokens/s, one thread, batch %d x %d tokens, vocabulary %d%s:"
+          % (args.batch, args.length, vocab_size,
+             ", context %d" % args.length if transformer else ""))
+    for size in sizes.split(","):
         embed, hidden, layers = (int(x) for x in size.split("x"))
         rate, params = throughput(vocab_size, composers, embed, hidden, layers, args.batch,
-                                  args.length)
-        print("embed %4d hidden %4d layers %d: %6.2fM parameters, %7.0f tokens/s"
-              % (embed, hidden, layers, params / 1e6, rate), flush=True)
+                                  args.length, arch=args.arch)
+        print("%s layers %d: %6.2fM parameters, %7.0f tokens/s"
+              % ("dim %4d heads %2d" % (embed, hidden) if transformer
+                 else "embed %4d hidden %4d" % (embed, hidden), layers, params / 1e6, rate),
+              flush=True)
     return 0
 
 
 def command_export(args: argparse.Namespace) -> int:
     from train.export import write_weights
-    from train.model import PianolaLSTM
+    from train.model import from_config
     saved = torch.load(args.checkpoint, map_location="cpu")
-    c = saved["model_config"]
-    model = PianolaLSTM(c["vocab_size"], c["n_composers"], c["embed"], c["hidden"],
-                        c["layers"])
+    model = from_config(saved["model_config"])
     model.load_state_dict(saved["model"])
     key_frame = bool(saved.get("config", {}).get("key_frame", 0))
     write_weights(model, args.output, saved["signature"], saved["composers"], key_frame)
@@ -157,8 +166,11 @@ def main(argv=None) -> int:
     p.set_defaults(run_command=command_fit)
 
     p = commands.add_parser("throughput", help="measure training tokens/s for some sizes")
-    p.add_argument("--sizes", default="128x256x2,128x384x2,128x512x2",
-                   help="EMBEDxHIDDENxLAYERS,...")
+    p.add_argument("--arch", default="lstm", choices=("lstm", "transformer"))
+    p.add_argument("--sizes", default="",
+                   help="EMBEDxHIDDENxLAYERS,... (LSTM; default 128x256x2,128x384x2,"
+                        "128x512x2) or DIMxHEADSxLAYERS,... (transformer; default "
+                        "128x4x4,192x4x4,256x4x4,256x8x6)")
     p.add_argument("--vocab", default="",
                    help="a vocab.tsv (default: the codec's, from pianola-tokenize --vocab)")
     p.add_argument("--vocab-size", type=int, default=0,

@@ -1,9 +1,11 @@
 """Writes and reads Pianola's weights file (`.pnm`), exactly as docs/weights-format.md lays it
-out: the file the C engine loads and the plugin bundles.
+out: the file the C engine loads and the plugin bundles. Either network: the LSTM
+(architecture 1) or the transformer (architecture 2, with its own header fields).
 
 API:
     write_weights(model, path, signature: int, composer_names: list[str],
-                  key_frame: bool = False) -> None
+                  key_frame: bool = False) -> None     # model: PianolaLSTM or
+                                                       # PianolaTransformer
     read_weights(path) -> (model, meta)   # meta: {"version", "architecture", "signature",
                                           #        "composer_names", "key_frame"};
                                           # model in eval mode
@@ -20,10 +22,14 @@ import numpy as np
 import torch
 
 from train.model import PianolaLSTM
+from train.transformer import PianolaTransformer
 
 MAGIC = b"PIANOLA\0"
 FORMAT_VERSION = 2
 ARCH_LSTM = 1
+ARCH_TRANSFORMER = 2
+# Architecture 2's own fields, after the flags: heads, context length, layer-norm epsilon.
+TRANSFORMER_FIELDS = struct.Struct("<IIf")
 NAME_BYTES = 32
 HEADER = struct.Struct("<8sIIQIIIIII")  # magic .. tensor count: 48 bytes
 FLAGS = struct.Struct("<I")             # version 2 only, after the tensor count
@@ -40,6 +46,17 @@ def lstm_tensor_names(layers: int) -> List[str]:
         names += ["lstm.%d.weight_ih" % layer, "lstm.%d.weight_hh" % layer,
                   "lstm.%d.bias_ih" % layer, "lstm.%d.bias_hh" % layer]
     return names + ["output.weight", "output.bias"]
+
+
+def transformer_tensor_names(layers: int) -> List[str]:
+    names = ["token_embedding", "composer_embedding", "alibi_slopes"]
+    for layer in range(layers):
+        block = "blocks.%d." % layer
+        names += [block + part for part in (
+            "norm1.weight", "norm1.bias", "attention.qkv.weight", "attention.qkv.bias",
+            "attention.out.weight", "attention.out.bias", "norm2.weight", "norm2.bias",
+            "mlp.up.weight", "mlp.up.bias", "mlp.down.weight", "mlp.down.bias")]
+    return names + ["norm.weight", "norm.bias", "output.weight", "output.bias"]
 
 
 def _torch_name(name: str) -> str:
@@ -59,17 +76,20 @@ def _name_field(name: str, what: str) -> bytes:
     return raw.ljust(NAME_BYTES, b"\0")
 
 
-def write_weights(model: PianolaLSTM, path: str, signature: int,
+def write_weights(model, path: str, signature: int,
                   composer_names: List[str], key_frame: bool = False) -> None:
     if len(composer_names) != model.n_composers:
         raise ValueError("%d composer names for a model of %d composers"
                          % (len(composer_names), model.n_composers))
-    names = lstm_tensor_names(model.layers)
+    transformer = isinstance(model, PianolaTransformer)
+    names = (transformer_tensor_names if transformer else lstm_tensor_names)(model.layers)
     state = model.state_dict()
-    parts = [HEADER.pack(MAGIC, FORMAT_VERSION, ARCH_LSTM, signature & 0xFFFFFFFFFFFFFFFF,
-                         model.vocab_size, model.n_composers, model.embed, model.hidden,
-                         model.layers, len(names)),
+    parts = [HEADER.pack(MAGIC, FORMAT_VERSION, ARCH_TRANSFORMER if transformer else ARCH_LSTM,
+                         signature & 0xFFFFFFFFFFFFFFFF, model.vocab_size, model.n_composers,
+                         model.embed, model.hidden, model.layers, len(names)),
              FLAGS.pack(FLAG_KEY_FRAME if key_frame else 0)]
+    if transformer:
+        parts.append(TRANSFORMER_FIELDS.pack(model.heads, model.context, model.norm_eps))
     parts += [_name_field(name, "composer") for name in composer_names]
     for name in names:
         tensor = state[_torch_name(name)].detach().cpu().to(torch.float32).contiguous()
@@ -83,7 +103,7 @@ def write_weights(model: PianolaLSTM, path: str, signature: int,
         out.write(struct.pack("<I", zlib.crc32(body) & 0xFFFFFFFF))
 
 
-def read_weights(path: str) -> Tuple[PianolaLSTM, Dict]:
+def read_weights(path: str) -> Tuple[torch.nn.Module, Dict]:
     with open(path, "rb") as f:
         data = f.read()
 
@@ -101,8 +121,8 @@ def read_weights(path: str) -> Tuple[PianolaLSTM, Dict]:
         raise fail("not a Pianola weights file (bad magic)")
     if version not in (1, FORMAT_VERSION):
         raise fail("format version %d, expected 1 or %d" % (version, FORMAT_VERSION))
-    if arch != ARCH_LSTM:
-        raise fail("architecture %d, only 1 (LSTM) is known here" % arch)
+    if arch not in (ARCH_LSTM, ARCH_TRANSFORMER):
+        raise fail("architecture %d, only 1 (LSTM) and 2 (transformer) are known here" % arch)
     offset = HEADER.size
     flags = 0
     if version >= 2:
@@ -110,16 +130,29 @@ def read_weights(path: str) -> Tuple[PianolaLSTM, Dict]:
         offset += FLAGS.size
         if flags & ~FLAG_KEY_FRAME:
             raise fail("unknown flags 0x%x" % flags)
+    if arch == ARCH_TRANSFORMER:
+        if version < 2 or offset + TRANSFORMER_FIELDS.size > len(body):
+            raise fail("truncated in the transformer's fields")
+        heads, context, norm_eps = TRANSFORMER_FIELDS.unpack_from(body, offset)
+        offset += TRANSFORMER_FIELDS.size
+        if not (heads >= 1 and embed % heads == 0 and context >= 1 and 0 < norm_eps <= 1):
+            raise fail("transformer fields out of range: %d heads for dimension %d, context "
+                       "%d, epsilon %g" % (heads, embed, context, norm_eps))
     if offset + NAME_BYTES * composers > len(body):
         raise fail("truncated in the composer names")
     composer_names = []
     for _ in range(composers):
         composer_names.append(body[offset:offset + NAME_BYTES].split(b"\0")[0].decode("ascii"))
         offset += NAME_BYTES
-    names = lstm_tensor_names(layers)
+    if arch == ARCH_TRANSFORMER:
+        names = transformer_tensor_names(layers)
+        model = PianolaTransformer(vocab, composers, embed, heads, layers, context, hidden,
+                                   norm_eps=norm_eps)
+    else:
+        names = lstm_tensor_names(layers)
+        model = PianolaLSTM(vocab, composers, embed, hidden, layers)
     if count != len(names):
         raise fail("%d tensors, expected %d for %d layers" % (count, len(names), layers))
-    model = PianolaLSTM(vocab, composers, embed, hidden, layers)
     state = model.state_dict()
     for name in names:
         if offset + NAME_BYTES + 4 > len(body):

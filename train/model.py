@@ -61,3 +61,27 @@ class PianolaLSTM(nn.Module):
 
 def parameter_count(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
+
+
+def from_config(config: Dict) -> nn.Module:
+    """A fresh network of either architecture from its config() (a checkpoint's
+    model_config)."""
+    if config.get("architecture") == "transformer":
+        from train.transformer import PianolaTransformer
+        return PianolaTransformer(config["vocab_size"], config["n_composers"], config["dim"],
+                                  config["heads"], config["layers"], config["context"],
+                                  config["feed_forward"], config.get("dropout", 0.0),
+                                  config["norm_eps"])
+    return PianolaLSTM(config["vocab_size"], config["n_composers"], config["embed"],
+                       config["hidden"], config["layers"], config.get("dropout", 0.0))
+
+
+def describe(model: nn.Module) -> str:
+    """The network's sizes, in words, for logs."""
+    count = parameter_count(model)
+    if getattr(model, "context", None):
+        return ("transformer of %d parameters (dimension %d, %d heads, %d layers, feed-forward "
+                "%d, context %d)" % (count, model.dim, model.heads, model.layers,
+                                     model.feed_forward, model.context))
+    return "LSTM of %d parameters (embed %d, hidden %d, layers %d)" % (
+        count, model.embed, model.hidden, model.layers)

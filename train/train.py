@@ -7,11 +7,23 @@ checkpoints that resume exactly: the model, the optimizer, the schedule, the ran
 torch, numpy and Python, and the data position are all saved, so an interrupted run continued
 from its checkpoint computes the same losses as one that never stopped.
 
+Either network trains here: the LSTM (`arch="lstm"`, train/model.py) or the transformer
+(`arch="transformer"`, train/transformer.py).
+
+Data-parallel: started by `torchrun --nproc_per_node N -m train fit ...` (WORLD_SIZE > 1), every
+process draws the same batch from the same sampler and trains on its own share of the rows,
+its loss weighted so that DistributedDataParallel's averaged gradient (over gloo) is the
+whole batch's: N processes take the same steps as one process on the same batches, up to
+the order of floating-point sums. Process 0 writes the log and the checkpoints; every process
+evaluates (the same weights give the same figures, so all stop together).
+
 API:
     config = TrainConfig(tokens="...", run_dir="...", ckpt_dir="...", ...)
     result = fit(config)    # {"steps", "best_val", "best_step", "losses", "stopped"}
     score_pieces(model, pieces, vocab, composer_class) -> (nll_nats, scored_tokens, notes)
-    throughput(vocab_size, n_composers, embed, hidden, layers, batch, length) -> tokens/s
+    throughput(vocab_size, n_composers, embed, hidden, layers, batch, length,
+               arch="lstm") -> (tokens/s, parameters); for the transformer embed is the
+               dimension, hidden the heads, and length the context
 
 Checkpoints: `<ckpt_dir>/last.pt` (everything, for resuming) and `<ckpt_dir>/best.pt` (the
 best validation weights, for export). A run with an existing last.pt resumes from it.
@@ -32,7 +44,7 @@ import torch.nn.functional as F
 
 from train.data import (Corpus, Piece, Vocabulary, WindowSampler, offered_composers,
                         relabel)
-from train.model import PianolaLSTM, parameter_count
+from train.model import PianolaLSTM, describe, parameter_count
 
 
 @dataclass
@@ -43,6 +55,11 @@ class TrainConfig:
     embed: int = 128
     hidden: int = 384
     layers: int = 2
+    arch: str = "lstm"                # "lstm" (train/model.py) or "transformer" (transformer.py)
+    dim: int = 256                    # transformer: the model dimension (embed/hidden: LSTM)
+    heads: int = 4                    # transformer: attention heads
+    context: int = 1024               # transformer: positions each token sees (sliding window)
+    feed_forward: int = 0             # transformer: MLP width (0 = 4 x dim)
     dropout: float = 0.2
     batch: int = 32
     length: int = 256                 # tokens per training window
@@ -261,7 +278,11 @@ def vocabulary_prefix_signature(vocab: Vocabulary, count: int) -> int:
     return value
 
 
-def build_model(config: TrainConfig, vocab: Vocabulary) -> PianolaLSTM:
+def build_model(config: TrainConfig, vocab: Vocabulary) -> torch.nn.Module:
+    if config.arch == "transformer":
+        return build_transformer(config, vocab)
+    if config.arch != "lstm":
+        raise ValueError("unknown architecture %r (lstm or transformer)" % config.arch)
     if config.init:
         from train.export import read_weights
         model, meta = read_weights(config.init)
@@ -295,11 +316,34 @@ def build_model(config: TrainConfig, vocab: Vocabulary) -> PianolaLSTM:
                        config.layers, config.dropout)
 
 
+def build_transformer(config: TrainConfig, vocab: Vocabulary) -> torch.nn.Module:
+    from train.transformer import PianolaTransformer
+    fresh = PianolaTransformer(len(vocab), len(vocab.composers), config.dim, config.heads,
+                               config.layers, config.context, config.feed_forward,
+                               config.dropout)
+    if config.init:
+        from train.export import read_weights
+        model, meta = read_weights(config.init)
+        if meta["signature"] != vocab.signature or not isinstance(model, PianolaTransformer):
+            raise ValueError("%s: not a transformer for this vocabulary" % config.init)
+        fresh = PianolaTransformer(len(vocab), len(vocab.composers), model.dim, model.heads,
+                                   model.layers, model.context, model.feed_forward,
+                                   config.dropout, model.norm_eps)
+        fresh.load_state_dict(model.state_dict())
+    return fresh
+
+
 def fit(config: TrainConfig) -> Dict:
     torch.set_num_threads(1)
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    rank = int(os.environ.get("RANK", "0"))
+    if world > 1 and not torch.distributed.is_initialized():
+        torch.distributed.init_process_group("gloo")
+    writes = rank == 0
     os.makedirs(config.run_dir, exist_ok=True)
     os.makedirs(config.ckpt_dir, exist_ok=True)
-    say = (lambda *a: None) if config.quiet else (lambda *a: print(*a, flush=True))
+    quiet = config.quiet or not writes
+    say = (lambda *a: None) if quiet else (lambda *a: print(*a, flush=True))
 
     corpus = Corpus.read(config.tokens, key_frame=bool(config.key_frame))
     vocab = corpus.vocab
@@ -316,6 +360,9 @@ def fit(config: TrainConfig) -> Dict:
     torch.manual_seed(config.seed)
     device = torch.device(config.device)
     model = build_model(config, vocab).to(device)
+    trained = model
+    if world > 1:
+        trained = torch.nn.parallel.DistributedDataParallel(model)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr,
                                   weight_decay=config.weight_decay)
     schedule = torch.optim.lr_scheduler.LambdaLR(
@@ -346,19 +393,22 @@ def fit(config: TrainConfig) -> Dict:
     if os.path.exists(log_path) and step > 0:
         with open(log_path, encoding="utf-8") as f:
             rows = [r for r in csv.DictReader(f) if int(r["step"]) <= step]
-    with open(log_path, "w", encoding="utf-8", newline="") as f:
-        writer = csv.DictWriter(f, columns, extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(rows)
+    if writes:
+        with open(log_path, "w", encoding="utf-8", newline="") as f:
+            writer = csv.DictWriter(f, columns, extrasaction="ignore")
+            writer.writeheader()
+            writer.writerows(rows)
 
-    say("model: %d parameters (embed %d, hidden %d, layers %d), vocabulary %d, %d composers"
-        % (parameter_count(model), model.embed, model.hidden, model.layers, len(vocab),
-           len(vocab.composers)))
+    say("model: %s, vocabulary %d, %d composers%s"
+        % (describe(model), len(vocab), len(vocab.composers),
+           ", %d processes" % world if world > 1 else ""))
     say("data: %d training pieces (%d tokens), validation sets %s"
         % (len(train_pieces), sum(len(p.tokens) for p in train_pieces),
            ", ".join("%s %d" % (k, len(v[0])) for k, v in sets.items())))
 
     def checkpoint() -> None:
+        if not writes:
+            return
         _save(last_path, {
             "model": model.state_dict(), "optimizer": optimizer.state_dict(),
             "schedule": schedule.state_dict(), "sampler": sampler.state_dict(),
@@ -373,7 +423,7 @@ def fit(config: TrainConfig) -> Dict:
         stop["signal"] = number
 
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
-    progress = Progress(config.steps, step, quiet=config.quiet)
+    progress = Progress(config.steps, step, quiet=quiet)
     losses: List[float] = []
     running, running_count = 0.0, 0
     began, steps_now, reason = time.time(), 0, "finished the schedule"
@@ -382,9 +432,14 @@ def fit(config: TrainConfig) -> Dict:
             model.train()
             batch, composers = sampler.batch(config.batch)
             batch_t = torch.from_numpy(batch).to(device)
-            logits, _ = model(batch_t[:, :-1], torch.from_numpy(composers).to(device))
-            loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]),
-                                   batch_t[:, 1:].reshape(-1), ignore_index=vocab.pad)
+            composers_t = torch.from_numpy(composers).to(device)
+            if world == 1:
+                logits, _ = trained(batch_t[:, :-1], composers_t)
+                loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]),
+                                       batch_t[:, 1:].reshape(-1), ignore_index=vocab.pad)
+            else:
+                loss, whole_loss = _share_of_loss(trained, batch_t, composers_t, vocab.pad,
+                                                  rank, world)
             optimizer.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), config.clip)
@@ -392,7 +447,7 @@ def fit(config: TrainConfig) -> Dict:
             schedule.step()
             step += 1
             steps_now += 1
-            value = float(loss)
+            value = float(loss) if world == 1 else whole_loss
             losses.append(value)
             running += value
             running_count += 1
@@ -416,20 +471,23 @@ def fit(config: TrainConfig) -> Dict:
                         if not math.isnan(val["target"]):
                             best_val = val["target"]
                         best_step, waited = step, 0
-                        _save(best_path, {"model": model.state_dict(), "step": step,
-                                          "val": val, "model_config": model.config(),
-                                          "signature": vocab.signature,
-                                          "composers": vocab.composers,
-                                          "config": asdict(config)})
+                        if writes:
+                            _save(best_path, {"model": model.state_dict(), "step": step,
+                                  "val": val, "model_config": model.config(),
+                                  "signature": vocab.signature,
+                                  "composers": vocab.composers,
+                                  "config": asdict(config)})
                     else:
                         waited += 1
-                with open(log_path, "a", encoding="utf-8", newline="") as f:
-                    csv.DictWriter(f, columns, extrasaction="ignore").writerow(row)
+                if writes:
+                    with open(log_path, "a", encoding="utf-8", newline="") as f:
+                        csv.DictWriter(f, columns, extrasaction="ignore").writerow(row)
                 if evaluated:
                     elapsed_now = elapsed + time.time() - began
                     began, elapsed = time.time(), elapsed_now
                     checkpoint()
-                    plot_log(log_path, os.path.join(config.run_dir, "loss.png"))
+                    if writes:
+                        plot_log(log_path, os.path.join(config.run_dir, "loss.png"))
                     if waited >= config.patience:
                         reason = "early stopping: no improvement in %d evaluations" % waited
                         break
@@ -443,6 +501,11 @@ def fit(config: TrainConfig) -> Dict:
                 halt = "time limit of %g minutes" % config.max_minutes
             elif config.stop_at and time.time() >= config.stop_at:
                 halt = "reached the stop time"
+            if world > 1:
+                # Process 0's clock and signals decide for all, so all stop at one step.
+                flag = torch.tensor([1 if halt else 0])
+                torch.distributed.broadcast(flag, 0)
+                halt = (halt or "stopped with process 0") if int(flag) else None
             if halt:
                 elapsed, began = now_elapsed, time.time()
                 checkpoint()
@@ -455,7 +518,7 @@ def fit(config: TrainConfig) -> Dict:
         progress.close()
         for number, handler in previous.items():
             signal.signal(number, handler)
-    if os.path.exists(log_path):
+    if writes and os.path.exists(log_path):
         plot_log(log_path, os.path.join(config.run_dir, "loss.png"))
     say("%s at step %d after %.1f minutes; best validation %.4f nats/token at step %d"
         % (reason, step, elapsed / 60, best_val, best_step))
@@ -463,13 +526,36 @@ def fit(config: TrainConfig) -> Dict:
             "stopped": reason, "elapsed": elapsed}
 
 
+def _share_of_loss(trained: torch.nn.Module, batch: torch.Tensor, composers: torch.Tensor,
+                   pad: int, rank: int, world: int) -> Tuple[torch.Tensor, float]:
+    """This process's rows of the batch: the loss to differentiate (its summed token losses
+    over the whole batch's token count, times the processes, which DistributedDataParallel's
+    gradient average divides out again) and the whole batch's mean loss."""
+    rows = batch.shape[0]
+    mine = slice(rank * rows // world, (rank + 1) * rows // world)
+    counted = int((batch[:, 1:] != pad).sum())
+    logits, _ = trained(batch[mine, :-1], composers[mine])
+    summed = F.cross_entropy(logits.reshape(-1, logits.shape[-1]),
+                             batch[mine, 1:].reshape(-1), ignore_index=pad, reduction="sum")
+    total = summed.detach().clone()
+    torch.distributed.all_reduce(total)
+    return summed * world / counted, float(total) / counted
+
+
 def throughput(vocab_size: int, n_composers: int, embed: int, hidden: int, layers: int,
-               batch: int, length: int, repeats: int = 3) -> Tuple[float, int]:
+               batch: int, length: int, repeats: int = 3,
+               arch: str = "lstm") -> Tuple[float, int]:
     """Training tokens per second on one thread (forward, backward and an AdamW step on a
-    full batch), and the parameter count."""
+    full batch), and the parameter count. For the transformer `embed` is the dimension,
+    `hidden` the heads, and the context is `length`."""
     torch.set_num_threads(1)
     torch.manual_seed(0)
-    model = PianolaLSTM(vocab_size, n_composers, embed, hidden, layers, 0.2)
+    if arch == "transformer":
+        from train.transformer import PianolaTransformer
+        model = PianolaTransformer(vocab_size, n_composers, embed, hidden, layers, length,
+                                   dropout=0.1)
+    else:
+        model = PianolaLSTM(vocab_size, n_composers, embed, hidden, layers, 0.2)
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
     tokens = torch.randint(1, vocab_size, (batch, length + 1))
     composers = torch.randint(0, n_composers, (batch,))

@@ -4,9 +4,9 @@
  * Bytes -> pnl_weights_parse (the checks pnl_weights_load runs on a file's
  * bytes); whatever it accepts must be a consistent object (each tensor's
  * count its dims' product, composer names terminated), must encode back to
- * the same bytes, and, for the codec's own vocabulary, must build an LSTM
- * (float32 and int8) that steps a few tokens to finite-or-not but in-bounds
- * logits. The parse runs twice: with the codec's signature and vocabulary,
+ * the same bytes, and, for the codec's own vocabulary, must build its
+ * network, an LSTM or a transformer (float32 and int8), that steps a few
+ * tokens to finite-or-not but in-bounds logits. The parse runs twice: with the codec's signature and vocabulary,
  * as the plugin loads, and with "accept any vocabulary", as inspecting
  * tools do.
  *
@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "lstm.h"
+#include "model.h"
 #include "status.h"
 #include "vocabulary.h"
 #include "weights.h"
@@ -97,6 +98,42 @@ static void run_network(const PnlWeights *weights, PnlPrecision precision, const
     pnl_lstm_free(lstm);
 }
 
+/* The same through the model interface, for a transformer: more steps than
+ * a small window holds, a copy and a reset among them. */
+static void run_model(const PnlWeights *weights, PnlPrecision precision, const uint8_t *bytes,
+                      size_t size)
+{
+    char message[512];
+    PnlModel *model = NULL;
+    PnlModelState *state, *copy;
+    int vocab, composers, step;
+    if (pnl_model_new_with_precision(weights, precision, &model, message, sizeof message) !=
+        PNL_OK) {
+        check(message[0] != '\0', "pnl_model_new failed without a message");
+        return;
+    }
+    vocab = pnl_model_vocab_size(model);
+    composers = pnl_model_composer_count(model);
+    check(vocab > 0 && composers > 0, "a built network has no vocabulary or composers");
+    state = pnl_model_state_new(model);
+    copy = pnl_model_state_new(model);
+    if (state && copy) {
+        for (step = 0; step < 12; step++) {
+            uint8_t seed = size ? bytes[(size_t)step * 7919u % size] : 0;
+            const float *logits = pnl_model_step(model, state, seed % vocab, seed % composers);
+            volatile float last = logits[vocab - 1];
+            (void)last;
+            if (step == 6)
+                pnl_model_state_copy(copy, state);
+        }
+        pnl_model_state_reset(copy);
+        pnl_model_advance(model, copy, 0, 0);
+    }
+    pnl_model_state_free(state);
+    pnl_model_state_free(copy);
+    pnl_model_free(model);
+}
+
 static void parse_twice(const uint8_t *bytes, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *bytes, size_t size)
@@ -135,6 +172,9 @@ static void parse_twice(const uint8_t *bytes, size_t size)
         if (weights->architecture == PNL_ARCH_LSTM) {
             run_network(weights, PNL_PRECISION_FLOAT32, bytes, size);
             run_network(weights, PNL_PRECISION_INT8, bytes, size);
+        } else if (weights->architecture == PNL_ARCH_TRANSFORMER) {
+            run_model(weights, PNL_PRECISION_FLOAT32, bytes, size);
+            run_model(weights, PNL_PRECISION_INT8, bytes, size);
         }
         pnl_weights_free(weights);
     } else {

@@ -102,6 +102,29 @@ int main(int argc, char **argv)
     free(bytes);
     pnl_weights_free(weights);
 
+    /* A transformer of two blocks of 8 whose window of 4 tokens slides
+     * within the target's few steps. */
+    weights = pnl_weights_new_transformer(pnl_vocab_signature(), PNL_VOCAB_SIZE, 2, 8, 2, 2, 4,
+                                          12);
+    if (!weights)
+        return 1;
+    for (i = 0; i < weights->tensor_count; i++) {
+        size_t k;
+        if (strcmp(weights->tensors[i].name, "alibi_slopes") == 0)
+            continue;
+        for (k = 0; k < weights->tensors[i].count; k++)
+            weights->tensors[i].data[k] += (float)((k * 37 + i) % 17) / 17.0f - 0.5f;
+    }
+    size = pnl_weights_encode(weights, NULL, 0);
+    bytes = malloc(size);
+    if (!bytes)
+        return 1;
+    pnl_weights_encode(weights, bytes, size);
+    snprintf(path, sizeof path, "%s/fuzz_weights/tiny-transformer.pnm", argv[1]);
+    failed |= write_bytes(path, bytes, size);
+    free(bytes);
+    pnl_weights_free(weights);
+
     weights = pnl_weights_new_lstm(pnl_vocab_signature(), 3, 1, 1, 1, 2);
     if (!weights)
         return 1;
