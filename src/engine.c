@@ -89,7 +89,8 @@ struct PnlEngine {
     /* What the memory was heard as, and from which bar line (the
      * generator's tick 0): a change hears the timeline anew. */
     int have_memory;
-    int composer_index;
+    int composer_index; /* the codec's class of the COMPOSER token opening the music */
+    int model_composer; /* the network's class (a composer of one's own borrows a token) */
     int key_shift;
     int prompt_move; /* semitones the prompt is moved as heard (a set key) */
     int numerator, denominator;
@@ -568,9 +569,11 @@ int pnl_engine_compose(PnlEngine *engine, const PnlComposeSettings *settings,
 
     /* The memory is the timeline heard by this composer in this key and
      * meter; another hears it anew, from the start. */
-    int composer_index = pnl_model_find_composer(engine->model, composer);
+    int model_composer = pnl_model_find_composer(engine->model, composer);
+    int composer_index =
+        pnl_composer_index(pnl_model_composer_opener(engine->model, model_composer));
     int64_t bar = (int64_t)from_ticks / bar_ticks * bar_ticks;
-    if (!engine->have_memory || engine->composer_index != composer_index ||
+    if (!engine->have_memory || engine->model_composer != model_composer ||
         engine->key_shift != key_shift || engine->prompt_move != prompt_move ||
         engine->numerator != numerator ||
         engine->denominator != denominator) {
@@ -578,6 +581,7 @@ int pnl_engine_compose(PnlEngine *engine, const PnlComposeSettings *settings,
         engine->standing = 0;
         engine->have_memory = 1;
         engine->composer_index = composer_index;
+        engine->model_composer = model_composer;
         engine->key_shift = key_shift;
         engine->prompt_move = prompt_move;
         engine->numerator = numerator;
