@@ -45,17 +45,18 @@ static void store_path(Pianola *self, LV2_State_Store_Function store, LV2_State_
 }
 
 /* The absolute path of a stored one into `path`; 0, or -1 (and a log line
- * naming `what`) for a value that is no path of fewer than PNL_PATH_SIZE
- * bytes. */
+ * naming `what` and what follows) for a value that is no path of fewer
+ * than PNL_PATH_SIZE bytes. */
 static int retrieve_path(Pianola *self, const void *value, size_t size, uint32_t type,
-                         const LV2_Feature *const *features, const char *what, char *path)
+                         const LV2_Feature *const *features, const char *what,
+                         const char *instead, char *path)
 {
     const PnlUris *uris = &self->host.uris;
     if (!((type == uris->atom_Path || type == uris->atom_String) && size > 0 &&
           size < PNL_PATH_SIZE && memchr(value, '\0', size))) {
         lv2_log_warning(&self->host.logger,
-                        "Pianola: saved %s ignored: not a path of fewer than %d bytes\n", what,
-                        PNL_PATH_SIZE);
+                        "Pianola: saved %s ignored: not a path of fewer than %d bytes; %s\n",
+                        what, PNL_PATH_SIZE, instead);
         return -1;
     }
     const LV2_State_Map_Path *map_path = feature(features, LV2_STATE__mapPath);
@@ -170,13 +171,13 @@ LV2_State_Status pnl_state_restore(LV2_Handle instance, LV2_State_Retrieve_Funct
         state->memory_from_ticks = *(const int32_t *)value;
     value = retrieve(handle, uris->pianola_soundfont, &size, &type, &value_flags);
     if (value)
-        retrieve_path(self, value, size, type, features, "SoundFont (keeping the one in use)",
-                      state->soundfont_path);
+        retrieve_path(self, value, size, type, features, "SoundFont",
+                      "keeping the SoundFont in use", state->soundfont_path);
     /* No model saved: the session composed with the bundled one. */
     value = retrieve(handle, uris->pianola_model, &size, &type, &value_flags);
-    if (value && retrieve_path(self, value, size, type, features,
-                               "model (composing with the bundled one)",
-                               state->model_path) == 0 && !state->model_path[0])
+    if (value && retrieve_path(self, value, size, type, features, "model",
+                               "composing with the bundled model", state->model_path) == 0 &&
+        !state->model_path[0])
         lv2_log_warning(&self->host.logger, "Pianola: saved model path is empty; composing "
                                             "with the bundled model\n");
     value = retrieve(handle, uris->pianola_composer, &size, &type, &value_flags);
