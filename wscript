@@ -195,8 +195,18 @@ def build_bundle(bld):
     for name, ports, uri in plugin_ttls:
         bld(rule=write_plugin_ttl, source=["ttl/%s.ttl.in" % name, ports],
             target=bundle + "/%s.ttl" % name, plugin_uri=uri, install_path=install_dir)
+    # The window's port notifications, from the same table, for both plugins.
+    ui_notifications = []
+    for variant in ("", "midi"):
+        notifications = bld.path.find_or_declare("ttl/ui_notifications%s.ttl" % variant)
+        bld(rule="${SRC[0].abspath()} %s ui > ${TGT}" % variant,
+            source=bld.path.find_or_declare("ttl/control_ports"), target=notifications)
+        ui_notifications.append(notifications)
+    bld(rule=write_ui_ttl, source=["ttl/pianola_ui.ttl.in"] + ui_notifications,
+        target=bundle + "/pianola_ui.ttl", install_path=install_dir)
+    templates = [name for name, _, _ in plugin_ttls] + ["pianola_ui"]
     for ttl in bld.path.ant_glob("ttl/*.ttl.in",
-                                 excl=["ttl/%s.ttl.in" % name for name, _, _ in plugin_ttls]):
+                                 excl=["ttl/%s.ttl.in" % name for name in templates]):
         bld(features="subst", source=ttl, target=bundle + "/" + ttl.name[:-3],
             install_path=install_dir, LIB_EXT=".so",
             PLUGIN_URI=PLUGIN_URI, PLUGIN_MIDI_URI=PLUGIN_MIDI_URI)
@@ -230,6 +240,18 @@ def write_plugin_ttl(task):
                           .replace("@PLUGIN_URI@", task.generator.plugin_uri))
 
 
+def write_ui_ttl(task):
+    template = task.inputs[0].read()
+    for node, placeholder, uri in ((task.inputs[1], "@PORT_NOTIFICATIONS_PIANO@", PLUGIN_URI),
+                                   (task.inputs[2], "@PORT_NOTIFICATIONS_MIDI@",
+                                    PLUGIN_MIDI_URI)):
+        if placeholder not in template:
+            task.generator.bld.fatal("%s has no %s" % (task.inputs[0], placeholder))
+        template = template.replace(placeholder, node.read().rstrip("\n")
+                                    .replace("@PLUGIN_URI@", uri))
+    task.outputs[0].write(template)
+
+
 # One control more than plugin/ports.h has, for the test build that shows a
 # control added to the table reaches every consumer (tests/check_dummy_control.c).
 DUMMY_CONTROL = ('PNL_EXTRA_CONTROL_PORTS(X)=X(DUMMY, PNL_EXTRA_PORT_FIRST, "dummy_control", '
@@ -242,6 +264,9 @@ def build_dummy_control_check(bld, host_use):
     """The TTL writer and pianola-render built with
     DUMMY_CONTROL, and the test that looks for the dummy in what they give."""
     write_control_ports(bld, "tests/dummy-control/control_ports", [DUMMY_CONTROL])
+    bld(rule="${SRC[0].abspath()} ui > ${TGT}",
+        source=bld.path.find_or_declare("tests/dummy-control/control_ports"),
+        target=bld.path.find_or_declare("tests/dummy-control/ui_notifications.ttl"))
     bld.program(source=["tools/render.c"], target="tests/dummy-control/pianola-render",
                 use=host_use, defines=[DUMMY_CONTROL], install_path=None)
     bld.program(source=["tests/check_dummy_control.c"], target="tests/test_dummy_control",

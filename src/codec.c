@@ -163,7 +163,12 @@ int pnl_decode(const uint16_t *tokens, size_t count, PnlScore *score, int *compo
             meter.at_ticks = decoder.grammar.bar_start_ticks;
             meter.numerator = (uint8_t)numerator;
             meter.denominator = (uint8_t)denominator;
-            if (pnl_score_add_meter(score, meter))
+            /* Every bar names its meter; the score keeps only the changes. */
+            const PnlMeterChange *last =
+                score->meter_count ? &score->meters[score->meter_count - 1] : NULL;
+            int restated = last && last->numerator == meter.numerator &&
+                           last->denominator == meter.denominator;
+            if (!restated && pnl_score_add_meter(score, meter))
                 goto no_memory;
         }
     }

@@ -2,8 +2,8 @@
  * test, the TTL writer (ttl/control_ports.c) and pianola-render once more
  * with a dummy row added to the table (DUMMY_CONTROL in the wscript), and
  * this test finds the dummy, with its range and default, in what they give:
- * a port of the TTL, an option of pianola-render with its --help line, and
- * that option's range check. The plugin and the window take every range and
+ * a port of the TTL, a port notification of the window's TTL, an option of
+ * pianola-render with its --help line, and that option's range check. The plugin and the window take every range and
  * default from the same table by port (pnl_control_spec), and the TTL test
  * (test_control_ports.c) compares the real TTL with it. */
 #include <math.h>
@@ -83,6 +83,22 @@ static void test_the_written_ttl_has_the_dummy_port(void)
     }
 }
 
+static void test_the_window_is_notified_of_the_dummy(void)
+{
+    char path[4096], ttl[OUTPUT_SIZE];
+    dummy_path("ui_notifications.ttl", path, sizeof path);
+    FILE *file = fopen(path, "r");
+    CHECK(file, "cannot read %s, the dummy build's port notifications", path);
+    size_t length = fread(ttl, 1, sizeof ttl - 1, file);
+    ttl[length] = '\0';
+    fclose(file);
+
+    char expected[512];
+    snprintf(expected, sizeof expected, "ui:portIndex %d ;\n        ui:protocol ui:floatProtocol",
+             PNL_PORT_DUMMY);
+    CHECK(strstr(ttl, expected), "expected a notification with '%s' in %s", expected, path);
+}
+
 static void test_render_has_an_option_for_the_dummy(void)
 {
     const PnlControlSpec *spec = pnl_control_spec(PNL_PORT_DUMMY);
@@ -117,6 +133,7 @@ int main(void)
 {
     RUN_TEST(test_the_dummy_is_in_the_table);
     RUN_TEST(test_the_written_ttl_has_the_dummy_port);
+    RUN_TEST(test_the_window_is_notified_of_the_dummy);
     RUN_TEST(test_render_has_an_option_for_the_dummy);
     CHECK_EXIT();
 }

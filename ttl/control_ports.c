@@ -4,8 +4,11 @@
  * so the TTL a host reads and the ranges the plugin clamps to are one table.
  * With `midi`, the MIDI plugin's: the same rows less the piano's sound,
  * at the MIDI plugin's indices (plugin/variant.h), for ttl/pianola_midi.ttl.in.
+ * With `ui`, the window's port notifications instead (ttl/pianola_ui.ttl.in):
+ * the notify port and every control a person sets, so a control added to
+ * the table reaches the window as well.
  *
- *   control_ports [midi] > ports.ttl */
+ *   control_ports [midi] [ui] > ports.ttl */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,19 +121,38 @@ static int write_port(FILE *out, PnlVariant variant, int port, int first)
     return 0;
 }
 
+/* One ui:portNotification object; the build puts the plugin's URI where
+ * @PLUGIN_URI@ stands. */
+static void write_notification(FILE *out, PnlVariant variant, int port, const char *protocol,
+                               int first)
+{
+    fprintf(out, "%s        ui:plugin <@PLUGIN_URI@> ;\n", first ? "    [\n" : " , [\n");
+    fprintf(out, "        ui:portIndex %d ;\n", pnl_variant_host_index(variant, port));
+    fprintf(out, "        ui:protocol %s\n    ]", protocol);
+}
+
 int main(int argc, char **argv)
 {
     PnlVariant variant = PNL_VARIANT_PIANO;
-    if (argc == 2 && !strcmp(argv[1], "midi")) {
-        variant = PNL_VARIANT_MIDI;
-    } else if (argc != 1) {
-        fprintf(stderr, "usage: control_ports [midi] > ports.ttl\n");
-        return 2;
+    int notifications = 0;
+    for (int arg = 1; arg < argc; arg++) {
+        if (!strcmp(argv[arg], "midi")) {
+            variant = PNL_VARIANT_MIDI;
+        } else if (!strcmp(argv[arg], "ui")) {
+            notifications = 1;
+        } else {
+            fprintf(stderr, "usage: control_ports [midi] [ui] > ports.ttl\n");
+            return 2;
+        }
     }
 #define STREAM_PORT(id, index, symbol) [index] = 1,
     static const char is_stream[PNL_PORT_COUNT] = {PNL_STREAM_PORTS(STREAM_PORT)};
 #undef STREAM_PORT
     int first = 1;
+    if (notifications) {
+        write_notification(stdout, variant, PNL_PORT_NOTIFY_OUT, "atom:eventTransfer", first);
+        first = 0;
+    }
     for (int port = 0; port < PNL_PORT_COUNT; port++) {
         if (is_stream[port] || !pnl_variant_has_port(variant, port))
             continue;
@@ -138,8 +160,12 @@ int main(int argc, char **argv)
             fprintf(stderr, "control_ports: no port has index %d (plugin/ports.h)\n", port);
             return 1;
         }
-        if (write_port(stdout, variant, port, first) != 0)
+        if (notifications) {
+            if (pnl_control_spec(port)->kind != PNL_CONTROL_FREEWHEEL)
+                write_notification(stdout, variant, port, "ui:floatProtocol", first);
+        } else if (write_port(stdout, variant, port, first) != 0) {
             return 1;
+        }
         first = 0;
     }
     fputc('\n', stdout);
