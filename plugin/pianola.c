@@ -52,7 +52,7 @@ static int32_t composer_choice(Pianola *self)
         pin->active = 0;
     if (pin->active)
         choice = pin->choice;
-    int count = self->model ? self->model->choice_count : PNL_COMPOSER_CHOICE_COUNT;
+    int count = self->model.choice_count ? self->model.choice_count : PNL_COMPOSER_CHOICE_COUNT;
     return choice < count ? choice : count - 1;
 }
 
@@ -597,9 +597,9 @@ static void run(LV2_Handle instance, uint32_t sample_count)
                           .capture_state = capture_state(self),
                           .capture_notes = self->capture.recorder.count,
                           .soundfont_path = self->soundfont_path,
-                          .model_path = self->model ? self->model->path : "",
-                          .choice_count = self->model ? self->model->choice_count : 0,
-                          .choice_labels = self->model ? self->model->labels : NULL,
+                          .model_path = self->model.path,
+                          .choice_count = self->model.choice_count,
+                          .choice_labels = self->model.labels,
                           .composer_choice = self->wanted.composer_choice};
     pnl_notify_end(&self->notify, sample_count, &view);
 }
@@ -611,7 +611,6 @@ static void cleanup(LV2_Handle instance)
     Pianola *self = instance;
     pnl_synth_free(self->playback.synth);
     pnl_engine_free(self->worker.engine);
-    free(self->model);
     pnl_timeline_free(self->timeline);
     pnl_restored_state_free(atomic_load(&self->pending_restore));
     free(self->capture_storage[0]);
@@ -681,11 +680,15 @@ static LV2_Handle instantiate(const LV2_Descriptor *descriptor, double rate,
     atomic_init(&self->worker.has_engine, self->worker.engine != NULL);
     snprintf(self->worker.model_path, sizeof self->worker.model_path, "%s", model_path);
     self->worker.model_bundled = 1;
-    if (self->worker.engine &&
-        !(self->model = pnl_model_info_new(self->worker.engine, model_path, 1))) {
-        lv2_log_error(&self->host.logger, "Pianola: out of memory\n");
-        cleanup(self);
-        return NULL;
+    if (self->worker.engine) {
+        PnlModelInfo *info = pnl_model_info_new(self->worker.engine, model_path, 1);
+        if (!info) {
+            lv2_log_error(&self->host.logger, "Pianola: out of memory\n");
+            cleanup(self);
+            return NULL;
+        }
+        self->model = *info;
+        free(info);
     }
     if (!self->worker.engine) {
         /* Say what that means for the user, not only what the file is. */

@@ -43,8 +43,9 @@ enum {
 
 /* The model in use as run(), save() and the UI see it: its path and its
  * composer choices (names and labels), copied from the engine when the
- * worker loads a model. Built in work(), handed to run() in
- * work_response(), freed by a later worker job. */
+ * worker loads a model. Built in work(), copied into the instance in
+ * work_response() (bounded, no allocation) and freed by a later worker
+ * job, so save() never reads one being freed. */
 typedef struct {
     char path[PNL_PATH_SIZE];
     int bundled; /* the bundle's own models/pianola.pnm */
@@ -189,10 +190,10 @@ typedef struct {
     /* The SoundFont in use (written by run() on hand-over, read by save()
      * and by a RESTORE job). */
     char soundfont_path[PNL_PATH_SIZE];
-    /* The model in use: instantiate() sets the first, run() swaps in the
-     * worker's in work_response() (the old goes back to the worker to be
-     * freed); save() reads it. */
-    PnlModelInfo *model;
+    /* The model in use (choice_count 0: none): instantiate() sets the
+     * first, run() copies in the worker's in work_response(); save() reads
+     * it, as it reads soundfont_path. */
+    PnlModelInfo model;
     PnlComposerPin composer_pin; /* run() only (set by a RESTORED reply) */
 
     /* --- the worker only -------------------------------------------- */

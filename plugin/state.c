@@ -103,16 +103,16 @@ LV2_State_Status pnl_state_save(LV2_Handle instance, LV2_State_Store_Function st
               uris->atom_Int, pod);
         /* The composer by name too: a model whose list changed by the time
          * the session is opened again still finds it. */
-        const PnlModelInfo *model = self->model;
+        const PnlModelInfo *model = &self->model;
         int32_t choice = self->worker.saved_settings.composer_choice;
-        if (model && choice >= 0 && choice < model->choice_count)
+        if (choice >= 0 && choice < model->choice_count)
             store(handle, uris->pianola_composer, model->names[choice],
                   strlen(model->names[choice]) + 1, uris->atom_String, pod);
     }
     /* The bundled model is the default, and goes unsaved: a session opened
      * where the bundle lies elsewhere finds it there. */
-    if (self->model && !self->model->bundled)
-        store_path(self, store, handle, features, uris->pianola_model, self->model->path);
+    if (self->model.choice_count && !self->model.bundled)
+        store_path(self, store, handle, features, uris->pianola_model, self->model.path);
 
     if (self->soundfont_path[0])
         store_path(self, store, handle, features, uris->pianola_soundfont, self->soundfont_path);

@@ -427,19 +427,16 @@ LV2_Worker_Status pnl_work_response(LV2_Handle instance, uint32_t size, const vo
         if (size != sizeof(PnlModelMessage))
             return LV2_WORKER_ERR_UNKNOWN;
         const PnlModelMessage *reply = data;
-        PnlModelInfo *old = self->model;
-        self->model = reply->model;
+        self->model = *reply->model;
         pnl_notify_model(&self->notify);
         if (reply->recompose) {
             /* Another list: the port's number means another composer now. */
             self->composer_pin.active = 0;
             pnl_lookahead_reroll(&self->lookahead);
         }
-        if (old) {
-            PnlModelMessage job = {.type = PNL_JOB_FREE_MODEL_INFO, .model = old};
-            /* If the queue is full it leaks rather than being freed here. */
-            self->host.schedule->schedule_work(self->host.schedule->handle, sizeof job, &job);
-        }
+        PnlModelMessage job = {.type = PNL_JOB_FREE_MODEL_INFO, .model = reply->model};
+        /* If the queue is full it leaks rather than being freed here. */
+        self->host.schedule->schedule_work(self->host.schedule->handle, sizeof job, &job);
         return LV2_WORKER_SUCCESS;
     }
     default:

@@ -8,9 +8,10 @@
  * swapped in by work_response(), and the old one goes back in a FREE_SYNTH
  * job, so run() never frees. A model is loaded and checked in work(), and
  * the engine swapped there (the worker is its only user); what run() and
- * save() see of it (PnlModelInfo) travels as a synth does. Timeline jobs only append (timeline.h); run()
- * does every truncation itself, between jobs, so it never sees a
- * half-written timeline. */
+ * save() see of it (PnlModelInfo) comes back in a reply, is copied into the
+ * instance, and goes back in a FREE_MODEL_INFO job. Timeline jobs only
+ * append (timeline.h); run() does every truncation itself, between jobs, so
+ * it never sees a half-written timeline. */
 #ifndef PIANOLA_WORKER_H
 #define PIANOLA_WORKER_H
 
