@@ -36,13 +36,17 @@ typedef enum {
     PNL_KNOB_COUNT
 } PnlKnobId;
 
-/* One pill per composer the plugin offers. */
-enum { PNL_UI_COMPOSER_SEGMENTS = PNL_COMPOSER_CHOICE_COUNT };
+/* One pill per composer the loaded model offers (the built-in ones until
+ * the DSP says otherwise), at most as many as the Composer port holds. */
+enum { PNL_UI_COMPOSER_SEGMENTS = PNL_COMPOSER_MAX_CHOICES };
 
 typedef struct {
     double scale; /* device pixels per logical unit */
     PnlRect header;
     PnlRect composer[PNL_UI_COMPOSER_SEGMENTS];
+    int composer_count;    /* the pills laid out */
+    PnlRect composer_area; /* where they share the room */
+    PnlRect model;         /* the model row: its file, and a click chooses another */
     PnlRect tempo;
     PnlRect roll;      /* the whole roll panel, keyboard included */
     PnlRect keyboard;  /* the keys down the roll's left side */
@@ -71,6 +75,24 @@ static inline int pnl_rect_contains(PnlRect rect, double x, double y)
     return x >= rect.x && y >= rect.y && x < rect.x + rect.width && y < rect.y + rect.height;
 }
 
+/* The composer pills for `count` choices, 96 units each at most, in the
+ * room pnl_ui_layout_compute left them. */
+static inline void pnl_ui_layout_composers(PnlUiLayout *layout, int count)
+{
+    if (count < 1)
+        count = 1;
+    if (count > PNL_UI_COMPOSER_SEGMENTS)
+        count = PNL_UI_COMPOSER_SEGMENTS;
+    PnlRect area = layout->composer_area;
+    double width = area.width / count;
+    if (width > 96.0 * layout->scale)
+        width = 96.0 * layout->scale;
+    for (int i = 0; i < PNL_UI_COMPOSER_SEGMENTS; i++)
+        layout->composer[i] = i < count ? pnl_rect(area.x + i * width, area.y, width, area.height)
+                                        : pnl_rect(0, 0, 0, 0);
+    layout->composer_count = count;
+}
+
 /* Lays out a window of width x height device pixels at the given scale; the
  * rectangles are in device pixels. */
 static inline void pnl_ui_layout_compute(PnlUiLayout *layout, int width_px, int height_px,
@@ -92,14 +114,12 @@ static inline void pnl_ui_layout_compute(PnlUiLayout *layout, int width_px, int 
 
     PnlRect header = pnl_rect(0, 0, width, header_height);
     double tempo_x = width - margin - 196;
-    /* The pills share the room left of the tempo, 96 units each at most. */
-    double composer_x = 168.0;
-    double composer_width = (tempo_x - 8 - composer_x) / PNL_UI_COMPOSER_SEGMENTS;
-    if (composer_width > 96.0)
-        composer_width = 96.0;
-    for (int i = 0; i < PNL_UI_COMPOSER_SEGMENTS; i++)
-        layout->composer[i] = pnl_rect_scaled(
-            pnl_rect(composer_x + i * composer_width, 15, composer_width, 30), scale);
+    /* The model row left of the tempo; the pills share the room before it. */
+    double model_width = 236.0, model_x = tempo_x - 8 - model_width;
+    layout->model = pnl_rect_scaled(pnl_rect(model_x, 15, model_width, 30), scale);
+    layout->composer_area = pnl_rect_scaled(pnl_rect(168.0, 15, model_x - 12 - 168.0, 30), scale);
+    /* The built-in choices; the window lays out the model's after this. */
+    pnl_ui_layout_composers(layout, PNL_COMPOSER_CHOICE_COUNT);
     layout->tempo = pnl_rect_scaled(pnl_rect(tempo_x, 9, 196, 42), scale);
 
     PnlRect roll = pnl_rect(margin, header_height, width - 2 * margin,

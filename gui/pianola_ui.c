@@ -10,6 +10,12 @@
  * their ports, and the UiOn/UiOff atom messages to the control port so the
  * DSP reports notes only while a window is open.
  *
+ * The composer pills are the loaded model's choices, which the DSP sends
+ * (pianola:Composers) with the one composing; the model row shows the
+ * model's file, and a click on it asks the host for a file dialog on the
+ * pianola:model property (ui:requestValue), as hosts offer for the
+ * SoundFont.
+ *
  * One window for both plugins of the bundle (plugin/variant.h): it keeps
  * its port values by the table's indices (ports.h) and maps them to and
  * from the host's, which are fewer for Pianola (MIDI); that plugin has no
@@ -35,6 +41,7 @@
 #include "../plugin/ports.h"
 #include "../plugin/uris.h"
 #include "../plugin/variant.h"
+#include "../src/weights.h" /* PNL_WEIGHTS_LABEL_BYTES: a display name's size */
 
 #include <X11/Xlib.h>
 #include <X11/Xresource.h>
@@ -65,7 +72,7 @@ static const KnobSpec knob_specs[PNL_KNOB_COUNT] = {
     [PNL_KNOB_DYNAMICS] = {PNL_PORT_DYNAMICS, "Dynamics"},
 };
 
-static const char *const composer_names[] = {PNL_COMPOSER_CHOICES(PNL_COMPOSER_NAME)};
+static const char *const builtin_labels[] = {PNL_COMPOSER_CHOICES(PNL_COMPOSER_LABEL)};
 
 static const double double_click_seconds = 0.4;
 static const double reroll_hold_seconds = 0.15; /* long enough for the DSP to see the 1 */
@@ -75,13 +82,14 @@ static const int largest_surface_px = 4096; /* 64 MiB of frame at most */
 
 typedef enum {
     TARGET_NONE = 0,
-    TARGET_COMPOSER,     /* + index */
-    TARGET_KNOB = 16,    /* + PnlKnobId */
-    TARGET_CAPTURE = 32,
+    TARGET_COMPOSER,     /* + index, up to PNL_UI_COMPOSER_SEGMENTS */
+    TARGET_KNOB = 48,    /* + PnlKnobId */
+    TARGET_CAPTURE = 64,
     TARGET_GENERATE,
     TARGET_REROLL,
     TARGET_SEED,
-    TARGET_TEMPO
+    TARGET_TEMPO,
+    TARGET_MODEL
 } Target;
 
 /* One open window. Every field lives on the host's UI thread: LV2 calls
@@ -91,6 +99,7 @@ typedef struct {
     LV2UI_Controller controller;
     PnlVariant variant; /* which plugin this window is for */
     const LV2UI_Resize *host_resize;
+    const LV2UI_Request_Value *request_value; /* the host's file dialog, if it has one */
     LV2_URID_Map *map;
     PnlUris uris;
     LV2_Atom_Forge forge;
@@ -119,6 +128,14 @@ typedef struct {
     PnlPianoRoll roll;
     char message[256];
     char soundfont[256];
+    /* The model in use (its file's name) and its composers, from the DSP;
+     * the built-in ones until it says. choice_from_dsp is the choice it
+     * composes (-1: show the port's value), which differs from the port's
+     * where a restored session's composer moved in the model's list. */
+    char model[256];
+    int composer_count;
+    char composer_labels[PNL_UI_COMPOSER_SEGMENTS][PNL_WEIGHTS_LABEL_BYTES + 1];
+    int choice_from_dsp;
 
     /* The gesture in progress. */
     int hovered, pressed;
@@ -266,19 +283,86 @@ static void receive_capture(PianolaUi *ui, const LV2_Atom_Object *object)
         pnl_piano_roll_forget_origin(&ui->roll, PNL_ORIGIN_PROMPT);
 }
 
-static void receive_soundfont(PianolaUi *ui, const LV2_Atom_Object *object)
+/* patch:Set of the SoundFont or the model: the file's name is shown. */
+static void receive_path(PianolaUi *ui, const LV2_Atom_Object *object)
 {
     const LV2_Atom *property = NULL, *value = NULL;
     lv2_atom_object_get(object, ui->uris.patch_property, &property, ui->uris.patch_value,
                         &value, 0);
-    if (!property || property->type != ui->forge.URID ||
-        ((const LV2_Atom_URID *)property)->body != ui->uris.pianola_soundfont || !value ||
+    if (!property || property->type != ui->forge.URID || !value ||
         (value->type != ui->uris.atom_Path && value->type != ui->uris.atom_String))
+        return;
+    LV2_URID key = ((const LV2_Atom_URID *)property)->body;
+    char *shown = key == ui->uris.pianola_soundfont ? ui->soundfont
+                  : key == ui->uris.pianola_model   ? ui->model
+                                                    : NULL;
+    if (!shown)
         return;
     char path[sizeof ui->soundfont];
     atom_text(value, path, sizeof path);
     const char *name = strrchr(path, '/');
-    snprintf(ui->soundfont, sizeof ui->soundfont, "%s", name ? name + 1 : path);
+    snprintf(shown, sizeof ui->soundfont, "%s", name ? name + 1 : path);
+}
+
+static void use_builtin_composers(PianolaUi *ui)
+{
+    ui->composer_count = PNL_COMPOSER_CHOICE_COUNT;
+    for (int c = 0; c < PNL_COMPOSER_CHOICE_COUNT; c++)
+        snprintf(ui->composer_labels[c], sizeof ui->composer_labels[c], "%s", builtin_labels[c]);
+    ui->choice_from_dsp = -1;
+}
+
+/* pianola:Composers: the model's choices, in the Composer port's order. */
+static void receive_composers(PianolaUi *ui, const LV2_Atom_Object *object)
+{
+    const LV2_Atom *labels = NULL, *choice = NULL;
+    lv2_atom_object_get(object, ui->uris.pianola_labels, &labels, ui->uris.pianola_choice,
+                        &choice, 0);
+    if (!labels || labels->type != ui->uris.atom_Tuple)
+        return;
+    int count = 0;
+    LV2_ATOM_TUPLE_FOREACH ((const LV2_Atom_Tuple *)labels, label) {
+        if (count == PNL_UI_COMPOSER_SEGMENTS || label->type != ui->uris.atom_String)
+            break;
+        atom_text(label, ui->composer_labels[count], sizeof ui->composer_labels[count]);
+        count++;
+    }
+    if (count == 0) {
+        use_builtin_composers(ui);
+        return;
+    }
+    ui->composer_count = count;
+    ui->choice_from_dsp = choice && choice->type == ui->uris.atom_Int &&
+                                  ((const LV2_Atom_Int *)choice)->body >= 0 &&
+                                  ((const LV2_Atom_Int *)choice)->body < count
+                              ? ((const LV2_Atom_Int *)choice)->body
+                              : -1;
+    pnl_ui_layout_composers(&ui->layout, ui->composer_count);
+}
+
+/* The pill lit: the DSP's choice, else the port's (the last for a number
+ * past the list, as the DSP reads it). */
+static int shown_composer(const PianolaUi *ui)
+{
+    if (ui->choice_from_dsp >= 0)
+        return ui->choice_from_dsp;
+    int choice = (int)lrintf(ui->ports[PNL_PORT_COMPOSER]);
+    return choice < 0 ? 0 : choice < ui->composer_count ? choice : ui->composer_count - 1;
+}
+
+/* A click on the model row: the host's file dialog for the property, where
+ * it offers one (it then sets the property, and the DSP says which model
+ * plays); else where to find it. */
+static void choose_model(PianolaUi *ui)
+{
+    if (ui->request_value &&
+        ui->request_value->request(ui->request_value->handle, ui->uris.pianola_model,
+                                   ui->uris.atom_Path, NULL) == LV2UI_REQUEST_VALUE_SUCCESS)
+        return;
+    snprintf(ui->message, sizeof ui->message,
+             "this host gives the window no file dialog: choose the model among the plugin's "
+             "properties (Model)");
+    ui->dirty = 1;
 }
 
 static void receive_atom(PianolaUi *ui, uint32_t buffer_size, const void *buffer)
@@ -308,7 +392,9 @@ static void receive_atom(PianolaUi *ui, uint32_t buffer_size, const void *buffer
         if (text && text->type == ui->uris.atom_String)
             atom_text(text, ui->message, sizeof ui->message);
     } else if (kind == ui->uris.patch_Set) {
-        receive_soundfont(ui, object);
+        receive_path(ui, object);
+    } else if (kind == ui->uris.pianola_Composers) {
+        receive_composers(ui, object);
     } else {
         return;
     }
@@ -449,13 +535,17 @@ static void draw_frame(PianolaUi *ui, cairo_t *cr, double now)
     pnl_set_color(cr, pnl_color_accent, 1.0);
     cairo_fill(cr);
 
-    int composer = (int)lrintf(ui->ports[PNL_PORT_COMPOSER]);
     int hovered_composer = ui->hovered >= TARGET_COMPOSER &&
-                                   ui->hovered < TARGET_COMPOSER + PNL_COMPOSER_CHOICE_COUNT
+                                   ui->hovered < TARGET_COMPOSER + ui->composer_count
                                ? ui->hovered - TARGET_COMPOSER
                                : -1;
-    pnl_draw_composer_selector(cr, layout->composer, PNL_COMPOSER_CHOICE_COUNT, composer_names,
-                               composer, hovered_composer, scale);
+    const char *labels[PNL_UI_COMPOSER_SEGMENTS];
+    for (int c = 0; c < ui->composer_count; c++)
+        labels[c] = ui->composer_labels[c];
+    pnl_draw_composer_selector(cr, layout->composer, ui->composer_count, labels,
+                               shown_composer(ui), hovered_composer, scale);
+    pnl_draw_model_row(cr, layout->model, scale, ui->model[0] ? ui->model : "pianola.pnm",
+                       ui->hovered == TARGET_MODEL);
 
     double playhead = current_playhead_beats(ui, now);
     int host_time = ui->have_playhead && ui->host_time;
@@ -568,6 +658,7 @@ static void set_size(PianolaUi *ui, int width, int height)
     if (ui->window_surface)
         cairo_xlib_surface_set_size(ui->window_surface, surface_width, surface_height);
     pnl_ui_layout_compute(&ui->layout, width, height, ui->scale);
+    pnl_ui_layout_composers(&ui->layout, ui->composer_count);
     ui->dirty = 1;
 }
 
@@ -576,9 +667,11 @@ static void set_size(PianolaUi *ui, int width, int height)
 static int target_at(const PianolaUi *ui, double x, double y)
 {
     const PnlUiLayout *layout = &ui->layout;
-    for (int i = 0; i < PNL_COMPOSER_CHOICE_COUNT; i++)
+    for (int i = 0; i < ui->composer_count; i++)
         if (pnl_rect_contains(layout->composer[i], x, y))
             return TARGET_COMPOSER + i;
+    if (pnl_rect_contains(layout->model, x, y))
+        return TARGET_MODEL;
     for (int knob = 0; knob < PNL_KNOB_COUNT; knob++)
         if (pnl_rect_contains(layout->knob[knob], x, y))
             return TARGET_KNOB + knob;
@@ -703,10 +796,12 @@ static void press(PianolaUi *ui, const XButtonEvent *event)
         } else if (target == TARGET_TEMPO && !(ui->have_playhead && ui->host_time)) {
             set_tempo(ui, ui->ports[PNL_PORT_TEMPO] + steps);
         } else if (target >= TARGET_COMPOSER &&
-                   target < TARGET_COMPOSER + PNL_COMPOSER_CHOICE_COUNT) {
-            int next = (int)lrintf(ui->ports[PNL_PORT_COMPOSER]) - (int)steps;
-            if (next >= 0 && next < PNL_COMPOSER_CHOICE_COUNT)
+                   target < TARGET_COMPOSER + ui->composer_count) {
+            int next = shown_composer(ui) - (int)steps;
+            if (next >= 0 && next < ui->composer_count) {
+                ui->choice_from_dsp = -1;
                 write_port(ui, PNL_PORT_COMPOSER, (float)next);
+            }
         }
         return;
     }
@@ -719,8 +814,11 @@ static void press(PianolaUi *ui, const XButtonEvent *event)
     ui->last_click_target = target;
     ui->last_click_seconds = double_click ? 0 : now;
 
-    if (target >= TARGET_COMPOSER && target < TARGET_COMPOSER + PNL_COMPOSER_CHOICE_COUNT) {
+    if (target >= TARGET_COMPOSER && target < TARGET_COMPOSER + ui->composer_count) {
+        ui->choice_from_dsp = -1;
         write_port(ui, PNL_PORT_COMPOSER, (float)(target - TARGET_COMPOSER));
+    } else if (target == TARGET_MODEL) {
+        choose_model(ui);
     } else if (target >= TARGET_KNOB && target < TARGET_KNOB + PNL_KNOB_COUNT) {
         int knob = target - TARGET_KNOB;
         if (double_click) {
@@ -943,6 +1041,8 @@ static LV2UI_Handle instantiate(const LV2UI_Descriptor *descriptor, const char *
             parent = features[i]->data;
         else if (!strcmp(features[i]->URI, LV2_UI__resize))
             ui->host_resize = (const LV2UI_Resize *)features[i]->data;
+        else if (!strcmp(features[i]->URI, LV2_UI__requestValue))
+            ui->request_value = (const LV2UI_Request_Value *)features[i]->data;
     }
     if (!ui->map || !parent) {
         free(ui);
@@ -957,6 +1057,7 @@ static LV2UI_Handle instantiate(const LV2UI_Descriptor *descriptor, const char *
     ui->bpm = pnl_control_spec(PNL_PORT_TEMPO)->default_value;
     ui->beats_per_bar = 4.0;
     pnl_piano_roll_clear(&ui->roll);
+    use_builtin_composers(ui);
 
     ui->display = XOpenDisplay(NULL);
     if (!ui->display) {
@@ -1033,6 +1134,9 @@ static void port_event(LV2UI_Handle handle, uint32_t port_index, uint32_t buffer
         if (!isfinite(value))
             return;
         ui->ports[port] = value;
+        /* The host moved the composer: the DSP will say what it composes. */
+        if (port == PNL_PORT_COMPOSER)
+            ui->choice_from_dsp = -1;
         ui->dirty = 1;
     } else if (format == ui->uris.atom_eventTransfer && port == PNL_PORT_NOTIFY_OUT) {
         receive_atom(ui, buffer_size, buffer);

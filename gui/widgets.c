@@ -277,8 +277,9 @@ void pnl_draw_composer_selector(cairo_t *cr, const PnlRect *segments, int count,
             pnl_set_color(cr, pnl_color_text, 0.07);
             cairo_fill(cr);
         }
-        /* Names are stored lower case (they are model class names). */
-        char name[32];
+        /* A name stored lower case (a model class name) is shown capitalised;
+         * display names (UTF-8, up to 64 bytes) are shown as they are. */
+        char name[80];
         snprintf(name, sizeof name, "%s", names[i]);
         if (name[0] >= 'a' && name[0] <= 'z')
             name[0] = (char)(name[0] - 'a' + 'A');
@@ -296,6 +297,37 @@ void pnl_draw_composer_selector(cairo_t *cr, const PnlRect *segments, int count,
                       PNL_ALIGN_CENTRE, i == selected ? pnl_color_background : pnl_color_text,
                       i == selected);
     }
+}
+
+void pnl_draw_model_row(cairo_t *cr, PnlRect rect, double scale, const char *file_name,
+                        int hovered)
+{
+    pnl_rounded_rect(cr, rect, 15 * scale);
+    pnl_set_color(cr, hovered ? pnl_color_mix(pnl_color_panel, pnl_color_text, 0.07)
+                              : pnl_color_panel, 1.0);
+    cairo_fill_preserve(cr);
+    cairo_set_line_width(cr, 1.0 * scale);
+    pnl_set_color(cr, pnl_color_panel_edge, 1.0);
+    cairo_stroke(cr);
+    double baseline = rect.y + 19.5 * scale;
+    pnl_draw_text(cr, "Model", rect.x + 12 * scale, baseline, 10.5 * scale, PNL_ALIGN_LEFT,
+                  pnl_color_text_dim, 0);
+    /* The file's name between the caption and the button, clipped. */
+    PnlRect name = pnl_rect(rect.x + 54 * scale, rect.y, rect.width - 54 * scale - 70 * scale,
+                            rect.height);
+    cairo_save(cr);
+    cairo_rectangle(cr, name.x, name.y, name.width, name.height);
+    cairo_clip(cr);
+    pnl_draw_text(cr, file_name, name.x, baseline, 12 * scale, PNL_ALIGN_LEFT, pnl_color_text,
+                  0);
+    cairo_restore(cr);
+    PnlRect button = pnl_rect(rect.x + rect.width - 66 * scale, rect.y + 4 * scale,
+                              62 * scale, rect.height - 8 * scale);
+    pnl_rounded_rect(cr, button, 11 * scale);
+    pnl_set_color(cr, hovered ? pnl_color_accent : pnl_color_text, hovered ? 1.0 : 0.08);
+    cairo_fill(cr);
+    pnl_draw_text(cr, "Choose\u2026", button.x + button.width / 2, baseline, 11 * scale,
+                  PNL_ALIGN_CENTRE, hovered ? pnl_color_background : pnl_color_text, 0);
 }
 
 void pnl_draw_seed_field(cairo_t *cr, PnlRect cell, PnlRect field, double scale,

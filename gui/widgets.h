@@ -62,6 +62,11 @@ void pnl_draw_composer_selector(cairo_t *cr, const PnlRect *segments, int count,
 void pnl_draw_seed_field(cairo_t *cr, PnlRect cell, PnlRect field, double scale,
                          const char *text, int editing, int hovered);
 
+/* The model row: "Model", the file's name, and a button that opens the
+ * host's file dialog (the whole row answers a click). */
+void pnl_draw_model_row(cairo_t *cr, PnlRect rect, double scale, const char *file_name,
+                        int hovered);
+
 /* The tempo in use and where the playhead stands. */
 void pnl_draw_tempo(cairo_t *cr, PnlRect rect, double scale, double bpm, int host_time,
                     int have_position, double beats, double beats_per_bar);

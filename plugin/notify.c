@@ -18,6 +18,7 @@ void pnl_notify_init(PnlNotify *notify, LV2_URID_Map *map, const PnlUris *uris,
     notify->uris = uris;
     notify->playhead_interval_frames = sample_rate / playhead_messages_per_second;
     notify->capture_state_sent = -1;
+    notify->choice_sent = -1;
     lv2_atom_forge_init(&notify->forge, map);
 }
 
@@ -119,10 +120,16 @@ void pnl_notify_soundfont(PnlNotify *notify)
     notify->soundfont_pending = 1;
 }
 
+void pnl_notify_model(PnlNotify *notify)
+{
+    notify->model_pending = 1;
+}
+
 void pnl_notify_ui_on(PnlNotify *notify, uint32_t resend_from)
 {
     notify->ui_open = 1;
     notify->soundfont_pending = 1;
+    notify->model_pending = 1;
     notify->capture_state_sent = -1;
     /* The playhead at once, not a 30th of a second later. */
     notify->frames_since_playhead = (uint64_t)notify->playhead_interval_frames + 1;
@@ -160,7 +167,7 @@ static void forge_text(PnlNotify *notify, uint32_t frame, const char *text)
     lv2_atom_forge_pop(forge, &object);
 }
 
-static void forge_soundfont(PnlNotify *notify, uint32_t frame, const char *path)
+static void forge_path(PnlNotify *notify, uint32_t frame, LV2_URID property, const char *path)
 {
     const PnlUris *uris = notify->uris;
     LV2_Atom_Forge *forge = &notify->forge;
@@ -169,10 +176,34 @@ static void forge_soundfont(PnlNotify *notify, uint32_t frame, const char *path)
         !lv2_atom_forge_object(forge, &object, 0, uris->patch_Set))
         return;
     lv2_atom_forge_key(forge, uris->patch_property);
-    lv2_atom_forge_urid(forge, uris->pianola_soundfont);
+    lv2_atom_forge_urid(forge, property);
     lv2_atom_forge_key(forge, uris->patch_value);
     lv2_atom_forge_path(forge, path, (uint32_t)strlen(path));
     lv2_atom_forge_pop(forge, &object);
+}
+
+/* The model's composer choices, the Composer port's values in order. */
+static void forge_composers(PnlNotify *notify, uint32_t frame, const PnlNotifyView *view)
+{
+    const PnlUris *uris = notify->uris;
+    LV2_Atom_Forge *forge = &notify->forge;
+    LV2_Atom_Forge_Frame object, tuple;
+    if (!lv2_atom_forge_frame_time(forge, frame) ||
+        !lv2_atom_forge_object(forge, &object, 0, uris->pianola_Composers))
+        return;
+    lv2_atom_forge_key(forge, uris->pianola_choice);
+    lv2_atom_forge_int(forge, view->composer_choice);
+    lv2_atom_forge_key(forge, uris->pianola_labels);
+    if (!lv2_atom_forge_tuple(forge, &tuple)) {
+        lv2_atom_forge_pop(forge, &object);
+        return;
+    }
+    for (int c = 0; c < view->choice_count; c++)
+        lv2_atom_forge_string(forge, view->choice_labels[c],
+                              (uint32_t)strlen(view->choice_labels[c]));
+    lv2_atom_forge_pop(forge, &tuple);
+    lv2_atom_forge_pop(forge, &object);
+    notify->choice_sent = view->composer_choice;
 }
 
 static void forge_capture(PnlNotify *notify, uint32_t frame, PnlCaptureState state,
@@ -235,8 +266,15 @@ static void notify_ui(PnlNotify *notify, uint32_t frames, const PnlNotifyView *v
         notify->message_pending = 0;
     }
     if (notify->soundfont_pending && view->soundfont_path[0]) {
-        forge_soundfont(notify, last, view->soundfont_path);
+        forge_path(notify, last, notify->uris->pianola_soundfont, view->soundfont_path);
         notify->soundfont_pending = 0;
+    }
+    if (notify->model_pending && view->choice_count) {
+        forge_path(notify, last, notify->uris->pianola_model, view->model_path);
+        forge_composers(notify, last, view);
+        notify->model_pending = 0;
+    } else if (view->choice_count && view->composer_choice != notify->choice_sent) {
+        forge_composers(notify, last, view);
     }
     if ((int)view->capture_state != notify->capture_state_sent ||
         view->capture_notes != notify->capture_notes_sent)

@@ -1,6 +1,7 @@
 /* The notify port: the MIDI of the notes Pianola plays, and the DSP's side
  * of the protocol with its UI (plugin/uris.h): note, playhead, capture,
- * message and cut notifications, and the SoundFont in use.
+ * message and cut notifications, the SoundFont and the model in use, and
+ * the model's composer choices.
  *
  * Runs in run() only (the worker's replies reach it through
  * work_response(), which the host calls in the audio thread too). It
@@ -15,6 +16,7 @@
 #include <stdint.h>
 
 #include "timeline.h"
+#include "weights.h"
 #include "transport.h"
 #include "uris.h"
 
@@ -38,6 +40,8 @@ typedef struct {
     char message[PNL_MESSAGE_SIZE]; /* a message waiting for the UI */
     int message_pending;
     int soundfont_pending;        /* the UI is yet to hear of the SoundFont */
+    int model_pending;            /* ... of the model and its composers */
+    int32_t choice_sent;          /* the composer choice last sent, -1 none */
 } PnlNotify;
 
 /* What the UI is shown of the rest of the instance, each cycle. */
@@ -47,6 +51,12 @@ typedef struct {
     PnlCaptureState capture_state;
     uint32_t capture_notes;
     const char *soundfont_path;
+    /* The model in use: its path and its choices' labels (none while
+     * there is no model), and the choice composing now. */
+    const char *model_path;
+    int choice_count;
+    const char (*choice_labels)[PNL_WEIGHTS_LABEL_BYTES + 1];
+    int32_t composer_choice;
 } PnlNotifyView;
 
 void pnl_notify_init(PnlNotify *notify, LV2_URID_Map *map, const PnlUris *uris,
@@ -76,6 +86,8 @@ void pnl_notify_message(PnlNotify *notify, const char *format, ...)
     __attribute__((format(printf, 2, 3)));
 /* The SoundFont in use changed or was asked for (patch:Get). */
 void pnl_notify_soundfont(PnlNotify *notify);
+/* The model in use changed or was asked for: its path and its composers. */
+void pnl_notify_model(PnlNotify *notify);
 
 /* The UI opened: it hears of everything again, and of the timeline's
  * notes from resend_from (an index into the timeline) on. */

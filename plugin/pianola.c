@@ -41,9 +41,24 @@ static float port_value(const Pianola *self, int index)
     return value < low ? low : value > high ? high : value;
 }
 
+/* The Composer port indexes the loaded model's choices (the last for a
+ * number past them); a restored composer the model lists elsewhere holds
+ * while the port keeps its saved number. */
+static int32_t composer_choice(Pianola *self)
+{
+    int32_t choice = (int32_t)lrintf(port_value(self, PNL_PORT_COMPOSER));
+    PnlComposerPin *pin = &self->composer_pin;
+    if (pin->active && choice != pin->port_choice)
+        pin->active = 0;
+    if (pin->active)
+        choice = pin->choice;
+    int count = self->model.choice_count ? self->model.choice_count : PNL_COMPOSER_CHOICE_COUNT;
+    return choice < count ? choice : count - 1;
+}
+
 static void read_ports(Pianola *self)
 {
-    self->wanted.composer_choice = (int32_t)lrintf(port_value(self, PNL_PORT_COMPOSER));
+    self->wanted.composer_choice = composer_choice(self);
     self->wanted.temperature = port_value(self, PNL_PORT_TEMPERATURE);
     self->wanted.top_p = port_value(self, PNL_PORT_TOP_P);
     self->wanted.seed = (uint32_t)lrintf(port_value(self, PNL_PORT_SEED));
@@ -281,13 +296,37 @@ static void handle_position(Pianola *self, uint32_t frame, const LV2_Atom_Object
     }
 }
 
+/* A model file chosen through the property: loaded and checked on the
+ * worker; the one in use plays on until it has passed. */
+static void set_model(Pianola *self, const LV2_Atom *value)
+{
+    const PnlUris *uris = &self->host.uris;
+    if ((value->type != uris->atom_Path && value->type != uris->atom_String) ||
+        value->size == 0 || value->size >= PNL_PATH_SIZE ||
+        *(const char *)LV2_ATOM_BODY_CONST(value) == '\0') {
+        pnl_notify_message(&self->notify,
+                           "the model path must be a file path shorter than %d bytes",
+                           PNL_PATH_SIZE);
+        return;
+    }
+    PnlLoadModelJob job = {.type = PNL_JOB_LOAD_MODEL};
+    memcpy(job.path, LV2_ATOM_BODY_CONST(value), value->size);
+    job.path[value->size] = '\0';
+    self->host.schedule->schedule_work(self->host.schedule->handle, sizeof job, &job);
+}
+
 static void handle_patch_set(Pianola *self, const LV2_Atom_Object *object)
 {
     const PnlUris *uris = &self->host.uris;
     const LV2_Atom *property = NULL, *value = NULL;
     lv2_atom_object_get(object, uris->patch_property, &property, uris->patch_value, &value, 0);
-    if (!property || property->type != uris->atom_URID ||
-        ((const LV2_Atom_URID *)property)->body != uris->pianola_soundfont || !value)
+    if (!property || property->type != uris->atom_URID || !value)
+        return;
+    if (((const LV2_Atom_URID *)property)->body == uris->pianola_model) {
+        set_model(self, value);
+        return;
+    }
+    if (((const LV2_Atom_URID *)property)->body != uris->pianola_soundfont)
         return;
     if (!has_sound(self)) {
         pnl_notify_message(&self->notify, "Pianola (MIDI) plays no SoundFont: its notes go to "
@@ -316,8 +355,10 @@ static void handle_object(Pianola *self, uint32_t frame, const LV2_Atom_Object *
         handle_position(self, frame, object);
     else if (object->body.otype == uris->patch_Set)
         handle_patch_set(self, object);
-    else if (object->body.otype == uris->patch_Get)
+    else if (object->body.otype == uris->patch_Get) {
         pnl_notify_soundfont(&self->notify);
+        pnl_notify_model(&self->notify);
+    }
     else if (object->body.otype == uris->pianola_UiOn) {
         /* Resend the notes from a few bars back onwards. */
         double from = playhead(self) - 8.0 * pnl_transport_bar_ticks(&self->transport);
@@ -389,7 +430,8 @@ static void upkeep_timeline(Pianola *self)
                                       &self->transport, &cut_ticks))
         truncate_timeline(self, cut_ticks);
 
-    if (!self->worker.engine || !self->playback.generate || self->capture.active)
+    if (!atomic_load_explicit(&self->worker.has_engine, memory_order_acquire) ||
+        !self->playback.generate || self->capture.active)
         return;
     PnlBarJob bar;
     for (int job_count = 0; job_count < PNL_SYNC_JOBS_PER_CYCLE &&
@@ -554,7 +596,11 @@ static void run(LV2_Handle instance, uint32_t sample_count)
                           .timeline = self->timeline,
                           .capture_state = capture_state(self),
                           .capture_notes = self->capture.recorder.count,
-                          .soundfont_path = self->soundfont_path};
+                          .soundfont_path = self->soundfont_path,
+                          .model_path = self->model.path,
+                          .choice_count = self->model.choice_count,
+                          .choice_labels = self->model.labels,
+                          .composer_choice = self->wanted.composer_choice};
     pnl_notify_end(&self->notify, sample_count, &view);
 }
 
@@ -628,11 +674,22 @@ static LV2_Handle instantiate(const LV2_Descriptor *descriptor, double rate,
      * what bounds its speed (docs/engine.md), and composing is most of the
      * worker's time; the music stays the network's (logits within ~0.1). */
     char model_path[PNL_PATH_SIZE + 32];
-    size_t length = strlen(self->host.bundle_path);
-    snprintf(model_path, sizeof model_path, "%s%smodels/pianola.pnm", self->host.bundle_path,
-             length && self->host.bundle_path[length - 1] == '/' ? "" : "/");
+    pnl_bundled_model_path(self, model_path, sizeof model_path);
     self->worker.engine =
         pnl_engine_new(model_path, PNL_PRECISION_INT8, message, sizeof message);
+    atomic_init(&self->worker.has_engine, self->worker.engine != NULL);
+    snprintf(self->worker.model_path, sizeof self->worker.model_path, "%s", model_path);
+    self->worker.model_bundled = 1;
+    if (self->worker.engine) {
+        PnlModelInfo *info = pnl_model_info_new(self->worker.engine, model_path, 1);
+        if (!info) {
+            lv2_log_error(&self->host.logger, "Pianola: out of memory\n");
+            cleanup(self);
+            return NULL;
+        }
+        self->model = *info;
+        free(info);
+    }
     if (!self->worker.engine) {
         /* Say what that means for the user, not only what the file is. */
         lv2_log_warning(&self->host.logger, "Pianola: %s; composing is off (MIDI in still plays)\n",

@@ -8,8 +8,8 @@
  * and the controls (connect_port, then run()), run()'s own parts (playback,
  * capture, lookahead, notify; work_response() runs in the audio thread and
  * touches them too), the shared part (timeline, jobs, capture_storage,
- * pending_restore, soundfont_path, each with how it is shared), and the
- * worker's (the composing engine; the settings save() reads). */
+ * pending_restore, soundfont_path, model, each with how it is shared), and
+ * the worker's (the composing engine; the settings save() reads). */
 #ifndef PIANOLA_PLUGIN_H
 #define PIANOLA_PLUGIN_H
 
@@ -41,6 +41,28 @@ enum {
     PNL_CONTROL_IN_BYTES = 65536  /* the control port's rsz:minimumSize */
 };
 
+/* The model in use as run(), save() and the UI see it: its path and its
+ * composer choices (names and labels), copied from the engine when the
+ * worker loads a model. Built in work(), copied into the instance in
+ * work_response() (bounded, no allocation) and freed by a later worker
+ * job, so save() never reads one being freed. */
+typedef struct {
+    char path[PNL_PATH_SIZE];
+    int bundled; /* the bundle's own models/pianola.pnm */
+    int choice_count;
+    char names[PNL_COMPOSER_MAX_CHOICES][PNL_WEIGHTS_NAME_BYTES + 1];
+    char labels[PNL_COMPOSER_MAX_CHOICES][PNL_WEIGHTS_LABEL_BYTES + 1];
+} PnlModelInfo;
+
+/* A restored composer whose model lists it at another index than the one
+ * saved: while the Composer port keeps the saved value, it means this
+ * choice (the host restores the port's number, the state the name). */
+typedef struct {
+    int active;
+    int32_t port_choice;
+    int32_t choice;
+} PnlComposerPin;
+
 /* A restored state on its way from restore() to the worker (through run()).
  * Its prompt is among its notes (PNL_ORIGIN_PROMPT). */
 typedef struct {
@@ -51,6 +73,10 @@ typedef struct {
     int has_settings;
     int32_t memory_from_ticks;   /* where the engine's memory began, -1 not saved */
     char soundfont_path[PNL_PATH_SIZE];
+    /* The model the session composed with ("" = the bundled one) and the
+     * chosen composer's name ("" = not saved: the settings' index holds). */
+    char model_path[PNL_PATH_SIZE];
+    char composer_name[PNL_WEIGHTS_NAME_BYTES + 1];
 } PnlRestoredState;
 
 /* Host features and constants: written by instantiate(), read by every
@@ -116,7 +142,14 @@ typedef struct {
 
 /* The composing side: the worker only, but for what save() reads. */
 typedef struct {
+    /* The worker swaps it when it loads a model, and frees the old one
+     * there; run() only asks whether there is one, through has_engine
+     * (release by the worker, acquire by run()). */
     PnlEngine *engine;
+    _Atomic int has_engine;
+    /* The engine's model file, and whether it is the bundled one. */
+    char model_path[PNL_PATH_SIZE + 32]; /* the bundle's path, and models/pianola.pnm */
+    int model_bundled;
     PnlTimelineNote *compose_buffer;
     /* Settings the timeline was last composed with: the worker writes them,
      * then sets has_saved_settings (release); save() reads it (acquire). */
@@ -157,6 +190,11 @@ typedef struct {
     /* The SoundFont in use (written by run() on hand-over, read by save()
      * and by a RESTORE job). */
     char soundfont_path[PNL_PATH_SIZE];
+    /* The model in use (choice_count 0: none): instantiate() sets the
+     * first, run() copies in the worker's in work_response(); save() reads
+     * it, as it reads soundfont_path. */
+    PnlModelInfo model;
+    PnlComposerPin composer_pin; /* run() only (set by a RESTORED reply) */
 
     /* --- the worker only -------------------------------------------- */
     PnlWorkerSide worker;

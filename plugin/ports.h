@@ -54,7 +54,7 @@ typedef enum {
  * keys and the dynamics (src/steering.h). The seed's maximum is 2^24 - 1:
  * every integer up to it is exact in a float. */
 #define PNL_CONTROL_TABLE(X)                                                                      \
-    X(COMPOSER, 4, "composer", "Composer", 0, 0, PNL_COMPOSER_CHOICE_COUNT - 1,                   \
+    X(COMPOSER, 4, "composer", "Composer", 0, 0, PNL_COMPOSER_MAX_CHOICES - 1,                    \
       PNL_CONTROL_ENUMERATION, PNL_UNIT_NONE, "")                                                 \
     X(TEMPERATURE, 5, "temperature", "Temperature", 0.0, 0.9, 2.0, PNL_CONTROL_FLOAT,             \
       PNL_UNIT_COEF, "0 plays the model's best guess; higher is more adventurous")                \

@@ -26,6 +26,52 @@ static const void *feature(const LV2_Feature *const *features, const char *uri)
     return NULL;
 }
 
+/* Stores `path` under `key` as an atom:Path, made portable by the host's
+ * state:mapPath where it has one. */
+static void store_path(Pianola *self, LV2_State_Store_Function store, LV2_State_Handle handle,
+                       const LV2_Feature *const *features, LV2_URID key, const char *path)
+{
+    const LV2_State_Map_Path *map_path = feature(features, LV2_STATE__mapPath);
+    const LV2_State_Free_Path *free_path = feature(features, LV2_STATE__freePath);
+    char *abstract = map_path ? map_path->abstract_path(map_path->handle, path) : NULL;
+    const char *stored = abstract ? abstract : path;
+    store(handle, key, stored, strlen(stored) + 1, self->host.uris.atom_Path, LV2_STATE_IS_POD);
+    if (abstract) {
+        if (free_path)
+            free_path->free_path(free_path->handle, abstract);
+        else
+            free(abstract);
+    }
+}
+
+/* The absolute path of a stored one into `path`; 0, or -1 (and a log line
+ * naming `what` and what follows) for a value that is no path of fewer
+ * than PNL_PATH_SIZE bytes. */
+static int retrieve_path(Pianola *self, const void *value, size_t size, uint32_t type,
+                         const LV2_Feature *const *features, const char *what,
+                         const char *instead, char *path)
+{
+    const PnlUris *uris = &self->host.uris;
+    if (!((type == uris->atom_Path || type == uris->atom_String) && size > 0 &&
+          size < PNL_PATH_SIZE && memchr(value, '\0', size))) {
+        lv2_log_warning(&self->host.logger,
+                        "Pianola: saved %s ignored: not a path of fewer than %d bytes; %s\n",
+                        what, PNL_PATH_SIZE, instead);
+        return -1;
+    }
+    const LV2_State_Map_Path *map_path = feature(features, LV2_STATE__mapPath);
+    const LV2_State_Free_Path *free_path = feature(features, LV2_STATE__freePath);
+    char *absolute = map_path ? map_path->absolute_path(map_path->handle, value) : NULL;
+    snprintf(path, PNL_PATH_SIZE, "%s", absolute ? absolute : (const char *)value);
+    if (absolute) {
+        if (free_path)
+            free_path->free_path(free_path->handle, absolute);
+        else
+            free(absolute);
+    }
+    return 0;
+}
+
 LV2_State_Status pnl_state_save(LV2_Handle instance, LV2_State_Store_Function store,
                                 LV2_State_Handle handle, uint32_t flags,
                                 const LV2_Feature *const *features)
@@ -55,23 +101,21 @@ LV2_State_Status pnl_state_save(LV2_Handle instance, LV2_State_Store_Function st
         int32_t memory_from = self->worker.saved_memory_from_ticks;
         store(handle, uris->pianola_memoryFrom, &memory_from, sizeof memory_from,
               uris->atom_Int, pod);
+        /* The composer by name too: a model whose list changed by the time
+         * the session is opened again still finds it. */
+        const PnlModelInfo *model = &self->model;
+        int32_t choice = self->worker.saved_settings.composer_choice;
+        if (choice >= 0 && choice < model->choice_count)
+            store(handle, uris->pianola_composer, model->names[choice],
+                  strlen(model->names[choice]) + 1, uris->atom_String, pod);
     }
+    /* The bundled model is the default, and goes unsaved: a session opened
+     * where the bundle lies elsewhere finds it there. */
+    if (self->model.choice_count && !self->model.bundled)
+        store_path(self, store, handle, features, uris->pianola_model, self->model.path);
 
-    if (self->soundfont_path[0]) {
-        const LV2_State_Map_Path *map_path = feature(features, LV2_STATE__mapPath);
-        const LV2_State_Free_Path *free_path = feature(features, LV2_STATE__freePath);
-        char *abstract = map_path ? map_path->abstract_path(map_path->handle, self->soundfont_path)
-                                  : NULL;
-        const char *path = abstract ? abstract : self->soundfont_path;
-        store(handle, uris->pianola_soundfont, path, strlen(path) + 1, uris->atom_Path,
-              LV2_STATE_IS_POD);
-        if (abstract) {
-            if (free_path)
-                free_path->free_path(free_path->handle, abstract);
-            else
-                free(abstract);
-        }
-    }
+    if (self->soundfont_path[0])
+        store_path(self, store, handle, features, uris->pianola_soundfont, self->soundfont_path);
     return LV2_STATE_SUCCESS;
 }
 
@@ -126,24 +170,23 @@ LV2_State_Status pnl_state_restore(LV2_Handle instance, LV2_State_Retrieve_Funct
         *(const int32_t *)value >= 0)
         state->memory_from_ticks = *(const int32_t *)value;
     value = retrieve(handle, uris->pianola_soundfont, &size, &type, &value_flags);
-    if (value && (type == uris->atom_Path || type == uris->atom_String) && size > 0 &&
-        size < PNL_PATH_SIZE && memchr(value, '\0', size)) {
-        const LV2_State_Map_Path *map_path = feature(features, LV2_STATE__mapPath);
-        const LV2_State_Free_Path *free_path = feature(features, LV2_STATE__freePath);
-        char *absolute = map_path ? map_path->absolute_path(map_path->handle, value) : NULL;
-        snprintf(state->soundfont_path, sizeof state->soundfont_path, "%s",
-                 absolute ? absolute : (const char *)value);
-        if (absolute) {
-            if (free_path)
-                free_path->free_path(free_path->handle, absolute);
-            else
-                free(absolute);
-        }
-    } else if (value) {
-        lv2_log_warning(&self->host.logger,
-                        "Pianola: saved SoundFont ignored: not a path of fewer than %d bytes; "
-                        "keeping the SoundFont in use\n", PNL_PATH_SIZE);
-    }
+    if (value)
+        retrieve_path(self, value, size, type, features, "SoundFont",
+                      "keeping the SoundFont in use", state->soundfont_path);
+    /* No model saved: the session composed with the bundled one. */
+    value = retrieve(handle, uris->pianola_model, &size, &type, &value_flags);
+    if (value && retrieve_path(self, value, size, type, features, "model",
+                               "composing with the bundled model", state->model_path) == 0 &&
+        !state->model_path[0])
+        lv2_log_warning(&self->host.logger, "Pianola: saved model path is empty; composing "
+                                            "with the bundled model\n");
+    value = retrieve(handle, uris->pianola_composer, &size, &type, &value_flags);
+    if (value && type == uris->atom_String && size > 1 && size <= PNL_WEIGHTS_NAME_BYTES + 1 &&
+        memchr(value, '\0', size) == (const char *)value + size - 1)
+        memcpy(state->composer_name, value, size);
+    else if (value)
+        lv2_log_warning(&self->host.logger, "Pianola: saved composer name ignored: not a "
+                                            "string of 1 to %d bytes\n", PNL_WEIGHTS_NAME_BYTES);
     if (state->notes && state->horizon_ticks < 0)
         state->horizon_ticks = 0;
     if (!state->notes)

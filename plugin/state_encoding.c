@@ -137,7 +137,7 @@ int pnl_state_decode_settings(const uint8_t *bytes, size_t size, PnlComposeSetti
         read.dynamics = (int32_t)pnl_read_le32(bytes + 40);
     }
     /* Bars of at most 8 quarter notes: what the transport gives. */
-    if (!(read.composer_choice >= 0 && read.composer_choice < PNL_COMPOSER_CHOICE_COUNT &&
+    if (!(read.composer_choice >= 0 && read.composer_choice < PNL_COMPOSER_MAX_CHOICES &&
           isfinite(read.temperature) && isfinite(read.top_p) && read.bar_ticks > 0 &&
           read.bar_ticks <= 192 && read.beat_ticks > 0 && read.beat_ticks <= read.bar_ticks &&
           in_port_range(PNL_PORT_KEY, read.key_choice) &&

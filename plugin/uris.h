@@ -8,7 +8,8 @@
  *                                    notifications only while one is open, and
  *                                    answers UiOn with its state (status, recent notes)
  *   patch:Set pianola:soundfont      an atom:Path to a .sf2/.sf3 (also from the host)
- *   patch:Get                        ask for the properties (the SoundFont path)
+ *   patch:Set pianola:model          an atom:Path to a .pnm model (also from the host)
+ *   patch:Get                        ask for the properties (the SoundFont and model paths)
  *
  * DSP -> UI (on the notify port, beside the MIDI of the notes played)
  *   pianola:Note      pianola:pitch (Int), pianola:velocity (Int),
@@ -25,6 +26,12 @@
  *                     state); its notes from there on are gone, and the notes
  *                     that follow replace them
  *   patch:Set pianola:soundfont      the SoundFont in use
+ *   patch:Set pianola:model          the model in use (the bundled one's path by default)
+ *   pianola:Composers pianola:labels (Tuple of String): the loaded model's
+ *                     composer choices, the Composer port's values in order;
+ *                     pianola:choice (Int): the one composing now (the port's
+ *                     value, or the restored composer's where a model's list
+ *                     moved it)
  */
 #ifndef PIANOLA_URIS_H
 #define PIANOLA_URIS_H
@@ -48,6 +55,10 @@
 #define PIANOLA__ PIANOLA_URI "#"
 
 #define PIANOLA__soundfont PIANOLA__ "soundfont"
+#define PIANOLA__model PIANOLA__ "model"
+#define PIANOLA__Composers PIANOLA__ "Composers"
+#define PIANOLA__labels PIANOLA__ "labels"
+#define PIANOLA__choice PIANOLA__ "choice"
 #define PIANOLA__UiOn PIANOLA__ "UiOn"
 #define PIANOLA__UiOff PIANOLA__ "UiOff"
 #define PIANOLA__Note PIANOLA__ "Note"
@@ -81,6 +92,10 @@ typedef enum {
 #define PIANOLA__seed PIANOLA__ "seed"
 #define PIANOLA__settings PIANOLA__ "settings"
 #define PIANOLA__memoryFrom PIANOLA__ "memoryFrom"
+/* The chosen composer's name in the model (a String): a restored session
+ * finds it again even where the model's list moved it. The model's path is
+ * saved under pianola:model, and only when it is not the bundled one. */
+#define PIANOLA__composer PIANOLA__ "composer"
 /* State format 1 saved the captured prompt here a second time; it is no
  * longer read (the timeline holds it), and is named only for tests. */
 #define PIANOLA__prompt PIANOLA__ "prompt"
@@ -101,6 +116,7 @@ typedef enum {
     X(atom_Path, LV2_ATOM__Path) \
     X(atom_Sequence, LV2_ATOM__Sequence) \
     X(atom_String, LV2_ATOM__String) \
+    X(atom_Tuple, LV2_ATOM__Tuple) \
     X(atom_URID, LV2_ATOM__URID) \
     X(atom_eventTransfer, LV2_ATOM__eventTransfer) \
     X(midi_MidiEvent, LV2_MIDI__MidiEvent) \
@@ -121,6 +137,11 @@ typedef enum {
     X(log_Trace, LV2_LOG__Trace) \
     X(log_Warning, LV2_LOG__Warning) \
     X(pianola_soundfont, PIANOLA__soundfont) \
+    X(pianola_model, PIANOLA__model) \
+    X(pianola_Composers, PIANOLA__Composers) \
+    X(pianola_labels, PIANOLA__labels) \
+    X(pianola_choice, PIANOLA__choice) \
+    X(pianola_composer, PIANOLA__composer) \
     X(pianola_UiOn, PIANOLA__UiOn) \
     X(pianola_UiOff, PIANOLA__UiOff) \
     X(pianola_Note, PIANOLA__Note) \

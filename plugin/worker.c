@@ -77,6 +77,142 @@ static void load_soundfont(Pianola *self, const char *path, LV2_Worker_Respond_F
         pnl_synth_free(synth);
 }
 
+void pnl_bundled_model_path(const Pianola *self, char *path, size_t size)
+{
+    size_t length = strlen(self->host.bundle_path);
+    snprintf(path, size, "%s%smodels/pianola.pnm", self->host.bundle_path,
+             length && self->host.bundle_path[length - 1] == '/' ? "" : "/");
+}
+
+PnlModelInfo *pnl_model_info_new(const PnlEngine *engine, const char *path, int bundled)
+{
+    PnlModelInfo *info = calloc(1, sizeof *info);
+    if (!info)
+        return NULL;
+    snprintf(info->path, sizeof info->path, "%s", path);
+    info->bundled = bundled;
+    const PnlModel *model = pnl_engine_model(engine);
+    int count = pnl_model_choice_count(model);
+    info->choice_count = count < PNL_COMPOSER_MAX_CHOICES ? count : PNL_COMPOSER_MAX_CHOICES;
+    for (int c = 0; c < info->choice_count; c++) {
+        snprintf(info->names[c], sizeof info->names[c], "%s", pnl_model_choice_name(model, c));
+        snprintf(info->labels[c], sizeof info->labels[c], "%s", pnl_model_choice_label(model, c));
+    }
+    return info;
+}
+
+/* Whether two paths name one file. A host may save the SoundFont's path as
+ * a link of its own (Ardour keeps one in the session folder): restoring
+ * that must not load the piano in use a second time (a second or more for
+ * a General MIDI SoundFont, and the swap would cut the notes sounding). */
+static int same_file(const char *path, const char *other)
+{
+    struct stat file, other_file;
+    if (!strcmp(path, other))
+        return 1;
+    return stat(path, &file) == 0 && stat(other, &other_file) == 0 &&
+           file.st_dev == other_file.st_dev && file.st_ino == other_file.st_ino;
+}
+
+/* Loads and checks the model at `path` ("" = the bundled one) and makes it
+ * the engine's; the one in use keeps composing when it cannot be (the log
+ * and the UI say why). Returns 0 when loaded, else -1 with the reason in
+ * message. */
+static int load_model(Pianola *self, const char *path, int recompose,
+                      LV2_Worker_Respond_Function respond, LV2_Worker_Respond_Handle handle,
+                      char *message, size_t message_size)
+{
+    char bundled[PNL_PATH_SIZE + 32];
+    pnl_bundled_model_path(self, bundled, sizeof bundled);
+    const char *file = path[0] ? path : bundled;
+    int is_bundled = !path[0] || same_file(path, bundled);
+    /* 8-bit weights, as at instantiation (pianola.c says why). */
+    PnlEngine *engine = pnl_engine_new(file, PNL_PRECISION_INT8, message, message_size);
+    if (!engine)
+        return -1;
+    PnlModelInfo *info = pnl_model_info_new(engine, file, is_bundled);
+    if (!info) {
+        pnl_engine_free(engine);
+        snprintf(message, message_size, "%.200s: out of memory", file);
+        return -1;
+    }
+    pnl_engine_free(self->worker.engine);
+    self->worker.engine = engine;
+    snprintf(self->worker.model_path, sizeof self->worker.model_path, "%s", file);
+    self->worker.model_bundled = is_bundled;
+    atomic_store_explicit(&self->worker.has_engine, 1, memory_order_release);
+    PnlModelMessage reply = {.type = PNL_REPLY_MODEL, .model = info, .recompose = recompose};
+    if (respond(handle, sizeof reply, &reply) != LV2_WORKER_SUCCESS)
+        free(info);
+    return 0;
+}
+
+/* A model a person chose (the property, from the UI or the host). */
+static void choose_model(Pianola *self, const char *path, LV2_Worker_Respond_Function respond,
+                         LV2_Worker_Respond_Handle handle)
+{
+    char message[PNL_MESSAGE_SIZE] = "";
+    if (load_model(self, path, 1, respond, handle, message, sizeof message) != 0) {
+        lv2_log_error(&self->host.logger, "Pianola: %s; keeping the model in use\n", message);
+        char text[PNL_MESSAGE_SIZE];
+        snprintf(text, sizeof text, "%.200s; keeping the model in use", message);
+        reply_message(respond, handle, text);
+    }
+}
+
+/* The index of the choice called `name` in the engine's model, or -1. */
+static int32_t find_choice(const PnlEngine *engine, const char *name)
+{
+    const PnlModel *model = pnl_engine_model(engine);
+    for (int c = 0; c < pnl_model_choice_count(model); c++)
+        if (!strcmp(pnl_model_choice_name(model, c), name))
+            return c;
+    return -1;
+}
+
+/* A restored session's model: the one it saved, else the bundled one with
+ * a message saying why (a file moved, deleted or broken since). Then its
+ * composer, by name, where the model's list holds it at another index. */
+static void restore_model(Pianola *self, PnlRestoredState *state, PnlComposerPin *pin,
+                          LV2_Worker_Respond_Function respond, LV2_Worker_Respond_Handle handle)
+{
+    char message[PNL_MESSAGE_SIZE] = "";
+    const char *wanted = state->model_path;
+    int in_use = wanted[0] ? self->worker.engine && same_file(wanted, self->worker.model_path)
+                           : self->worker.model_bundled;
+    if (!in_use && load_model(self, wanted, 0, respond, handle, message, sizeof message) != 0) {
+        char text[PNL_MESSAGE_SIZE];
+        if (!self->worker.model_bundled) {
+            char fallback[PNL_MESSAGE_SIZE] = "";
+            if (load_model(self, "", 0, respond, handle, fallback, sizeof fallback) != 0)
+                lv2_log_error(&self->host.logger, "Pianola: %s\n", fallback);
+        }
+        lv2_log_warning(&self->host.logger,
+                        "Pianola: the session's model could not be loaded: %s; composing "
+                        "with the bundled model instead\n", message);
+        snprintf(text, sizeof text, "the session's model could not be loaded: %.150s; "
+                 "composing with the bundled model", message);
+        reply_message(respond, handle, text);
+    }
+    if (!self->worker.engine || !state->has_settings || !state->composer_name[0])
+        return;
+    int32_t found = find_choice(self->worker.engine, state->composer_name);
+    if (found < 0) {
+        const PnlModel *model = pnl_engine_model(self->worker.engine);
+        int count = pnl_model_choice_count(model), saved = state->settings.composer_choice;
+        char text[PNL_MESSAGE_SIZE];
+        snprintf(text, sizeof text, "the session's composer \"%s\" is not in this model; "
+                 "composing as %s", state->composer_name,
+                 pnl_model_choice_label(model, saved < count ? saved : count - 1));
+        lv2_log_warning(&self->host.logger, "Pianola: %s\n", text);
+        reply_message(respond, handle, text);
+    } else if (found != state->settings.composer_choice) {
+        *pin = (PnlComposerPin){.active = 1, .port_choice = state->settings.composer_choice,
+                                .choice = found};
+        state->settings.composer_choice = found;
+    }
+}
+
 /* Appends notes an onset at a time, humanizing each onset as it is
  * complete. */
 static int append_humanized(Pianola *self, const PnlComposeSettings *settings,
@@ -149,23 +285,12 @@ static void set_prompt(Pianola *self, const PnlPromptJob *job, LV2_Worker_Respon
     compose(self, &job->settings, job->continue_ticks, job->until_ticks, respond, handle);
 }
 
-/* Whether two paths name one file. A host may save the SoundFont's path as
- * a link of its own (Ardour keeps one in the session folder): restoring
- * that must not load the piano in use a second time (a second or more for
- * a General MIDI SoundFont, and the swap would cut the notes sounding). */
-static int same_file(const char *path, const char *other)
-{
-    struct stat file, other_file;
-    if (!strcmp(path, other))
-        return 1;
-    return stat(path, &file) == 0 && stat(other, &other_file) == 0 &&
-           file.st_dev == other_file.st_dev && file.st_ino == other_file.st_ino;
-}
-
 static void restore(Pianola *self, PnlRestoredState *state, LV2_Worker_Respond_Function respond,
                     LV2_Worker_Respond_Handle handle)
 {
     int32_t prompt_onset_ticks = -1;
+    PnlComposerPin pin = {0};
+    restore_model(self, state, &pin, respond, handle);
     /* The engine hears the restored notes anew when it composes on, from
      * where its memory began when the state was saved. */
     if (self->worker.engine)
@@ -194,7 +319,8 @@ static void restore(Pianola *self, PnlRestoredState *state, LV2_Worker_Respond_F
     PnlRestoredReply reply = {.type = PNL_REPLY_RESTORED, .settings = state->settings,
                               .has_settings = state->has_settings,
                               .horizon_ticks = state->horizon_ticks,
-                              .prompt_onset_ticks = prompt_onset_ticks};
+                              .prompt_onset_ticks = prompt_onset_ticks,
+                              .composer_pin = pin};
     respond(handle, sizeof reply, &reply);
     pnl_restored_state_free(state);
 }
@@ -237,6 +363,16 @@ LV2_Worker_Status pnl_work(LV2_Handle instance, LV2_Worker_Respond_Function resp
             return LV2_WORKER_ERR_UNKNOWN;
         restore(self, ((const PnlRestoreJob *)data)->state, respond, handle);
         job_finished(self);
+        return LV2_WORKER_SUCCESS;
+    case PNL_JOB_LOAD_MODEL:
+        if (size != sizeof(PnlLoadModelJob))
+            return LV2_WORKER_ERR_UNKNOWN;
+        choose_model(self, ((const PnlLoadModelJob *)data)->path, respond, handle);
+        return LV2_WORKER_SUCCESS;
+    case PNL_JOB_FREE_MODEL_INFO:
+        if (size != sizeof(PnlModelMessage))
+            return LV2_WORKER_ERR_UNKNOWN;
+        free(((const PnlModelMessage *)data)->model);
         return LV2_WORKER_SUCCESS;
     default:
         return LV2_WORKER_ERR_UNKNOWN;
@@ -282,8 +418,25 @@ LV2_Worker_Status pnl_work_response(LV2_Handle instance, uint32_t size, const vo
         if (reply->has_settings)
             self->wanted.variation = reply->settings.variation;
         self->capture.prompt_onset_ticks = reply->prompt_onset_ticks;
+        self->composer_pin = reply->composer_pin;
         pnl_notify_resend_timeline(&self->notify);
         self->jobs.restore_in_flight = 0;
+        return LV2_WORKER_SUCCESS;
+    }
+    case PNL_REPLY_MODEL: {
+        if (size != sizeof(PnlModelMessage))
+            return LV2_WORKER_ERR_UNKNOWN;
+        const PnlModelMessage *reply = data;
+        self->model = *reply->model;
+        pnl_notify_model(&self->notify);
+        if (reply->recompose) {
+            /* Another list: the port's number means another composer now. */
+            self->composer_pin.active = 0;
+            pnl_lookahead_reroll(&self->lookahead);
+        }
+        PnlModelMessage job = {.type = PNL_JOB_FREE_MODEL_INFO, .model = reply->model};
+        /* If the queue is full it leaks rather than being freed here. */
+        self->host.schedule->schedule_work(self->host.schedule->handle, sizeof job, &job);
         return LV2_WORKER_SUCCESS;
     }
     default:

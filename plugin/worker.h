@@ -6,9 +6,12 @@
  *
  * Ownership moves through the messages: a new synth is built in work(),
  * swapped in by work_response(), and the old one goes back in a FREE_SYNTH
- * job, so run() never frees. Timeline jobs only append (timeline.h); run()
- * does every truncation itself, between jobs, so it never sees a
- * half-written timeline. */
+ * job, so run() never frees. A model is loaded and checked in work(), and
+ * the engine swapped there (the worker is its only user); what run() and
+ * save() see of it (PnlModelInfo) comes back in a reply, is copied into the
+ * instance, and goes back in a FREE_MODEL_INFO job. Timeline jobs only
+ * append (timeline.h); run() does every truncation itself, between jobs, so
+ * it never sees a half-written timeline. */
 #ifndef PIANOLA_WORKER_H
 #define PIANOLA_WORKER_H
 
@@ -20,10 +23,27 @@ typedef enum {
     PNL_JOB_COMPOSE = 3,
     PNL_JOB_SET_PROMPT = 4,
     PNL_JOB_RESTORE = 5,
+    PNL_JOB_LOAD_MODEL = 6,
+    PNL_JOB_FREE_MODEL_INFO = 7,
     PNL_REPLY_SYNTH = 101,
     PNL_REPLY_MESSAGE = 102,
-    PNL_REPLY_RESTORED = 103
+    PNL_REPLY_RESTORED = 103,
+    PNL_REPLY_MODEL = 104
 } PnlMessageType;
+
+typedef struct {
+    uint32_t type;
+    char path[PNL_PATH_SIZE]; /* "" = the bundled model */
+} PnlLoadModelJob;
+
+typedef struct {
+    uint32_t type;
+    PnlModelInfo *model;
+    /* A model a person chose: what is composed from the playhead on is
+     * composed again by it. 0 for a restored session's, which composed
+     * the restored timeline. */
+    int recompose;
+} PnlModelMessage; /* FREE_MODEL_INFO and REPLY_MODEL */
 
 typedef struct {
     uint32_t type;
@@ -68,6 +88,7 @@ typedef struct {
     int has_settings;
     int32_t horizon_ticks;
     int32_t prompt_onset_ticks; /* the restored prompt's first note, -1 none */
+    PnlComposerPin composer_pin;
 } PnlRestoredReply;
 
 LV2_Worker_Status pnl_work(LV2_Handle instance, LV2_Worker_Respond_Function respond,
@@ -86,5 +107,11 @@ int pnl_wait_for_timeline_jobs(const Pianola *self);
 int pnl_schedule_timeline_job(Pianola *self, const void *job, uint32_t size);
 
 void pnl_restored_state_free(PnlRestoredState *state);
+
+/* The bundle's models/pianola.pnm. */
+void pnl_bundled_model_path(const Pianola *self, char *path, size_t size);
+/* What run() and save() see of the engine's model at `path`; NULL when out
+ * of memory. */
+PnlModelInfo *pnl_model_info_new(const PnlEngine *engine, const char *path, int bundled);
 
 #endif

@@ -8,7 +8,10 @@
  *
  * Each name is a composer class of the vocabulary (src/vocabulary.c) that the
  * bundled model has learned; the vocabulary and the model file name every
- * class (27 of them), this list names the few a person chooses from.
+ * class (27 of them), this list names the few a person chooses from. A
+ * model file may declare its own choices instead (a composer of one's own,
+ * `train own`; src/model.h): this list is then the start of it, and the
+ * plugin's window and the tools read the loaded model's.
  * CONTRIBUTING.md says how to add one.
  *
  * Header only, with no LV2 in it: the core, the plugin, the window and the
@@ -43,5 +46,12 @@ typedef enum { PNL_BLEND_NONE, PNL_BLEND_SOURCE, PNL_BLEND_CLASS } PnlBlendRole;
 #define PNL_COMPOSER_ONE(name, label, blend) +1
 
 enum { PNL_COMPOSER_CHOICE_COUNT = 0 PNL_COMPOSER_CHOICES(PNL_COMPOSER_ONE) };
+
+/* The most choices a model file may declare (docs/weights-format.md): the
+ * Composer port's range is 0..PNL_COMPOSER_MAX_CHOICES - 1, an index into
+ * the loaded model's choices, whose first ones a file trained from the
+ * bundled model keeps as this list has them. The TTL's scale points are
+ * this list's, the bundled model's choices. */
+enum { PNL_COMPOSER_MAX_CHOICES = 32 };
 
 #endif

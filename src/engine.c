@@ -106,7 +106,8 @@ struct PnlEngine {
     /* What the memory was heard as, and from which bar line (the
      * generator's tick 0): a change hears the timeline anew. */
     int have_memory;
-    int composer_index;
+    int composer_index; /* the codec's class of the COMPOSER token opening the music */
+    int model_composer; /* the network's class (a composer of one's own borrows a token) */
     int key_shift;
     int prompt_move; /* semitones the prompt is moved as heard (a set key) */
     int numerator, denominator;
@@ -142,6 +143,11 @@ void pnl_engine_free(PnlEngine *engine)
     free(engine->composed_tokens);
     free(engine->bar_notes);
     free(engine);
+}
+
+const PnlModel *pnl_engine_model(const PnlEngine *engine)
+{
+    return engine->model;
 }
 
 PnlEngine *pnl_engine_new(const char *model_path, PnlPrecision precision, char *message,
@@ -275,8 +281,11 @@ uint64_t pnl_engine_stretch_seed(const PnlComposeSettings *settings, int32_t fro
 static const char *model_composer(const PnlEngine *engine, int32_t choice, char *message,
                                   size_t message_size)
 {
-    const char *name = pnl_engine_composer_name(choice);
-    if (pnl_model_find_composer(engine->model, name) >= 0 && pnl_composer_index(name) >= 0)
+    int count = pnl_model_choice_count(engine->model);
+    const char *name =
+        pnl_model_choice_name(engine->model, choice < 0 ? 0 : choice < count ? choice : count - 1);
+    int composer = pnl_model_find_composer(engine->model, name);
+    if (composer >= 0 && pnl_composer_index(pnl_model_composer_opener(engine->model, composer)) >= 0)
         return name;
     snprintf(message, message_size, "the model has no %s; using %s", name,
              pnl_model_composer_name(engine->model, 0));
@@ -587,9 +596,11 @@ int pnl_engine_compose(PnlEngine *engine, const PnlComposeSettings *settings,
 
     /* The memory is the timeline heard by this composer in this key and
      * meter; another hears it anew, from the start. */
-    int composer_index = pnl_composer_index(composer);
+    int model_composer = pnl_model_find_composer(engine->model, composer);
+    int composer_index =
+        pnl_composer_index(pnl_model_composer_opener(engine->model, model_composer));
     int64_t bar = (int64_t)from_ticks / bar_ticks * bar_ticks;
-    if (!engine->have_memory || engine->composer_index != composer_index ||
+    if (!engine->have_memory || engine->model_composer != model_composer ||
         engine->key_shift != key_shift || engine->prompt_move != prompt_move ||
         engine->numerator != numerator ||
         engine->denominator != denominator) {
@@ -597,6 +608,7 @@ int pnl_engine_compose(PnlEngine *engine, const PnlComposeSettings *settings,
         engine->standing = 0;
         engine->have_memory = 1;
         engine->composer_index = composer_index;
+        engine->model_composer = model_composer;
         engine->key_shift = key_shift;
         engine->prompt_move = prompt_move;
         engine->numerator = numerator;

@@ -15,8 +15,9 @@
  *   set key, the network hears the prompt moved into the set key, by the
  *   nearest way, and continues it there;
  * - the register and the dynamics steer the generator (src/steering.h);
- * - the composer is the choice's name in PNL_COMPOSER_CHOICES, or the
- *   model's first composer when the model lacks it;
+ * - the composer is the model's choice (pnl_model_choice_name: the file's
+ *   own list, or PNL_COMPOSER_CHOICES for a file without one; an index past
+ *   its end is the last), or the model's first composer when it lacks it;
  * - each stretch draws from a random stream keyed by the seed, the
  *   variation (re-roll count) and the tick the stretch starts at.
  * The network's state is carried from bar to bar, and is always the one
@@ -36,7 +37,7 @@
 #include "timeline.h"
 
 typedef struct {
-    int32_t composer_choice; /* index into PNL_COMPOSER_CHOICES (src/composers.h) */
+    int32_t composer_choice; /* index into the model's choices (pnl_model_choice_name) */
     float temperature;       /* 0 = the best guess */
     float top_p;
     uint32_t seed;
@@ -58,6 +59,8 @@ typedef struct PnlEngine PnlEngine;
 PnlEngine *pnl_engine_new(const char *model_path, PnlPrecision precision, char *message,
                           size_t message_size);
 void pnl_engine_free(PnlEngine *engine);
+/* The engine's model: its composer choices, for a menu. */
+const PnlModel *pnl_engine_model(const PnlEngine *engine);
 
 /* Composes notes with onsets in [from_ticks, until_ticks) (one bar or the
  * rest of one) after context[0..context_count), the timeline notes before

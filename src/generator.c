@@ -157,7 +157,10 @@ int pnl_generator_start(PnlGenerator *generator, const PnlGeneratorSettings *set
                         char *message, size_t message_size)
 {
     int composer = pnl_model_find_composer(generator->model, settings->composer);
-    int codec_composer = pnl_composer_index(settings->composer);
+    /* A composer added in training opens its pieces with the token of the
+     * class it started from (docs/weights-format.md). */
+    const char *opener = pnl_model_composer_opener(generator->model, composer);
+    int codec_composer = opener ? pnl_composer_index(opener) : -1;
     if (composer < 0 || codec_composer < 0) {
         snprintf(message, message_size, "no composer \"%s\" in %s", settings->composer,
                  composer < 0 ? "the model" : "the vocabulary");

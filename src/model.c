@@ -1,6 +1,8 @@
-/* The architecture switch behind model.h (one case per engine). */
+/* The architecture switch behind model.h (one case per engine), and the
+ * composers a model offers. */
 #include "model.h"
 
+#include "composers.h"
 #include "lstm.h"
 #include "status.h"
 #include "transformer.h"
@@ -15,9 +17,39 @@ struct PnlModel {
     int composer_count;
     int key_frame;
     char (*composer_names)[PNL_WEIGHTS_NAME_BYTES + 1];
+    uint32_t *composer_openers;
+    /* The choices: the file's own, or the built-in ones (composers.h) for
+     * a file without them, each a class name (which the model may lack)
+     * and a label. */
+    int choice_count;
+    char choice_names[PNL_WEIGHTS_MAX_CHOICES][PNL_WEIGHTS_NAME_BYTES + 1];
+    char choice_labels[PNL_WEIGHTS_MAX_CHOICES][PNL_WEIGHTS_LABEL_BYTES + 1];
     PnlLstm *lstm;
     PnlTransformer *transformer;
 };
+
+static const char *const builtin_names[] = {PNL_COMPOSER_CHOICES(PNL_COMPOSER_NAME)};
+static const char *const builtin_labels[] = {PNL_COMPOSER_CHOICES(PNL_COMPOSER_LABEL)};
+
+static void copy_choices(PnlModel *model, const PnlWeights *weights)
+{
+    if (weights->choice_count) {
+        model->choice_count = (int)weights->choice_count;
+        for (uint32_t c = 0; c < weights->choice_count; c++) {
+            memcpy(model->choice_names[c], weights->composer_names[weights->choice_classes[c]],
+                   sizeof model->choice_names[c]);
+            memcpy(model->choice_labels[c], weights->choice_labels[c],
+                   sizeof model->choice_labels[c]);
+        }
+        return;
+    }
+    model->choice_count = PNL_COMPOSER_CHOICE_COUNT;
+    for (int c = 0; c < PNL_COMPOSER_CHOICE_COUNT; c++) {
+        snprintf(model->choice_names[c], sizeof model->choice_names[c], "%s", builtin_names[c]);
+        snprintf(model->choice_labels[c], sizeof model->choice_labels[c], "%s",
+                 builtin_labels[c]);
+    }
+}
 
 struct PnlModelState {
     const PnlModel *model;
@@ -45,13 +77,17 @@ int pnl_model_new_with_precision(const PnlWeights *weights, PnlPrecision precisi
     model->composer_count = (int)weights->composer_count;
     model->key_frame = (weights->flags & PNL_WEIGHTS_FLAG_KEY_FRAME) != 0;
     model->composer_names = calloc(weights->composer_count, sizeof *model->composer_names);
-    if (!model->composer_names) {
-        free(model);
+    model->composer_openers = calloc(weights->composer_count, sizeof *model->composer_openers);
+    if (!model->composer_names || !model->composer_openers) {
+        pnl_model_free(model);
         snprintf(message, message_size, "out of memory building the model");
         return PNL_ENOMEM;
     }
     memcpy(model->composer_names, weights->composer_names,
            weights->composer_count * sizeof *model->composer_names);
+    memcpy(model->composer_openers, weights->composer_openers,
+           weights->composer_count * sizeof *model->composer_openers);
+    copy_choices(model, weights);
     int status;
     switch (weights->architecture) {
     case PNL_ARCH_LSTM:
@@ -107,6 +143,7 @@ void pnl_model_free(PnlModel *model)
     pnl_lstm_free(model->lstm);
     pnl_transformer_free(model->transformer);
     free(model->composer_names);
+    free(model->composer_openers);
     free(model);
 }
 
@@ -142,6 +179,51 @@ int pnl_model_find_composer(const PnlModel *model, const char *name)
     for (int k = 0; k < model->composer_count; k++)
         if (strcmp(model->composer_names[k], name) == 0)
             return k;
+    return -1;
+}
+
+const char *pnl_model_composer_opener(const PnlModel *model, int composer)
+{
+    if (composer < 0 || composer >= model->composer_count)
+        return NULL;
+    return model->composer_names[model->composer_openers[composer]];
+}
+
+int pnl_model_choice_count(const PnlModel *model)
+{
+    return model->choice_count;
+}
+
+const char *pnl_model_choice_name(const PnlModel *model, int choice)
+{
+    return choice >= 0 && choice < model->choice_count ? model->choice_names[choice] : NULL;
+}
+
+const char *pnl_model_choice_label(const PnlModel *model, int choice)
+{
+    return choice >= 0 && choice < model->choice_count ? model->choice_labels[choice] : NULL;
+}
+
+/* ASCII letters compare without case: "satie" finds the label "Satie". */
+static int same_words(const char *a, const char *b)
+{
+    for (; *a && *b; a++, b++) {
+        char x = *a >= 'A' && *a <= 'Z' ? (char)(*a + 32) : *a;
+        char y = *b >= 'A' && *b <= 'Z' ? (char)(*b + 32) : *b;
+        if (x != y)
+            return 0;
+    }
+    return *a == *b;
+}
+
+int pnl_model_find_choice(const PnlModel *model, const char *name)
+{
+    for (int c = 0; c < model->choice_count; c++)
+        if (!strcmp(model->choice_names[c], name))
+            return c;
+    for (int c = 0; c < model->choice_count; c++)
+        if (same_words(model->choice_labels[c], name))
+            return c;
     return -1;
 }
 

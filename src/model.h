@@ -43,6 +43,22 @@ int pnl_model_key_frame(const PnlModel *model);
 const char *pnl_model_composer_name(const PnlModel *model, int composer);
 /* The index of the composer called `name`, or -1. */
 int pnl_model_find_composer(const PnlModel *model, const char *name);
+/* The vocabulary class whose COMPOSER_ token opens the composer's pieces:
+ * its own name, or for a composer added in training the one it borrows
+ * (docs/weights-format.md); NULL out of range. */
+const char *pnl_model_composer_opener(const PnlModel *model, int composer);
+
+/* The composers a person chooses from, in menu order: the plugin's
+ * Composer port is an index into them. A file that declares none offers
+ * the built-in ones (src/composers.h), whichever of them it has. Each
+ * choice is a composer name (which a file without choices may lack) and
+ * a display name (UTF-8). NULL out of range. */
+int pnl_model_choice_count(const PnlModel *model);
+const char *pnl_model_choice_name(const PnlModel *model, int choice);
+const char *pnl_model_choice_label(const PnlModel *model, int choice);
+/* The choice whose composer name is `name`, else whose display name is
+ * (ASCII letters in any case), else -1. */
+int pnl_model_find_choice(const PnlModel *model, const char *name);
 
 /* Cost of one step, for benchmarks: FLOPs and bytes of weights read (a
  * transformer's FLOPs at a full window). */

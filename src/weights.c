@@ -196,6 +196,9 @@ void pnl_weights_free(PnlWeights *weights)
             free(weights->tensors[t].data);
     free(weights->tensors);
     free(weights->composer_names);
+    free(weights->composer_openers);
+    free(weights->choice_classes);
+    free(weights->choice_labels);
     free(weights);
 }
 
@@ -207,11 +210,14 @@ static PnlWeights *weights_alloc(const TensorSpec *specs, int tensor_count,
     if (!weights)
         return NULL;
     weights->composer_names = calloc(composer_count, sizeof *weights->composer_names);
+    weights->composer_openers = calloc(composer_count, sizeof *weights->composer_openers);
     weights->tensors = calloc((size_t)tensor_count, sizeof *weights->tensors);
-    if (!weights->composer_names || !weights->tensors) {
+    if (!weights->composer_names || !weights->composer_openers || !weights->tensors) {
         pnl_weights_free(weights);
         return NULL;
     }
+    for (uint32_t k = 0; k < composer_count; k++)
+        weights->composer_openers[k] = k;
     weights->tensor_count = (uint32_t)tensor_count;
     for (int t = 0; t < tensor_count; t++) {
         PnlTensor *tensor = &weights->tensors[t];
@@ -226,6 +232,129 @@ static PnlWeights *weights_alloc(const TensorSpec *specs, int tensor_count,
         }
     }
     return weights;
+}
+
+/* The bytes of the choices section for K classes and M choices: K
+ * openers, the count, then each choice's class and label. */
+static uint64_t choices_bytes(uint32_t composers, uint32_t choices)
+{
+    return 4 * (uint64_t)composers + 4 + (4 + (uint64_t)PNL_WEIGHTS_LABEL_BYTES) * choices;
+}
+
+/* The length of a UTF-8 sequence starting with `lead` that is a character
+ * other than a control one, or 0. Shortest forms only, no surrogates, at
+ * most U+10FFFF (RFC 3629). */
+static size_t utf8_character(const uint8_t *text, size_t left)
+{
+    uint8_t lead = text[0];
+    if (lead < 0x80)
+        return lead >= 0x20 && lead != 0x7F;
+    size_t length = lead >= 0xC2 && lead <= 0xDF ? 2 : lead >= 0xE0 && lead <= 0xEF ? 3
+                    : lead >= 0xF0 && lead <= 0xF4 ? 4 : 0;
+    if (!length || length > left)
+        return 0;
+    for (size_t i = 1; i < length; i++)
+        if ((text[i] & 0xC0) != 0x80)
+            return 0;
+    uint8_t second = text[1];
+    if ((lead == 0xE0 && second < 0xA0) || (lead == 0xED && second > 0x9F) ||
+        (lead == 0xF0 && second < 0x90) || (lead == 0xF4 && second > 0x8F))
+        return 0; /* overlong, a surrogate, or past U+10FFFF */
+    if (lead == 0xC2 && second <= 0x9F)
+        return 0; /* C1 controls, U+0080..U+009F */
+    return length;
+}
+
+const char *pnl_weights_label_problem(const uint8_t *label, size_t length)
+{
+    if (length == 0)
+        return "is empty";
+    if (length > PNL_WEIGHTS_LABEL_BYTES)
+        return "is longer than 64 bytes";
+    for (size_t at = 0; at < length;) {
+        if (label[at] < 0x20 || label[at] == 0x7F)
+            return "holds a control character";
+        size_t step = utf8_character(label + at, length - at);
+        if (!step)
+            return "is not valid UTF-8 text (or holds a control character)";
+        at += step;
+    }
+    return NULL;
+}
+
+/* A stored label field: its text, then zeros to the end of the field.
+ * Returns its length, or -1 with *problem set. */
+static int read_label(const uint8_t *field, char *label_out, const char **problem)
+{
+    size_t length = 0;
+    while (length < PNL_WEIGHTS_LABEL_BYTES && field[length] != 0)
+        length++;
+    for (size_t i = length; i < PNL_WEIGHTS_LABEL_BYTES; i++)
+        if (field[i] != 0) {
+            *problem = "has bytes after its end (not zero-padded)";
+            return -1;
+        }
+    if ((*problem = pnl_weights_label_problem(field, length)) != NULL)
+        return -1;
+    memcpy(label_out, field, length);
+    label_out[length] = '\0';
+    return (int)length;
+}
+
+/* Reads and checks the choices section at bytes[offset...], which the
+ * length check has shown to be inside the file. */
+static int read_choices(PnlWeights *weights, const uint8_t *bytes, size_t offset,
+                        const char *name, char *message, size_t message_size)
+{
+    uint32_t composers = weights->composer_count;
+    for (uint32_t k = 0; k < composers; k++, offset += 4) {
+        uint32_t opener = pnl_read_le32(bytes + offset);
+        if (opener >= composers)
+            return fail(message, message_size, PNL_EFORMAT, name,
+                        "composer %u opens its pieces as class %u, but there are %u", k, opener,
+                        composers);
+        weights->composer_openers[k] = opener;
+    }
+    for (uint32_t k = 0; k < composers; k++) {
+        uint32_t opener = weights->composer_openers[k];
+        if (weights->composer_openers[opener] != opener)
+            return fail(message, message_size, PNL_EFORMAT, name,
+                        "composer %u opens its pieces as class %u, which borrows another's", k,
+                        opener);
+        for (uint32_t other = 0; other < k; other++)
+            if (!strcmp(weights->composer_names[k], weights->composer_names[other]))
+                return fail(message, message_size, PNL_EFORMAT, name,
+                            "two composers are called \"%s\"", weights->composer_names[k]);
+    }
+    uint32_t count = weights->choice_count; /* read and range-checked by the caller */
+    offset += 4;
+    weights->choice_classes = calloc(count, sizeof *weights->choice_classes);
+    weights->choice_labels = calloc(count, sizeof *weights->choice_labels);
+    if (!weights->choice_classes || !weights->choice_labels)
+        return fail(message, message_size, PNL_ENOMEM, name, "out of memory");
+    for (uint32_t c = 0; c < count; c++) {
+        uint32_t class_index = pnl_read_le32(bytes + offset);
+        if (class_index >= composers)
+            return fail(message, message_size, PNL_EFORMAT, name,
+                        "choice %u is composer %u, but there are %u", c, class_index, composers);
+        const char *problem = NULL;
+        if (read_label(bytes + offset + 4, weights->choice_labels[c], &problem) < 0)
+            return fail(message, message_size, PNL_EFORMAT, name,
+                        "the display name of choice %u (at byte %zu) %s", c, offset + 4,
+                        problem);
+        for (uint32_t other = 0; other < c; other++) {
+            if (weights->choice_classes[other] == class_index)
+                return fail(message, message_size, PNL_EFORMAT, name,
+                            "choices %u and %u are both composer %u", other, c, class_index);
+            if (!strcmp(weights->choice_labels[other], weights->choice_labels[c]))
+                return fail(message, message_size, PNL_EFORMAT, name,
+                            "choices %u and %u are both called \"%s\"", other, c,
+                            weights->choice_labels[c]);
+        }
+        weights->choice_classes[c] = class_index;
+        offset += 4 + PNL_WEIGHTS_LABEL_BYTES;
+    }
+    return PNL_OK;
 }
 
 /* The fixed header's length: version 2 added the flags field. */
@@ -272,7 +401,7 @@ int pnl_weights_parse(const uint8_t *bytes, size_t size, const char *name,
         return fail(message, message_size, PNL_EFORMAT, name,
                     "truncated at byte %zu of at least %zu (the header alone)", size, header);
     uint32_t flags = version >= 2 ? pnl_read_le32(bytes + 48) : 0;
-    if (flags & ~(uint32_t)PNL_WEIGHTS_FLAG_KEY_FRAME)
+    if (flags & ~(uint32_t)PNL_WEIGHTS_KNOWN_FLAGS)
         return fail(message, message_size, PNL_EMISMATCH, name,
                     "flags 0x%x name features this Pianola does not know", flags);
     if (architecture != PNL_ARCH_LSTM && architecture != PNL_ARCH_TRANSFORMER)
@@ -337,8 +466,27 @@ int pnl_weights_parse(const uint8_t *bytes, size_t size, const char *name,
                     tensor_count, layers,
                     architecture == PNL_ARCH_TRANSFORMER ? "transformer" : "LSTM", spec_total);
 
+    /* The choices section's size hangs on its count, which lies after the
+     * names and the openers. */
+    uint32_t choices = 0;
+    if (flags & PNL_WEIGHTS_FLAG_CHOICES) {
+        uint64_t count_at = header + (uint64_t)(PNL_WEIGHTS_NAME_BYTES + 4) * composers;
+        if ((uint64_t)size < count_at + 4)
+            return fail(message, message_size, PNL_EFORMAT, name,
+                        "truncated at byte %zu, before the count of composer choices at %llu",
+                        size, (unsigned long long)count_at);
+        choices = pnl_read_le32(bytes + count_at);
+        uint32_t limit = composers < PNL_WEIGHTS_MAX_CHOICES ? composers : PNL_WEIGHTS_MAX_CHOICES;
+        if (choices < 1 || choices > limit)
+            return fail(message, message_size, PNL_EFORMAT, name,
+                        "%u composer choices, outside 1..%u (at most one a composer, and %d)",
+                        choices, limit, PNL_WEIGHTS_MAX_CHOICES);
+    }
+
     /* Every size above is range-checked, so this sum stays far below 2^64. */
     uint64_t expected_size = header + (uint64_t)PNL_WEIGHTS_NAME_BYTES * composers + 4;
+    if (flags & PNL_WEIGHTS_FLAG_CHOICES)
+        expected_size += choices_bytes(composers, choices);
     for (int t = 0; t < spec_total; t++)
         expected_size += spec_bytes(&specs[t]);
     if (expected_size > PNL_WEIGHTS_MAX_FILE_BYTES)
@@ -396,6 +544,14 @@ int pnl_weights_parse(const uint8_t *bytes, size_t size, const char *name,
                         "composer name %u (at byte %zu) is empty or not zero-padded ASCII", k,
                         offset);
         }
+    }
+    if (flags & PNL_WEIGHTS_FLAG_CHOICES) {
+        weights->choice_count = choices;
+        if ((status = read_choices(weights, bytes, offset, name, message, message_size))) {
+            pnl_weights_free(weights);
+            return status;
+        }
+        offset += (size_t)choices_bytes(composers, choices);
     }
 
     for (int t = 0; t < spec_total; t++) {
@@ -598,8 +754,12 @@ PnlWeights *pnl_weights_new_transformer(uint64_t signature, uint32_t vocab_size,
 
 size_t pnl_weights_encode(const PnlWeights *weights, uint8_t *bytes, size_t capacity)
 {
-    size_t header = header_bytes(weights->version) + architecture_field_bytes(weights->architecture);
+    size_t header =
+        header_bytes(weights->version) + architecture_field_bytes(weights->architecture);
+    int has_choices = weights->version >= 2 && (weights->flags & PNL_WEIGHTS_FLAG_CHOICES);
     size_t total = header + (size_t)PNL_WEIGHTS_NAME_BYTES * weights->composer_count + 4;
+    if (has_choices)
+        total += (size_t)choices_bytes(weights->composer_count, weights->choice_count);
     for (uint32_t t = 0; t < weights->tensor_count; t++)
         total += PNL_WEIGHTS_NAME_BYTES + 4 + 4 * (size_t)weights->tensors[t].rank +
                  4 * weights->tensors[t].count;
@@ -630,6 +790,19 @@ size_t pnl_weights_encode(const PnlWeights *weights, uint8_t *bytes, size_t capa
         memcpy(bytes + offset, weights->composer_names[k],
                strnlen(weights->composer_names[k], PNL_WEIGHTS_NAME_BYTES));
     }
+    if (has_choices) {
+        for (uint32_t k = 0; k < weights->composer_count; k++, offset += 4)
+            pnl_write_le32(bytes + offset, weights->composer_openers[k]);
+        pnl_write_le32(bytes + offset, weights->choice_count);
+        offset += 4;
+        for (uint32_t c = 0; c < weights->choice_count; c++) {
+            pnl_write_le32(bytes + offset, weights->choice_classes[c]);
+            memset(bytes + offset + 4, 0, PNL_WEIGHTS_LABEL_BYTES);
+            memcpy(bytes + offset + 4, weights->choice_labels[c],
+                   strnlen(weights->choice_labels[c], PNL_WEIGHTS_LABEL_BYTES));
+            offset += 4 + PNL_WEIGHTS_LABEL_BYTES;
+        }
+    }
     for (uint32_t t = 0; t < weights->tensor_count; t++) {
         const PnlTensor *tensor = &weights->tensors[t];
         memset(bytes + offset, 0, PNL_WEIGHTS_NAME_BYTES);
@@ -644,6 +817,32 @@ size_t pnl_weights_encode(const PnlWeights *weights, uint8_t *bytes, size_t capa
     }
     pnl_write_le32(bytes + offset, pnl_crc32(bytes, offset));
     return total;
+}
+
+int pnl_weights_set_choices(PnlWeights *weights, uint32_t count, const uint32_t *classes,
+                            const char *const *labels)
+{
+    if (count > PNL_WEIGHTS_MAX_CHOICES)
+        return PNL_EINVAL;
+    free(weights->choice_classes);
+    free(weights->choice_labels);
+    weights->choice_classes = NULL;
+    weights->choice_labels = NULL;
+    weights->choice_count = 0;
+    weights->flags &= ~(uint32_t)PNL_WEIGHTS_FLAG_CHOICES;
+    if (count == 0)
+        return PNL_OK;
+    weights->choice_classes = calloc(count, sizeof *weights->choice_classes);
+    weights->choice_labels = calloc(count, sizeof *weights->choice_labels);
+    if (!weights->choice_classes || !weights->choice_labels)
+        return PNL_ENOMEM;
+    for (uint32_t c = 0; c < count; c++) {
+        weights->choice_classes[c] = classes[c];
+        snprintf(weights->choice_labels[c], sizeof weights->choice_labels[c], "%s", labels[c]);
+    }
+    weights->choice_count = count;
+    weights->flags |= PNL_WEIGHTS_FLAG_CHOICES;
+    return PNL_OK;
 }
 
 int pnl_weights_save(const PnlWeights *weights, const char *path, char *message,

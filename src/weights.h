@@ -27,12 +27,20 @@ enum {
     /* Flags (version 2): the network composes in C major / A minor and
      * expects music moved into that frame (src/key.h). */
     PNL_WEIGHTS_FLAG_KEY_FRAME = 1,
+    /* The file declares the composers a person chooses from, with their
+     * display names, and which class opens each class's pieces (the
+     * composer choices section, docs/weights-format.md). */
+    PNL_WEIGHTS_FLAG_CHOICES = 2,
+    PNL_WEIGHTS_KNOWN_FLAGS = PNL_WEIGHTS_FLAG_KEY_FRAME | PNL_WEIGHTS_FLAG_CHOICES,
+    /* A choice's display name: UTF-8, zero-padded to this many bytes. */
+    PNL_WEIGHTS_LABEL_BYTES = 64,
     PNL_WEIGHTS_MAX_RANK = 4,
 
     /* What a sane model stays within; anything beyond is refused before a
      * byte is allocated for it. */
     PNL_WEIGHTS_MAX_VOCAB = 65536,
     PNL_WEIGHTS_MAX_COMPOSERS = 1024,
+    PNL_WEIGHTS_MAX_CHOICES = 32, /* the plugin's Composer port holds 0..31 */
     PNL_WEIGHTS_MAX_WIDTH = 8192, /* embedding and hidden sizes */
     PNL_WEIGHTS_MAX_LAYERS = 16,
     PNL_WEIGHTS_MAX_CONTEXT = 16384 /* a transformer's window, in tokens */
@@ -88,6 +96,19 @@ typedef struct {
     uint32_t context_length; /* positions each token attends to, itself included */
     float norm_eps;          /* layer normalisation's epsilon */
     char (*composer_names)[PNL_WEIGHTS_NAME_BYTES + 1]; /* composer_count names */
+    /* composer_count entries: the class whose COMPOSER_ token of the
+     * vocabulary opens class k's pieces. A class of the vocabulary opens its
+     * own; a composer a person added in training (`train own`) borrows the
+     * token of the class it started from. Each k itself without the
+     * choices section. */
+    uint32_t *composer_openers;
+    /* The choices section (PNL_WEIGHTS_FLAG_CHOICES): choice_count choices
+     * in menu order, each a class and its display name (UTF-8). 0 and NULL
+     * without it: the file's reader then offers the built-in choices
+     * (src/composers.h). */
+    uint32_t choice_count;
+    uint32_t *choice_classes;
+    char (*choice_labels)[PNL_WEIGHTS_LABEL_BYTES + 1];
     uint32_t tensor_count;
     PnlTensor *tensors;
 } PnlWeights;
@@ -113,7 +134,8 @@ const PnlTensor *pnl_weights_tensor(const PnlWeights *weights, const char *name)
 
 /* A new LSTM weights object with every tensor of the architecture allocated,
  * correctly named and shaped and filled with zeros; composer names are
- * "composer<k>" until the caller renames them. NULL when out of memory or the
+ * "composer<k>" until the caller renames them, each class opens its own
+ * pieces, and there is no choices section. NULL when out of memory or the
  * sizes are outside the limits above. */
 PnlWeights *pnl_weights_new_lstm(uint64_t signature, uint32_t vocab_size,
                                  uint32_t composer_count, uint32_t embedding_size,
@@ -125,6 +147,18 @@ PnlWeights *pnl_weights_new_transformer(uint64_t signature, uint32_t vocab_size,
                                         uint32_t composer_count, uint32_t dimension,
                                         uint32_t head_count, uint32_t layer_count,
                                         uint32_t context_length, uint32_t feed_forward);
+
+/* Gives `weights` a choices section of `count` choices (classes and UTF-8
+ * labels, copied) and sets PNL_WEIGHTS_FLAG_CHOICES; count 0 removes it.
+ * Does not check them (the reader does): tests write broken ones too.
+ * PNL_ENOMEM or PNL_EINVAL (count over the limit). */
+int pnl_weights_set_choices(PnlWeights *weights, uint32_t count, const uint32_t *classes,
+                            const char *const *labels);
+
+/* Checks a display name as the reader does: 1..PNL_WEIGHTS_LABEL_BYTES
+ * bytes of valid UTF-8 (shortest forms, no surrogates), no control
+ * characters (C0, DEL, C1). Returns 0 or a static text saying what is wrong. */
+const char *pnl_weights_label_problem(const uint8_t *label, size_t length);
 
 /* The file's bytes: writes at most `capacity` bytes into `bytes` (which may be
  * NULL when capacity is 0) and returns the full size the file needs. */

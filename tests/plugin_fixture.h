@@ -217,7 +217,13 @@ static inline int fixture_read_ui_event(PnlLv2Host *host, const LV2_Atom_Event *
         return 1;
     }
     if (object->body.otype == pnl_lv2host_map(host, LV2_PATCH__Set)) {
-        lv2_atom_object_get(object, pnl_lv2host_map(host, LV2_PATCH__value), &value, 0);
+        const LV2_Atom *property = NULL;
+        lv2_atom_object_get(object, pnl_lv2host_map(host, LV2_PATCH__value), &value,
+                            pnl_lv2host_map(host, LV2_PATCH__property), &property, 0);
+        /* The model's path is another property (test_plugin_model.c). */
+        if (property && property->type == pnl_lv2host_map(host, LV2_ATOM__URID) &&
+            ((const LV2_Atom_URID *)property)->body == pnl_lv2host_map(host, PIANOLA__model))
+            return 3;
         if (value && path)
             snprintf(path, path_size, "%.*s", (int)value->size,
                      (const char *)LV2_ATOM_BODY_CONST(value));

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "composers.h"
 #include "state_encoding.h"
 #include "status.h"
 #include "steering.h"
@@ -199,7 +200,7 @@ static void test_settings_out_of_range_are_refused_and_nothing_taken(void)
     enum { CASES = sizeof bad / sizeof *bad };
     for (int i = 0; i < CASES; i++)
         bad[i] = good;
-    bad[0].composer_choice = 9;
+    bad[0].composer_choice = PNL_COMPOSER_MAX_CHOICES;
     bad[1].temperature = NAN;
     bad[2].bar_ticks = 0;
     bad[3].bar_ticks = 193;

@@ -252,6 +252,24 @@ static int host_resize(LV2UI_Feature_Handle handle, int width, int height)
     return 0;
 }
 
+/* ui:requestValue: what the window asked the host for (a file dialog). */
+static struct {
+    int count;
+    LV2_URID key, type;
+} requested;
+
+static LV2UI_Request_Value_Status request_value(LV2UI_Feature_Handle handle, LV2_URID key,
+                                                LV2_URID type,
+                                                const LV2_Feature *const *features)
+{
+    (void)handle;
+    (void)features;
+    requested.count++;
+    requested.key = key;
+    requested.type = type;
+    return LV2UI_REQUEST_VALUE_SUCCESS;
+}
+
 /* X errors on any connection, the UI's included (the handler is process
  * wide): every one is a failure of whichever test caused it. */
 static int x_errors;
@@ -331,6 +349,8 @@ static int open_ui_in(Ui *ui, int map_parent, ParentKind kind)
     LV2_Feature parent_feature = {LV2_UI__parent, (void *)(uintptr_t)ui->parent};
     LV2_Feature resize_feature = {LV2_UI__resize, &ui->resize};
     LV2_Feature idle_feature = {LV2_UI__idleInterface, NULL};
+    static LV2UI_Request_Value request = {NULL, request_value};
+    LV2_Feature request_feature = {LV2_UI__requestValue, &request};
     /* ui:scaleFactor, when the test sets host.scale_factor, as hosts that
      * know the desktop's scale pass it. */
     LV2_Options_Option options[] = {
@@ -339,9 +359,11 @@ static int open_ui_in(Ui *ui, int map_parent, ParentKind kind)
         {LV2_OPTIONS_INSTANCE, 0, 0, 0, 0, NULL},
     };
     LV2_Feature options_feature = {LV2_OPTIONS__options, options};
-    const LV2_Feature *features[] = {&map_feature,  &parent_feature,
-                                     &resize_feature, &idle_feature,
-                                     host.scale_factor > 0 ? &options_feature : NULL, NULL};
+    const LV2_Feature *features[] = {&map_feature,     &parent_feature,
+                                     &resize_feature,  &idle_feature,
+                                     &request_feature, host.scale_factor > 0 ? &options_feature
+                                                                             : NULL,
+                                     NULL};
     LV2UI_Widget widget = NULL;
     ui->handle = host.descriptor->instantiate(host.descriptor,
                                               host.plugin_uri ? host.plugin_uri : PIANOLA_URI,
@@ -1362,6 +1384,70 @@ static void test_clicks_choose_composer_and_toggle_compose(void)
           PIXEL_ARGS(lit));
 }
 
+/* pianola:Composers, as the DSP sends a loaded model's choices. */
+static void send_composers(Ui *ui, const char *const *labels, int count, int choice)
+{
+    LV2_Atom_Forge *forge = &ui->forge;
+    LV2_Atom_Forge_Frame frame, tuple;
+    lv2_atom_forge_set_buffer(forge, ui->atom_buffer, sizeof ui->atom_buffer);
+    LV2_Atom_Forge_Ref ref = lv2_atom_forge_object(forge, &frame, 0, urid(PIANOLA__Composers));
+    lv2_atom_forge_key(forge, urid(PIANOLA__choice));
+    lv2_atom_forge_int(forge, choice);
+    lv2_atom_forge_key(forge, urid(PIANOLA__labels));
+    lv2_atom_forge_tuple(forge, &tuple);
+    for (int i = 0; i < count; i++)
+        lv2_atom_forge_string(forge, labels[i], (uint32_t)strlen(labels[i]));
+    lv2_atom_forge_pop(forge, &tuple);
+    lv2_atom_forge_pop(forge, &frame);
+    send_atom(ui, lv2_atom_forge_deref(forge, ref));
+}
+
+static void test_composer_pills_follow_the_models_choices_and_the_model_row_asks_for_a_file(void)
+{
+    static const char *const labels[] = {"Mozart", "Brahms", "Schumann", "Rachmaninoff",
+                                         "Romantic blend", "\xc3\x89rik Satie"};
+    Ui ui;
+    CHECK(open_ui(&ui, 1) == 0, "instantiate returned NULL");
+    PnlUiLayout layout;
+    layout_of(&ui, &layout);
+    pnl_ui_layout_composers(&layout, 6);
+    /* A restored session: the port says 1, the DSP composes choice 5. */
+    set_port(&ui, PNL_PORT_COMPOSER, 1.0f);
+    send_composers(&ui, labels, 6, 5);
+    pump(&ui);
+    grab(&ui, "composers-of-the-model");
+    PnlRect own = layout.composer[5], brahms = layout.composer[1];
+    Pixel own_lit = pixel_at(&ui, own.x + 8, own.y + own.height / 2);
+    Pixel brahms_dark = pixel_at(&ui, brahms.x + 8, brahms.y + brahms.height / 2);
+    click(&ui, brahms.x + brahms.width / 2, brahms.y + brahms.height / 2);
+    click(&ui, own.x + own.width / 2, own.y + own.height / 2);
+    pump(&ui);
+    const Write *composer = last_write_to(&ui, PNL_PORT_COMPOSER);
+    float composer_value = composer ? composer->value : -1.0f;
+    int before = requested.count;
+    click(&ui, layout.model.x + layout.model.width - 20, layout.model.y + layout.model.height / 2);
+    pump(&ui);
+    int asked = requested.count - before;
+    /* Another model with fewer composers: a sixth pill answers no more. */
+    send_composers(&ui, labels, 5, 0);
+    pump(&ui);
+    int writes_before = writes_to(&ui, PNL_PORT_COMPOSER);
+    click(&ui, own.x + own.width / 2, own.y + own.height / 2);
+    pump(&ui);
+    int writes_after = writes_to(&ui, PNL_PORT_COMPOSER);
+    close_ui(&ui);
+    CHECK(is_amber(own_lit) && !is_amber(brahms_dark),
+          "expected the DSP's choice (the sixth pill) lit and not the port's, got "
+          PIXEL_FORMAT " and " PIXEL_FORMAT, PIXEL_ARGS(own_lit), PIXEL_ARGS(brahms_dark));
+    CHECK(composer_value == 5.0f, "expected a click on the sixth pill to write 5, got %g",
+          composer_value);
+    CHECK(asked == 1 && requested.key == urid(PIANOLA__model) &&
+              requested.type == urid(LV2_ATOM__Path),
+          "expected the model row to ask the host for a path for pianola:model once, got %d "
+          "requests (key %u, type %u)", asked, requested.key, requested.type);
+    CHECK(writes_after == writes_before, "expected no write past the model's five choices");
+}
+
 static void test_seed_field_takes_typed_digits_and_gives_focus_back(void)
 {
     Ui ui;
@@ -1663,6 +1749,7 @@ int main(void)
     RUN_TEST(test_steering_knobs_step_through_whole_choices);
     RUN_TEST(test_reroll_sends_a_pulse);
     RUN_TEST(test_clicks_choose_composer_and_toggle_compose);
+    RUN_TEST(test_composer_pills_follow_the_models_choices_and_the_model_row_asks_for_a_file);
     RUN_TEST(test_seed_field_takes_typed_digits_and_gives_focus_back);
     RUN_TEST(test_ui_embeds_in_a_32_bit_parent_without_x_errors);
     RUN_TEST(test_ui_closes_cleanly_after_the_host_destroyed_its_window);

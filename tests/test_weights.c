@@ -522,11 +522,11 @@ static void test_flags_and_version_1_files(void)
     free(bytes);
 
     weights->version = 2;
-    weights->flags = 2;
+    weights->flags = 4; /* bits 0 and 1 are known */
     bytes = encode(weights, &size);
     int status = pnl_weights_parse(bytes, size, "future.pnm", test_signature, 0, &loaded,
                                    message, sizeof message);
-    CHECK(status == PNL_EMISMATCH && !loaded && strstr(message, "flags 0x2"),
+    CHECK(status == PNL_EMISMATCH && !loaded && strstr(message, "flags 0x4"),
           "unknown flags: status %d \"%s\"", status, message);
     free(bytes);
     pnl_weights_free(weights);
@@ -603,6 +603,234 @@ static void test_the_huge_weights_fuzz_finding_is_refused(void)
           "expected the huge weights refused, got %d \"%s\"", status, message);
 }
 
+/* A small model declaring two choices: Mozart, and a composer added in
+ * training ("Érik Satie", class 2) whose pieces open as Mozart's. Its
+ * choices section lies after the three names: openers at 148, the count at
+ * 160, choice 0 at 164 (class, then its label at 168), choice 1 at 232. */
+enum { OPENERS_AT = PNL_WEIGHTS_HEADER_BYTES + 96, CHOICE_COUNT_AT = OPENERS_AT + 12,
+       CHOICE0_AT = CHOICE_COUNT_AT + 4, CHOICE1_AT = CHOICE0_AT + 4 + PNL_WEIGHTS_LABEL_BYTES };
+
+static PnlWeights *model_with_choices(void)
+{
+    PnlWeights *weights = small_model();
+    snprintf(weights->composer_names[2], sizeof weights->composer_names[2], "satie");
+    weights->composer_openers[2] = 0;
+    static const uint32_t classes[] = {0, 2};
+    static const char *const labels[] = {"Mozart", "\xc3\x89rik Satie"};
+    pnl_weights_set_choices(weights, 2, classes, labels);
+    return weights;
+}
+
+static void test_composer_choices_load_back_exactly(void)
+{
+    PnlWeights *weights = model_with_choices();
+    size_t size;
+    uint8_t *bytes = encode(weights, &size);
+    pnl_weights_free(weights);
+    PnlWeights *loaded = NULL;
+    char message[512] = "";
+    int status = pnl_weights_parse(bytes, size, "choices.pnm", test_signature, 21, &loaded,
+                                   message, sizeof message);
+    free(bytes);
+    CHECK(status == PNL_OK && loaded, "expected the file with choices to load, got %d \"%s\"",
+          status, message);
+    CHECK(loaded->flags == PNL_WEIGHTS_FLAG_CHOICES && loaded->choice_count == 2 &&
+              loaded->choice_classes[0] == 0 && loaded->choice_classes[1] == 2 &&
+              !strcmp(loaded->choice_labels[0], "Mozart") &&
+              !strcmp(loaded->choice_labels[1], "\xc3\x89rik Satie") &&
+              loaded->composer_openers[0] == 0 && loaded->composer_openers[1] == 1 &&
+              loaded->composer_openers[2] == 0,
+          "expected flags 2, choices 0 \"Mozart\" and 2 \"Érik Satie\", openers 0 1 0; got flags "
+          "%u, %u choices, openers %u %u %u", loaded->flags, loaded->choice_count,
+          loaded->composer_openers[0], loaded->composer_openers[1], loaded->composer_openers[2]);
+    pnl_weights_free(loaded);
+}
+
+static void label_set(uint8_t *b, size_t at, const char *text, size_t length)
+{
+    memset(b + at, 0, PNL_WEIGHTS_LABEL_BYTES);
+    memcpy(b + at, text, length);
+}
+static void choice_label_not_utf8(uint8_t *b, size_t *n)
+{
+    label_set(b, CHOICE1_AT + 4, "Satie \xff", 7);
+    fix_crc(b, *n);
+}
+static void choice_label_overlong_utf8(uint8_t *b, size_t *n)
+{
+    label_set(b, CHOICE1_AT + 4, "Sati\xc1\xa5", 6); /* 'e' in two bytes */
+    fix_crc(b, *n);
+}
+static void choice_label_surrogate(uint8_t *b, size_t *n)
+{
+    label_set(b, CHOICE1_AT + 4, "Satie \xed\xa0\x80", 9);
+    fix_crc(b, *n);
+}
+static void choice_label_cut_character(uint8_t *b, size_t *n)
+{
+    label_set(b, CHOICE1_AT + 4, "Satie \xe2\x80", 8);
+    fix_crc(b, *n);
+}
+static void choice_label_newline(uint8_t *b, size_t *n)
+{
+    label_set(b, CHOICE1_AT + 4, "Satie\nrm -rf", 12);
+    fix_crc(b, *n);
+}
+static void choice_label_c1_control(uint8_t *b, size_t *n)
+{
+    label_set(b, CHOICE1_AT + 4, "Satie\xc2\x9b", 7);
+    fix_crc(b, *n);
+}
+static void choice_label_empty(uint8_t *b, size_t *n)
+{
+    label_set(b, CHOICE1_AT + 4, "", 0);
+    fix_crc(b, *n);
+}
+static void choice_label_not_zero_padded(uint8_t *b, size_t *n)
+{
+    b[CHOICE1_AT + 4 + PNL_WEIGHTS_LABEL_BYTES - 1] = 'x';
+    fix_crc(b, *n);
+}
+static void choice_labels_alike(uint8_t *b, size_t *n)
+{
+    label_set(b, CHOICE1_AT + 4, "Mozart", 6);
+    fix_crc(b, *n);
+}
+static void choice_class_out_of_range(uint8_t *b, size_t *n)
+{
+    put_u32(b + CHOICE1_AT, 3);
+    fix_crc(b, *n);
+}
+static void choice_class_twice(uint8_t *b, size_t *n)
+{
+    put_u32(b + CHOICE1_AT, 0);
+    fix_crc(b, *n);
+}
+static void choice_count_zero(uint8_t *b, size_t *n)
+{
+    put_u32(b + CHOICE_COUNT_AT, 0);
+    fix_crc(b, *n);
+}
+static void choice_count_over_composers(uint8_t *b, size_t *n)
+{
+    put_u32(b + CHOICE_COUNT_AT, 4);
+    fix_crc(b, *n);
+}
+static void choice_count_absurd(uint8_t *b, size_t *n)
+{
+    put_u32(b + CHOICE_COUNT_AT, 0xFFFFFFFFu);
+    fix_crc(b, *n);
+}
+static void choice_count_one_more(uint8_t *b, size_t *n)
+{
+    put_u32(b + CHOICE_COUNT_AT, 3); /* the file holds two */
+    fix_crc(b, *n);
+}
+static void opener_out_of_range(uint8_t *b, size_t *n)
+{
+    put_u32(b + OPENERS_AT + 8, 7);
+    fix_crc(b, *n);
+}
+static void opener_borrowed_twice(uint8_t *b, size_t *n)
+{
+    put_u32(b + OPENERS_AT, 2); /* mozart opens as satie, which opens as mozart */
+    fix_crc(b, *n);
+}
+static void composer_names_alike(uint8_t *b, size_t *n)
+{
+    memcpy(b + PNL_WEIGHTS_HEADER_BYTES + 64, "mozart\0\0", 8);
+    fix_crc(b, *n);
+}
+static void choices_flag_without_section(uint8_t *b, size_t *n)
+{
+    /* The section removed, the flag kept: the tensors are read as choices. */
+    size_t section = CHOICE1_AT + 4 + PNL_WEIGHTS_LABEL_BYTES - OPENERS_AT;
+    memmove(b + OPENERS_AT, b + OPENERS_AT + section, *n - OPENERS_AT - section);
+    *n -= section;
+    fix_crc(b, *n);
+}
+static void truncated_before_choice_count(uint8_t *b, size_t *n)
+{
+    (void)b;
+    *n = CHOICE_COUNT_AT + 2;
+}
+
+static void test_each_bad_choices_section_is_refused_with_what_is_wrong(void)
+{
+    static const struct {
+        const char *name;
+        Breaker breaker;
+        const char *says;
+    } cases[] = {
+        {"choice-label-not-utf8", choice_label_not_utf8, "choice 1 (at byte 236) is not valid UTF-8"},
+        {"choice-label-overlong-utf8", choice_label_overlong_utf8, "is not valid UTF-8"},
+        {"choice-label-surrogate", choice_label_surrogate, "is not valid UTF-8"},
+        {"choice-label-cut-character", choice_label_cut_character, "is not valid UTF-8"},
+        {"choice-label-newline", choice_label_newline, "holds a control character"},
+        {"choice-label-c1-control", choice_label_c1_control, "or holds a control character"},
+        {"choice-label-empty", choice_label_empty, "display name of choice 1 (at byte 236) is empty"},
+        {"choice-label-not-zero-padded", choice_label_not_zero_padded, "not zero-padded"},
+        {"choice-labels-alike", choice_labels_alike, "choices 0 and 1 are both called \"Mozart\""},
+        {"choice-class-out-of-range", choice_class_out_of_range, "choice 1 is composer 3, but there are 3"},
+        {"choice-class-twice", choice_class_twice, "choices 0 and 1 are both composer 0"},
+        {"choice-count-zero", choice_count_zero, "0 composer choices, outside 1..3"},
+        {"choice-count-over-composers", choice_count_over_composers, "4 composer choices, outside 1..3"},
+        {"choice-count-absurd", choice_count_absurd, "4294967295 composer choices"},
+        {"choice-count-one-more", choice_count_one_more, "truncated at byte"},
+        {"opener-out-of-range", opener_out_of_range, "composer 2 opens its pieces as class 7, but there are 3"},
+        {"opener-borrowed-twice", opener_borrowed_twice, "which borrows another's"},
+        {"composer-names-alike", composer_names_alike, "two composers are called \"mozart\""},
+        {"choices-flag-without-section", choices_flag_without_section, "composer choices"},
+        {"truncated-before-choice-count", truncated_before_choice_count,
+         "before the count of composer choices"},
+    };
+    PnlWeights *weights = model_with_choices();
+    size_t size;
+    uint8_t *valid = encode(weights, &size);
+    pnl_weights_free(weights);
+    mkdir("bad-weights", 0777);
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        uint8_t *bytes = calloc(1, size + 64);
+        size_t length = size;
+        memcpy(bytes, valid, size);
+        cases[c].breaker(bytes, &length);
+        char path[256];
+        snprintf(path, sizeof path, "bad-weights/%s.pnm", cases[c].name);
+        FILE *file = fopen(path, "wb");
+        fwrite(bytes, 1, length, file);
+        fclose(file);
+        free(bytes);
+        PnlWeights *loaded = NULL;
+        char message[512] = "";
+        int status = pnl_weights_load(path, test_signature, 21, &loaded, message, sizeof message);
+        CHECK(status < 0 && !loaded && strstr(message, path) && strstr(message, cases[c].says),
+              "%s: expected a refusal naming the file and saying \"%s\", got %d \"%s\"",
+              cases[c].name, cases[c].says, status, message);
+    }
+    free(valid);
+}
+
+/* Every label the writer can hold goes through the check the reader runs. */
+static void test_label_check_takes_text_and_refuses_the_rest(void)
+{
+    static const struct {
+        const char *text;
+        int good;
+    } cases[] = {
+        {"Satie", 1}, {"\xc3\x89rik Satie", 1}, {"\xe6\x97\xa5\xe6\x9c\xac", 1},
+        {"\xf0\x9f\x8e\xb9 Piano", 1}, {"", 0}, {"a\tb", 0}, {"\x7f", 0}, {"\xc0\x80", 0},
+        {"\xf4\x90\x80\x80", 0}, {"\xe0\x80\xaf", 0}, {"\x80", 0},
+        {"0123456789012345678901234567890123456789012345678901234567890123", 1},
+        {"01234567890123456789012345678901234567890123456789012345678901234", 0},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        const char *problem =
+            pnl_weights_label_problem((const uint8_t *)cases[c].text, strlen(cases[c].text));
+        CHECK((problem == NULL) == cases[c].good, "label %zu (\"%s\"): expected %s, got %s", c,
+              cases[c].text, cases[c].good ? "accepted" : "refused", problem ? problem : "accepted");
+    }
+}
+
 int main(void)
 {
     RUN_TEST(test_crc32_matches_zlib);
@@ -616,5 +844,8 @@ int main(void)
     RUN_TEST(test_flags_and_version_1_files);
     RUN_TEST(test_weights_at_the_bound_keep_the_logits_finite);
     RUN_TEST(test_the_huge_weights_fuzz_finding_is_refused);
+    RUN_TEST(test_composer_choices_load_back_exactly);
+    RUN_TEST(test_each_bad_choices_section_is_refused_with_what_is_wrong);
+    RUN_TEST(test_label_check_takes_text_and_refuses_the_rest);
     CHECK_EXIT();
 }

@@ -67,7 +67,8 @@ static void usage(FILE *stream)
         fprintf(stream, "%s, ", composer_names[choice]);
     fprintf(stream,
             "...\n"
-            "                          (the plugin's choices) [%s]\n"
+            "                          (the model's choices: its composers' names or display\n"
+            "                          names; the bundled model's are these) [%s]\n"
             "  -m, --model FILE        the weights file [$PIANOLA_MODEL, else the bundled\n"
             "                          pianola.pnm]\n"
             "  -t, --temperature T     %.10g = always the most likely token; higher is bolder,\n"
@@ -308,17 +309,6 @@ int main(int argc, char **argv)
     if (stat(output, &output_info) == 0 && !S_ISREG(output_info.st_mode))
         return die("%s: not a regular file; give a path to write the MIDI file to", output);
 
-    int32_t choice = pnl_engine_composer_choice(composer);
-    if (choice < 0) {
-        char known[1024] = "";
-        for (int k = 0; k < PNL_COMPOSER_CHOICE_COUNT; k++) {
-            size_t used = strlen(known);
-            snprintf(known + used, sizeof known - used, "%s%s", k ? " " : "",
-                     composer_names[k]);
-        }
-        return die("no composer \"%s\"; the choices are: %s", composer, known);
-    }
-
     char found[PATH_SIZE];
     if (!model_path) {
         if (pnl_find_bundled_model(found, sizeof found) != 0)
@@ -329,6 +319,21 @@ int main(int argc, char **argv)
     PnlEngine *engine = pnl_engine_new(model_path, precision, message, sizeof message);
     if (!engine)
         return die("%s", message);
+    /* The model names its composers (the built-in ones for a file that
+     * declares none): a composer of one's own is found as the plugin's
+     * menu shows it. */
+    const PnlModel *model = pnl_engine_model(engine);
+    int32_t choice = pnl_model_find_choice(model, composer);
+    if (choice < 0) {
+        char known[2048] = "";
+        for (int k = 0; k < pnl_model_choice_count(model); k++) {
+            size_t used = strlen(known);
+            snprintf(known + used, sizeof known - used, "%s%s (%s)", k ? ", " : "",
+                     pnl_model_choice_name(model, k), pnl_model_choice_label(model, k));
+        }
+        pnl_engine_free(engine);
+        return die("no composer \"%s\" in %s; its choices are: %s", composer, model_path, known);
+    }
 
     PnlComposeSettings settings = {.composer_choice = choice,
                                    .temperature = (float)temperature,

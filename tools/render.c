@@ -24,6 +24,7 @@
 
 #include "../plugin/ports.h"
 #include "../plugin/uris.h"
+#include "model.h"
 #include "score.h"
 #include "vocabulary.h"
 #include "midifile.h"
@@ -45,6 +46,9 @@ typedef struct {
     const char *output_midi;
     const char *prompt_midi;
     const char *soundfont;
+    const char *model;        /* a .pnm file for the plugin's model property */
+    const char *composer;     /* --composer, found among the model's choices */
+    const char *input_state;  /* a saved state (Turtle) to start from */
     const char *output_state; /* the plugin's state at the end, as Turtle */
     /* The controls the options set, by port (plugin/ports.h); NAN leaves the
      * plugin's default. The tempo control is always the transport's tempo. */
@@ -145,8 +149,10 @@ static void print_control_options(void)
                 used += snprintf(description + used, sizeof description - (size_t)used, "%s%s",
                                  choice == 0 ? "" : choice + 1 < count ? ", " : " or ",
                                  pnl_control_choice_name(port, choice));
-            snprintf(description + used, sizeof description - (size_t)used, " [%s]%s%s",
+            snprintf(description + used, sizeof description - (size_t)used, " [%s]%s%s%s",
                      pnl_control_choice_name(port, (int)spec->default_value),
+                     port == PNL_PORT_COMPOSER ? "; with --model, that model's composers, by "
+                                                 "name or display name" : "",
                      spec->comment[0] ? ". " : "", spec->comment);
         } else {
             /* The render's host always sends time: its tempo is the tempo control's. */
@@ -173,6 +179,13 @@ static void print_help(void)
            "      --prompt FILE.mid        a phrase to continue: played with capture on,\n"
            "                               then Pianola continues it from the next bar\n"
            "      --soundfont FILE         a .sf2/.sf3 SoundFont instead of the default piano\n"
+           "      --model FILE             a .pnm model (python3 -m train own) instead of\n"
+           "                               the bundled one, set through the plugin's model\n"
+           "                               property as a host sets it\n"
+           "      --restore-state FILE.ttl start from a state --save-state wrote (its timeline\n"
+           "                               plays, and composing goes on after it with its\n"
+           "                               model and composer; options given override its\n"
+           "                               controls)\n"
            "      --save-state FILE.ttl    also write the plugin's state at the end (its\n"
            "                               timeline, the captured prompt, its settings) as\n"
            "                               an LV2 state in Turtle, as a host would save it\n"
@@ -262,7 +275,8 @@ static void parse_options(int argc, char **argv, RenderOptions *options)
 {
     /* The control options take the values OPT_CONTROL + port. */
     enum { OPT_MIDI = 256, OPT_BARS, OPT_METER, OPT_PROMPT, OPT_SOUNDFONT, OPT_TAIL,
-           OPT_SAMPLE_RATE, OPT_BIT_DEPTH, OPT_SAVE_STATE, OPT_CONTROL = 512 };
+           OPT_SAMPLE_RATE, OPT_BIT_DEPTH, OPT_SAVE_STATE, OPT_MODEL, OPT_RESTORE_STATE,
+           OPT_CONTROL = 512 };
     static const struct option fixed_options[] = {
         {"output", required_argument, NULL, 'o'},
         {"midi", required_argument, NULL, OPT_MIDI},
@@ -274,6 +288,8 @@ static void parse_options(int argc, char **argv, RenderOptions *options)
         {"sample-rate", required_argument, NULL, OPT_SAMPLE_RATE},
         {"bit-depth", required_argument, NULL, OPT_BIT_DEPTH},
         {"save-state", required_argument, NULL, OPT_SAVE_STATE},
+        {"model", required_argument, NULL, OPT_MODEL},
+        {"restore-state", required_argument, NULL, OPT_RESTORE_STATE},
         {"help", no_argument, NULL, 'h'}};
     enum { FIXED_COUNT = sizeof fixed_options / sizeof fixed_options[0] };
     char control_names[PNL_PORT_COUNT][64];
@@ -297,6 +313,10 @@ static void parse_options(int argc, char **argv, RenderOptions *options)
     opterr = 0;
     int option;
     while ((option = getopt_long(argc, argv, ":o:h", long_options, NULL)) != -1) {
+        if (option == OPT_CONTROL + PNL_PORT_COMPOSER) {
+            options->composer = optarg; /* the model's, known once it is read */
+            continue;
+        }
         if (option >= OPT_CONTROL && option < OPT_CONTROL + PNL_PORT_COUNT) {
             options->controls[option - OPT_CONTROL] = parse_control(option - OPT_CONTROL, optarg);
             continue;
@@ -309,6 +329,8 @@ static void parse_options(int argc, char **argv, RenderOptions *options)
         case OPT_PROMPT: options->prompt_midi = optarg; break;
         case OPT_SOUNDFONT: options->soundfont = optarg; break;
         case OPT_SAVE_STATE: options->output_state = optarg; break;
+        case OPT_MODEL: options->model = optarg; break;
+        case OPT_RESTORE_STATE: options->input_state = optarg; break;
         case OPT_TAIL: options->tail_seconds = parse_number("--tail", optarg, 0, 60); break;
         case OPT_SAMPLE_RATE:
             options->sample_rate = parse_integer("--sample-rate", optarg, SAMPLE_RATE_MIN,
@@ -335,6 +357,75 @@ static void parse_options(int argc, char **argv, RenderOptions *options)
     if (isnan(options->controls[PNL_PORT_TEMPO]))
         options->controls[PNL_PORT_TEMPO] = pnl_control_spec(PNL_PORT_TEMPO)->default_value;
     options->beats_per_minute = options->controls[PNL_PORT_TEMPO];
+    if (options->composer && !options->model)
+        options->controls[PNL_PORT_COMPOSER] =
+            parse_choice(PNL_PORT_COMPOSER, "--composer", options->composer);
+}
+
+/* --composer among the choices of --model, read as the plugin will read it
+ * (so a file it would refuse is refused here first, with the same reason). */
+static int resolve_model_composer(RenderOptions *options, char *message, size_t message_size)
+{
+    PnlModel *model = NULL;
+    char reason[512] = "";
+    int status = pnl_model_load(options->model, pnl_vocab_signature(),
+                                (uint32_t)pnl_vocab_size(), &model, reason, sizeof reason);
+    if (status != PNL_OK) {
+        snprintf(message, message_size, "--model %s", reason);
+        return status;
+    }
+    if (options->composer) {
+        int choice = pnl_model_find_choice(model, options->composer);
+        if (choice < 0) {
+            int used = snprintf(message, message_size, "--composer: '%s' is not one of %s's: ",
+                                options->composer, options->model);
+            for (int c = 0; c < pnl_model_choice_count(model) && used >= 0 &&
+                            (size_t)used < message_size; c++)
+                used += snprintf(message + used, message_size - (size_t)used, "%s%s (%s)",
+                                 c ? ", " : "", pnl_model_choice_name(model, c),
+                                 pnl_model_choice_label(model, c));
+            pnl_model_free(model);
+            return PNL_EINVAL;
+        }
+        options->controls[PNL_PORT_COMPOSER] = choice;
+    }
+    pnl_model_free(model);
+    return PNL_OK;
+}
+
+static int restore_state(PnlLv2Host *host, const char *path, char *message, size_t message_size)
+{
+    FILE *file = fopen(path, "rb");
+    if (!file) {
+        snprintf(message, message_size, "--restore-state %s: %s", path, strerror(errno));
+        return PNL_EIO;
+    }
+    size_t capacity = 1 << 16, size = 0;
+    char *text = malloc(capacity + 1);
+    for (size_t got; text && (got = fread(text + size, 1, capacity - size, file)) > 0;) {
+        size += got;
+        if (size == capacity) {
+            char *larger = realloc(text, 2 * capacity + 1);
+            if (!larger) {
+                free(text);
+                text = NULL;
+                break;
+            }
+            text = larger;
+            capacity *= 2;
+        }
+    }
+    fclose(file);
+    if (!text) {
+        snprintf(message, message_size, "--restore-state %s: out of memory", path);
+        return PNL_ENOMEM;
+    }
+    text[size] = '\0';
+    int status = pnl_lv2host_restore_state(host, text);
+    free(text);
+    if (status != PNL_OK)
+        snprintf(message, message_size, "--restore-state %s: not an LV2 state in Turtle", path);
+    return status;
 }
 
 /* ---- Files the options name ------------------------------------------------------ */
@@ -625,9 +716,33 @@ static int render(const RenderOptions *options, Render *job, char *message,
     free(bundle);
     if (!job->host)
         return PNL_EIO;
+    /* A saved state's controls first: the options given override them. */
+    if (options->input_state &&
+        (status = restore_state(job->host, options->input_state, message, message_size)))
+        return status;
     status = set_controls(job->host, options, message, message_size);
     if (status != PNL_OK)
         return status;
+    if (options->model) {
+        /* The model is loaded and checked on the worker (here, inside run(),
+         * as a host exporting runs it) before anything is composed: one
+         * silent cycle, stopped and not generating, carries the property. */
+        status = pnl_lv2host_queue_path(job->host, 0, PIANOLA__model, options->model);
+        if (status != PNL_OK) {
+            snprintf(message, message_size, "--model %s: the path does not fit in one message",
+                     options->model);
+            return status;
+        }
+        pnl_lv2host_set_control(job->host, "generate", 0.0f);
+        float discard[BLOCK_FRAMES];
+        status = pnl_lv2host_run(job->host, BLOCK_FRAMES, discard, discard);
+        if (status == PNL_OK && job->log.first_error[0]) {
+            snprintf(message, message_size, "%s", job->log.first_error);
+            status = PNL_EFORMAT;
+        }
+        if (status != PNL_OK)
+            return status;
+    }
     int capturing = options->prompt_midi != NULL;
     pnl_lv2host_set_control(job->host, "capture", capturing ? 1.0f : 0.0f);
     pnl_lv2host_set_control(job->host, "generate", capturing ? 0.0f : 1.0f);
@@ -787,6 +902,11 @@ int main(int argc, char **argv)
     if (status == PNL_OK && options.soundfont)
         status = require_readable_file("--soundfont", options.soundfont, message,
                                        sizeof message);
+    if (status == PNL_OK && options.input_state)
+        status = require_readable_file("--restore-state", options.input_state, message,
+                                       sizeof message);
+    if (status == PNL_OK && options.model)
+        status = resolve_model_composer(&options, message, sizeof message);
 
     Render job = {0};
     if (status == PNL_OK)

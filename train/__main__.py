@@ -13,6 +13,7 @@
     /usr/bin/python3 -m train attribution --catalog ../shared/corpus/catalog.tsv
 """
 import argparse
+import dataclasses
 import datetime
 import os
 import subprocess
@@ -32,7 +33,8 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 def _add_training_options(parser: argparse.ArgumentParser) -> None:
     defaults = TrainConfig(tokens="", run_dir="", ckpt_dir="")
     for f in fields(TrainConfig):
-        if f.name in ("tokens", "run_dir", "ckpt_dir", "targets", "quiet", "stop_at", "init"):
+        if f.name in ("tokens", "run_dir", "ckpt_dir", "targets", "quiet", "stop_at", "init",
+                      "new_composer", "like"):
             continue
         value = getattr(defaults, f.name)
         parser.add_argument("--" + f.name.replace("_", "-"), type=type(value), default=value,
@@ -49,7 +51,8 @@ def _add_training_options(parser: argparse.ArgumentParser) -> None:
 
 def _config(args: argparse.Namespace, tokens: str, run_dir: str, ckpt_dir: str) -> TrainConfig:
     values = {f.name: getattr(args, f.name) for f in fields(TrainConfig)
-              if f.name not in ("tokens", "run_dir", "ckpt_dir", "targets", "stop_at")}
+              if f.name not in ("tokens", "run_dir", "ckpt_dir", "targets", "stop_at")
+              and hasattr(args, f.name)}
     stop_at = 0.0
     if args.stop_at:
         now = datetime.datetime.now(datetime.timezone.utc)
@@ -96,11 +99,14 @@ def command_export(args: argparse.Namespace) -> int:
     model = from_config(saved["model_config"])
     model.load_state_dict(saved["model"])
     key_frame = bool(saved.get("config", {}).get("key_frame", 0))
-    write_weights(model, args.output, saved["signature"], saved["composers"], key_frame)
+    write_weights(model, args.output, saved["signature"], saved["composers"], key_frame,
+                  saved.get("choices"), saved.get("openers"))
     print("%s: step %d, %d bytes, signature %016x, %s, composers %s"
           % (args.output, saved["step"], os.path.getsize(args.output), saved["signature"],
              "key-normalized" if key_frame else "in the pieces' own keys",
              " ".join(saved["composers"])))
+    if saved.get("choices"):
+        print("choices: %s" % ", ".join(label for _, label in saved["choices"]))
     return 0
 
 
@@ -112,37 +118,49 @@ def command_evaluate(args: argparse.Namespace) -> int:
 def command_own(args: argparse.Namespace) -> int:
     """A model of your own composer: tokenize a folder of MIDI files, then fine-tune the
     bundled network on them (or train one from scratch with --scratch)."""
-    from train.own import write_catalog
+    from train.data import Corpus, offered_composers
+    from train.export import read_weights
+    from train.own import class_id, nearest_class, own_classes, write_catalog
     bundled = os.path.join(REPO, "models", "pianola.pnm")
-    if os.path.exists(bundled):
-        from train.export import read_weights
-        meta = read_weights(bundled)[1]
-        composers = meta["composer_names"]
-        if not args.scratch and not args.init:
-            args.key_frame = int(meta["key_frame"])  # the fine-tune keeps the network's frame
-        if args.name not in composers:
-            raise SystemExit("--name %s: not a composer class of the vocabulary (%s)"
-                             % (args.name, " ".join(composers)))
+    if not args.scratch and not args.init:
+        args.init = bundled
+    start, meta = read_weights(args.init or bundled)
+    if not args.scratch:
+        args.key_frame = int(meta["key_frame"])  # the fine-tune keeps the network's frame
+    vocab = codec_vocabulary()
+    placeholder = offered_composers().choices[0]
+    # the name is checked before anything is tokenized or trained
+    own_classes(meta, vocab, args.name, args.like or placeholder)
     tokenizer = args.tokenizer or program("tokenize")
     work = args.work or tempfile.mkdtemp(prefix="pianola-own-")
     os.makedirs(work, exist_ok=True)
     catalog = os.path.join(work, "catalog.tsv")
-    count = write_catalog(args.midi, args.name, catalog)
+    # the tokenizer knows only the vocabulary's composers: the pieces are listed under one,
+    # and training teaches them to the new class
+    count = write_catalog(args.midi, placeholder, catalog)
     tokens = os.path.join(work, "tokens")
     command = [tokenizer, "--catalog", catalog, args.midi, "-o", tokens]
     print("%d MIDI files; running: %s" % (count, " ".join(command)), flush=True)
-    subprocess.run(command, check=True)
-    if not args.scratch and not args.init:
-        args.init = bundled
-    args.targets = args.name
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    like = args.like
+    if not like and class_id(args.name) not in meta["composer_names"]:
+        corpus = Corpus.read(tokens, key_frame=bool(args.key_frame))
+        like, losses = nearest_class(start, corpus.split("train") or corpus.pieces,
+                                     corpus.vocab)
+        print("nearest style: %s (%.3f nats/token; %s)"
+              % (like, losses[like], ", ".join("%s %.3f" % (name, value) for name, value in
+                                               sorted(losses.items(), key=lambda x: x[1])[:4])),
+              flush=True)
+    args.targets = ""
     args.romantic_p = 0.0
     config = _config(args, tokens, os.path.join(work, "run"), os.path.join(work, "ckpt"))
+    config = dataclasses.replace(config, new_composer=args.name, like=like or placeholder)
     result = fit(config)
     export = argparse.Namespace(checkpoint=os.path.join(work, "ckpt", "best.pt"),
                                 output=args.output)
     command_export(export)
     print("trained %d steps (log and loss curve in %s); play it with:\n"
-          "  pianola-generate --model %s --composer %s -o out.mid"
+          "  pianola-generate --model %s --composer \"%s\" -o out.mid"
           % (result["steps"], os.path.join(work, "run"), args.output, args.name))
     return 0
 
@@ -193,7 +211,11 @@ def main(argv=None) -> int:
     p = commands.add_parser("own", help="train a model of your own composer from MIDI files")
     p.add_argument("--midi", required=True, help="a folder of MIDI files")
     p.add_argument("--name", required=True,
-                   help="the composer class to teach (a COMPOSER_ name of the vocabulary)")
+                   help="your composer's display name (UTF-8, up to 64 bytes), a new class "
+                        "beside the built-in ones")
+    p.add_argument("--like", default="",
+                   help="the composer class the new one starts from (default: the one "
+                        "nearest your pieces)")
     p.add_argument("-o", "--output", required=True, help="the .pnm file to write")
     p.add_argument("--work", default="", help="folder for tokens, log and checkpoints")
     p.add_argument("--tokenizer", default="", help="pianola-tokenize (default: build/)")

@@ -46,6 +46,7 @@ class OfferedComposers:
     corpus: Tuple[str, ...]          # those that are composers of the corpus
     blend: str                       # the blend class ("" if none)
     blend_sources: Tuple[str, ...]   # the composers whose pieces teach the blend
+    labels: Tuple[str, ...] = ()     # what a menu calls each of `choices`
 
 
 def find_tokenizer() -> str:
@@ -68,7 +69,8 @@ def offered_composers(tokenizer: str = "") -> OfferedComposers:
         choices=tuple(r["composer"] for r in rows),
         corpus=tuple(r["composer"] for r in rows if r["blend"] != "class"),
         blend=blends[0] if blends else "",
-        blend_sources=tuple(r["composer"] for r in rows if r["blend"] == "source"))
+        blend_sources=tuple(r["composer"] for r in rows if r["blend"] == "source"),
+        labels=tuple(r["label"] for r in rows))
 
 
 class Vocabulary:
@@ -268,7 +270,7 @@ class WindowSampler:
     def __init__(self, pieces: List[Piece], vocab: Vocabulary, length: int, seed: int,
                  max_shift: int = 6, romantic_p: float = 0.3,
                  composer_weight: Optional[Dict[str, float]] = None,
-                 shift_step: int = 1) -> None:
+                 shift_step: int = 1, classes: Optional[Dict[str, int]] = None) -> None:
         if not pieces:
             raise ValueError("no pieces to sample windows from")
         self.pieces = pieces
@@ -276,6 +278,9 @@ class WindowSampler:
         self.length = length
         self.max_shift = max_shift
         self.shift_step = shift_step
+        # the network's class of each manifest composer (a composer of one's own is a class
+        # beyond the vocabulary's, `train own`)
+        self.classes = classes or vocab.composer_class
         offered = offered_composers() if romantic_p > 0 else OfferedComposers((), (), "", ())
         self.blend = offered.blend if offered.blend in vocab.composer_class else ""
         self.blend_sources = offered.blend_sources if self.blend else ()
@@ -311,7 +316,7 @@ class WindowSampler:
         tokens = self.tables[shift][tokens] if shift else tokens
         if len(tokens) < span:
             tokens = np.concatenate([tokens, np.full(span - len(tokens), self.vocab.pad)])
-        return tokens, self.vocab.composer_class[composer]
+        return tokens, self.classes[composer]
 
     def batch(self, size: int) -> Tuple[np.ndarray, np.ndarray]:
         windows = [self.window() for _ in range(size)]

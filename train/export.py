@@ -4,11 +4,18 @@ out: the file the C engine loads and the plugin bundles. Either network: the LST
 
 API:
     write_weights(model, path, signature: int, composer_names: list[str],
-                  key_frame: bool = False) -> None     # model: PianolaLSTM or
+                  key_frame: bool = False, choices: list[(int, str)] = None,
+                  openers: list[int] = None) -> None   # model: PianolaLSTM or
                                                        # PianolaTransformer
     read_weights(path) -> (model, meta)   # meta: {"version", "architecture", "signature",
-                                          #        "composer_names", "key_frame"};
-                                          # model in eval mode
+                                          #        "composer_names", "key_frame", "choices",
+                                          #        "openers"}; model in eval mode
+    check_label(label) -> bytes           # a display name as the file holds it, or ValueError
+
+`choices` (class, display name) in menu order and `openers` (per class, the class whose
+COMPOSER_ token opens its pieces) make the composer choices section (flag bit 1); without
+them the file has none and readers offer the built-in choices. read_weights gives
+`choices` [] and `openers` list(range(K)) for such a file.
     WeightsError: raised by read_weights for a file that is not a valid weights file
 
 Every integer is little-endian; tensors are float32, row-major, in the documented order; the
@@ -16,7 +23,7 @@ last four bytes are zlib's CRC-32 of everything before them.
 """
 import struct
 import zlib
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 import torch
@@ -34,6 +41,9 @@ NAME_BYTES = 32
 HEADER = struct.Struct("<8sIIQIIIIII")  # magic .. tensor count: 48 bytes
 FLAGS = struct.Struct("<I")             # version 2 only, after the tensor count
 FLAG_KEY_FRAME = 1                      # the network composes in C major / A minor
+FLAG_CHOICES = 2                        # the composer choices section follows the names
+LABEL_BYTES = 64
+MAX_CHOICES = 32
 
 
 class WeightsError(ValueError):
@@ -76,21 +86,67 @@ def _name_field(name: str, what: str) -> bytes:
     return raw.ljust(NAME_BYTES, b"\0")
 
 
+def check_label(label: str) -> bytes:
+    """A display name as the weights file holds it: UTF-8 of 1 to 64 bytes without control
+    characters (docs/weights-format.md), or ValueError saying what is wrong."""
+    raw = label.encode("utf-8")
+    if not raw:
+        raise ValueError("a display name is empty")
+    if len(raw) > LABEL_BYTES:
+        raise ValueError("display name %r is %d bytes of UTF-8, more than %d"
+                         % (label, len(raw), LABEL_BYTES))
+    if any(ord(ch) < 0x20 or 0x7F <= ord(ch) <= 0x9F for ch in label):
+        raise ValueError("display name %r holds a control character" % label)
+    if any(0xD800 <= ord(ch) <= 0xDFFF for ch in label):
+        raise ValueError("display name %r holds a surrogate" % label)
+    return raw
+
+
+def _choices_section(composer_names: List[str], choices: List[Tuple[int, str]],
+                     openers: List[int]) -> bytes:
+    count = len(composer_names)
+    if len(openers) != count:
+        raise ValueError("%d openers for %d composers" % (len(openers), count))
+    for k, opener in enumerate(openers):
+        if not 0 <= opener < count or openers[opener] != opener:
+            raise ValueError("composer %d opens as class %r, not a class that opens its own"
+                             % (k, opener))
+    if len(set(composer_names)) != count:
+        raise ValueError("two composers share a name")
+    if not 1 <= len(choices) <= min(count, MAX_CHOICES):
+        raise ValueError("%d choices, outside 1..%d" % (len(choices), min(count, MAX_CHOICES)))
+    if len({c for c, _ in choices}) != len(choices) or len({l for _, l in choices}) != len(choices):
+        raise ValueError("a composer or a display name is chosen twice")
+    parts = [struct.pack("<%dI" % count, *openers), struct.pack("<I", len(choices))]
+    for cls, label in choices:
+        if not 0 <= cls < count:
+            raise ValueError("choice of composer %d, but there are %d" % (cls, count))
+        parts.append(struct.pack("<I", cls) + check_label(label).ljust(LABEL_BYTES, b"\0"))
+    return b"".join(parts)
+
+
 def write_weights(model, path: str, signature: int,
-                  composer_names: List[str], key_frame: bool = False) -> None:
+                  composer_names: List[str], key_frame: bool = False,
+                  choices: Optional[List[Tuple[int, str]]] = None,
+                  openers: Optional[List[int]] = None) -> None:
     if len(composer_names) != model.n_composers:
         raise ValueError("%d composer names for a model of %d composers"
                          % (len(composer_names), model.n_composers))
     transformer = isinstance(model, PianolaTransformer)
     names = (transformer_tensor_names if transformer else lstm_tensor_names)(model.layers)
     state = model.state_dict()
+    flags = (FLAG_KEY_FRAME if key_frame else 0) | (FLAG_CHOICES if choices else 0)
     parts = [HEADER.pack(MAGIC, FORMAT_VERSION, ARCH_TRANSFORMER if transformer else ARCH_LSTM,
                          signature & 0xFFFFFFFFFFFFFFFF, model.vocab_size, model.n_composers,
                          model.embed, model.hidden, model.layers, len(names)),
-             FLAGS.pack(FLAG_KEY_FRAME if key_frame else 0)]
+             FLAGS.pack(flags)]
     if transformer:
         parts.append(TRANSFORMER_FIELDS.pack(model.heads, model.context, model.norm_eps))
     parts += [_name_field(name, "composer") for name in composer_names]
+    if choices:
+        parts.append(_choices_section(composer_names, choices,
+                                      openers if openers is not None
+                                      else list(range(len(composer_names)))))
     for name in names:
         tensor = state[_torch_name(name)].detach().cpu().to(torch.float32).contiguous()
         parts.append(_name_field(name, "tensor"))
@@ -128,7 +184,7 @@ def read_weights(path: str) -> Tuple[torch.nn.Module, Dict]:
     if version >= 2:
         (flags,) = FLAGS.unpack_from(body, offset)
         offset += FLAGS.size
-        if flags & ~FLAG_KEY_FRAME:
+        if flags & ~(FLAG_KEY_FRAME | FLAG_CHOICES):
             raise fail("unknown flags 0x%x" % flags)
     if arch == ARCH_TRANSFORMER:
         if version < 2 or offset + TRANSFORMER_FIELDS.size > len(body):
@@ -144,6 +200,22 @@ def read_weights(path: str) -> Tuple[torch.nn.Module, Dict]:
     for _ in range(composers):
         composer_names.append(body[offset:offset + NAME_BYTES].split(b"\0")[0].decode("ascii"))
         offset += NAME_BYTES
+    openers, choices = list(range(composers)), []
+    if flags & FLAG_CHOICES:
+        if offset + 4 * composers + 4 > len(body):
+            raise fail("truncated in the composer choices")
+        openers = list(struct.unpack_from("<%dI" % composers, body, offset))
+        offset += 4 * composers
+        (choice_count,) = struct.unpack_from("<I", body, offset)
+        offset += 4
+        if not 1 <= choice_count <= min(composers, MAX_CHOICES) or \
+                offset + (4 + LABEL_BYTES) * choice_count > len(body):
+            raise fail("%d composer choices" % choice_count)
+        for _ in range(choice_count):
+            (cls,) = struct.unpack_from("<I", body, offset)
+            label = body[offset + 4:offset + 4 + LABEL_BYTES].rstrip(b"\0").decode("utf-8")
+            choices.append((cls, label))
+            offset += 4 + LABEL_BYTES
     if arch == ARCH_TRANSFORMER:
         names = transformer_tensor_names(layers)
         model = PianolaTransformer(vocab, composers, embed, heads, layers, context, hidden,
@@ -180,5 +252,6 @@ def read_weights(path: str) -> Tuple[torch.nn.Module, Dict]:
     model.load_state_dict(state)
     model.eval()
     meta = {"version": version, "architecture": arch, "signature": signature,
-            "composer_names": composer_names, "key_frame": bool(flags & FLAG_KEY_FRAME)}
+            "composer_names": composer_names, "key_frame": bool(flags & FLAG_KEY_FRAME),
+            "choices": choices, "openers": openers}
     return model, meta

@@ -84,6 +84,11 @@ class TrainConfig:
     init: str = ""                    # start from these weights (.pnm) instead of at random
     targets: Tuple[str, ...] = ()     # early stopping on these; () = the offered composers
     device: str = "cpu"               # "cuda" trains on a GPU where there is one
+    # A composer of one's own (`train own`): every piece is taught to a new class called by
+    # this display name, grown from the class `like` (or one of that name the init model has
+    # already); "" trains the vocabulary's classes as the manifest names them.
+    new_composer: str = ""
+    like: str = ""
     quiet: bool = False
 
 
@@ -143,7 +148,8 @@ def score_pieces(model: PianolaLSTM, pieces: Sequence[Piece], vocab: Vocabulary,
         cls = vocab.composer_class[piece.composer]
         if composer_class is not None:
             cls = composer_class
-            tokens = relabel(tokens, vocab, vocab.composers[cls])
+            if cls < len(vocab.composers):  # a class of one's own keeps the piece's token
+                tokens = relabel(tokens, vocab, vocab.composers[cls])
         if max_tokens and total + len(tokens) > max_tokens:
             tokens = tokens[:max(3, max_tokens - total)]
         sequences.append((tokens, cls))
@@ -278,14 +284,20 @@ def vocabulary_prefix_signature(vocab: Vocabulary, count: int) -> int:
     return value
 
 
-def build_model(config: TrainConfig, vocab: Vocabulary) -> torch.nn.Module:
+def build_model(config: TrainConfig, vocab: Vocabulary,
+                classes: Optional[Dict] = None) -> torch.nn.Module:
     if config.arch == "transformer":
+        if classes is not None:
+            raise ValueError("a composer of one's own starts from an LSTM model; the "
+                             "transformer does not grow composers yet")
         return build_transformer(config, vocab)
     if config.arch != "lstm":
         raise ValueError("unknown architecture %r (lstm or transformer)" % config.arch)
     if config.init:
         from train.export import read_weights
         model, meta = read_weights(config.init)
+        if classes is not None:
+            return grow_composers(model, classes, config.dropout)
         grown = model.vocab_size < len(vocab) and \
             vocabulary_prefix_signature(vocab, model.vocab_size) == meta["signature"]
         if meta["signature"] != vocab.signature and not grown:
@@ -312,8 +324,27 @@ def build_model(config: TrainConfig, vocab: Vocabulary) -> torch.nn.Module:
         else:
             fresh.load_state_dict(model.state_dict())
         return fresh
-    return PianolaLSTM(len(vocab), len(vocab.composers), config.embed, config.hidden,
-                       config.layers, config.dropout)
+    return PianolaLSTM(len(vocab), len(classes["composers"] if classes else vocab.composers),
+                       config.embed, config.hidden, config.layers, config.dropout)
+
+
+def grow_composers(model: PianolaLSTM, classes: Dict, dropout: float) -> PianolaLSTM:
+    """The init network with room for the classes of `own_classes` (train/own.py): a new
+    class starts as a copy of the row of the class it is like, so before training it composes
+    exactly as that one."""
+    names = classes["composers"]
+    grown = PianolaLSTM(model.vocab_size, len(names), model.embed, model.hidden, model.layers,
+                        dropout)
+    state = grown.state_dict()
+    for name, tensor in model.state_dict().items():
+        if name == "composer_embedding.weight":
+            state[name][:len(tensor)] = tensor
+            for k in range(len(tensor), len(names)):
+                state[name][k] = tensor[classes["openers"][k]]
+        else:
+            state[name] = tensor
+    grown.load_state_dict(state)
+    return grown
 
 
 def build_transformer(config: TrainConfig, vocab: Vocabulary) -> torch.nn.Module:
@@ -347,19 +378,36 @@ def fit(config: TrainConfig) -> Dict:
 
     corpus = Corpus.read(config.tokens, key_frame=bool(config.key_frame))
     vocab = corpus.vocab
+    classes = None
+    if config.new_composer:
+        from train.export import read_weights
+        from train.own import own_classes, teach_pieces
+        bundled = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                               "models", "pianola.pnm")
+        classes = own_classes(read_weights(config.init or bundled)[1], vocab,
+                              config.new_composer, config.like)
+        teach_pieces(corpus, classes)
     train_pieces = corpus.split("train")
     targets = config.targets or offered_composers().corpus
     weights = {name: config.target_weight for name in targets}
     sampler = WindowSampler(train_pieces, vocab, config.length, config.seed,
                             config.max_shift, config.romantic_p, weights,
-                            shift_step=12 if config.key_frame else 1)
+                            shift_step=12 if config.key_frame else 1,
+                            classes=classes["class_of"] if classes else None)
     sets = validation_sets(corpus, targets)
+    if classes:
+        own = classes["composers"][classes["index"]]
+        sets = {own: (corpus.split("validation"), classes["index"])}
+        targets = (own,)
 
     random.seed(config.seed)
     np.random.seed(config.seed)
     torch.manual_seed(config.seed)
     device = torch.device(config.device)
-    model = build_model(config, vocab).to(device)
+    model = build_model(config, vocab, classes).to(device)
+    names = {"composers": classes["composers"] if classes else vocab.composers,
+             "choices": classes["choices"] if classes else None,
+             "openers": classes["openers"] if classes else None}
     trained = model
     if world > 1:
         trained = torch.nn.parallel.DistributedDataParallel(model)
@@ -414,8 +462,7 @@ def fit(config: TrainConfig) -> Dict:
             "schedule": schedule.state_dict(), "sampler": sampler.state_dict(),
             "rng": _rng_states(), "step": step, "best_val": best_val, "best_step": best_step,
             "waited": waited, "elapsed": elapsed, "model_config": model.config(),
-            "signature": vocab.signature, "composers": vocab.composers,
-            "config": asdict(config)})
+            "signature": vocab.signature, **names, "config": asdict(config)})
 
     stop = {"signal": None}
 
@@ -473,10 +520,9 @@ def fit(config: TrainConfig) -> Dict:
                         best_step, waited = step, 0
                         if writes:
                             _save(best_path, {"model": model.state_dict(), "step": step,
-                                  "val": val, "model_config": model.config(),
-                                  "signature": vocab.signature,
-                                  "composers": vocab.composers,
-                                  "config": asdict(config)})
+                                              "val": val, "model_config": model.config(),
+                                              "signature": vocab.signature, **names,
+                                              "config": asdict(config)})
                     else:
                         waited += 1
                 if writes:

@@ -54,9 +54,27 @@ static void check_object(const PnlWeights *weights, const uint8_t *bytes, size_t
             (void)last;
         }
     }
-    for (k = 0; k < weights->composer_count; k++)
+    for (k = 0; k < weights->composer_count; k++) {
         check(memchr(weights->composer_names[k], '\0', PNL_WEIGHTS_NAME_BYTES + 1) != NULL,
               "a composer name is unterminated");
+        check(weights->composer_openers[k] < weights->composer_count &&
+                  weights->composer_openers[weights->composer_openers[k]] ==
+                      weights->composer_openers[k],
+              "a composer opens as a class out of range or one that borrows");
+    }
+    check((weights->choice_count != 0) == ((weights->flags & PNL_WEIGHTS_FLAG_CHOICES) != 0) &&
+              weights->choice_count <= PNL_WEIGHTS_MAX_CHOICES &&
+              weights->choice_count <= weights->composer_count,
+          "the choice count disagrees with the flags or the limits");
+    for (k = 0; k < weights->choice_count; k++) {
+        const char *label = weights->choice_labels[k];
+        check(weights->choice_classes[k] < weights->composer_count,
+              "a choice names a composer out of range");
+        check(memchr(label, '\0', PNL_WEIGHTS_LABEL_BYTES + 1) != NULL,
+              "a choice's label is unterminated");
+        check(pnl_weights_label_problem((const uint8_t *)label, strlen(label)) == NULL,
+              "an accepted label fails the label check (not UTF-8 or a control character)");
+    }
     encoded_size = pnl_weights_encode(weights, NULL, 0);
     check(encoded_size == size, "an accepted file encodes to another size");
     encoded = malloc(encoded_size);

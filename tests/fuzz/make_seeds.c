@@ -100,6 +100,25 @@ int main(int argc, char **argv)
     snprintf(path, sizeof path, "%s/fuzz_weights/tiny-lstm.pnm", argv[1]);
     failed |= write_bytes(path, bytes, size);
     free(bytes);
+
+    /* The same with a composer choices section: a class added in training
+     * (class 1, opening as class 0) and UTF-8 display names, whose bytes
+     * the fuzzer mutates. */
+    {
+        static const uint32_t classes[] = {1, 0};
+        static const char *const labels[] = {"\xc3\x89rik Satie", "Mozart"};
+        weights->composer_openers[1] = 0;
+        if (pnl_weights_set_choices(weights, 2, classes, labels) != 0)
+            return 1;
+    }
+    size = pnl_weights_encode(weights, NULL, 0);
+    bytes = malloc(size);
+    if (!bytes)
+        return 1;
+    pnl_weights_encode(weights, bytes, size);
+    snprintf(path, sizeof path, "%s/fuzz_weights/tiny-lstm-with-choices.pnm", argv[1]);
+    failed |= write_bytes(path, bytes, size);
+    free(bytes);
     pnl_weights_free(weights);
 
     /* A transformer of two blocks of 8 whose window of 4 tokens slides
