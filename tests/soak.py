@@ -46,6 +46,7 @@ from test_jalv_ui import close_x_window, find_pianola_window, start_xvfb  # noqa
 from test_render import write_midi_file  # noqa: E402
 
 PIANOLA_URI = "urn:pianola:pianola"
+PIANOLA_MIDI_URI = "urn:pianola:pianola-midi"  # jalv and UI sessions only: no audio to export
 SOURCE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 SESSION_SCRIPT = os.path.join(SOURCE_DIR, "tests", "ardour", "soak_session.lua")
 SAMPLE_RATE = 48000
@@ -380,7 +381,7 @@ class Soak:
         if not started:
             kinds.append("jalv registered no ports")
         else:
-            pianola = self.options.plugin == PIANOLA_URI
+            pianola = self.options.plugin in (PIANOLA_URI, PIANOLA_MIDI_URI)
             transport("locate 0")
             transport("play")
             time.sleep(1.0 + (number % 3) * 0.5)
