@@ -32,6 +32,7 @@ Pianola's. The short form (a few runs of each) is tests/test_soak.py.
 import argparse
 import os
 import re
+import resource
 import shutil
 import signal
 import subprocess
@@ -91,6 +92,39 @@ def thread_stacks(pid: int) -> str:
                               universal_newlines=True, errors="replace").stdout
     except subprocess.TimeoutExpired:
         return ""
+
+
+# The programs Debian's wrapper scripts run, for reading a core they leave.
+WRAPPED_PROGRAMS = {"ardour7-export": "/usr/lib/ardour7/utils/ardour7-export",
+                    "ardour7-lua": "/usr/lib/ardour7/utils/ardour7-lua"}
+
+
+def allow_core_dumps() -> None:
+    """In a host's process, before it starts: let a crash leave a core."""
+    resource.setrlimit(resource.RLIMIT_CORE, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+
+
+def crash_stacks(program: str, folder: str) -> str:
+    """Every thread's stack from the core a crashed host left in `folder`
+    (the kernel's core pattern permitting), through gdb; the core is removed."""
+    cores = [os.path.join(folder, name) for name in os.listdir(folder)
+             if name == "core" or name.startswith("core.")]
+    if not cores:
+        return "(no core file in %s: see /proc/sys/kernel/core_pattern)\n" % folder
+    executable = WRAPPED_PROGRAMS.get(os.path.basename(program)) or shutil.which(program) \
+        or program
+    stacks = ""
+    for core in cores:
+        if shutil.which("gdb"):
+            try:
+                stacks += subprocess.run(
+                    ["gdb", "-batch", "-ex", "thread apply all bt 30", executable, core],
+                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=300,
+                    universal_newlines=True, errors="replace").stdout
+            except subprocess.TimeoutExpired:
+                stacks += "(gdb took over 300 s on %s)\n" % core
+        os.remove(core)
+    return stacks
 
 
 def jalv_lost_its_quit_signal(stacks: str) -> bool:
@@ -240,7 +274,7 @@ class Soak:
         process = subprocess.Popen(command, cwd=cwd, env=env or self.env, stdin=stdin,
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                    universal_newlines=True, errors="replace",
-                                   start_new_session=True)
+                                   start_new_session=True, preexec_fn=allow_core_dumps)
         try:
             output, _ = process.communicate(timeout=timeout_s)
         except subprocess.TimeoutExpired:
@@ -250,6 +284,11 @@ class Soak:
             output += "\n%s did not finish within %d s and was killed\n%s" % (
                 command[0], timeout_s, stacks)
             return subprocess.CompletedProcess(command, -signal.SIGKILL, output, None)
+        if process.returncode in (-signal.SIGSEGV, -signal.SIGABRT, -signal.SIGBUS,
+                                  -signal.SIGFPE, -signal.SIGILL):
+            output += "\n%s was killed by %s; the stacks of its core:\n%s" % (
+                command[0], signal.Signals(-process.returncode).name,
+                crash_stacks(command[0], cwd))
         return subprocess.CompletedProcess(command, process.returncode, output, None)
 
     # -------------------------------------------------------------- Ardour
@@ -455,6 +494,7 @@ class Soak:
         """jalv.gtk3 with Pianola's UI: open, play, close the window (as a
         person would), open again, play, quit."""
         kinds, logs = [], {}
+        title = b"Pianola (MIDI)" if self.options.plugin == PIANOLA_MIDI_URI else b"Pianola"
         for opening in (1, 2):
             with tempfile.TemporaryFile(mode="w+") as output:
                 jalv = subprocess.Popen(["jalv.gtk3", self.options.plugin],
@@ -464,7 +504,7 @@ class Soak:
                 deadline, shown = time.monotonic() + 20, 0
                 while time.monotonic() < deadline and jalv.poll() is None and not shown:
                     time.sleep(0.3)
-                    shown = find_pianola_window(display)[1]
+                    shown = find_pianola_window(display, title)[1]
                 subprocess.run(["jack_transport"], input="play\n", env=jack_env, timeout=10,
                                universal_newlines=True, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
@@ -472,7 +512,7 @@ class Soak:
                 if not shown:
                     kinds.append("no window (opening %d)" % opening)
                 if jalv.poll() is None:
-                    close_x_window(display, find_pianola_window(display)[0])
+                    close_x_window(display, find_pianola_window(display, title)[0])
                     try:
                         jalv.wait(timeout=10)
                     except subprocess.TimeoutExpired:
