@@ -167,6 +167,9 @@ class Soak:
         self.work_dir = tempfile.mkdtemp(prefix="pianola-soak-")
         self.env = dict(os.environ)
         if options.lv2_path:
+            # Absolute: the hosts run in folders of their own.
+            options.lv2_path = os.pathsep.join(os.path.abspath(folder) for folder in
+                                               options.lv2_path.split(os.pathsep) if folder)
             self.env["LV2_PATH"] = options.lv2_path
         self.deadline = time.monotonic() + options.minutes * 60
         self.runs = {"ardour": 0, "jalv": 0, "ui": 0}
