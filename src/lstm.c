@@ -5,7 +5,7 @@
  *   c' = sigmoid(f) c + sigmoid(i) tanh(g);  h' = sigmoid(o) tanh(c')
  * and logits = W_out h_top + b_out.
  *
- * Every matrix-vector product goes through matvec_blocked(): the matrix is
+ * Every matrix-vector product goes through pnl_dense_matvec(): the matrix is
  * stored as blocks of ROW_BLOCK output rows, and within a block column j's
  * ROW_BLOCK weights are contiguous. The inner loop multiplies them by one
  * input value and adds into ROW_BLOCK accumulators: no reduction across
@@ -22,6 +22,7 @@
 #include "lstm.h"
 
 #include "portable_math.h" /* also keeps clang from fusing a*b+c here */
+#include "dense.h"
 #include "quantized.h"
 #include "status.h"
 
@@ -34,7 +35,7 @@
 /* Rows per block: 32 accumulators are 8 SSE registers or 4 AVX ones, enough
  * independent sums to hide the add latency (16 measured the same). The int8
  * product blocks its rows the same way. */
-enum { ROW_BLOCK = PNL_QUANTIZED_ROW_BLOCK, ALIGN_BYTES = 64 };
+enum { ROW_BLOCK = PNL_QUANTIZED_ROW_BLOCK };
 
 /* A matrix packed in row blocks: float32 weights, or int8 codes
  * (PNL_PRECISION_INT8, when `quantized` is set). */
@@ -75,61 +76,12 @@ struct PnlLstmState {
     float *logits; /* output_rows */
 };
 
-static int round_up(int value, int multiple)
-{
-    return (value + multiple - 1) / multiple * multiple;
-}
-
-static float *alloc_floats(size_t count)
-{
-    size_t bytes = (count * sizeof(float) + ALIGN_BYTES - 1) / ALIGN_BYTES * ALIGN_BYTES;
-    float *memory = aligned_alloc(ALIGN_BYTES, bytes ? bytes : ALIGN_BYTES);
-    if (memory)
-        memset(memory, 0, bytes ? bytes : ALIGN_BYTES);
-    return memory;
-}
-
-/* The portable build is SSE2 only; on x86-64 the matrix-vector product is
- * also compiled for AVX2 and the loader picks it on CPUs that have it
- * (an ifunc). Both clones compute the same sums in the same order, so they
- * give the same bits: only the speed differs. */
-#if defined(__x86_64__) && defined(__has_attribute)
-#if __has_attribute(target_clones) && defined(__ELF__)
-#define VECTOR_CLONES __attribute__((target_clones("avx2", "default")))
-#endif
-#endif
-#ifndef VECTOR_CLONES
-#define VECTOR_CLONES
-#endif
 /* The cell's loops vectorise only with their body inlined. */
 #if defined(__GNUC__)
 #define ALWAYS_INLINE __attribute__((always_inline))
 #else
 #define ALWAYS_INLINE
 #endif
-
-/* out[r] = bias[r] + sum_j matrix[r][j] input[j] for rows_padded rows (a
- * multiple of ROW_BLOCK), matrix packed by pack_rows(). */
-VECTOR_CLONES static void matvec_blocked(const float *restrict packed,
-                                         const float *restrict bias,
-                                         const float *restrict input, int columns,
-                                         int rows_padded, float *restrict out)
-{
-    for (int block = 0; block < rows_padded; block += ROW_BLOCK) {
-        float sums[ROW_BLOCK];
-        for (int k = 0; k < ROW_BLOCK; k++)
-            sums[k] = bias[block + k];
-        const float *weights = packed + (size_t)block * (size_t)columns;
-        for (int j = 0; j < columns; j++) {
-            const float value = input[j];
-            const float *column = weights + (size_t)j * ROW_BLOCK;
-            for (int k = 0; k < ROW_BLOCK; k++)
-                sums[k] += column[k] * value;
-        }
-        for (int k = 0; k < ROW_BLOCK; k++)
-            out[block + k] = sums[k];
-    }
-}
 
 /* The product over the float input or, for an int8 matrix, its codes. */
 static void product(const Packed *matrix, const float *bias, const float *input,
@@ -138,7 +90,7 @@ static void product(const Packed *matrix, const float *bias, const float *input,
     if (matrix->quantized)
         pnl_quantized_product(&matrix->codes, bias, input_codes, 0, rows_padded, out);
     else
-        matvec_blocked(matrix->weights, bias, input, columns, rows_padded, out);
+        pnl_dense_matvec(matrix->weights, bias, input, columns, rows_padded, out);
 }
 
 /* The output layer for the row blocks holding an allowed token only: the
@@ -157,7 +109,7 @@ static void product_allowed(const Packed *matrix, const float *bias, const float
         if (matrix->quantized)
             pnl_quantized_product(&matrix->codes, bias, input_codes, block, ROW_BLOCK, out);
         else
-            matvec_blocked(matrix->weights + (size_t)block * (size_t)columns, bias + block,
+            pnl_dense_matvec(matrix->weights + (size_t)block * (size_t)columns, bias + block,
                            input, columns, ROW_BLOCK, out + block);
     }
 }
@@ -273,8 +225,8 @@ int pnl_lstm_new_with_precision(const PnlWeights *weights, PnlPrecision precisio
     lstm->embedding_size = (int)weights->embedding_size;
     lstm->hidden_size = hidden;
     lstm->layer_count = (int)weights->layer_count;
-    lstm->gate_rows = round_up(4 * hidden, ROW_BLOCK);
-    lstm->output_rows = round_up(vocab, ROW_BLOCK);
+    lstm->gate_rows = pnl_dense_round_up(4 * hidden, ROW_BLOCK);
+    lstm->output_rows = pnl_dense_round_up(vocab, ROW_BLOCK);
     /* One scale for every product: the widest input is [h_{l-1} | h_l]. */
     lstm->activation_scale = pnl_quantized_activation_scale(2 * hidden);
 
@@ -288,7 +240,7 @@ int pnl_lstm_new_with_precision(const PnlWeights *weights, PnlPrecision precisio
         return PNL_EFORMAT;
     }
 
-    float *summed_bias = alloc_floats((size_t)lstm->gate_rows);
+    float *summed_bias = pnl_dense_alloc_floats((size_t)lstm->gate_rows);
     if (!summed_bias)
         goto out_of_memory;
     for (int l = 0; l < lstm->layer_count; l++) {
@@ -310,7 +262,8 @@ int pnl_lstm_new_with_precision(const PnlWeights *weights, PnlPrecision precisio
         Layer *layer = &lstm->layers[l];
         layer->input_size = (int)weight_ih->dims[1];
         layer->columns = l == 0 ? hidden : layer->input_size + hidden;
-        layer->matrix.weights = alloc_floats((size_t)lstm->gate_rows * (size_t)layer->columns);
+        layer->matrix.weights =
+            pnl_dense_alloc_floats((size_t)lstm->gate_rows * (size_t)layer->columns);
         if (!layer->matrix.weights) {
             free(summed_bias);
             goto out_of_memory;
@@ -320,9 +273,9 @@ int pnl_lstm_new_with_precision(const PnlWeights *weights, PnlPrecision precisio
         if (l == 0) {
             pack_rows(layer->matrix.weights, layer->columns, 0, weight_hh->data, 4 * hidden,
                       hidden, hidden);
-            lstm->token_table = alloc_floats((size_t)vocab * (size_t)lstm->gate_rows);
+            lstm->token_table = pnl_dense_alloc_floats((size_t)vocab * (size_t)lstm->gate_rows);
             lstm->composer_table =
-                alloc_floats((size_t)lstm->composer_count * (size_t)lstm->gate_rows);
+                pnl_dense_alloc_floats((size_t)lstm->composer_count * (size_t)lstm->gate_rows);
             if (!lstm->token_table || !lstm->composer_table) {
                 free(summed_bias);
                 goto out_of_memory;
@@ -336,7 +289,7 @@ int pnl_lstm_new_with_precision(const PnlWeights *weights, PnlPrecision precisio
                       layer->input_size, layer->input_size);
             pack_rows(layer->matrix.weights, layer->columns, layer->input_size, weight_hh->data,
                       4 * hidden, hidden, hidden);
-            layer->bias = alloc_floats((size_t)lstm->gate_rows);
+            layer->bias = pnl_dense_alloc_floats((size_t)lstm->gate_rows);
             if (!layer->bias) {
                 free(summed_bias);
                 goto out_of_memory;
@@ -352,8 +305,8 @@ int pnl_lstm_new_with_precision(const PnlWeights *weights, PnlPrecision precisio
     }
     free(summed_bias);
 
-    lstm->output.weights = alloc_floats((size_t)lstm->output_rows * (size_t)hidden);
-    lstm->output_bias = alloc_floats((size_t)lstm->output_rows);
+    lstm->output.weights = pnl_dense_alloc_floats((size_t)lstm->output_rows * (size_t)hidden);
+    lstm->output_bias = pnl_dense_alloc_floats((size_t)lstm->output_rows);
     if (!lstm->output.weights || !lstm->output_bias)
         goto out_of_memory;
     pack_rows(lstm->output.weights, hidden, 0, output_weight->data, vocab, hidden, hidden);
@@ -400,14 +353,14 @@ PnlLstmState *pnl_lstm_state_new(const PnlLstm *lstm)
         return NULL;
     size_t units = (size_t)lstm->layer_count * (size_t)lstm->hidden_size;
     state->lstm = lstm;
-    state->hidden = alloc_floats(units);
+    state->hidden = pnl_dense_alloc_floats(units);
     /* One code past the end: a product over an odd column count reads it
      * (with a zero weight). */
     state->hidden_codes = calloc(units + 1, sizeof(int16_t));
-    state->cell = alloc_floats(units);
-    state->gates = alloc_floats((size_t)lstm->gate_rows);
-    state->layer0_bias = alloc_floats((size_t)lstm->gate_rows);
-    state->logits = alloc_floats((size_t)lstm->output_rows);
+    state->cell = pnl_dense_alloc_floats(units);
+    state->gates = pnl_dense_alloc_floats((size_t)lstm->gate_rows);
+    state->layer0_bias = pnl_dense_alloc_floats((size_t)lstm->gate_rows);
+    state->logits = pnl_dense_alloc_floats((size_t)lstm->output_rows);
     if (!state->hidden || !state->hidden_codes || !state->cell || !state->gates ||
         !state->layer0_bias || !state->logits) {
         pnl_lstm_state_free(state);

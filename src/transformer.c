@@ -13,6 +13,7 @@
 #include "transformer.h"
 
 #include "portable_math.h" /* also keeps clang from fusing a*b+c here */
+#include "dense.h"
 #include "quantized.h"
 #include "status.h"
 
@@ -21,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { ROW_BLOCK = PNL_QUANTIZED_ROW_BLOCK, ALIGN_BYTES = 64 };
+enum { ROW_BLOCK = PNL_QUANTIZED_ROW_BLOCK };
 
 /* A matrix packed in row blocks (as in src/lstm.c): float32 weights, or
  * int8 codes when `quantized`. */
@@ -66,55 +67,8 @@ struct PnlTransformerState {
     int16_t *codes; /* int8: the scaled input's codes (one spare for an odd width) */
 };
 
-static int round_up(int value, int multiple)
-{
-    return (value + multiple - 1) / multiple * multiple;
-}
 
-static float *alloc_floats(size_t count)
-{
-    size_t bytes = (count * sizeof(float) + ALIGN_BYTES - 1) / ALIGN_BYTES * ALIGN_BYTES;
-    float *memory = aligned_alloc(ALIGN_BYTES, bytes ? bytes : ALIGN_BYTES);
-    if (memory)
-        memset(memory, 0, bytes ? bytes : ALIGN_BYTES);
-    return memory;
-}
-
-#if defined(__x86_64__) && defined(__has_attribute)
-#if __has_attribute(target_clones) && defined(__ELF__)
-#define VECTOR_CLONES __attribute__((target_clones("avx2", "default")))
-#endif
-#endif
-#ifndef VECTOR_CLONES
-#define VECTOR_CLONES
-#endif
-
-/* out[r] = bias[r] + sum_j matrix[r][j] input[j], summed in column order
- * (src/lstm.c's matvec_blocked, on the same layout). Named apart from it:
- * clang gives each target_clones function a global resolver symbol, so two
- * static clones of one name would not link together. */
-VECTOR_CLONES static void transformer_matvec(const float *restrict packed,
-                                             const float *restrict bias,
-                                             const float *restrict input, int columns,
-                                             int rows_padded, float *restrict out)
-{
-    for (int block = 0; block < rows_padded; block += ROW_BLOCK) {
-        float sums[ROW_BLOCK];
-        for (int k = 0; k < ROW_BLOCK; k++)
-            sums[k] = bias[block + k];
-        const float *weights = packed + (size_t)block * (size_t)columns;
-        for (int j = 0; j < columns; j++) {
-            const float value = input[j];
-            const float *column = weights + (size_t)j * ROW_BLOCK;
-            for (int k = 0; k < ROW_BLOCK; k++)
-                sums[k] += column[k] * value;
-        }
-        for (int k = 0; k < ROW_BLOCK; k++)
-            out[block + k] = sums[k];
-    }
-}
-
-/* The attention's loops. Like transformer_matvec, each keeps a fixed number of
+/* The attention's loops. Like pnl_dense_matvec (src/dense.c), each keeps a fixed number of
  * accumulators and adds into them in a fixed order, so GCC vectorises them
  * at -O2 (its cheap cost model takes only loops of a known count) and every
  * sum comes out the same at any vector width. */
@@ -187,7 +141,7 @@ static void product_rows(const PnlTransformer *transformer, PnlTransformerState 
                          int first_row, int rows, float *out, float input_scale)
 {
     if (!matrix->quantized) {
-        transformer_matvec(matrix->weights + (size_t)first_row * (size_t)matrix->columns,
+        pnl_dense_matvec(matrix->weights + (size_t)first_row * (size_t)matrix->columns,
                            bias + first_row, input, matrix->columns, rows, out + first_row);
         return;
     }
@@ -238,8 +192,8 @@ static int packed_new(Packed *matrix, const PnlTensor *tensor, PnlPrecision prec
 {
     matrix->rows = (int)tensor->dims[0];
     matrix->columns = (int)tensor->dims[1];
-    matrix->rows_padded = round_up(matrix->rows, ROW_BLOCK);
-    matrix->weights = alloc_floats((size_t)matrix->rows_padded * (size_t)matrix->columns);
+    matrix->rows_padded = pnl_dense_round_up(matrix->rows, ROW_BLOCK);
+    matrix->weights = pnl_dense_alloc_floats((size_t)matrix->rows_padded * (size_t)matrix->columns);
     if (!matrix->weights)
         return PNL_ENOMEM;
     pack(matrix, tensor);
@@ -264,7 +218,7 @@ static void packed_free(Packed *matrix)
 /* A copy of a vector tensor, zero-padded to `length`. */
 static float *vector_copy(const PnlTensor *tensor, int length)
 {
-    float *copy = alloc_floats((size_t)length);
+    float *copy = pnl_dense_alloc_floats((size_t)length);
     if (copy)
         memcpy(copy, tensor->data, tensor->count * sizeof(float));
     return copy;
@@ -364,7 +318,7 @@ int pnl_transformer_new(const PnlWeights *weights, PnlPrecision precision,
     transformer->head_count = (int)weights->head_count;
     transformer->head_size = transformer->dimension / transformer->head_count;
     transformer->context = (int)weights->context_length;
-    transformer->slots = round_up(transformer->context, ROW_BLOCK);
+    transformer->slots = pnl_dense_round_up(transformer->context, ROW_BLOCK);
     transformer->norm_eps = weights->norm_eps;
     transformer->precision = precision;
     int widest = transformer->dimension > transformer->feed_forward ? transformer->dimension
@@ -399,12 +353,12 @@ int pnl_transformer_new(const PnlWeights *weights, PnlPrecision precision,
                             transformer->activation_scale);
     if (status == PNL_OK) {
         transformer->output_bias = vector_copy(output_bias, transformer->output.rows_padded);
-        int longest = round_up(3 * transformer->dimension, ROW_BLOCK);
+        int longest = pnl_dense_round_up(3 * transformer->dimension, ROW_BLOCK);
         if (transformer->output.rows_padded > longest)
             longest = transformer->output.rows_padded;
-        if (round_up(transformer->feed_forward, ROW_BLOCK) > longest)
-            longest = round_up(transformer->feed_forward, ROW_BLOCK);
-        transformer->zeros = alloc_floats((size_t)longest);
+        if (pnl_dense_round_up(transformer->feed_forward, ROW_BLOCK) > longest)
+            longest = pnl_dense_round_up(transformer->feed_forward, ROW_BLOCK);
+        transformer->zeros = pnl_dense_alloc_floats((size_t)longest);
         if (!transformer->output_bias || !transformer->zeros)
             status = PNL_ENOMEM;
     }
@@ -452,16 +406,16 @@ void pnl_transformer_state_free(PnlTransformerState *state)
 /* The scratch vectors' lengths, for the allocation and its size. */
 static void scratch_lengths(const PnlTransformer *transformer, size_t lengths[9])
 {
-    size_t dimension_padded = (size_t)round_up(transformer->dimension, ROW_BLOCK);
+    size_t dimension_padded = (size_t)pnl_dense_round_up(transformer->dimension, ROW_BLOCK);
     size_t widest = (size_t)(transformer->dimension > transformer->feed_forward
                                  ? transformer->dimension
                                  : transformer->feed_forward);
     lengths[0] = (size_t)transformer->dimension;                      /* x */
     lengths[1] = (size_t)transformer->dimension;                      /* normed */
-    lengths[2] = (size_t)round_up(3 * transformer->dimension, ROW_BLOCK); /* qkv */
+    lengths[2] = (size_t)pnl_dense_round_up(3 * transformer->dimension, ROW_BLOCK); /* qkv */
     lengths[3] = (size_t)transformer->dimension;                      /* mixed */
     lengths[4] = dimension_padded;                                    /* projected */
-    lengths[5] = (size_t)round_up(transformer->feed_forward, ROW_BLOCK); /* hidden */
+    lengths[5] = (size_t)pnl_dense_round_up(transformer->feed_forward, ROW_BLOCK); /* hidden */
     lengths[6] = (size_t)transformer->slots;                          /* scores */
     lengths[7] = widest;                                              /* scaled */
     lengths[8] = (size_t)transformer->output.rows_padded;             /* logits */
@@ -475,14 +429,14 @@ PnlTransformerState *pnl_transformer_state_new(const PnlTransformer *transformer
     state->transformer = transformer;
     size_t lengths[9];
     scratch_lengths(transformer, lengths);
-    state->keys = alloc_floats(cache_floats(transformer));
-    state->values = alloc_floats(cache_floats(transformer));
+    state->keys = pnl_dense_alloc_floats(cache_floats(transformer));
+    state->values = pnl_dense_alloc_floats(cache_floats(transformer));
     float **scratch[9] = {&state->x,         &state->normed, &state->qkv,
                           &state->mixed,     &state->projected, &state->hidden,
                           &state->scores,    &state->scaled, &state->logits};
     int missing = !state->keys || !state->values;
     for (int i = 0; i < 9; i++)
-        missing |= !(*scratch[i] = alloc_floats(lengths[i]));
+        missing |= !(*scratch[i] = pnl_dense_alloc_floats(lengths[i]));
     state->codes = calloc(lengths[7] + 1, sizeof(int16_t));
     if (missing || !state->codes) {
         pnl_transformer_state_free(state);
