@@ -59,11 +59,13 @@ static int check_score(const PnlScore *score, char *message, size_t message_size
 int pnl_encode(const PnlScore *score, int composer, uint16_t *tokens, size_t capacity,
                size_t *count, char *message, size_t message_size)
 {
-    return pnl_encode_piece(score, composer, -1, tokens, capacity, count, message, message_size);
+    return pnl_encode_piece(score, composer, -1, 0, tokens, capacity, count, message,
+                            message_size);
 }
 
-int pnl_encode_piece(const PnlScore *score, int composer, int source, uint16_t *tokens,
-                     size_t capacity, size_t *count, char *message, size_t message_size)
+int pnl_encode_piece(const PnlScore *score, int composer, int source, int density_bars,
+                     uint16_t *tokens, size_t capacity, size_t *count, char *message,
+                     size_t message_size)
 {
     Emitter out = {tokens, capacity, 0};
     int meter_token = -1;
@@ -106,6 +108,16 @@ int pnl_encode_piece(const PnlScore *score, int composer, int source, uint16_t *
             pnl_token_meter_of(meter_token, &numerator, &denominator);
             bar_ticks = pnl_meter_bar_ticks(numerator, denominator);
         }
+        if (density_bars) {
+            /* The encoder has the whole score: the bar's notes are counted
+             * before they are written. */
+            int notes = 0;
+            for (size_t i = next_note;
+                 i < score->note_count && score->notes[i].onset_ticks < bar_start + bar_ticks;
+                 i++)
+                notes++;
+            emit(&out, pnl_token_density(pnl_density_step(notes, bar_ticks)));
+        }
         while (next_note < score->note_count &&
                score->notes[next_note].onset_ticks < bar_start + bar_ticks) {
             int64_t onset = score->notes[next_note].onset_ticks;
@@ -136,6 +148,7 @@ int pnl_decode(const uint16_t *tokens, size_t count, PnlScore *score, int *compo
 {
     PnlDecoder decoder;
     pnl_decoder_reset(&decoder);
+    pnl_grammar_set_density(&decoder.grammar, pnl_grammar_density_of(tokens, count));
     pnl_score_clear(score);
     for (size_t i = 0; i < count; i++) {
         PnlNote note;

@@ -22,13 +22,18 @@ int pnl_encode(const PnlScore *score, int composer, uint16_t *tokens, size_t cap
 
 /* The same with the piece's kind of source after COMPOSER: START COMPOSER
  * SOURCE bars END, as training pieces are written. `source` is a
- * PnlSourceKind, or -1 for none (then the same as pnl_encode). */
-int pnl_encode_piece(const PnlScore *score, int composer, int source, uint16_t *tokens,
-                     size_t capacity, size_t *count, char *message, size_t message_size);
+ * PnlSourceKind, or -1 for none. With `density_bars` 1, every bar's METER
+ * is followed by the bar's DENSITY token, the step of its notes per beat
+ * (pnl_density_step); with source -1 and density_bars 0 this is pnl_encode. */
+int pnl_encode_piece(const PnlScore *score, int composer, int source, int density_bars,
+                     uint16_t *tokens, size_t capacity, size_t *count, char *message,
+                     size_t message_size);
 
 /* Decodes a token sequence (START ... END; END may be missing) into `score`
- * (cleared first). `composer` may be NULL. Fails with PNL_EINVAL naming the
- * first token the grammar forbids. */
+ * (cleared first). `composer` may be NULL. A sequence holding any DENSITY
+ * token is read in density mode (every bar must then have one); DENSITY
+ * tokens carry no notes. Fails with PNL_EINVAL naming the first token the
+ * grammar forbids. */
 int pnl_decode(const uint16_t *tokens, size_t count, PnlScore *score, int *composer,
                char *message, size_t message_size);
 

@@ -111,6 +111,7 @@ struct PnlEngine {
     int key_shift;
     int prompt_move; /* semitones the prompt is moved as heard (a set key) */
     int numerator, denominator;
+    int density; /* the Density choice composing now (PNL_DENSITY_CHOICES) */
     int32_t memory_from;
     /* A restored session's memory_from, for the voice it was saved with. */
     int have_restored;
@@ -233,6 +234,8 @@ static PnlSteering steering_of(const PnlComposeSettings *settings)
         steering.mode = set.minor ? PNL_MODE_MINOR : PNL_MODE_MAJOR;
     pnl_steering_register(settings->register_lowest, settings->register_highest,
                           &steering.lowest_pitch, &steering.highest_pitch);
+    if (settings->density > PNL_DENSITY_AUTOMATIC && settings->density < PNL_DENSITY_CHOICE_COUNT)
+        steering.density = settings->density;
     return steering;
 }
 
@@ -446,6 +449,20 @@ static int bar_tokens(PnlEngine *engine, const Timeline *timeline, int64_t bar, 
     if (bar == engine->memory_from)
         engine->canonical[count++] = PNL_TOKEN_BAR;
     engine->canonical[count++] = (uint16_t)pnl_token_meter(engine->numerator, engine->denominator);
+    if (pnl_generator_density_bars(engine->work)) {
+        /* The bar's density as played, as the codec writes it: the memory
+         * stays the notes'. Only a bar heard in part (a stretch that starts
+         * inside it) takes a set density, which it goes on to be composed
+         * with, or else the density of its part. */
+        int32_t bar_ticks = pnl_meter_bar_ticks(engine->numerator, engine->denominator);
+        int32_t heard_ticks = (int32_t)(until - bar);
+        int step = pnl_density_step((int)score->note_count, heard_ticks);
+        if (heard_ticks >= bar_ticks)
+            step = pnl_density_step((int)score->note_count, bar_ticks);
+        else if (engine->density > PNL_DENSITY_AUTOMATIC)
+            step = engine->density - 1;
+        engine->canonical[count++] = (uint16_t)pnl_token_density(step);
+    }
     if (score->note_count == 0)
         return count;
     pnl_score_normalize(score, NULL);
@@ -636,6 +653,7 @@ int pnl_engine_compose(PnlEngine *engine, const PnlComposeSettings *settings,
         engine->standing = 0;
         engine->memory_from = (int32_t)(heard > 0 ? heard : 0);
     }
+    engine->density = generator_settings.steering.density;
     Timeline timeline = {context, context_count, notes, 0};
     /* Everything from from_ticks on is written anew. */
     pnl_engine_forget(engine, from_ticks);

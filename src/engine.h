@@ -14,7 +14,8 @@
  *   the seed chooses (pnl_key_shift_of_prompt_or_seed); with a prompt and a
  *   set key, the network hears the prompt moved into the set key, by the
  *   nearest way, and continues it there;
- * - the register and the dynamics steer the generator (src/steering.h);
+ * - the register, the dynamics and the density steer the generator
+ *   (src/steering.h); the network hears each bar's density as played;
  * - the composer is the model's choice (pnl_model_choice_name: the file's
  *   own list, or PNL_COMPOSER_CHOICES for a file without one; an index past
  *   its end is the last), or the model's first composer when it lacks it;
@@ -49,6 +50,9 @@ typedef struct {
     int32_t register_lowest;  /* MIDI notes; 0, 0 = the whole piano */
     int32_t register_highest;
     int32_t dynamics;         /* a PNL_DYNAMICS_CHOICES index, 0 = as composed */
+    /* A PNL_DENSITY_CHOICES index, 0 = automatic; with a model trained
+     * before the DENSITY family it changes nothing (docs/engine.md). */
+    int32_t density;
 } PnlComposeSettings;
 
 typedef struct PnlEngine PnlEngine;

@@ -22,6 +22,7 @@ struct PnlGenerator {
     float temperature, top_p;
     int meter_token;    /* the fixed meter's token, or -1 */
     int key_shift;      /* semitones from the network's key frame to the music's */
+    int density_bars;   /* the model's vocabulary has the DENSITY family */
     PnlSteering steering;
     int pending_token;  /* accepted but not yet through the network, or -1 */
     int just_started;   /* START, COMPOSER and SOURCE accepted by pnl_generator_start, no more */
@@ -45,10 +46,12 @@ enum { MAX_BARS_IN_A_ROW = 2 };
 
 PnlGenerator *pnl_generator_new(const PnlModel *model, char *message, size_t message_size)
 {
-    if (pnl_model_vocab_size(model) != PNL_VOCAB_SIZE) {
+    int vocab_size = pnl_model_vocab_size(model);
+    if (vocab_size != PNL_VOCAB_SIZE && vocab_size != PNL_VOCAB_SIZE_BEFORE_DENSITY) {
         snprintf(message, message_size,
-                 "the model has a vocabulary of %d tokens, the codec %d",
-                 pnl_model_vocab_size(model), PNL_VOCAB_SIZE);
+                 "the model has a vocabulary of %d tokens, the codec %d (or %d before the "
+                 "DENSITY family)",
+                 vocab_size, PNL_VOCAB_SIZE, PNL_VOCAB_SIZE_BEFORE_DENSITY);
         return NULL;
     }
     PnlGenerator *generator = calloc(1, sizeof *generator);
@@ -62,6 +65,7 @@ PnlGenerator *pnl_generator_new(const PnlModel *model, char *message, size_t mes
         snprintf(message, message_size, "out of memory for a generator");
         return NULL;
     }
+    generator->density_bars = pnl_vocab_has_density(vocab_size);
     generator->composer = -1;
     generator->meter_token = -1;
     generator->pending_token = -1;
@@ -192,6 +196,9 @@ int pnl_generator_start(PnlGenerator *generator, const PnlGeneratorSettings *set
     pnl_sampler_seed(generator->sampler, settings->seed);
     pnl_model_state_reset(generator->state);
     pnl_decoder_reset(&generator->decoder);
+    /* A model that learned the DENSITY family writes one in every bar; an
+     * older one never sees one (its logits stop before them). */
+    pnl_grammar_set_density(&generator->decoder.grammar, generator->density_bars);
     forget_bars(generator);
     generator->pending_token = -1;
     generator->token_count = 0;
@@ -392,6 +399,7 @@ void pnl_generator_copy(PnlGenerator *to, const PnlGenerator *from)
     to->top_p = from->top_p;
     to->meter_token = from->meter_token;
     to->key_shift = from->key_shift;
+    to->density_bars = from->density_bars;
     to->steering = from->steering;
     to->pending_token = from->pending_token;
     to->just_started = from->just_started;
@@ -401,4 +409,9 @@ void pnl_generator_copy(PnlGenerator *to, const PnlGenerator *from)
     to->bar_onset_tokens = from->bar_onset_tokens;
     to->last_bar_onset_tokens = from->last_bar_onset_tokens;
     to->last_bar_run = from->last_bar_run;
+}
+
+int pnl_generator_density_bars(const PnlGenerator *generator)
+{
+    return generator->density_bars;
 }

@@ -121,6 +121,12 @@ int pnl_generator_run(PnlGenerator *generator, const PnlGeneratorGoal *goal, Pnl
 
 void pnl_generator_position(const PnlGenerator *generator, PnlGeneratorPosition *position);
 
+/* 1 when the model's vocabulary has the DENSITY family: every bar's METER
+ * is then followed by a DENSITY token (fed ones included), which the
+ * steering's density forces or the network chooses; 0 for a model trained
+ * before it, which composes as it always did and ignores a set density. */
+int pnl_generator_density_bars(const PnlGenerator *generator);
+
 /* Makes `to` (a generator of the same model) continue exactly as `from`
  * would: for snapshots and for regenerating from a point. */
 void pnl_generator_copy(PnlGenerator *to, const PnlGenerator *from);

@@ -12,7 +12,9 @@ enum {
     STATE_FIRST_BAR,   /* COMPOSER seen: SOURCE or BAR */
     STATE_SOURCE_SEEN, /* SOURCE seen: BAR */
     STATE_METER,       /* BAR seen: the bar's METER */
-    STATE_BAR_BODY,    /* METER or a whole note seen: PITCH (after a note), POS, BAR, END */
+    STATE_DENSITY,     /* METER seen in density mode: the bar's DENSITY */
+    STATE_BAR_BODY,    /* METER (DENSITY) or a whole note seen: PITCH (after a note), POS,
+                          BAR, END */
     STATE_PITCH,       /* POS seen: PITCH */
     STATE_VEL,         /* PITCH seen: VEL */
     STATE_DUR,         /* VEL seen: DUR */
@@ -25,6 +27,8 @@ void pnl_grammar_reset(PnlGrammar *grammar)
     grammar->composer = -1;
     grammar->source = -1;
     grammar->meter_token = -1;
+    grammar->density_bars = 0;
+    grammar->density_step = -1;
     grammar->bar_start_ticks = 0;
     grammar->bar_ticks = 0;
     grammar->bar_count = 0;
@@ -32,6 +36,19 @@ void pnl_grammar_reset(PnlGrammar *grammar)
     grammar->last_pitch = -1;
     grammar->note_pitch = -1;
     memset(grammar->key_sounding_until_ticks, 0, sizeof grammar->key_sounding_until_ticks);
+}
+
+void pnl_grammar_set_density(PnlGrammar *grammar, int density_bars)
+{
+    grammar->density_bars = density_bars != 0;
+}
+
+int pnl_grammar_density_of(const uint16_t *tokens, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        if (pnl_token_family(tokens[i]) == PNL_FAMILY_DENSITY)
+            return 1;
+    return 0;
 }
 
 int pnl_grammar_allows(const PnlGrammar *grammar, int token)
@@ -48,6 +65,7 @@ int pnl_grammar_allows(const PnlGrammar *grammar, int token)
                bar_may_end;
     case PNL_FAMILY_END: return bar_may_end;
     case PNL_FAMILY_METER: return grammar->state == STATE_METER;
+    case PNL_FAMILY_DENSITY: return grammar->state == STATE_DENSITY;
     case PNL_FAMILY_POS:
         return bar_may_end && offset > grammar->position && offset < grammar->bar_ticks;
     case PNL_FAMILY_PITCH:
@@ -83,6 +101,9 @@ int pnl_grammar_mask(const PnlGrammar *grammar, uint8_t *mask)
         break;
     case STATE_SOURCE_SEEN: allowed = fill(mask, PNL_TOKEN_BAR, 1); break;
     case STATE_METER: allowed = fill(mask, PNL_TOKEN_METER_BASE, PNL_METER_COUNT); break;
+    case STATE_DENSITY:
+        allowed = fill(mask, PNL_TOKEN_DENSITY_BASE, PNL_DENSITY_COUNT);
+        break;
     case STATE_BAR_BODY: {
         int first_position = grammar->position + 1;
         allowed += fill(mask, PNL_TOKEN_BAR, 1);
@@ -128,6 +149,7 @@ int pnl_grammar_advance(PnlGrammar *grammar, int token)
         grammar->bar_count++;
         grammar->position = -1;
         grammar->last_pitch = -1;
+        grammar->density_step = -1;
         grammar->state = STATE_METER;
         break;
     case PNL_FAMILY_METER: {
@@ -135,9 +157,13 @@ int pnl_grammar_advance(PnlGrammar *grammar, int token)
         pnl_token_meter_of(token, &numerator, &denominator);
         grammar->meter_token = token;
         grammar->bar_ticks = pnl_meter_bar_ticks(numerator, denominator);
-        grammar->state = STATE_BAR_BODY;
+        grammar->state = grammar->density_bars ? STATE_DENSITY : STATE_BAR_BODY;
         break;
     }
+    case PNL_FAMILY_DENSITY:
+        grammar->density_step = offset;
+        grammar->state = STATE_BAR_BODY;
+        break;
     case PNL_FAMILY_POS:
         grammar->position = offset;
         grammar->last_pitch = -1;

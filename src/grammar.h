@@ -10,6 +10,7 @@
 #ifndef PIANOLA_GRAMMAR_H
 #define PIANOLA_GRAMMAR_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "score.h"
@@ -20,6 +21,10 @@ typedef struct {
     int composer;            /* -1 until COMPOSER */
     int source;              /* PnlSourceKind, -1 until (and without) SOURCE */
     int meter_token;         /* current meter, -1 before the first */
+    /* Density mode: 1 when every bar's METER is followed by exactly one
+     * DENSITY token (pnl_grammar_set_density), 0 when no bar has one. */
+    int density_bars;
+    int density_step;        /* the current bar's DENSITY step, -1 without one */
     int64_t bar_start_ticks; /* of the current bar */
     int bar_ticks;           /* length of the current bar */
     int bar_count;           /* BAR tokens seen */
@@ -32,7 +37,15 @@ typedef struct {
     int64_t key_sounding_until_ticks[PNL_PITCH_COUNT];
 } PnlGrammar;
 
+/* Resets to the start of a piece, without density tokens. */
 void pnl_grammar_reset(PnlGrammar *grammar);
+/* Density mode on (1) or off (0), from the next bar on: a caller sets it
+ * right after a reset, for a model or a token file with the DENSITY
+ * family. */
+void pnl_grammar_set_density(PnlGrammar *grammar, int density_bars);
+/* The density mode of a whole token sequence: 1 if it holds any DENSITY
+ * token (then every bar must have one), else 0. */
+int pnl_grammar_density_of(const uint16_t *tokens, size_t count);
 /* 1 if `token` may come next, 0 if not. */
 int pnl_grammar_allows(const PnlGrammar *grammar, int token);
 /* mask[id] = 1 for every token that may come next, 0 for the rest

@@ -45,6 +45,7 @@ void pnl_key_histogram_add_tokens(PnlKeyHistogram *histogram, const uint16_t *to
     PnlDecoder decoder;
     PnlNote note;
     pnl_decoder_reset(&decoder);
+    pnl_grammar_set_density(&decoder.grammar, pnl_grammar_density_of(tokens, count));
     for (size_t i = 0; i < count && tokens[i] != PNL_TOKEN_END; i++) {
         int status = pnl_decoder_push(&decoder, tokens[i], &note);
         if (status < 0)

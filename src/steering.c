@@ -2,8 +2,12 @@
 #include "steering.h"
 
 #include <math.h>
+#include <string.h>
 
 #include "vocabulary.h"
+
+_Static_assert(PNL_DENSITY_CHOICE_COUNT == PNL_DENSITY_COUNT + 1,
+               "a Density choice for Automatic and one for each DENSITY step");
 
 /* Krumhansl & Kessler's profiles (as in key.c): how well each scale degree
  * fits a key, index 0 the tonic. */
@@ -71,6 +75,13 @@ void pnl_steering_mask(const PnlSteering *steering, int key_shift, uint8_t *mask
     for (int frame = PNL_LOWEST_PITCH; frame <= PNL_HIGHEST_PITCH; frame++)
         if (frame + key_shift < lowest || frame + key_shift > highest)
             mask[pnl_token_pitch(frame)] = 0;
+    int forced = pnl_token_density(steering->density - 1);
+    if (steering->density > PNL_DENSITY_AUTOMATIC && forced >= 0 && mask[forced]) {
+        /* The network is conditioned on the step, as it learned each bar's
+         * density from the corpus; nothing is deleted afterwards. */
+        memset(mask + PNL_TOKEN_DENSITY_BASE, 0, PNL_DENSITY_COUNT);
+        mask[forced] = 1;
+    }
 }
 
 int pnl_steering_leans(const PnlSteering *steering)

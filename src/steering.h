@@ -54,6 +54,14 @@
     X("natural", "As composed")                                                                   \
     X("pp", "pp") X("p", "p") X("mp", "mp") X("mf", "mf") X("f", "f") X("ff", "ff")
 
+/* The Density control's choices: Automatic (the network chooses each bar's
+ * density), then the DENSITY steps of the vocabulary, sparsest first
+ * (src/vocabulary.h; their notes per beat in docs/vocabulary.md). */
+#define PNL_DENSITY_CHOICES(X)                                                                    \
+    X("auto", "Automatic")                                                                        \
+    X("sparse", "Sparse") X("light", "Light") X("moderate", "Moderate") X("busy", "Busy")         \
+    X("very-busy", "Very busy")
+
 #define PNL_CHOICE_NAME(name, label) name,
 #define PNL_CHOICE_LABEL(name, label) label,
 #define PNL_CHOICE_ONE(name, label) +1
@@ -63,6 +71,8 @@ enum {
     PNL_KEY_CHOICE_COUNT = 0 PNL_KEY_CHOICES(PNL_CHOICE_ONE),
     PNL_DYNAMICS_AS_COMPOSED = 0,
     PNL_DYNAMICS_CHOICE_COUNT = 0 PNL_DYNAMICS_CHOICES(PNL_CHOICE_ONE),
+    PNL_DENSITY_AUTOMATIC = 0,
+    PNL_DENSITY_CHOICE_COUNT = 0 PNL_DENSITY_CHOICES(PNL_CHOICE_ONE),
     /* The network's mean velocity, over its composers (as composed: 70 over
      * 16 bars of Mozart, Schumann and Rachmaninoff, seeds 1-3), which a
      * marking moves to the marking's velocity. */
@@ -81,6 +91,10 @@ typedef struct {
     PnlMode mode;      /* a set key's mode; FREE lets the network choose */
     int lowest_pitch;  /* the register, in the music's MIDI notes; 0 = A0 */
     int highest_pitch; /* 0 = C8 */
+    /* A Density choice: 0 lets the network choose each bar's DENSITY token;
+     * 1..PNL_DENSITY_CHOICE_COUNT - 1 forces step density - 1 in every bar.
+     * It acts only with a model whose vocabulary has the DENSITY family. */
+    int density;
 } PnlSteering;
 
 /* The key of a Key choice: 0 for Automatic (or out of range), 1 and *key
@@ -94,7 +108,9 @@ void pnl_steering_register(int lowest, int highest, int *register_lowest,
                            int *register_highest);
 
 /* Takes every pitch outside the register (and off the piano) out of the
- * mask, for music that lies key_shift semitones above the network's frame. */
+ * mask, for music that lies key_shift semitones above the network's frame;
+ * where the mask allows DENSITY tokens (a bar's first token after its
+ * METER), a set density leaves only its own. */
 void pnl_steering_mask(const PnlSteering *steering, int key_shift, uint8_t *mask);
 
 /* Whether pnl_steering_lean changes any logit. */

@@ -28,18 +28,18 @@ static void fit_prompt_to_key_frame(PnlScore *score, uint64_t seed, PnlTokenized
 }
 
 static int encode(const char *path, const PnlScore *score, int composer, int source,
-                  PnlTokenized *out, char *message, size_t message_size)
+                  int density_bars, PnlTokenized *out, char *message, size_t message_size)
 {
     char reason[REASON_SIZE] = "";
     size_t needed = 0;
     /* The first call only measures the piece. */
-    int status = pnl_encode_piece(score, composer, source, NULL, 0, &needed, reason,
-                                  sizeof reason);
+    int status = pnl_encode_piece(score, composer, source, density_bars, NULL, 0, &needed,
+                                  reason, sizeof reason);
     if (status == PNL_ENOMEM) {
         out->tokens = malloc((needed ? needed : 1) * sizeof *out->tokens);
         if (out->tokens)
-            status = pnl_encode_piece(score, composer, source, out->tokens, needed,
-                                      &out->count, reason, sizeof reason);
+            status = pnl_encode_piece(score, composer, source, density_bars, out->tokens,
+                                      needed, &out->count, reason, sizeof reason);
         else
             snprintf(reason, sizeof reason, "out of memory");
     }
@@ -62,7 +62,8 @@ int pnl_tokenize_midi_file(const char *path, const PnlTokenizeOptions *options,
         if (options->key == PNL_TOKENS_PROMPT_FOR_KEY_FRAME)
             fit_prompt_to_key_frame(&score, options->seed, out);
         int source = options->with_source ? (int)options->source : -1;
-        status = encode(path, &score, options->composer, source, out, message, message_size);
+        status = encode(path, &score, options->composer, source, options->density_bars, out,
+                        message, message_size);
     }
     pnl_score_free(&score);
     if (status != PNL_OK) {

@@ -35,6 +35,10 @@ typedef struct {
      * in training pieces; prompts go without (the generator gives its own). */
     int with_source;
     PnlSourceKind source;
+    /* With `density_bars`, each bar's DENSITY token follows its METER (the
+     * training pieces of a model with the DENSITY family, and prompts for
+     * one). */
+    int density_bars;
     PnlTokensKey key;
     /* PNL_TOKENS_PROMPT_FOR_KEY_FRAME: the key of a file without notes
      * (pnl_key_shift_of_prompt_or_seed). */

@@ -50,10 +50,21 @@ static const struct {
     {"COMPOSER_", PNL_FAMILY_COMPOSER}, {"METER_", PNL_FAMILY_METER},
     {"POS_", PNL_FAMILY_POS},           {"PITCH_", PNL_FAMILY_PITCH},
     {"VEL_", PNL_FAMILY_VEL},           {"DUR_", PNL_FAMILY_DUR},
-    {"SOURCE_", PNL_FAMILY_SOURCE},
+    {"SOURCE_", PNL_FAMILY_SOURCE},     {"DENSITY_", PNL_FAMILY_DENSITY},
 };
 
 static const char *const source_names[PNL_SOURCE_COUNT] = {"performed", "engraved"};
+
+/* The density steps, sparsest first. A bar's step is found from its notes
+ * per beat (a quarter note) by the lower edges below, in quarters of a note
+ * per beat: 3.25, 4.5, 6 and 8 notes per beat, near the quintiles of the
+ * 51,133 bars of the corpus (pianola-tokenize over ../shared/corpus; 18.3%,
+ * 20.7%, 18.9%, 20.6% and 21.5% of its bars fall in the steps). A step's
+ * target is the mean notes per beat of the corpus bars in it. */
+static const char *const density_names[PNL_DENSITY_COUNT] = {"sparse", "light", "moderate",
+                                                            "busy", "very_busy"};
+static const int density_lower_edge_quarters[PNL_DENSITY_COUNT] = {0, 13, 18, 24, 32};
+static const double density_targets[PNL_DENSITY_COUNT] = {2.19, 3.84, 5.05, 6.61, 10.27};
 
 int pnl_vocab_size(void)
 {
@@ -74,6 +85,7 @@ int pnl_family_base(PnlFamily family)
     case PNL_FAMILY_VEL: return PNL_TOKEN_VEL_BASE;
     case PNL_FAMILY_DUR: return PNL_TOKEN_DUR_BASE;
     case PNL_FAMILY_SOURCE: return PNL_TOKEN_SOURCE_BASE;
+    case PNL_FAMILY_DENSITY: return PNL_TOKEN_DENSITY_BASE;
     default: return PNL_EINVAL;
     }
 }
@@ -92,6 +104,7 @@ int pnl_family_count(PnlFamily family)
     case PNL_FAMILY_VEL: return PNL_VEL_COUNT;
     case PNL_FAMILY_DUR: return PNL_DUR_COUNT;
     case PNL_FAMILY_SOURCE: return PNL_SOURCE_COUNT;
+    case PNL_FAMILY_DENSITY: return PNL_DENSITY_COUNT;
     default: return 0;
     }
 }
@@ -100,6 +113,7 @@ PnlFamily pnl_token_family(int token)
 {
     if (token < 0 || token >= PNL_VOCAB_SIZE)
         return PNL_FAMILY_NONE;
+    if (token >= PNL_TOKEN_DENSITY_BASE) return PNL_FAMILY_DENSITY;
     if (token >= PNL_TOKEN_SOURCE_BASE) return PNL_FAMILY_SOURCE;
     if (token >= PNL_TOKEN_DUR_BASE) return PNL_FAMILY_DUR;
     if (token >= PNL_TOKEN_VEL_BASE) return PNL_FAMILY_VEL;
@@ -159,6 +173,9 @@ int pnl_token_name(int token, char *name, size_t size)
         break;
     case PNL_FAMILY_SOURCE:
         length = snprintf(name, size, "SOURCE_%s", source_names[offset]);
+        break;
+    case PNL_FAMILY_DENSITY:
+        length = snprintf(name, size, "DENSITY_%s", density_names[offset]);
         break;
     default: return PNL_ERANGE;
     }
@@ -226,6 +243,11 @@ int pnl_token_from_name(const char *name)
             token = kind < 0 ? PNL_EINVAL : pnl_token_source((PnlSourceKind)kind);
             break;
         }
+        case PNL_FAMILY_DENSITY:
+            for (int step = 0; step < PNL_DENSITY_COUNT; step++)
+                if (!strcmp(rest, density_names[step]))
+                    token = pnl_token_density(step);
+            break;
         default: break;
         }
         return token < 0 ? PNL_EINVAL : token;
@@ -233,16 +255,34 @@ int pnl_token_from_name(const char *name)
     return PNL_EINVAL;
 }
 
-uint64_t pnl_vocab_signature(void)
+uint64_t pnl_vocab_prefix_signature(int count)
 {
     uint64_t hash = PNL_FNV1A_START;
     char name[PNL_TOKEN_NAME_MAX];
-    for (int token = 0; token < PNL_VOCAB_SIZE; token++) {
+    for (int token = 0; token < count && token < PNL_VOCAB_SIZE; token++) {
         int length = pnl_token_name(token, name, sizeof name);
         hash = pnl_fnv1a_add(hash, name, (size_t)length);
         hash = pnl_fnv1a_add(hash, "\n", 1);
     }
     return hash;
+}
+
+uint64_t pnl_vocab_signature(void)
+{
+    return pnl_vocab_prefix_signature(PNL_VOCAB_SIZE);
+}
+
+int pnl_vocab_accepts(uint64_t signature, uint32_t size)
+{
+    if (size == PNL_VOCAB_SIZE)
+        return signature == pnl_vocab_signature();
+    return size == PNL_VOCAB_SIZE_BEFORE_DENSITY &&
+           signature == pnl_vocab_prefix_signature(PNL_VOCAB_SIZE_BEFORE_DENSITY);
+}
+
+int pnl_vocab_has_density(int size)
+{
+    return size >= PNL_TOKEN_DENSITY_BASE + PNL_DENSITY_COUNT;
 }
 
 int pnl_composer_count(void)
@@ -286,6 +326,32 @@ int pnl_source_index(const char *name)
         if (!strcmp(name, source_names[i]))
             return i;
     return PNL_EINVAL;
+}
+
+int pnl_token_density(int step)
+{
+    return step >= 0 && step < PNL_DENSITY_COUNT ? PNL_TOKEN_DENSITY_BASE + step : PNL_ERANGE;
+}
+
+const char *pnl_density_name(int step)
+{
+    return step >= 0 && step < PNL_DENSITY_COUNT ? density_names[step] : NULL;
+}
+
+int pnl_density_step(int notes, int bar_ticks)
+{
+    /* notes / (bar_ticks / 24) >= edge / 4, in integers. */
+    int step = 0;
+    for (int s = 1; s < PNL_DENSITY_COUNT && bar_ticks > 0; s++)
+        if ((int64_t)notes * 4 * PNL_TICKS_PER_QUARTER >=
+            (int64_t)density_lower_edge_quarters[s] * bar_ticks)
+            step = s;
+    return step;
+}
+
+double pnl_density_target(int step)
+{
+    return step >= 0 && step < PNL_DENSITY_COUNT ? density_targets[step] : 0.0;
 }
 
 int pnl_token_pitch(int pitch)

@@ -2,7 +2,8 @@
  * (docs/vocabulary.md is the contract). A piece of piano music in musical
  * time becomes a sequence of small integer tokens -- START, COMPOSER_x, the
  * kind of source (SOURCE_performed or SOURCE_engraved), then bars of BAR,
- * METER_n_d, POS_p and notes spelled PITCH_k VEL_v DUR_t, then END -- and
+ * METER_n_d, the bar's DENSITY_x (in density mode), POS_p and notes spelled
+ * PITCH_k VEL_v DUR_t, then END -- and
  * this file names them: their ids and families, the composers,
  * meters, velocity levels and durations the tokens stand for, and the
  * signature that weights files carry to prove they were trained on it.
@@ -41,7 +42,8 @@ typedef enum {
     PNL_FAMILY_PITCH,
     PNL_FAMILY_VEL,
     PNL_FAMILY_DUR,
-    PNL_FAMILY_SOURCE, /* last: added after the others, so their ids stayed */
+    PNL_FAMILY_SOURCE,  /* added after the others, so their ids stayed */
+    PNL_FAMILY_DENSITY, /* last: added after SOURCE, so every older id stayed */
     PNL_FAMILY_COUNT,
     PNL_FAMILY_NONE = -1
 } PnlFamily;
@@ -54,6 +56,7 @@ enum {
     PNL_VEL_COUNT = PNL_VELOCITY_LEVELS,
     PNL_DUR_COUNT = 41,
     PNL_SOURCE_COUNT = 2,
+    PNL_DENSITY_COUNT = 5,
 
     PNL_TOKEN_PAD = 0,
     PNL_TOKEN_START = 1,
@@ -66,7 +69,12 @@ enum {
     PNL_TOKEN_VEL_BASE = PNL_TOKEN_PITCH_BASE + PNL_PITCH_COUNT,
     PNL_TOKEN_DUR_BASE = PNL_TOKEN_VEL_BASE + PNL_VEL_COUNT,
     PNL_TOKEN_SOURCE_BASE = PNL_TOKEN_DUR_BASE + PNL_DUR_COUNT,
-    PNL_VOCAB_SIZE = PNL_TOKEN_SOURCE_BASE + PNL_SOURCE_COUNT
+    PNL_TOKEN_DENSITY_BASE = PNL_TOKEN_SOURCE_BASE + PNL_SOURCE_COUNT,
+    PNL_VOCAB_SIZE = PNL_TOKEN_DENSITY_BASE + PNL_DENSITY_COUNT,
+    /* The vocabulary before the DENSITY family: a model trained on it
+     * (the bundled one until it is retrained) is still read, and composes
+     * without density tokens (docs/vocabulary.md, "Density"). */
+    PNL_VOCAB_SIZE_BEFORE_DENSITY = PNL_TOKEN_DENSITY_BASE
 };
 
 /* What kind of source a piece's velocities come from: a pianist's
@@ -81,6 +89,14 @@ typedef enum {
 int pnl_vocab_size(void);
 /* 64-bit FNV-1a over every token name in id order, each followed by '\n'. */
 uint64_t pnl_vocab_signature(void);
+/* The signature of the first `count` tokens alone (count in 1..size). */
+uint64_t pnl_vocab_prefix_signature(int count);
+/* Whether a model's vocabulary (its signature and size) is one this codec
+ * reads: the whole vocabulary, or the one before the DENSITY family. */
+int pnl_vocab_accepts(uint64_t signature, uint32_t size);
+/* Whether a vocabulary of `size` tokens holds the DENSITY family, so the
+ * model reading it writes a DENSITY token after each bar's METER. */
+int pnl_vocab_has_density(int size);
 /* Writes the token's name ("PITCH_60") into `name` (at least
  * PNL_TOKEN_NAME_MAX bytes); returns its length, or PNL_ERANGE. */
 int pnl_token_name(int token, char *name, size_t size);
@@ -101,6 +117,16 @@ int pnl_token_composer(int composer);        /* COMPOSER_<name> */
 int pnl_token_source(PnlSourceKind kind); /* SOURCE_<kind>, else PNL_ERANGE */
 const char *pnl_source_name(PnlSourceKind kind); /* "performed", "engraved"; NULL else */
 int pnl_source_index(const char *name);          /* PNL_EINVAL if unknown */
+
+/* Density steps: how many notes a bar holds per beat (a quarter note),
+ * in bins measured over the corpus (docs/vocabulary.md). Step 0 is the
+ * sparsest. */
+int pnl_token_density(int step);       /* DENSITY_<name>, step 0..4, else PNL_ERANGE */
+const char *pnl_density_name(int step); /* "sparse" .. "very_busy"; NULL else */
+/* The step of a bar of bar_ticks ticks holding `notes` notes. */
+int pnl_density_step(int notes, int bar_ticks);
+/* The step's target: the mean notes per beat of the corpus bars in it. */
+double pnl_density_target(int step);
 
 int pnl_token_pitch(int pitch);   /* PITCH_<pitch>, pitch in 21..108, else PNL_ERANGE */
 int pnl_token_pos(int position);  /* POS_<p>, p in 0..191 */

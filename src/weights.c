@@ -9,6 +9,7 @@
 
 #include "byte_order.h"
 #include "status.h"
+#include "vocabulary.h"
 
 #include <errno.h>
 #include <math.h>
@@ -509,12 +510,17 @@ int pnl_weights_parse(const uint8_t *bytes, size_t size, const char *name,
                     "checksum mismatch (stored 0x%08x, computed 0x%08x): the file is corrupt",
                     stored_crc, computed_crc);
 
-    if (signature != expected_signature)
+    /* A model trained before the DENSITY family reads as it did: its
+     * vocabulary is the codec's first tokens (src/vocabulary.h). */
+    int earlier_codec = expected_signature == pnl_vocab_signature() &&
+                        (!expected_vocab_size || expected_vocab_size == PNL_VOCAB_SIZE) &&
+                        vocab != PNL_VOCAB_SIZE && pnl_vocab_accepts(signature, vocab);
+    if (signature != expected_signature && !earlier_codec)
         return fail(message, message_size, PNL_EMISMATCH, name,
                     "codec signature 0x%016llx, but this Pianola's codec is 0x%016llx: the "
                     "model was trained for another vocabulary",
                     (unsigned long long)signature, (unsigned long long)expected_signature);
-    if (expected_vocab_size && vocab != expected_vocab_size)
+    if (expected_vocab_size && vocab != expected_vocab_size && !earlier_codec)
         return fail(message, message_size, PNL_EMISMATCH, name,
                     "vocabulary of %u tokens, but this Pianola's codec has %u", vocab,
                     expected_vocab_size);

@@ -115,8 +115,11 @@ typedef struct {
 
 /* Reads and checks `path`. `expected_signature` is the running codec's
  * signature; `expected_vocab_size` its vocabulary size (0 = accept any, for
- * tools that only inspect a file). On failure returns a negative PNL_E code,
- * leaves *out NULL and writes "path: what is wrong" into message. */
+ * tools that only inspect a file). Against this codec's own signature, a
+ * model of the vocabulary before the DENSITY family is accepted too
+ * (pnl_vocab_accepts): its size is then the smaller one. On failure returns
+ * a negative PNL_E code, leaves *out NULL and writes "path: what is wrong"
+ * into message. */
 int pnl_weights_load(const char *path, uint64_t expected_signature,
                      uint32_t expected_vocab_size, PnlWeights **out, char *message,
                      size_t message_size);

@@ -79,8 +79,8 @@ static void test_decode_then_encode_is_the_identity_on_generated_pieces(void)
         int source = pnl_token_family(tokens[2]) == PNL_FAMILY_SOURCE
                          ? pnl_token_offset(tokens[2])
                          : -1;
-        status = pnl_encode_piece(&score, composer, source, again, 20000, &again_count, message,
-                                  sizeof message);
+        status = pnl_encode_piece(&score, composer, source, 0, again, 20000, &again_count,
+                                  message, sizeof message);
         CHECK(status == PNL_OK, "piece %d: encode failed: %s", piece, message);
         CHECK(again_count == count, "piece %d: %zu tokens became %zu", piece, count, again_count);
         for (size_t i = 0; i < count; i++)
@@ -88,6 +88,88 @@ static void test_decode_then_encode_is_the_identity_on_generated_pieces(void)
                   tokens[i], again[i]);
     }
     pnl_score_free(&score);
+}
+
+/* Density mode: each bar's METER is followed by the DENSITY step of its
+ * notes per beat, counted here from the plain tokens; taking the DENSITY
+ * tokens out gives the plain piece back, and decoding the density piece
+ * gives the same score, which encodes to the same density tokens. */
+static void test_density_tokens_follow_each_meter_and_round_trip(void)
+{
+    static uint16_t tokens[20000], dense[24000], again[24000];
+    char message[256];
+    uint64_t random = 7;
+    int pieces = 0, bars_seen = 0, steps_seen[PNL_DENSITY_COUNT] = {0};
+    PnlScore score, dense_score;
+    pnl_score_init(&score);
+    pnl_score_init(&dense_score);
+    for (int piece = 0; piece < 200; piece++) {
+        size_t count = generate_piece(&random, tokens, 20000, 1 + piece % 40);
+        size_t dense_count = 0, again_count = 0;
+        int composer = -1;
+        if (pnl_token_family(tokens[count - 2]) != PNL_FAMILY_DUR)
+            continue;
+        pieces++;
+        CHECK(pnl_decode(tokens, count, &score, &composer, message, sizeof message) == PNL_OK,
+              "piece %d: decode failed: %s", piece, message);
+        int source = pnl_token_family(tokens[2]) == PNL_FAMILY_SOURCE
+                         ? pnl_token_offset(tokens[2])
+                         : -1;
+        CHECK(pnl_encode_piece(&score, composer, source, 1, dense, 24000, &dense_count, message,
+                               sizeof message) == PNL_OK,
+              "piece %d: density encode failed: %s", piece, message);
+        /* Walk both: the dense piece is the plain one with one DENSITY
+         * token after each METER, the step of the bar's PITCH tokens. */
+        size_t plain_at = 0;
+        for (size_t i = 0; i < dense_count; i++) {
+            if (pnl_token_family(dense[i]) != PNL_FAMILY_DENSITY) {
+                CHECK(plain_at < count && dense[i] == tokens[plain_at],
+                      "piece %d: dense token %zu is %d, the plain piece has %d there", piece, i,
+                      dense[i], plain_at < count ? tokens[plain_at] : -1);
+                plain_at++;
+                continue;
+            }
+            CHECK(i > 0 && pnl_token_family(dense[i - 1]) == PNL_FAMILY_METER,
+                  "piece %d: DENSITY at %zu does not follow a METER", piece, i);
+            int numerator = 0, denominator = 1, notes = 0;
+            pnl_token_meter_of(dense[i - 1], &numerator, &denominator);
+            for (size_t j = i + 1; j < dense_count && dense[j] != PNL_TOKEN_BAR &&
+                                   dense[j] != PNL_TOKEN_END;
+                 j++)
+                notes += pnl_token_family(dense[j]) == PNL_FAMILY_PITCH;
+            int bar_ticks = pnl_meter_bar_ticks(numerator, denominator);
+            int expected = 0;
+            /* The documented lower edges, in notes per beat. */
+            static const double edges[] = {0.0, 3.25, 4.5, 6.0, 8.0};
+            for (int step = 0; step < PNL_DENSITY_COUNT; step++)
+                if ((double)notes / ((double)bar_ticks / PNL_TICKS_PER_QUARTER) >= edges[step])
+                    expected = step;
+            CHECK(pnl_token_offset(dense[i]) == expected,
+                  "piece %d: a bar of %d notes in %d/%d has DENSITY step %d, expected %d", piece,
+                  notes, numerator, denominator, pnl_token_offset(dense[i]), expected);
+            steps_seen[expected]++;
+            bars_seen++;
+        }
+        CHECK(plain_at == count, "piece %d: %zu of %zu plain tokens found", piece, plain_at,
+              count);
+        CHECK(pnl_decode(dense, dense_count, &dense_score, NULL, message, sizeof message) ==
+                  PNL_OK,
+              "piece %d: the density piece does not decode: %s", piece, message);
+        CHECK(dense_score.note_count == score.note_count &&
+                  dense_score.meter_count == score.meter_count &&
+                  !memcmp(dense_score.notes, score.notes, score.note_count * sizeof(PnlNote)),
+              "piece %d: the density piece decodes to other notes", piece);
+        CHECK(pnl_encode_piece(&dense_score, composer, source, 1, again, 24000, &again_count,
+                               message, sizeof message) == PNL_OK &&
+                  again_count == dense_count &&
+                  !memcmp(again, dense, dense_count * sizeof(uint16_t)),
+              "piece %d: the density piece does not encode back to itself", piece);
+    }
+    CHECK(pieces > 50 && bars_seen > 500, "only %d pieces, %d bars", pieces, bars_seen);
+    for (int step = 0; step < PNL_DENSITY_COUNT; step++)
+        CHECK(steps_seen[step] > 0, "no bar of DENSITY step %d among %d", step, bars_seen);
+    pnl_score_free(&score);
+    pnl_score_free(&dense_score);
 }
 
 static void test_encode_reports_the_size_it_needs(void)
@@ -179,6 +261,7 @@ static void test_decode_names_what_is_wrong_with_a_sequence(void)
 int main(void)
 {
     RUN_TEST(test_decode_then_encode_is_the_identity_on_generated_pieces);
+    RUN_TEST(test_density_tokens_follow_each_meter_and_round_trip);
     RUN_TEST(test_encode_reports_the_size_it_needs);
     RUN_TEST(test_encode_places_meter_changes_at_the_next_bar_line);
     RUN_TEST(test_encode_refuses_a_piece_longer_than_the_longest_it_writes);

@@ -72,10 +72,10 @@ static float random_weight(uint64_t *state)
     return (float)((double)(z >> 40) / (double)(1 << 24) - 0.5);
 }
 
-static PnlModel *small_model_with_flags(uint32_t flags)
+static PnlModel *small_model_of(uint32_t flags, int vocab_size)
 {
-    PnlWeights *weights = pnl_weights_new_lstm(pnl_vocab_signature(), PNL_VOCAB_SIZE,
-                                               PNL_COMPOSER_COUNT, 16, 32, 2);
+    PnlWeights *weights = pnl_weights_new_lstm(pnl_vocab_prefix_signature(vocab_size),
+                                               (uint32_t)vocab_size, PNL_COMPOSER_COUNT, 16, 32, 2);
     uint64_t seed = 2024;
     for (uint32_t t = 0; t < weights->tensor_count; t++)
         for (size_t i = 0; i < weights->tensors[t].count; i++)
@@ -90,6 +90,11 @@ static PnlModel *small_model_with_flags(uint32_t flags)
         printf("# %s\n", message);
     pnl_weights_free(weights);
     return model;
+}
+
+static PnlModel *small_model_with_flags(uint32_t flags)
+{
+    return small_model_of(flags, PNL_VOCAB_SIZE);
 }
 
 static PnlModel *small_model(void)
@@ -298,8 +303,9 @@ static size_t c_major_prompt(uint16_t *tokens, size_t capacity)
     pnl_score_normalize(&score, NULL);
     size_t count = 0;
     char message[256];
-    int status = pnl_encode(&score, pnl_composer_index("mozart"), tokens, capacity, &count,
-                            message, sizeof message);
+    /* With the DENSITY token after the meter, as for the small model. */
+    int status = pnl_encode_piece(&score, pnl_composer_index("mozart"), -1, 1, tokens, capacity,
+                                  &count, message, sizeof message);
     pnl_score_free(&score);
     return status == PNL_OK ? count : 0;
 }
@@ -458,6 +464,72 @@ static void test_a_key_shift_moves_music_in_and_out_of_the_frame(void)
     pnl_generator_free(unshifted);
     pnl_model_free(framed);
     pnl_model_free(plain);
+}
+
+/* Density: a model with the DENSITY family writes one after every METER;
+ * a set density is that step's token in every bar. */
+static void test_a_set_density_is_the_token_of_every_bar(void)
+{
+    PnlModel *model = small_model();
+    PnlGenerator *generator = pnl_generator_new(model, NULL, 0);
+    CHECK(generator && pnl_generator_density_bars(generator),
+          "a model of the whole vocabulary should write DENSITY tokens");
+    uint16_t tokens[MAX_TOKENS];
+    for (int density = PNL_DENSITY_AUTOMATIC; density < PNL_DENSITY_CHOICE_COUNT; density++) {
+        PnlGeneratorSettings settings = settings_of(5);
+        settings.meter_numerator = 4;
+        settings.meter_denominator = 4;
+        settings.steering.density = density;
+        size_t count = compose(generator, &settings, tokens, MAX_TOKENS);
+        int bars = 0, steps_seen = 0;
+        for (size_t i = 0; i < count; i++) {
+            if (pnl_token_family(tokens[i]) == PNL_FAMILY_METER) {
+                bars++;
+                CHECK(i + 1 < count && pnl_token_family(tokens[i + 1]) == PNL_FAMILY_DENSITY,
+                      "density %d: bar %d's METER is not followed by a DENSITY token", density,
+                      bars);
+            }
+            if (pnl_token_family(tokens[i]) != PNL_FAMILY_DENSITY)
+                continue;
+            steps_seen |= 1 << pnl_token_offset(tokens[i]);
+            CHECK(i > 0 && pnl_token_family(tokens[i - 1]) == PNL_FAMILY_METER,
+                  "density %d: a DENSITY token at %zu does not follow a METER", density, i);
+            if (density > PNL_DENSITY_AUTOMATIC)
+                CHECK(tokens[i] == pnl_token_density(density - 1),
+                      "density %d: bar %d has DENSITY_%s", density, bars,
+                      pnl_density_name(pnl_token_offset(tokens[i])));
+        }
+        CHECK(bars >= 3, "density %d: only %d bars in %zu tokens", density, bars, count);
+        if (density == PNL_DENSITY_AUTOMATIC)
+            CHECK(steps_seen & (steps_seen - 1),
+                  "automatic: the network chose only one step (mask %x) in %d bars", steps_seen,
+                  bars);
+    }
+    pnl_generator_free(generator);
+    pnl_model_free(model);
+}
+
+/* A model trained before the DENSITY family (the bundled one until it is
+ * retrained) composes no DENSITY token, and a set density changes nothing. */
+static void test_a_model_before_density_ignores_a_set_density(void)
+{
+    PnlModel *model = small_model_of(0, PNL_VOCAB_SIZE_BEFORE_DENSITY);
+    PnlGenerator *generator = model ? pnl_generator_new(model, NULL, 0) : NULL;
+    CHECK(generator && !pnl_generator_density_bars(generator),
+          "a model of the vocabulary before DENSITY should compose without it");
+    static uint16_t automatic[MAX_TOKENS], forced[MAX_TOKENS];
+    PnlGeneratorSettings settings = settings_of(6);
+    size_t automatic_count = compose(generator, &settings, automatic, MAX_TOKENS);
+    settings.steering.density = PNL_DENSITY_CHOICE_COUNT - 1;
+    size_t forced_count = compose(generator, &settings, forced, MAX_TOKENS);
+    CHECK(automatic_count == MAX_TOKENS && forced_count == automatic_count &&
+              !memcmp(automatic, forced, sizeof automatic),
+          "a set density changed the older model's tokens");
+    for (size_t i = 0; i < forced_count; i++)
+        CHECK(pnl_token_family(forced[i]) != PNL_FAMILY_DENSITY && forced[i] < PNL_VOCAB_SIZE_BEFORE_DENSITY,
+              "token %zu is %d, outside the older model's vocabulary", i, forced[i]);
+    pnl_generator_free(generator);
+    pnl_model_free(model);
 }
 
 static void test_a_copy_continues_exactly_like_the_original(void)
@@ -635,6 +707,8 @@ int main(void)
     RUN_TEST(test_fixed_meter_is_kept_in_every_bar);
     RUN_TEST(test_a_prompt_is_replayed_then_continued);
     RUN_TEST(test_a_key_shift_moves_music_in_and_out_of_the_frame);
+    RUN_TEST(test_a_set_density_is_the_token_of_every_bar);
+    RUN_TEST(test_a_model_before_density_ignores_a_set_density);
     RUN_TEST(test_a_copy_continues_exactly_like_the_original);
     RUN_TEST(test_composing_allocates_nothing);
     RUN_TEST(test_unknown_composer_and_meter_are_refused);

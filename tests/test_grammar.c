@@ -65,6 +65,44 @@ static void test_grammar_accepts_a_well_formed_piece(void)
           (long long)pnl_grammar_onset_ticks(&grammar));
 }
 
+/* In density mode exactly one DENSITY token follows every METER, and
+ * nothing else may; without it no DENSITY token is ever allowed. */
+static void test_density_mode_wants_one_density_token_after_each_meter(void)
+{
+    PnlGrammar grammar;
+    uint8_t mask[PNL_VOCAB_SIZE];
+    pnl_grammar_reset(&grammar);
+    pnl_grammar_set_density(&grammar, 1);
+    int refused = FEED(&grammar, "START", "COMPOSER_brahms", "SOURCE_performed", "BAR",
+                       "METER_3_4", "DENSITY_light", "POS_0", "PITCH_48", "VEL_8", "DUR_24",
+                       "BAR", "METER_3_4", "DENSITY_sparse", "BAR", "METER_2_4",
+                       "DENSITY_very_busy", "POS_12", "PITCH_60", "VEL_3", "DUR_6", "END");
+    CHECK(refused < 0, "token %d of a well-formed density piece was refused", refused);
+    pnl_grammar_reset(&grammar);
+    pnl_grammar_set_density(&grammar, 1);
+    FEED(&grammar, "START", "COMPOSER_brahms", "BAR", "METER_4_4");
+    int allowed = pnl_grammar_mask(&grammar, mask);
+    CHECK(allowed == PNL_DENSITY_COUNT && mask[pnl_token_density(0)] &&
+              mask[pnl_token_density(PNL_DENSITY_COUNT - 1)],
+          "after METER only the %d DENSITY tokens may come, the mask allows %d",
+          PNL_DENSITY_COUNT, allowed);
+    CHECK(!pnl_grammar_allows(&grammar, pnl_token_pos(0)) &&
+              !pnl_grammar_allows(&grammar, PNL_TOKEN_BAR),
+          "a bar in density mode may not go on without its DENSITY token");
+    CHECK(FEED(&grammar, "DENSITY_busy") < 0 && grammar.density_step == 3,
+          "DENSITY_busy was refused or not kept (step %d)", grammar.density_step);
+    CHECK(!pnl_grammar_allows(&grammar, pnl_token_density(0)),
+          "a second DENSITY token in one bar was allowed");
+
+    pnl_grammar_reset(&grammar);
+    FEED(&grammar, "START", "COMPOSER_brahms", "BAR", "METER_4_4");
+    pnl_grammar_mask(&grammar, mask);
+    for (int step = 0; step < PNL_DENSITY_COUNT; step++)
+        CHECK(!mask[pnl_token_density(step)] && !pnl_grammar_allows(&grammar, pnl_token_density(step)),
+              "without density mode DENSITY step %d was allowed", step);
+    CHECK(pnl_grammar_allows(&grammar, pnl_token_pos(0)), "a plain bar's onset was refused");
+}
+
 static void test_grammar_takes_the_kind_of_source_after_the_composer(void)
 {
     PnlGrammar grammar;
@@ -282,5 +320,6 @@ int main(void)
     RUN_TEST(test_grammar_mask_agrees_with_allows_and_never_runs_dry);
     RUN_TEST(test_decoder_turns_tokens_into_notes_on_the_grid);
     RUN_TEST(test_grammar_knows_whether_the_end_of_a_bar_sounds);
+    RUN_TEST(test_density_mode_wants_one_density_token_after_each_meter);
     CHECK_EXIT();
 }

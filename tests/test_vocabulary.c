@@ -19,7 +19,7 @@ static void test_vocabulary_has_the_documented_families_and_size(void)
         {PNL_FAMILY_PAD, 1},    {PNL_FAMILY_START, 1}, {PNL_FAMILY_END, 1},
         {PNL_FAMILY_COMPOSER, 27}, {PNL_FAMILY_BAR, 1}, {PNL_FAMILY_METER, 60},
         {PNL_FAMILY_POS, 192},  {PNL_FAMILY_PITCH, 88}, {PNL_FAMILY_VEL, 16},
-        {PNL_FAMILY_DUR, 41},   {PNL_FAMILY_SOURCE, 2},
+        {PNL_FAMILY_DUR, 41},   {PNL_FAMILY_SOURCE, 2}, {PNL_FAMILY_DENSITY, 5},
     };
     int next_id = 0;
     for (size_t i = 0; i < sizeof expected / sizeof expected[0]; i++) {
@@ -31,7 +31,7 @@ static void test_vocabulary_has_the_documented_families_and_size(void)
               expected[i].count, pnl_family_count(expected[i].family));
         next_id += expected[i].count;
     }
-    CHECK(pnl_vocab_size() == next_id && next_id == 430, "vocabulary size %d, expected 430",
+    CHECK(pnl_vocab_size() == next_id && next_id == 435, "vocabulary size %d, expected 435",
           pnl_vocab_size());
 }
 
@@ -94,6 +94,48 @@ static void test_signature_is_fnv1a_of_the_names_each_with_a_newline(void)
     }
     CHECK(hash == pnl_vocab_signature(), "signature %016llx, recomputed %016llx",
           (unsigned long long)pnl_vocab_signature(), (unsigned long long)hash);
+}
+
+/* The DENSITY family came last, so a model of the vocabulary before it
+ * (the same names, 430 of them) is still read; nothing else is. */
+static void test_the_vocabulary_before_density_is_still_accepted(void)
+{
+    CHECK(PNL_VOCAB_SIZE_BEFORE_DENSITY == 430 &&
+              pnl_family_base(PNL_FAMILY_DENSITY) == PNL_VOCAB_SIZE_BEFORE_DENSITY,
+          "the DENSITY family should start at id 430, the end of the older vocabulary");
+    CHECK(pnl_vocab_accepts(pnl_vocab_prefix_signature(430), 430), "the older vocabulary is refused");
+    CHECK(pnl_vocab_accepts(pnl_vocab_signature(), PNL_VOCAB_SIZE), "the vocabulary is refused");
+    CHECK(!pnl_vocab_accepts(pnl_vocab_prefix_signature(431), 431) &&
+              !pnl_vocab_accepts(pnl_vocab_prefix_signature(430), PNL_VOCAB_SIZE) &&
+              !pnl_vocab_accepts(pnl_vocab_signature(), 430),
+          "a vocabulary of another size or signature should be refused");
+    CHECK(!pnl_vocab_has_density(430) && pnl_vocab_has_density(PNL_VOCAB_SIZE),
+          "only the whole vocabulary has the DENSITY family");
+}
+
+/* Steps by notes per quarter-note beat, lower edges 3.25, 4.5, 6 and 8. */
+static void test_density_steps_follow_the_documented_edges(void)
+{
+    static const struct {
+        int notes, bar_ticks, step;
+    } cases[] = {
+        {0, 96, 0},  {12, 96, 0}, {13, 96, 1}, {17, 96, 1}, {18, 96, 2},  {23, 96, 2},
+        {24, 96, 3}, {31, 96, 3}, {32, 96, 4}, {90, 96, 4}, {9, 72, 0},   {10, 72, 1},
+        {24, 72, 4}, {3, 24, 0},  {4, 24, 1},  {6, 24, 3},  {40, 192, 2}, {0, 0, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        CHECK(pnl_density_step(cases[i].notes, cases[i].bar_ticks) == cases[i].step,
+              "%d notes in %d ticks: step %d, expected %d", cases[i].notes, cases[i].bar_ticks,
+              pnl_density_step(cases[i].notes, cases[i].bar_ticks), cases[i].step);
+    static const char *const names[] = {"DENSITY_sparse", "DENSITY_light", "DENSITY_moderate",
+                                        "DENSITY_busy", "DENSITY_very_busy"};
+    char name[PNL_TOKEN_NAME_MAX];
+    for (int step = 0; step < PNL_DENSITY_COUNT; step++) {
+        pnl_token_name(pnl_token_density(step), name, sizeof name);
+        CHECK(!strcmp(name, names[step]), "step %d is %s, expected %s", step, name, names[step]);
+        CHECK(step == 0 || pnl_density_target(step) > pnl_density_target(step - 1),
+              "the targets should rise with the step");
+    }
 }
 
 static void test_composers_are_the_corpus_folders_and_the_romantic_blend(void)
@@ -212,6 +254,8 @@ int main(void)
     RUN_TEST(test_every_token_name_maps_back_to_its_id);
     RUN_TEST(test_named_tokens_sit_where_the_documentation_puts_them);
     RUN_TEST(test_signature_is_fnv1a_of_the_names_each_with_a_newline);
+    RUN_TEST(test_the_vocabulary_before_density_is_still_accepted);
+    RUN_TEST(test_density_steps_follow_the_documented_edges);
     RUN_TEST(test_composers_are_the_corpus_folders_and_the_romantic_blend);
     RUN_TEST(test_written_durations_are_exact_and_performed_ones_snap_on_a_log_scale);
     RUN_TEST(test_velocity_has_sixteen_levels_of_eight);

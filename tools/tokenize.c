@@ -1,8 +1,8 @@
 /* pianola-tokenize: the corpus to token files for training, and token files
  * back to MIDI.
  *
- *   pianola-tokenize [--catalog FILE] CORPUS_DIR -o OUT_DIR
- *   pianola-tokenize --encode IN.mid [--composer NAME] [--source KIND] -o OUT.tok
+ *   pianola-tokenize [--catalog FILE] [--density] CORPUS_DIR -o OUT_DIR
+ *   pianola-tokenize --encode IN.mid [--composer NAME] [--source KIND] [--density] -o OUT.tok
  *   pianola-tokenize --decode IN.tok [--tempo BPM] -o OUT.mid
  *   pianola-tokenize --print IN.tok|IN.mid [--bars N]
  *   pianola-tokenize --notes IN.tok
@@ -51,8 +51,8 @@ static const char *program = "pianola-tokenize";
 static void usage(FILE *stream)
 {
     fprintf(stream,
-            "Usage: %s [--catalog FILE] CORPUS_DIR -o OUT_DIR\n"
-            "       %s --encode IN.mid [--composer NAME] [--source KIND] -o OUT.tok\n"
+            "Usage: %s [--catalog FILE] [--density] CORPUS_DIR -o OUT_DIR\n"
+            "       %s --encode IN.mid [--composer NAME] [--source KIND] [--density] -o OUT.tok\n"
             "       %s --decode IN.tok [--tempo BPM] -o OUT.mid\n"
             "       %s --print IN.tok|IN.mid [--bars N]\n"
             "       %s --notes IN.tok\n"
@@ -75,6 +75,9 @@ static void usage(FILE *stream)
             "      --source KIND     the source token for --encode and --print: performed\n"
             "                        (a pianist's dynamics) or engraved (printed ones)\n"
             "                        [performed]; the corpus run takes it from the catalog\n"
+            "      --density         write each bar's DENSITY token after its METER (the\n"
+            "                        corpus run, --encode and --print): the training data of\n"
+            "                        a model with the Density control\n"
             "      --decode IN.tok   write a token file as a MIDI file\n"
             "      --tempo BPM       tempo of the decoded MIDI file [120]\n"
             "      --print FILE      print a token or MIDI file's tokens, one bar a line\n"
@@ -135,10 +138,10 @@ static int make_folders(const char *path, int include_last)
 
 /* A piece's tokens as written, with its key (src/tokenize.h). */
 static int tokenize_file(const char *path, int composer, PnlSourceKind source,
-                         PnlTokenized *out, char *message)
+                         int density_bars, PnlTokenized *out, char *message)
 {
     PnlTokenizeOptions options = {.composer = composer, .with_source = 1, .source = source,
-                                  .key = PNL_TOKENS_AS_WRITTEN};
+                                  .density_bars = density_bars, .key = PNL_TOKENS_AS_WRITTEN};
     return pnl_tokenize_midi_file(path, &options, out, message, MESSAGE_SIZE);
 }
 
@@ -394,7 +397,8 @@ typedef struct {
     size_t files, notes, tokens, validation_notes, validation_tokens;
 } ComposerTotals;
 
-static int tokenize_corpus(const char *corpus, const char *catalog_path, const char *out_dir)
+static int tokenize_corpus(const char *corpus, const char *catalog_path, int density_bars,
+                           const char *out_dir)
 {
     char message[MESSAGE_SIZE];
     char path[4096], default_catalog[4096];
@@ -431,8 +435,8 @@ static int tokenize_corpus(const char *corpus, const char *catalog_path, const c
             failed++;
             continue;
         }
-        if (tokenize_file(path, composer, pnl_catalog_source_kind(piece->source), &tokenized,
-                          message)) {
+        if (tokenize_file(path, composer, pnl_catalog_source_kind(piece->source), density_bars,
+                          &tokenized, message)) {
             fprintf(stderr, "%s: %s; skipped\n", program, message);
             piece->failed = 1;
             failed++;
@@ -526,14 +530,14 @@ static int tokenize_corpus(const char *corpus, const char *catalog_path, const c
 }
 
 static int encode_command(const char *input, const char *composer_name, PnlSourceKind source,
-                          const char *output)
+                          int density_bars, const char *output)
 {
     char message[MESSAGE_SIZE];
     PnlTokenized tokenized;
     int composer = pnl_composer_index(composer_name);
     if (composer < 0)
         return die("unknown composer '%s' (see docs/vocabulary.md)", composer_name);
-    if (tokenize_file(input, composer, source, &tokenized, message))
+    if (tokenize_file(input, composer, source, density_bars, &tokenized, message))
         return die("%s", message);
     if (write_tokens(output, tokenized.tokens, tokenized.count)) {
         pnl_tokenized_free(&tokenized);
@@ -571,7 +575,7 @@ static int has_suffix(const char *text, const char *suffix)
 }
 
 static int print_command(const char *input, const char *composer_name, PnlSourceKind source,
-                         int bars)
+                         int density_bars, int bars)
 {
     char message[MESSAGE_SIZE];
     if (has_suffix(input, ".mid") || has_suffix(input, ".midi") || has_suffix(input, ".MID")) {
@@ -579,7 +583,7 @@ static int print_command(const char *input, const char *composer_name, PnlSource
         int composer = pnl_composer_index(composer_name);
         if (composer < 0)
             return die("unknown composer '%s'", composer_name);
-        if (tokenize_file(input, composer, source, &tokenized, message))
+        if (tokenize_file(input, composer, source, density_bars, &tokenized, message))
             return die("%s", message);
         print_tokens(stdout, tokenized.tokens, tokenized.count, bars);
         pnl_tokenized_free(&tokenized);
@@ -619,6 +623,7 @@ static int notes_command(const char *input)
     if (!tokens)
         return die("%s", message);
     pnl_decoder_reset(&decoder);
+    pnl_grammar_set_density(&decoder.grammar, pnl_grammar_density_of(tokens, count));
     printf("# bar\tposition\tpitch\tvelocity\tduration\n");
     for (size_t i = 0; i < count; i++) {
         int status = pnl_decoder_push(&decoder, tokens[i], &note);
@@ -646,7 +651,7 @@ static int demo_command(const char *corpus)
     PnlScore score;
     int status;
     snprintf(path, sizeof path, "%s/%s", corpus, demo_file);
-    if (tokenize_file(path, pnl_composer_index("mozart"), PNL_SOURCE_ENGRAVED, &tokenized,
+    if (tokenize_file(path, pnl_composer_index("mozart"), PNL_SOURCE_ENGRAVED, 0, &tokenized,
                       message))
         return die("%s", message);
     printf("%s: %zu notes -> %zu tokens (%.2f per note)\n\nThe first four bars:\n", path,
@@ -670,7 +675,7 @@ static int demo_command(const char *corpus)
 int main(int argc, char **argv)
 {
     enum { OPT_CATALOG = 256, OPT_ENCODE, OPT_DECODE, OPT_COMPOSER, OPT_TEMPO, OPT_PRINT,
-           OPT_BARS, OPT_DEMO, OPT_COMPOSERS, OPT_NOTES, OPT_VOCAB, OPT_SOURCE };
+           OPT_BARS, OPT_DEMO, OPT_COMPOSERS, OPT_NOTES, OPT_VOCAB, OPT_SOURCE, OPT_DENSITY };
     static const struct option options[] = {
         {"output", required_argument, NULL, 'o'},
         {"catalog", required_argument, NULL, OPT_CATALOG},
@@ -685,6 +690,7 @@ int main(int argc, char **argv)
         {"notes", required_argument, NULL, OPT_NOTES},
         {"vocab", required_argument, NULL, OPT_VOCAB},
         {"source", required_argument, NULL, OPT_SOURCE},
+        {"density", no_argument, NULL, OPT_DENSITY},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -693,7 +699,7 @@ int main(int argc, char **argv)
     const char *composer = offered_composers[0];
     PnlSourceKind source = PNL_SOURCE_PERFORMED;
     double tempo = 120.0;
-    int bars = 0, demo = 0, list_composers = 0, option;
+    int bars = 0, demo = 0, list_composers = 0, density_bars = 0, option;
     char *end;
 
     while ((option = getopt_long(argc, argv, "o:h", options, NULL)) != -1) {
@@ -708,6 +714,7 @@ int main(int argc, char **argv)
         case OPT_COMPOSERS: list_composers = 1; break;
         case OPT_NOTES: notes = optarg; break;
         case OPT_VOCAB: vocab = optarg; break;
+        case OPT_DENSITY: density_bars = 1; break;
         case OPT_SOURCE:
             if (pnl_source_index(optarg) < 0)
                 return die("--source: '%s' is neither 'performed' nor 'engraved'", optarg);
@@ -753,18 +760,18 @@ int main(int argc, char **argv)
     if (print) {
         if (optind < argc)
             return die("unexpected argument '%s'", argv[optind]);
-        return print_command(print, composer, source, bars);
+        return print_command(print, composer, source, density_bars, bars);
     }
     if (!output)
         return die("no output given (-o PATH); see --help");
     if (encode || decode) {
         if (optind < argc)
             return die("unexpected argument '%s'", argv[optind]);
-        return encode ? encode_command(encode, composer, source, output)
+        return encode ? encode_command(encode, composer, source, density_bars, output)
                       : decode_command(decode, tempo, output);
     }
     if (optind + 1 != argc)
         return die(optind == argc ? "no corpus folder given; see --help"
                                   : "more than one corpus folder given");
-    return tokenize_corpus(argv[optind], catalog, output);
+    return tokenize_corpus(argv[optind], catalog, density_bars, output);
 }
