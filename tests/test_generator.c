@@ -532,6 +532,92 @@ static void test_a_model_before_density_ignores_a_set_density(void)
     pnl_model_free(model);
 }
 
+/* A network of one LSTM unit that remembers the bar's DENSITY token and
+ * ends bars sooner the sparser it is: a DENSITY token opens the input gate
+ * and shuts the forget gate, writing tanh(0.5 x) into the cell (x = 1,
+ * 1.25, .. 2 from sparse to very busy); every other token (x = 0) leaves
+ * the cell as it is. The BAR token's logit falls 40 per unit of the
+ * output; every other logit is 0. So the music's density follows the
+ * token, which is all the generator's plumbing has to carry; what a
+ * trained network does with it is measured after training
+ * (docs/training.md). */
+static PnlModel *density_biased_model(void)
+{
+    PnlWeights *weights = pnl_weights_new_lstm(pnl_vocab_signature(), PNL_VOCAB_SIZE,
+                                               PNL_COMPOSER_COUNT, 1, 1, 1);
+    for (uint32_t t = 0; t < weights->tensor_count; t++) {
+        PnlTensor *tensor = &weights->tensors[t];
+        const char *name = tensor->name;
+        if (!strcmp(name, "token_embedding")) {
+            for (int step = 0; step < PNL_DENSITY_COUNT; step++)
+                tensor->data[pnl_token_density(step)] = 1.0f + 0.25f * (float)step;
+        } else if (!strcmp(name, "lstm.0.weight_ih")) {
+            /* Gate rows i, f, g, o. */
+            tensor->data[0] = 40.0f;
+            tensor->data[1] = -40.0f;
+            tensor->data[2] = 0.5f;
+        } else if (!strcmp(name, "lstm.0.bias_ih")) {
+            tensor->data[0] = -20.0f;
+            tensor->data[1] = 20.0f;
+            tensor->data[3] = 20.0f;
+        } else if (!strcmp(name, "output.weight")) {
+            tensor->data[PNL_TOKEN_BAR] = -40.0f;
+        } else if (!strcmp(name, "output.bias")) {
+            /* Level with no bar line at an output of 0.6, near busy (0.61). */
+            tensor->data[PNL_TOKEN_BAR] = 40.0f * 0.60f;
+        }
+    }
+    for (int k = 0; k < PNL_COMPOSER_COUNT; k++)
+        snprintf(weights->composer_names[k], sizeof weights->composer_names[k], "%s",
+                 pnl_composer_name(k));
+    PnlModel *model = NULL;
+    char message[256];
+    if (pnl_model_new(weights, &model, message, sizeof message) != PNL_OK)
+        printf("# %s\n", message);
+    pnl_weights_free(weights);
+    return model;
+}
+
+static void test_notes_per_beat_rise_with_a_set_density_step(void)
+{
+    PnlModel *model = density_biased_model();
+    PnlGenerator *generator = model ? pnl_generator_new(model, NULL, 0) : NULL;
+    CHECK(generator, "no generator for the density-biased model");
+    enum { BARS = 16 };
+    double previous = -1.0;
+    for (int density = 1; density < PNL_DENSITY_CHOICE_COUNT; density++) {
+        long notes = 0, beats = 0;
+        for (uint64_t seed = 1; seed <= 3; seed++) {
+            PnlGeneratorSettings settings = settings_of(seed);
+            settings.meter_numerator = 4;
+            settings.meter_denominator = 4;
+            settings.steering.density = density;
+            char message[256] = "";
+            CHECK(pnl_generator_start(generator, &settings, message, sizeof message) == PNL_OK,
+                  "%s", message);
+            PnlGeneratorGoal goal = {.until_ticks = -1, .until_bars = BARS, .max_tokens = 20000};
+            static PnlNote composed[8192];
+            size_t count = 0;
+            CHECK(pnl_generator_run(generator, &goal, composed, 8192, &count) == PNL_OK,
+                  "density %d, seed %d: the generator stopped", density, (int)seed);
+            PnlGeneratorPosition position;
+            pnl_generator_position(generator, &position);
+            CHECK(position.bar_count > BARS, "density %d, seed %d: %d bars", density, (int)seed,
+                  position.bar_count);
+            notes += (long)count;
+            beats += 4L * BARS;
+        }
+        double per_beat = (double)notes / (double)beats;
+        printf("# DENSITY_%-9s %5.2f notes per beat (%ld notes)\n",
+               pnl_density_name(density - 1), per_beat, notes);
+        CHECK(per_beat > previous, "notes per beat fell from %.2f to %.2f at DENSITY_%s",
+              previous, per_beat, pnl_density_name(density - 1));
+        previous = per_beat;
+    }
+    pnl_generator_free(generator);
+    pnl_model_free(model);
+}
+
 static void test_a_copy_continues_exactly_like_the_original(void)
 {
     PnlModel *model = small_model();
@@ -709,6 +795,7 @@ int main(void)
     RUN_TEST(test_a_key_shift_moves_music_in_and_out_of_the_frame);
     RUN_TEST(test_a_set_density_is_the_token_of_every_bar);
     RUN_TEST(test_a_model_before_density_ignores_a_set_density);
+    RUN_TEST(test_notes_per_beat_rise_with_a_set_density_step);
     RUN_TEST(test_a_copy_continues_exactly_like_the_original);
     RUN_TEST(test_composing_allocates_nothing);
     RUN_TEST(test_unknown_composer_and_meter_are_refused);
