@@ -66,6 +66,7 @@ static void read_ports(Pianola *self)
     self->wanted.register_lowest = (int32_t)lrintf(port_value(self, PNL_PORT_REGISTER_LOWEST));
     self->wanted.register_highest = (int32_t)lrintf(port_value(self, PNL_PORT_REGISTER_HIGHEST));
     self->wanted.dynamics = (int32_t)lrintf(port_value(self, PNL_PORT_DYNAMICS));
+    self->wanted.density = (int32_t)lrintf(port_value(self, PNL_PORT_DENSITY));
     self->wanted.bar_ticks = pnl_transport_bar_ticks(&self->transport);
     self->wanted.beat_ticks = pnl_transport_beat_ticks(&self->transport);
     self->humanize_velocity = port_value(self, PNL_PORT_HUMANIZE_VELOCITY);

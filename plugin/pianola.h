@@ -150,6 +150,10 @@ typedef struct {
     /* The engine's model file, and whether it is the bundled one. */
     char model_path[PNL_PATH_SIZE + 32]; /* the bundle's path, and models/pianola.pnm */
     int model_bundled;
+    /* Whether the host's log was told that this engine's model ignores a
+     * set Density (trained without density tokens): once a model. Worker
+     * only. */
+    int density_note_logged;
     PnlTimelineNote *compose_buffer;
     /* Settings the timeline was last composed with: the worker writes them,
      * then sets has_saved_settings (release); save() reads it (acquire). */

@@ -51,7 +51,7 @@ typedef enum {
  *   X(ID, index, symbol, name, minimum, default, maximum, kind, unit, comment)
  * An empty comment writes none. An enumeration's choices are listed by
  * pnl_control_choice_name() below: the composers (src/composers.h), the
- * keys and the dynamics (src/steering.h). The seed's maximum is 2^24 - 1:
+ * keys, the dynamics and the densities (src/steering.h). The seed's maximum is 2^24 - 1:
  * every integer up to it is exact in a float. */
 #define PNL_CONTROL_TABLE(X)                                                                      \
     X(COMPOSER, 4, "composer", "Composer", 0, 0, PNL_COMPOSER_MAX_CHOICES - 1,                    \
@@ -95,7 +95,11 @@ typedef enum {
       "an octave wide")                                                                           \
     X(DYNAMICS, 19, "dynamics", "Dynamics", 0, 0, PNL_DYNAMICS_CHOICE_COUNT - 1,                  \
       PNL_CONTROL_ENUMERATION, PNL_UNIT_NONE,                                                     \
-      "As composed, or an overall level from pp to ff that the composed loudness leans to")
+      "As composed, or an overall level from pp to ff that the composed loudness leans to")      \
+    X(DENSITY, 20, "density", "Density", 0, 0, PNL_DENSITY_CHOICE_COUNT - 1,                      \
+      PNL_CONTROL_ENUMERATION, PNL_UNIT_NONE,                                                     \
+      "Automatic lets the network choose each bar's density; a step from sparse to very busy "    \
+      "is asked of it in every bar (a model trained with density tokens)")
 
 /* Rows a build adds from its command line, from index PNL_EXTRA_PORT_FIRST
  * on: the test build of tests/check_dummy_control.c adds one, to show that
@@ -152,6 +156,7 @@ static inline int pnl_control_choice_count(int port)
     case PNL_PORT_COMPOSER: return PNL_COMPOSER_CHOICE_COUNT;
     case PNL_PORT_KEY: return PNL_KEY_CHOICE_COUNT;
     case PNL_PORT_DYNAMICS: return PNL_DYNAMICS_CHOICE_COUNT;
+    case PNL_PORT_DENSITY: return PNL_DENSITY_CHOICE_COUNT;
     default: return 0;
     }
 }
@@ -164,12 +169,15 @@ static inline const char *pnl_control_choice_text(int port, int choice, int labe
         {PNL_KEY_CHOICES(PNL_CHOICE_NAME)}, {PNL_KEY_CHOICES(PNL_CHOICE_LABEL)}};
     static const char *const dynamics[][PNL_DYNAMICS_CHOICE_COUNT] = {
         {PNL_DYNAMICS_CHOICES(PNL_CHOICE_NAME)}, {PNL_DYNAMICS_CHOICES(PNL_CHOICE_LABEL)}};
+    static const char *const densities[][PNL_DENSITY_CHOICE_COUNT] = {
+        {PNL_DENSITY_CHOICES(PNL_CHOICE_NAME)}, {PNL_DENSITY_CHOICES(PNL_CHOICE_LABEL)}};
     if (choice < 0 || choice >= pnl_control_choice_count(port))
         return NULL;
     switch (port) {
     case PNL_PORT_COMPOSER: return composers[!!label][choice];
     case PNL_PORT_KEY: return keys[!!label][choice];
     case PNL_PORT_DYNAMICS: return dynamics[!!label][choice];
+    case PNL_PORT_DENSITY: return densities[!!label][choice];
     default: return NULL;
     }
 }

@@ -106,6 +106,7 @@ void pnl_state_encode_settings(const PnlComposeSettings *settings,
     pnl_write_le32(bytes + 32, (uint32_t)settings->register_lowest);
     pnl_write_le32(bytes + 36, (uint32_t)settings->register_highest);
     pnl_write_le32(bytes + 40, (uint32_t)settings->dynamics);
+    pnl_write_le32(bytes + 44, (uint32_t)settings->density);
 }
 
 /* Whether a port's value is one the table allows. */
@@ -117,7 +118,8 @@ static int in_port_range(int port, int32_t value)
 
 int pnl_state_decode_settings(const uint8_t *bytes, size_t size, PnlComposeSettings *settings)
 {
-    if (size != PNL_STATE_SETTINGS_SIZE && size != PNL_STATE_SETTINGS_SIZE_BEFORE_STEERING)
+    if (size != PNL_STATE_SETTINGS_SIZE && size != PNL_STATE_SETTINGS_SIZE_BEFORE_DENSITY &&
+        size != PNL_STATE_SETTINGS_SIZE_BEFORE_STEERING)
         return PNL_ERANGE;
     PnlComposeSettings read = {.composer_choice = (int32_t)pnl_read_le32(bytes),
                                .temperature = pnl_read_le_f32(bytes + 4),
@@ -129,13 +131,16 @@ int pnl_state_decode_settings(const uint8_t *bytes, size_t size, PnlComposeSetti
                                .key_choice = PNL_KEY_AUTOMATIC,
                                .register_lowest = PNL_LOWEST_PITCH,
                                .register_highest = PNL_HIGHEST_PITCH,
-                               .dynamics = PNL_DYNAMICS_AS_COMPOSED};
-    if (size == PNL_STATE_SETTINGS_SIZE) {
+                               .dynamics = PNL_DYNAMICS_AS_COMPOSED,
+                               .density = PNL_DENSITY_AUTOMATIC};
+    if (size >= PNL_STATE_SETTINGS_SIZE_BEFORE_DENSITY) {
         read.key_choice = (int32_t)pnl_read_le32(bytes + 28);
         read.register_lowest = (int32_t)pnl_read_le32(bytes + 32);
         read.register_highest = (int32_t)pnl_read_le32(bytes + 36);
         read.dynamics = (int32_t)pnl_read_le32(bytes + 40);
     }
+    if (size >= PNL_STATE_SETTINGS_SIZE)
+        read.density = (int32_t)pnl_read_le32(bytes + 44);
     /* Bars of at most 8 quarter notes: what the transport gives. */
     if (!(read.composer_choice >= 0 && read.composer_choice < PNL_COMPOSER_MAX_CHOICES &&
           isfinite(read.temperature) && isfinite(read.top_p) && read.bar_ticks > 0 &&
@@ -143,7 +148,8 @@ int pnl_state_decode_settings(const uint8_t *bytes, size_t size, PnlComposeSetti
           in_port_range(PNL_PORT_KEY, read.key_choice) &&
           in_port_range(PNL_PORT_REGISTER_LOWEST, read.register_lowest) &&
           in_port_range(PNL_PORT_REGISTER_HIGHEST, read.register_highest) &&
-          in_port_range(PNL_PORT_DYNAMICS, read.dynamics)))
+          in_port_range(PNL_PORT_DYNAMICS, read.dynamics) &&
+          in_port_range(PNL_PORT_DENSITY, read.density)))
         return PNL_ERANGE;
     *settings = read;
     return PNL_OK;

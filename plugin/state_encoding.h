@@ -8,11 +8,12 @@
  * bytes, timing shape as float32, the model's velocity where a Dynamics
  * level shifted it, else 0); format 1 had 16, without the last, and is
  * still read.
- * pianola:settings: eleven 32-bit fields (composer, temperature, top-p,
+ * pianola:settings: twelve 32-bit fields (composer, temperature, top-p,
  * seed, re-roll count, bar and beat in ticks, key, lowest and highest key
- * of the register, dynamics); a state saved before the last four were
- * added holds the first seven, and reads as Automatic, the whole keyboard
- * and As composed. */
+ * of the register, dynamics, density); a state saved before the density
+ * holds the first eleven and reads as Automatic density, one saved before
+ * the steering holds the first seven, and reads as Automatic, the whole
+ * keyboard, As composed and Automatic. */
 #ifndef PIANOLA_STATE_ENCODING_H
 #define PIANOLA_STATE_ENCODING_H
 
@@ -24,7 +25,8 @@
 
 enum {
     PNL_NOTES_FORMAT_VERSION = 2,
-    PNL_STATE_SETTINGS_SIZE = 44,
+    PNL_STATE_SETTINGS_SIZE = 48,
+    PNL_STATE_SETTINGS_SIZE_BEFORE_DENSITY = 44,
     PNL_STATE_SETTINGS_SIZE_BEFORE_STEERING = 28
 };
 
@@ -42,6 +44,7 @@ PnlTimelineNote *pnl_state_decode_notes(const uint8_t *bytes, size_t size, uint3
 void pnl_state_encode_settings(const PnlComposeSettings *settings,
                                uint8_t bytes[PNL_STATE_SETTINGS_SIZE]);
 /* Reads `size` bytes: PNL_STATE_SETTINGS_SIZE, or the older
+ * PNL_STATE_SETTINGS_SIZE_BEFORE_DENSITY or
  * PNL_STATE_SETTINGS_SIZE_BEFORE_STEERING. PNL_OK, or PNL_ERANGE when a
  * field is outside what the plugin composes with or the size is neither
  * (the settings are then left alone). */

@@ -8,6 +8,8 @@
 #include <time.h>
 
 #include "humanize.h"
+#include "model.h"
+#include "vocabulary.h"
 
 void pnl_restored_state_free(PnlRestoredState *state)
 {
@@ -140,6 +142,7 @@ static int load_model(Pianola *self, const char *path, int recompose,
     self->worker.engine = engine;
     snprintf(self->worker.model_path, sizeof self->worker.model_path, "%s", file);
     self->worker.model_bundled = is_bundled;
+    self->worker.density_note_logged = 0;
     atomic_store_explicit(&self->worker.has_engine, 1, memory_order_release);
     PnlModelMessage reply = {.type = PNL_REPLY_MODEL, .model = info, .recompose = recompose};
     if (respond(handle, sizeof reply, &reply) != LV2_WORKER_SUCCESS)
@@ -242,6 +245,17 @@ static void compose(Pianola *self, const PnlComposeSettings *settings, int32_t f
                     int32_t until_ticks, LV2_Worker_Respond_Function respond,
                     LV2_Worker_Respond_Handle handle)
 {
+    if (self->worker.engine && settings->density != PNL_DENSITY_AUTOMATIC &&
+        !self->worker.density_note_logged &&
+        !pnl_vocab_has_density(pnl_model_vocab_size(pnl_engine_model(self->worker.engine)))) {
+        /* Nothing fakes a density by leaving notes out: the model was
+         * trained before the DENSITY tokens, so it composes as it would. */
+        lv2_log_note(&self->host.logger,
+                     "Pianola: %s was trained without density tokens; the Density control "
+                     "has no effect with it\n",
+                     self->worker.model_path);
+        self->worker.density_note_logged = 1;
+    }
     if (self->worker.engine && until_ticks > from_ticks) {
         uint32_t context_count = pnl_timeline_find(self->timeline, from_ticks);
         uint32_t count = 0;

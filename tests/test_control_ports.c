@@ -218,6 +218,15 @@ static void test_dynamics_choices_are_as_composed_and_pp_to_ff(void)
     check_choices(PNL_PORT_DYNAMICS, labels, PNL_DYNAMICS_CHOICE_COUNT, "PNL_DYNAMICS_CHOICES");
 }
 
+static void test_density_choices_are_automatic_and_the_five_steps(void)
+{
+    static const char *const labels[] = {PNL_DENSITY_CHOICES(PNL_CHOICE_LABEL)};
+    CHECK(PNL_DENSITY_CHOICE_COUNT == 1 + PNL_DENSITY_COUNT,
+          "expected Automatic and %d steps, got %d choices", PNL_DENSITY_COUNT,
+          PNL_DENSITY_CHOICE_COUNT);
+    check_choices(PNL_PORT_DENSITY, labels, PNL_DENSITY_CHOICE_COUNT, "PNL_DENSITY_CHOICES");
+}
+
 static void select_plugin(PnlVariant which)
 {
     variant = which;
@@ -236,7 +245,8 @@ static void test_the_midi_plugins_ports_match_the_table(void)
                                     test_every_control_port_matches_the_table,
                                     test_composer_choices_are_the_composer_list,
                                     test_key_choices_are_automatic_and_the_24_keys,
-                                    test_dynamics_choices_are_as_composed_and_pp_to_ff};
+                                    test_dynamics_choices_are_as_composed_and_pp_to_ff,
+                                    test_density_choices_are_automatic_and_the_five_steps};
     for (size_t i = 0; i < sizeof checks / sizeof checks[0] && !check_failed; i++)
         checks[i]();
     select_plugin(PNL_VARIANT_PIANO);
@@ -253,6 +263,7 @@ int main(void)
     RUN_TEST(test_composer_choices_are_the_composer_list);
     RUN_TEST(test_key_choices_are_automatic_and_the_24_keys);
     RUN_TEST(test_dynamics_choices_are_as_composed_and_pp_to_ff);
+    RUN_TEST(test_density_choices_are_automatic_and_the_five_steps);
     RUN_TEST(test_the_midi_plugins_ports_match_the_table);
     lilv_world_free(world);
     CHECK_EXIT();

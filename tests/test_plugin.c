@@ -502,13 +502,13 @@ static void test_state_restored_into_a_new_instance_continues_identically(void)
     PnlLv2Host *original = composing_host(5, 0.6f, message, sizeof message);
     CHECK(original, "no host: %s", message);
     /* Steered, so the state holds the steering and the model's own
-     * velocities beside the shifted ones (E minor, C2..C7, f). */
+     * velocities beside the shifted ones (E minor, C2..C7, f, light). */
     static const struct {
         const char *symbol;
         float value;
     } steering[] = {{"key", 10}, {"register_lowest", 36}, {"register_highest", 96},
-                    {"dynamics", 5}};
-    for (int i = 0; i < 4; i++)
+                    {"dynamics", 5}, {"density", 2}};
+    for (int i = 0; i < 5; i++)
         pnl_lv2host_set_control(original, steering[i].symbol, steering[i].value);
     int64_t four_bars = (int64_t)(16 * FRAMES_PER_BEAT);
     Recording *before = new_recording(), *continued = new_recording(),
@@ -525,7 +525,7 @@ static void test_state_restored_into_a_new_instance_continues_identically(void)
     free(state);
     CHECK(status == 0, "restoring the state failed (%d)", status);
     CHECK(pnl_lv2host_control(restored, "seed") == 5.0f, "the seed port was not restored");
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < 5; i++)
         CHECK(pnl_lv2host_control(restored, steering[i].symbol) == steering[i].value,
               "the %s port was not restored: %g, not %g", steering[i].symbol,
               pnl_lv2host_control(restored, steering[i].symbol), steering[i].value);

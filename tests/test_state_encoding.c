@@ -164,7 +164,8 @@ static void test_settings_are_written_in_the_documented_layout_and_read_back(voi
           settings.register_lowest, settings.register_highest, settings.dynamics);
     uint8_t written[PNL_STATE_SETTINGS_SIZE];
     pnl_state_encode_settings(&settings, written);
-    static const uint8_t steering[] = {0, 0, 0, 0, 21, 0, 0, 0, 108, 0, 0, 0, 0, 0, 0, 0};
+    static const uint8_t steering[] = {0, 0, 0, 0, 21, 0, 0, 0, 108, 0, 0, 0, 0, 0, 0, 0,
+                                       0, 0, 0, 0};
     CHECK(!memcmp(written, saved, sizeof saved) &&
               !memcmp(written + sizeof saved, steering, sizeof steering),
           "the settings were not written back the same, with the steering's defaults after");
@@ -175,18 +176,26 @@ static void test_steering_settings_read_back_as_written(void)
     PnlComposeSettings settings = {.composer_choice = 3, .temperature = 0.5f, .top_p = 0.9f,
                                    .seed = 77, .variation = 2, .bar_ticks = 72,
                                    .beat_ticks = 24, .key_choice = 14, .register_lowest = 48,
-                                   .register_highest = 84, .dynamics = 6};
+                                   .register_highest = 84, .dynamics = 6, .density = 4};
     uint8_t bytes[PNL_STATE_SETTINGS_SIZE];
     pnl_state_encode_settings(&settings, bytes);
     PnlComposeSettings read = {0};
     int status = pnl_state_decode_settings(bytes, sizeof bytes, &read);
     CHECK(status == PNL_OK && read.key_choice == 14 && read.register_lowest == 48 &&
               read.register_highest == 84 && read.dynamics == 6 && read.seed == 77 &&
-              read.variation == 2 && read.composer_choice == 3,
-          "expected F# minor, 48..84, ff, seed 77, re-roll 2, composer 3 back; got status %d, "
-          "key %d, %d..%d, dynamics %d, seed %u, re-roll %u, composer %d", status,
-          read.key_choice, read.register_lowest, read.register_highest, read.dynamics, read.seed,
-          read.variation, read.composer_choice);
+              read.variation == 2 && read.composer_choice == 3 && read.density == 4,
+          "expected F# minor, 48..84, ff, busy, seed 77, re-roll 2, composer 3 back; got "
+          "status %d, key %d, %d..%d, dynamics %d, density %d, seed %u, re-roll %u, composer %d",
+          status, read.key_choice, read.register_lowest, read.register_highest, read.dynamics,
+          read.density, read.seed, read.variation, read.composer_choice);
+    /* A state saved before the density: its eleven fields, density Automatic. */
+    PnlComposeSettings older = {0};
+    CHECK(pnl_state_decode_settings(bytes, PNL_STATE_SETTINGS_SIZE_BEFORE_DENSITY, &older) ==
+                  PNL_OK &&
+              older.dynamics == 6 && older.density == PNL_DENSITY_AUTOMATIC,
+          "a state of %d bytes should read with its dynamics and an Automatic density, got "
+          "dynamics %d, density %d", PNL_STATE_SETTINGS_SIZE_BEFORE_DENSITY, older.dynamics,
+          older.density);
     CHECK(pnl_state_decode_settings(bytes, sizeof bytes - 1, &read) == PNL_ERANGE,
           "settings of %zu bytes were taken", sizeof bytes - 1);
 }
@@ -196,7 +205,7 @@ static void test_settings_out_of_range_are_refused_and_nothing_taken(void)
     PnlComposeSettings good = {.composer_choice = 2, .temperature = 1.0f, .top_p = 0.9f,
                                .seed = 5, .bar_ticks = 72, .beat_ticks = 24,
                                .register_lowest = 21, .register_highest = 108};
-    PnlComposeSettings bad[11];
+    PnlComposeSettings bad[13];
     enum { CASES = sizeof bad / sizeof *bad };
     for (int i = 0; i < CASES; i++)
         bad[i] = good;
@@ -211,6 +220,8 @@ static void test_settings_out_of_range_are_refused_and_nothing_taken(void)
     bad[8].register_highest = 109;
     bad[9].dynamics = PNL_DYNAMICS_CHOICE_COUNT;
     bad[10].dynamics = -1;
+    bad[11].density = PNL_DENSITY_CHOICE_COUNT;
+    bad[12].density = -1;
     for (int i = 0; i < CASES; i++) {
         uint8_t bytes[PNL_STATE_SETTINGS_SIZE];
         pnl_state_encode_settings(&bad[i], bytes);

@@ -5,7 +5,10 @@
  *   that key in the composed notes, for each of the 24;
  * - the register: at least 95% of the notes inside it;
  * - the dynamics: the mean velocity rises from pp to ff;
- * - the defaults compose what no steering does, note for note.
+ * - the defaults compose what no steering does, note for note;
+ * - a set density changes nothing with the bundled model, which was trained
+ *   before the DENSITY tokens (nothing fakes it by leaving notes out; with
+ *   a model that has them, tests/test_generator.c shows the steps obeyed).
  * Each figure is printed as it is measured. */
 #include <math.h>
 #include <stdio.h>
@@ -186,6 +189,23 @@ static void test_the_defaults_steer_nothing(void)
     }
 }
 
+static void test_a_set_density_changes_nothing_with_a_model_without_it(void)
+{
+    char message[256] = "";
+    static PnlTimelineNote automatic[MAX_NOTES];
+    PnlComposeSettings settings = settings_for(0, 4);
+    int count = compose_after(&settings, 0, 0, message, sizeof message);
+    CHECK(count > 0, "%s", message);
+    memcpy(automatic, notes, (size_t)count * sizeof *notes);
+    for (int density = 1; density < PNL_DENSITY_CHOICE_COUNT; density += 4) {
+        settings.density = density;
+        int steered = compose_after(&settings, 0, 0, message, sizeof message);
+        CHECK(steered == count && !memcmp(automatic, notes, (size_t)count * sizeof *notes),
+              "density %d composed %d notes, Automatic %d, or other ones", density, steered,
+              count);
+    }
+}
+
 static void test_the_music_keeps_to_the_register(void)
 {
     static const int registers[][2] = {{21, 59}, {48, 72}, {55, 84}, {72, 108}};
@@ -266,6 +286,22 @@ static void test_out_of_range_steering_is_clamped(void)
           "Key choices outside 1..24 should be Automatic");
     CHECK(pnl_steering_key_of_choice(24, &key) && key.tonic == 11 && key.minor == 1,
           "the last Key choice should be B minor, got %d %d", key.tonic, key.minor);
+    /* A density outside the choices forces nothing; a set one leaves only
+     * its step where the grammar asks for a DENSITY token. */
+    static const int densities[] = {-1, 0, PNL_DENSITY_CHOICE_COUNT, 99, 3};
+    for (size_t i = 0; i < sizeof densities / sizeof *densities; i++) {
+        uint8_t mask[PNL_VOCAB_SIZE] = {0};
+        memset(mask + PNL_TOKEN_DENSITY_BASE, 1, PNL_DENSITY_COUNT);
+        PnlSteering steering = {.density = densities[i]};
+        pnl_steering_mask(&steering, 0, mask);
+        int allowed = 0;
+        for (int step = 0; step < PNL_DENSITY_COUNT; step++)
+            allowed += mask[pnl_token_density(step)];
+        int in_range = densities[i] > 0 && densities[i] < PNL_DENSITY_CHOICE_COUNT;
+        CHECK(allowed == (in_range ? 1 : PNL_DENSITY_COUNT) &&
+                  (!in_range || mask[pnl_token_density(densities[i] - 1)]),
+              "density %d left %d DENSITY tokens", densities[i], allowed);
+    }
     static const int velocities[][3] = {
         /* dynamics, velocity -> velocity */
         {0, 77, 77}, {-1, 77, 77}, {PNL_DYNAMICS_CHOICE_COUNT, 77, 77}, {1, 77, 37},
@@ -291,6 +327,7 @@ int main(void)
     RUN_TEST(test_a_set_key_is_the_key_of_the_music);
     RUN_TEST(test_a_set_key_continues_a_phrase_in_it);
     RUN_TEST(test_the_defaults_steer_nothing);
+    RUN_TEST(test_a_set_density_changes_nothing_with_a_model_without_it);
     RUN_TEST(test_the_music_keeps_to_the_register);
     RUN_TEST(test_the_mean_velocity_rises_from_pp_to_ff);
     pnl_engine_free(engine);

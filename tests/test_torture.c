@@ -158,6 +158,7 @@ static const struct {
     {"freewheel", 0, 1, 0},         {"capture", 0, 1, 0},
     {"key", 0, 24, 1},              {"register_lowest", 21, 108, 1},
     {"register_highest", 21, 108, 1}, {"dynamics", 0, 6, 1},
+    {"density", 0, 5, 1},
 };
 enum { CONTROL_COUNT = sizeof controls / sizeof controls[0] };
 

@@ -4,12 +4,12 @@
  *                    [--top-p P] [--seed N] [--bars N] [--tempo BPM]
  *                    [--meter N/D] [--prompt IN.mid] [--reroll BAR]...
  *                    [--key NAME] [--register-lowest N] [--register-highest N]
- *                    [--dynamics NAME] -o OUT.mid
+ *                    [--dynamics NAME] [--density NAME] -o OUT.mid
  *
  * It composes through the plugin's engine (src/engine.h), bar by bar on a
  * timeline as the plugin's worker does, with the plugin's settings: the
- * same composer, temperature, top-p, seed, meter, prompt, key, register and
- * dynamics give the notes the plugin plays (at humanization 0), and
+ * same composer, temperature, top-p, seed, meter, prompt, key, register,
+ * dynamics and density give the notes the plugin plays (at humanization 0), and
  * --reroll BAR the ones it plays
  * after its re-roll trigger, pressed so that the new music starts at that
  * bar. A prompt's notes open the piece, and the music continues them from
@@ -87,6 +87,9 @@ static void usage(FILE *stream)
             "                          the lowest and highest key composed, MIDI notes\n"
             "                          %.10g .. %.10g, at least an octave apart [%.10g, %.10g]\n"
             "      --dynamics NAME     natural (as composed), pp, p, mp, mf, f or ff [natural]\n"
+            "      --density NAME      auto (the network chooses each bar's), sparse, light,\n"
+            "                          moderate, busy or very-busy; a model trained without\n"
+            "                          density tokens ignores it [auto]\n"
             "      --reroll BAR        new music from bar BAR on (1 is the first), as the\n"
             "                          plugin's re-roll; may be given again\n"
             "      --precision P       int8 (the plugin's) or float32 (the trained\n"
@@ -199,6 +202,7 @@ int main(int argc, char **argv)
     PnlPrecision precision = PNL_PRECISION_INT8;
     int key_choice = (int)pnl_control_spec(PNL_PORT_KEY)->default_value;
     int dynamics = (int)pnl_control_spec(PNL_PORT_DYNAMICS)->default_value;
+    int density = (int)pnl_control_spec(PNL_PORT_DENSITY)->default_value;
     long long register_lowest = (long long)pnl_control_spec(PNL_PORT_REGISTER_LOWEST)->default_value;
     long long register_highest =
         (long long)pnl_control_spec(PNL_PORT_REGISTER_HIGHEST)->default_value;
@@ -215,6 +219,7 @@ int main(int argc, char **argv)
         {"register-lowest", required_argument, NULL, 'L'},
         {"register-highest", required_argument, NULL, 'H'},
         {"dynamics", required_argument, NULL, 'D'},
+        {"density", required_argument, NULL, 'Y'},
         {NULL, 0, NULL, 0},
     };
     int option;
@@ -271,6 +276,11 @@ int main(int argc, char **argv)
             if ((dynamics = parse_choice(PNL_PORT_DYNAMICS, optarg)) < 0)
                 return die("--dynamics wants natural, pp, p, mp, mf, f or ff, not \"%s\"",
                            optarg);
+            break;
+        case 'Y':
+            if ((density = parse_choice(PNL_PORT_DENSITY, optarg)) < 0)
+                return die("--density wants auto, sparse, light, moderate, busy or very-busy, "
+                           "not \"%s\"", optarg);
             break;
         case 'L':
         case 'H': {
@@ -342,7 +352,13 @@ int main(int argc, char **argv)
                                    .key_choice = key_choice,
                                    .register_lowest = (int32_t)register_lowest,
                                    .register_highest = (int32_t)register_highest,
-                                   .dynamics = dynamics};
+                                   .dynamics = dynamics,
+                                   .density = density};
+    if (density != PNL_DENSITY_AUTOMATIC && !pnl_vocab_has_density(pnl_model_vocab_size(model)))
+        fprintf(stderr,
+                "pianola-generate: note: %s was trained without density tokens; --density "
+                "has no effect with it\n",
+                model_path);
     pnl_engine_meter_ticks(meter_numerator, meter_denominator, &settings.bar_ticks,
                            &settings.beat_ticks);
     int32_t bar_ticks = settings.bar_ticks;
