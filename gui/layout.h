@@ -14,9 +14,9 @@
 /* The size asked of the host, in logical units, and the smallest one laid out
  * properly (a smaller window shows the same layout clipped). */
 enum {
-    PNL_UI_DEFAULT_WIDTH = 1220,
+    PNL_UI_DEFAULT_WIDTH = 1296,
     PNL_UI_DEFAULT_HEIGHT = 500,
-    PNL_UI_MIN_WIDTH = 1220,
+    PNL_UI_MIN_WIDTH = 1296,
     PNL_UI_MIN_HEIGHT = 400
 };
 
@@ -33,6 +33,7 @@ typedef enum {
     PNL_KNOB_REGISTER_LOWEST,
     PNL_KNOB_REGISTER_HIGHEST,
     PNL_KNOB_DYNAMICS,
+    PNL_KNOB_DENSITY,
     PNL_KNOB_COUNT
 } PnlKnobId;
 

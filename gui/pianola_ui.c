@@ -70,6 +70,7 @@ static const KnobSpec knob_specs[PNL_KNOB_COUNT] = {
     [PNL_KNOB_REGISTER_LOWEST] = {PNL_PORT_REGISTER_LOWEST, "Lowest"},
     [PNL_KNOB_REGISTER_HIGHEST] = {PNL_PORT_REGISTER_HIGHEST, "Highest"},
     [PNL_KNOB_DYNAMICS] = {PNL_PORT_DYNAMICS, "Dynamics"},
+    [PNL_KNOB_DENSITY] = {PNL_PORT_DENSITY, "Density"},
 };
 
 static const char *const builtin_labels[] = {PNL_COMPOSER_CHOICES(PNL_COMPOSER_LABEL)};
@@ -451,7 +452,8 @@ static void knob_value_text(const PianolaUi *ui, int knob, char *text, size_t ca
         snprintf(text, capacity, "%.2f", value);
         break;
     case PNL_KNOB_KEY:
-    case PNL_KNOB_DYNAMICS: {
+    case PNL_KNOB_DYNAMICS:
+    case PNL_KNOB_DENSITY: {
         int port = knob_specs[knob].port;
         const char *label = pnl_control_choice_label(port, (int)lrintf(value));
         snprintf(text, capacity, "%s", label ? label : "");
@@ -597,7 +599,7 @@ static void draw_frame(PianolaUi *ui, cairo_t *cr, double now)
                        scale, "model");
     draw_group_caption(cr, layout->knob[PNL_KNOB_HUMANIZE_VELOCITY],
                        layout->knob[PNL_KNOB_HUMANIZE_TIMING], scale, "humanize");
-    draw_group_caption(cr, layout->knob[PNL_KNOB_KEY], layout->knob[PNL_KNOB_DYNAMICS], scale,
+    draw_group_caption(cr, layout->knob[PNL_KNOB_KEY], layout->knob[PNL_KNOB_DENSITY], scale,
                        "steer");
     for (int knob = 0; knob < PNL_KNOB_COUNT; knob++) {
         char value[32];
@@ -699,7 +701,7 @@ static void set_knob(PianolaUi *ui, int knob, double value)
 {
     int port = knob_specs[knob].port;
     value = clamp_to_port(port, value);
-    /* Keys, registers and dynamics are whole choices. */
+    /* Keys, registers, dynamics and densities are whole choices. */
     if (pnl_control_spec(port)->kind != PNL_CONTROL_FLOAT)
         value = floor(value + 0.5);
     write_port(ui, port, (float)value);
@@ -785,7 +787,7 @@ static void press(PianolaUi *ui, const XButtonEvent *event)
             int port = knob_specs[target - TARGET_KNOB].port;
             const PnlControlSpec *spec = pnl_control_spec(port);
             double fine = event->state & ShiftMask ? 0.2 : 1.0;
-            /* A whole choice a notch for keys, registers and dynamics. */
+            /* A whole choice a notch for keys, registers, dynamics and densities. */
             double notch = spec->kind == PNL_CONTROL_FLOAT
                                ? fine * (spec->maximum - spec->minimum) / 50
                                : 1.0;

@@ -168,7 +168,7 @@ static int start_xvfb(char *why, size_t capacity)
             dup2(null_fd, 1);
             dup2(null_fd, 2);
         }
-        execl(xvfb, "Xvfb", "-displayfd", fd_text, "-screen", "0", "2560x1440x24", "-nolisten",
+        execl(xvfb, "Xvfb", "-displayfd", fd_text, "-screen", "0", "2720x1440x24", "-nolisten",
               "tcp", "-noreset", (char *)NULL);
         _exit(127);
     }
@@ -1227,6 +1227,7 @@ static void test_double_click_resets_each_knob_to_the_plugins_default(void)
         {PNL_KNOB_REGISTER_LOWEST, PNL_PORT_REGISTER_LOWEST, "register_lowest", 48.0f},
         {PNL_KNOB_REGISTER_HIGHEST, PNL_PORT_REGISTER_HIGHEST, "register_highest", 84.0f},
         {PNL_KNOB_DYNAMICS, PNL_PORT_DYNAMICS, "dynamics", 5.0f},
+        {PNL_KNOB_DENSITY, PNL_PORT_DENSITY, "density", 3.0f},
     };
     for (unsigned i = 0; i < sizeof knobs / sizeof knobs[0]; i++) {
         double expected = ttl_default(knobs[i].symbol);
