@@ -144,6 +144,9 @@ int main(int argc, char **argv)
         pnl_model_free(model);
         return die("no composer \"%s\" in %s", composer, model_path);
     }
+    /* A model trained before the DENSITY tokens has fewer logits, and
+     * reads pieces without them. */
+    int vocab_size = pnl_model_vocab_size(model);
     PnlModelState *state = pnl_model_state_new(model);
     if (!state) {
         pnl_model_free(model);
@@ -158,6 +161,7 @@ int main(int argc, char **argv)
          * minor: score this one there too, as training's evaluation does. */
         PnlTokenizeOptions tokenize_options = {
             .composer = codec_composer,
+            .density_bars = pnl_vocab_has_density(vocab_size),
             .key = pnl_model_key_frame(model) ? PNL_TOKENS_IN_KEY_FRAME : PNL_TOKENS_AS_WRITTEN};
         PnlTokenized tokenized;
         if (pnl_tokenize_midi_file(path, &tokenize_options, &tokenized, message,
@@ -174,7 +178,7 @@ int main(int argc, char **argv)
             for (size_t t = 0; t < count && (max_tokens < 0 || (long)t < max_tokens); t++) {
                 const float *logits = pnl_model_step(model, state, tokens[t], model_composer);
                 printf("%zu %u", t, tokens[t]);
-                for (int v = 0; v < PNL_VOCAB_SIZE; v++)
+                for (int v = 0; v < vocab_size; v++)
                     printf(" %.9g", logits[v]);
                 putchar('\n');
             }
@@ -186,7 +190,7 @@ int main(int argc, char **argv)
         for (size_t t = 0; t + 1 < count; t++) {
             const float *logits = pnl_model_step(model, state, tokens[t], model_composer);
             if (t >= 1) { /* the token after COMPOSER onwards */
-                nats += log_sum_exp(logits, PNL_VOCAB_SIZE) - (double)logits[tokens[t + 1]];
+                nats += log_sum_exp(logits, vocab_size) - (double)logits[tokens[t + 1]];
                 scored_tokens++;
                 notes += pnl_token_family(tokens[t + 1]) == PNL_FAMILY_PITCH;
             }
