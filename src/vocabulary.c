@@ -349,6 +349,11 @@ int pnl_density_step(int notes, int bar_ticks)
     return step;
 }
 
+double pnl_density_lower_edge(int step)
+{
+    return step >= 0 && step < PNL_DENSITY_COUNT ? density_lower_edge_quarters[step] / 4.0 : 0.0;
+}
+
 double pnl_density_target(int step)
 {
     return step >= 0 && step < PNL_DENSITY_COUNT ? density_targets[step] : 0.0;

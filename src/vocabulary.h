@@ -127,6 +127,8 @@ const char *pnl_density_name(int step); /* "sparse" .. "very_busy"; NULL else */
 int pnl_density_step(int notes, int bar_ticks);
 /* The step's target: the mean notes per beat of the corpus bars in it. */
 double pnl_density_target(int step);
+/* The fewest notes per beat of a bar in the step (0 for the first). */
+double pnl_density_lower_edge(int step);
 
 int pnl_token_pitch(int pitch);   /* PITCH_<pitch>, pitch in 21..108, else PNL_ERANGE */
 int pnl_token_pos(int position);  /* POS_<p>, p in 0..191 */

@@ -166,7 +166,7 @@ class CorpusTokenization(unittest.TestCase):
         match = re.fullmatch(r"# pianola vocabulary signature ([0-9a-f]{16})", self.signature_line)
         self.assertIsNotNone(match, self.signature_line)
         self.assertEqual(int(match.group(1), 16), fnv1a(self.names))
-        self.assertEqual(len(self.names), 430)
+        self.assertEqual(len(self.names), 435)
 
     def test_vocab_option_writes_the_vocab_tsv_of_a_corpus_run(self):
         alone = os.path.join(self.out, "alone.tsv")
@@ -396,6 +396,37 @@ class CommandLine(unittest.TestCase):
         self.assertEqual(listed, original)
         velocities = [v for _, _, _, v, _ in rows]
         self.assertTrue(all(v % 8 == 5 for v in velocities), "velocities not 8 * level + 5")
+
+    def test_density_writes_each_bars_step_after_its_meter_and_nothing_else_changes(self):
+        source = os.path.join(CORPUS, "mutopia", "mozart", "KV331_KV331_1_1_tema.mid")
+        plain, dense = (os.path.join(self.folder, name) for name in ("plain.tok", "dense.tok"))
+        self.assertEqual(run("--encode", source, "-o", plain).returncode, 0)
+        self.assertEqual(run("--encode", source, "--density", "-o", dense).returncode, 0)
+        ids = {name: index for index, name in enumerate(self.names)}
+        density_ids = {ids[n]: k for k, n in enumerate(
+            ["DENSITY_sparse", "DENSITY_light", "DENSITY_moderate", "DENSITY_busy",
+             "DENSITY_very_busy"])}
+        def tokens_of(path):
+            with open(path, "rb") as f:
+                data = f.read()
+            return [int.from_bytes(data[i:i + 2], "little") for i in range(0, len(data), 2)]
+        plain_tokens, dense_tokens = tokens_of(plain), tokens_of(dense)
+        self.assertEqual([t for t in dense_tokens if t not in density_ids], plain_tokens)
+        # One after every METER, the step of the bar's notes per beat (6/8: 3 beats), by the
+        # edges docs/vocabulary.md gives; counted here from the names.
+        edges = [0, 3.25, 4.5, 6, 8]
+        for at, token in enumerate(dense_tokens):
+            if not self.names[token].startswith("METER_"):
+                continue
+            self.assertIn(dense_tokens[at + 1], density_ids, "no DENSITY after METER at %d" % at)
+            following = dense_tokens[at + 2:]
+            ends = [i for i, t in enumerate(following) if t in (ids["BAR"], ids["END"])]
+            bar = following[:ends[0]] if ends else following
+            notes = sum(self.names[t].startswith("PITCH_") for t in bar)
+            expected = max(k for k, edge in enumerate(edges) if notes / 3 >= edge)
+            self.assertEqual(density_ids[dense_tokens[at + 1]], expected)
+        # The notes are the same, read either way.
+        self.assertEqual(run("--notes", dense).stdout, run("--notes", plain).stdout)
 
     def test_notes_names_the_first_token_the_grammar_refuses(self):
         path = os.path.join(self.folder, "bad.tok")

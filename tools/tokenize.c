@@ -217,6 +217,12 @@ static int write_vocabulary(const char *path)
         return -1;
     fprintf(file, "# pianola vocabulary signature %016llx\n",
             (unsigned long long)pnl_vocab_signature());
+    /* Where each DENSITY step begins, for training's synthetic pieces
+     * (train/synthetic.py), which write the step of a bar they make. */
+    fprintf(file, "# density lower edges in notes per beat");
+    for (int step = 0; step < PNL_DENSITY_COUNT; step++)
+        fprintf(file, " %g", pnl_density_lower_edge(step));
+    fprintf(file, "\n");
     for (int token = 0; token < PNL_VOCAB_SIZE; token++) {
         pnl_token_name(token, name, sizeof name);
         fprintf(file, "%d\t%s\n", token, name);

@@ -77,9 +77,14 @@ class Vocabulary:
     """The codec's tokens by id, and its signature: the one the codec computed and wrote in
     vocab.tsv's header, which the weights file carries and the engine checks."""
 
-    def __init__(self, names: List[str], signature: int) -> None:
+    def __init__(self, names: List[str], signature: int,
+                 density_edges: Tuple[float, ...] = ()) -> None:
         self.names = names
         self.signature = signature
+        # The DENSITY tokens (sparsest first) and where each step begins, in notes per
+        # quarter-note beat (vocab.tsv's "# density lower edges" line, from src/vocabulary.c).
+        self.density_tokens = [i for i, n in enumerate(names) if n.startswith("DENSITY_")]
+        self.density_edges = tuple(density_edges)
         self.id_of = {name: index for index, name in enumerate(names)}
         self.pad = self.id_of.get("PAD", 0)
         self.start = self.id_of["START"]
@@ -106,6 +111,7 @@ class Vocabulary:
     def read(cls, path: str) -> "Vocabulary":
         names: Dict[int, str] = {}
         signature = None
+        density_edges: Tuple[float, ...] = ()
         with open(path, encoding="ascii") as f:
             for line in f:
                 line = line.rstrip("\n")
@@ -113,6 +119,8 @@ class Vocabulary:
                     words = line.split()
                     if "signature" in words and words.index("signature") + 1 < len(words):
                         signature = int(words[words.index("signature") + 1], 16)
+                    if line.startswith("# density lower edges in notes per beat"):
+                        density_edges = tuple(float(w) for w in words[8:])
                     continue
                 if not line.strip():
                     continue
@@ -123,11 +131,28 @@ class Vocabulary:
                              "pianola-tokenize" % path)
         if sorted(names) != list(range(len(names))):
             raise ValueError("%s: token ids are not 0..%d" % (path, len(names) - 1))
-        return cls([names[i] for i in range(len(names))], signature)
+        vocab = cls([names[i] for i in range(len(names))], signature, density_edges)
+        if len(vocab.density_tokens) != len(vocab.density_edges):
+            raise ValueError("%s: %d DENSITY tokens but %d density edges; write it with "
+                             "pianola-tokenize" % (path, len(vocab.density_tokens),
+                                                   len(vocab.density_edges)))
+        return vocab
+
+    def density_token(self, notes: int, beats: float) -> int:
+        """The DENSITY token of a bar of `beats` quarter-note beats holding `notes` notes, as
+        the codec writes it."""
+        step = 0
+        for index, edge in enumerate(self.density_edges):
+            if notes * 4 >= edge * 4 * beats:
+                step = index
+        return self.density_tokens[step]
 
     def write(self, path: str) -> None:
         with open(path, "w", encoding="ascii") as f:
             f.write("# pianola vocabulary signature %016x\n" % self.signature)
+            if self.density_edges:
+                f.write("# density lower edges in notes per beat %s\n"
+                        % " ".join("%g" % edge for edge in self.density_edges))
             for index, name in enumerate(self.names):
                 f.write("%d\t%s\n" % (index, name))
 

@@ -182,7 +182,7 @@ def evaluate(model: Optional[PianolaLSTM], corpus: Corpus, orders: Sequence[int]
     return rows
 
 
-FAMILIES = ("BAR", "METER", "POS", "PITCH", "VEL", "DUR")
+FAMILIES = ("BAR", "METER", "DENSITY", "POS", "PITCH", "VEL", "DUR")
 
 
 def family_costs(model: PianolaLSTM, pieces: Sequence[Piece], vocab: Vocabulary,

@@ -24,6 +24,7 @@ def _piece(vocab: Vocabulary, composer: str, bars: int, rng: np.random.Generator
     rhythm = 6 * (1 + habit % 3)
     for bar in range(bars):
         tokens += [ids["BAR"], ids["METER_4_4"]]
+        density_at = len(tokens)
         for position in range(0, 96, rhythm):
             tokens.append(ids["POS_%d" % position])
             chord = sorted({melody, melody + 12} if position == 0 else {melody})
@@ -33,6 +34,10 @@ def _piece(vocab: Vocabulary, composer: str, bars: int, rng: np.random.Generator
                                ids["DUR_%d" % rhythm]]
             melody += step if rng.random() < 0.8 else -2 * step
             melody = min(96, max(30, melody))
+        if vocab.density_tokens:
+            # As `pianola-tokenize --density` writes a bar: its step after the METER.
+            notes = int(np.sum(vocab.pitch_of[np.array(tokens[density_at:])] >= 0))
+            tokens.insert(density_at, vocab.density_token(notes, 4.0))
     tokens.append(ids["END"])
     return np.array(tokens, dtype="<u2")
 
