@@ -18,8 +18,10 @@
 #include "check.h"
 #include "engine.h"
 #include "key.h"
+#include "model.h"
 #include "status.h"
 #include "steering.h"
+#include "vocabulary.h"
 
 enum { BARS = 16, BAR_TICKS = 96, MAX_NOTES = 65536 };
 
@@ -191,6 +193,10 @@ static void test_the_defaults_steer_nothing(void)
 
 static void test_a_set_density_changes_nothing_with_a_model_without_it(void)
 {
+    if (pnl_vocab_has_density(pnl_model_vocab_size(pnl_engine_model(engine)))) {
+        printf("# the bundled model has the DENSITY tokens: see the next test\n");
+        return;
+    }
     char message[256] = "";
     static PnlTimelineNote automatic[MAX_NOTES];
     PnlComposeSettings settings = settings_for(0, 4);
@@ -203,6 +209,45 @@ static void test_a_set_density_changes_nothing_with_a_model_without_it(void)
         CHECK(steered == count && !memcmp(automatic, notes, (size_t)count * sizeof *notes),
               "density %d composed %d notes, Automatic %d, or other ones", density, steered,
               count);
+    }
+}
+
+/* The issue's measure of the Density control, for a model trained with
+ * the DENSITY tokens: over the composers and seeds, the mean notes per
+ * beat rises from step to step and lands within 25% of each step's
+ * target (src/vocabulary.c). A model trained before them is said to be
+ * so, and measured only when it is bundled. */
+static void test_each_density_step_lands_near_its_target(void)
+{
+    if (!pnl_vocab_has_density(pnl_model_vocab_size(pnl_engine_model(engine)))) {
+        printf("# the bundled model was trained before the DENSITY tokens: the steps are "
+               "measured once it is retrained (docs/training.md, stage 4)\n");
+        return;
+    }
+    char message[256] = "";
+    double previous = 0.0;
+    for (int density = 1; density < PNL_DENSITY_CHOICE_COUNT; density++) {
+        long total = 0;
+        for (int c = 0; c < COMPOSERS; c++) {
+            for (int s = 0; s < SEEDS; s++) {
+                PnlComposeSettings settings = settings_for(c, seeds[s]);
+                settings.density = density;
+                int count = compose(&settings, message, sizeof message);
+                CHECK(count > 0, "%s, seed %d: %s", composers[c], seeds[s], message);
+                total += count > 0 ? count : 0;
+            }
+        }
+        double per_beat = (double)total / (COMPOSERS * SEEDS * BARS * (BAR_TICKS / 24.0));
+        double target = pnl_density_target(density - 1);
+        printf("# DENSITY_%-9s %5.2f notes per beat (target %.2f, %+.0f%%)\n",
+               pnl_density_name(density - 1), per_beat, target,
+               100.0 * (per_beat - target) / target);
+        CHECK(per_beat > previous, "notes per beat fell from %.2f to %.2f at DENSITY_%s",
+              previous, per_beat, pnl_density_name(density - 1));
+        CHECK(fabs(per_beat - target) <= 0.25 * target,
+              "DENSITY_%s: %.2f notes per beat, more than 25%% from its target %.2f",
+              pnl_density_name(density - 1), per_beat, target);
+        previous = per_beat;
     }
 }
 
@@ -328,6 +373,7 @@ int main(void)
     RUN_TEST(test_a_set_key_continues_a_phrase_in_it);
     RUN_TEST(test_the_defaults_steer_nothing);
     RUN_TEST(test_a_set_density_changes_nothing_with_a_model_without_it);
+    RUN_TEST(test_each_density_step_lands_near_its_target);
     RUN_TEST(test_the_music_keeps_to_the_register);
     RUN_TEST(test_the_mean_velocity_rises_from_pp_to_ff);
     pnl_engine_free(engine);

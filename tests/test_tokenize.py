@@ -126,8 +126,9 @@ class CorpusTokenization(unittest.TestCase):
         cls.signature_line = ""
         with open(os.path.join(cls.out, "vocab.tsv"), encoding="ascii") as f:
             for line in f:
-                if line.startswith("#"):
+                if line.startswith("# pianola vocabulary signature"):
                     cls.signature_line = line.strip()
+                if line.startswith("#"):
                     continue
                 index, name = line.rstrip("\n").split("\t")
                 assert int(index) == len(cls.names)
@@ -402,7 +403,11 @@ class CommandLine(unittest.TestCase):
         plain, dense = (os.path.join(self.folder, name) for name in ("plain.tok", "dense.tok"))
         self.assertEqual(run("--encode", source, "-o", plain).returncode, 0)
         self.assertEqual(run("--encode", source, "--density", "-o", dense).returncode, 0)
-        ids = {name: index for index, name in enumerate(self.names)}
+        vocab = os.path.join(self.folder, "vocab.tsv")
+        self.assertEqual(run("--vocab", vocab).returncode, 0)
+        with open(vocab, encoding="ascii") as f:
+            names = [line.rstrip("\n").split("\t")[1] for line in f if not line.startswith("#")]
+        ids = {name: index for index, name in enumerate(names)}
         density_ids = {ids[n]: k for k, n in enumerate(
             ["DENSITY_sparse", "DENSITY_light", "DENSITY_moderate", "DENSITY_busy",
              "DENSITY_very_busy"])}
@@ -416,13 +421,13 @@ class CommandLine(unittest.TestCase):
         # edges docs/vocabulary.md gives; counted here from the names.
         edges = [0, 3.25, 4.5, 6, 8]
         for at, token in enumerate(dense_tokens):
-            if not self.names[token].startswith("METER_"):
+            if not names[token].startswith("METER_"):
                 continue
             self.assertIn(dense_tokens[at + 1], density_ids, "no DENSITY after METER at %d" % at)
             following = dense_tokens[at + 2:]
             ends = [i for i, t in enumerate(following) if t in (ids["BAR"], ids["END"])]
             bar = following[:ends[0]] if ends else following
-            notes = sum(self.names[t].startswith("PITCH_") for t in bar)
+            notes = sum(names[t].startswith("PITCH_") for t in bar)
             expected = max(k for k, edge in enumerate(edges) if notes / 3 >= edge)
             self.assertEqual(density_ids[dense_tokens[at + 1]], expected)
         # The notes are the same, read either way.
