@@ -140,6 +140,9 @@ def command_own(args: argparse.Namespace) -> int:
     count = write_catalog(args.midi, placeholder, catalog)
     tokens = os.path.join(work, "tokens")
     command = [tokenizer, "--catalog", catalog, args.midi, "-o", tokens]
+    if vocab.density_tokens and (args.scratch or start.vocab_size > vocab.density_tokens[0]):
+        # a network that knows the DENSITY tokens learns your pieces with them
+        command.insert(1, "--density")
     print("%d MIDI files; running: %s" % (count, " ".join(command)), flush=True)
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
     like = args.like

@@ -405,6 +405,10 @@ def fit(config: TrainConfig) -> Dict:
     torch.manual_seed(config.seed)
     device = torch.device(config.device)
     model = build_model(config, vocab, classes).to(device)
+    # A network grown from one of an earlier vocabulary keeps it when it is not grown (a
+    # composer of one's own from a model before the DENSITY tokens): its files say so.
+    signature = vocab.signature if model.vocab_size == len(vocab) else \
+        vocabulary_prefix_signature(vocab, model.vocab_size)
     names = {"composers": classes["composers"] if classes else vocab.composers,
              "choices": classes["choices"] if classes else None,
              "openers": classes["openers"] if classes else None}
@@ -423,7 +427,7 @@ def fit(config: TrainConfig) -> Dict:
     if os.path.exists(last_path):
         saved = torch.load(last_path, map_location=device)
         if (saved["model_config"] != model.config()
-                or saved["signature"] != vocab.signature):
+                or saved["signature"] != signature):
             raise ValueError("%s: a checkpoint of another model or vocabulary" % last_path)
         model.load_state_dict(saved["model"])
         optimizer.load_state_dict(saved["optimizer"])
@@ -462,7 +466,7 @@ def fit(config: TrainConfig) -> Dict:
             "schedule": schedule.state_dict(), "sampler": sampler.state_dict(),
             "rng": _rng_states(), "step": step, "best_val": best_val, "best_step": best_step,
             "waited": waited, "elapsed": elapsed, "model_config": model.config(),
-            "signature": vocab.signature, **names, "config": asdict(config)})
+            "signature": signature, **names, "config": asdict(config)})
 
     stop = {"signal": None}
 
@@ -521,7 +525,7 @@ def fit(config: TrainConfig) -> Dict:
                         if writes:
                             _save(best_path, {"model": model.state_dict(), "step": step,
                                               "val": val, "model_config": model.config(),
-                                              "signature": vocab.signature, **names,
+                                              "signature": signature, **names,
                                               "config": asdict(config)})
                     else:
                         waited += 1
