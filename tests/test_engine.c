@@ -47,7 +47,7 @@ typedef struct {
 } Case;
 
 typedef struct Steering {
-    float key, register_lowest, register_highest, dynamics;
+    float key, register_lowest, register_highest, dynamics, density;
     const char *options;
 } Steering;
 
@@ -72,6 +72,7 @@ static PnlLv2Host *case_host(const Case *c, char *message, size_t size)
         pnl_lv2host_set_control(host, "register_lowest", c->steering->register_lowest);
         pnl_lv2host_set_control(host, "register_highest", c->steering->register_highest);
         pnl_lv2host_set_control(host, "dynamics", c->steering->dynamics);
+        pnl_lv2host_set_control(host, "density", c->steering->density);
     }
     return host;
 }
@@ -274,12 +275,13 @@ static void test_generate_composes_what_the_plugin_plays(void)
 
 static void test_generate_steers_as_the_plugin_does(void)
 {
-    /* F# minor, C3..C6, ff; then Bb major, the whole keyboard, pp after a
-     * captured phrase. */
-    static const Steering loud = {14, 48, 84, 6,
+    /* F# minor, C3..C6, ff, very busy; then Bb major, the whole keyboard,
+     * pp, sparse after a captured phrase (the fixture's network has the
+     * DENSITY tokens, so each bar's is forced). */
+    static const Steering loud = {14, 48, 84, 6, 5,
                                   "--key F#m --register-lowest 48 --register-highest 84 "
-                                  "--dynamics ff"};
-    static const Steering soft = {21, 21, 108, 1, "--key Bb --dynamics pp"};
+                                  "--dynamics ff --density very-busy"};
+    static const Steering soft = {21, 21, 108, 1, 1, "--key Bb --dynamics pp --density sparse"};
     static const Case cases[] = {{3, 2, 8, 0, 0, 0, 0, &loud}, {9, 0, 10, 0, 1, 0, 0, &soft}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         check_case(&cases[i]);
