@@ -515,6 +515,50 @@ static void play_with_models(PnlLv2Host *host, const char *own, const char *bad,
     play(host, 0.5, 0, second);
 }
 
+/* A model trained before the DENSITY tokens cannot follow a set Density:
+ * the host's log says so once, and the music goes on as the model
+ * composes it. */
+static void test_a_set_density_with_a_model_without_it_is_logged_once(void)
+{
+    char older[] = "bad-files/model-before-density.pnm", message[256] = "";
+    mkdir("bad-files", 0755);
+    PnlWeights *weights =
+        pnl_weights_new_lstm(pnl_vocab_prefix_signature(PNL_VOCAB_SIZE_BEFORE_DENSITY),
+                             PNL_VOCAB_SIZE_BEFORE_DENSITY, PNL_COMPOSER_COUNT, 32, 48, 1);
+    CHECK(weights, "out of memory");
+    uint64_t seed = 0x0d44;
+    for (int k = 0; k < PNL_COMPOSER_COUNT; k++)
+        snprintf(weights->composer_names[k], sizeof weights->composer_names[k], "%s",
+                 pnl_composer_name(k));
+    for (uint32_t t = 0; t < weights->tensor_count; t++)
+        for (size_t i = 0; i < weights->tensors[t].count; i++)
+            weights->tensors[t].data[i] = 0.4f * fixture_gaussian(&seed);
+    int saved = pnl_weights_save(weights, older, message, sizeof message);
+    pnl_weights_free(weights);
+    CHECK(saved == 0, "%s", message);
+    Log log = {0};
+    PnlLv2Host *host = logged_host(random_bundle, &log, message, sizeof message);
+    CHECK(host, "no host: %s", message);
+    pnl_lv2host_set_control(host, "generate", 0);
+    pnl_lv2host_queue_path(host, 0, PIANOLA__model, older);
+    Heard heard = {0};
+    play(host, 0.5, 0, &heard);
+    pnl_lv2host_set_control(host, "generate", 1);
+    pnl_lv2host_set_control(host, "density", 4);
+    play(host, 8, 0, &heard);
+    pnl_lv2host_set_control(host, "density", 2);
+    play(host, 8, 0, &heard);
+    pnl_lv2host_free(host);
+    int told = 0;
+    for (int i = 0; i < log.count; i++)
+        told += strstr(log.lines[i], "trained without density tokens") != NULL;
+    CHECK(told == 1 && log_line_with(&log, "note: Pianola:", older, "Density control"),
+          "expected one note naming %s and the Density control, %d came; the log had:\n%s",
+          older, told, all_lines(&log));
+    CHECK(heard.finite && heard.note_ons >= 8, "expected the model to compose on, %d note-ons",
+          heard.note_ons);
+}
+
 static void test_a_bad_model_through_the_property_is_named_and_the_model_in_use_plays_on(void)
 {
     char own[] = "bad-files/own-model.pnm", message[256] = "";
@@ -695,6 +739,7 @@ int main(void)
     RUN_TEST(test_a_bad_soundfont_is_named_and_the_default_plays_on);
     RUN_TEST(test_a_bad_state_is_named_and_the_plugin_carries_on);
     RUN_TEST(test_a_bad_model_through_the_property_is_named_and_the_model_in_use_plays_on);
+    RUN_TEST(test_a_set_density_with_a_model_without_it_is_logged_once);
     RUN_TEST(test_a_state_whose_model_vanished_falls_back_to_the_bundled_model);
     RUN_TEST(test_a_restored_composer_is_found_by_name_in_a_changed_list);
     CHECK_EXIT();
