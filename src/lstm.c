@@ -25,6 +25,7 @@
 #include "dense.h"
 #include "quantized.h"
 #include "status.h"
+#include "vocabulary.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -60,6 +61,9 @@ struct PnlLstm {
     int output_rows;     /* V, padded to ROW_BLOCK */
     float *token_table;    /* V x gate_rows: W_ih0 . token_embedding[v] */
     float *composer_table; /* K x gate_rows: W_ih0 . composer_embedding[k] + b_ih0 + b_hh0 */
+    /* A density-conditioned network's (PNL_WEIGHTS_FLAG_DENSITY), else NULL:
+     * (PNL_DENSITY_COUNT + 1) x gate_rows, W_ih0 . density_embedding[d]. */
+    float *density_table;
     Layer layers[PNL_WEIGHTS_MAX_LAYERS];
     Packed output;         /* blocks over h_top */
     float *output_bias;    /* output_rows */
@@ -74,6 +78,9 @@ struct PnlLstmState {
     float *gates;  /* gate_rows pre-activations */
     float *layer0_bias; /* gate_rows: this step's token and composer rows summed */
     float *logits; /* output_rows */
+    /* The density row in force: 0 before any DENSITY token, else 1 + the
+     * step of the last one fed. */
+    int density_row;
 };
 
 /* The cell's loops vectorise only with their body inlined. */
@@ -168,6 +175,7 @@ void pnl_lstm_free(PnlLstm *lstm)
         return;
     free(lstm->token_table);
     free(lstm->composer_table);
+    free(lstm->density_table);
     for (int l = 0; l < PNL_WEIGHTS_MAX_LAYERS; l++) {
         packed_free(&lstm->layers[l].matrix);
         free(lstm->layers[l].bias);
@@ -232,9 +240,12 @@ int pnl_lstm_new_with_precision(const PnlWeights *weights, PnlPrecision precisio
 
     const PnlTensor *token_embedding = pnl_weights_tensor(weights, "token_embedding");
     const PnlTensor *composer_embedding = pnl_weights_tensor(weights, "composer_embedding");
+    const PnlTensor *density_embedding = pnl_weights_tensor(weights, "density_embedding");
     const PnlTensor *output_weight = pnl_weights_tensor(weights, "output.weight");
     const PnlTensor *output_bias = pnl_weights_tensor(weights, "output.bias");
-    if (!token_embedding || !composer_embedding || !output_weight || !output_bias) {
+    const int density = (weights->flags & PNL_WEIGHTS_FLAG_DENSITY) != 0;
+    if (!token_embedding || !composer_embedding || !output_weight || !output_bias ||
+        (density && !density_embedding)) {
         snprintf(message, message_size, "the weights lack a tensor the LSTM needs");
         pnl_lstm_free(lstm);
         return PNL_EFORMAT;
@@ -276,10 +287,17 @@ int pnl_lstm_new_with_precision(const PnlWeights *weights, PnlPrecision precisio
             lstm->token_table = pnl_dense_alloc_floats((size_t)vocab * (size_t)lstm->gate_rows);
             lstm->composer_table =
                 pnl_dense_alloc_floats((size_t)lstm->composer_count * (size_t)lstm->gate_rows);
-            if (!lstm->token_table || !lstm->composer_table) {
+            if (density)
+                lstm->density_table = pnl_dense_alloc_floats((size_t)(PNL_DENSITY_COUNT + 1) *
+                                                             (size_t)lstm->gate_rows);
+            if (!lstm->token_table || !lstm->composer_table ||
+                (density && !lstm->density_table)) {
                 free(summed_bias);
                 goto out_of_memory;
             }
+            if (density)
+                project_embeddings(density_embedding->data, PNL_DENSITY_COUNT + 1, weight_ih,
+                                   NULL, lstm->gate_rows, lstm->density_table);
             project_embeddings(token_embedding->data, vocab, weight_ih, NULL, lstm->gate_rows,
                                lstm->token_table);
             project_embeddings(composer_embedding->data, lstm->composer_count, weight_ih,
@@ -382,6 +400,7 @@ void pnl_lstm_state_reset(PnlLstmState *state)
     memset(state->hidden, 0, units * sizeof(float));
     memset(state->hidden_codes, 0, units * sizeof(int16_t));
     memset(state->cell, 0, units * sizeof(float));
+    state->density_row = 0;
 }
 
 void pnl_lstm_state_copy(PnlLstmState *to, const PnlLstmState *from)
@@ -390,6 +409,7 @@ void pnl_lstm_state_copy(PnlLstmState *to, const PnlLstmState *from)
     memcpy(to->hidden, from->hidden, units * sizeof(float));
     memcpy(to->hidden_codes, from->hidden_codes, units * sizeof(int16_t));
     memcpy(to->cell, from->cell, units * sizeof(float));
+    to->density_row = from->density_row;
 }
 
 /* The cell update of units [first, end) from gate pre-activations (i, f, g,
@@ -436,12 +456,21 @@ void pnl_lstm_advance(const PnlLstm *lstm, PnlLstmState *state, int token, int c
     const int hidden = lstm->hidden_size, gate_rows = lstm->gate_rows;
 
     /* Layer 0: the token's and composer's projected embeddings (the latter
-     * with both biases) are the starting sums; W_hh h is added on top. */
+     * with both biases), and the density step's where the network hears
+     * one, are the starting sums; W_hh h is added on top. */
     const float *token_row = lstm->token_table + (size_t)token * (size_t)gate_rows;
     const float *composer_row = lstm->composer_table + (size_t)composer * (size_t)gate_rows;
     float *layer0_bias = state->layer0_bias;
     for (int r = 0; r < gate_rows; r++)
         layer0_bias[r] = token_row[r] + composer_row[r];
+    if (lstm->density_table) {
+        if (pnl_token_family(token) == PNL_FAMILY_DENSITY)
+            state->density_row = pnl_token_offset(token) + 1;
+        const float *density_row =
+            lstm->density_table + (size_t)state->density_row * (size_t)gate_rows;
+        for (int r = 0; r < gate_rows; r++)
+            layer0_bias[r] += density_row[r];
+    }
     product(&lstm->layers[0].matrix, layer0_bias, state->hidden, state->hidden_codes, hidden,
             gate_rows, state->gates);
     update_layer(lstm, state, 0);
@@ -490,9 +519,10 @@ double pnl_lstm_flops_per_step(const PnlLstm *lstm)
 double pnl_lstm_weight_bytes_per_step(const PnlLstm *lstm)
 {
     /* Matrices at their precision (int8 adds a scale per row); one token
-     * row, one composer row and the biases in float32. */
+     * row, one composer row (a density row too where there is one) and the
+     * biases in float32. */
     double matrix_bytes = lstm->precision == PNL_PRECISION_INT8 ? 1.0 : (double)sizeof(float);
-    double floats = 2.0 * lstm->gate_rows, matrices = 0;
+    double floats = (lstm->density_table ? 3.0 : 2.0) * lstm->gate_rows, matrices = 0;
     for (int l = 0; l < lstm->layer_count; l++) {
         matrices += (double)lstm->gate_rows * lstm->layers[l].columns;
         floats += l ? lstm->gate_rows : 0;

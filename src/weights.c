@@ -74,11 +74,13 @@ static void spec_set(TensorSpec *spec, const char *name, int rank, uint32_t d0, 
 
 /* The LSTM's tensor list for these sizes (docs/weights-format.md). */
 static int lstm_specs(uint32_t vocab, uint32_t composers, uint32_t embedding, uint32_t hidden,
-                      uint32_t layers, TensorSpec *specs)
+                      uint32_t layers, int density, TensorSpec *specs)
 {
     int n = 0;
     spec_set(&specs[n++], "token_embedding", 2, vocab, embedding);
     spec_set(&specs[n++], "composer_embedding", 2, composers, embedding);
+    if (density)
+        spec_set(&specs[n++], "density_embedding", 2, PNL_DENSITY_COUNT + 1, embedding);
     for (uint32_t layer = 0; layer < layers; layer++) {
         char name[PNL_WEIGHTS_NAME_BYTES + 1];
         uint32_t input = layer == 0 ? embedding : hidden;
@@ -408,6 +410,14 @@ int pnl_weights_parse(const uint8_t *bytes, size_t size, const char *name,
     if (architecture != PNL_ARCH_LSTM && architecture != PNL_ARCH_TRANSFORMER)
         return fail(message, message_size, PNL_EFORMAT, name, "unknown architecture %u",
                     architecture);
+    if ((flags & PNL_WEIGHTS_FLAG_DENSITY) && architecture != PNL_ARCH_LSTM)
+        return fail(message, message_size, PNL_EFORMAT, name,
+                    "density conditioning (flag 0x%x) in a network that is not an LSTM",
+                    (unsigned)PNL_WEIGHTS_FLAG_DENSITY);
+    if ((flags & PNL_WEIGHTS_FLAG_DENSITY) && !pnl_vocab_has_density((int)vocab))
+        return fail(message, message_size, PNL_EFORMAT, name,
+                    "density conditioning in a vocabulary of %u tokens, without the DENSITY "
+                    "tokens", vocab);
     uint32_t heads = 0, context = 0;
     float norm_eps = 0.0f;
     if (architecture == PNL_ARCH_TRANSFORMER) {
@@ -461,7 +471,8 @@ int pnl_weights_parse(const uint8_t *bytes, size_t size, const char *name,
     int spec_total = architecture == PNL_ARCH_TRANSFORMER
                          ? transformer_specs(vocab, composers, embedding, hidden, heads, layers,
                                              specs)
-                         : lstm_specs(vocab, composers, embedding, hidden, layers, specs);
+                         : lstm_specs(vocab, composers, embedding, hidden, layers,
+                                      (flags & PNL_WEIGHTS_FLAG_DENSITY) != 0, specs);
     if (tensor_count != (uint32_t)spec_total)
         return fail(message, message_size, PNL_EFORMAT, name, "%u tensors, but a %u-layer %s has %d",
                     tensor_count, layers,
@@ -695,7 +706,7 @@ PnlWeights *pnl_weights_new_lstm(uint64_t signature, uint32_t vocab_size,
         return NULL;
     TensorSpec specs[MAX_TENSORS];
     int count = lstm_specs(vocab_size, composer_count, embedding_size, hidden_size, layer_count,
-                           specs);
+                           0, specs);
     PnlWeights *weights = weights_alloc(specs, count, composer_count);
     if (!weights)
         return NULL;

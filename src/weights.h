@@ -31,7 +31,12 @@ enum {
      * display names, and which class opens each class's pieces (the
      * composer choices section, docs/weights-format.md). */
     PNL_WEIGHTS_FLAG_CHOICES = 2,
-    PNL_WEIGHTS_KNOWN_FLAGS = PNL_WEIGHTS_FLAG_KEY_FRAME | PNL_WEIGHTS_FLAG_CHOICES,
+    /* An LSTM that hears the density step in force at every step: its
+     * density_embedding follows composer_embedding (docs/weights-format.md,
+     * "Density conditioning"); its vocabulary holds the DENSITY family. */
+    PNL_WEIGHTS_FLAG_DENSITY = 4,
+    PNL_WEIGHTS_KNOWN_FLAGS =
+        PNL_WEIGHTS_FLAG_KEY_FRAME | PNL_WEIGHTS_FLAG_CHOICES | PNL_WEIGHTS_FLAG_DENSITY,
     /* A choice's display name: UTF-8, zero-padded to this many bytes. */
     PNL_WEIGHTS_LABEL_BYTES = 64,
     PNL_WEIGHTS_MAX_RANK = 4,

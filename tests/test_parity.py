@@ -19,7 +19,7 @@ import torch
 
 from train.codec import vocabulary
 from train.export import read_weights, write_weights
-from train.model import PianolaLSTM
+from train.model import DENSITY_FIRST_TOKEN, DENSITY_STEPS, PianolaLSTM
 from train.train import vocabulary_prefix_signature
 from train.transformer import PianolaTransformer
 
@@ -123,6 +123,25 @@ class LogitParity(unittest.TestCase):
         write_weights(model, path, self.signature, self.vocab.composers)
         self.assert_parity(model, path, "mozart")
         self.assert_parity(model, path, "romantic")
+
+    def test_density_conditioned_model_logits_match_pytorch_at_every_step(self) -> None:
+        """A network that hears the density step at every step: the sequence holds DENSITY
+        tokens, and the rows they select (and row 0 before them) match."""
+        if self.vocab_size < DENSITY_FIRST_TOKEN + DENSITY_STEPS:
+            self.skipTest("the codec has no DENSITY tokens")
+        torch.manual_seed(2468)
+        model = PianolaLSTM(self.vocab_size, len(self.vocab.composers), 64, 96, 2, density=True)
+        with torch.no_grad():
+            for parameter in model.parameters():
+                parameter.mul_(3.0)
+            model.density_embedding.weight[0].zero_()
+        path = os.path.join(self.scratch.name, "density.pnm")
+        write_weights(model, path, self.signature, self.vocab.composers)
+        tokens, _ = c_logits(path, self.sequence_for(path), "mozart")
+        steps = {t - DENSITY_FIRST_TOKEN for t in tokens
+                 if DENSITY_FIRST_TOKEN <= t < DENSITY_FIRST_TOKEN + DENSITY_STEPS}
+        self.assertGreaterEqual(len(steps), 2, "the sequence's DENSITY steps: %s" % steps)
+        self.assert_parity(model, path, "mozart")
 
     def test_transformer_logits_match_pytorch_over_1024_steps(self) -> None:
         """A window of 256 tokens: steps 256 to 1023 run on a full, sliding cache."""

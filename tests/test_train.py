@@ -120,6 +120,53 @@ class TrainTest(unittest.TestCase):
         with self.assertRaises(ValueError):
             build_model(small_config(root, init=path), self.vocab)
 
+    def test_density_conditioning_is_heard_and_carried(self) -> None:
+        """A density-conditioned network: the step in force changes the logits after a DENSITY
+        token, a sequence scored in chunks (its state carrying the step) gives the logits of
+        the whole, export and load keep it, and a network grown from one without the
+        conditioning starts as that network."""
+        from train.model import DENSITY_FIRST_TOKEN, density_in_force
+        from train.train import build_model
+        torch.manual_seed(8)
+        model = PianolaLSTM(len(self.vocab), len(self.vocab.composers), 16, 24, 2,
+                            density=True).eval()
+        tokens = torch.randint(1, DENSITY_FIRST_TOKEN, (2, 40))
+        tokens[:, 10] = DENSITY_FIRST_TOKEN          # sparse from position 10
+        tokens[0, 25] = DENSITY_FIRST_TOKEN + 4      # very busy from 25, in row 0 only
+        rows = density_in_force(tokens, torch.zeros(2, dtype=torch.long))
+        self.assertEqual(rows[0, :10].tolist(), [0] * 10)
+        self.assertEqual(rows[0, 10:25].tolist(), [1] * 15)
+        self.assertEqual(rows[0, 25:].tolist(), [5] * 15)
+        self.assertEqual(rows[1, 25:].tolist(), [1] * 15)
+        composers = torch.tensor([0, 0])
+        whole, _ = model(tokens, composers)
+        other = tokens.clone()
+        other[0, 25] = DENSITY_FIRST_TOKEN + 2
+        changed, _ = model(other, composers)
+        self.assertTrue(torch.equal(whole[0, :25], changed[0, :25]))
+        self.assertFalse(torch.allclose(whole[0, 30], changed[0, 30]),
+                         "the density step in force changed nothing five tokens on")
+        state, parts = None, []
+        for first in range(0, 40, 7):
+            logits, state = model(tokens[:, first:first + 7], composers, state)
+            parts.append(logits)
+        self.assertTrue(torch.allclose(whole, torch.cat(parts, dim=1), atol=1e-6),
+                        "scored in chunks, the density step in force was lost")
+        root = self.fresh("density")
+        path = os.path.join(root, "density.pnm")
+        write_weights(model, path, self.vocab.signature, self.vocab.composers)
+        loaded, _ = read_weights(path)
+        self.assertIsNotNone(loaded.density_embedding)
+        self.assertTrue(torch.equal(loaded(tokens, composers)[0], whole))
+        plain = PianolaLSTM(len(self.vocab), len(self.vocab.composers), 16, 24, 2).eval()
+        write_weights(plain, path, self.vocab.signature, self.vocab.composers)
+        grown = build_model(small_config(root, init=path, dropout=0.0), self.vocab).eval()
+        self.assertIsNotNone(grown.density_embedding)
+        self.assertTrue(torch.allclose(plain(tokens, composers)[0], grown(tokens, composers)[0],
+                                       atol=1e-6),
+                        "a network grown into the density conditioning did not start as the "
+                        "one it grew from")
+
     def test_key_frame_moves_each_piece_by_its_frame_shift(self) -> None:
         root = self.fresh("frame")
         tokens_dir = os.path.join(root, "shifted")

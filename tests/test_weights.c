@@ -365,6 +365,14 @@ static void norm_eps_zero(uint8_t *b, size_t *n)
     put_u32(b + 60, 0);
     fix_crc(b, *n);
 }
+/* The density flag on a network that cannot have it: the small LSTM's
+ * vocabulary of 21 tokens lacks the DENSITY family; a transformer has no
+ * density_embedding at all. */
+static void density_flag_set(uint8_t *b, size_t *n)
+{
+    put_u32(b + 48, PNL_WEIGHTS_FLAG_DENSITY);
+    fix_crc(b, *n);
+}
 static void transformer_in_version_1(uint8_t *b, size_t *n)
 {
     put_u32(b + 8, 1);
@@ -455,6 +463,9 @@ static void test_each_bad_file_is_refused_with_what_is_wrong(void)
         {"weight-just-beyond-the-bound", weight_just_beyond_the_bound, PNL_EFORMAT,
          "\"output.bias\" holds -10001 at index 20, beyond the 10000", NULL},
         {"checksum-wrong", NULL, PNL_EFORMAT, "checksum mismatch", NULL},
+        {"density-flag-without-density-tokens", density_flag_set, PNL_EFORMAT,
+         "density conditioning in a vocabulary of 21 tokens, without the DENSITY tokens",
+         "density conditioning (flag 0x4) in a network that is not an LSTM"},
     };
     static const BadCase transformer_cases[] = {
         {"heads-zero", heads_zero, PNL_EFORMAT, "head count 0 is outside 1..8", NULL},
@@ -522,11 +533,11 @@ static void test_flags_and_version_1_files(void)
     free(bytes);
 
     weights->version = 2;
-    weights->flags = 4; /* bits 0 and 1 are known */
+    weights->flags = 8; /* bits 0, 1 and 2 are known */
     bytes = encode(weights, &size);
     int status = pnl_weights_parse(bytes, size, "future.pnm", test_signature, 0, &loaded,
                                    message, sizeof message);
-    CHECK(status == PNL_EMISMATCH && !loaded && strstr(message, "flags 0x4"),
+    CHECK(status == PNL_EMISMATCH && !loaded && strstr(message, "flags 0x8"),
           "unknown flags: status %d \"%s\"", status, message);
     free(bytes);
     pnl_weights_free(weights);

@@ -42,6 +42,7 @@ HEADER = struct.Struct("<8sIIQIIIIII")  # magic .. tensor count: 48 bytes
 FLAGS = struct.Struct("<I")             # version 2 only, after the tensor count
 FLAG_KEY_FRAME = 1                      # the network composes in C major / A minor
 FLAG_CHOICES = 2                        # the composer choices section follows the names
+FLAG_DENSITY = 4                        # an LSTM's density_embedding follows its composers'
 LABEL_BYTES = 64
 MAX_CHOICES = 32
 
@@ -50,8 +51,8 @@ class WeightsError(ValueError):
     pass
 
 
-def lstm_tensor_names(layers: int) -> List[str]:
-    names = ["token_embedding", "composer_embedding"]
+def lstm_tensor_names(layers: int, density: bool = False) -> List[str]:
+    names = ["token_embedding", "composer_embedding"] + (["density_embedding"] if density else [])
     for layer in range(layers):
         names += ["lstm.%d.weight_ih" % layer, "lstm.%d.weight_hh" % layer,
                   "lstm.%d.bias_ih" % layer, "lstm.%d.bias_hh" % layer]
@@ -133,9 +134,12 @@ def write_weights(model, path: str, signature: int,
         raise ValueError("%d composer names for a model of %d composers"
                          % (len(composer_names), model.n_composers))
     transformer = isinstance(model, PianolaTransformer)
-    names = (transformer_tensor_names if transformer else lstm_tensor_names)(model.layers)
+    density = not transformer and model.density_embedding is not None
+    names = transformer_tensor_names(model.layers) if transformer else \
+        lstm_tensor_names(model.layers, density)
     state = model.state_dict()
-    flags = (FLAG_KEY_FRAME if key_frame else 0) | (FLAG_CHOICES if choices else 0)
+    flags = (FLAG_KEY_FRAME if key_frame else 0) | (FLAG_CHOICES if choices else 0) | \
+        (FLAG_DENSITY if density else 0)
     parts = [HEADER.pack(MAGIC, FORMAT_VERSION, ARCH_TRANSFORMER if transformer else ARCH_LSTM,
                          signature & 0xFFFFFFFFFFFFFFFF, model.vocab_size, model.n_composers,
                          model.embed, model.hidden, model.layers, len(names)),
@@ -184,8 +188,10 @@ def read_weights(path: str) -> Tuple[torch.nn.Module, Dict]:
     if version >= 2:
         (flags,) = FLAGS.unpack_from(body, offset)
         offset += FLAGS.size
-        if flags & ~(FLAG_KEY_FRAME | FLAG_CHOICES):
+        if flags & ~(FLAG_KEY_FRAME | FLAG_CHOICES | FLAG_DENSITY):
             raise fail("unknown flags 0x%x" % flags)
+        if flags & FLAG_DENSITY and arch != ARCH_LSTM:
+            raise fail("density conditioning is an LSTM's (flags 0x%x)" % flags)
     if arch == ARCH_TRANSFORMER:
         if version < 2 or offset + TRANSFORMER_FIELDS.size > len(body):
             raise fail("truncated in the transformer's fields")
@@ -221,8 +227,12 @@ def read_weights(path: str) -> Tuple[torch.nn.Module, Dict]:
         model = PianolaTransformer(vocab, composers, embed, heads, layers, context, hidden,
                                    norm_eps=norm_eps)
     else:
-        names = lstm_tensor_names(layers)
-        model = PianolaLSTM(vocab, composers, embed, hidden, layers)
+        density = bool(flags & FLAG_DENSITY)
+        names = lstm_tensor_names(layers, density)
+        try:
+            model = PianolaLSTM(vocab, composers, embed, hidden, layers, density=density)
+        except ValueError as error:
+            raise fail(str(error))
     if count != len(names):
         raise fail("%d tensors, expected %d for %d layers" % (count, len(names), layers))
     state = model.state_dict()

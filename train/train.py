@@ -44,7 +44,7 @@ import torch.nn.functional as F
 
 from train.data import (Corpus, Piece, Vocabulary, WindowSampler, offered_composers,
                         relabel)
-from train.model import PianolaLSTM, describe, parameter_count
+from train.model import DENSITY_FIRST_TOKEN, DENSITY_STEPS, PianolaLSTM, describe, parameter_count
 
 
 @dataclass
@@ -303,16 +303,22 @@ def build_model(config: TrainConfig, vocab: Vocabulary,
         if meta["signature"] != vocab.signature and not grown:
             raise ValueError("%s: vocabulary signature %016x, the tokens have %016x"
                              % (config.init, meta["signature"], vocab.signature))
+        density = density_conditioned(vocab)
         fresh = PianolaLSTM(len(vocab), len(vocab.composers), model.embed, model.hidden,
-                            model.layers, config.dropout)
-        if grown:
+                            model.layers, config.dropout, density)
+        if density and model.density_embedding is None:
+            # The conditioning starts at zero: the grown network begins as the one it grew
+            # from, and learns what each density step adds.
+            with torch.no_grad():
+                fresh.density_embedding.weight.zero_()
+        if grown or density:
             # The vocabulary gained tokens after the old ones (ids kept): the old rows carry
             # over, the new tokens start from fresh rows and an output bias that makes them
             # as unlikely as the rarest old token until training says otherwise.
             old = model.vocab_size
             state = fresh.state_dict()
             for name, tensor in model.state_dict().items():
-                if name in ("token_embedding.weight", "output.weight", "output.bias"):
+                if name in ("token_embedding.weight", "output.weight", "output.bias") and grown:
                     state[name][:old] = tensor
                     if name == "output.bias":
                         state[name][old:] = tensor.min()
@@ -325,7 +331,21 @@ def build_model(config: TrainConfig, vocab: Vocabulary,
             fresh.load_state_dict(model.state_dict())
         return fresh
     return PianolaLSTM(len(vocab), len(classes["composers"] if classes else vocab.composers),
-                       config.embed, config.hidden, config.layers, config.dropout)
+                       config.embed, config.hidden, config.layers, config.dropout,
+                       density_conditioned(vocab))
+
+
+def density_conditioned(vocab: Vocabulary) -> bool:
+    """Whether an LSTM for these tokens hears the density step at every step: whenever the
+    tokens carry the DENSITY family (a token naming it once a bar went unheeded,
+    docs/training.md "Stage 4")."""
+    if not vocab.density_tokens:
+        return False
+    if vocab.density_tokens != list(range(DENSITY_FIRST_TOKEN, DENSITY_FIRST_TOKEN + DENSITY_STEPS)):
+        raise ValueError("the DENSITY tokens are ids %s, the network's conditioning expects "
+                         "%d..%d" % (vocab.density_tokens, DENSITY_FIRST_TOKEN,
+                                     DENSITY_FIRST_TOKEN + DENSITY_STEPS - 1))
+    return True
 
 
 def grow_composers(model: PianolaLSTM, classes: Dict, dropout: float) -> PianolaLSTM:
@@ -334,7 +354,7 @@ def grow_composers(model: PianolaLSTM, classes: Dict, dropout: float) -> Pianola
     exactly as that one."""
     names = classes["composers"]
     grown = PianolaLSTM(model.vocab_size, len(names), model.embed, model.hidden, model.layers,
-                        dropout)
+                        dropout, model.density_embedding is not None)
     state = grown.state_dict()
     for name, tensor in model.state_dict().items():
         if name == "composer_embedding.weight":
