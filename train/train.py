@@ -65,6 +65,7 @@ class TrainConfig:
     length: int = 256                 # tokens per training window
     lr: float = 3e-3
     weight_decay: float = 0.01
+    density_lr_scale: float = 10.0    # the density embedding's learning rate, times --lr
     warmup: int = 200                 # steps of linear warm-up
     steps: int = 10000                # length of the cosine schedule, and the most steps
     clip: float = 1.0                 # gradient norm clipping
@@ -335,6 +336,19 @@ def build_model(config: TrainConfig, vocab: Vocabulary,
                        density_conditioned(vocab))
 
 
+def parameter_groups(model: torch.nn.Module, config: TrainConfig) -> List[Dict]:
+    """The optimizer's groups: the density embedding learns `density_lr_scale` times faster.
+    It starts at zero in a grown network; at the network's own rate its rows had reached a norm
+    of 0.2-0.6 after 200 steps, where the token and composer embeddings have 10-11, and the
+    network composed nearly as busily at every step."""
+    density = getattr(model, "density_embedding", None)
+    if density is None or config.density_lr_scale == 1.0:
+        return [{"params": list(model.parameters())}]
+    own = {id(p) for p in density.parameters()}
+    return [{"params": [p for p in model.parameters() if id(p) not in own]},
+            {"params": list(density.parameters()), "lr": config.lr * config.density_lr_scale}]
+
+
 def density_conditioned(vocab: Vocabulary) -> bool:
     """Whether an LSTM for these tokens hears the density step at every step: whenever the
     tokens carry the DENSITY family (a token naming it once a bar went unheeded,
@@ -435,7 +449,7 @@ def fit(config: TrainConfig) -> Dict:
     trained = model
     if world > 1:
         trained = torch.nn.parallel.DistributedDataParallel(model)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr,
+    optimizer = torch.optim.AdamW(parameter_groups(model, config), lr=config.lr,
                                   weight_decay=config.weight_decay)
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda s: learning_rate_factor(s, config.warmup, config.steps))
