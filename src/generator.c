@@ -47,11 +47,12 @@ enum { MAX_BARS_IN_A_ROW = 2 };
 PnlGenerator *pnl_generator_new(const PnlModel *model, char *message, size_t message_size)
 {
     int vocab_size = pnl_model_vocab_size(model);
-    if (vocab_size != PNL_VOCAB_SIZE && vocab_size != PNL_VOCAB_SIZE_BEFORE_DENSITY) {
+    if (!pnl_vocab_is_known_size(vocab_size)) {
         snprintf(message, message_size,
                  "the model has a vocabulary of %d tokens, the codec %d (or %d before the "
-                 "DENSITY family)",
-                 vocab_size, PNL_VOCAB_SIZE, PNL_VOCAB_SIZE_BEFORE_DENSITY);
+                 "PART family, %d before the DENSITY family)",
+                 vocab_size, PNL_VOCAB_SIZE, PNL_VOCAB_SIZE_BEFORE_PARTS,
+                 PNL_VOCAB_SIZE_BEFORE_DENSITY);
         return NULL;
     }
     PnlGenerator *generator = calloc(1, sizeof *generator);
@@ -281,6 +282,12 @@ int pnl_generator_next(PnlGenerator *generator, int *token_out, PnlNote *note)
         return PNL_ERANGE;
     uint8_t *mask = generator->mask;
     pnl_grammar_mask(&generator->decoder.grammar, mask);
+    /* A model knows only the tokens of its own vocabulary, a prefix of the
+     * codec's: a piano model is never offered a PART token, so it composes
+     * solo piano as it always did. */
+    int model_vocab = pnl_model_vocab_size(generator->model);
+    if (model_vocab < PNL_VOCAB_SIZE)
+        memset(mask + model_vocab, 0, (size_t)(PNL_VOCAB_SIZE - model_vocab));
     /* The piece goes on for as long as it is asked to. */
     mask[PNL_TOKEN_END] = 0;
     if (generator->meter_token >= 0) {

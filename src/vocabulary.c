@@ -6,7 +6,10 @@
 #include <string.h>
 
 #include "hash.h"
+#include "parts.h"
 #include "status.h"
+
+_Static_assert((int)PNL_PART_TOKEN_COUNT == (int)PNL_PART_COUNT, "one PART token per role of parts.h");
 
 /* The corpus folders, then the Romantic blend that training assigns to some
  * Brahms, Schumann and Rachmaninoff pieces. The order is part of the
@@ -51,6 +54,7 @@ static const struct {
     {"POS_", PNL_FAMILY_POS},           {"PITCH_", PNL_FAMILY_PITCH},
     {"VEL_", PNL_FAMILY_VEL},           {"DUR_", PNL_FAMILY_DUR},
     {"SOURCE_", PNL_FAMILY_SOURCE},     {"DENSITY_", PNL_FAMILY_DENSITY},
+    {"PART_", PNL_FAMILY_PART},
 };
 
 static const char *const source_names[PNL_SOURCE_COUNT] = {"performed", "engraved"};
@@ -86,6 +90,7 @@ int pnl_family_base(PnlFamily family)
     case PNL_FAMILY_DUR: return PNL_TOKEN_DUR_BASE;
     case PNL_FAMILY_SOURCE: return PNL_TOKEN_SOURCE_BASE;
     case PNL_FAMILY_DENSITY: return PNL_TOKEN_DENSITY_BASE;
+    case PNL_FAMILY_PART: return PNL_TOKEN_PART_BASE;
     default: return PNL_EINVAL;
     }
 }
@@ -105,6 +110,7 @@ int pnl_family_count(PnlFamily family)
     case PNL_FAMILY_DUR: return PNL_DUR_COUNT;
     case PNL_FAMILY_SOURCE: return PNL_SOURCE_COUNT;
     case PNL_FAMILY_DENSITY: return PNL_DENSITY_COUNT;
+    case PNL_FAMILY_PART: return PNL_PART_TOKEN_COUNT;
     default: return 0;
     }
 }
@@ -113,6 +119,7 @@ PnlFamily pnl_token_family(int token)
 {
     if (token < 0 || token >= PNL_VOCAB_SIZE)
         return PNL_FAMILY_NONE;
+    if (token >= PNL_TOKEN_PART_BASE) return PNL_FAMILY_PART;
     if (token >= PNL_TOKEN_DENSITY_BASE) return PNL_FAMILY_DENSITY;
     if (token >= PNL_TOKEN_SOURCE_BASE) return PNL_FAMILY_SOURCE;
     if (token >= PNL_TOKEN_DUR_BASE) return PNL_FAMILY_DUR;
@@ -176,6 +183,9 @@ int pnl_token_name(int token, char *name, size_t size)
         break;
     case PNL_FAMILY_DENSITY:
         length = snprintf(name, size, "DENSITY_%s", density_names[offset]);
+        break;
+    case PNL_FAMILY_PART:
+        length = snprintf(name, size, "PART_%s", pnl_part_role(offset)->name);
         break;
     default: return PNL_ERANGE;
     }
@@ -248,6 +258,7 @@ int pnl_token_from_name(const char *name)
                 if (!strcmp(rest, density_names[step]))
                     token = pnl_token_density(step);
             break;
+        case PNL_FAMILY_PART: token = pnl_token_part(pnl_part_index(rest)); break;
         default: break;
         }
         return token < 0 ? PNL_EINVAL : token;
@@ -272,12 +283,23 @@ uint64_t pnl_vocab_signature(void)
     return pnl_vocab_prefix_signature(PNL_VOCAB_SIZE);
 }
 
+int pnl_vocab_is_known_size(int size)
+{
+    return size == PNL_VOCAB_SIZE || size == PNL_VOCAB_SIZE_BEFORE_PARTS ||
+           size == PNL_VOCAB_SIZE_BEFORE_DENSITY;
+}
+
 int pnl_vocab_accepts(uint64_t signature, uint32_t size)
 {
-    if (size == PNL_VOCAB_SIZE)
-        return signature == pnl_vocab_signature();
-    return size == PNL_VOCAB_SIZE_BEFORE_DENSITY &&
-           signature == pnl_vocab_prefix_signature(PNL_VOCAB_SIZE_BEFORE_DENSITY);
+    /* Each family was appended, so an earlier vocabulary is a prefix of
+     * this one and its signature that of the prefix. */
+    return size <= (uint32_t)PNL_VOCAB_SIZE && pnl_vocab_is_known_size((int)size) &&
+           signature == pnl_vocab_prefix_signature((int)size);
+}
+
+int pnl_vocab_has_parts(int size)
+{
+    return size >= PNL_TOKEN_PART_BASE + PNL_PART_TOKEN_COUNT;
 }
 
 int pnl_vocab_has_density(int size)
@@ -357,6 +379,11 @@ double pnl_density_lower_edge(int step)
 double pnl_density_target(int step)
 {
     return step >= 0 && step < PNL_DENSITY_COUNT ? density_targets[step] : 0.0;
+}
+
+int pnl_token_part(int part)
+{
+    return part >= 0 && part < PNL_PART_TOKEN_COUNT ? PNL_TOKEN_PART_BASE + part : PNL_ERANGE;
 }
 
 int pnl_token_pitch(int pitch)

@@ -3,7 +3,9 @@
  * time becomes a sequence of small integer tokens -- START, COMPOSER_x, the
  * kind of source (SOURCE_performed or SOURCE_engraved), then bars of BAR,
  * METER_n_d, the bar's DENSITY_x (in density mode), POS_p and notes spelled
- * PITCH_k VEL_v DUR_t, then END -- and
+ * PITCH_k VEL_v DUR_t, then END; a piece for an ensemble declares its
+ * roles (PART_x, parts.h) after COMPOSER and names one before each group
+ * of an onset's notes -- and
  * this file names them: their ids and families, the composers,
  * meters, velocity levels and durations the tokens stand for, and the
  * signature that weights files carry to prove they were trained on it.
@@ -43,7 +45,8 @@ typedef enum {
     PNL_FAMILY_VEL,
     PNL_FAMILY_DUR,
     PNL_FAMILY_SOURCE,  /* added after the others, so their ids stayed */
-    PNL_FAMILY_DENSITY, /* last: added after SOURCE, so every older id stayed */
+    PNL_FAMILY_DENSITY, /* added after SOURCE, so every older id stayed */
+    PNL_FAMILY_PART,    /* last: an ensemble's roles (parts.h), after DENSITY */
     PNL_FAMILY_COUNT,
     PNL_FAMILY_NONE = -1
 } PnlFamily;
@@ -57,6 +60,7 @@ enum {
     PNL_DUR_COUNT = 41,
     PNL_SOURCE_COUNT = 2,
     PNL_DENSITY_COUNT = 5,
+    PNL_PART_TOKEN_COUNT = 6, /* PNL_PART_COUNT (parts.h) */
 
     PNL_TOKEN_PAD = 0,
     PNL_TOKEN_START = 1,
@@ -70,11 +74,16 @@ enum {
     PNL_TOKEN_DUR_BASE = PNL_TOKEN_VEL_BASE + PNL_VEL_COUNT,
     PNL_TOKEN_SOURCE_BASE = PNL_TOKEN_DUR_BASE + PNL_DUR_COUNT,
     PNL_TOKEN_DENSITY_BASE = PNL_TOKEN_SOURCE_BASE + PNL_SOURCE_COUNT,
-    PNL_VOCAB_SIZE = PNL_TOKEN_DENSITY_BASE + PNL_DENSITY_COUNT,
+    PNL_TOKEN_PART_BASE = PNL_TOKEN_DENSITY_BASE + PNL_DENSITY_COUNT,
+    PNL_VOCAB_SIZE = PNL_TOKEN_PART_BASE + PNL_PART_TOKEN_COUNT,
     /* The vocabulary before the DENSITY family: a model trained on it
      * (the bundled one until it is retrained) is still read, and composes
      * without density tokens (docs/vocabulary.md, "Density"). */
-    PNL_VOCAB_SIZE_BEFORE_DENSITY = PNL_TOKEN_DENSITY_BASE
+    PNL_VOCAB_SIZE_BEFORE_DENSITY = PNL_TOKEN_DENSITY_BASE,
+    /* The vocabulary before the PART family: a piano model with the
+     * DENSITY family. It composes solo piano: the sampler never offers it
+     * a token beyond its own vocabulary, so never a PART. */
+    PNL_VOCAB_SIZE_BEFORE_PARTS = PNL_TOKEN_PART_BASE
 };
 
 /* What kind of source a piece's velocities come from: a pianist's
@@ -92,8 +101,15 @@ uint64_t pnl_vocab_signature(void);
 /* The signature of the first `count` tokens alone (count in 1..size). */
 uint64_t pnl_vocab_prefix_signature(int count);
 /* Whether a model's vocabulary (its signature and size) is one this codec
- * reads: the whole vocabulary, or the one before the DENSITY family. */
+ * reads: the whole vocabulary, or one of the earlier ones it begins with
+ * (before the DENSITY family, before the PART family). */
 int pnl_vocab_accepts(uint64_t signature, uint32_t size);
+/* Whether `size` is the size of a vocabulary this codec reads (the whole
+ * one or an earlier prefix of it). */
+int pnl_vocab_is_known_size(int size);
+/* Whether a vocabulary of `size` tokens holds the PART family, so a model
+ * reading it can compose ensembles. */
+int pnl_vocab_has_parts(int size);
 /* Whether a vocabulary of `size` tokens holds the DENSITY family, so the
  * model reading it writes a DENSITY token after each bar's METER. */
 int pnl_vocab_has_density(int size);
@@ -135,6 +151,7 @@ int pnl_token_pos(int position);  /* POS_<p>, p in 0..191 */
 int pnl_token_vel(int level);     /* VEL_<v>, v in 0..15 */
 int pnl_token_dur(int index);     /* DUR_<t> for the index-th duration */
 int pnl_token_meter(int numerator, int denominator); /* PNL_ERANGE off the table */
+int pnl_token_part(int part);     /* PART_<role> for a role of parts.h, else PNL_ERANGE */
 
 /* Velocity: MIDI 1..127 to a level 0..15 and the level back (8v+5). */
 int pnl_velocity_level(int midi_velocity);

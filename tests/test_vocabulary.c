@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "parts.h"
 #include "status.h"
 #include "vocabulary.h"
 
@@ -20,6 +21,7 @@ static void test_vocabulary_has_the_documented_families_and_size(void)
         {PNL_FAMILY_COMPOSER, 27}, {PNL_FAMILY_BAR, 1}, {PNL_FAMILY_METER, 60},
         {PNL_FAMILY_POS, 192},  {PNL_FAMILY_PITCH, 88}, {PNL_FAMILY_VEL, 16},
         {PNL_FAMILY_DUR, 41},   {PNL_FAMILY_SOURCE, 2}, {PNL_FAMILY_DENSITY, 5},
+        {PNL_FAMILY_PART, 6},
     };
     int next_id = 0;
     for (size_t i = 0; i < sizeof expected / sizeof expected[0]; i++) {
@@ -31,7 +33,7 @@ static void test_vocabulary_has_the_documented_families_and_size(void)
               expected[i].count, pnl_family_count(expected[i].family));
         next_id += expected[i].count;
     }
-    CHECK(pnl_vocab_size() == next_id && next_id == 435, "vocabulary size %d, expected 435",
+    CHECK(pnl_vocab_size() == next_id && next_id == 441, "vocabulary size %d, expected 441",
           pnl_vocab_size());
 }
 
@@ -66,6 +68,9 @@ static void test_named_tokens_sit_where_the_documentation_puts_them(void)
         {35, "METER_1_4"}, {42, "METER_8_4"}, {43, "METER_1_8"}, {59, "METER_1_16"},
         {90, "METER_32_16"}, {91, "POS_0"}, {282, "POS_191"}, {283, "PITCH_21"},
         {370, "PITCH_108"}, {371, "VEL_0"}, {386, "VEL_15"}, {387, "DUR_1"}, {427, "DUR_384"},
+        {428, "SOURCE_performed"}, {430, "DENSITY_sparse"}, {434, "DENSITY_very_busy"},
+        {435, "PART_piano"}, {436, "PART_violin_1"}, {437, "PART_violin_2"},
+        {438, "PART_viola"}, {439, "PART_cello"}, {440, "PART_melody"},
     };
     for (size_t i = 0; i < sizeof expected / sizeof expected[0]; i++) {
         pnl_token_name(expected[i].token, name, sizeof name);
@@ -111,6 +116,75 @@ static void test_the_vocabulary_before_density_is_still_accepted(void)
           "a vocabulary of another size or signature should be refused");
     CHECK(!pnl_vocab_has_density(430) && pnl_vocab_has_density(PNL_VOCAB_SIZE),
           "only the whole vocabulary has the DENSITY family");
+}
+
+/* The PART family came after DENSITY: the piano vocabularies before it are
+ * its prefixes, with the very signatures their models carry. The figures
+ * are those the codec had before PART (pianola-tokenize --vocab of the
+ * 435-token codec, and of the 430-token one the bundled model names). */
+static void test_the_piano_vocabularies_are_prefixes_with_their_old_signatures(void)
+{
+    CHECK(PNL_VOCAB_SIZE_BEFORE_PARTS == 435 &&
+              pnl_family_base(PNL_FAMILY_PART) == PNL_VOCAB_SIZE_BEFORE_PARTS,
+          "the PART family should start at id 435, after DENSITY");
+    CHECK(pnl_vocab_prefix_signature(435) == 0xfccbe1855b2d1a04ULL,
+          "the 435-token prefix's signature is %016llx, the density codec's was fccbe1855b2d1a04",
+          (unsigned long long)pnl_vocab_prefix_signature(435));
+    CHECK(pnl_vocab_prefix_signature(430) == 0xa3bc432c6feefe17ULL,
+          "the 430-token prefix's signature is %016llx, the bundled model's codec's was "
+          "a3bc432c6feefe17",
+          (unsigned long long)pnl_vocab_prefix_signature(430));
+    CHECK(pnl_vocab_accepts(0xfccbe1855b2d1a04ULL, 435) &&
+              pnl_vocab_accepts(0xa3bc432c6feefe17ULL, 430),
+          "a piano model of 435 or 430 tokens should be accepted");
+    CHECK(!pnl_vocab_accepts(0xfccbe1855b2d1a04ULL, 430) &&
+              !pnl_vocab_accepts(pnl_vocab_prefix_signature(436), 436) &&
+              !pnl_vocab_accepts(pnl_vocab_prefix_signature(440), 440),
+          "a vocabulary of another known size's signature, or a partial PART family, should "
+          "be refused");
+    CHECK(pnl_vocab_is_known_size(430) && pnl_vocab_is_known_size(435) &&
+              pnl_vocab_is_known_size(441) && !pnl_vocab_is_known_size(436),
+          "the known sizes are 430, 435 and 441");
+    CHECK(!pnl_vocab_has_parts(435) && pnl_vocab_has_parts(PNL_VOCAB_SIZE),
+          "only the whole vocabulary has the PART family");
+}
+
+/* One role table: the token names, the ranges the issue gives (violin
+ * from G3, viola from C3, cello from C2) and the voices. */
+static void test_the_roles_have_their_ranges_and_voices(void)
+{
+    static const struct {
+        const char *name;
+        int lowest, voices, program;
+    } expected[] = {
+        {"piano", 21, PNL_PART_UNLIMITED, 0}, {"violin_1", 55, 2, 40}, {"violin_2", 55, 2, 40},
+        {"viola", 48, 2, 41},                 {"cello", 36, 2, 42},     {"melody", 55, 1, 68},
+    };
+    char name[PNL_TOKEN_NAME_MAX], token_name[PNL_TOKEN_NAME_MAX];
+    for (int part = 0; part < PNL_PART_COUNT; part++) {
+        const PnlPartRole *role = pnl_part_role(part);
+        CHECK(role && !strcmp(role->name, expected[part].name) &&
+                  role->lowest == expected[part].lowest && role->voices == expected[part].voices &&
+                  role->program == expected[part].program,
+              "role %d should be %s from %d, %d voices, program %d", part, expected[part].name,
+              expected[part].lowest, expected[part].voices, expected[part].program);
+        snprintf(name, sizeof name, "PART_%s", expected[part].name);
+        pnl_token_name(pnl_token_part(part), token_name, sizeof token_name);
+        CHECK(!strcmp(name, token_name), "role %d's token is %s, expected %s", part, token_name,
+              name);
+        CHECK(pnl_part_index(expected[part].name) == part, "%s is not role %d",
+              expected[part].name, part);
+    }
+    CHECK(pnl_part_role(PNL_PART_PIANO)->highest == 108 && pnl_part_in_range(PNL_PART_CELLO, 36) &&
+              !pnl_part_in_range(PNL_PART_CELLO, 35) && !pnl_part_in_range(PNL_PART_VIOLIN_1, 54),
+          "the ranges' ends are wrong");
+    CHECK(pnl_ensemble_count() == 5 && pnl_ensemble(0)->parts == 0 &&
+              pnl_ensemble(pnl_ensemble_index("string_quartet"))->parts ==
+                  (1u << PNL_PART_VIOLIN_1 | 1u << PNL_PART_VIOLIN_2 | 1u << PNL_PART_VIOLA |
+                   1u << PNL_PART_CELLO) &&
+              pnl_ensemble(pnl_ensemble_index("melody_piano"))->parts ==
+                  (1u << PNL_PART_MELODY | 1u << PNL_PART_PIANO),
+          "the ensembles should be solo piano (no parts), ..., string quartet, melody and piano");
 }
 
 /* Steps by notes per quarter-note beat, lower edges 3.25, 4.5, 6 and 8. */
@@ -255,6 +329,8 @@ int main(void)
     RUN_TEST(test_named_tokens_sit_where_the_documentation_puts_them);
     RUN_TEST(test_signature_is_fnv1a_of_the_names_each_with_a_newline);
     RUN_TEST(test_the_vocabulary_before_density_is_still_accepted);
+    RUN_TEST(test_the_piano_vocabularies_are_prefixes_with_their_old_signatures);
+    RUN_TEST(test_the_roles_have_their_ranges_and_voices);
     RUN_TEST(test_density_steps_follow_the_documented_edges);
     RUN_TEST(test_composers_are_the_corpus_folders_and_the_romantic_blend);
     RUN_TEST(test_written_durations_are_exact_and_performed_ones_snap_on_a_log_scale);

@@ -1,0 +1,73 @@
+/* The roles of an ensemble and the ensembles the plugin offers; see
+ * parts.h. */
+#include "parts.h"
+
+#include <stddef.h>
+#include <string.h>
+
+/* Ranges: the lowest note is the open lowest string (violin G3, viola C3,
+ * cello C2); the highest is where the chamber corpus
+ * (../shared/corpus-chamber, 2.3 million notes) stops, less two stray
+ * violin notes (G#7 once, B7 once; 5 reach G7): violin G7, viola and cello
+ * E6 (docs/vocabulary.md, "Ensembles", has the figures). The melody spans
+ * the songs' voice lines, G3..A#5. Programs are General
+ * MIDI's (0-based): 0 acoustic grand, 40 violin, 41 viola, 42 cello, and
+ * 68 (oboe) for the melody, as MuseScore wrote the songs' voice lines (the
+ * plugin lets the player choose another). */
+static const PnlPartRole roles[PNL_PART_COUNT] = {
+    [PNL_PART_PIANO] = {"piano", "Piano", 0, 21, 108, PNL_PART_UNLIMITED},
+    [PNL_PART_VIOLIN_1] = {"violin_1", "Violin I", 40, 55, 103, 2},
+    [PNL_PART_VIOLIN_2] = {"violin_2", "Violin II", 40, 55, 103, 2},
+    [PNL_PART_VIOLA] = {"viola", "Viola", 41, 48, 88, 2},
+    [PNL_PART_CELLO] = {"cello", "Cello", 42, 36, 88, 2},
+    [PNL_PART_MELODY] = {"melody", "Melody", 68, 55, 82, 1},
+};
+
+#define PART_BIT(part) (1u << (part))
+
+static const PnlEnsemble ensembles[] = {
+    {"solo_piano", "Solo piano", 0},
+    {"violin_piano", "Violin and piano", PART_BIT(PNL_PART_VIOLIN_1) | PART_BIT(PNL_PART_PIANO)},
+    {"cello_piano", "Cello and piano", PART_BIT(PNL_PART_CELLO) | PART_BIT(PNL_PART_PIANO)},
+    {"string_quartet", "String quartet",
+     PART_BIT(PNL_PART_VIOLIN_1) | PART_BIT(PNL_PART_VIOLIN_2) | PART_BIT(PNL_PART_VIOLA) |
+         PART_BIT(PNL_PART_CELLO)},
+    {"melody_piano", "Melody and piano", PART_BIT(PNL_PART_MELODY) | PART_BIT(PNL_PART_PIANO)},
+};
+
+const PnlPartRole *pnl_part_role(int part)
+{
+    return part >= 0 && part < PNL_PART_COUNT ? &roles[part] : NULL;
+}
+
+int pnl_part_index(const char *name)
+{
+    for (int part = 0; name && part < PNL_PART_COUNT; part++)
+        if (!strcmp(name, roles[part].name))
+            return part;
+    return -1;
+}
+
+int pnl_part_in_range(int part, int pitch)
+{
+    const PnlPartRole *role = pnl_part_role(part);
+    return role && pitch >= role->lowest && pitch <= role->highest;
+}
+
+int pnl_ensemble_count(void)
+{
+    return (int)(sizeof ensembles / sizeof ensembles[0]);
+}
+
+const PnlEnsemble *pnl_ensemble(int index)
+{
+    return index >= 0 && index < pnl_ensemble_count() ? &ensembles[index] : NULL;
+}
+
+int pnl_ensemble_index(const char *name)
+{
+    for (int i = 0; name && i < pnl_ensemble_count(); i++)
+        if (!strcmp(name, ensembles[i].name))
+            return i;
+    return -1;
+}
