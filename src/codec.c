@@ -3,6 +3,7 @@
  * here exactly as the plugin decodes it token by token. */
 #include "codec.h"
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "grammar.h"
@@ -12,19 +13,42 @@ typedef struct {
     uint16_t *tokens;
     size_t capacity;
     size_t count;
+    /* An ensemble piece is followed by the grammar as it is written, so a
+     * part that breaks its role's rules is refused here, with the token,
+     * and never reaches a token file. Solo piano goes without. */
+    PnlGrammar *grammar;
+    size_t refused_at; /* the first token the grammar refused; SIZE_MAX if none */
 } Emitter;
 
 static void emit(Emitter *out, int token)
 {
     if (out->tokens && out->count < out->capacity)
         out->tokens[out->count] = (uint16_t)token;
+    if (out->grammar && out->refused_at == SIZE_MAX &&
+        pnl_grammar_advance(out->grammar, token) != PNL_OK)
+        out->refused_at = out->count;
     out->count++;
 }
 
 static int check_score(const PnlScore *score, char *message, size_t message_size)
 {
+    if (score->parts >> PNL_PART_COUNT) {
+        snprintf(message, message_size, "the score declares a role beyond the %d of parts.h",
+                 PNL_PART_COUNT);
+        return PNL_EINVAL;
+    }
     for (size_t i = 0; i < score->note_count; i++) {
         const PnlNote *note = &score->notes[i];
+        int part_ok = score->parts ? (score->parts >> note->part & 1u) &&
+                                         pnl_part_in_range(note->part, note->pitch)
+                                   : note->part == PNL_PART_PIANO;
+        if (!part_ok) {
+            snprintf(message, message_size,
+                     "note %zu (pitch %d at tick %lld) belongs to part %d, which the score "
+                     "does not declare or whose range it leaves: make it playable first",
+                     i, note->pitch, (long long)note->onset_ticks, note->part);
+            return PNL_EINVAL;
+        }
         if (note->pitch < PNL_LOWEST_PITCH || note->pitch > PNL_HIGHEST_PITCH ||
             note->onset_ticks < 0 || note->duration_ticks < 1 || note->velocity < 1 ||
             note->velocity > 127 || (i > 0 && !pnl_note_before(&score->notes[i - 1], note))) {
@@ -67,7 +91,8 @@ int pnl_encode_piece(const PnlScore *score, int composer, int source, int densit
                      uint16_t *tokens, size_t capacity, size_t *count, char *message,
                      size_t message_size)
 {
-    Emitter out = {tokens, capacity, 0};
+    PnlGrammar grammar;
+    Emitter out = {tokens, capacity, 0, score->parts ? &grammar : NULL, SIZE_MAX};
     int meter_token = -1;
     int next_meter_token = pnl_token_meter(4, 4); /* 4/4 when the score says nothing */
     size_t next_meter = 0, next_note = 0;
@@ -85,11 +110,16 @@ int pnl_encode_piece(const PnlScore *score, int composer, int source, int densit
     status = check_score(score, message, message_size);
     if (status)
         return status;
+    pnl_grammar_reset(&grammar);
+    pnl_grammar_set_density(&grammar, density_bars);
 
     emit(&out, PNL_TOKEN_START);
     emit(&out, pnl_token_composer(composer));
     if (source != -1)
         emit(&out, pnl_token_source((PnlSourceKind)source));
+    for (int part = 0; part < PNL_PART_COUNT; part++)
+        if (score->parts >> part & 1u)
+            emit(&out, pnl_token_part(part));
     do {
         int bar_ticks;
         /* A meter change takes effect at the first bar line at or after it. */
@@ -125,6 +155,12 @@ int pnl_encode_piece(const PnlScore *score, int composer, int source, int densit
             for (; next_note < score->note_count && score->notes[next_note].onset_ticks == onset;
                  next_note++) {
                 const PnlNote *note = &score->notes[next_note];
+                /* In an ensemble each part's group of the onset opens with
+                 * its role (notes come sorted by part). */
+                if (score->parts && (next_note == 0 || score->notes[next_note - 1].onset_ticks !=
+                                                           onset ||
+                                     score->notes[next_note - 1].part != note->part))
+                    emit(&out, pnl_token_part(note->part));
                 emit(&out, pnl_token_pitch(note->pitch));
                 emit(&out, pnl_token_vel(pnl_velocity_level(note->velocity)));
                 emit(&out, pnl_token_dur(pnl_duration_index(note->duration_ticks)));
@@ -135,6 +171,13 @@ int pnl_encode_piece(const PnlScore *score, int composer, int source, int densit
     emit(&out, PNL_TOKEN_END);
 
     *count = out.count;
+    if (out.refused_at != SIZE_MAX) {
+        snprintf(message, message_size,
+                 "token %zu breaks a part's range or polyphony (a string sounds at most 2 "
+                 "notes, the melody 1): make the score playable first (playable.h)",
+                 out.refused_at);
+        return PNL_EINVAL;
+    }
     if (!tokens || out.count > capacity) {
         snprintf(message, message_size, "the piece needs %zu tokens, the buffer holds %zu",
                  out.count, tokens ? capacity : 0);
@@ -185,6 +228,7 @@ int pnl_decode(const uint16_t *tokens, size_t count, PnlScore *score, int *compo
                 goto no_memory;
         }
     }
+    score->parts = decoder.grammar.parts;
     if (composer)
         *composer = decoder.grammar.composer;
     return PNL_OK;

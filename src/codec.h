@@ -11,7 +11,12 @@
 #include "score.h"
 #include "vocabulary.h"
 
-/* Encodes a normalized score as START COMPOSER bars END into `tokens`.
+/* Encodes a normalized score as START COMPOSER bars END into `tokens`. A
+ * score with parts (score->parts) declares them after COMPOSER (and
+ * SOURCE) and groups each onset's notes by part; its notes must keep their
+ * roles' ranges and polyphony in snapped durations (pnl_score_make_playable,
+ * playable.h, makes them so), else PNL_EINVAL names the first token that
+ * breaks them.
  * `*count` receives the number of tokens the piece needs; if that is more
  * than `capacity` (or `tokens` is NULL) nothing is complete and the call
  * returns PNL_ENOMEM, so a caller can ask for the size first. Returns
@@ -30,7 +35,8 @@ int pnl_encode_piece(const PnlScore *score, int composer, int source, int densit
                      size_t message_size);
 
 /* Decodes a token sequence (START ... END; END may be missing) into `score`
- * (cleared first). `composer` may be NULL. A sequence holding any DENSITY
+ * (cleared first), with its declared parts and each note's part.
+ * `composer` may be NULL. A sequence holding any DENSITY
  * token is read in density mode (every bar must then have one); DENSITY
  * tokens carry no notes. Fails with PNL_EINVAL naming the first token the
  * grammar forbids. */

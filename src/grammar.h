@@ -4,7 +4,9 @@
  * The grammar is a small state machine: it says which tokens may come next
  * (the sampler masks the network's choices with it, so decoding can never
  * run backwards in time, leave its bar or strike a pitch twice in a chord) and
- * where the piece stands (bar, meter, onset). The decoder follows it and
+ * where the piece stands (bar, meter, onset). In a piece for an ensemble it
+ * also keeps each part in its instrument's range and polyphony (parts.h),
+ * so a sampled string part is always playable. The decoder follows it and
  * completes a note at each DUR. Neither allocates, so the plugin's worker
  * can run them one token at a time. */
 #ifndef PIANOLA_GRAMMAR_H
@@ -31,6 +33,17 @@ typedef struct {
     int position;            /* of the current onset, -1 before one in this bar */
     int last_pitch;          /* pitch of the last note of this onset, -1 before one */
     int note_pitch;          /* the note being spelled (PITCH seen, DUR due) */
+    /* The roles the piece declared (PART tokens after COMPOSER/SOURCE); 0
+     * for solo piano. */
+    PnlPartSet parts;
+    /* The role of the current group of notes in this onset, or (before
+     * the first bar) the last role declared; -1 before one. In a solo
+     * piece it stays -1 and every note is the piano's. */
+    int part;
+    /* Where the notes of each limited role (a string, the melody) end, one
+     * slot per note it may sound at once (0 when free): a new note of the
+     * role may come only while fewer than its `voices` still sound. */
+    int64_t part_sounding_until_ticks[PNL_PART_COUNT][PNL_PART_MAX_VOICES];
     /* Where each key's last note ends (0 before one): a key struck again
      * cuts its note short, on a piano as in a MIDI file, so a long note
      * sounds only until the same key's next onset. */
@@ -46,6 +59,9 @@ void pnl_grammar_set_density(PnlGrammar *grammar, int density_bars);
 /* The density mode of a whole token sequence: 1 if it holds any DENSITY
  * token (then every bar must have one), else 0. */
 int pnl_grammar_density_of(const uint16_t *tokens, size_t count);
+/* The role of the note being spelled or last completed: the current
+ * group's part, PNL_PART_PIANO in a solo piece. */
+int pnl_grammar_note_part(const PnlGrammar *grammar);
 /* 1 if `token` may come next, 0 if not. */
 int pnl_grammar_allows(const PnlGrammar *grammar, int token);
 /* mask[id] = 1 for every token that may come next, 0 for the rest

@@ -358,6 +358,7 @@ typedef struct {
 
 typedef struct {
     int64_t on_pulses, off_pulses;
+    int track; /* libsmf's track number, from 1 */
     uint8_t pitch, velocity;
 } RawNote;
 
@@ -468,22 +469,25 @@ static int collect_events(smf_t *smf, Reading *reading)
     return PNL_OK;
 }
 
+/* `separate_tracks`: each track is its own instrument, so a pitch struck
+ * again ends only the note of its own track (a violin and the piano may
+ * sound one pitch together); otherwise every track is one piano. */
 static int play_events(Reading *reading, PnlScore *score, int ticks_per_quarter,
-                       int64_t end_pulses, PnlMidiReadStats *stats)
+                       int64_t end_pulses, int separate_tracks, PnlMidiReadStats *stats)
 {
     uint8_t pedal_down[16] = {0};
     for (size_t i = 0; i < reading->event_count; i++) {
         const RawEvent *event = &reading->events[i];
         switch (event->kind) {
         case KIND_NOTE_ON: {
-            RawNote note = {event->pulses, -1, event->pitch, event->value};
+            RawNote note = {event->pulses, -1, event->track, event->pitch, event->value};
             /* A piano sounds one note of a pitch at a time: a new one ends
              * whatever still sounds on it, in any track or channel. A note
              * cut short in another track still owes its note-off. */
             for (size_t j = reading->open_count; j-- > 0;) {
                 OpenNote *open = &reading->open[j];
                 int same_voice = open->track == event->track && open->channel == event->channel;
-                if (open->pitch != event->pitch)
+                if (open->pitch != event->pitch || (separate_tracks && open->track != event->track))
                     continue;
                 if (open->state == OPEN_CUT) {
                     if (same_voice)
@@ -567,6 +571,17 @@ static int play_events(Reading *reading, PnlScore *score, int ticks_per_quarter,
             close_note(reading, reading->open_count - 1, end_pulses);
     }
 
+    /* Tracks are counted over those that sound, as the corpus catalogs
+     * name them (a conductor track of tempo and meter has no notes). */
+    int sounding_index[256];
+    for (int track = 0; track < 256; track++)
+        sounding_index[track] = -1;
+    for (size_t i = 0; i < reading->note_count; i++)
+        if (reading->notes[i].track < 256)
+            sounding_index[reading->notes[i].track] = 0;
+    for (int track = 0, next = 0; track < 256; track++)
+        if (sounding_index[track] == 0)
+            sounding_index[track] = next++;
     for (size_t i = 0; i < reading->note_count; i++) {
         const RawNote *raw = &reading->notes[i];
         int64_t onset = to_grid(raw->on_pulses, ticks_per_quarter);
@@ -576,14 +591,18 @@ static int play_events(Reading *reading, PnlScore *score, int ticks_per_quarter,
         note.duration_ticks = (int32_t)(end - onset < 1 ? 1 : end - onset);
         note.pitch = raw->pitch;
         note.velocity = raw->velocity;
+        note.part = PNL_PART_PIANO;
+        /* Tracks past the 255th share the last index. */
+        note.track = (uint8_t)(raw->track < 256 ? sounding_index[raw->track] : 255);
         if (pnl_score_add_note(score, note))
             return PNL_ENOMEM;
     }
     return PNL_OK;
 }
 
-int pnl_midi_read_memory(const void *bytes, size_t size, const char *name, PnlScore *score,
-                         PnlMidiReadStats *stats, char *message, size_t message_size)
+static int read_memory(const void *bytes, size_t size, const char *name, int separate_tracks,
+                       PnlScore *score, PnlMidiReadStats *stats, char *message,
+                       size_t message_size)
 {
     CheckContext context = {name, message, message_size, 0, 0, 0};
     PnlMidiReadStats local_stats;
@@ -619,7 +638,7 @@ int pnl_midi_read_memory(const void *bytes, size_t size, const char *name, PnlSc
     status = collect_events(smf, &reading);
     if (!status)
         status = play_events(&reading, score, context.ticks_per_quarter,
-                             context.longest_track_pulses, stats);
+                             context.longest_track_pulses, separate_tracks, stats);
     if (status) {
         fail(message, message_size, status, name, "out of memory");
         goto done;
@@ -639,8 +658,14 @@ done:
     return status;
 }
 
-int pnl_midi_read(const char *path, PnlScore *score, PnlMidiReadStats *stats, char *message,
-                  size_t message_size)
+int pnl_midi_read_memory(const void *bytes, size_t size, const char *name, PnlScore *score,
+                         PnlMidiReadStats *stats, char *message, size_t message_size)
+{
+    return read_memory(bytes, size, name, 0, score, stats, message, message_size);
+}
+
+static int read_file(const char *path, int separate_tracks, PnlScore *score,
+                     PnlMidiReadStats *stats, char *message, size_t message_size)
 {
     FILE *file = fopen(path, "rb");
     struct stat info;
@@ -674,10 +699,22 @@ int pnl_midi_read(const char *path, PnlScore *score, PnlMidiReadStats *stats, ch
         return fail(message, message_size, PNL_EIO, path, "read error");
     }
     fclose(file);
-    status = pnl_midi_read_memory(bytes, (size_t)size, path, score, stats, message,
-                                  message_size);
+    status = read_memory(bytes, (size_t)size, path, separate_tracks, score, stats, message,
+                         message_size);
     free(bytes);
     return status;
+}
+
+int pnl_midi_read(const char *path, PnlScore *score, PnlMidiReadStats *stats, char *message,
+                  size_t message_size)
+{
+    return read_file(path, 0, score, stats, message, message_size);
+}
+
+int pnl_midi_read_tracks(const char *path, PnlScore *score, PnlMidiReadStats *stats,
+                         char *message, size_t message_size)
+{
+    return read_file(path, 1, score, stats, message, message_size);
 }
 
 /* ---- Writing ----------------------------------------------------------- */
@@ -722,18 +759,89 @@ static int log2_of(int value)
     return exponent;
 }
 
+/* Adds the note events of `part` (every note when part is -1) on
+ * `channel`. A pitch struck again while its last note of these still
+ * sounds ends that note; `ends` is scratch of note_count. */
+static void add_notes(const PnlScore *score, int part, int channel, OutEvent *events,
+                      size_t *count, int64_t *ends)
+{
+    enum { PULSES_PER_TICK = PNL_MIDI_WRITE_PPQ / PNL_TICKS_PER_QUARTER };
+    int64_t last_end[128];
+    size_t last_note[128];
+    for (int pitch = 0; pitch < 128; pitch++)
+        last_end[pitch] = -1;
+    for (size_t i = 0; i < score->note_count; i++) {
+        const PnlNote *note = &score->notes[i];
+        if (part >= 0 && note->part != part)
+            continue;
+        if (last_end[note->pitch] > note->onset_ticks)
+            ends[last_note[note->pitch]] = note->onset_ticks;
+        /* No note outlasts the longest piece (keeps libsmf's int pulses safe). */
+        int64_t duration = note->duration_ticks < 1 ? 1
+                           : note->duration_ticks > PNL_MAX_PIECE_TICKS ? PNL_MAX_PIECE_TICKS
+                                                                        : note->duration_ticks;
+        ends[i] = note->onset_ticks + duration;
+        last_end[note->pitch] = ends[i];
+        last_note[note->pitch] = i;
+    }
+    for (size_t i = 0; i < score->note_count; i++) {
+        const PnlNote *note = &score->notes[i];
+        if (part >= 0 && note->part != part)
+            continue;
+        int velocity = note->velocity < 1 ? 1 : note->velocity > 127 ? 127 : note->velocity;
+        unsigned char note_on[3] = {(unsigned char)(0x90 | channel), note->pitch,
+                                    (unsigned char)velocity};
+        unsigned char note_off[3] = {(unsigned char)(0x80 | channel), note->pitch, 64};
+        add_event(events, count, note->onset_ticks * PULSES_PER_TICK, 2, note_on, 3);
+        /* A note cut to nothing by a repeated pitch at its own onset is not written. */
+        if (ends[i] > note->onset_ticks)
+            add_event(events, count, ends[i] * PULSES_PER_TICK, 1, note_off, 3);
+        else
+            (*count)--;
+    }
+}
+
+/* Sorts `events` into a new track of `smf`, named `name` when not NULL,
+ * ending at `final_pulses`. */
+static int write_track(smf_t *smf, OutEvent *events, size_t count, const char *name,
+                       int64_t final_pulses)
+{
+    smf_track_t *track = smf_track_new();
+    if (!track)
+        return PNL_ENOMEM;
+    smf_add_track(smf, track);
+    qsort(events, count, sizeof *events, compare_out_events);
+    if (name) {
+        smf_event_t *event = smf_event_new_textual(0x03, name); /* the track's name */
+        if (!event)
+            return PNL_ENOMEM;
+        smf_track_add_event_pulses(track, event, 0);
+    }
+    for (size_t i = 0; i < count; i++) {
+        smf_event_t *event = smf_event_new_from_pointer(events[i].bytes, events[i].length);
+        if (!event)
+            return PNL_ENOMEM;
+        smf_track_add_event_pulses(track, event, (int)events[i].pulses);
+    }
+    return smf_track_add_eot_pulses(track, (int)final_pulses) ? PNL_EIO : PNL_OK;
+}
+
+/* The MIDI channel of the index-th part of a score: one each, in role
+ * order, never channel 10 (index 9), which General MIDI keeps for drums. */
+static int channel_of_part_index(int index)
+{
+    return index < 9 ? index : index + 1;
+}
+
 int pnl_midi_write(const char *path, const PnlScore *score, double tempo_bpm, char *message,
                    size_t message_size)
 {
     enum { PULSES_PER_TICK = PNL_MIDI_WRITE_PPQ / PNL_TICKS_PER_QUARTER };
-    size_t capacity = 2 * score->note_count + score->meter_count + 3;
+    size_t capacity = 2 * score->note_count + score->meter_count + 3 + PNL_PART_COUNT;
     OutEvent *events;
     size_t count = 0;
-    int64_t last_end[128];
-    size_t last_note[128];
     int64_t *ends;
     smf_t *smf = NULL;
-    smf_track_t *track;
     int64_t final_pulses = 0;
     uint32_t microseconds_per_quarter;
     int status = PNL_OK;
@@ -755,6 +863,9 @@ int pnl_midi_write(const char *path, const PnlScore *score, double tempo_bpm, ch
                         "meter change %zu (%d/%d at tick %lld) is out of range", i,
                         score->meters[i].numerator, score->meters[i].denominator,
                         (long long)score->meters[i].at_ticks);
+    if (score->parts >> PNL_PART_COUNT)
+        return fail(message, message_size, PNL_EINVAL, path,
+                    "the score declares a role beyond the %d Pianola knows", PNL_PART_COUNT);
     probe = fopen(path, "wb");
     if (!probe)
         return fail(message, message_size, PNL_EIO, path, "cannot create the file");
@@ -762,10 +873,18 @@ int pnl_midi_write(const char *path, const PnlScore *score, double tempo_bpm, ch
 
     events = calloc(capacity, sizeof *events);
     ends = malloc((score->note_count ? score->note_count : 1) * sizeof *ends);
-    if (!events || !ends) {
-        free(events);
-        free(ends);
-        return fail(message, message_size, PNL_ENOMEM, path, "out of memory");
+    smf = smf_new();
+    if (!events || !ends || !smf) {
+        status = fail(message, message_size, PNL_ENOMEM, path, "out of memory");
+        goto done;
+    }
+    /* A piano piece is one format-0 track; an ensemble's is format 1, a
+     * first track of tempo and meters, then one track per part, named and
+     * with its program on its own channel, so a host records each part to
+     * a track of its own. */
+    if (smf_set_ppqn(smf, PNL_MIDI_WRITE_PPQ) || smf_set_format(smf, score->parts ? 1 : 0)) {
+        status = fail(message, message_size, PNL_EINVAL, path, "libsmf refused the header");
+        goto done;
     }
     microseconds_per_quarter = (uint32_t)lround(60e6 / tempo_bpm);
     if (microseconds_per_quarter > 0xffffff)
@@ -779,7 +898,8 @@ int pnl_midi_write(const char *path, const PnlScore *score, double tempo_bpm, ch
         add_event(events, &count, 0, 0, tempo, 6);
         if (score->meter_count == 0 || score->meters[0].at_ticks > 0)
             add_event(events, &count, 0, 0, common_time, 7);
-        add_event(events, &count, 0, 0, acoustic_grand, 2);
+        if (!score->parts)
+            add_event(events, &count, 0, 0, acoustic_grand, 2);
     }
     for (size_t i = 0; i < score->meter_count; i++) {
         const PnlMeterChange *meter = &score->meters[i];
@@ -787,65 +907,55 @@ int pnl_midi_write(const char *path, const PnlScore *score, double tempo_bpm, ch
                                       (unsigned char)log2_of(meter->denominator), 24, 8};
         add_event(events, &count, meter->at_ticks * PULSES_PER_TICK, 0, signature, 7);
     }
-
-    /* A pitch struck again while its last note still sounds ends that note. */
-    for (int pitch = 0; pitch < 128; pitch++)
-        last_end[pitch] = -1;
-    for (size_t i = 0; i < score->note_count; i++) {
-        const PnlNote *note = &score->notes[i];
-        if (last_end[note->pitch] > note->onset_ticks)
-            ends[last_note[note->pitch]] = note->onset_ticks;
-        /* No note outlasts the longest piece (keeps libsmf's int pulses safe). */
-        int64_t duration = note->duration_ticks < 1 ? 1
-                           : note->duration_ticks > PNL_MAX_PIECE_TICKS ? PNL_MAX_PIECE_TICKS
-                                                                        : note->duration_ticks;
-        ends[i] = note->onset_ticks + duration;
-        last_end[note->pitch] = ends[i];
-        last_note[note->pitch] = i;
-    }
-    for (size_t i = 0; i < score->note_count; i++) {
-        const PnlNote *note = &score->notes[i];
-        int velocity = note->velocity < 1 ? 1 : note->velocity > 127 ? 127 : note->velocity;
-        unsigned char note_on[3] = {0x90, note->pitch, (unsigned char)velocity};
-        unsigned char note_off[3] = {0x80, note->pitch, 64};
-        add_event(events, &count, note->onset_ticks * PULSES_PER_TICK, 2, note_on, 3);
-        /* A note cut to nothing by a repeated pitch at its own onset is not written. */
-        if (ends[i] > note->onset_ticks)
-            add_event(events, &count, ends[i] * PULSES_PER_TICK, 1, note_off, 3);
-        else
-            count--;
-    }
+    if (!score->parts)
+        add_notes(score, -1, 0, events, &count, ends);
+    else
+        for (int part = 0, index = 0; part < PNL_PART_COUNT; part++)
+            if (score->parts >> part & 1u)
+                add_notes(score, part, channel_of_part_index(index++), events, &count, ends);
     for (size_t i = 0; i < count; i++)
         if (events[i].pulses > final_pulses)
             final_pulses = events[i].pulses;
-    free(ends);
-    qsort(events, count, sizeof *events, compare_out_events);
 
-    smf = smf_new();
-    track = smf ? smf_track_new() : NULL;
-    if (!smf || !track) {
-        status = fail(message, message_size, PNL_ENOMEM, path, "out of memory");
-        goto done;
-    }
-    smf_add_track(smf, track);
-    if (smf_set_ppqn(smf, PNL_MIDI_WRITE_PPQ) || smf_set_format(smf, 0)) {
-        status = fail(message, message_size, PNL_EINVAL, path, "libsmf refused the header");
-        goto done;
-    }
-    for (size_t i = 0; i < count; i++) {
-        smf_event_t *event = smf_event_new_from_pointer(events[i].bytes, events[i].length);
-        if (!event) {
-            status = fail(message, message_size, PNL_ENOMEM, path, "out of memory");
-            goto done;
+    if (!score->parts) {
+        status = write_track(smf, events, count, NULL, final_pulses);
+    } else {
+        count = 0; /* the events again, one track at a time */
+        add_event(events, &count, 0, 0, (const unsigned char[6]){0xff, 0x51, 0x03,
+                  (unsigned char)(microseconds_per_quarter >> 16),
+                  (unsigned char)(microseconds_per_quarter >> 8),
+                  (unsigned char)microseconds_per_quarter}, 6);
+        if (score->meter_count == 0 || score->meters[0].at_ticks > 0)
+            add_event(events, &count, 0, 0, (const unsigned char[7]){0xff, 0x58, 0x04, 4, 2, 24, 8},
+                      7);
+        for (size_t i = 0; i < score->meter_count; i++) {
+            const PnlMeterChange *meter = &score->meters[i];
+            unsigned char signature[7] = {0xff, 0x58, 0x04, meter->numerator,
+                                          (unsigned char)log2_of(meter->denominator), 24, 8};
+            add_event(events, &count, meter->at_ticks * PULSES_PER_TICK, 0, signature, 7);
         }
-        smf_track_add_event_pulses(track, event, (int)events[i].pulses);
+        status = write_track(smf, events, count, NULL, final_pulses);
+        for (int part = 0, index = 0; part < PNL_PART_COUNT && !status; part++) {
+            if (!(score->parts >> part & 1u))
+                continue;
+            const PnlPartRole *role = pnl_part_role(part);
+            int channel = channel_of_part_index(index++);
+            unsigned char program[2] = {(unsigned char)(0xc0 | channel), role->program};
+            count = 0;
+            add_event(events, &count, 0, 0, program, 2);
+            add_notes(score, part, channel, events, &count, ends);
+            status = write_track(smf, events, count, role->label, final_pulses);
+        }
     }
-    if (smf_track_add_eot_pulses(track, (int)final_pulses) || smf_save(smf, path))
+    if (status == PNL_ENOMEM)
+        status = fail(message, message_size, PNL_ENOMEM, path, "out of memory");
+    else if (status || smf_save(smf, path))
         status = fail(message, message_size, PNL_EIO, path, "libsmf could not write the file");
 
 done:
     if (smf)
         smf_delete(smf);
     free(events);
+    free(ends);
     return status;
 }

@@ -31,14 +31,28 @@ enum { PNL_MIDI_MAX_FILE_BYTES = 64 * 1024 * 1024 };
 int pnl_midi_read(const char *path, PnlScore *score, PnlMidiReadStats *stats, char *message,
                   size_t message_size);
 
-/* The same from bytes in memory; `name` is what messages call them. */
+/* The same for a file whose tracks are separate instruments (the chamber
+ * corpus): a pitch struck again ends only the note of its own track, and
+ * each note's `track` says which sounding track it came from (its part is
+ * left to the caller, PNL_PART_PIANO until then). pnl_midi_read fills
+ * `track` too, but there one track's note cuts another's. */
+int pnl_midi_read_tracks(const char *path, PnlScore *score, PnlMidiReadStats *stats,
+                         char *message, size_t message_size);
+
+/* The same as pnl_midi_read from bytes in memory; `name` is what messages
+ * call them. */
 int pnl_midi_read_memory(const void *bytes, size_t size, const char *name, PnlScore *score,
                          PnlMidiReadStats *stats, char *message, size_t message_size);
 
 /* Writes a normalized score as a format-0 file: PPQ 480, one tempo event,
  * a time signature at each meter change (4/4 at the start if the score has
  * none there), program 0 (acoustic grand) and the notes on channel 0. A note
- * still sounding when its pitch is struck again ends at the new onset. */
+ * still sounding when its pitch is struck again ends at the new onset.
+ * A score with parts is written as format 1: a track of tempo and meters,
+ * then one track per declared part in role order, named for it ("Violin
+ * I"), with its program (parts.h) on a channel of its own (0, 1, ...,
+ * never 9, the drums'); a pitch struck again ends only its own part's
+ * note. */
 int pnl_midi_write(const char *path, const PnlScore *score, double tempo_bpm, char *message,
                    size_t message_size);
 

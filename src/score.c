@@ -23,6 +23,7 @@ void pnl_score_clear(PnlScore *score)
 {
     score->note_count = 0;
     score->meter_count = 0;
+    score->parts = 0;
 }
 
 static int grow(void **items, size_t *capacity, size_t count, size_t item_size)
@@ -58,8 +59,11 @@ int pnl_score_add_meter(PnlScore *score, PnlMeterChange meter)
 
 int pnl_note_before(const PnlNote *a, const PnlNote *b)
 {
-    return a->onset_ticks < b->onset_ticks ||
-           (a->onset_ticks == b->onset_ticks && a->pitch < b->pitch);
+    if (a->onset_ticks != b->onset_ticks)
+        return a->onset_ticks < b->onset_ticks;
+    if (a->part != b->part)
+        return a->part < b->part;
+    return a->pitch < b->pitch;
 }
 
 /* Stable insertion sort, fast on the nearly sorted lists MIDI files give;
@@ -120,6 +124,7 @@ void pnl_score_normalize(PnlScore *score, PnlDropCounts *dropped)
         if (note.duration_ticks < 1)
             note.duration_ticks = 1;
         if (kept > 0 && score->notes[kept - 1].onset_ticks == note.onset_ticks &&
+            score->notes[kept - 1].part == note.part &&
             score->notes[kept - 1].pitch == note.pitch) {
             /* The pitch struck twice within half a grid step: one note that
              * sounds as long as either. */

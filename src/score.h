@@ -1,5 +1,5 @@
-/* A score: a piece of piano music in musical time, as notes in grid ticks
- * and meter changes. The MIDI reader (midifile.h) fills one, the codec
+/* A score: a piece of piano music, or of an ensemble's parts, in musical
+ * time, as notes in grid ticks and meter changes. The MIDI reader (midifile.h) fills one, the codec
  * (codec.h) turns one into tokens and back, and the MIDI writer writes one.
  * The arrays grow as notes are added, so a score is built off the audio
  * thread. */
@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "parts.h"
 #include "vocabulary.h"
 
 typedef struct {
@@ -16,6 +17,11 @@ typedef struct {
     int32_t duration_ticks; /* >= 1; the sounding length, before snapping */
     uint8_t pitch;          /* MIDI note number */
     uint8_t velocity;       /* MIDI 1..127 */
+    uint8_t part;           /* its role (PnlPart); PNL_PART_PIANO in a solo piece */
+    /* The sounding track of the MIDI file it was read from, counted from 0
+     * over the tracks that hold notes (the catalog's `instruments` name
+     * them in this order); 0 for notes not read from a file. */
+    uint8_t track;
 } PnlNote;
 
 /* A time signature from `at_ticks` on; it takes effect at the first bar line
@@ -26,9 +32,13 @@ typedef struct {
     uint8_t denominator;
 } PnlMeterChange;
 
-/* Notes sorted by onset then pitch (see pnl_score_normalize) and meter
- * changes by tick. The arrays grow as notes are added (not real-time). */
+/* Notes sorted by onset, part, then pitch (see pnl_score_normalize) and
+ * meter changes by tick. The arrays grow as notes are added (not
+ * real-time). */
 typedef struct {
+    /* The roles the piece declares (PART tokens); 0 for solo piano, whose
+     * notes are all PNL_PART_PIANO and which is written without PART. */
+    PnlPartSet parts;
     PnlNote *notes;
     size_t note_count;
     size_t note_capacity;
@@ -49,12 +59,14 @@ typedef struct {
     size_t duplicates;    /* a pitch struck again at the same grid position */
 } PnlDropCounts;
 
-/* Sorts notes by onset then pitch (stable), drops pitches outside A0..C8 and a
- * second note of a pitch at one onset, clamps velocity to 1..127 and duration
- * to >= 1, and sorts the meter changes. `dropped` may be NULL. */
+/* Sorts notes by onset, part, then pitch (stable), drops pitches outside
+ * A0..C8 and a second note of a pitch at one onset in one part, clamps
+ * velocity to 1..127 and duration to >= 1, and sorts the meter changes.
+ * `dropped` may be NULL. */
 void pnl_score_normalize(PnlScore *score, PnlDropCounts *dropped);
 
-/* 1 if `a` comes before `b` in a normalized score: by onset, then pitch. */
+/* 1 if `a` comes before `b` in a normalized score: by onset, part, then
+ * pitch. */
 int pnl_note_before(const PnlNote *a, const PnlNote *b);
 
 #endif

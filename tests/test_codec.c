@@ -175,7 +175,7 @@ static void test_density_tokens_follow_each_meter_and_round_trip(void)
 static void test_encode_reports_the_size_it_needs(void)
 {
     PnlScore score;
-    PnlNote note = {30, 12, 60, 64};
+    PnlNote note = {30, 12, 60, 64, 0, 0};
     uint16_t tokens[8];
     size_t count = 0;
     char message[256];
@@ -195,7 +195,7 @@ static void test_encode_reports_the_size_it_needs(void)
 static void test_encode_places_meter_changes_at_the_next_bar_line(void)
 {
     PnlScore score;
-    PnlNote notes[] = {{0, 24, 60, 64}, {100, 24, 62, 64}, {250, 24, 64, 64}};
+    PnlNote notes[] = {{0, 24, 60, 64, 0, 0}, {100, 24, 62, 64, 0, 0}, {250, 24, 64, 64, 0, 0}};
     PnlMeterChange meters[] = {{0, 3, 4}, {80, 2, 4}};
     uint16_t tokens[64];
     size_t count = 0;
@@ -226,7 +226,7 @@ static void test_encode_places_meter_changes_at_the_next_bar_line(void)
 static void test_encode_refuses_a_piece_longer_than_the_longest_it_writes(void)
 {
     PnlScore score;
-    PnlNote note = {(int64_t)PNL_MAX_PIECE_TICKS + 1, 12, 60, 64};
+    PnlNote note = {(int64_t)PNL_MAX_PIECE_TICKS + 1, 12, 60, 64, 0, 0};
     size_t count = 0;
     char message[256] = "";
     pnl_score_init(&score);

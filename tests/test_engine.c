@@ -163,7 +163,7 @@ static int write_prompt(const PnlTimelineNote *notes, uint32_t count, const char
         if (notes[i].origin == PNL_ORIGIN_PROMPT)
             status = pnl_score_add_note(&score, (PnlNote){notes[i].onset_ticks,
                                                           notes[i].duration_ticks,
-                                                          notes[i].pitch, notes[i].velocity});
+                                                          notes[i].pitch, notes[i].velocity, 0, 0});
     if (status == PNL_OK)
         status = pnl_midi_write(path, &score, BPM, message, size);
     pnl_score_free(&score);

@@ -295,7 +295,7 @@ static size_t c_major_prompt(uint16_t *tokens, size_t capacity)
     pnl_score_init(&score);
     static const int pitches[] = {60, 64, 67, 72};
     for (int i = 0; i < 4; i++) {
-        PnlNote note = {i * 24, 24, (uint8_t)pitches[i], 80};
+        PnlNote note = {i * 24, 24, (uint8_t)pitches[i], 80, 0, 0};
         pnl_score_add_note(&score, note);
     }
     PnlMeterChange meter = {0, 4, 4};

@@ -105,9 +105,9 @@ static void test_tokens_give_the_same_key_as_notes(void)
     pnl_score_add_meter(&score, (PnlMeterChange){0, 4, 4});
     int64_t tick = 0;
     for (int i = 0; i < 7; i++, tick += 24)
-        pnl_score_add_note(&score, (PnlNote){tick, 24, (uint8_t)(58 + minor_steps[i]), 80});
-    pnl_score_add_note(&score, (PnlNote){tick, 96, 46, 80});
-    pnl_score_add_note(&score, (PnlNote){tick, 96, 53, 80});
+        pnl_score_add_note(&score, (PnlNote){tick, 24, (uint8_t)(58 + minor_steps[i]), 80, 0, 0});
+    pnl_score_add_note(&score, (PnlNote){tick, 96, 46, 80, 0, 0});
+    pnl_score_add_note(&score, (PnlNote){tick, 96, 53, 80, 0, 0});
     pnl_score_normalize(&score, NULL);
     uint16_t tokens[256];
     size_t count = 0;

@@ -388,7 +388,7 @@ static void test_the_writer_makes_a_format_zero_file_at_ppq_480_with_the_tempo(v
 {
     char path[256], message[512];
     PnlScore score;
-    PnlNote note = {24, 12, 60, 100};
+    PnlNote note = {24, 12, 60, 100, 0, 0};
     size_t size = 0;
     unsigned char *bytes;
     static const unsigned char tempo_120[] = {0xff, 0x51, 0x03, 0x07, 0xa1, 0x20};

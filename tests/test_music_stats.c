@@ -21,7 +21,7 @@ static int near(double value, double expected)
 
 static void add(PnlScore *score, int64_t onset, int32_t duration, int pitch, int velocity)
 {
-    PnlNote note = {onset, duration, (uint8_t)pitch, (uint8_t)velocity};
+    PnlNote note = {onset, duration, (uint8_t)pitch, (uint8_t)velocity, 0, 0};
     pnl_score_add_note(score, note);
 }
 

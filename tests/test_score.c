@@ -9,8 +9,8 @@
 static void test_normalize_sorts_and_merges_a_key_struck_twice_at_one_onset(void)
 {
     PnlScore score;
-    PnlNote notes[] = {{24, 6, 64, 50}, {0, 12, 60, 40}, {24, 30, 64, 90}, {0, 5, 10, 40},
-                       {0, 5, 120, 40}};
+    PnlNote notes[] = {{24, 6, 64, 50, 0, 0}, {0, 12, 60, 40, 0, 0}, {24, 30, 64, 90, 0, 0}, {0, 5, 10, 40, 0, 0},
+                       {0, 5, 120, 40, 0, 0}};
     PnlDropCounts dropped;
     pnl_score_init(&score);
     for (size_t i = 0; i < 5; i++)

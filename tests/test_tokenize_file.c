@@ -30,11 +30,11 @@ static int write_d_major(const char *path, int extremes, char *message)
     int status = PNL_OK;
     pnl_score_init(&score);
     for (int i = 0; i < 16 && status == PNL_OK; i++)
-        status = pnl_score_add_note(&score, (PnlNote){i * 24, 24, (uint8_t)d_major[i % 8], 64});
+        status = pnl_score_add_note(&score, (PnlNote){i * 24, 24, (uint8_t)d_major[i % 8], 64, 0, 0});
     if (extremes && status == PNL_OK)
-        status = pnl_score_add_note(&score, (PnlNote){0, 6, PNL_LOWEST_PITCH, 64});
+        status = pnl_score_add_note(&score, (PnlNote){0, 6, PNL_LOWEST_PITCH, 64, 0, 0});
     if (extremes && status == PNL_OK)
-        status = pnl_score_add_note(&score, (PnlNote){24, 6, PNL_HIGHEST_PITCH, 64});
+        status = pnl_score_add_note(&score, (PnlNote){24, 6, PNL_HIGHEST_PITCH, 64, 0, 0});
     pnl_score_normalize(&score, NULL);
     if (status == PNL_OK)
         status = pnl_midi_write(path, &score, 120.0, message, MESSAGE_SIZE);

@@ -45,7 +45,7 @@ static void make_score(PnlScore *score)
     pnl_score_add_meter(score, (PnlMeterChange){144, 6, 8});
     for (i = 0; i < sizeof notes / sizeof notes[0]; i++)
         pnl_score_add_note(score, (PnlNote){notes[i].onset, notes[i].duration,
-                                            (uint8_t)notes[i].pitch, (uint8_t)notes[i].velocity});
+                                            (uint8_t)notes[i].pitch, (uint8_t)notes[i].velocity, 0, 0});
     pnl_score_normalize(score, NULL);
 }
 
