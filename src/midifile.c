@@ -592,8 +592,10 @@ static int play_events(Reading *reading, PnlScore *score, int ticks_per_quarter,
         note.pitch = raw->pitch;
         note.velocity = raw->velocity;
         note.part = PNL_PART_PIANO;
-        /* Tracks past the 255th share the last index. */
-        note.track = (uint8_t)(raw->track < 256 ? sounding_index[raw->track] : 255);
+        /* Read as one piano, every track is the same instrument. Tracks
+         * past the 255th share the last index. */
+        note.track = !separate_tracks ? 0
+                     : (uint8_t)(raw->track < 256 ? sounding_index[raw->track] : 255);
         if (pnl_score_add_note(score, note))
             return PNL_ENOMEM;
     }

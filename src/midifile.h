@@ -34,8 +34,8 @@ int pnl_midi_read(const char *path, PnlScore *score, PnlMidiReadStats *stats, ch
 /* The same for a file whose tracks are separate instruments (the chamber
  * corpus): a pitch struck again ends only the note of its own track, and
  * each note's `track` says which sounding track it came from (its part is
- * left to the caller, PNL_PART_PIANO until then). pnl_midi_read fills
- * `track` too, but there one track's note cuts another's. */
+ * left to the caller, PNL_PART_PIANO until then); one pitch struck at one
+ * position in two tracks is two notes. */
 int pnl_midi_read_tracks(const char *path, PnlScore *score, PnlMidiReadStats *stats,
                          char *message, size_t message_size);
 

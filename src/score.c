@@ -123,12 +123,17 @@ void pnl_score_normalize(PnlScore *score, PnlDropCounts *dropped)
             note.velocity = 127;
         if (note.duration_ticks < 1)
             note.duration_ticks = 1;
-        if (kept > 0 && score->notes[kept - 1].onset_ticks == note.onset_ticks &&
-            score->notes[kept - 1].part == note.part &&
-            score->notes[kept - 1].pitch == note.pitch) {
-            /* The pitch struck twice within half a grid step: one note that
-             * sounds as long as either. */
-            PnlNote *first = &score->notes[kept - 1];
+        /* The notes of one onset, part and pitch are adjacent; among them
+         * look for one of the same track. */
+        PnlNote *first = NULL;
+        for (size_t k = kept; k-- > 0 && score->notes[k].onset_ticks == note.onset_ticks &&
+                              score->notes[k].part == note.part &&
+                              score->notes[k].pitch == note.pitch;)
+            if (score->notes[k].track == note.track)
+                first = &score->notes[k];
+        if (first) {
+            /* The pitch struck twice within half a grid step by one
+             * instrument: one note that sounds as long as either. */
             if (note.duration_ticks > first->duration_ticks)
                 first->duration_ticks = note.duration_ticks;
             counts.duplicates++;

@@ -18,9 +18,10 @@ typedef struct {
     uint8_t pitch;          /* MIDI note number */
     uint8_t velocity;       /* MIDI 1..127 */
     uint8_t part;           /* its role (PnlPart); PNL_PART_PIANO in a solo piece */
-    /* The sounding track of the MIDI file it was read from, counted from 0
-     * over the tracks that hold notes (the catalog's `instruments` name
-     * them in this order); 0 for notes not read from a file. */
+    /* The sounding track of the MIDI file it was read from track by track
+     * (pnl_midi_read_tracks), counted from 0 over the tracks that hold
+     * notes (the catalog's `instruments` name them in this order); 0 for
+     * notes read as one piano or not read from a file. */
     uint8_t track;
 } PnlNote;
 
@@ -60,7 +61,8 @@ typedef struct {
 } PnlDropCounts;
 
 /* Sorts notes by onset, part, then pitch (stable), drops pitches outside
- * A0..C8 and a second note of a pitch at one onset in one part, clamps
+ * A0..C8 and a second note of a pitch at one onset in one part and track
+ * (the tracks of a file read track by track are told apart), clamps
  * velocity to 1..127 and duration to >= 1, and sorts the meter changes.
  * `dropped` may be NULL. */
 void pnl_score_normalize(PnlScore *score, PnlDropCounts *dropped);
