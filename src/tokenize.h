@@ -12,6 +12,10 @@
 
 #include "key.h"
 #include "midifile.h"
+#include "parts.h"
+#include "playable.h"
+
+enum { PNL_TOKENIZE_MAX_TRACKS = 32 };
 
 /* What becomes of the music's key. */
 typedef enum {
@@ -43,6 +47,15 @@ typedef struct {
     /* PNL_TOKENS_PROMPT_FOR_KEY_FRAME: the key of a file without notes
      * (pnl_key_shift_of_prompt_or_seed). */
     uint64_t seed;
+    /* An ensemble's file (track_count > 0): each sounding track is its own
+     * instrument (pnl_midi_read_tracks), and its notes take the role
+     * track_parts[track] (PnlPart), or are left out where it is -1. A
+     * piece whose kept roles are the piano alone is written as solo piano,
+     * without PART tokens; any other is made playable (playable.h) and
+     * declares its roles. With track_count 0 the file is one piano, as
+     * the piano corpus is read. */
+    int8_t track_parts[PNL_TOKENIZE_MAX_TRACKS];
+    int track_count;
 } PnlTokenizeOptions;
 
 typedef struct {
@@ -55,7 +68,23 @@ typedef struct {
      * for training; a prompt's from its notes as played, as the plugin
      * estimates a captured phrase's, and the seed's when it has none. */
     int key_shift;
+    PnlPartSet parts;           /* the roles the piece declares; 0 for solo piano */
+    PnlPlayableCounts playable; /* what making an ensemble playable changed */
+    size_t notes_left_out;      /* notes of tracks left out (track_parts -1) */
 } PnlTokenized;
+
+/* The roles of a file's sounding tracks from the corpus catalog's
+ * `instruments` column ("violin;violin;viola;cello", one name per sounding
+ * track): the first violin is violin_1 and the second violin_2, a piano's
+ * staves (two tracks) are all the piano, the voice is the melody. `keep`
+ * (NULL for all) is a comma-separated list of the instruments to keep
+ * ("piano", "piano,voice"); tracks of the others get -1. Fills
+ * options->track_parts and track_count. Returns PNL_OK, or PNL_EINVAL with
+ * `message` saying which instrument has no role (a third violin, a
+ * flute). */
+int pnl_tokenize_parts_of_instruments(const char *instruments, const char *keep,
+                                      PnlTokenizeOptions *options, char *message,
+                                      size_t message_size);
 
 /* Reads and encodes the MIDI file at `path`. Returns PNL_OK, or the
  * reader's or the codec's error with `message` naming the file and what is

@@ -167,7 +167,7 @@ class CorpusTokenization(unittest.TestCase):
         match = re.fullmatch(r"# pianola vocabulary signature ([0-9a-f]{16})", self.signature_line)
         self.assertIsNotNone(match, self.signature_line)
         self.assertEqual(int(match.group(1), 16), fnv1a(self.names))
-        self.assertEqual(len(self.names), 435)
+        self.assertEqual(len(self.names), 441)
 
     def test_vocab_option_writes_the_vocab_tsv_of_a_corpus_run(self):
         alone = os.path.join(self.out, "alone.tsv")

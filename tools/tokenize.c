@@ -1,8 +1,10 @@
 /* pianola-tokenize: the corpus to token files for training, and token files
  * back to MIDI.
  *
- *   pianola-tokenize [--catalog FILE] [--density] CORPUS_DIR -o OUT_DIR
- *   pianola-tokenize --encode IN.mid [--composer NAME] [--source KIND] [--density] -o OUT.tok
+ *   pianola-tokenize [--catalog FILE] [--density] [--instruments LIST]
+ *                    [--other-composer NAME] CORPUS_DIR -o OUT_DIR
+ *   pianola-tokenize --encode IN.mid [--composer NAME] [--source KIND] [--density]
+ *                    [--tracks NAMES [--instruments LIST]] -o OUT.tok
  *   pianola-tokenize --decode IN.tok [--tempo BPM] -o OUT.mid
  *   pianola-tokenize --print IN.tok|IN.mid [--bars N]
  *   pianola-tokenize --notes IN.tok
@@ -11,7 +13,9 @@
  *
  * The corpus run writes OUT_DIR/<source>/<composer>/<name>.tok (little-endian
  * uint16 token ids, START..END), OUT_DIR/manifest.tsv and OUT_DIR/vocab.tsv,
- * and splits train/validation by work (see choose_validation_works). */
+ * and splits train/validation by work (see choose_validation_works). A
+ * catalog with an `instruments` column (the chamber corpus) is read as
+ * ensembles: each sounding track is the role its instrument names. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdint.h>
@@ -51,8 +55,10 @@ static const char *program = "pianola-tokenize";
 static void usage(FILE *stream)
 {
     fprintf(stream,
-            "Usage: %s [--catalog FILE] [--density] CORPUS_DIR -o OUT_DIR\n"
-            "       %s --encode IN.mid [--composer NAME] [--source KIND] [--density] -o OUT.tok\n"
+            "Usage: %s [--catalog FILE] [--density] [--instruments LIST] [--other-composer NAME]\n"
+            "          CORPUS_DIR -o OUT_DIR\n"
+            "       %s --encode IN.mid [--composer NAME] [--source KIND] [--density]\n"
+            "          [--tracks NAMES [--instruments LIST]] -o OUT.tok\n"
             "       %s --decode IN.tok [--tempo BPM] -o OUT.mid\n"
             "       %s --print IN.tok|IN.mid [--bars N]\n"
             "       %s --notes IN.tok\n"
@@ -78,6 +84,16 @@ static void usage(FILE *stream)
             "      --density         write each bar's DENSITY token after its METER (the\n"
             "                        corpus run, --encode and --print): the training data of\n"
             "                        a model with the Density control\n"
+            "      --instruments LIST  of an ensemble corpus (a catalog with an instruments\n"
+            "                        column) or --tracks: keep only these instruments, e.g.\n"
+            "                        'piano' (the songs' piano staves, as solo piano pieces)\n"
+            "                        or 'piano,voice'; pieces left without one are skipped\n"
+            "      --tracks NAMES    for --encode and --print: the file is an ensemble's, its\n"
+            "                        sounding tracks these instruments, as the catalog names\n"
+            "                        them ('violin;violin;viola;cello', 'voice;piano;piano')\n"
+            "      --other-composer NAME  the composer token of a piece whose composer is not\n"
+            "                        in the vocabulary (else it is skipped); the manifest\n"
+            "                        keeps the catalog's name in catalog_composer\n"
             "      --decode IN.tok   write a token file as a MIDI file\n"
             "      --tempo BPM       tempo of the decoded MIDI file [120]\n"
             "      --print FILE      print a token or MIDI file's tokens, one bar a line\n"
@@ -136,13 +152,38 @@ static int make_folders(const char *path, int include_last)
 
 /* ---- Tokens of one piece -------------------------------------------------- */
 
-/* A piece's tokens as written, with its key (src/tokenize.h). */
+/* A piece's tokens as written, with its key (src/tokenize.h). With
+ * `instruments` (the catalog's names of its sounding tracks) the file is an
+ * ensemble's, its tracks the roles they name, less those not in `keep`
+ * (a comma-separated list; NULL keeps all). */
 static int tokenize_file(const char *path, int composer, PnlSourceKind source,
-                         int density_bars, PnlTokenized *out, char *message)
+                         int density_bars, const char *instruments, const char *keep,
+                         PnlTokenized *out, char *message)
 {
     PnlTokenizeOptions options = {.composer = composer, .with_source = 1, .source = source,
                                   .density_bars = density_bars, .key = PNL_TOKENS_AS_WRITTEN};
+    if (instruments && pnl_tokenize_parts_of_instruments(instruments, keep, &options, message,
+                                                         MESSAGE_SIZE)) {
+        char reason[DETAIL_SIZE];
+        snprintf(reason, sizeof reason, "%s", message);
+        snprintf(message, MESSAGE_SIZE, "%s: %s", path, reason);
+        return PNL_EINVAL;
+    }
     return pnl_tokenize_midi_file(path, &options, out, message, MESSAGE_SIZE);
+}
+
+/* The roles of a piece, as the manifest lists them: "violin_1,cello,piano"
+ * in role order, "piano" for solo piano. */
+static void parts_name(PnlPartSet parts, char *name, size_t size)
+{
+    size_t length = 0;
+    name[0] = '\0';
+    if (!parts)
+        parts = 1u << PNL_PART_PIANO;
+    for (int part = 0; part < PNL_PART_COUNT; part++)
+        if (parts >> part & 1u && length < size)
+            length += (size_t)snprintf(name + length, size - length, "%s%s", length ? "," : "",
+                                       pnl_part_role(part)->name);
 }
 
 static int write_tokens(const char *path, const uint16_t *tokens, size_t count)
@@ -259,6 +300,10 @@ static void print_tokens(FILE *stream, const uint16_t *tokens, size_t count, int
 
 typedef struct {
     const char *source, *composer, *file, *work; /* the catalog's row */
+    const char *instruments; /* the catalog's, NULL for a piano corpus */
+    int composer_token;      /* the COMPOSER the piece is written with */
+    PnlPartSet parts;        /* the roles it declares; 0 for solo piano */
+    int skipped;             /* none of its instruments kept (--instruments) */
     char *tokens_path; /* relative to the output folder */
     size_t notes, notes_in_file, token_count;
     PnlKey key;
@@ -301,6 +346,7 @@ static int read_catalog(const char *path, Catalog *catalog, char *message)
         piece->composer = row->composer;
         piece->file = row->file;
         piece->work = row->work;
+        piece->instruments = row->instruments;
         base = base ? base + 1 : row->file;
         dot = strrchr(base, '.');
         length = dot ? (size_t)(dot - base) : strlen(base);
@@ -350,7 +396,7 @@ static void choose_validation_works(Catalog *catalog)
     for (size_t i = 0; i < catalog->count; i++) {
         const Piece *piece = &catalog->pieces[i];
         size_t w = 0;
-        if (piece->failed)
+        if (piece->failed || piece->skipped)
             continue;
         for (; w < work_count; w++)
             if (!strcmp(works[w].work, piece->work))
@@ -403,15 +449,35 @@ typedef struct {
     size_t files, notes, tokens, validation_notes, validation_tokens;
 } ComposerTotals;
 
-static int tokenize_corpus(const char *corpus, const char *catalog_path, int density_bars,
-                           const char *out_dir)
+/* What one ensemble (a set of roles) came to, and what making its parts
+ * playable changed. */
+typedef struct {
+    PnlPartSet parts;
+    size_t files, notes, tokens, left_out;
+    PnlPlayableCounts playable;
+} EnsembleTotals;
+
+/* What the corpus run is asked: the density mode, the instruments to keep
+ * (NULL: all) and the composer that stands in for one outside the
+ * vocabulary (NULL: such pieces are skipped). */
+typedef struct {
+    int density_bars;
+    const char *keep;
+    const char *other_composer;
+} CorpusSettings;
+
+static int tokenize_corpus(const char *corpus, const char *catalog_path,
+                           const CorpusSettings *settings, const char *out_dir)
 {
     char message[MESSAGE_SIZE];
-    char path[4096], default_catalog[4096];
+    char path[4096], default_catalog[4096], roles[256];
     Catalog catalog;
     ComposerTotals totals[PNL_COMPOSER_COUNT];
+    EnsembleTotals ensembles[64];
+    size_t ensemble_count = 0, skipped = 0, stand_ins = 0;
     size_t files = 0, failed = 0, notes = 0, notes_in_file = 0, tokens = 0;
     size_t dropped_range = 0, dropped_duplicates = 0;
+    int has_instruments = 0;
     double started = now_seconds(), seconds;
     FILE *manifest;
 
@@ -426,14 +492,23 @@ static int tokenize_corpus(const char *corpus, const char *catalog_path, int den
         return die("%s: cannot create the folder: %s", out_dir, strerror(errno));
     }
     memset(totals, 0, sizeof totals);
+    memset(ensembles, 0, sizeof ensembles);
     for (int c = 0; c < PNL_COMPOSER_COUNT; c++)
         totals[c].name = pnl_composer_name(c);
+    for (size_t i = 0; i < catalog.count; i++)
+        has_instruments |= catalog.pieces[i].instruments != NULL;
 
     for (size_t i = 0; i < catalog.count; i++) {
         Piece *piece = &catalog.pieces[i];
         int composer = pnl_composer_index(piece->composer);
         PnlTokenized tokenized;
         snprintf(path, sizeof path, "%s/%s", corpus, piece->file);
+        if (composer < 0 && settings->other_composer) {
+            /* The chamber corpus's Boccherini or Sitt: written under the
+             * stand-in, and listed in the manifest under their own name. */
+            composer = pnl_composer_index(settings->other_composer);
+            stand_ins++;
+        }
         if (composer < 0) {
             fprintf(stderr, "%s: %s: composer '%s' is not in the vocabulary; skipped\n", program,
                     path, piece->composer);
@@ -441,11 +516,20 @@ static int tokenize_corpus(const char *corpus, const char *catalog_path, int den
             failed++;
             continue;
         }
-        if (tokenize_file(path, composer, pnl_catalog_source_kind(piece->source), density_bars,
+        piece->composer_token = composer;
+        if (tokenize_file(path, composer, pnl_catalog_source_kind(piece->source),
+                          settings->density_bars, piece->instruments, settings->keep,
                           &tokenized, message)) {
             fprintf(stderr, "%s: %s; skipped\n", program, message);
             piece->failed = 1;
             failed++;
+            continue;
+        }
+        if (piece->instruments && tokenized.stats.notes_kept == 0 && tokenized.notes_left_out) {
+            /* Every instrument of the piece left out (--instruments). */
+            pnl_tokenized_free(&tokenized);
+            piece->skipped = 1;
+            skipped++;
             continue;
         }
         snprintf(path, sizeof path, "%s/%s", out_dir, piece->tokens_path);
@@ -457,6 +541,7 @@ static int tokenize_corpus(const char *corpus, const char *catalog_path, int den
         piece->notes = tokenized.stats.notes_kept;
         piece->notes_in_file = tokenized.stats.notes_in_file;
         piece->token_count = tokenized.count;
+        piece->parts = tokenized.parts;
         /* The transposition that carries the piece to C major / A minor
          * while keeping it on the piano: what a key-normalized network is
          * trained on (src/key.h). */
@@ -471,6 +556,24 @@ static int tokenize_corpus(const char *corpus, const char *catalog_path, int den
         totals[composer].files++;
         totals[composer].notes += piece->notes;
         totals[composer].tokens += tokenized.count;
+        {
+            size_t e = 0;
+            while (e < ensemble_count && ensembles[e].parts != tokenized.parts)
+                e++;
+            if (e == ensemble_count && ensemble_count < sizeof ensembles / sizeof ensembles[0])
+                ensembles[ensemble_count++].parts = tokenized.parts;
+            if (e < ensemble_count) {
+                EnsembleTotals *total = &ensembles[e];
+                total->files++;
+                total->notes += piece->notes;
+                total->tokens += tokenized.count;
+                total->left_out += tokenized.notes_left_out;
+                total->playable.out_of_range += tokenized.playable.out_of_range;
+                total->playable.undeclared += tokenized.playable.undeclared;
+                total->playable.chord_notes += tokenized.playable.chord_notes;
+                total->playable.overlaps_cut += tokenized.playable.overlaps_cut;
+            }
+        }
         pnl_tokenized_free(&tokenized);
     }
     choose_validation_works(&catalog);
@@ -481,18 +584,26 @@ static int tokenize_corpus(const char *corpus, const char *catalog_path, int den
         free_catalog(&catalog);
         return die("%s: cannot write: %s", path, strerror(errno));
     }
+    /* An ensemble corpus adds two columns: the roles each piece declares,
+     * and the catalog's composer where the COMPOSER token stands in. */
     fprintf(manifest,
-            "tokens\tsource\tcomposer\twork\tfile\tsplit\tnotes\tn_tokens\tkey\tframe_shift\n");
+            "tokens\tsource\tcomposer\twork\tfile\tsplit\tnotes\tn_tokens\tkey\tframe_shift%s\n",
+            has_instruments ? "\tparts\tcatalog_composer" : "");
     for (size_t i = 0; i < catalog.count; i++) {
         const Piece *piece = &catalog.pieces[i];
-        int composer = pnl_composer_index(piece->composer);
-        if (piece->failed)
+        int composer = piece->composer_token;
+        if (piece->failed || piece->skipped)
             continue;
-        fprintf(manifest, "%s\t%s\t%s\t%s\t%s\t%s\t%zu\t%zu\t%s %s\t%d\n",
-                piece->tokens_path, piece->source, piece->composer, piece->work, piece->file,
-                piece->validation ? "validation" : "train", piece->notes, piece->token_count,
-                pnl_key_tonic_name(piece->key.tonic), piece->key.minor ? "minor" : "major",
-                piece->frame_shift);
+        fprintf(manifest, "%s\t%s\t%s\t%s\t%s\t%s\t%zu\t%zu\t%s %s\t%d",
+                piece->tokens_path, piece->source, pnl_composer_name(composer), piece->work,
+                piece->file, piece->validation ? "validation" : "train", piece->notes,
+                piece->token_count, pnl_key_tonic_name(piece->key.tonic),
+                piece->key.minor ? "minor" : "major", piece->frame_shift);
+        if (has_instruments) {
+            parts_name(piece->parts, roles, sizeof roles);
+            fprintf(manifest, "\t%s\t%s", roles, piece->composer);
+        }
+        fputc('\n', manifest);
         if (piece->validation) {
             totals[composer].validation_notes += piece->notes;
             totals[composer].validation_tokens += piece->token_count;
@@ -509,7 +620,12 @@ static int tokenize_corpus(const char *corpus, const char *catalog_path, int den
     }
     seconds = now_seconds() - started;
 
-    printf("files: %zu tokenized, %zu skipped\n", files, failed);
+    printf("files: %zu tokenized, %zu skipped", files, failed);
+    if (skipped)
+        printf(", %zu without a kept instrument", skipped);
+    if (stand_ins)
+        printf(", %zu under COMPOSER_%s", stand_ins, settings->other_composer);
+    printf("\n");
     printf("notes: %zu (%.2f%% of the %zu note-ons in the files; %zu outside A0..C8, "
            "%zu repeated pitches merged)\n",
            notes, notes_in_file ? 100.0 * (double)notes / (double)notes_in_file : 0.0,
@@ -530,20 +646,35 @@ static int tokenize_corpus(const char *corpus, const char *catalog_path, int den
                total->notes ? 100.0 * (double)total->validation_notes / (double)total->notes
                             : 0.0);
     }
+    if (has_instruments) {
+        /* Notes changed to make the parts playable (src/playable.h). */
+        printf("%-32s %5s %9s %10s %8s %10s %9s %9s %9s\n", "parts", "files", "notes", "tokens",
+               "tok/note", "left out", "range", "chord", "cut");
+        for (size_t e = 0; e < ensemble_count; e++) {
+            const EnsembleTotals *total = &ensembles[e];
+            parts_name(total->parts, roles, sizeof roles);
+            printf("%-32s %5zu %9zu %10zu %8.3f %10zu %9zu %9zu %9zu\n", roles, total->files,
+                   total->notes, total->tokens,
+                   total->notes ? (double)total->tokens / (double)total->notes : 0.0,
+                   total->left_out, total->playable.out_of_range, total->playable.chord_notes,
+                   total->playable.overlaps_cut);
+        }
+    }
     printf("speed: %.2f s, %.1f files/s\n", seconds, seconds > 0 ? (double)files / seconds : 0.0);
     free_catalog(&catalog);
     return failed ? die("%zu files could not be tokenized (see above)", failed) : 0;
 }
 
 static int encode_command(const char *input, const char *composer_name, PnlSourceKind source,
-                          int density_bars, const char *output)
+                          int density_bars, const char *tracks, const char *keep,
+                          const char *output)
 {
     char message[MESSAGE_SIZE];
     PnlTokenized tokenized;
     int composer = pnl_composer_index(composer_name);
     if (composer < 0)
         return die("unknown composer '%s' (see docs/vocabulary.md)", composer_name);
-    if (tokenize_file(input, composer, source, density_bars, &tokenized, message))
+    if (tokenize_file(input, composer, source, density_bars, tracks, keep, &tokenized, message))
         return die("%s", message);
     if (write_tokens(output, tokenized.tokens, tokenized.count)) {
         pnl_tokenized_free(&tokenized);
@@ -581,7 +712,7 @@ static int has_suffix(const char *text, const char *suffix)
 }
 
 static int print_command(const char *input, const char *composer_name, PnlSourceKind source,
-                         int density_bars, int bars)
+                         int density_bars, const char *tracks, const char *keep, int bars)
 {
     char message[MESSAGE_SIZE];
     if (has_suffix(input, ".mid") || has_suffix(input, ".midi") || has_suffix(input, ".MID")) {
@@ -589,7 +720,8 @@ static int print_command(const char *input, const char *composer_name, PnlSource
         int composer = pnl_composer_index(composer_name);
         if (composer < 0)
             return die("unknown composer '%s'", composer_name);
-        if (tokenize_file(input, composer, source, density_bars, &tokenized, message))
+        if (tokenize_file(input, composer, source, density_bars, tracks, keep, &tokenized,
+                          message))
             return die("%s", message);
         print_tokens(stdout, tokenized.tokens, tokenized.count, bars);
         pnl_tokenized_free(&tokenized);
@@ -657,8 +789,8 @@ static int demo_command(const char *corpus)
     PnlScore score;
     int status;
     snprintf(path, sizeof path, "%s/%s", corpus, demo_file);
-    if (tokenize_file(path, pnl_composer_index("mozart"), PNL_SOURCE_ENGRAVED, 0, &tokenized,
-                      message))
+    if (tokenize_file(path, pnl_composer_index("mozart"), PNL_SOURCE_ENGRAVED, 0, NULL, NULL,
+                      &tokenized, message))
         return die("%s", message);
     printf("%s: %zu notes -> %zu tokens (%.2f per note)\n\nThe first four bars:\n", path,
            tokenized.stats.notes_kept, tokenized.count,
@@ -681,7 +813,8 @@ static int demo_command(const char *corpus)
 int main(int argc, char **argv)
 {
     enum { OPT_CATALOG = 256, OPT_ENCODE, OPT_DECODE, OPT_COMPOSER, OPT_TEMPO, OPT_PRINT,
-           OPT_BARS, OPT_DEMO, OPT_COMPOSERS, OPT_NOTES, OPT_VOCAB, OPT_SOURCE, OPT_DENSITY };
+           OPT_BARS, OPT_DEMO, OPT_COMPOSERS, OPT_NOTES, OPT_VOCAB, OPT_SOURCE, OPT_DENSITY,
+           OPT_INSTRUMENTS, OPT_TRACKS, OPT_OTHER_COMPOSER };
     static const struct option options[] = {
         {"output", required_argument, NULL, 'o'},
         {"catalog", required_argument, NULL, OPT_CATALOG},
@@ -697,11 +830,15 @@ int main(int argc, char **argv)
         {"vocab", required_argument, NULL, OPT_VOCAB},
         {"source", required_argument, NULL, OPT_SOURCE},
         {"density", no_argument, NULL, OPT_DENSITY},
+        {"instruments", required_argument, NULL, OPT_INSTRUMENTS},
+        {"tracks", required_argument, NULL, OPT_TRACKS},
+        {"other-composer", required_argument, NULL, OPT_OTHER_COMPOSER},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *output = NULL, *catalog = NULL, *encode = NULL, *decode = NULL, *print = NULL;
     const char *notes = NULL, *vocab = NULL;
+    const char *keep = NULL, *tracks = NULL, *other_composer = NULL;
     const char *composer = offered_composers[0];
     PnlSourceKind source = PNL_SOURCE_PERFORMED;
     double tempo = 120.0;
@@ -721,6 +858,13 @@ int main(int argc, char **argv)
         case OPT_NOTES: notes = optarg; break;
         case OPT_VOCAB: vocab = optarg; break;
         case OPT_DENSITY: density_bars = 1; break;
+        case OPT_INSTRUMENTS: keep = optarg; break;
+        case OPT_TRACKS: tracks = optarg; break;
+        case OPT_OTHER_COMPOSER:
+            if (pnl_composer_index(optarg) < 0)
+                return die("--other-composer: '%s' is not a composer of the vocabulary", optarg);
+            other_composer = optarg;
+            break;
         case OPT_SOURCE:
             if (pnl_source_index(optarg) < 0)
                 return die("--source: '%s' is neither 'performed' nor 'engraved'", optarg);
@@ -766,18 +910,20 @@ int main(int argc, char **argv)
     if (print) {
         if (optind < argc)
             return die("unexpected argument '%s'", argv[optind]);
-        return print_command(print, composer, source, density_bars, bars);
+        return print_command(print, composer, source, density_bars, tracks, keep, bars);
     }
     if (!output)
         return die("no output given (-o PATH); see --help");
     if (encode || decode) {
         if (optind < argc)
             return die("unexpected argument '%s'", argv[optind]);
-        return encode ? encode_command(encode, composer, source, density_bars, output)
+        return encode ? encode_command(encode, composer, source, density_bars, tracks, keep,
+                                       output)
                       : decode_command(decode, tempo, output);
     }
     if (optind + 1 != argc)
         return die(optind == argc ? "no corpus folder given; see --help"
                                   : "more than one corpus folder given");
-    return tokenize_corpus(argv[optind], catalog, density_bars, output);
+    CorpusSettings settings = {density_bars, keep, other_composer};
+    return tokenize_corpus(argv[optind], catalog, &settings, output);
 }

@@ -46,6 +46,7 @@ int pnl_catalog_read(const char *path, PnlCatalog *catalog, char *message, size_
     char line[8192], why[8192 + 256];
     char *fields[64];
     int column_source = -1, column_composer = -1, column_file = -1, column_work = -1;
+    int column_instruments = -1;
     int columns;
     size_t capacity = 0, line_number = 1;
     memset(catalog, 0, sizeof *catalog);
@@ -64,6 +65,7 @@ int pnl_catalog_read(const char *path, PnlCatalog *catalog, char *message, size_
         if (!strcmp(fields[i], "composer")) column_composer = i;
         if (!strcmp(fields[i], "file")) column_file = i;
         if (!strcmp(fields[i], "work")) column_work = i;
+        if (!strcmp(fields[i], "instruments")) column_instruments = i;
     }
     if (column_source < 0 || column_composer < 0 || column_file < 0 || column_work < 0) {
         snprintf(why, sizeof why,
@@ -97,7 +99,11 @@ int pnl_catalog_read(const char *path, PnlCatalog *catalog, char *message, size_
         piece->composer = copy_string(fields[column_composer]);
         piece->file = copy_string(fields[column_file]);
         piece->work = copy_string(fields[column_work]);
-        if (!piece->source || !piece->composer || !piece->file || !piece->work)
+        piece->instruments = column_instruments >= 0 && count > column_instruments
+                                 ? copy_string(fields[column_instruments])
+                                 : NULL;
+        if (!piece->source || !piece->composer || !piece->file || !piece->work ||
+            (column_instruments >= 0 && count > column_instruments && !piece->instruments))
             return fail(file, catalog, message, message_size, "out of memory");
     }
     fclose(file);
@@ -111,6 +117,7 @@ void pnl_catalog_free(PnlCatalog *catalog)
         free(catalog->pieces[i].composer);
         free(catalog->pieces[i].file);
         free(catalog->pieces[i].work);
+        free(catalog->pieces[i].instruments);
     }
     free(catalog->pieces);
     catalog->pieces = NULL;

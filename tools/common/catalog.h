@@ -1,6 +1,7 @@
 /* The corpus and its catalog: where the corpus folder is, and which piece
  * is whose. catalog.tsv has a header line naming its columns; Pianola reads
- * four of them (source, composer, file, work), in whatever order they come.
+ * four of them (source, composer, file, work), in whatever order they come,
+ * and a fifth where it is there (instruments, the chamber corpus's).
  * pianola-tokenize reads it to write training data, pianola-stats to find a
  * composer's pieces. */
 #ifndef PIANOLA_CATALOG_H
@@ -15,6 +16,10 @@ typedef struct {
     char *composer; /* as the vocabulary names composers: "mozart" */
     char *file;     /* the MIDI file, relative to the corpus folder */
     char *work;     /* pieces of one work share it: "mozart:K545" */
+    /* The chamber corpus's `instruments`: one name per sounding track
+     * ("violin;violin;viola;cello"); NULL where the catalog has no such
+     * column (the piano corpus: every file one piano). */
+    char *instruments;
 } PnlCatalogPiece;
 
 typedef struct {
