@@ -288,6 +288,11 @@ int pnl_generator_next(PnlGenerator *generator, int *token_out, PnlNote *note)
     int model_vocab = pnl_model_vocab_size(generator->model);
     if (model_vocab < PNL_VOCAB_SIZE)
         memset(mask + model_vocab, 0, (size_t)(PNL_VOCAB_SIZE - model_vocab));
+    /* The ensemble is the player's choice, not the network's: the
+     * generator declares no roles, so it composes solo piano with any
+     * model (a prompt's tokens may still declare some). */
+    if (generator->decoder.grammar.bar_count == 0)
+        memset(mask + PNL_TOKEN_PART_BASE, 0, PNL_PART_TOKEN_COUNT);
     /* The piece goes on for as long as it is asked to. */
     mask[PNL_TOKEN_END] = 0;
     if (generator->meter_token >= 0) {
