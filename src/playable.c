@@ -65,6 +65,28 @@ static void drop_unplayable(PnlScore *score, PnlPlayableCounts *counts)
     score->note_count = kept;
 }
 
+/* Ends a note where its part strikes its pitch again (the score is in
+ * onset order). */
+static void end_notes_struck_again(PnlScore *score, PnlPlayableCounts *counts)
+{
+    size_t last[PNL_PART_COUNT][128];
+    for (int part = 0; part < PNL_PART_COUNT; part++)
+        for (int pitch = 0; pitch < 128; pitch++)
+            last[part][pitch] = SIZE_MAX;
+    for (size_t i = 0; i < score->note_count; i++) {
+        const PnlNote *note = &score->notes[i];
+        size_t *previous = &last[note->part][note->pitch & 127];
+        if (*previous != SIZE_MAX) {
+            PnlNote *held = &score->notes[*previous];
+            if (end_of(held) > note->onset_ticks && held->onset_ticks < note->onset_ticks) {
+                held->duration_ticks = (int32_t)(note->onset_ticks - held->onset_ticks);
+                counts->restruck++;
+            }
+        }
+        *previous = i;
+    }
+}
+
 /* Ends earlier notes of each limited part where a new onset would pass
  * its limit. `sounding[part]` holds the indices of its notes still
  * sounding, at most its voices. */
@@ -112,11 +134,12 @@ static void cut_overlaps(PnlScore *score, PnlPlayableCounts *counts)
 
 void pnl_score_make_playable(PnlScore *score, PnlPlayableCounts *counts)
 {
-    PnlPlayableCounts local = {0, 0, 0, 0};
+    PnlPlayableCounts local = {0, 0, 0, 0, 0};
     if (!counts)
         counts = &local;
     if (!score->parts)
         return;
     drop_unplayable(score, counts);
+    end_notes_struck_again(score, counts);
     cut_overlaps(score, counts);
 }

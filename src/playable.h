@@ -18,10 +18,15 @@ typedef struct {
     size_t undeclared;     /* notes of a role the score does not declare, dropped */
     size_t chord_notes;    /* inner notes of a chord too big for the role, dropped */
     size_t overlaps_cut;   /* notes ended early by a later note of their part */
+    size_t restruck;       /* notes ended where their part strikes their pitch again */
 } PnlPlayableCounts;
 
 /* Fits a normalized score with parts to its roles, in place:
  *  - a note outside its role's range, or of an undeclared role, is dropped;
+ *  - a note still sounding where its part strikes its pitch again ends
+ *    there, as the piano reader ends a key struck again (midifile.h): a
+ *    part's channel sounds one note of a pitch, so the MIDI file says the
+ *    same as the tokens;
  *  - an onset's group of more notes than the role sounds at once keeps its
  *    highest and lowest (a single-voice role its highest): a spread chord's
  *    outer voices, the ones a listener follows;

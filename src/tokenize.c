@@ -144,7 +144,7 @@ int pnl_tokenize_midi_file(const char *path, const PnlTokenizeOptions *options,
     out->key = (PnlKey){0, 0, 0.0};
     out->key_shift = 0;
     out->parts = 0;
-    out->playable = (PnlPlayableCounts){0, 0, 0, 0};
+    out->playable = (PnlPlayableCounts){0, 0, 0, 0, 0};
     out->notes_left_out = 0;
     pnl_score_init(&score);
     int status = options->track_count > 0

@@ -152,7 +152,7 @@ static void test_making_parts_playable_does_what_a_player_would(void)
         note_of(0, 96, 47, PNL_PART_PIANO),
     };
     PnlScore score;
-    PnlPlayableCounts counts = {0, 0, 0, 0};
+    PnlPlayableCounts counts = {0, 0, 0, 0, 0};
     uint16_t tokens[256];
     size_t count = 0;
     char message[256] = "";
@@ -204,10 +204,24 @@ static void test_making_parts_playable_does_what_a_player_would(void)
           "the fitted score should encode: %s", message);
     pnl_score_free(&score);
 
+    /* The piano's two staves strike a held pitch again: the held note ends
+     * there, as the piano reader ends it, so the MIDI file agrees. */
+    const PnlNote staves[] = {note_of(0, 96, 60, PNL_PART_PIANO), note_of(48, 24, 60, PNL_PART_PIANO),
+                              note_of(0, 24, 72, PNL_PART_VIOLIN_1)};
+    PnlPlayableCounts restruck = {0, 0, 0, 0, 0};
+    pnl_score_free(&score);
+    build(&score, BIT(PNL_PART_PIANO) | BIT(PNL_PART_VIOLIN_1), staves, 3);
+    pnl_score_make_playable(&score, &restruck);
+    CHECK(has_note(&score, 0, 60, PNL_PART_PIANO, 48) && has_note(&score, 48, 60, PNL_PART_PIANO, 24) &&
+              restruck.restruck == 1,
+          "the held C4 should end at 48, where it is struck again (%zu counted)",
+          restruck.restruck);
+    pnl_score_free(&score);
+
     /* Solo piano is left alone. */
     const PnlNote piano[] = {note_of(0, 24, 21, 0), note_of(0, 24, 50, 0), note_of(0, 24, 60, 0),
                              note_of(0, 24, 108, 0)};
-    PnlPlayableCounts untouched = {0, 0, 0, 0};
+    PnlPlayableCounts untouched = {0, 0, 0, 0, 0};
     build(&score, 0, piano, 4);
     pnl_score_make_playable(&score, &untouched);
     CHECK(score.note_count == 4 && !untouched.chord_notes && !untouched.out_of_range,

@@ -2,8 +2,9 @@
  * docs/vocabulary.md, "Ensembles") on its real files: a string quartet's
  * tracks become its four roles (the catalog's instruments trusted over the
  * programs, which call the viola a cello), every note playable; a song's
- * piano staves alone are a plain solo-piano piece; and the catalog's
- * instrument lists map to roles, or say why not. */
+ * piano staves alone are a plain solo-piano piece; the catalog's
+ * instrument lists map to roles, or say why not; and an ensemble's tokens
+ * survive a round trip through MIDI. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -168,10 +169,53 @@ static void test_a_songs_piano_alone_is_a_solo_piano_piece(void)
     pnl_tokenized_free(&tokenized);
 }
 
+/* Tokens -> MIDI -> tokens is the identity for an ensemble as for the
+ * piano: Beethoven's Op. 66 variations for cello and piano, written with a
+ * track per part and read back track by track (the written file's tracks
+ * come in role order: piano, then cello). */
+static void test_an_ensembles_tokens_survive_midi_unchanged(void)
+{
+    char path[2048], written[256], message[MESSAGE_SIZE] = "";
+    PnlTokenizeOptions options = {.composer = pnl_composer_index("beethoven"), .with_source = 1,
+                                  .source = PNL_SOURCE_ENGRAVED, .key = PNL_TOKENS_AS_WRITTEN};
+    PnlTokenized first, second;
+    PnlScore score;
+    chamber_path(path, sizeof path, "cello-piano/beethoven/O66_variations_opus66.mid");
+    snprintf(written, sizeof written, "/tmp/pianola-test-ensemble-%d.mid", (int)getpid());
+    CHECK(pnl_tokenize_parts_of_instruments("cello;piano;piano", NULL, &options, message,
+                                            sizeof message) == PNL_OK &&
+              pnl_tokenize_midi_file(path, &options, &first, message, sizeof message) == PNL_OK,
+          "tokenizing failed: %s", message);
+    pnl_score_init(&score);
+    CHECK(pnl_decode(first.tokens, first.count, &score, NULL, message, sizeof message) == PNL_OK &&
+              pnl_midi_write(written, &score, 120.0, message, sizeof message) == PNL_OK,
+          "decoding or writing failed: %s", message);
+    pnl_score_free(&score);
+    CHECK(pnl_tokenize_parts_of_instruments("piano;cello", NULL, &options, message,
+                                            sizeof message) == PNL_OK &&
+              pnl_tokenize_midi_file(written, &options, &second, message, sizeof message) ==
+                  PNL_OK,
+          "reading the written file failed: %s", message);
+    size_t differ = first.count;
+    if (first.count == second.count)
+        for (differ = 0; differ < first.count && first.tokens[differ] == second.tokens[differ];)
+            differ++;
+    CHECK(differ == first.count && first.count == second.count,
+          "%zu tokens, %zu after MIDI; the first difference at token %zu", first.count,
+          second.count, differ);
+    CHECK(first.playable.restruck > 0,
+          "the piece's piano strikes held pitches again (%zu times), as the fix is for",
+          first.playable.restruck);
+    pnl_tokenized_free(&first);
+    pnl_tokenized_free(&second);
+    unlink(written);
+}
+
 int main(void)
 {
     RUN_TEST(test_instrument_lists_map_to_roles);
     RUN_TEST(test_a_quartet_becomes_four_playable_parts);
     RUN_TEST(test_a_songs_piano_alone_is_a_solo_piano_piece);
+    RUN_TEST(test_an_ensembles_tokens_survive_midi_unchanged);
     CHECK_EXIT();
 }

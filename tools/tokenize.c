@@ -572,6 +572,7 @@ static int tokenize_corpus(const char *corpus, const char *catalog_path,
                 total->playable.undeclared += tokenized.playable.undeclared;
                 total->playable.chord_notes += tokenized.playable.chord_notes;
                 total->playable.overlaps_cut += tokenized.playable.overlaps_cut;
+                total->playable.restruck += tokenized.playable.restruck;
             }
         }
         pnl_tokenized_free(&tokenized);
@@ -648,16 +649,16 @@ static int tokenize_corpus(const char *corpus, const char *catalog_path,
     }
     if (has_instruments) {
         /* Notes changed to make the parts playable (src/playable.h). */
-        printf("%-32s %5s %9s %10s %8s %10s %9s %9s %9s\n", "parts", "files", "notes", "tokens",
-               "tok/note", "left out", "range", "chord", "cut");
+        printf("%-32s %5s %9s %10s %8s %10s %9s %9s %9s %9s\n", "parts", "files", "notes",
+               "tokens", "tok/note", "left out", "range", "chord", "cut", "restruck");
         for (size_t e = 0; e < ensemble_count; e++) {
             const EnsembleTotals *total = &ensembles[e];
             parts_name(total->parts, roles, sizeof roles);
-            printf("%-32s %5zu %9zu %10zu %8.3f %10zu %9zu %9zu %9zu\n", roles, total->files,
-                   total->notes, total->tokens,
+            printf("%-32s %5zu %9zu %10zu %8.3f %10zu %9zu %9zu %9zu %9zu\n", roles,
+                   total->files, total->notes, total->tokens,
                    total->notes ? (double)total->tokens / (double)total->notes : 0.0,
                    total->left_out, total->playable.out_of_range, total->playable.chord_notes,
-                   total->playable.overlaps_cut);
+                   total->playable.overlaps_cut, total->playable.restruck);
         }
     }
     printf("speed: %.2f s, %.1f files/s\n", seconds, seconds > 0 ? (double)files / seconds : 0.0);
