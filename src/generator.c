@@ -243,7 +243,9 @@ int pnl_generator_feed(PnlGenerator *generator, int token, PnlNote *note)
         }
     }
     generator->just_started = 0;
-    if (token < 0 || token >= PNL_VOCAB_SIZE)
+    /* A token beyond the model's own vocabulary (a PART for a piano
+     * model) is one it has no embedding for. */
+    if (token < 0 || token >= pnl_model_vocab_size(generator->model))
         return PNL_EINVAL;
     return accept(generator, move_pitch(token, -generator->key_shift), note);
 }

@@ -6,6 +6,7 @@
  * composers: these tests check the loop, not the music. Whether the output
  * is grammatical is judged by the codec's own decoder (pnl_decode). */
 #include "check.h"
+#include "parts.h"
 #include "codec.h"
 #include "generator.h"
 #include "key.h"
@@ -785,6 +786,45 @@ static void test_a_fixed_meter_keeps_every_bar_sounding_to_its_end(void)
     pnl_model_free(model);
 }
 
+/* Piano models of the vocabularies before PART (430, 435 tokens) and a
+ * model of the whole one all compose solo piano: no token beyond the
+ * model's vocabulary, no PART (the ensemble is the player's choice); and a
+ * piano model refuses a prompt that declares a part, a token it has no
+ * embedding for. */
+static void test_every_model_composes_solo_piano_and_a_piano_model_refuses_parts(void)
+{
+    const int sizes[] = {PNL_VOCAB_SIZE_BEFORE_DENSITY, PNL_VOCAB_SIZE_BEFORE_PARTS,
+                         PNL_VOCAB_SIZE};
+    for (size_t m = 0; m < sizeof sizes / sizeof sizes[0]; m++) {
+        PnlModel *model = small_model_of(0, sizes[m]);
+        char message[256] = "";
+        PnlGenerator *generator = model ? pnl_generator_new(model, message, sizeof message) : NULL;
+        CHECK(generator, "no generator for a model of %d tokens: %s", sizes[m], message);
+        PnlGeneratorSettings settings = settings_of(7 + m);
+        CHECK(pnl_generator_start(generator, &settings, message, sizeof message) == PNL_OK, "%s",
+              message);
+        int token = -1, parts = 0, beyond = 0, notes = 0;
+        PnlNote note;
+        for (int step = 0; step < 600; step++) {
+            int status = pnl_generator_next(generator, &token, &note);
+            CHECK(status >= 0, "model of %d tokens: step %d failed (%d)", sizes[m], step, status);
+            notes += status == 1;
+            parts += pnl_token_family(token) == PNL_FAMILY_PART;
+            beyond += token >= sizes[m];
+        }
+        CHECK(!parts && !beyond && notes > 0,
+              "model of %d tokens: %d PART tokens, %d beyond its vocabulary, %d notes", sizes[m],
+              parts, beyond, notes);
+        CHECK(pnl_generator_start(generator, &settings, message, sizeof message) == PNL_OK, "%s",
+              message);
+        int fed = pnl_generator_feed(generator, pnl_token_part(PNL_PART_VIOLIN_1), &note);
+        CHECK(sizes[m] == PNL_VOCAB_SIZE ? fed == 0 : fed == PNL_EINVAL,
+              "model of %d tokens: a prompt's PART_violin_1 gave %d", sizes[m], fed);
+        pnl_generator_free(generator);
+        pnl_model_free(model);
+    }
+}
+
 int main(void)
 {
     RUN_TEST(test_generated_tokens_are_grammatical_music);
@@ -801,5 +841,6 @@ int main(void)
     RUN_TEST(test_unknown_composer_and_meter_are_refused);
     RUN_TEST(test_cool_temperatures_keep_the_odds_of_a_bar_line);
     RUN_TEST(test_a_fixed_meter_keeps_every_bar_sounding_to_its_end);
+    RUN_TEST(test_every_model_composes_solo_piano_and_a_piano_model_refuses_parts);
     CHECK_EXIT();
 }
