@@ -10,33 +10,11 @@
 #include <string.h>
 
 #include "check.h"
+#include "grammar_feed.h"
 #include "grammar.h"
 #include "parts.h"
 #include "status.h"
 #include "vocabulary.h"
-
-static uint64_t next_random(uint64_t *state)
-{
-    *state ^= *state >> 12;
-    *state ^= *state << 25;
-    *state ^= *state >> 27;
-    return *state * 0x2545f4914f6cdd1dULL;
-}
-
-/* Feeds names; returns the index of the first refused token, or -1. */
-static int feed(PnlGrammar *grammar, const char *const *names, int count)
-{
-    for (int i = 0; i < count; i++) {
-        int token = pnl_token_from_name(names[i]);
-        if (token < 0 || pnl_grammar_advance(grammar, token) != PNL_OK)
-            return i;
-    }
-    return -1;
-}
-
-#define FEED(grammar, ...)                                                   \
-    feed(grammar, (const char *const[]){__VA_ARGS__},                         \
-         (int)(sizeof((const char *const[]){__VA_ARGS__}) / sizeof(const char *)))
 
 static int allows(const PnlGrammar *grammar, const char *name)
 {
