@@ -73,15 +73,10 @@ static float random_weight(uint64_t *state)
     return (float)((double)(z >> 40) / (double)(1 << 24) - 0.5);
 }
 
-static PnlModel *small_model_of(uint32_t flags, int vocab_size)
+/* The composers' names written into `weights`, then the model built from
+ * them (NULL, said on stdout, if it cannot be); the weights are freed. */
+static PnlModel *model_of(PnlWeights *weights)
 {
-    PnlWeights *weights = pnl_weights_new_lstm(pnl_vocab_prefix_signature(vocab_size),
-                                               (uint32_t)vocab_size, PNL_COMPOSER_COUNT, 16, 32, 2);
-    uint64_t seed = 2024;
-    for (uint32_t t = 0; t < weights->tensor_count; t++)
-        for (size_t i = 0; i < weights->tensors[t].count; i++)
-            weights->tensors[t].data[i] = random_weight(&seed);
-    weights->flags = flags;
     for (int k = 0; k < PNL_COMPOSER_COUNT; k++)
         snprintf(weights->composer_names[k], sizeof weights->composer_names[k], "%s",
                  pnl_composer_name(k));
@@ -91,6 +86,18 @@ static PnlModel *small_model_of(uint32_t flags, int vocab_size)
         printf("# %s\n", message);
     pnl_weights_free(weights);
     return model;
+}
+
+static PnlModel *small_model_of(uint32_t flags, int vocab_size)
+{
+    PnlWeights *weights = pnl_weights_new_lstm(pnl_vocab_prefix_signature(vocab_size),
+                                               (uint32_t)vocab_size, PNL_COMPOSER_COUNT, 16, 32, 2);
+    uint64_t seed = 2024;
+    for (uint32_t t = 0; t < weights->tensor_count; t++)
+        for (size_t i = 0; i < weights->tensors[t].count; i++)
+            weights->tensors[t].data[i] = random_weight(&seed);
+    weights->flags = flags;
+    return model_of(weights);
 }
 
 static PnlModel *small_model_with_flags(uint32_t flags)
@@ -112,15 +119,7 @@ static PnlModel *constant_model(const float *logits)
     for (uint32_t t = 0; t < weights->tensor_count; t++)
         if (strcmp(weights->tensors[t].name, "output.bias") == 0)
             memcpy(weights->tensors[t].data, logits, PNL_VOCAB_SIZE * sizeof *logits);
-    for (int k = 0; k < PNL_COMPOSER_COUNT; k++)
-        snprintf(weights->composer_names[k], sizeof weights->composer_names[k], "%s",
-                 pnl_composer_name(k));
-    PnlModel *model = NULL;
-    char message[256];
-    if (pnl_model_new(weights, &model, message, sizeof message) != PNL_OK)
-        printf("# %s\n", message);
-    pnl_weights_free(weights);
-    return model;
+    return model_of(weights);
 }
 
 static PnlGeneratorSettings settings_of(uint64_t seed)
@@ -568,15 +567,7 @@ static PnlModel *density_biased_model(void)
             tensor->data[PNL_TOKEN_BAR] = 40.0f * 0.60f;
         }
     }
-    for (int k = 0; k < PNL_COMPOSER_COUNT; k++)
-        snprintf(weights->composer_names[k], sizeof weights->composer_names[k], "%s",
-                 pnl_composer_name(k));
-    PnlModel *model = NULL;
-    char message[256];
-    if (pnl_model_new(weights, &model, message, sizeof message) != PNL_OK)
-        printf("# %s\n", message);
-    pnl_weights_free(weights);
-    return model;
+    return model_of(weights);
 }
 
 static void test_notes_per_beat_rise_with_a_set_density_step(void)
