@@ -161,13 +161,33 @@ def ardour_fault(exported: subprocess.CompletedProcess) -> str:
     corruption its headless exports meet with any plugin that has a MIDI
     output (glibc aborts after 'DummyMidiBuffer: it's too late' lines; the
     reference instrument tests/midi-pulse.lv2, which has no code but a
-    note-on and a note-off a cycle, meets it in one export in nine)."""
+    note-on and a note-off a cycle, meets it in one export in nine). The
+    same corruption, met before glibc checks it, crashes the export inside
+    the allocator instead (crashed_in_the_allocator_outside_pianola)."""
     if exported.returncode == -signal.SIGKILL and ardour_export_start_hang(exported.stdout):
         return "export-start hang"
-    if exported.returncode == -signal.SIGABRT and TROUBLE["heap"].search(exported.stdout) and \
-            "it's too late for this event" in exported.stdout:
+    if "it's too late for this event" not in exported.stdout:
+        return ""
+    if exported.returncode == -signal.SIGABRT and TROUBLE["heap"].search(exported.stdout):
         return "MIDI-out heap abort"
+    if exported.returncode in (-signal.SIGSEGV, -signal.SIGBUS) and \
+            crashed_in_the_allocator_outside_pianola(exported.stdout):
+        return "MIDI-out heap crash"
     return ""
+
+
+def crashed_in_the_allocator_outside_pianola(output: str) -> bool:
+    """Whether a crashed host's core (crash_stacks) shows the same heap
+    corruption glibc did not catch in time: the crashing thread died inside
+    glibc's allocator (malloc.c: a free or malloc reading a chunk header
+    already overwritten), and no thread of the process has a frame in
+    Pianola's code."""
+    core = output.split("the stacks of its core:", 1)
+    if len(core) < 2 or "Program terminated with signal" not in core[1]:
+        return False
+    stacks = core[1].split("Program terminated with signal", 1)[1]
+    first_frame = next((line for line in stacks.splitlines() if line.startswith("#0 ")), "")
+    return "malloc.c" in first_frame and not re.search(r"pianola\.so|pianola_ui|\bpnl_", stacks)
 
 
 class Soak:
