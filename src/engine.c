@@ -112,6 +112,7 @@ struct PnlEngine {
     int prompt_move; /* semitones the prompt is moved as heard (a set key) */
     int numerator, denominator;
     int density; /* the Density choice composing now (PNL_DENSITY_CHOICES) */
+    PnlPartSet parts; /* the ensemble's roles (0: solo piano) */
     int32_t memory_from;
     /* A restored session's memory_from, for the voice it was saved with. */
     int have_restored;
@@ -296,6 +297,45 @@ static const char *model_composer(const PnlEngine *engine, int32_t choice, char 
 }
 
 
+/* The roles the music is composed for: the ensemble's, or solo piano's
+ * (none) for an index outside the table or a model that never learned the
+ * PART tokens (which then composes solo piano, and says so in message,
+ * which may be NULL with message_size 0). */
+static PnlPartSet ensemble_parts(const PnlEngine *engine, int32_t ensemble, char *message,
+                                 size_t message_size)
+{
+    const PnlEnsemble *chosen = pnl_ensemble(ensemble);
+    if (!chosen) {
+        snprintf(message, message_size, "there is no ensemble %d; composing solo piano",
+                 (int)ensemble);
+        return 0;
+    }
+    int vocab_size = pnl_model_vocab_size(engine->model);
+    if (chosen->parts && !pnl_vocab_has_parts(vocab_size)) {
+        snprintf(message, message_size,
+                 "the model (a vocabulary of %d tokens) was trained without the PART tokens "
+                 "of ensembles; composing solo piano, not %s",
+                 vocab_size, chosen->label);
+        return 0;
+    }
+    return chosen->parts;
+}
+
+PnlPartSet pnl_engine_parts(const PnlEngine *engine, const PnlComposeSettings *settings)
+{
+    return ensemble_parts(engine, settings->ensemble, NULL, 0);
+}
+
+/* Whether the memory hears a timeline note: one of a role the ensemble
+ * has (solo piano's is the piano), in its range as it sounds. Notes of
+ * another ensemble (before the choice changed) are not heard. */
+static int heard_as_part(const PnlEngine *engine, int part, int pitch)
+{
+    if (!engine->parts)
+        return part == PNL_PART_PIANO;
+    return (engine->parts >> part & 1u) && pnl_part_in_range(part, pitch);
+}
+
 /* ------------------------------------------------------------ the timeline */
 
 static uint32_t timeline_count(const Timeline *timeline)
@@ -327,7 +367,8 @@ static uint32_t notes_before(const Timeline *timeline, int64_t ticks)
 static int same_note(const PnlTimelineNote *a, const PnlTimelineNote *b)
 {
     return a->onset_ticks == b->onset_ticks && a->duration_ticks == b->duration_ticks &&
-           a->pitch == b->pitch && a->velocity == b->velocity && a->origin == b->origin;
+           a->pitch == b->pitch && a->velocity == b->velocity && a->origin == b->origin &&
+           a->part == b->part;
 }
 
 static void describe(Snapshot *snapshot, int64_t ticks, const Timeline *timeline)
@@ -421,6 +462,7 @@ static int bar_tokens(PnlEngine *engine, const Timeline *timeline, int64_t bar, 
 {
     PnlScore *score = &engine->bar_score;
     pnl_score_clear(score);
+    score->parts = engine->parts;
     int status = pnl_score_add_meter(score, (PnlMeterChange){0, (uint8_t)engine->numerator,
                                                              (uint8_t)engine->denominator});
     uint32_t end = notes_before(timeline, until);
@@ -430,14 +472,16 @@ static int bar_tokens(PnlEngine *engine, const Timeline *timeline, int64_t bar, 
         /* Music composed in another key (before the seed or the prompt
          * changed) can hold pitches the shift moves off the piano; such a
          * note is not heard rather than folded in. */
-        if (!pnl_key_shift_keeps_on_piano(pitch, engine->key_shift))
+        if (!pnl_key_shift_keeps_on_piano(pitch, engine->key_shift) ||
+            !heard_as_part(engine, note->part, pitch))
             continue;
         status = pnl_score_add_note(score, (PnlNote){.onset_ticks = note->onset_ticks - bar,
                                                      .duration_ticks = note->duration_ticks,
                                                      .pitch = (uint8_t)pitch,
                                                      .velocity = note->model_velocity
                                                                      ? note->model_velocity
-                                                                     : note->velocity});
+                                                                     : note->velocity,
+                                                     .part = note->part});
     }
     if (status != PNL_OK) {
         snprintf(message, message_size, "out of memory hearing the timeline");
@@ -471,13 +515,17 @@ static int bar_tokens(PnlEngine *engine, const Timeline *timeline, int64_t bar, 
                         &encoded, message, message_size);
     if (status != PNL_OK)
         return status;
-    /* START COMPOSER BAR METER, then the bar's onsets up to the next BAR. */
-    if (encoded < 4 || engine->encoded[2] != PNL_TOKEN_BAR ||
-        pnl_token_family(engine->encoded[3]) != PNL_FAMILY_METER) {
+    /* START COMPOSER (the ensemble's PARTs) BAR METER, then the bar's
+     * onsets up to the next BAR. */
+    size_t bar_at = 2;
+    while (bar_at < encoded && pnl_token_family(engine->encoded[bar_at]) == PNL_FAMILY_PART)
+        bar_at++;
+    if (encoded < bar_at + 2 || engine->encoded[bar_at] != PNL_TOKEN_BAR ||
+        pnl_token_family(engine->encoded[bar_at + 1]) != PNL_FAMILY_METER) {
         snprintf(message, message_size, "the codec wrote a bar without its meter");
         return PNL_EINVAL;
     }
-    for (size_t i = 4; i < encoded && engine->encoded[i] != PNL_TOKEN_BAR &&
+    for (size_t i = bar_at + 2; i < encoded && engine->encoded[i] != PNL_TOKEN_BAR &&
                        engine->encoded[i] != PNL_TOKEN_END;
          i++) {
         if (count >= PNL_BAR_TOKENS - 1) {
@@ -542,6 +590,14 @@ static int stand_at(PnlEngine *engine, const Timeline *timeline,
         bar = nearest->ticks;
     } else {
         int status = pnl_generator_start(engine->work, settings, message, message_size);
+        /* The music opens with the ensemble's roles, where the codec
+         * writes them: after COMPOSER and SOURCE, before the first BAR. */
+        for (int part = 0; part < PNL_PART_COUNT && status == PNL_OK; part++) {
+            if (engine->parts >> part & 1u) {
+                uint16_t declared = (uint16_t)pnl_token_part(part);
+                status = feed(engine, &declared, 1, message, message_size);
+            }
+        }
         if (status != PNL_OK)
             return status;
     }
@@ -594,9 +650,13 @@ int pnl_engine_compose(PnlEngine *engine, const PnlComposeSettings *settings,
     int numerator, denominator;
     pnl_engine_meter(settings, &numerator, &denominator);
     int32_t bar_ticks = pnl_meter_bar_ticks(numerator, denominator);
-    char note_message[128] = "";
-    const char *composer = model_composer(engine, settings->composer_choice, note_message,
-                                          sizeof note_message);
+    /* What is not an error but a person should know: the composer or the
+     * ensemble the model lacks, and what it composes instead. */
+    char composer_note[128] = "", ensemble_note[160] = "";
+    const char *composer = model_composer(engine, settings->composer_choice, composer_note,
+                                          sizeof composer_note);
+    PnlPartSet parts = ensemble_parts(engine, settings->ensemble, ensemble_note,
+                                      sizeof ensemble_note);
     int prompt_move = 0;
     int key_shift = pnl_model_key_frame(engine->model)
                         ? key_shift_of(settings, context, context_count, &prompt_move)
@@ -619,8 +679,8 @@ int pnl_engine_compose(PnlEngine *engine, const PnlComposeSettings *settings,
     int64_t bar = (int64_t)from_ticks / bar_ticks * bar_ticks;
     if (!engine->have_memory || engine->model_composer != model_composer ||
         engine->key_shift != key_shift || engine->prompt_move != prompt_move ||
-        engine->numerator != numerator ||
-        engine->denominator != denominator) {
+        engine->numerator != numerator || engine->denominator != denominator ||
+        engine->parts != parts) {
         engine->snapshot_count = 0;
         engine->standing = 0;
         engine->have_memory = 1;
@@ -630,6 +690,7 @@ int pnl_engine_compose(PnlEngine *engine, const PnlComposeSettings *settings,
         engine->prompt_move = prompt_move;
         engine->numerator = numerator;
         engine->denominator = denominator;
+        engine->parts = parts;
         /* A new voice hears the bars before where it starts, so its
          * cost is bounded, however long the piece; a restored session
          * hears from where its voice began. */
@@ -639,6 +700,7 @@ int pnl_engine_compose(PnlEngine *engine, const PnlComposeSettings *settings,
             restored->seed == settings->seed && restored->key_choice == settings->key_choice &&
             restored->bar_ticks == settings->bar_ticks &&
             restored->beat_ticks == settings->beat_ticks &&
+            restored->ensemble == settings->ensemble &&
             engine->restored_memory_from % bar_ticks == 0 &&
             engine->restored_memory_from <= bar)
             heard = engine->restored_memory_from;
@@ -704,7 +766,8 @@ int pnl_engine_compose(PnlEngine *engine, const PnlComposeSettings *settings,
                 .pitch = note.pitch,
                 .velocity = (uint8_t)played,
                 .origin = PNL_ORIGIN_GENERATED,
-                .model_velocity = (uint8_t)(played != velocity ? velocity : 0)};
+                .model_velocity = (uint8_t)(played != velocity ? velocity : 0),
+                .part = note.part};
         }
         if (last_token == PNL_TOKEN_BAR) {
             pnl_generator_position(engine->work, &position);
@@ -726,5 +789,7 @@ int pnl_engine_compose(PnlEngine *engine, const PnlComposeSettings *settings,
         engine->standing = 1;
         engine->standing_at = engine->snapshots[engine->snapshot_count - 1];
     }
+    snprintf(message, message_size, "%s%s%s", composer_note,
+             composer_note[0] && ensemble_note[0] ? "; " : "", ensemble_note);
     return PNL_OK;
 }

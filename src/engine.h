@@ -19,6 +19,12 @@
  * - the composer is the model's choice (pnl_model_choice_name: the file's
  *   own list, or PNL_COMPOSER_CHOICES for a file without one; an index past
  *   its end is the last), or the model's first composer when it lacks it;
+ * - the ensemble is the settings' (parts.h): the music opens with its
+ *   roles' PART tokens, every note composed or heard keeps its part, and
+ *   the grammar keeps each role in its range and polyphony (as the music
+ *   sounds, past the key shift); a timeline note of a role the ensemble
+ *   lacks, or outside its role's range, is not heard. A model trained
+ *   without the PART tokens composes solo piano, and says so;
  * - each stretch draws from a random stream keyed by the seed, the
  *   variation (re-roll count) and the tick the stretch starts at.
  * The network's state is carried from bar to bar, and is always the one
@@ -53,6 +59,8 @@ typedef struct {
     /* A PNL_DENSITY_CHOICES index, 0 = automatic; with a model trained
      * before the DENSITY family it changes nothing (docs/engine.md). */
     int32_t density;
+    /* An index into pnl_ensemble() (parts.h), 0 = solo piano. */
+    int32_t ensemble;
 } PnlComposeSettings;
 
 typedef struct PnlEngine PnlEngine;
@@ -70,8 +78,8 @@ const PnlModel *pnl_engine_model(const PnlEngine *engine);
  * rest of one) after context[0..context_count), the timeline notes before
  * from_ticks. Writes at most max_notes to notes, sorted by onset then
  * pitch, and their number to *note_count. A message that is not an error
- * (the model lacks the chosen composer) may be left in message with
- * PNL_OK. */
+ * (the model lacks the chosen composer or the ensemble's PART tokens) is
+ * left in message with PNL_OK; message is empty when there is none. */
 int pnl_engine_compose(PnlEngine *engine, const PnlComposeSettings *settings,
                        const PnlTimelineNote *context, uint32_t context_count, int32_t from_ticks,
                        int32_t until_ticks, PnlTimelineNote *notes, uint32_t max_notes,
@@ -96,6 +104,11 @@ void pnl_engine_restore_memory(PnlEngine *engine, const PnlComposeSettings *sett
                                int32_t memory_from_ticks);
 
 /* The music rules, for the callers that need one on its own. */
+
+/* The roles the engine composes for with these settings: the ensemble's,
+ * or 0 (solo piano) for an index outside the table or a model without the
+ * PART tokens. A MIDI writer declares them (pnl_midi_write). */
+PnlPartSet pnl_engine_parts(const PnlEngine *engine, const PnlComposeSettings *settings);
 
 /* The index of a composer name among PNL_COMPOSER_CHOICES, or -1. */
 int pnl_engine_composer_choice(const char *name);

@@ -99,6 +99,55 @@ static int move_pitch(int token, int semitones)
     return pnl_token_pitch(pitch);
 }
 
+/* Whether the register (and the piano's keys, past the key shift) leaves
+ * `part` of an ensemble a key of its range to play. */
+static int part_has_a_key(const PnlGenerator *generator, int part)
+{
+    const PnlPartRole *role = pnl_part_role(part);
+    const PnlSteering *steering = &generator->steering;
+    int lowest = role->lowest, highest = role->highest;
+    if (steering->lowest_pitch > lowest)
+        lowest = steering->lowest_pitch;
+    if (steering->highest_pitch > 0 && steering->highest_pitch < highest)
+        highest = steering->highest_pitch;
+    if (PNL_LOWEST_PITCH + generator->key_shift > lowest)
+        lowest = PNL_LOWEST_PITCH + generator->key_shift;
+    if (PNL_HIGHEST_PITCH + generator->key_shift < highest)
+        highest = PNL_HIGHEST_PITCH + generator->key_shift;
+    return lowest <= highest;
+}
+
+/* In an ensemble, a role whose range the register misses has no key to
+ * play: it may not open a group of an onset, nor may an onset come where
+ * only such roles have a voice free, since neither could be followed by a
+ * note. Where no role has a key at all the bars stay silent. */
+static void keep_to_playable_parts(const PnlGenerator *generator, uint8_t *mask)
+{
+    const PnlGrammar *grammar = &generator->decoder.grammar;
+    if (!grammar->parts || grammar->bar_count == 0)
+        return;
+    PnlPartSet playable = 0;
+    for (int part = 0; part < PNL_PART_COUNT; part++)
+        if ((grammar->parts >> part & 1u) && part_has_a_key(generator, part))
+            playable |= 1u << part;
+    if (playable == grammar->parts)
+        return;
+    for (int part = 0; part < PNL_PART_COUNT; part++)
+        if (!(playable >> part & 1u))
+            mask[PNL_TOKEN_PART_BASE + part] = 0;
+    for (int position = 0; position < grammar->bar_ticks; position++) {
+        uint8_t *pos = &mask[PNL_TOKEN_POS_BASE + position];
+        int voiced = 0;
+        for (int part = 0; *pos && part < PNL_PART_COUNT && !voiced; part++)
+            voiced = (playable >> part & 1u) &&
+                     pnl_grammar_part_has_voice(grammar, part,
+                                                grammar->bar_start_ticks + position);
+        *pos = (uint8_t)(*pos && voiced);
+    }
+    if (!playable)
+        mask[PNL_TOKEN_BAR] = (uint8_t)pnl_grammar_allows(grammar, PNL_TOKEN_BAR);
+}
+
 /* Keeps the bar hashes up to date with an accepted token. */
 static void remember_bar(PnlGenerator *generator, int token)
 {
@@ -200,6 +249,9 @@ int pnl_generator_start(PnlGenerator *generator, const PnlGeneratorSettings *set
     /* A model that learned the DENSITY family writes one in every bar; an
      * older one never sees one (its logits stop before them). */
     pnl_grammar_set_density(&generator->decoder.grammar, generator->density_bars);
+    /* An ensemble's roles keep their ranges as the music sounds, above
+     * the network's frame. */
+    pnl_grammar_set_range_shift(&generator->decoder.grammar, generator->key_shift);
     forget_bars(generator);
     generator->pending_token = -1;
     generator->token_count = 0;
@@ -318,6 +370,7 @@ int pnl_generator_next(PnlGenerator *generator, int *token_out, PnlNote *note)
     /* No note the key shift would move off the piano, nor any outside the
      * register. */
     pnl_steering_mask(&generator->steering, generator->key_shift, mask);
+    keep_to_playable_parts(generator, mask);
     if (bar_would_repeat_too_often(generator)) {
         /* Unless the bar cannot go on at all (its last onset on its last
          * tick, at the piano's top note). */

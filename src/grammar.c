@@ -40,6 +40,7 @@ void pnl_grammar_reset(PnlGrammar *grammar)
     grammar->note_pitch = -1;
     grammar->parts = 0;
     grammar->part = -1;
+    grammar->range_shift = 0;
     memset(grammar->key_sounding_until_ticks, 0, sizeof grammar->key_sounding_until_ticks);
     memset(grammar->part_sounding_until_ticks, 0, sizeof grammar->part_sounding_until_ticks);
 }
@@ -49,10 +50,8 @@ int pnl_grammar_note_part(const PnlGrammar *grammar)
     return grammar->parts && grammar->part >= 0 ? grammar->part : PNL_PART_PIANO;
 }
 
-/* Whether `part` may begin another note at `onset_ticks`: fewer of its
- * notes than it can sound at once still sound there. Notes of this onset
- * already spelled count, since each DUR takes a slot. */
-static int part_has_voice(const PnlGrammar *grammar, int part, int64_t onset_ticks)
+/* Notes of this onset already spelled count, since each DUR takes a slot. */
+int pnl_grammar_part_has_voice(const PnlGrammar *grammar, int part, int64_t onset_ticks)
 {
     int voices = pnl_part_role(part)->voices, sounding = 0;
     if (voices == PNL_PART_UNLIMITED)
@@ -68,7 +67,7 @@ static int onset_has_voice(const PnlGrammar *grammar, int position)
 {
     int64_t onset = grammar->bar_start_ticks + position;
     for (int part = 0; part < PNL_PART_COUNT; part++)
-        if ((grammar->parts >> part & 1u) && part_has_voice(grammar, part, onset))
+        if ((grammar->parts >> part & 1u) && pnl_grammar_part_has_voice(grammar, part, onset))
             return 1;
     return 0;
 }
@@ -78,16 +77,24 @@ static int onset_has_voice(const PnlGrammar *grammar, int position)
 static int group_may_open(const PnlGrammar *grammar, int part)
 {
     return (grammar->parts >> part & 1u) && part > grammar->part &&
-           part_has_voice(grammar, part, pnl_grammar_onset_ticks(grammar));
+           pnl_grammar_part_has_voice(grammar, part, pnl_grammar_onset_ticks(grammar));
 }
 
 /* Whether `pitch` may be the next note of the current group: above the
- * group's last, in its role's range, with a voice free. */
+ * group's last, in its role's range as it sounds (past the range shift),
+ * with a voice free. */
 static int pitch_fits(const PnlGrammar *grammar, int pitch)
 {
     int part = pnl_grammar_note_part(grammar);
-    return pitch > grammar->last_pitch && pnl_part_in_range(part, pitch) &&
-           (!grammar->parts || part_has_voice(grammar, part, pnl_grammar_onset_ticks(grammar)));
+    int sounding = grammar->parts ? pitch + grammar->range_shift : pitch;
+    return pitch > grammar->last_pitch && pnl_part_in_range(part, sounding) &&
+           (!grammar->parts ||
+            pnl_grammar_part_has_voice(grammar, part, pnl_grammar_onset_ticks(grammar)));
+}
+
+void pnl_grammar_set_range_shift(PnlGrammar *grammar, int semitones)
+{
+    grammar->range_shift = semitones;
 }
 
 void pnl_grammar_set_density(PnlGrammar *grammar, int density_bars)

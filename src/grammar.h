@@ -44,6 +44,11 @@ typedef struct {
      * slot per note it may sound at once (0 when free): a new note of the
      * role may come only while fewer than its `voices` still sound. */
     int64_t part_sounding_until_ticks[PNL_PART_COUNT][PNL_PART_MAX_VOICES];
+    /* Semitones the music sounds above its PITCH tokens: a key-normalized
+     * network spells its notes in C major / A minor, and a role's range
+     * holds for the sounding pitch (pnl_grammar_set_range_shift). 0 for
+     * tokens as written. */
+    int range_shift;
     /* Where each key's last note ends (0 before one): a key struck again
      * cuts its note short, on a piano as in a MIDI file, so a long note
      * sounds only until the same key's next onset. */
@@ -56,6 +61,14 @@ void pnl_grammar_reset(PnlGrammar *grammar);
  * right after a reset, for a model or a token file with the DENSITY
  * family. */
 void pnl_grammar_set_density(PnlGrammar *grammar, int density_bars);
+/* The sounding pitch of a PITCH token is `semitones` above it (-11..11):
+ * set right after a reset by a generator whose network hears the music
+ * moved into its key frame, so an ensemble's parts keep their ranges as
+ * they sound. Solo piano is not affected. */
+void pnl_grammar_set_range_shift(PnlGrammar *grammar, int semitones);
+/* Whether `part` may begin another note at `onset_ticks`: fewer of its
+ * notes than it sounds at once still sound there (always for the piano). */
+int pnl_grammar_part_has_voice(const PnlGrammar *grammar, int part, int64_t onset_ticks);
 /* The density mode of a whole token sequence: 1 if it holds any DENSITY
  * token (then every bar must have one), else 0. */
 int pnl_grammar_density_of(const uint16_t *tokens, size_t count);

@@ -18,6 +18,7 @@
 
 #include <stdint.h>
 
+#include "parts.h"      /* PnlPart */
 #include "vocabulary.h" /* PNL_TICKS_PER_QUARTER */
 
 enum { PNL_TIMELINE_DEFAULT_CAPACITY = 262144 };
@@ -42,6 +43,9 @@ typedef struct {
      * network hears, src/engine.c); 0 where velocity is the model's or the
      * player's. */
     uint8_t model_velocity;
+    /* The ensemble's role that plays it (PnlPart, parts.h): 0, the piano,
+     * for every note of solo piano and for a zeroed note. */
+    uint8_t part;
 } PnlTimelineNote;
 
 typedef struct PnlTimeline PnlTimeline;

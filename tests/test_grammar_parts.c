@@ -98,6 +98,36 @@ static void test_each_pitch_lies_in_its_roles_range(void)
     }
 }
 
+/* A key-normalized network spells the music in C major / A minor: with
+ * the music 5 semitones above its tokens, the violin's G3 (55) is spelled
+ * PITCH_50, so the range moves with the tokens; solo piano is left as it
+ * was (the generator keeps its shifted notes on the keyboard). */
+static void test_a_range_holds_for_the_sounding_pitch_past_a_key_shift(void)
+{
+    PnlGrammar grammar;
+    pnl_grammar_reset(&grammar);
+    pnl_grammar_set_range_shift(&grammar, 5);
+    CHECK(FEED(&grammar, "START", "COMPOSER_bach", "PART_violin_1", "BAR", "METER_4_4",
+               "POS_0", "PART_violin_1") < 0,
+          "the violin's group was refused");
+    CHECK(!allows(&grammar, "PITCH_49") && allows(&grammar, "PITCH_50") &&
+              allows(&grammar, "PITCH_98") && !allows(&grammar, "PITCH_99"),
+          "moved up 5, the violin's G3..G7 should be PITCH_50..PITCH_98");
+    pnl_grammar_reset(&grammar);
+    pnl_grammar_set_range_shift(&grammar, -7);
+    CHECK(FEED(&grammar, "START", "COMPOSER_bach", "PART_cello", "BAR", "METER_4_4", "POS_0",
+               "PART_cello") < 0,
+          "the cello's group was refused");
+    CHECK(!allows(&grammar, "PITCH_42") && allows(&grammar, "PITCH_43") &&
+              allows(&grammar, "PITCH_95") && !allows(&grammar, "PITCH_96"),
+          "moved down 7, the cello's C2..E6 should be PITCH_43..PITCH_95");
+    pnl_grammar_reset(&grammar);
+    pnl_grammar_set_range_shift(&grammar, 11);
+    CHECK(FEED(&grammar, "START", "COMPOSER_bach", "BAR", "METER_4_4", "POS_0", "PITCH_21",
+               "VEL_5", "DUR_6", "PITCH_108") < 0,
+          "solo piano should keep every key whatever the shift");
+}
+
 static void test_a_string_sounds_two_notes_at_most_held_notes_included(void)
 {
     PnlGrammar grammar;
@@ -227,6 +257,7 @@ int main(void)
     RUN_TEST(test_roles_are_declared_once_each_in_role_order);
     RUN_TEST(test_groups_name_declared_roles_in_ascending_order);
     RUN_TEST(test_each_pitch_lies_in_its_roles_range);
+    RUN_TEST(test_a_range_holds_for_the_sounding_pitch_past_a_key_shift);
     RUN_TEST(test_a_string_sounds_two_notes_at_most_held_notes_included);
     RUN_TEST(test_random_walks_never_write_an_impossible_part);
     CHECK_EXIT();

@@ -4,7 +4,8 @@
  *                    [--top-p P] [--seed N] [--bars N] [--tempo BPM]
  *                    [--meter N/D] [--prompt IN.mid] [--reroll BAR]...
  *                    [--key NAME] [--register-lowest N] [--register-highest N]
- *                    [--dynamics NAME] [--density NAME] -o OUT.mid
+ *                    [--dynamics NAME] [--density NAME] [--ensemble NAME]
+ *                    -o OUT.mid
  *
  * It composes through the plugin's engine (src/engine.h), bar by bar on a
  * timeline as the plugin's worker does, with the plugin's settings: the
@@ -13,8 +14,10 @@
  * --reroll BAR the ones it plays
  * after its re-roll trigger, pressed so that the new music starts at that
  * bar. A prompt's notes open the piece, and the music continues them from
- * the grid step after the last one ends, as after a capture. The same
- * arguments give the same bytes. */
+ * the grid step after the last one ends, as after a capture. --ensemble
+ * composes for an ensemble's instruments (parts.h), and the file holds one
+ * track per part, named, with its program on a channel of its own. The
+ * same arguments give the same bytes. */
 #include "../plugin/ports.h"
 #include "capture.h"
 #include "cli.h"
@@ -22,6 +25,7 @@
 #include "midifile.h"
 #include "model.h"
 #include "model_path.h"
+#include "parts.h"
 #include "score.h"
 #include "status.h"
 #include "timeline.h"
@@ -90,17 +94,34 @@ static void usage(FILE *stream)
             "      --density NAME      auto (the network chooses each bar's), sparse, light,\n"
             "                          moderate, busy or very-busy; a model trained without\n"
             "                          density tokens ignores it [auto]\n"
+            "      --ensemble NAME     the instruments composed for, each part a track of\n"
+            "                          the file with its name and instrument (a model\n"
+            "                          trained without ensembles composes solo piano):\n"
+            "                         ",
+            composer_names[(int)pnl_control_spec(PNL_PORT_COMPOSER)->default_value],
+            temperature->minimum, temperature->maximum, temperature->default_value,
+            top_p->minimum, top_p->maximum, top_p->default_value, seed->minimum, seed->maximum,
+            seed->default_value, tempo->minimum, tempo->maximum, tempo->default_value,
+            lowest->minimum, lowest->maximum, lowest->default_value, highest->default_value);
+    int column = 25;
+    for (int ensemble = 0; ensemble < pnl_ensemble_count(); ensemble++) {
+        const char *name = pnl_ensemble(ensemble)->name;
+        int last = ensemble + 1 == pnl_ensemble_count();
+        if (column + 1 + (int)strlen(name) + 1 > 80) {
+            fprintf(stream, "\n                         ");
+            column = 25;
+        }
+        column += fprintf(stream, " %s%s", name, last ? "" : ",");
+    }
+    fprintf(stream,
+            " [%s]\n"
             "      --reroll BAR        new music from bar BAR on (1 is the first), as the\n"
             "                          plugin's re-roll; may be given again\n"
             "      --precision P       int8 (the plugin's) or float32 (the trained\n"
             "                          network's own numbers, slower) [int8]\n"
             "  -q, --quiet             print nothing on success\n"
             "  -h, --help              show this help\n",
-            composer_names[(int)pnl_control_spec(PNL_PORT_COMPOSER)->default_value],
-            temperature->minimum, temperature->maximum, temperature->default_value,
-            top_p->minimum, top_p->maximum, top_p->default_value, seed->minimum, seed->maximum,
-            seed->default_value, tempo->minimum, tempo->maximum, tempo->default_value,
-            lowest->minimum, lowest->maximum, lowest->default_value, highest->default_value);
+            pnl_ensemble(0)->name);
 }
 
 #define die(...) pnl_cli_fail(program, __VA_ARGS__)
@@ -203,6 +224,7 @@ int main(int argc, char **argv)
     int key_choice = (int)pnl_control_spec(PNL_PORT_KEY)->default_value;
     int dynamics = (int)pnl_control_spec(PNL_PORT_DYNAMICS)->default_value;
     int density = (int)pnl_control_spec(PNL_PORT_DENSITY)->default_value;
+    int ensemble = 0;
     long long register_lowest = (long long)pnl_control_spec(PNL_PORT_REGISTER_LOWEST)->default_value;
     long long register_highest =
         (long long)pnl_control_spec(PNL_PORT_REGISTER_HIGHEST)->default_value;
@@ -220,6 +242,7 @@ int main(int argc, char **argv)
         {"register-highest", required_argument, NULL, 'H'},
         {"dynamics", required_argument, NULL, 'D'},
         {"density", required_argument, NULL, 'Y'},
+        {"ensemble", required_argument, NULL, 'E'},
         {NULL, 0, NULL, 0},
     };
     int option;
@@ -281,6 +304,17 @@ int main(int argc, char **argv)
             if ((density = parse_choice(PNL_PORT_DENSITY, optarg)) < 0)
                 return die("--density wants auto, sparse, light, moderate, busy or very-busy, "
                            "not \"%s\"", optarg);
+            break;
+        case 'E':
+            if ((ensemble = pnl_ensemble_index(optarg)) < 0) {
+                char known[256] = "";
+                for (int e = 0; e < pnl_ensemble_count(); e++) {
+                    size_t used = strlen(known);
+                    snprintf(known + used, sizeof known - used, "%s%s", e ? ", " : "",
+                             pnl_ensemble(e)->name);
+                }
+                return die("--ensemble wants one of %s, not \"%s\"", known, optarg);
+            }
             break;
         case 'L':
         case 'H': {
@@ -353,7 +387,8 @@ int main(int argc, char **argv)
                                    .register_lowest = (int32_t)register_lowest,
                                    .register_highest = (int32_t)register_highest,
                                    .dynamics = dynamics,
-                                   .density = density};
+                                   .density = density,
+                                   .ensemble = ensemble};
     if (density != PNL_DENSITY_AUTOMATIC && !pnl_vocab_has_density(pnl_model_vocab_size(model)))
         fprintf(stderr,
                 "pianola-generate: note: %s was trained without density tokens; --density "
@@ -368,6 +403,7 @@ int main(int argc, char **argv)
     PnlTimelineNote *composed = calloc(PNL_COMPOSE_NOTES, sizeof *composed);
     int exit_code = 0;
     int64_t prompt_end = 0;
+    int noted = 0;
     if (!composed) {
         exit_code = die("out of memory");
         goto done;
@@ -400,6 +436,12 @@ int main(int argc, char **argv)
                             message);
             goto done;
         }
+        /* What the engine tells without failing (the model lacks the
+         * composer or the ensemble), once. */
+        if (message[0] && !noted) {
+            fprintf(stderr, "%s: note: %s\n", program, message);
+            noted = 1;
+        }
         if (reserve(&piece, count) != 0) {
             exit_code = die("out of memory");
             goto done;
@@ -409,6 +451,12 @@ int main(int argc, char **argv)
         from = until;
     }
 
+    /* One track per part: the ensemble's, and the piano's where a prompt
+     * (a piano phrase) opens music for an ensemble without one. */
+    PnlPartSet parts = pnl_engine_parts(engine, &settings);
+    for (uint32_t i = 0; parts && i < piece.count; i++)
+        parts |= 1u << piece.notes[i].part;
+    score.parts = parts;
     int status = pnl_score_add_meter(
         &score, (PnlMeterChange){0, (uint8_t)meter_numerator, (uint8_t)meter_denominator});
     for (uint32_t i = 0; i < piece.count && status == PNL_OK; i++)
@@ -416,7 +464,8 @@ int main(int argc, char **argv)
                                                       .duration_ticks =
                                                           piece.notes[i].duration_ticks,
                                                       .pitch = piece.notes[i].pitch,
-                                                      .velocity = piece.notes[i].velocity});
+                                                      .velocity = piece.notes[i].velocity,
+                                                      .part = piece.notes[i].part});
     if (status != PNL_OK) {
         exit_code = die("out of memory");
         goto done;
@@ -426,9 +475,10 @@ int main(int argc, char **argv)
         goto done;
     }
     if (!quiet)
-        printf("%s: %lld bars, %zu notes (%s, temperature %g, top-p %g, seed %lld)\n", output,
-               (long long)(end / bar_ticks), score.note_count, composer, temperature, top_p,
-               seed);
+        printf("%s: %lld bars, %zu notes (%s%s%s, temperature %g, top-p %g, seed %lld)\n",
+               output, (long long)(end / bar_ticks), score.note_count, composer,
+               score.parts ? ", " : "", score.parts ? pnl_ensemble(ensemble)->name : "",
+               temperature, top_p, seed);
 done:
     pnl_score_free(&score);
     free(piece.notes);
