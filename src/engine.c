@@ -672,7 +672,11 @@ int pnl_engine_compose(PnlEngine *engine, const PnlComposeSettings *settings,
         .steering = steering_of(settings)};
 
     /* The memory is the timeline heard by this composer in this key and
-     * meter; another hears it anew, from the start. */
+     * meter (and, by a network that hears an asked density step more
+     * clearly than one it chose, with this Density); another hears it
+     * anew, from the start. */
+    int density_changed = pnl_generator_density_bars(engine->work) &&
+                          engine->density != generator_settings.steering.density;
     int model_composer = pnl_model_find_composer(engine->model, composer);
     int composer_index =
         pnl_composer_index(pnl_model_composer_opener(engine->model, model_composer));
@@ -680,7 +684,7 @@ int pnl_engine_compose(PnlEngine *engine, const PnlComposeSettings *settings,
     if (!engine->have_memory || engine->model_composer != model_composer ||
         engine->key_shift != key_shift || engine->prompt_move != prompt_move ||
         engine->numerator != numerator || engine->denominator != denominator ||
-        engine->parts != parts) {
+        engine->parts != parts || density_changed) {
         engine->snapshot_count = 0;
         engine->standing = 0;
         engine->have_memory = 1;
@@ -701,6 +705,7 @@ int pnl_engine_compose(PnlEngine *engine, const PnlComposeSettings *settings,
             restored->bar_ticks == settings->bar_ticks &&
             restored->beat_ticks == settings->beat_ticks &&
             restored->ensemble == settings->ensemble &&
+            restored->density == settings->density &&
             engine->restored_memory_from % bar_ticks == 0 &&
             engine->restored_memory_from <= bar)
             heard = engine->restored_memory_from;

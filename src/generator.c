@@ -271,6 +271,10 @@ void pnl_generator_set_sampling(PnlGenerator *generator, float temperature, floa
 void pnl_generator_set_steering(PnlGenerator *generator, const PnlSteering *steering)
 {
     generator->steering = *steering;
+    int asked = generator->density_bars && steering->density > PNL_DENSITY_AUTOMATIC &&
+                steering->density < PNL_DENSITY_CHOICE_COUNT;
+    pnl_model_state_ask_density(generator->state, asked ? steering->density - 1 : -1,
+                                PNL_DENSITY_GUIDANCE);
 }
 
 void pnl_generator_reseed(PnlGenerator *generator, uint64_t seed)

@@ -62,7 +62,9 @@ struct PnlLstm {
     float *token_table;    /* V x gate_rows: W_ih0 . token_embedding[v] */
     float *composer_table; /* K x gate_rows: W_ih0 . composer_embedding[k] + b_ih0 + b_hh0 */
     /* A density-conditioned network's (PNL_WEIGHTS_FLAG_DENSITY), else NULL:
-     * (PNL_DENSITY_COUNT + 1) x gate_rows, W_ih0 . density_embedding[d]. */
+     * (PNL_DENSITY_COUNT + 2) x gate_rows, W_ih0 . density_embedding[d] for
+     * d = 0..PNL_DENSITY_COUNT, then the mean of the steps' rows (1..COUNT),
+     * from which an asked step is heard more clearly (pnl_lstm_state_ask_density). */
     float *density_table;
     Layer layers[PNL_WEIGHTS_MAX_LAYERS];
     Packed output;         /* blocks over h_top */
@@ -81,6 +83,10 @@ struct PnlLstmState {
     /* The density row in force: 0 before any DENSITY token, else 1 + the
      * step of the last one fed. */
     int density_row;
+    /* The row of the step a player asked for (0: none), heard `guidance`
+     * times as far from the steps' mean as the network learned it. */
+    int asked_density_row;
+    float density_guidance;
 };
 
 /* The cell's loops vectorise only with their body inlined. */
@@ -187,6 +193,19 @@ void pnl_lstm_free(PnlLstm *lstm)
 
 /* table[row] = W_ih0 . embedding[row] (+ bias when given), rows x gate_rows,
  * summed in column order like every other product here. */
+/* Writes the mean of the density steps' rows (1..PNL_DENSITY_COUNT) into
+ * the row after them. */
+static void average_density_steps(float *table, int gate_rows)
+{
+    float *mean = table + (size_t)(PNL_DENSITY_COUNT + 1) * (size_t)gate_rows;
+    for (int r = 0; r < gate_rows; r++) {
+        double sum = 0.0;
+        for (int step = 1; step <= PNL_DENSITY_COUNT; step++)
+            sum += table[(size_t)step * (size_t)gate_rows + (size_t)r];
+        mean[r] = (float)(sum / PNL_DENSITY_COUNT);
+    }
+}
+
 static void project_embeddings(const float *embedding, int rows, const PnlTensor *weight_ih,
                                const float *bias, int gate_rows, float *table)
 {
@@ -288,16 +307,18 @@ int pnl_lstm_new_with_precision(const PnlWeights *weights, PnlPrecision precisio
             lstm->composer_table =
                 pnl_dense_alloc_floats((size_t)lstm->composer_count * (size_t)lstm->gate_rows);
             if (density)
-                lstm->density_table = pnl_dense_alloc_floats((size_t)(PNL_DENSITY_COUNT + 1) *
+                lstm->density_table = pnl_dense_alloc_floats((size_t)(PNL_DENSITY_COUNT + 2) *
                                                              (size_t)lstm->gate_rows);
             if (!lstm->token_table || !lstm->composer_table ||
                 (density && !lstm->density_table)) {
                 free(summed_bias);
                 goto out_of_memory;
             }
-            if (density)
+            if (density) {
                 project_embeddings(density_embedding->data, PNL_DENSITY_COUNT + 1, weight_ih,
                                    NULL, lstm->gate_rows, lstm->density_table);
+                average_density_steps(lstm->density_table, lstm->gate_rows);
+            }
             project_embeddings(token_embedding->data, vocab, weight_ih, NULL, lstm->gate_rows,
                                lstm->token_table);
             project_embeddings(composer_embedding->data, lstm->composer_count, weight_ih,
@@ -369,6 +390,7 @@ PnlLstmState *pnl_lstm_state_new(const PnlLstm *lstm)
     PnlLstmState *state = calloc(1, sizeof *state);
     if (!state)
         return NULL;
+    state->density_guidance = 1.0f;
     size_t units = (size_t)lstm->layer_count * (size_t)lstm->hidden_size;
     state->lstm = lstm;
     state->hidden = pnl_dense_alloc_floats(units);
@@ -410,6 +432,15 @@ void pnl_lstm_state_copy(PnlLstmState *to, const PnlLstmState *from)
     memcpy(to->hidden_codes, from->hidden_codes, units * sizeof(int16_t));
     memcpy(to->cell, from->cell, units * sizeof(float));
     to->density_row = from->density_row;
+    to->asked_density_row = from->asked_density_row;
+    to->density_guidance = from->density_guidance;
+}
+
+void pnl_lstm_state_ask_density(PnlLstmState *state, int step, float guidance)
+{
+    int asked = step >= 0 && step < PNL_DENSITY_COUNT && isfinite(guidance) && guidance > 0.0f;
+    state->asked_density_row = asked ? step + 1 : 0;
+    state->density_guidance = asked ? guidance : 1.0f;
 }
 
 /* The cell update of units [first, end) from gate pre-activations (i, f, g,
@@ -468,8 +499,16 @@ void pnl_lstm_advance(const PnlLstm *lstm, PnlLstmState *state, int token, int c
             state->density_row = pnl_token_offset(token) + 1;
         const float *density_row =
             lstm->density_table + (size_t)state->density_row * (size_t)gate_rows;
-        for (int r = 0; r < gate_rows; r++)
-            layer0_bias[r] += density_row[r];
+        if (state->density_row != 0 && state->density_row == state->asked_density_row) {
+            const float *mean =
+                lstm->density_table + (size_t)(PNL_DENSITY_COUNT + 1) * (size_t)gate_rows;
+            const float guidance = state->density_guidance;
+            for (int r = 0; r < gate_rows; r++)
+                layer0_bias[r] += mean[r] + guidance * (density_row[r] - mean[r]);
+        } else {
+            for (int r = 0; r < gate_rows; r++)
+                layer0_bias[r] += density_row[r];
+        }
     }
     product(&lstm->layers[0].matrix, layer0_bias, state->hidden, state->hidden_codes, hidden,
             gate_rows, state->gates);

@@ -41,6 +41,13 @@ void pnl_lstm_state_free(PnlLstmState *state);
 void pnl_lstm_state_reset(PnlLstmState *state);
 /* Copies h and c (not scratch) between states of the same network. */
 void pnl_lstm_state_copy(PnlLstmState *to, const PnlLstmState *from);
+/* The density step a player asked for (0..PNL_DENSITY_COUNT - 1; -1 or a
+ * guidance that is not positive: none). While that step is in force, a
+ * density-conditioned network hears its row `guidance` times as far from
+ * the mean of the steps' rows as it learned it (1: as learned); every other
+ * row, and a network without the conditioning, is as trained. The state
+ * keeps it through resets and copies. */
+void pnl_lstm_state_ask_density(PnlLstmState *state, int step, float guidance);
 /* Bytes a state holds (h, c, their codes and the step's scratch). */
 size_t pnl_lstm_state_bytes(const PnlLstm *lstm);
 

@@ -339,6 +339,12 @@ void pnl_model_state_reset(PnlModelState *state)
     }
 }
 
+void pnl_model_state_ask_density(PnlModelState *state, int step, float guidance)
+{
+    if (state->model->architecture == PNL_ARCH_LSTM)
+        pnl_lstm_state_ask_density(state->lstm, step, guidance);
+}
+
 void pnl_model_state_copy(PnlModelState *to, const PnlModelState *from)
 {
     switch (from->model->architecture) {

@@ -81,6 +81,10 @@ void pnl_model_state_free(PnlModelState *state);
 void pnl_model_state_reset(PnlModelState *state);
 /* Makes `to` continue exactly where `from` is (same model). */
 void pnl_model_state_copy(PnlModelState *to, const PnlModelState *from);
+/* The density step a player asked for, heard `guidance` times as clearly
+ * as a density-conditioned LSTM learned it (pnl_lstm_state_ask_density);
+ * -1 for none. Other networks ignore it. */
+void pnl_model_state_ask_density(PnlModelState *state, int step, float guidance);
 /* Tokens in a transformer's window now (0 for the LSTM). */
 int pnl_model_state_filled(const PnlModelState *state);
 

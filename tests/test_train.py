@@ -167,33 +167,6 @@ class TrainTest(unittest.TestCase):
                         "a network grown into the density conditioning did not start as the "
                         "one it grew from")
 
-    def test_density_contrast_spreads_the_steps_around_their_mean(self) -> None:
-        """`train export --density-contrast`: each step's row moves away from the steps' mean
-        by the factor, the mean and row 0 stay, 1 changes nothing, and a network without the
-        conditioning or a contrast that is not positive is refused."""
-        from train.model import sharpen_density
-        torch.manual_seed(9)
-        model = PianolaLSTM(len(self.vocab), len(self.vocab.composers), 16, 24, 2,
-                            density=True).eval()
-        with torch.no_grad():
-            model.density_embedding.weight[1:].normal_()
-        before = model.density_embedding.weight.detach().clone()
-        sharpen_density(model, 1.0)
-        self.assertTrue(torch.equal(model.density_embedding.weight, before))
-        sharpen_density(model, 1.5)
-        after = model.density_embedding.weight.detach()
-        mean = before[1:].mean(dim=0)
-        self.assertTrue(torch.equal(after[0], before[0]), "row 0 (no step yet) moved")
-        self.assertTrue(torch.allclose(after[1:].mean(dim=0), mean, atol=1e-6))
-        self.assertTrue(torch.allclose(after[1:] - mean, 1.5 * (before[1:] - mean), atol=1e-6))
-        with self.assertRaises(ValueError):
-            sharpen_density(model, 0.0)
-        with self.assertRaises(ValueError):
-            sharpen_density(model, float("nan"))
-        plain = PianolaLSTM(len(self.vocab), len(self.vocab.composers), 16, 24, 2)
-        with self.assertRaises(ValueError):
-            sharpen_density(plain, 1.5)
-
     def test_key_frame_moves_each_piece_by_its_frame_shift(self) -> None:
         root = self.fresh("frame")
         tokens_dir = os.path.join(root, "shifted")

@@ -98,17 +98,13 @@ def command_export(args: argparse.Namespace) -> int:
     saved = torch.load(args.checkpoint, map_location="cpu")
     model = from_config(saved["model_config"])
     model.load_state_dict(saved["model"])
-    if args.density_contrast != 1.0:
-        from train.model import sharpen_density
-        sharpen_density(model, args.density_contrast)
     key_frame = bool(saved.get("config", {}).get("key_frame", 0))
     write_weights(model, args.output, saved["signature"], saved["composers"], key_frame,
                   saved.get("choices"), saved.get("openers"))
-    print("%s: step %d, %d bytes, signature %016x, %s%s, composers %s"
+    print("%s: step %d, %d bytes, signature %016x, %s, composers %s"
           % (args.output, saved["step"], os.path.getsize(args.output), saved["signature"],
              "key-normalized" if key_frame else "in the pieces' own keys",
-             ", density contrast %g" % args.density_contrast
-             if args.density_contrast != 1.0 else "", " ".join(saved["composers"])))
+             " ".join(saved["composers"])))
     if saved.get("choices"):
         print("choices: %s" % ", ".join(label for _, label in saved["choices"]))
     return 0
@@ -164,7 +160,7 @@ def command_own(args: argparse.Namespace) -> int:
     config = dataclasses.replace(config, new_composer=args.name, like=like or placeholder)
     result = fit(config)
     export = argparse.Namespace(checkpoint=os.path.join(work, "ckpt", "best.pt"),
-                                output=args.output, density_contrast=1.0)
+                                output=args.output)
     command_export(export)
     print("trained %d steps (log and loss curve in %s); play it with:\n"
           "  pianola-generate --model %s --composer \"%s\" -o out.mid"
@@ -207,9 +203,6 @@ def main(argv=None) -> int:
     p = commands.add_parser("export", help="write a checkpoint's weights as a .pnm file")
     p.add_argument("--checkpoint", required=True)
     p.add_argument("-o", "--output", required=True)
-    p.add_argument("--density-contrast", type=float, default=1.0,
-                   help="scale the density steps' rows apart by this much (1: as trained; "
-                        "docs/training.md, stage 4)")
     p.set_defaults(run_command=command_export)
 
     p = commands.add_parser("evaluate", help="validation bits per token and per note, "

@@ -96,27 +96,6 @@ class PianolaLSTM(nn.Module):
         return logits[:, 0, :], state
 
 
-def sharpen_density(model: nn.Module, contrast: float) -> None:
-    """Scales how far each density step's row lies from the steps' mean by `contrast`
-    (1: as trained), in place. The network learns each step's direction, but little of its
-    size: a bar's notes are mostly foretold by the bars before it, so training rewards
-    obeying the step only where the two disagree, and the rows stay short beside the token
-    embeddings. Asked for a step the music before it does not have, the network then drifts
-    back to that music's density. A contrast above 1 makes it hear the step as clearly as
-    its own context, as a guidance scale does; the mean row (what every step shares) and row
-    0 (no step yet) stay as they are. docs/training.md gives the measured choice."""
-    if model.density_embedding is None:
-        raise ValueError("the network has no density conditioning to sharpen")
-    if not contrast > 0.0:
-        raise ValueError("the density contrast must be positive, not %r" % contrast)
-    if contrast == 1.0:
-        return
-    with torch.no_grad():
-        rows = model.density_embedding.weight[1:]
-        mean = rows.mean(dim=0, keepdim=True)
-        rows.copy_(mean + contrast * (rows - mean))
-
-
 def parameter_count(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
 
