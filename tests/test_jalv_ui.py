@@ -312,7 +312,11 @@ def find_pianola_window(display: str, title: bytes = b"Pianola") -> "tuple[int, 
 
 def count_composed_pixels(display: str, window: int) -> int:
     """Teal pixels (composed notes) in the roll of our window at scale 1:
-    below the header, right of the keys, above the legend's row."""
+    below the header, right of the keys, above the legend's row. The roll
+    shades a note by its velocity toward the background, and a note not yet
+    heard is drawn at 78%: a piano note (velocity 45) not yet played is
+    (55, 94, 94), so teal is told by its hue (green and blue alike, well
+    above red), not by its brightness."""
     if not window:
         return 0
     library = xlib()
@@ -333,7 +337,7 @@ def count_composed_pixels(display: str, window: int) -> int:
             for x in range(left, right, 2):
                 value = library.XGetPixel(image, x, y)
                 red, green, blue = (value >> 16) & 255, (value >> 8) & 255, value & 255
-                count += green > red + 40 and blue > red + 40 and green > 100
+                count += green > red + 20 and blue > red + 20 and green > 50
         library.XDestroyImage(image)
     library.XCloseDisplay(connection)
     return count
