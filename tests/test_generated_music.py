@@ -6,7 +6,8 @@ For every composer of the corpus that the plugin offers, in 4/4, 3/4 and 6/8, at
 measured by pianola-stats beside the composer's corpus pieces. A setting fails when
 
   * bars ending in a silent beat, or silent beats, exceed twice the corpus figure,
-  * notes per beat fall below half of it,
+  * notes per beat fall below half of it (for a preset with a set Density, below half the
+    step's own notes per beat: a sparse preset is asked to play less than the corpus),
   * one bar repeats verbatim more often in a row (in any seed) than in any corpus piece.
 
 The corpus figure is the composer's mean over their pieces in that meter; where the corpus
@@ -58,13 +59,23 @@ def choices(macro: str) -> list:
     return re.findall(r'X\("([^"]+)", "[^"]+"\)', body)
 
 
+def density_targets() -> dict:
+    """Each Density step's notes per beat (src/vocabulary.c), by its choice name."""
+    with open(os.path.join(SRC, "src", "vocabulary.c"), encoding="utf-8") as f:
+        text = f.read()
+    body = re.search(r"density_targets\[PNL_DENSITY_COUNT\] = \{([^}]*)\}", text).group(1)
+    return dict(zip(choices("PNL_DENSITY_CHOICES")[1:], map(float, body.split(","))))
+
+
 def steering_options(value: dict) -> list:
-    """pianola-generate's options for a preset's key, register and dynamics."""
+    """pianola-generate's options for a preset's key, register, dynamics and density."""
     options = []
     if "key" in value:
         options += ["--key", choices("PNL_KEY_CHOICES")[int(value["key"])]]
     if "dynamics" in value:
         options += ["--dynamics", choices("PNL_DYNAMICS_CHOICES")[int(value["dynamics"])]]
+    if "density" in value:
+        options += ["--density", choices("PNL_DENSITY_CHOICES")[int(value["density"])]]
     for symbol in ("register_lowest", "register_highest"):
         if symbol in value:
             options += ["--" + symbol.replace("_", "-"), str(int(value[symbol]))]
@@ -142,10 +153,16 @@ class GeneratedMusicTest(unittest.TestCase):
             if made[figure]["generated"] > limit + 1e-9:
                 faults.append("%s: %.2f, more than twice the corpus' %.2f"
                               % (figure, made[figure]["generated"], limit / 2))
-        least = self.corpus_figure(composer, meter, "notes_per_beat") / 2
+        # A set Density asks for its step's notes per beat, not the corpus'.
+        asked = options[list(options).index("--density") + 1] \
+            if "--density" in options else "auto"
+        least = (density_targets()[asked] if asked != "auto" else
+                 self.corpus_figure(composer, meter, "notes_per_beat")) / 2
         if made["notes_per_beat"]["generated"] < least:
-            faults.append("notes_per_beat: %.2f, under half the corpus' %.2f"
-                          % (made["notes_per_beat"]["generated"], 2 * least))
+            faults.append("notes_per_beat: %.2f, under half %s %.2f"
+                          % (made["notes_per_beat"]["generated"],
+                             "the corpus'" if asked == "auto" else "step %s's" % asked,
+                             2 * least))
         most = self.most_repeats_in_corpus(composer)
         run = made["longest_verbatim_run_bars"]["generated_max"]
         if run > most:
