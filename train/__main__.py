@@ -67,7 +67,8 @@ def _config(args: argparse.Namespace, tokens: str, run_dir: str, ckpt_dir: str) 
 
 
 def command_fit(args: argparse.Namespace) -> int:
-    result = fit(_config(args, args.tokens, args.run, args.ckpt))
+    tokens = args.tokens[0] if len(args.tokens) == 1 else tuple(args.tokens)
+    result = fit(_config(args, tokens, args.run, args.ckpt))
     return 0 if result["steps"] > 0 else 1
 
 
@@ -180,7 +181,9 @@ def main(argv=None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
 
     p = commands.add_parser("fit", help="train a network on token files")
-    p.add_argument("--tokens", required=True, help="the tokenizer's output folder")
+    p.add_argument("--tokens", required=True, action="append",
+                   help="the tokenizer's output folder; give it again for more (the piano "
+                        "corpus' and the chamber corpus'), each keeping its own split")
     p.add_argument("--run", required=True, help="folder for log.csv and loss.png")
     p.add_argument("--ckpt", required=True, help="folder for the checkpoints")
     _add_training_options(p)

@@ -36,7 +36,7 @@ import signal
 import sys
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
@@ -49,7 +49,8 @@ from train.model import DENSITY_FIRST_TOKEN, DENSITY_STEPS, PianolaLSTM, describ
 
 @dataclass
 class TrainConfig:
-    tokens: str                       # the tokenizer's output folder (manifest.tsv, vocab.tsv)
+    tokens: Union[str, Tuple[str, ...]]  # the tokenizer's output folder (manifest.tsv,
+                                      # vocab.tsv), or several (Corpus.read)
     run_dir: str                      # log.csv, loss.png
     ckpt_dir: str                     # last.pt, best.pt
     embed: int = 128
@@ -190,7 +191,9 @@ def score_pieces(model: PianolaLSTM, pieces: Sequence[Piece], vocab: Vocabulary,
 def validation_sets(corpus: Corpus, targets: Sequence[str]) -> Dict[str, Tuple[List[Piece],
                                                                               Optional[int]]]:
     """The validation pieces scored during training: each target composer's own, the
-    Romantic blend (the blend sources' pieces presented as the blend class), and all."""
+    Romantic blend (the blend sources' pieces presented as the blend class), each ensemble's
+    when the split holds pieces with parts (`Corpus.by_ensemble`: solo_piano,
+    string_quartet, ...), and all."""
     vocab = corpus.vocab
     offered = offered_composers()
     sets: Dict[str, Tuple[List[Piece], Optional[int]]] = {}
@@ -201,6 +204,10 @@ def validation_sets(corpus: Corpus, targets: Sequence[str]) -> Dict[str, Tuple[L
     blend = [p for p in corpus.split("validation") if p.composer in offered.blend_sources]
     if blend and offered.blend in vocab.composer_class:
         sets[offered.blend] = (blend, vocab.composer_class[offered.blend])
+    ensembles = corpus.by_ensemble("validation")
+    if set(ensembles) - {"solo_piano"}:
+        for name, pieces in ensembles.items():
+            sets[name] = (pieces, None)
     sets["all"] = (corpus.split("validation"), None)
     return sets
 
