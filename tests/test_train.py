@@ -431,6 +431,14 @@ class TrainTest(unittest.TestCase):
         for name in ("val_mozart", "val_solo_piano", "val_string_quartet",
                      "val_melody_piano", "val_all"):
             self.assertIn(name, header)
+        # --ensemble-weight scales an ensemble's share of the windows; a name with no
+        # training pieces is refused
+        sampler = WindowSampler(corpus.split("train"), corpus.vocab, 40, seed=1,
+                                romantic_p=0.0, ensemble_weight={"string_quartet": 0.0})
+        quartet = corpus.vocab.id_of["PART_violin_2"]
+        self.assertFalse(any(quartet in sampler.window()[0] for _ in range(100)))
+        with self.assertRaises(ValueError):
+            fit(small_config(root, tokens=tuple(folders), ensemble_weight="string_quartets=2"))
         rows = {row["composer"]: row for row in evaluate(None, corpus, orders=(2,),
                                                          say=lambda *a: None)}
         self.assertEqual(rows["string_quartet"]["pieces"], 2)

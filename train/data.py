@@ -382,7 +382,8 @@ def bar_window(tokens: np.ndarray, vocab: Vocabulary, lines: Tuple[np.ndarray, n
 
 class WindowSampler:
     """Random training windows: a piece drawn with probability proportional to its length
-    (times `composer_weight` for the composers given), a window of `length + 1` tokens from a
+    (times `composer_weight` for the composers given, and `ensemble_weight` for the
+    ensembles given), a window of `length + 1` tokens from a
     random bar line in it (padded with PAD at the end of a short piece), a random
     transposition by a multiple of `shift_step` semitones (12 keeps a key-normalized piece in its key) that keeps every
     note on the piano, and, for the blend's sources (`offered_composers()`), the blend class
@@ -398,7 +399,8 @@ class WindowSampler:
     def __init__(self, pieces: List[Piece], vocab: Vocabulary, length: int, seed: int,
                  max_shift: int = 6, romantic_p: float = 0.3,
                  composer_weight: Optional[Dict[str, float]] = None,
-                 shift_step: int = 1, classes: Optional[Dict[str, int]] = None) -> None:
+                 shift_step: int = 1, classes: Optional[Dict[str, int]] = None,
+                 ensemble_weight: Optional[Dict[str, float]] = None) -> None:
         if not pieces:
             raise ValueError("no pieces to sample windows from")
         self.pieces = pieces
@@ -416,6 +418,7 @@ class WindowSampler:
         weights = np.array([max(1, len(p.tokens) - length) for p in pieces], dtype=np.float64)
         for i, piece in enumerate(pieces):
             weights[i] *= (composer_weight or {}).get(piece.composer, 1.0)
+            weights[i] *= (ensemble_weight or {}).get(piece.ensemble, 1.0)
         self.probabilities = weights / weights.sum()
         self.bar_lines = [bar_lines(p.tokens, vocab) for p in pieces]
         self.rng = np.random.default_rng(seed)

@@ -79,6 +79,8 @@ class TrainConfig:
                                       # (whole octaves only with key_frame, keeping the key)
     romantic_p: float = 0.3
     target_weight: float = 2.0        # sampling weight of the target composers' pieces
+    ensemble_weight: str = ""         # sampling weights of ensembles' pieces, times their
+                                      # length: "string_quartet=0.5,violin_piano=2"
     val_tokens: int = 60000           # at most this many validation tokens per composer
     max_minutes: float = 0.0          # stop (with a checkpoint) after this much training time
     stop_at: float = 0.0              # stop (with a checkpoint) at this Unix time
@@ -186,6 +188,18 @@ def score_pieces(model: PianolaLSTM, pieces: Sequence[Piece], vocab: Vocabulary,
                 scored_tokens += int(mask.sum())
                 notes += int((pitch_of[target.reshape(-1).cpu()] >= 0).sum())
     return nll, scored_tokens, notes
+
+
+def ensemble_weights(text: str) -> Dict[str, float]:
+    """--ensemble-weight's "NAME=WEIGHT,..." as a dictionary."""
+    weights = {}
+    for item in filter(None, text.split(",")):
+        name, _, value = item.partition("=")
+        try:
+            weights[name.strip()] = float(value)
+        except ValueError:
+            raise ValueError("--ensemble-weight: %r is not NAME=WEIGHT" % item) from None
+    return weights
 
 
 def validation_sets(corpus: Corpus, targets: Sequence[str]) -> Dict[str, Tuple[List[Piece],
@@ -431,10 +445,16 @@ def fit(config: TrainConfig) -> Dict:
     train_pieces = corpus.split("train")
     targets = config.targets or offered_composers().corpus
     weights = {name: config.target_weight for name in targets}
+    ensemble_weight = ensemble_weights(config.ensemble_weight)
+    unknown = set(ensemble_weight) - {p.ensemble for p in train_pieces}
+    if unknown:
+        raise ValueError("--ensemble-weight: no training pieces of %s (there are %s)" % (
+            ", ".join(sorted(unknown)), ", ".join(sorted({p.ensemble for p in train_pieces}))))
     sampler = WindowSampler(train_pieces, vocab, config.length, config.seed,
                             config.max_shift, config.romantic_p, weights,
                             shift_step=12 if config.key_frame else 1,
-                            classes=classes["class_of"] if classes else None)
+                            classes=classes["class_of"] if classes else None,
+                            ensemble_weight=ensemble_weight)
     sets = validation_sets(corpus, targets)
     if classes:
         own = classes["composers"][classes["index"]]
@@ -498,6 +518,12 @@ def fit(config: TrainConfig) -> Dict:
     say("data: %d training pieces (%d tokens), validation sets %s"
         % (len(train_pieces), sum(len(p.tokens) for p in train_pieces),
            ", ".join("%s %d" % (k, len(v[0])) for k, v in sets.items())))
+    shares: Dict[str, float] = {}
+    for piece, probability in zip(train_pieces, sampler.probabilities):
+        shares[piece.ensemble] = shares.get(piece.ensemble, 0.0) + probability
+    if set(shares) - {"solo_piano"}:
+        say("windows by ensemble: %s" % ", ".join(
+            "%s %.1f%%" % (name, 100 * share) for name, share in sorted(shares.items())))
 
     def checkpoint() -> None:
         if not writes:
