@@ -186,7 +186,7 @@ def evaluate(model: Optional[PianolaLSTM], corpus: Corpus, orders: Sequence[int]
     return rows
 
 
-FAMILIES = ("BAR", "METER", "DENSITY", "POS", "PITCH", "VEL", "DUR")
+FAMILIES = ("BAR", "METER", "DENSITY", "POS", "PART", "PITCH", "VEL", "DUR")
 
 
 def family_costs(model: PianolaLSTM, pieces: Sequence[Piece], vocab: Vocabulary,
