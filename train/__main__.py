@@ -1,6 +1,8 @@
 """Pianola's training commands (docs/training.md):
 
     /usr/bin/python3 -m train fit --tokens DIR --run DIR --ckpt DIR [sizes, schedule...]
+    /usr/bin/python3 -m train fit --tokens PIANO_DIR --tokens CHAMBER_DIR \
+        --init models/pianola.pnm --ensemble-weight string_quartet=0.4,... ...
     /usr/bin/python3 -m train fit --arch transformer --dim 256 --heads 4 --layers 4 \
         --context 1024 --length 1024 ...
     /usr/bin/python3 -m train throughput [--sizes 128x256x2,...]
@@ -8,7 +10,7 @@
     torchrun --standalone --nproc_per_node 2 --redirects 1 --tee 1 -m train fit ...
         (data-parallel over gloo; the two 1s work around PyTorch 1.13 under Python 3.11)
     /usr/bin/python3 -m train export --checkpoint best.pt -o models/pianola.pnm
-    /usr/bin/python3 -m train evaluate --tokens DIR --model models/pianola.pnm
+    /usr/bin/python3 -m train evaluate --tokens DIR [--tokens DIR...] --model models/pianola.pnm
     /usr/bin/python3 -m train own --midi FOLDER --name NAME -o my.pnm
     /usr/bin/python3 -m train attribution --catalog ../shared/corpus/catalog.tsv
 """

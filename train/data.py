@@ -229,11 +229,12 @@ def part_shifts(tokens: np.ndarray, vocab: Vocabulary) -> Tuple[int, int]:
     part's notes in its role's range (`part_ranges`); (-127, 127) for a solo piece. A note's
     part is the one of the last PART token before it after the declarations."""
     declared = declared_parts(tokens, vocab)
-    if not len(declared):
+    bars = np.nonzero(tokens == vocab.bar)[0]
+    if not len(declared) or not len(bars):
         return (-127, 127)
     ranges = part_ranges()
     is_part = np.isin(tokens, vocab.part_tokens)
-    is_part[:np.nonzero(tokens == vocab.bar)[0][0]] = False
+    is_part[:bars[0]] = False
     last = np.maximum.accumulate(np.where(is_part, np.arange(len(tokens)), -1))
     pitches = vocab.pitch_of[tokens]
     low, high = -127, 127
