@@ -329,11 +329,23 @@ class Corpus:
         return [p for p in self.pieces if p.split == split and p.composer == name]
 
     def by_ensemble(self, split: str) -> Dict[str, List[Piece]]:
-        """The pieces of the split by ensemble: solo piano first, then by name."""
+        """The pieces of the split by ensemble, solo piano first, then by name. An
+        ensemble's pieces take turns by composer (each composer's first piece, then each
+        one's second...), so a set scored up to a number of tokens hears several composers."""
         found: Dict[str, List[Piece]] = {}
-        for piece in sorted(self.split(split), key=lambda p: (bool(p.parts), p.ensemble)):
+        for piece in self.split(split):
             found.setdefault(piece.ensemble, []).append(piece)
-        return found
+
+        def in_turns(pieces: List[Piece]) -> List[Piece]:
+            count: Dict[str, int] = {}
+            turns = []
+            for piece in pieces:
+                count[piece.composer] = count.get(piece.composer, 0) + 1
+                turns.append(count[piece.composer])
+            return [p for _, _, p in sorted(zip(turns, range(len(pieces)), pieces))]
+
+        return {name: in_turns(found[name])
+                for name in sorted(found, key=lambda name: (name != "solo_piano", name))}
 
 
 def relabel(tokens: np.ndarray, vocab: Vocabulary, composer: str) -> np.ndarray:
