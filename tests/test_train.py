@@ -5,6 +5,7 @@ augmentation, baseline and copy measure do what they say.
 
 The vocabulary is the C codec's (pianola-tokenize --vocab from $PIANOLA_BUILD, as ./waf test
 sets it), and the copy measure reads its notes through the codec too."""
+import hashlib
 import os
 import shutil
 import struct
@@ -17,8 +18,9 @@ import numpy as np
 import torch
 
 from train import codec
-from train.data import Corpus, Piece, Vocabulary, WindowSampler
-from train.evaluate import PITCH_STEP, longest_copied_run, onset_codes, piece_onsets
+from train.data import Corpus, Piece, Vocabulary, WindowSampler, part_ranges
+from train.evaluate import (PITCH_STEP, evaluate, longest_copied_run, onset_codes,
+                            piece_onsets)
 from train.export import read_weights, write_weights
 from train.model import PianolaLSTM
 from train.ngram import KneserNey
@@ -27,6 +29,21 @@ from train.synthetic import write_corpus
 from train.train import TrainConfig, fit
 
 COMPOSERS = ["mozart", "brahms", "schumann", "rachmaninoff", "bach"]
+QUARTET = ("violin_1", "violin_2", "viola", "cello")
+
+
+def parts_of_notes(tokens: np.ndarray, vocab: Vocabulary):
+    """(role, pitch) of every note of a window or piece: a note's role is the last PART
+    token's before it after the first BAR."""
+    found, part, seen_bar = [], None, False
+    for token in tokens:
+        name = vocab.names[token]
+        seen_bar = seen_bar or name == "BAR"
+        if seen_bar and name.startswith("PART_"):
+            part = name[len("PART_"):]
+        elif vocab.pitch_of[token] >= 0:
+            found.append((part, int(vocab.pitch_of[token])))
+    return found
 
 
 def small_config(root: str, **changes) -> TrainConfig:
@@ -45,6 +62,12 @@ class TrainTest(unittest.TestCase):
         cls.root = tempfile.mkdtemp(prefix="pianola-test-train-")
         cls.vocab = codec.vocabulary()
         write_corpus(os.path.join(cls.root, "tokens"), cls.vocab, COMPOSERS, 3, 12, seed=3)
+        # an ensemble corpus as `pianola-tokenize` writes the chamber corpus: string quartets
+        # and songs, pieces lying 5 above and 6 below the key frame
+        write_corpus(os.path.join(cls.root, "quartets"), cls.vocab, ["haydn", "mozart"], 3, 6,
+                     seed=4, parts=QUARTET, frame_shifts=(5, -6, 0))
+        write_corpus(os.path.join(cls.root, "songs"), cls.vocab, ["schumann"], 3, 6, seed=5,
+                     parts=("piano", "melody"), frame_shifts=(0, 3))
 
     @classmethod
     def tearDownClass(cls) -> None:
@@ -310,6 +333,161 @@ class TrainTest(unittest.TestCase):
         self.assertIn(0, firsts)
         self.assertTrue({b for b in firsts if b >= 12}, "no window from the 3/4 bars")
         self.assertGreater(len(firsts), 12, "windows come from too few bar lines")
+
+    def test_piano_windows_are_drawn_exactly_as_before_ensembles(self) -> None:
+        """Windows of solo piano pieces carry no PART token and are the very windows (and
+        classes) the sampler drew before windows declared an ensemble's parts: the digest is
+        of the sampler of commit 0672b08 on this synthetic corpus (it changes with the codec's
+        vocabulary, which makes the corpus)."""
+        corpus = Corpus.read(os.path.join(self.root, "tokens"), key_frame=True)
+        sampler = WindowSampler(corpus.split("train"), corpus.vocab, 40, seed=7, max_shift=12,
+                                romantic_p=0.3, shift_step=12)
+        digest = hashlib.sha256()
+        for _ in range(200):
+            window, composer = sampler.window()
+            self.assertFalse(np.isin(window, corpus.vocab.part_tokens).any())
+            digest.update(window.astype("<i8").tobytes())
+            digest.update(bytes([composer]))
+        self.assertEqual(digest.hexdigest()[:16], "7b14f61573aef558",
+                         "solo piano windows differ from those drawn before ensembles")
+
+    def test_ensemble_windows_declare_their_parts_before_the_first_bar(self) -> None:
+        """A window from the middle of a quartet opens as the engine opens the music: START,
+        COMPOSER, SOURCE, the piece's PART declarations, BAR and the meter in force, then the
+        piece from that bar's first onset on."""
+        corpus = Corpus.read(os.path.join(self.root, "quartets"))
+        vocab = corpus.vocab
+        ids = vocab.id_of
+        piece = corpus.split("train")[0]
+        self.assertEqual((piece.parts, piece.ensemble), (QUARTET, "string_quartet"))
+        sampler = WindowSampler([piece], vocab, 60, seed=5, max_shift=0, romantic_p=0.0)
+        bars = np.nonzero(piece.tokens == vocab.bar)[0]
+        header = [ids["START"], ids["COMPOSER_" + piece.composer], ids["SOURCE_performed"]] + \
+            [ids["PART_" + part] for part in QUARTET] + [ids["BAR"], ids["METER_4_4"]]
+        firsts = set()
+        for _ in range(60):
+            window, _ = sampler.window()
+            self.assertEqual(list(window[:len(header)]), header)
+            body = window[len(header):]
+            starts = [b for b in bars if np.array_equal(piece.tokens[b + 2:][:len(body)], body)]
+            self.assertTrue(starts, "the window's body is not the piece after a bar line")
+            firsts.add(int(starts[0]))
+        self.assertGreater(len(firsts), 2, "windows come from too few bar lines")
+        self.assertTrue(firsts - {bars[0]}, "no window from the middle of the piece")
+
+    def test_transposition_keeps_every_part_in_its_instruments_range(self) -> None:
+        """In the key frame a piece's tokens lie -frame_shift from the pitches that sound, and
+        the grammar checks a role's range on the sounding pitch (the token's plus the key
+        shift, pnl_grammar_set_range_shift): so every note of every window, token pitch plus
+        its piece's frame_shift, lies in its role's range as `pianola-tokenize --parts`
+        states it. The quartets reach their open strings, so they are never moved down an
+        octave, only up; the songs' melody fills its range and is never moved."""
+        ranges = part_ranges()
+        self.assertEqual(ranges["violin_1"], (55, 103))
+        self.assertEqual(ranges["cello"], (36, 88))
+        for folder, allowed in (("quartets", {0, 12}), ("songs", {0})):
+            corpus = Corpus.read(os.path.join(self.root, folder), key_frame=True)
+            vocab = corpus.vocab
+            for piece in corpus.pieces:
+                sampler = WindowSampler([piece], vocab, 80, seed=3, max_shift=12,
+                                        romantic_p=0.0, shift_step=12)
+                seen = set()
+                for _ in range(30):
+                    window, _ = sampler.window()
+                    notes = parts_of_notes(window, vocab)
+                    for part, pitch in notes:
+                        sounding = pitch + piece.frame_shift
+                        self.assertTrue(ranges[part][0] <= sounding <= ranges[part][1],
+                                        "%s: a %s note sounds at %d, outside %s" % (
+                                            piece.path, part, sounding, ranges[part]))
+                    body = window[5 + len(piece.parts):]
+                    seen |= {shift for shift in (-12, 0, 12) if any(
+                        np.array_equal(moved[b + 2:][:len(body)], body)
+                        for moved in [vocab.transpose_table(shift)[piece.tokens]]
+                        for b in np.nonzero(piece.tokens == vocab.bar)[0])}
+                self.assertEqual(seen, allowed, "%s: moved by %s" % (piece.path, sorted(seen)))
+
+    def test_several_token_folders_train_as_one_corpus_with_figures_per_ensemble(self) -> None:
+        """The piano tokens and the chamber tokens train together, each folder's pieces in its
+        own split; fit's evaluations and `train evaluate` report each ensemble's validation
+        figures besides the composers'; a folder of another vocabulary, or one written without
+        the DENSITY tokens beside one with them, is refused with its name."""
+        root = self.fresh("together")
+        folders = [os.path.join(self.root, name) for name in ("tokens", "quartets", "songs")]
+        corpus = Corpus.read(folders, key_frame=True)
+        self.assertEqual(len(corpus.pieces), 15 + 6 + 3)
+        for folder in folders:
+            alone = Corpus.read(folder)
+            self.assertEqual([(p.path, p.split) for p in alone.pieces],
+                             [(p.path, p.split) for p in corpus.pieces
+                              if p.path.startswith(folder + os.sep)])
+        self.assertEqual({k: len(v) for k, v in corpus.by_ensemble("validation").items()},
+                         {"solo_piano": 5, "melody_piano": 1, "string_quartet": 2})
+        result = fit(small_config(root, tokens=tuple(folders), steps=4, eval_every=4,
+                                  batch=4))
+        self.assertEqual(result["steps"], 4)
+        with open(os.path.join(root, "run", "log.csv"), encoding="utf-8") as f:
+            header = f.readline().strip().split(",")
+        for name in ("val_mozart", "val_solo_piano", "val_string_quartet",
+                     "val_melody_piano", "val_all"):
+            self.assertIn(name, header)
+        # --ensemble-weight scales an ensemble's share of the windows; a name with no
+        # training pieces is refused
+        sampler = WindowSampler(corpus.split("train"), corpus.vocab, 40, seed=1,
+                                romantic_p=0.0, ensemble_weight={"string_quartet": 0.0})
+        quartet = corpus.vocab.id_of["PART_violin_2"]
+        self.assertFalse(any(quartet in sampler.window()[0] for _ in range(100)))
+        with self.assertRaises(ValueError):
+            fit(small_config(root, tokens=tuple(folders), ensemble_weight="string_quartets=2"))
+        rows = {row["composer"]: row for row in evaluate(None, corpus, orders=(2,),
+                                                         say=lambda *a: None)}
+        self.assertEqual(rows["string_quartet"]["pieces"], 2)
+        self.assertEqual(sum(rows[e]["tokens"] for e in ("solo_piano", "string_quartet",
+                                                         "melody_piano")),
+                         rows["all"]["tokens"])
+        # a vocabulary that differs, and one without the DENSITY tokens
+        for name, names in (("renamed", self.vocab.names[:-1] + ["PART_harp"]),
+                            ("before-density", self.vocab.names[:self.vocab.density_tokens[0]])):
+            other = os.path.join(root, name)
+            write_corpus(other, Vocabulary(names, self.vocab.signature ^ 1), ["mozart"], 2, 4)
+            with self.assertRaises(ValueError) as refused:
+                Corpus.read([folders[0], other])
+            self.assertIn(other, str(refused.exception))
+        # a start of the vocabulary in density mode is one with it
+        shorter = os.path.join(root, "shorter")
+        write_corpus(shorter, Vocabulary(self.vocab.names[:self.vocab.part_tokens[0]], 1,
+                                         self.vocab.density_edges), ["mozart"], 2, 4)
+        self.assertEqual(len(Corpus.read([shorter, folders[1]]).vocab), len(self.vocab))
+
+    def test_init_grows_the_density_network_onto_the_part_tokens(self) -> None:
+        """The bundled kind of network (435 tokens, density-conditioned) grows onto the
+        ensemble vocabulary: its logits for every old token are unchanged with the density in
+        force, the PART tokens start as unlikely as its rarest token, and it trains on."""
+        from train.model import DENSITY_FIRST_TOKEN
+        from train.train import build_model, vocabulary_prefix_signature
+        torch.manual_seed(9)
+        old_size = self.vocab.part_tokens[0]
+        old = PianolaLSTM(old_size, len(self.vocab.composers), 16, 24, 2, density=True).eval()
+        with torch.no_grad():
+            old.density_embedding.weight.normal_()
+        root = self.fresh("grown-parts")
+        path = os.path.join(root, "old.pnm")
+        write_weights(old, path, vocabulary_prefix_signature(self.vocab, old_size),
+                      self.vocab.composers, key_frame=True)
+        grown = build_model(small_config(root, init=path, dropout=0.0), self.vocab).eval()
+        self.assertEqual(grown.vocab_size, len(self.vocab))
+        tokens = torch.randint(1, DENSITY_FIRST_TOKEN, (2, 30))
+        tokens[:, 5] = DENSITY_FIRST_TOKEN + 3
+        composers = torch.tensor([2, 7])
+        expected, _ = old(tokens, composers)
+        got, _ = grown(tokens, composers)
+        self.assertTrue(torch.allclose(expected, got[:, :, :old_size], atol=1e-6))
+        self.assertTrue(torch.equal(grown.output.bias[old_size:],
+                                    old.output.bias.min().expand(len(self.vocab) - old_size)))
+        result = fit(small_config(root, tokens=(os.path.join(self.root, "tokens"),
+                                                os.path.join(self.root, "quartets")),
+                                  init=path, steps=3, eval_every=3, batch=4))
+        self.assertEqual(result["steps"], 3)
 
     def test_romantic_class_is_drawn_for_romantic_sources_only(self) -> None:
         corpus = Corpus.read(os.path.join(self.root, "tokens"))

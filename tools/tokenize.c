@@ -34,6 +34,7 @@
 #include "hash.h"
 #include "key.h"
 #include "midifile.h"
+#include "parts.h"
 #include "score.h"
 #include "status.h"
 #include "tokenize.h"
@@ -65,6 +66,7 @@ static void usage(FILE *stream)
             "       %s --vocab OUT.tsv\n"
             "       %s --demo [CORPUS_DIR]   (default $PIANOLA_CORPUS, else ../shared/corpus)\n"
             "       %s --composers\n"
+            "       %s --parts | --ensembles\n"
             "\n"
             "Turns MIDI files into Pianola's tokens (docs/vocabulary.md) and back.\n"
             "\n"
@@ -107,9 +109,13 @@ static void usage(FILE *stream)
             "      --composers       list the composers the plugin offers, as a table:\n"
             "                        composer, label, blend (source: its pieces also teach\n"
             "                        the blend; class: the blend itself; -: neither)\n"
+            "      --parts           list the roles of an ensemble as a table: part, label,\n"
+            "                        GM program, lowest and highest pitch, notes at once\n"
+            "                        (0: any), from src/parts.c, for training\n"
+            "      --ensembles       list the plugin's ensembles: ensemble, label, parts\n"
             "  -h, --help            show this help\n",
             program, program, program, program, program, program, program, program,
-            offered_composers[0]);
+            program, offered_composers[0]);
 }
 
 #define die(...) pnl_cli_fail(program, __VA_ARGS__)
@@ -750,6 +756,39 @@ static int composers_command(void)
     return fflush(stdout) == 0 ? 0 : 1;
 }
 
+/* The roles' table (src/parts.c), for training (train/data.py), which keeps
+ * every part of a transposed piece in its instrument's range. */
+static int parts_command(void)
+{
+    printf("part\tlabel\tprogram\tlowest\thighest\tvoices\n");
+    for (int part = 0; part < PNL_PART_COUNT; part++) {
+        const PnlPartRole *role = pnl_part_role(part);
+        printf("%s\t%s\t%d\t%d\t%d\t%d\n", role->name, role->label, role->program,
+               role->lowest, role->highest, role->voices);
+    }
+    return fflush(stdout) == 0 ? 0 : 1;
+}
+
+/* The plugin's ensembles and their roles in role order, for training's
+ * figures per ensemble. */
+static int ensembles_command(void)
+{
+    printf("ensemble\tlabel\tparts\n");
+    for (int i = 0; i < pnl_ensemble_count(); i++) {
+        const PnlEnsemble *ensemble = pnl_ensemble(i);
+        const char *separator = "";
+        printf("%s\t%s\t", ensemble->name, ensemble->label);
+        for (int part = 0; part < PNL_PART_COUNT; part++) {
+            if (ensemble->parts & (1u << part)) {
+                printf("%s%s", separator, pnl_part_role(part)->name);
+                separator = ",";
+            }
+        }
+        printf("\n");
+    }
+    return fflush(stdout) == 0 ? 0 : 1;
+}
+
 /* The notes of a token file as the codec decodes them, in token order, for
  * training's evaluation (train/codec.py), which never decodes tokens itself. */
 static int notes_command(const char *input)
@@ -815,7 +854,7 @@ int main(int argc, char **argv)
 {
     enum { OPT_CATALOG = 256, OPT_ENCODE, OPT_DECODE, OPT_COMPOSER, OPT_TEMPO, OPT_PRINT,
            OPT_BARS, OPT_DEMO, OPT_COMPOSERS, OPT_NOTES, OPT_VOCAB, OPT_SOURCE, OPT_DENSITY,
-           OPT_INSTRUMENTS, OPT_TRACKS, OPT_OTHER_COMPOSER };
+           OPT_INSTRUMENTS, OPT_TRACKS, OPT_OTHER_COMPOSER, OPT_PARTS, OPT_ENSEMBLES };
     static const struct option options[] = {
         {"output", required_argument, NULL, 'o'},
         {"catalog", required_argument, NULL, OPT_CATALOG},
@@ -827,6 +866,8 @@ int main(int argc, char **argv)
         {"bars", required_argument, NULL, OPT_BARS},
         {"demo", no_argument, NULL, OPT_DEMO},
         {"composers", no_argument, NULL, OPT_COMPOSERS},
+        {"parts", no_argument, NULL, OPT_PARTS},
+        {"ensembles", no_argument, NULL, OPT_ENSEMBLES},
         {"notes", required_argument, NULL, OPT_NOTES},
         {"vocab", required_argument, NULL, OPT_VOCAB},
         {"source", required_argument, NULL, OPT_SOURCE},
@@ -843,7 +884,8 @@ int main(int argc, char **argv)
     const char *composer = offered_composers[0];
     PnlSourceKind source = PNL_SOURCE_PERFORMED;
     double tempo = 120.0;
-    int bars = 0, demo = 0, list_composers = 0, density_bars = 0, option;
+    int bars = 0, demo = 0, list_composers = 0, list_parts = 0, list_ensembles = 0;
+    int density_bars = 0, option;
     char *end;
 
     while ((option = getopt_long(argc, argv, "o:h", options, NULL)) != -1) {
@@ -856,6 +898,8 @@ int main(int argc, char **argv)
         case OPT_PRINT: print = optarg; break;
         case OPT_DEMO: demo = 1; break;
         case OPT_COMPOSERS: list_composers = 1; break;
+        case OPT_PARTS: list_parts = 1; break;
+        case OPT_ENSEMBLES: list_ensembles = 1; break;
         case OPT_NOTES: notes = optarg; break;
         case OPT_VOCAB: vocab = optarg; break;
         case OPT_DENSITY: density_bars = 1; break;
@@ -887,12 +931,16 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    if (!!encode + !!decode + !!print + !!notes + !!vocab + demo + list_composers > 1)
-        return die("--encode, --decode, --print, --notes, --vocab, --demo and --composers "
-                   "exclude each other");
-    if (list_composers)
-        return optind < argc ? die("unexpected argument '%s'", argv[optind])
-                             : composers_command();
+    if (!!encode + !!decode + !!print + !!notes + !!vocab + demo + list_composers +
+            list_parts + list_ensembles > 1)
+        return die("--encode, --decode, --print, --notes, --vocab, --demo, --composers, "
+                   "--parts and --ensembles exclude each other");
+    if (list_composers || list_parts || list_ensembles) {
+        if (optind < argc)
+            return die("unexpected argument '%s'", argv[optind]);
+        return list_composers ? composers_command()
+                              : list_parts ? parts_command() : ensembles_command();
+    }
     if (notes || vocab) {
         if (optind < argc)
             return die("unexpected argument '%s'", argv[optind]);

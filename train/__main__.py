@@ -1,6 +1,8 @@
 """Pianola's training commands (docs/training.md):
 
     /usr/bin/python3 -m train fit --tokens DIR --run DIR --ckpt DIR [sizes, schedule...]
+    /usr/bin/python3 -m train fit --tokens PIANO_DIR --tokens CHAMBER_DIR \
+        --init models/pianola.pnm --ensemble-weight string_quartet=0.4,... ...
     /usr/bin/python3 -m train fit --arch transformer --dim 256 --heads 4 --layers 4 \
         --context 1024 --length 1024 ...
     /usr/bin/python3 -m train throughput [--sizes 128x256x2,...]
@@ -8,7 +10,7 @@
     torchrun --standalone --nproc_per_node 2 --redirects 1 --tee 1 -m train fit ...
         (data-parallel over gloo; the two 1s work around PyTorch 1.13 under Python 3.11)
     /usr/bin/python3 -m train export --checkpoint best.pt -o models/pianola.pnm
-    /usr/bin/python3 -m train evaluate --tokens DIR --model models/pianola.pnm
+    /usr/bin/python3 -m train evaluate --tokens DIR [--tokens DIR...] --model models/pianola.pnm
     /usr/bin/python3 -m train own --midi FOLDER --name NAME -o my.pnm
     /usr/bin/python3 -m train attribution --catalog ../shared/corpus/catalog.tsv
 """
@@ -67,7 +69,8 @@ def _config(args: argparse.Namespace, tokens: str, run_dir: str, ckpt_dir: str) 
 
 
 def command_fit(args: argparse.Namespace) -> int:
-    result = fit(_config(args, args.tokens, args.run, args.ckpt))
+    tokens = args.tokens[0] if len(args.tokens) == 1 else tuple(args.tokens)
+    result = fit(_config(args, tokens, args.run, args.ckpt))
     return 0 if result["steps"] > 0 else 1
 
 
@@ -180,7 +183,9 @@ def main(argv=None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
 
     p = commands.add_parser("fit", help="train a network on token files")
-    p.add_argument("--tokens", required=True, help="the tokenizer's output folder")
+    p.add_argument("--tokens", required=True, action="append",
+                   help="the tokenizer's output folder; give it again for more (the piano "
+                        "corpus' and the chamber corpus'), each keeping its own split")
     p.add_argument("--run", required=True, help="folder for log.csv and loss.png")
     p.add_argument("--ckpt", required=True, help="folder for the checkpoints")
     _add_training_options(p)

@@ -9,10 +9,13 @@ API:
     vocab = Vocabulary.read(path)            # names, ids, signature, composer classes
     corpus = Corpus.read(tokens_dir)         # every piece of the manifest, loaded
     corpus = Corpus.read(tokens_dir, key_frame=True)   # each piece moved to C major / A minor
+    corpus = Corpus.read([piano_dir, chamber_dir])     # several folders, one vocabulary
     sampler = WindowSampler(corpus.split("train"), vocab, length, seed, ...)
     tokens, composers = sampler.batch(size)  # int64 [B, length + 1], int64 [B]
     sampler.state_dict() / sampler.load_state_dict(state)   # the exact data position
     offered_composers()                      # the plugin's composers (pianola-tokenize --composers)
+    part_ranges()                            # each role's range (pianola-tokenize --parts)
+    ensemble_name(parts)                     # the ensemble of a piece's roles (--ensembles)
 
 A composer *class* is the index of a `COMPOSER_<name>` token among the vocabulary's composer
 tokens, in vocabulary order: the row of the network's composer embedding and the index the
@@ -73,6 +76,29 @@ def offered_composers(tokenizer: str = "") -> OfferedComposers:
         labels=tuple(r["label"] for r in rows))
 
 
+@functools.lru_cache(maxsize=None)
+def _listing(option: str, tokenizer: str = "") -> Tuple[Dict[str, str], ...]:
+    listed = subprocess.run([tokenizer or find_tokenizer(), option], check=True,
+                            stdout=subprocess.PIPE, universal_newlines=True).stdout
+    return tuple(csv.DictReader(io.StringIO(listed), delimiter="\t"))
+
+
+def part_ranges(tokenizer: str = "") -> Dict[str, Tuple[int, int]]:
+    """Each ensemble role's range, lowest and highest MIDI pitch, as src/parts.c states them
+    (`pianola-tokenize --parts`)."""
+    return {r["part"]: (int(r["lowest"]), int(r["highest"]))
+            for r in _listing("--parts", tokenizer)}
+
+
+def ensemble_name(parts: Tuple[str, ...], tokenizer: str = "") -> str:
+    """The name of the plugin's ensemble of these roles (`pianola-tokenize --ensembles`:
+    "solo_piano" for none), else the roles joined by "+" ("violin_1+viola")."""
+    for row in _listing("--ensembles", tokenizer):
+        if set(filter(None, row["parts"].split(","))) == set(parts):
+            return row["ensemble"]
+    return "+".join(parts)
+
+
 class Vocabulary:
     """The codec's tokens by id, and its signature: the one the codec computed and wrote in
     vocab.tsv's header, which the weights file carries and the engine checks."""
@@ -93,6 +119,7 @@ class Vocabulary:
         self.composer_tokens = [i for i, n in enumerate(names) if n.startswith("COMPOSER_")]
         self.meter_tokens = [i for i, n in enumerate(names) if n.startswith("METER_")]
         self.source_tokens = [i for i, n in enumerate(names) if n.startswith("SOURCE_")]
+        self.part_tokens = [i for i, n in enumerate(names) if n.startswith("PART_")]
         self.composers = [names[i][len("COMPOSER_"):] for i in self.composer_tokens]
         self.composer_class = {name: k for k, name in enumerate(self.composers)}
         # pitch_of[id] = the MIDI pitch of a PITCH token, -1 for any other token
@@ -178,11 +205,45 @@ class Piece:
     highest_pitch: int = HIGHEST_PITCH
     notes: int = 0              # PITCH tokens in the piece
     frame_shift: int = 0        # semitones the piece (as written) lies above C major / A minor
+    parts: Tuple[str, ...] = ()  # the roles its PART tokens declare (none: solo piano)
+    ensemble: str = "solo_piano"
+    # the transpositions keeping every part's notes, as they sound, in its role's range
+    part_shifts: Tuple[int, int] = (-127, 127)
 
     def shifts(self, max_shift: int) -> Tuple[int, int]:
-        """The transposition range keeping every pitch on the piano."""
-        return (max(-max_shift, LOWEST_PITCH - self.lowest_pitch),
-                min(max_shift, HIGHEST_PITCH - self.highest_pitch))
+        """The transposition range keeping every pitch on the piano and, in an ensemble,
+        every part in its instrument's range."""
+        return (max(-max_shift, LOWEST_PITCH - self.lowest_pitch, self.part_shifts[0]),
+                min(max_shift, HIGHEST_PITCH - self.highest_pitch, self.part_shifts[1]))
+
+
+def declared_parts(tokens: np.ndarray, vocab: Vocabulary) -> np.ndarray:
+    """The PART tokens a piece declares: those before its first BAR."""
+    bars = np.nonzero(tokens == vocab.bar)[0]
+    opening = tokens[:bars[0] if len(bars) else len(tokens)]
+    return opening[np.isin(opening, vocab.part_tokens)]
+
+
+def part_shifts(tokens: np.ndarray, vocab: Vocabulary) -> Tuple[int, int]:
+    """The transpositions (semitones) of a piece with parts, as written, that keep every
+    part's notes in its role's range (`part_ranges`); (-127, 127) for a solo piece. A note's
+    part is the one of the last PART token before it after the declarations."""
+    declared = declared_parts(tokens, vocab)
+    bars = np.nonzero(tokens == vocab.bar)[0]
+    if not len(declared) or not len(bars):
+        return (-127, 127)
+    ranges = part_ranges()
+    is_part = np.isin(tokens, vocab.part_tokens)
+    is_part[:bars[0]] = False
+    last = np.maximum.accumulate(np.where(is_part, np.arange(len(tokens)), -1))
+    pitches = vocab.pitch_of[tokens]
+    low, high = -127, 127
+    for part in np.unique(declared):
+        mine = pitches[(pitches >= 0) & (last >= 0) & (tokens[np.maximum(last, 0)] == part)]
+        if len(mine):
+            lowest, highest = ranges[vocab.names[part][len("PART_"):]]
+            low, high = max(low, lowest - int(mine.min())), min(high, highest - int(mine.max()))
+    return (low, high)
 
 
 @dataclass
@@ -191,12 +252,42 @@ class Corpus:
     pieces: List[Piece] = field(default_factory=list)
 
     @classmethod
-    def read(cls, tokens_dir: str, key_frame: bool = False) -> "Corpus":
-        """Every piece of the manifest. With `key_frame`, each piece is transposed by minus
-        the manifest's `frame_shift` (the tokenizer's key estimate, src/key.h) into the frame a
-        key-normalized network composes in: C major or A minor."""
-        vocab = Vocabulary.read(os.path.join(tokens_dir, "vocab.tsv"))
+    def read(cls, tokens_dirs, key_frame: bool = False) -> "Corpus":
+        """Every piece of the manifest of a folder, or of each of a list of folders (the
+        piano corpus' tokens and the chamber corpus', each keeping its own split). Their
+        vocabularies must be one, or starts of the longest (tokens added at the end keep the
+        ids of the others), and all written in density mode or none. With `key_frame`, each
+        piece is transposed by minus the manifest's `frame_shift` (the tokenizer's key
+        estimate, src/key.h) into the frame a key-normalized network composes in: C major or
+        A minor."""
+        folders = [tokens_dirs] if isinstance(tokens_dirs, str) else list(tokens_dirs)
+        vocabs = [Vocabulary.read(os.path.join(f, "vocab.tsv")) for f in folders]
+        vocab = max(vocabs, key=len)
+        for folder, other in zip(folders, vocabs):
+            if other.names != vocab.names[:len(other)]:
+                raise ValueError(
+                    "%s: its vocabulary (%d tokens, signature %016x) is not the start of %s's "
+                    "(%d tokens, signature %016x); tokenize every folder with the same "
+                    "pianola-tokenize" % (folder, len(other), other.signature,
+                                          folders[vocabs.index(vocab)], len(vocab),
+                                          vocab.signature))
         corpus = cls(vocab)
+        density = {}
+        for folder in folders:
+            first = len(corpus.pieces)
+            corpus._read_folder(folder, key_frame)
+            density[folder] = any(np.isin(p.tokens, vocab.density_tokens).any()
+                                  for p in corpus.pieces[first:])
+        if len(set(density.values())) > 1:
+            raise ValueError("%s written with DENSITY tokens, %s without; tokenize them all "
+                             "with --density or none" % (
+                                 ", ".join(f for f in folders if density[f]),
+                                 ", ".join(f for f in folders if not density[f])))
+        return corpus
+
+    def _read_folder(self, tokens_dir: str, key_frame: bool) -> None:
+        vocab = self.vocab
+        corpus = self
         manifest = os.path.join(tokens_dir, "manifest.tsv")
         with open(manifest, encoding="utf-8") as f:
             for row in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE):
@@ -208,6 +299,8 @@ class Corpus:
                     raise ValueError("%s: token id %d outside the vocabulary of %d"
                                      % (path, tokens.max(), len(vocab)))
                 frame_shift = int(row.get("frame_shift") or 0)
+                # the parts' ranges hold for the pitches as they sound: as written
+                shifts = part_shifts(tokens, vocab)
                 if key_frame:
                     if row.get("frame_shift") is None:
                         raise ValueError("%s: no frame_shift column; tokenize the corpus again"
@@ -215,6 +308,8 @@ class Corpus:
                     tokens = vocab.transpose_table(-frame_shift)[tokens]
                 pitches = vocab.pitch_of[tokens]
                 pitches = pitches[pitches >= 0]
+                parts = tuple(vocab.names[t][len("PART_"):]
+                              for t in declared_parts(tokens, vocab))
                 composer = row["composer"]
                 if composer not in vocab.composer_class:
                     raise ValueError("%s: composer %r is not in the vocabulary" % (path, composer))
@@ -224,14 +319,33 @@ class Corpus:
                     lowest_pitch=int(pitches.min()) if len(pitches) else 60,
                     highest_pitch=int(pitches.max()) if len(pitches) else 60,
                     notes=len(pitches),
-                    frame_shift=frame_shift))
-        return corpus
+                    frame_shift=frame_shift, parts=parts, ensemble=ensemble_name(parts),
+                    part_shifts=shifts))
 
     def split(self, name: str) -> List[Piece]:
         return [p for p in self.pieces if p.split == name]
 
     def by_composer(self, name: str, split: str) -> List[Piece]:
         return [p for p in self.pieces if p.split == split and p.composer == name]
+
+    def by_ensemble(self, split: str) -> Dict[str, List[Piece]]:
+        """The pieces of the split by ensemble, solo piano first, then by name. An
+        ensemble's pieces take turns by composer (each composer's first piece, then each
+        one's second...), so a set scored up to a number of tokens hears several composers."""
+        found: Dict[str, List[Piece]] = {}
+        for piece in self.split(split):
+            found.setdefault(piece.ensemble, []).append(piece)
+
+        def in_turns(pieces: List[Piece]) -> List[Piece]:
+            count: Dict[str, int] = {}
+            turns = []
+            for piece in pieces:
+                count[piece.composer] = count.get(piece.composer, 0) + 1
+                turns.append(count[piece.composer])
+            return [p for _, _, p in sorted(zip(turns, range(len(pieces)), pieces))]
+
+        return {name: in_turns(found[name])
+                for name in sorted(found, key=lambda name: (name != "solo_piano", name))}
 
 
 def relabel(tokens: np.ndarray, vocab: Vocabulary, composer: str) -> np.ndarray:
@@ -261,8 +375,9 @@ def bar_lines(tokens: np.ndarray, vocab: Vocabulary) -> Tuple[np.ndarray, np.nda
 def bar_window(tokens: np.ndarray, vocab: Vocabulary, lines: Tuple[np.ndarray, np.ndarray],
                bar: int, span: int) -> np.ndarray:
     """At most `span` tokens of a piece from its bar number `bar` (0 = the first): START, the
-    piece's COMPOSER and SOURCE (where it has one), BAR, the meter in force, then the bar's
-    onsets and what follows, as the piece itself would begin if it began at that bar line."""
+    piece's COMPOSER and SOURCE (where it has one), the PART tokens of an ensemble, BAR, the
+    meter in force, then the bar's onsets and what follows, as the piece itself would begin
+    if it began at that bar line (and as the engine opens an ensemble's music)."""
     bars, meters = lines
     if not len(bars) or meters[bar] < 0:
         return tokens[:span]
@@ -272,14 +387,16 @@ def bar_window(tokens: np.ndarray, vocab: Vocabulary, lines: Tuple[np.ndarray, n
     composer = tokens[1] if len(tokens) > 1 and tokens[1] in vocab.composer_tokens else \
         vocab.composer_tokens[0]
     source = [tokens[2]] if len(tokens) > 2 and tokens[2] in vocab.source_tokens else []
-    header = np.array([vocab.start, composer] + source + [vocab.bar, meters[bar]],
+    parts = list(declared_parts(tokens, vocab))
+    header = np.array([vocab.start, composer] + source + parts + [vocab.bar, meters[bar]],
                       dtype=tokens.dtype)
     return np.concatenate([header, tokens[first:first + span - len(header)]])
 
 
 class WindowSampler:
     """Random training windows: a piece drawn with probability proportional to its length
-    (times `composer_weight` for the composers given), a window of `length + 1` tokens from a
+    (times `composer_weight` for the composers given, and `ensemble_weight` for the
+    ensembles given), a window of `length + 1` tokens from a
     random bar line in it (padded with PAD at the end of a short piece), a random
     transposition by a multiple of `shift_step` semitones (12 keeps a key-normalized piece in its key) that keeps every
     note on the piano, and, for the blend's sources (`offered_composers()`), the blend class
@@ -295,7 +412,8 @@ class WindowSampler:
     def __init__(self, pieces: List[Piece], vocab: Vocabulary, length: int, seed: int,
                  max_shift: int = 6, romantic_p: float = 0.3,
                  composer_weight: Optional[Dict[str, float]] = None,
-                 shift_step: int = 1, classes: Optional[Dict[str, int]] = None) -> None:
+                 shift_step: int = 1, classes: Optional[Dict[str, int]] = None,
+                 ensemble_weight: Optional[Dict[str, float]] = None) -> None:
         if not pieces:
             raise ValueError("no pieces to sample windows from")
         self.pieces = pieces
@@ -313,6 +431,7 @@ class WindowSampler:
         weights = np.array([max(1, len(p.tokens) - length) for p in pieces], dtype=np.float64)
         for i, piece in enumerate(pieces):
             weights[i] *= (composer_weight or {}).get(piece.composer, 1.0)
+            weights[i] *= (ensemble_weight or {}).get(piece.ensemble, 1.0)
         self.probabilities = weights / weights.sum()
         self.bar_lines = [bar_lines(p.tokens, vocab) for p in pieces]
         self.rng = np.random.default_rng(seed)

@@ -130,7 +130,8 @@ def longest_copied_run_any_key(generated: np.ndarray,
 
 def evaluate(model: Optional[PianolaLSTM], corpus: Corpus, orders: Sequence[int] = (3, 4, 5),
              say=print) -> List[Dict]:
-    """One row per composer set: tokens, notes, and bits per token and per note for the
+    """One row per composer set (and per ensemble, when the validation pieces have parts):
+    tokens, notes, and bits per token and per note for the
     network, each n-gram order and the unigram distribution."""
     vocab = corpus.vocab
     train = [p.tokens for p in corpus.split("train")]
@@ -149,6 +150,9 @@ def evaluate(model: Optional[PianolaLSTM], corpus: Corpus, orders: Sequence[int]
     blend = [p for p in validation if p.composer in offered.blend_sources]
     if blend and offered.blend in vocab.composer_class:
         sets.append((offered.blend, blend, vocab.composer_class[offered.blend]))
+    ensembles = corpus.by_ensemble("validation")
+    if set(ensembles) - {"solo_piano"}:
+        sets += [(name, pieces, None) for name, pieces in ensembles.items()]
     sets.append(("all", validation, None))
     rows = []
     for name, pieces, cls in sets:
@@ -182,7 +186,7 @@ def evaluate(model: Optional[PianolaLSTM], corpus: Corpus, orders: Sequence[int]
     return rows
 
 
-FAMILIES = ("BAR", "METER", "DENSITY", "POS", "PITCH", "VEL", "DUR")
+FAMILIES = ("BAR", "METER", "DENSITY", "POS", "PART", "PITCH", "VEL", "DUR")
 
 
 def family_costs(model: PianolaLSTM, pieces: Sequence[Piece], vocab: Vocabulary,
@@ -237,19 +241,20 @@ def print_table(rows: List[Dict], orders: Sequence[int], say=print) -> None:
     columns = (["model"] if "model" in rows[0] else []) + ["ngram%d" % n for n in orders] + \
         ["unigram"]
     say("bits per token / bits per note on the validation pieces (every token after COMPOSER)")
-    say("%-14s %6s %8s %7s  " % ("composer", "pieces", "tokens", "notes") +
+    say("%-17s %6s %8s %7s  " % ("composer/ensemble", "pieces", "tokens", "notes") +
         "  ".join("%15s" % c for c in columns))
     for row in rows:
         mark = "*" if row["composer"] in offered_composers().choices else " "
         cells = ["%6.3f / %6.3f" % (row[c] / row["tokens"], row[c] / max(1, row["notes"]))
                  for c in columns]
-        say("%-13s%s %6d %8d %7d  " % (row["composer"], mark, row["pieces"], row["tokens"],
+        say("%-16s%s %6d %8d %7d  " % (row["composer"], mark, row["pieces"], row["tokens"],
                                        row["notes"]) + "  ".join("%15s" % c for c in cells))
     say("(* a bundled composer class)")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--tokens", required=True, help="the tokenizer's output folder")
+    parser.add_argument("--tokens", required=True, action="append",
+                        help="the tokenizer's output folder; give it again for more, as fit")
     parser.add_argument("--model", default="", help="a .pnm file (omit for baselines only)")
     parser.add_argument("--key-frame", type=int, default=1,
                         help="without --model: count the baselines on pieces moved to C major "

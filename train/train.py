@@ -36,7 +36,7 @@ import signal
 import sys
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
@@ -49,7 +49,8 @@ from train.model import DENSITY_FIRST_TOKEN, DENSITY_STEPS, PianolaLSTM, describ
 
 @dataclass
 class TrainConfig:
-    tokens: str                       # the tokenizer's output folder (manifest.tsv, vocab.tsv)
+    tokens: Union[str, Tuple[str, ...]]  # the tokenizer's output folder (manifest.tsv,
+                                      # vocab.tsv), or several (Corpus.read)
     run_dir: str                      # log.csv, loss.png
     ckpt_dir: str                     # last.pt, best.pt
     embed: int = 128
@@ -78,6 +79,8 @@ class TrainConfig:
                                       # (whole octaves only with key_frame, keeping the key)
     romantic_p: float = 0.3
     target_weight: float = 2.0        # sampling weight of the target composers' pieces
+    ensemble_weight: str = ""         # sampling weights of ensembles' pieces, times their
+                                      # length: "string_quartet=0.5,violin_piano=2"
     val_tokens: int = 60000           # at most this many validation tokens per composer
     max_minutes: float = 0.0          # stop (with a checkpoint) after this much training time
     stop_at: float = 0.0              # stop (with a checkpoint) at this Unix time
@@ -187,10 +190,24 @@ def score_pieces(model: PianolaLSTM, pieces: Sequence[Piece], vocab: Vocabulary,
     return nll, scored_tokens, notes
 
 
+def ensemble_weights(text: str) -> Dict[str, float]:
+    """--ensemble-weight's "NAME=WEIGHT,..." as a dictionary."""
+    weights = {}
+    for item in filter(None, text.split(",")):
+        name, _, value = item.partition("=")
+        try:
+            weights[name.strip()] = float(value)
+        except ValueError:
+            raise ValueError("--ensemble-weight: %r is not NAME=WEIGHT" % item) from None
+    return weights
+
+
 def validation_sets(corpus: Corpus, targets: Sequence[str]) -> Dict[str, Tuple[List[Piece],
                                                                               Optional[int]]]:
     """The validation pieces scored during training: each target composer's own, the
-    Romantic blend (the blend sources' pieces presented as the blend class), and all."""
+    Romantic blend (the blend sources' pieces presented as the blend class), each ensemble's
+    when the split holds pieces with parts (`Corpus.by_ensemble`: solo_piano,
+    string_quartet, ...), and all."""
     vocab = corpus.vocab
     offered = offered_composers()
     sets: Dict[str, Tuple[List[Piece], Optional[int]]] = {}
@@ -201,6 +218,10 @@ def validation_sets(corpus: Corpus, targets: Sequence[str]) -> Dict[str, Tuple[L
     blend = [p for p in corpus.split("validation") if p.composer in offered.blend_sources]
     if blend and offered.blend in vocab.composer_class:
         sets[offered.blend] = (blend, vocab.composer_class[offered.blend])
+    ensembles = corpus.by_ensemble("validation")
+    if set(ensembles) - {"solo_piano"}:
+        for name, pieces in ensembles.items():
+            sets[name] = (pieces, None)
     sets["all"] = (corpus.split("validation"), None)
     return sets
 
@@ -424,10 +445,16 @@ def fit(config: TrainConfig) -> Dict:
     train_pieces = corpus.split("train")
     targets = config.targets or offered_composers().corpus
     weights = {name: config.target_weight for name in targets}
+    ensemble_weight = ensemble_weights(config.ensemble_weight)
+    unknown = set(ensemble_weight) - {p.ensemble for p in train_pieces}
+    if unknown:
+        raise ValueError("--ensemble-weight: no training pieces of %s (there are %s)" % (
+            ", ".join(sorted(unknown)), ", ".join(sorted({p.ensemble for p in train_pieces}))))
     sampler = WindowSampler(train_pieces, vocab, config.length, config.seed,
                             config.max_shift, config.romantic_p, weights,
                             shift_step=12 if config.key_frame else 1,
-                            classes=classes["class_of"] if classes else None)
+                            classes=classes["class_of"] if classes else None,
+                            ensemble_weight=ensemble_weight)
     sets = validation_sets(corpus, targets)
     if classes:
         own = classes["composers"][classes["index"]]
@@ -491,6 +518,12 @@ def fit(config: TrainConfig) -> Dict:
     say("data: %d training pieces (%d tokens), validation sets %s"
         % (len(train_pieces), sum(len(p.tokens) for p in train_pieces),
            ", ".join("%s %d" % (k, len(v[0])) for k, v in sets.items())))
+    shares: Dict[str, float] = {}
+    for piece, probability in zip(train_pieces, sampler.probabilities):
+        shares[piece.ensemble] = shares.get(piece.ensemble, 0.0) + probability
+    if set(shares) - {"solo_piano"}:
+        say("windows by ensemble: %s" % ", ".join(
+            "%s %.1f%%" % (name, 100 * share) for name, share in sorted(shares.items())))
 
     def checkpoint() -> None:
         if not writes:
