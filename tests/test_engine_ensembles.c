@@ -90,7 +90,8 @@ static int compose_bars(PnlEngine *engine, const PnlComposeSettings *settings, P
             piece->notes = grown;
             piece->capacity = capacity;
         }
-        memcpy(piece->notes + piece->count, bar_notes, made * sizeof *bar_notes);
+        if (made) /* a silent bar may find the piece still without notes */
+            memcpy(piece->notes + piece->count, bar_notes, made * sizeof *bar_notes);
         piece->count += made;
     }
     return 0;
