@@ -6,6 +6,7 @@
  * composers: these tests check the loop, not the music. Whether the output
  * is grammatical is judged by the codec's own decoder (pnl_decode). */
 #include "check.h"
+#include "random_model.h"
 #include "parts.h"
 #include "codec.h"
 #include "generator.h"
@@ -64,15 +65,6 @@ void free(void *memory)
 }
 #endif
 
-static float random_weight(uint64_t *state)
-{
-    uint64_t z = (*state += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    z ^= z >> 31;
-    return (float)((double)(z >> 40) / (double)(1 << 24) - 0.5);
-}
-
 /* The composers' names written into `weights`, then the model built from
  * them (NULL, said on stdout, if it cannot be); the weights are freed. */
 static PnlModel *model_of(PnlWeights *weights)
@@ -95,7 +87,7 @@ static PnlModel *small_model_of(uint32_t flags, int vocab_size)
     uint64_t seed = 2024;
     for (uint32_t t = 0; t < weights->tensor_count; t++)
         for (size_t i = 0; i < weights->tensors[t].count; i++)
-            weights->tensors[t].data[i] = random_weight(&seed);
+            weights->tensors[t].data[i] = random_model_weight(&seed);
     weights->flags = flags;
     return model_of(weights);
 }
