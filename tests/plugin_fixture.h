@@ -25,6 +25,7 @@
 #include "../plugin/uris.h"
 #include "composers.h"
 #include "lv2host.h"
+#include "random_model.h"
 #include "status.h"
 #include "vocabulary.h"
 #include "weights.h"
@@ -56,42 +57,26 @@ static inline float fixture_gaussian(uint64_t *state)
 /* Writes a small random LSTM whose composers are the plugin's choices. */
 static inline int fixture_write_random_model(const char *path, char *message, size_t size)
 {
-    static const char *const names[] = {PNL_COMPOSER_CHOICES(PNL_COMPOSER_NAME)};
     PnlWeights *weights = pnl_weights_new_lstm(pnl_vocab_signature(), (uint32_t)pnl_vocab_size(),
                                                PNL_COMPOSER_CHOICE_COUNT, 32, 48, 1);
-    if (!weights) {
-        snprintf(message, size, "out of memory");
-        return PNL_ENOMEM;
-    }
-    for (int i = 0; i < PNL_COMPOSER_CHOICE_COUNT; i++)
-        snprintf(weights->composer_names[i], sizeof weights->composer_names[i], "%s", names[i]);
     uint64_t state = 0x5eed;
-    for (uint32_t t = 0; t < weights->tensor_count; t++) {
+    for (uint32_t t = 0; weights && t < weights->tensor_count; t++) {
         PnlTensor *tensor = &weights->tensors[t];
         for (size_t i = 0; i < tensor->count; i++)
             tensor->data[i] = 0.4f * fixture_gaussian(&state);
     }
-    int status = pnl_weights_save(weights, path, message, size);
-    pnl_weights_free(weights);
-    return status;
+    return random_model_save(weights, path, message, size);
 }
 
 /* Writes a small random transformer (2 layers of 32, 4 heads) whose window
  * of 64 tokens is full within two bars, so its cache slides in any test. */
 static inline int fixture_write_random_transformer(const char *path, char *message, size_t size)
 {
-    static const char *const names[] = {PNL_COMPOSER_CHOICES(PNL_COMPOSER_NAME)};
     PnlWeights *weights = pnl_weights_new_transformer(
         pnl_vocab_signature(), (uint32_t)pnl_vocab_size(), PNL_COMPOSER_CHOICE_COUNT, 32, 4, 2,
         64, 64);
-    if (!weights) {
-        snprintf(message, size, "out of memory");
-        return PNL_ENOMEM;
-    }
-    for (int i = 0; i < PNL_COMPOSER_CHOICE_COUNT; i++)
-        snprintf(weights->composer_names[i], sizeof weights->composer_names[i], "%s", names[i]);
     uint64_t state = 0x7f0e;
-    for (uint32_t t = 0; t < weights->tensor_count; t++) {
+    for (uint32_t t = 0; weights && t < weights->tensor_count; t++) {
         PnlTensor *tensor = &weights->tensors[t];
         if (strcmp(tensor->name, "alibi_slopes") == 0)
             continue; /* as training sets them */
@@ -99,9 +84,7 @@ static inline int fixture_write_random_transformer(const char *path, char *messa
         for (size_t i = 0; i < tensor->count; i++)
             tensor->data[i] = (norm ? tensor->data[i] : 0.0f) + 0.4f * fixture_gaussian(&state);
     }
-    int status = pnl_weights_save(weights, path, message, size);
-    pnl_weights_free(weights);
-    return status;
+    return random_model_save(weights, path, message, size);
 }
 
 /* A copy of the built bundle (links) with a random model of the

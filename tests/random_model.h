@@ -23,6 +23,24 @@ static inline float random_model_weight(uint64_t *state)
     return (float)((double)(z >> 40) / (double)(1 << 24) - 0.5);
 }
 
+/* Names the composers of `weights` (a random network just filled; NULL
+ * when it could not be made) after the plugin's choices, saves them to
+ * `path` and frees them. */
+static inline int random_model_save(PnlWeights *weights, const char *path, char *message,
+                                    size_t size)
+{
+    static const char *const names[] = {PNL_COMPOSER_CHOICES(PNL_COMPOSER_NAME)};
+    if (!weights) {
+        snprintf(message, size, "out of memory");
+        return PNL_ENOMEM;
+    }
+    for (int i = 0; i < PNL_COMPOSER_CHOICE_COUNT; i++)
+        snprintf(weights->composer_names[i], sizeof weights->composer_names[i], "%s", names[i]);
+    int status = pnl_weights_save(weights, path, message, size);
+    pnl_weights_free(weights);
+    return status;
+}
+
 /* Writes a small random LSTM (16-wide embeddings, 2 layers of 32) of the
  * first `vocab_size` tokens of the vocabulary, whose composers are the
  * plugin's choices, with the weights file's `flags`
@@ -31,24 +49,16 @@ static inline float random_model_weight(uint64_t *state)
 static inline int random_model_write(const char *path, int vocab_size, uint32_t flags,
                                      char *message, size_t size)
 {
-    static const char *const names[] = {PNL_COMPOSER_CHOICES(PNL_COMPOSER_NAME)};
     PnlWeights *weights =
         pnl_weights_new_lstm(pnl_vocab_prefix_signature(vocab_size), (uint32_t)vocab_size,
                              PNL_COMPOSER_CHOICE_COUNT, 16, 32, 2);
-    if (!weights) {
-        snprintf(message, size, "out of memory");
-        return PNL_ENOMEM;
-    }
-    for (int i = 0; i < PNL_COMPOSER_CHOICE_COUNT; i++)
-        snprintf(weights->composer_names[i], sizeof weights->composer_names[i], "%s", names[i]);
     uint64_t state = 2024;
-    for (uint32_t t = 0; t < weights->tensor_count; t++)
+    for (uint32_t t = 0; weights && t < weights->tensor_count; t++)
         for (size_t i = 0; i < weights->tensors[t].count; i++)
             weights->tensors[t].data[i] = 2.0f * random_model_weight(&state);
-    weights->flags = flags;
-    int status = pnl_weights_save(weights, path, message, size);
-    pnl_weights_free(weights);
-    return status;
+    if (weights)
+        weights->flags = flags;
+    return random_model_save(weights, path, message, size);
 }
 
 #endif
