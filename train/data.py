@@ -287,7 +287,6 @@ class Corpus:
 
     def _read_folder(self, tokens_dir: str, key_frame: bool) -> None:
         vocab = self.vocab
-        corpus = self
         manifest = os.path.join(tokens_dir, "manifest.tsv")
         with open(manifest, encoding="utf-8") as f:
             for row in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE):
@@ -313,7 +312,7 @@ class Corpus:
                 composer = row["composer"]
                 if composer not in vocab.composer_class:
                     raise ValueError("%s: composer %r is not in the vocabulary" % (path, composer))
-                corpus.pieces.append(Piece(
+                self.pieces.append(Piece(
                     tokens=tokens, composer=composer, work=row.get("work", ""),
                     split=row.get("split", "train"), path=path,
                     lowest_pitch=int(pitches.min()) if len(pitches) else 60,
