@@ -54,6 +54,7 @@ SAMPLE_RATE = 48000
 HOST_TIMEOUT_S = 90
 HOST_FAULT_RETRIES = 3  # tries again after one of Ardour's own faults
 QUIT_TIMEOUT_S = 30  # jalv, told to quit
+BELOW_24_BIT = 2.0 ** -24  # one step of a 24-bit file: exports closer than this sound alike
 VALGRIND_TIMEOUT_S = 1200
 
 # What a run's output must never hold. glibc's heap checks print these
@@ -80,6 +81,18 @@ PRESETS = ["-", "urn:pianola:preset:mozart-faithful", "-",
            "urn:pianola:preset:brahms-intermezzo-in-a", "-",
            "urn:pianola:preset:rachmaninoff-prelude-in-c-sharp-minor", "-",
            "urn:pianola:preset:mozart-sonatina-in-g"]
+
+
+def jack_transport(env: dict, command: str) -> None:
+    """Tells the JACK server's transport to play, stop or locate. A server held
+    back by a loaded machine may not answer within the bound; the session then
+    goes on as a user's would, and its checks tell whether the music suffered."""
+    try:
+        subprocess.run(["jack_transport"], input=command + "\n", env=env, timeout=10,
+                       universal_newlines=True, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        pass
 
 
 def thread_stacks(pid: int) -> str:
@@ -206,6 +219,7 @@ class Soak:
         self.valgrind_runs = 0
         self.valgrind_pianola_errors = 0
         self.host_faults = {}  # the hosts' own faults met (tried again), by kind
+        self.rounding_differences = 0  # export pairs alike within BELOW_24_BIT only
         self.midi_too_late = 0  # Ardour's "DummyMidiBuffer: it's too late" lines
         os.makedirs(options.logs, exist_ok=True)
 
@@ -242,6 +256,9 @@ class Soak:
         if self.host_faults:
             line += "; the hosts' own faults met and got past: " + ", ".join(
                 "%s %d" % (kind, count) for kind, count in sorted(self.host_faults.items()))
+        if self.rounding_differences:
+            line += "; export pairs differing only below 24-bit resolution: %d" \
+                % self.rounding_differences
         if self.midi_too_late:
             line += "; Ardour's \"DummyMidiBuffer: it's too late\" lines: %d" % self.midi_too_late
         if self.valgrind_runs:
@@ -426,9 +443,15 @@ class Soak:
         # The reference instrument (tests/midi-pulse.lv2) plays silence.
         if self.options.plugin == PIANOLA_URI and float(abs(first).max()) < 1e-3:
             kinds.append("silent export")
-        _, mismatch = ArdourHeadlessExport.aligned_mismatch(first, second) if \
-            self.options.plugin == PIANOLA_URI else (0, "")
-        if mismatch:
+        if self.options.plugin != PIANOLA_URI:
+            return kinds
+        _, mismatch = ArdourHeadlessExport.aligned_mismatch(first, second)
+        if mismatch and not ArdourHeadlessExport.aligned_mismatch(
+                first, second, BELOW_24_BIT)[1]:
+            # The same music: a float rounding in the mix, far below what a
+            # 24-bit file (or an ear) holds. Counted, not a failure.
+            self.rounding_differences += 1
+        elif mismatch:
             kinds.append("exports differ: " + mismatch)
         return kinds
 
@@ -455,11 +478,9 @@ class Soak:
                 pass
 
         def transport(line: str) -> None:
-            subprocess.run(["jack_transport"], input=line + "\n", env=jack.env, timeout=10,
-                           universal_newlines=True, stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL)
+            jack_transport(jack.env, line)
 
-        started = self.wait_for_ports(jack, client, jalv, 120 if valgrind_log else 20)
+        started = self.wait_for_ports(jack, client, jalv, 120 if valgrind_log else 40)
         if not started:
             kinds.append("jalv registered no ports")
         else:
@@ -548,9 +569,7 @@ class Soak:
                 while time.monotonic() < deadline and jalv.poll() is None and not shown:
                     time.sleep(0.3)
                     shown = find_pianola_window(display, title)[1]
-                subprocess.run(["jack_transport"], input="play\n", env=jack_env, timeout=10,
-                               universal_newlines=True, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
+                jack_transport(jack_env, "play")
                 time.sleep(2.0)
                 if not shown:
                     kinds.append("no window (opening %d)" % opening)
@@ -565,9 +584,7 @@ class Soak:
                         except subprocess.TimeoutExpired:
                             os.killpg(jalv.pid, signal.SIGKILL)
                             jalv.wait()
-                subprocess.run(["jack_transport"], input="stop\n", env=jack_env, timeout=10,
-                               universal_newlines=True, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
+                jack_transport(jack_env, "stop")
                 output.seek(0)
                 text = output.read()
                 logs["opening%d" % opening] = text

@@ -215,13 +215,14 @@ class ArdourHeadlessExport(unittest.TestCase):
         self.assertEqual(mismatch, "", "exporting the saved session twice: %s" % mismatch)
 
     @staticmethod
-    def aligned_mismatch(first, second) -> tuple:
+    def aligned_mismatch(first, second, tolerance: float = 0.0) -> tuple:
         """Returns (shift, what differs): second[t + shift] is compared with
         first[t], the shift aligning their first sounds. When the music starts
         on the very first frames that alignment can be off by the frame a
         dropped first note leaves (see the quirks above); then every shift
         Ardour's start moves by (whole steps of 16 frames, up to a cycle) is
-        tried, and one that makes the two the same is the answer."""
+        tried, and one that makes the two the same is the answer. Samples
+        closer than the tolerance count as the same."""
         if first.shape != second.shape:
             return 0, "lengths %d and %d frames" % (len(first), len(second))
         sounding = [numpy.flatnonzero(numpy.any(take != 0, axis=1)) for take in (first, second)]
@@ -231,11 +232,11 @@ class ArdourHeadlessExport(unittest.TestCase):
         if abs(shift) > LONGEST_START_SHIFT:
             return shift, ("the first sounds are %d frames apart, more than Ardour's start moves"
                            % shift)
-        a, b, differing = ArdourHeadlessExport.compare_shifted(first, second, shift)
+        a, b, differing = ArdourHeadlessExport.compare_shifted(first, second, shift, tolerance)
         if not len(differing):
             return shift, ""
         for step in sorted(range(-LONGEST_START_SHIFT, LONGEST_START_SHIFT + 1, 16), key=abs):
-            if not len(ArdourHeadlessExport.compare_shifted(first, second, step)[2]):
+            if not len(ArdourHeadlessExport.compare_shifted(first, second, step, tolerance)[2]):
                 return step, ""
         frame = int(differing[0]) + max(0, -shift)
         return shift, ("aligned by %d frames, %d frames differ, from frame %d (%.2f s); largest "
@@ -243,13 +244,13 @@ class ArdourHeadlessExport(unittest.TestCase):
                                           float(numpy.max(numpy.abs(a - b)))))
 
     @staticmethod
-    def compare_shifted(first, second, shift: int) -> tuple:
+    def compare_shifted(first, second, shift: int, tolerance: float = 0.0) -> tuple:
         """first[t] and second[t + shift] over the frames both have, and the
-        indices where they differ."""
+        indices where they differ by more than the tolerance."""
         length = len(first) - abs(shift)
         a = first[max(0, -shift):max(0, -shift) + length]
         b = second[max(0, shift):max(0, shift) + length]
-        return a, b, numpy.flatnonzero(numpy.any(a != b, axis=1))
+        return a, b, numpy.flatnonzero(numpy.any(numpy.abs(a - b) > tolerance, axis=1))
 
 if __name__ == "__main__":
     unittest.main()

@@ -88,10 +88,15 @@ class JackSession:
             return log.read()
 
     def ports(self) -> dict:
-        """{port name: its properties and type line}, from jack_lsp -p -t."""
-        listing = subprocess.run(["jack_lsp", "-p", "-t"], env=self.env, timeout=10,
-                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                 universal_newlines=True).stdout
+        """{port name: its properties and type line}, from jack_lsp -p -t; empty
+        while the server does not answer (a loaded machine can hold a server
+        without realtime scheduling back for seconds: callers wait and ask again)."""
+        try:
+            listing = subprocess.run(["jack_lsp", "-p", "-t"], env=self.env, timeout=10,
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                     universal_newlines=True).stdout
+        except subprocess.TimeoutExpired:
+            return {}
         ports, name = {}, None
         for line in listing.splitlines():
             if line and not line[0].isspace():

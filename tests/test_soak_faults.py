@@ -80,5 +80,32 @@ class ArdourFaults(unittest.TestCase):
         self.assertFalse(soak.ardour_port_clash(crashed))
 
 
+class ExportComparison(unittest.TestCase):
+    """Two exports of one session are the same music when, aligned, no sample
+    differs by a 24-bit file's step or more; a rounding below it is counted."""
+
+    @staticmethod
+    def exports(difference: float) -> tuple:
+        import numpy
+        frames = numpy.zeros((4800, 2), dtype=numpy.float32)
+        frames[100:] = 0.25 * numpy.sin(numpy.arange(4700) / 7.0)[:, None]
+        second = numpy.zeros_like(frames)
+        second[:-16] = frames[16:]  # Ardour started the second export 16 frames earlier
+        second[2000, 0] += numpy.float32(difference)
+        return frames, second
+
+    def test_a_rounding_below_24_bit_is_the_same_music(self) -> None:
+        first, second = self.exports(2.0 ** -25)  # one float step at 0.25
+        self.assertIn("1 frames differ", soak.ArdourHeadlessExport.aligned_mismatch(
+            first, second)[1])
+        self.assertEqual(soak.ArdourHeadlessExport.aligned_mismatch(
+            first, second, soak.BELOW_24_BIT), (-16, ""))
+
+    def test_an_audible_difference_is_reported(self) -> None:
+        first, second = self.exports(1e-3)
+        self.assertIn("1 frames differ", soak.ArdourHeadlessExport.aligned_mismatch(
+            first, second, soak.BELOW_24_BIT)[1])
+
+
 if __name__ == "__main__":
     unittest.main()
