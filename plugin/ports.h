@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "../src/composers.h"
+#include "../src/parts.h"
 #include "../src/steering.h"
 
 /* The ports that carry streams: MIDI and messages in and out, and audio.
@@ -51,7 +52,8 @@ typedef enum {
  *   X(ID, index, symbol, name, minimum, default, maximum, kind, unit, comment)
  * An empty comment writes none. An enumeration's choices are listed by
  * pnl_control_choice_name() below: the composers (src/composers.h), the
- * keys, the dynamics and the densities (src/steering.h). The seed's maximum is 2^24 - 1:
+ * keys, the dynamics and the densities (src/steering.h), the ensembles and
+ * the melody instruments (src/parts.h). The seed's maximum is 2^24 - 1:
  * every integer up to it is exact in a float. */
 #define PNL_CONTROL_TABLE(X)                                                                      \
     X(COMPOSER, 4, "composer", "Composer", 0, 0, PNL_COMPOSER_MAX_CHOICES - 1,                    \
@@ -99,7 +101,14 @@ typedef enum {
     X(DENSITY, 20, "density", "Density", 0, 0, PNL_DENSITY_CHOICE_COUNT - 1,                      \
       PNL_CONTROL_ENUMERATION, PNL_UNIT_NONE,                                                     \
       "Automatic lets the network choose each bar's density; a step from sparse to very busy "    \
-      "is asked of it in every bar (a model trained with density tokens)")
+      "is asked of it in every bar (a model trained with density tokens)")                       \
+    X(ENSEMBLE, 21, "ensemble", "Ensemble", 0, 0, PNL_ENSEMBLE_CHOICE_COUNT - 1,                  \
+      PNL_CONTROL_ENUMERATION, PNL_UNIT_NONE,                                                     \
+      "The instruments composed for, each part on a MIDI channel of its own (a model trained "    \
+      "with the chamber corpus' parts)")                                                          \
+    X(MELODY_INSTRUMENT, 22, "melody_instrument", "Melody instrument", 0, 0,                      \
+      PNL_MELODY_INSTRUMENT_COUNT - 1, PNL_CONTROL_ENUMERATION, PNL_UNIT_NONE,                    \
+      "The instrument that plays the melody of Melody and piano")
 
 /* Rows a build adds from its command line, from index PNL_EXTRA_PORT_FIRST
  * on: the test build of tests/check_dummy_control.c adds one, to show that
@@ -157,6 +166,8 @@ static inline int pnl_control_choice_count(int port)
     case PNL_PORT_KEY: return PNL_KEY_CHOICE_COUNT;
     case PNL_PORT_DYNAMICS: return PNL_DYNAMICS_CHOICE_COUNT;
     case PNL_PORT_DENSITY: return PNL_DENSITY_CHOICE_COUNT;
+    case PNL_PORT_ENSEMBLE: return PNL_ENSEMBLE_CHOICE_COUNT;
+    case PNL_PORT_MELODY_INSTRUMENT: return PNL_MELODY_INSTRUMENT_COUNT;
     default: return 0;
     }
 }
@@ -171,6 +182,12 @@ static inline const char *pnl_control_choice_text(int port, int choice, int labe
         {PNL_DYNAMICS_CHOICES(PNL_CHOICE_NAME)}, {PNL_DYNAMICS_CHOICES(PNL_CHOICE_LABEL)}};
     static const char *const densities[][PNL_DENSITY_CHOICE_COUNT] = {
         {PNL_DENSITY_CHOICES(PNL_CHOICE_NAME)}, {PNL_DENSITY_CHOICES(PNL_CHOICE_LABEL)}};
+    static const char *const ensembles[][PNL_ENSEMBLE_CHOICE_COUNT] = {
+        {PNL_ENSEMBLE_CHOICES(PNL_PART_CHOICE_NAME)},
+        {PNL_ENSEMBLE_CHOICES(PNL_PART_CHOICE_LABEL)}};
+    static const char *const melody_instruments[][PNL_MELODY_INSTRUMENT_COUNT] = {
+        {PNL_MELODY_INSTRUMENT_CHOICES(PNL_PART_CHOICE_NAME)},
+        {PNL_MELODY_INSTRUMENT_CHOICES(PNL_PART_CHOICE_LABEL)}};
     if (choice < 0 || choice >= pnl_control_choice_count(port))
         return NULL;
     switch (port) {
@@ -178,6 +195,8 @@ static inline const char *pnl_control_choice_text(int port, int choice, int labe
     case PNL_PORT_KEY: return keys[!!label][choice];
     case PNL_PORT_DYNAMICS: return dynamics[!!label][choice];
     case PNL_PORT_DENSITY: return densities[!!label][choice];
+    case PNL_PORT_ENSEMBLE: return ensembles[!!label][choice];
+    case PNL_PORT_MELODY_INSTRUMENT: return melody_instruments[!!label][choice];
     default: return NULL;
     }
 }

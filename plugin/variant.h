@@ -6,7 +6,7 @@
  *   out only, for an instrument of the host's: no audio, no FluidSynth.
  *
  * The MIDI plugin has every port of the table (ports.h) but those of the
- * piano's sound: the audio pair and the volume. LV2 numbers a plugin's
+ * piano's sound: the audio pair, the volume and the melody's instrument. LV2 numbers a plugin's
  * ports from 0 without gaps, so its ports are the table's renumbered; the
  * code always speaks of table ports (PnlPortIndex), and these functions
  * give the index a host uses for one, and back. A control added to the
@@ -25,7 +25,8 @@ typedef enum { PNL_VARIANT_PIANO = 0, PNL_VARIANT_MIDI = 1, PNL_VARIANT_COUNT } 
 /* Whether a table port belongs to the piano's sound alone. */
 static inline int pnl_port_is_sound(int port)
 {
-    return port == PNL_PORT_AUDIO_LEFT || port == PNL_PORT_AUDIO_RIGHT || port == PNL_PORT_VOLUME;
+    return port == PNL_PORT_AUDIO_LEFT || port == PNL_PORT_AUDIO_RIGHT ||
+           port == PNL_PORT_VOLUME || port == PNL_PORT_MELODY_INSTRUMENT;
 }
 
 static inline int pnl_variant_has_port(PnlVariant variant, int port)

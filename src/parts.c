@@ -13,27 +13,30 @@
  * the songs' voice lines, G3..A#5. Programs are General
  * MIDI's (0-based): 0 acoustic grand, 40 violin, 41 viola, 42 cello, and
  * 68 (oboe) for the melody, as MuseScore wrote the songs' voice lines (the
- * plugin lets the player choose another). */
+ * plugin lets the player choose another). The pans place the players as
+ * a listener in the hall sees them: a quartet's first violin far left, the
+ * second left of centre, the viola right of centre, the cello right; a
+ * soloist or a singer a little left of the piano, which keeps the centre. */
 static const PnlPartRole roles[PNL_PART_COUNT] = {
-    [PNL_PART_PIANO] = {"piano", "Piano", 0, 21, 108, PNL_PART_UNLIMITED},
-    [PNL_PART_VIOLIN_1] = {"violin_1", "Violin I", 40, 55, 103, 2},
-    [PNL_PART_VIOLIN_2] = {"violin_2", "Violin II", 40, 55, 103, 2},
-    [PNL_PART_VIOLA] = {"viola", "Viola", 41, 48, 88, 2},
-    [PNL_PART_CELLO] = {"cello", "Cello", 42, 36, 88, 2},
-    [PNL_PART_MELODY] = {"melody", "Melody", 68, 55, 82, 1},
+    [PNL_PART_PIANO] = {"piano", "Piano", 0, 21, 108, PNL_PART_UNLIMITED, 64},
+    [PNL_PART_VIOLIN_1] = {"violin_1", "Violin I", 40, 55, 103, 2, 34},
+    [PNL_PART_VIOLIN_2] = {"violin_2", "Violin II", 40, 55, 103, 2, 52},
+    [PNL_PART_VIOLA] = {"viola", "Viola", 41, 48, 88, 2, 76},
+    [PNL_PART_CELLO] = {"cello", "Cello", 42, 36, 88, 2, 94},
+    [PNL_PART_MELODY] = {"melody", "Melody", 68, 55, 82, 1, 46},
 };
 
-#define PART_BIT(part) (1u << (part))
+#define ENSEMBLE_ROW(name, label, parts) {name, label, parts},
+static const PnlEnsemble ensembles[] = {PNL_ENSEMBLE_CHOICES(ENSEMBLE_ROW)};
+#undef ENSEMBLE_ROW
 
-static const PnlEnsemble ensembles[] = {
-    {"solo_piano", "Solo piano", 0},
-    {"violin_piano", "Violin and piano", PART_BIT(PNL_PART_VIOLIN_1) | PART_BIT(PNL_PART_PIANO)},
-    {"cello_piano", "Cello and piano", PART_BIT(PNL_PART_CELLO) | PART_BIT(PNL_PART_PIANO)},
-    {"string_quartet", "String quartet",
-     PART_BIT(PNL_PART_VIOLIN_1) | PART_BIT(PNL_PART_VIOLIN_2) | PART_BIT(PNL_PART_VIOLA) |
-         PART_BIT(PNL_PART_CELLO)},
-    {"melody_piano", "Melody and piano", PART_BIT(PNL_PART_MELODY) | PART_BIT(PNL_PART_PIANO)},
-};
+int pnl_melody_instrument_program(int index)
+{
+#define PROGRAM(name, label, program) program,
+    static const int programs[] = {PNL_MELODY_INSTRUMENT_CHOICES(PROGRAM)};
+#undef PROGRAM
+    return programs[index >= 0 && index < PNL_MELODY_INSTRUMENT_COUNT ? index : 0];
+}
 
 const PnlPartRole *pnl_part_role(int part)
 {

@@ -41,6 +41,7 @@ typedef struct {
     uint8_t program;   /* General MIDI program, 0-based: 0 piano, 40 violin */
     uint8_t lowest, highest; /* MIDI pitches, inclusive */
     uint8_t voices;    /* notes it may sound at once; PNL_PART_UNLIMITED for the piano */
+    uint8_t pan;       /* MIDI pan (0 left, 64 centre, 127 right), as the players sit */
 } PnlPartRole;
 
 /* The role's row, or NULL outside 0..PNL_PART_COUNT-1. */
@@ -53,6 +54,49 @@ int pnl_part_in_range(int part, int pitch);
 /* A set of roles, bit `part` for each (1u << PNL_PART_VIOLIN_1 | ...).
  * The empty set is solo piano, written without PART tokens. */
 typedef uint32_t PnlPartSet;
+
+/* The ensembles the plugin offers, in the order of its Ensemble port:
+ * X(name, label, parts). Solo piano first, as the port's default. */
+#define PNL_PART_BIT(part) (1u << (part))
+#define PNL_ENSEMBLE_CHOICES(X)                                                                   \
+    X("solo_piano", "Solo piano", 0u)                                                             \
+    X("violin_piano", "Violin and piano",                                                         \
+      PNL_PART_BIT(PNL_PART_VIOLIN_1) | PNL_PART_BIT(PNL_PART_PIANO))                             \
+    X("cello_piano", "Cello and piano", PNL_PART_BIT(PNL_PART_CELLO) | PNL_PART_BIT(PNL_PART_PIANO)) \
+    X("string_quartet", "String quartet",                                                         \
+      PNL_PART_BIT(PNL_PART_VIOLIN_1) | PNL_PART_BIT(PNL_PART_VIOLIN_2) |                         \
+          PNL_PART_BIT(PNL_PART_VIOLA) | PNL_PART_BIT(PNL_PART_CELLO))                            \
+    X("melody_piano", "Melody and piano",                                                         \
+      PNL_PART_BIT(PNL_PART_MELODY) | PNL_PART_BIT(PNL_PART_PIANO))
+
+/* The instruments that may play a melody part (the songs' voice line), in
+ * the order of the plugin's Melody port: X(name, label, General MIDI
+ * program, 0-based). The oboe first, as MuseScore wrote the voice lines. */
+#define PNL_MELODY_INSTRUMENT_CHOICES(X)                                                          \
+    X("oboe", "Oboe", 68) X("violin", "Violin", 40) X("flute", "Flute", 73)                       \
+    X("clarinet", "Clarinet", 71) X("cello", "Cello", 42) X("voice", "Voice", 53)
+
+#define PNL_PART_CHOICE_NAME(name, label, value) name,
+#define PNL_PART_CHOICE_LABEL(name, label, value) label,
+#define PNL_PART_CHOICE_ONE(name, label, value) +1
+
+enum {
+    PNL_ENSEMBLE_CHOICE_COUNT = 0 PNL_ENSEMBLE_CHOICES(PNL_PART_CHOICE_ONE),
+    PNL_MELODY_INSTRUMENT_COUNT = 0 PNL_MELODY_INSTRUMENT_CHOICES(PNL_PART_CHOICE_ONE)
+};
+
+/* The General MIDI program (0-based) of the index-th melody instrument;
+ * the first one's for an index out of range. */
+int pnl_melody_instrument_program(int index);
+
+/* The MIDI channel (0-based) a role's notes go out on, from the plugin and
+ * in a written MIDI file: the role's own, whatever the ensemble, so a
+ * host's track set to a channel always records the same instrument:
+ * piano 1, violin I 2, violin II 3, viola 4, cello 5, melody 6 (1-based). */
+static inline int pnl_part_channel(int part)
+{
+    return part >= 0 && part < PNL_PART_COUNT ? part : 0;
+}
 
 /* The ensembles the plugin offers, by name, with their roles. */
 typedef struct {
