@@ -24,7 +24,7 @@ int pnl_lookahead_same_settings(const PnlComposeSettings *a, const PnlComposeSet
            a->beat_ticks == b->beat_ticks && a->key_choice == b->key_choice &&
            a->register_lowest == b->register_lowest &&
            a->register_highest == b->register_highest && a->dynamics == b->dynamics &&
-           a->density == b->density;
+           a->density == b->density && a->ensemble == b->ensemble;
 }
 
 /* A timeline position in whole ticks, within the timeline's range; a NaN

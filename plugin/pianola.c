@@ -67,10 +67,17 @@ static void read_ports(Pianola *self)
     self->wanted.register_highest = (int32_t)lrintf(port_value(self, PNL_PORT_REGISTER_HIGHEST));
     self->wanted.dynamics = (int32_t)lrintf(port_value(self, PNL_PORT_DYNAMICS));
     self->wanted.density = (int32_t)lrintf(port_value(self, PNL_PORT_DENSITY));
+    self->wanted.ensemble = (int32_t)lrintf(port_value(self, PNL_PORT_ENSEMBLE));
     self->wanted.bar_ticks = pnl_transport_bar_ticks(&self->transport);
     self->wanted.beat_ticks = pnl_transport_beat_ticks(&self->transport);
     self->humanize_velocity = port_value(self, PNL_PORT_HUMANIZE_VELOCITY);
     self->humanize_timing = port_value(self, PNL_PORT_HUMANIZE_TIMING);
+    int32_t melody_instrument = (int32_t)lrintf(port_value(self, PNL_PORT_MELODY_INSTRUMENT));
+    if (melody_instrument != self->melody_instrument && self->playback.synth)
+        /* Its notes now end on the new channel: end the old one's. */
+        pnl_synth_control(self->playback.synth,
+                          pnl_synth_channel(PNL_PART_MELODY, self->melody_instrument), 123, 0);
+    self->melody_instrument = melody_instrument;
     const PnlControlSpec *volume = pnl_control_spec(PNL_PORT_VOLUME);
     float volume_db = port_value(self, PNL_PORT_VOLUME);
     /* The bottom of the range is silence. */
@@ -108,14 +115,17 @@ static void connect_port(LV2_Handle instance, uint32_t host_index, void *data)
 static void apply_note_message(Pianola *self, uint32_t frame, const PnlNoteMessage *message)
 {
     PnlSynth *synth = self->playback.synth;
+    int synth_channel = pnl_synth_channel(message->part, self->melody_instrument);
+    uint8_t midi_channel = (uint8_t)pnl_part_channel(message->part);
     if (message->type == PNL_NOTE_ON) {
         if (synth)
-            pnl_synth_note_on(synth, PNL_CHANNEL_TIMELINE, message->pitch, message->velocity);
-        pnl_notify_midi(&self->notify, frame, 0x90, message->pitch, message->velocity);
+            pnl_synth_note_on(synth, synth_channel, message->pitch, message->velocity);
+        pnl_notify_midi(&self->notify, frame, 0x90 | midi_channel, message->pitch,
+                        message->velocity);
     } else {
         if (synth)
-            pnl_synth_note_off(synth, PNL_CHANNEL_TIMELINE, message->pitch);
-        pnl_notify_midi(&self->notify, frame, 0x80, message->pitch, 0);
+            pnl_synth_note_off(synth, synth_channel, message->pitch);
+        pnl_notify_midi(&self->notify, frame, 0x80 | midi_channel, message->pitch, 0);
     }
 }
 

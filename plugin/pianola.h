@@ -154,6 +154,9 @@ typedef struct {
      * set Density (trained without density tokens): once a model. Worker
      * only. */
     int density_note_logged;
+    /* The engine's last note about composing (the model lacks the chosen
+     * composer or the ensemble's parts), logged once until it changes. */
+    char compose_note[PNL_MESSAGE_SIZE];
     PnlTimelineNote *compose_buffer;
     /* Settings the timeline was last composed with: the worker writes them,
      * then sets has_saved_settings (release); save() reads it (acquire). */
@@ -172,6 +175,9 @@ typedef struct {
     const float *controls[PNL_PORT_COUNT];
     PnlComposeSettings wanted; /* the settings the ports ask for */
     float humanize_velocity, humanize_timing;
+    /* The melody part's instrument (a PNL_MELODY_INSTRUMENT_CHOICES index):
+     * which synth channel its notes play on (pnl_synth_channel). */
+    int32_t melody_instrument;
     float target_gain;         /* the volume port as a gain */
     PnlTransport transport;    /* the host's playhead, or the internal tempo */
 

@@ -153,8 +153,7 @@ LV2_State_Status pnl_state_restore(LV2_Handle instance, LV2_State_Retrieve_Funct
                         "Pianola: saved timeline ignored: not stored as pianola:TimelineNotes\n");
     }
     value = retrieve(handle, uris->pianola_settings, &size, &type, &value_flags);
-    if (value && type == uris->pianola_settings &&
-        (size == PNL_STATE_SETTINGS_SIZE || size == PNL_STATE_SETTINGS_SIZE_BEFORE_STEERING)) {
+    if (value && type == uris->pianola_settings && pnl_state_settings_size_known(size)) {
         if (pnl_state_decode_settings(value, size, &state->settings) == PNL_OK)
             state->has_settings = 1;
         else

@@ -11,8 +11,9 @@
 #include "status.h"
 #include "uris.h"
 
-/* A note of format 1 took 16 bytes; format 2 adds the model's velocity. */
-enum { NOTES_HEADER = 16, NOTE_RECORD_1 = 16, NOTE_RECORD = 17 };
+/* A note of format 1 took 16 bytes; format 2 adds the model's velocity,
+ * format 3 the part. */
+enum { NOTES_HEADER = 16, NOTE_RECORD_1 = 16, NOTE_RECORD_2 = 17, NOTE_RECORD = 18 };
 
 uint8_t *pnl_state_encode_notes(const PnlTimelineNote *notes, uint32_t count,
                                 int32_t horizon_ticks, size_t *size)
@@ -35,6 +36,7 @@ uint8_t *pnl_state_encode_notes(const PnlTimelineNote *notes, uint32_t count,
         record[11] = (uint8_t)notes[i].velocity_shape;
         pnl_write_le_f32(record + 12, notes[i].timing_shape_ms);
         record[16] = notes[i].model_velocity;
+        record[17] = notes[i].part;
     }
     return bytes;
 }
@@ -53,7 +55,7 @@ PnlTimelineNote *pnl_state_decode_notes(const uint8_t *bytes, size_t size, uint3
                  version, PNL_NOTES_FORMAT_VERSION);
         return NULL;
     }
-    size_t record_size = version == 1 ? NOTE_RECORD_1 : NOTE_RECORD;
+    size_t record_size = version == 1 ? NOTE_RECORD_1 : version == 2 ? NOTE_RECORD_2 : NOTE_RECORD;
     uint32_t stored = pnl_read_le32(bytes + 12);
     if (stored > capacity || (size - NOTES_HEADER) / record_size < stored) {
         snprintf(message, message_size, "%u notes claimed in %zu bytes (at most %u fit)", stored,
@@ -77,10 +79,11 @@ PnlTimelineNote *pnl_state_decode_notes(const uint8_t *bytes, size_t size, uint3
                                 .origin = record[10],
                                 .velocity_shape = (int8_t)record[11],
                                 .timing_shape_ms = pnl_read_le_f32(record + 12),
-                                .model_velocity = version == 1 ? 0 : record[16]};
+                                .model_velocity = version == 1 ? 0 : record[16],
+                                .part = version < 3 ? PNL_PART_PIANO : record[17]};
         if (note.onset_ticks < last_onset || note.duration_ticks < 1 || note.pitch > 127 ||
             note.velocity < 1 || note.velocity > 127 || note.model_velocity > 127 ||
-            note.origin > PNL_ORIGIN_LIVE ||
+            note.origin > PNL_ORIGIN_LIVE || note.part >= PNL_PART_COUNT ||
             !isfinite(note.timing_shape_ms))
             continue;
         last_onset = note.onset_ticks;
@@ -107,6 +110,7 @@ void pnl_state_encode_settings(const PnlComposeSettings *settings,
     pnl_write_le32(bytes + 36, (uint32_t)settings->register_highest);
     pnl_write_le32(bytes + 40, (uint32_t)settings->dynamics);
     pnl_write_le32(bytes + 44, (uint32_t)settings->density);
+    pnl_write_le32(bytes + 48, (uint32_t)settings->ensemble);
 }
 
 /* Whether a port's value is one the table allows. */
@@ -116,10 +120,16 @@ static int in_port_range(int port, int32_t value)
     return value >= spec->minimum && value <= spec->maximum;
 }
 
+int pnl_state_settings_size_known(size_t size)
+{
+    return size == PNL_STATE_SETTINGS_SIZE || size == PNL_STATE_SETTINGS_SIZE_BEFORE_ENSEMBLES ||
+           size == PNL_STATE_SETTINGS_SIZE_BEFORE_DENSITY ||
+           size == PNL_STATE_SETTINGS_SIZE_BEFORE_STEERING;
+}
+
 int pnl_state_decode_settings(const uint8_t *bytes, size_t size, PnlComposeSettings *settings)
 {
-    if (size != PNL_STATE_SETTINGS_SIZE && size != PNL_STATE_SETTINGS_SIZE_BEFORE_DENSITY &&
-        size != PNL_STATE_SETTINGS_SIZE_BEFORE_STEERING)
+    if (!pnl_state_settings_size_known(size))
         return PNL_ERANGE;
     PnlComposeSettings read = {.composer_choice = (int32_t)pnl_read_le32(bytes),
                                .temperature = pnl_read_le_f32(bytes + 4),
@@ -139,8 +149,10 @@ int pnl_state_decode_settings(const uint8_t *bytes, size_t size, PnlComposeSetti
         read.register_highest = (int32_t)pnl_read_le32(bytes + 36);
         read.dynamics = (int32_t)pnl_read_le32(bytes + 40);
     }
-    if (size >= PNL_STATE_SETTINGS_SIZE)
+    if (size >= PNL_STATE_SETTINGS_SIZE_BEFORE_ENSEMBLES)
         read.density = (int32_t)pnl_read_le32(bytes + 44);
+    if (size >= PNL_STATE_SETTINGS_SIZE)
+        read.ensemble = (int32_t)pnl_read_le32(bytes + 48);
     /* Bars of at most 8 quarter notes: what the transport gives. */
     if (!(read.composer_choice >= 0 && read.composer_choice < PNL_COMPOSER_MAX_CHOICES &&
           isfinite(read.temperature) && isfinite(read.top_p) && read.bar_ticks > 0 &&
@@ -149,7 +161,8 @@ int pnl_state_decode_settings(const uint8_t *bytes, size_t size, PnlComposeSetti
           in_port_range(PNL_PORT_REGISTER_LOWEST, read.register_lowest) &&
           in_port_range(PNL_PORT_REGISTER_HIGHEST, read.register_highest) &&
           in_port_range(PNL_PORT_DYNAMICS, read.dynamics) &&
-          in_port_range(PNL_PORT_DENSITY, read.density)))
+          in_port_range(PNL_PORT_DENSITY, read.density) &&
+          in_port_range(PNL_PORT_ENSEMBLE, read.ensemble)))
         return PNL_ERANGE;
     *settings = read;
     return PNL_OK;

@@ -77,6 +77,51 @@ static void keep_fluidsynth_resident(void)
         (void)dlopen(libraries[i], RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);
 }
 
+/* Bank 0's program on a channel, panned. */
+static int select_program(PnlSynth *synth, int font, int channel, int program, int pan)
+{
+    if (fluid_synth_program_select(synth->synth, channel, font, 0, program) != FLUID_OK &&
+        fluid_synth_program_change(synth->synth, channel, program) != FLUID_OK)
+        return 0;
+    fluid_synth_cc(synth->synth, channel, 10, pan);
+    return 1;
+}
+
+/* The piano on its part's channel and the live one; every other part's
+ * General MIDI program on its channel. A SoundFont without the piano is
+ * refused; one without a string or melody instrument plays that part on
+ * the piano, and message says so (the SoundFont still loads). */
+static int select_instruments(PnlSynth *synth, int font, char *message, size_t message_size)
+{
+    const PnlPartRole *piano = pnl_part_role(PNL_PART_PIANO);
+    if (!select_program(synth, font, pnl_part_channel(PNL_PART_PIANO), piano->program,
+                        piano->pan) ||
+        !select_program(synth, font, PNL_CHANNEL_LIVE, piano->program, 64)) {
+        snprintf(message, message_size, "%s: the SoundFont has no instrument at bank 0, "
+                 "program 0", synth->soundfont_path);
+        return 0;
+    }
+    for (int part = PNL_PART_PIANO + 1; part < PNL_PART_COUNT; part++) {
+        const PnlPartRole *role = pnl_part_role(part);
+        for (int choice = 0; choice < (part == PNL_PART_MELODY ? PNL_MELODY_INSTRUMENT_COUNT : 1);
+             choice++) {
+            int channel = pnl_synth_channel(part, choice);
+            int program = part == PNL_PART_MELODY ? pnl_melody_instrument_program(choice)
+                                                  : role->program;
+            if (select_program(synth, font, channel, program, role->pan))
+                continue;
+            select_program(synth, font, channel, piano->program, role->pan);
+            size_t used = strlen(message);
+            if (used + 1 < message_size)
+                snprintf(message + used, message_size - used,
+                         "%s%s: the SoundFont has no General MIDI program %d; the %s plays "
+                         "on the piano",
+                         used ? "; " : "", synth->soundfont_path, program + 1, role->label);
+        }
+    }
+    return 1;
+}
+
 PnlSynth *pnl_synth_new(const char *soundfont_path, double sample_rate, char *message,
                         size_t message_size)
 {
@@ -139,24 +184,24 @@ PnlSynth *pnl_synth_new(const char *soundfont_path, double sample_rate, char *me
         pnl_synth_free(synth);
         return NULL;
     }
-    for (int channel = PNL_CHANNEL_TIMELINE; channel <= PNL_CHANNEL_LIVE; channel++) {
-        if (fluid_synth_program_select(synth->synth, channel, font, 0, 0) != FLUID_OK &&
-            fluid_synth_program_change(synth->synth, channel, 0) != FLUID_OK) {
-            snprintf(message, message_size, "%s: the SoundFont has no instrument at bank 0, "
-                     "program 0", soundfont_path);
-            pnl_synth_free(synth);
-            return NULL;
-        }
+    if (!select_instruments(synth, font, message, message_size)) {
+        pnl_synth_free(synth);
+        return NULL;
     }
 
-    /* Warm-up: play every pitch once and render, so the piano's samples and
-     * the synth's buffers are touched here, not in the first run(). */
-    for (int pitch = 21; pitch <= 108; pitch++)
-        fluid_synth_noteon(synth->synth, PNL_CHANNEL_TIMELINE, pitch, 64);
-    for (int block = 0; block < 8; block++)
-        fluid_synth_write_float(synth->synth, 512, synth->scratch_left, 0, 1,
-                                synth->scratch_right, 0, 1);
-    fluid_synth_all_sounds_off(synth->synth, -1);
+    /* Warm-up: play every instrument's pitches once and render, so their
+     * samples and the synth's buffers are touched here, not in the first
+     * run(). */
+    for (int channel = 0; channel < 16; channel++) {
+        if (channel == 9)
+            continue;
+        for (int pitch = 21; pitch <= 108; pitch++)
+            fluid_synth_noteon(synth->synth, channel, pitch, 64);
+        for (int block = 0; block < 2; block++)
+            fluid_synth_write_float(synth->synth, 512, synth->scratch_left, 0, 1,
+                                    synth->scratch_right, 0, 1);
+        fluid_synth_all_sounds_off(synth->synth, -1);
+    }
     for (int block = 0; block < 2; block++)
         fluid_synth_write_float(synth->synth, 512, synth->scratch_left, 0, 1,
                                 synth->scratch_right, 0, 1);

@@ -1,4 +1,5 @@
-/* The piano: one FluidSynth per instance with a SoundFont loaded.
+/* The instruments: one FluidSynth per instance with a SoundFont loaded, a
+ * channel for each part of an ensemble.
  *
  * pnl_synth_new() and pnl_synth_free() load and free, so they run on the
  * worker (or at instantiation); everything else runs in run(), which owns
@@ -16,9 +17,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../src/parts.h"
+
 enum {
-    PNL_CHANNEL_TIMELINE = 0, /* notes from the timeline */
-    PNL_CHANNEL_LIVE = 1,     /* notes played on MIDI in */
+    /* Notes played on MIDI in: a piano of their own, apart from the parts'
+     * channels (pnl_synth_channel), so a live note never ends a composed one. */
+    PNL_CHANNEL_LIVE = 15,
     PNL_SYNTH_MAX_BLOCK = 8192
 };
 
@@ -26,13 +30,38 @@ enum {
 
 typedef struct PnlSynth PnlSynth;
 
-/* Loads the SoundFont (program 0, acoustic grand piano, on the timeline and
- * live channels) and warms the synth up. NULL with a message naming the
- * file and the problem when it cannot. */
+/* Loads the SoundFont and warms the synth up: the piano (program 0) on the
+ * piano part's and the live channels, each other part's General MIDI
+ * program on its channel, panned as the players sit (parts.h). NULL with a
+ * message naming the file and the problem when it cannot; a synth and a
+ * message when the SoundFont lacks a part's instrument (that part then
+ * plays on the piano). */
 PnlSynth *pnl_synth_new(const char *soundfont_path, double sample_rate, char *message,
                         size_t message_size);
 void pnl_synth_free(PnlSynth *synth);
 const char *pnl_synth_soundfont_path(const PnlSynth *synth);
+
+/* The channel a part's notes play on: the part's own MIDI channel
+ * (pnl_part_channel), but the melody's is the one of its chosen instrument
+ * (a PNL_MELODY_INSTRUMENT_CHOICES index). The melody's instruments each
+ * wait on a channel of their own, so choosing one in run() only sends its
+ * notes elsewhere (selecting a program reads samples from disk, which run()
+ * must not). The first is the melody role's own channel; channel 10 (index
+ * 9) stays General MIDI's drums. Any thread. */
+static inline int pnl_synth_channel(int part, int melody_instrument)
+{
+    static const int melody_channels[] = {PNL_PART_MELODY, 6, 7, 8, 10, 11};
+    _Static_assert(sizeof melody_channels / sizeof *melody_channels ==
+                       PNL_MELODY_INSTRUMENT_COUNT,
+                   "a channel for every melody instrument");
+    _Static_assert(PNL_PART_COUNT <= 6 && PNL_CHANNEL_LIVE > 11, "channels in use apart");
+    if (part != PNL_PART_MELODY)
+        return pnl_part_channel(part);
+    return melody_channels[melody_instrument >= 0 &&
+                                   melody_instrument < PNL_MELODY_INSTRUMENT_COUNT
+                               ? melody_instrument
+                               : 0];
+}
 
 void pnl_synth_note_on(PnlSynth *synth, int channel, int pitch, int velocity);
 void pnl_synth_note_off(PnlSynth *synth, int channel, int pitch);

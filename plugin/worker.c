@@ -143,6 +143,7 @@ static int load_model(Pianola *self, const char *path, int recompose,
     snprintf(self->worker.model_path, sizeof self->worker.model_path, "%s", file);
     self->worker.model_bundled = is_bundled;
     self->worker.density_note_logged = 0;
+    self->worker.compose_note[0] = '\0';
     atomic_store_explicit(&self->worker.has_engine, 1, memory_order_release);
     PnlModelMessage reply = {.type = PNL_REPLY_MODEL, .model = info, .recompose = recompose};
     if (respond(handle, sizeof reply, &reply) != LV2_WORKER_SUCCESS)
@@ -269,6 +270,13 @@ static void compose(Pianola *self, const PnlComposeSettings *settings, int32_t f
             reply_message(respond, handle, message);
         } else if (append_humanized(self, settings, self->worker.compose_buffer, count) != 0) {
             reply_message(respond, handle, "the timeline is full; not composing further");
+        } else if (strcmp(message, self->worker.compose_note) != 0) {
+            /* Said once, not every bar, and again when it changes. */
+            if (message[0]) {
+                lv2_log_note(&self->host.logger, "Pianola: %s\n", message);
+                reply_message(respond, handle, message);
+            }
+            snprintf(self->worker.compose_note, sizeof self->worker.compose_note, "%s", message);
         }
     }
     self->worker.saved_settings = *settings;
@@ -288,8 +296,12 @@ static void set_prompt(Pianola *self, const PnlPromptJob *job, LV2_Worker_Respon
         pnl_engine_forget(self->worker.engine, job->cut_ticks);
     uint32_t count = job->note_count < PNL_CAPTURE_CAPACITY ? job->note_count
                                                             : PNL_CAPTURE_CAPACITY;
+    int part = self->worker.engine
+                   ? pnl_ensemble_prompt_part(pnl_engine_parts(self->worker.engine, &job->settings))
+                   : PNL_PART_PIANO;
     for (uint32_t i = 0; i < count; i++) {
         PnlTimelineNote note = captured[i];
+        note.part = (uint8_t)part;
         note.velocity_shape = 0; /* played by a person: already human */
         note.timing_shape_ms = 0.0f;
         if (pnl_timeline_append(self->timeline, &note) != 0)

@@ -155,3 +155,8 @@ float pnl_humanize_deviation_ms(const PnlTimelineNote *note, float amount)
         return -PNL_HUMANIZE_MAX_DEVIATION_MS;
     return deviation;
 }
+
+float pnl_humanize_legato_ms(const PnlTimelineNote *note, float amount)
+{
+    return note->part == PNL_PART_PIANO ? 0.0f : clamp_amount(amount) * PNL_HUMANIZE_LEGATO_MS;
+}

@@ -40,4 +40,12 @@ void pnl_humanize_onset(const PnlHumanizeStyle *style, PnlTimelineNote *notes, i
 uint8_t pnl_humanize_velocity(const PnlTimelineNote *note, float amount);
 float pnl_humanize_deviation_ms(const PnlTimelineNote *note, float amount);
 
+/* Legato: how long a note of a bowed or sung part sounds past its written
+ * end at the given timing amount, so one note still sounds as the next
+ * begins, as a player connects notes under a bow or a breath (the piano's
+ * notes end as written: its pedal and release do that). At most this many
+ * milliseconds at amount 1. */
+#define PNL_HUMANIZE_LEGATO_MS 40.0f
+float pnl_humanize_legato_ms(const PnlTimelineNote *note, float amount);
+
 #endif

@@ -828,13 +828,6 @@ static int write_track(smf_t *smf, OutEvent *events, size_t count, const char *n
     return smf_track_add_eot_pulses(track, (int)final_pulses) ? PNL_EIO : PNL_OK;
 }
 
-/* The MIDI channel of the index-th part of a score: one each, in role
- * order, never channel 10 (index 9), which General MIDI keeps for drums. */
-static int channel_of_part_index(int index)
-{
-    return index < 9 ? index : index + 1;
-}
-
 int pnl_midi_write(const char *path, const PnlScore *score, double tempo_bpm, char *message,
                    size_t message_size)
 {
@@ -912,9 +905,9 @@ int pnl_midi_write(const char *path, const PnlScore *score, double tempo_bpm, ch
     if (!score->parts)
         add_notes(score, -1, 0, events, &count, ends);
     else
-        for (int part = 0, index = 0; part < PNL_PART_COUNT; part++)
+        for (int part = 0; part < PNL_PART_COUNT; part++)
             if (score->parts >> part & 1u)
-                add_notes(score, part, channel_of_part_index(index++), events, &count, ends);
+                add_notes(score, part, pnl_part_channel(part), events, &count, ends);
     for (size_t i = 0; i < count; i++)
         if (events[i].pulses > final_pulses)
             final_pulses = events[i].pulses;
@@ -937,11 +930,11 @@ int pnl_midi_write(const char *path, const PnlScore *score, double tempo_bpm, ch
             add_event(events, &count, meter->at_ticks * PULSES_PER_TICK, 0, signature, 7);
         }
         status = write_track(smf, events, count, NULL, final_pulses);
-        for (int part = 0, index = 0; part < PNL_PART_COUNT && !status; part++) {
+        for (int part = 0; part < PNL_PART_COUNT && !status; part++) {
             if (!(score->parts >> part & 1u))
                 continue;
             const PnlPartRole *role = pnl_part_role(part);
-            int channel = channel_of_part_index(index++);
+            int channel = pnl_part_channel(part);
             unsigned char program[2] = {(unsigned char)(0xc0 | channel), role->program};
             count = 0;
             add_event(events, &count, 0, 0, program, 2);

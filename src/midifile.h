@@ -50,9 +50,9 @@ int pnl_midi_read_memory(const void *bytes, size_t size, const char *name, PnlSc
  * still sounding when its pitch is struck again ends at the new onset.
  * A score with parts is written as format 1: a track of tempo and meters,
  * then one track per declared part in role order, named for it ("Violin
- * I"), with its program (parts.h) on a channel of its own (0, 1, ...,
- * never 9, the drums'); a pitch struck again ends only its own part's
- * note. */
+ * I"), with its program (parts.h) on its role's channel
+ * (pnl_part_channel: the plugin's MIDI output uses the same); a pitch
+ * struck again ends only its own part's note. */
 int pnl_midi_write(const char *path, const PnlScore *score, double tempo_bpm, char *message,
                    size_t message_size);
 

@@ -74,3 +74,13 @@ int pnl_ensemble_index(const char *name)
             return i;
     return -1;
 }
+
+int pnl_ensemble_prompt_part(PnlPartSet parts)
+{
+    if (!parts || (parts & PNL_PART_BIT(PNL_PART_PIANO)))
+        return PNL_PART_PIANO;
+    for (int part = 0; part < PNL_PART_COUNT; part++)
+        if (parts & PNL_PART_BIT(part))
+            return part;
+    return PNL_PART_PIANO;
+}

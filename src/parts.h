@@ -98,6 +98,13 @@ static inline int pnl_part_channel(int part)
     return part >= 0 && part < PNL_PART_COUNT ? part : 0;
 }
 
+/* The role a phrase played on the keyboard (a captured or given prompt)
+ * takes in an ensemble of these roles: the piano where the ensemble has
+ * one (a pianist's phrase, continued by the piano and joined by the
+ * others), else the top part (a quartet's first violin), which a keyboard
+ * melody suits best. */
+int pnl_ensemble_prompt_part(PnlPartSet parts);
+
 /* The ensembles the plugin offers, by name, with their roles. */
 typedef struct {
     const char *name;  /* "violin_piano" */

@@ -59,19 +59,30 @@ static uint32_t frame_of(const PnlSegment *segment, double ticks)
     return (uint32_t)frame;
 }
 
+static int voice_of(const PnlTimelineNote *note)
+{
+    return (note->part < PNL_PART_COUNT ? note->part : 0) * 128 + (note->pitch & 0x7f);
+}
+
+/* The note-off of a sounding voice, which then no longer sounds. */
+static PnlNoteMessage end_voice(PnlScheduler *scheduler, int voice, uint32_t frame)
+{
+    scheduler->sounding[voice] = 0;
+    scheduler->sounding_count--;
+    return (PnlNoteMessage){.frame = frame, .type = PNL_NOTE_OFF, .pitch = (uint8_t)(voice % 128),
+                            .part = (uint8_t)(voice / 128),
+                            .origin = scheduler->sounding_origin[voice]};
+}
+
 int pnl_scheduler_release_all(PnlScheduler *scheduler, uint32_t frame,
                               PnlNoteMessage *messages, int max_messages)
 {
     int count = 0;
-    for (int pitch = 0; pitch < 128 && count < max_messages; pitch++) {
-        if (!scheduler->sounding[pitch])
-            continue;
-        messages[count++] = (PnlNoteMessage){.frame = frame, .type = PNL_NOTE_OFF,
-                                             .pitch = (uint8_t)pitch,
-                                             .origin = scheduler->sounding_origin[pitch]};
-        scheduler->sounding[pitch] = 0;
-        scheduler->sounding_count--;
-    }
+    for (int voice = 0; voice < PNL_SCHEDULER_VOICES && count < max_messages &&
+                        scheduler->sounding_count > 0;
+         voice++)
+        if (scheduler->sounding[voice])
+            messages[count++] = end_voice(scheduler, voice, frame);
     return count;
 }
 
@@ -136,20 +147,14 @@ static int emit_offs_until(PnlScheduler *scheduler, const PnlSegment *segment, d
                            int inclusive, PnlNoteMessage *messages, int count,
                            int max_messages)
 {
-    if (scheduler->sounding_count == 0)
-        return count;
-    for (int pitch = 0; pitch < 128 && count < max_messages; pitch++) {
-        if (!scheduler->sounding[pitch])
+    for (int voice = 0; voice < PNL_SCHEDULER_VOICES && count < max_messages &&
+                        scheduler->sounding_count > 0;
+         voice++) {
+        if (!scheduler->sounding[voice])
             continue;
-        double off = scheduler->off_ticks[pitch];
-        if ((off < until || (inclusive && off <= until)) && before_end(segment, off)) {
-            messages[count++] = (PnlNoteMessage){.frame = frame_of(segment, off),
-                                                 .type = PNL_NOTE_OFF,
-                                                 .pitch = (uint8_t)pitch,
-                                                 .origin = scheduler->sounding_origin[pitch]};
-            scheduler->sounding[pitch] = 0;
-            scheduler->sounding_count--;
-        }
+        double off = scheduler->off_ticks[voice];
+        if ((off < until || (inclusive && off <= until)) && before_end(segment, off))
+            messages[count++] = end_voice(scheduler, voice, frame_of(segment, off));
     }
     return count;
 }
@@ -200,19 +205,19 @@ int pnl_scheduler_segment(PnlScheduler *scheduler, const PnlTimeline *timeline,
         if (count + 2 > max_messages)
             break;
         uint32_t frame = frame_of(segment, performed);
-        if (scheduler->sounding[note->pitch]) {
-            messages[count++] = (PnlNoteMessage){.frame = frame, .type = PNL_NOTE_OFF,
-                                                 .pitch = note->pitch,
-                                                 .origin = scheduler->sounding_origin[note->pitch]};
-            scheduler->sounding_count--;
-        }
+        int voice = voice_of(note);
+        if (scheduler->sounding[voice])
+            messages[count++] = end_voice(scheduler, voice, frame);
         messages[count++] = (PnlNoteMessage){
             .frame = frame, .type = PNL_NOTE_ON, .pitch = note->pitch,
             .velocity = pnl_humanize_velocity(note, segment->humanize_velocity),
-            .origin = note->origin, .note_index = candidates[c].index};
-        scheduler->sounding[note->pitch] = 1;
-        scheduler->sounding_origin[note->pitch] = note->origin;
-        scheduler->off_ticks[note->pitch] = performed + (double)note->duration_ticks;
+            .origin = note->origin, .part = (uint8_t)(voice / 128),
+            .note_index = candidates[c].index};
+        scheduler->sounding[voice] = 1;
+        scheduler->sounding_origin[voice] = note->origin;
+        scheduler->off_ticks[voice] =
+            performed + (double)note->duration_ticks +
+            pnl_humanize_legato_ms(note, segment->humanize_timing) * segment->ticks_per_ms;
         scheduler->sounding_count++;
         set_done(scheduler, candidates[c].index, 1);
     }

@@ -5,7 +5,8 @@
  *
  * Runs in run(): no allocation, bounded work per segment. A segment spans
  * [start_ticks, start_ticks + frames * ticks_per_frame); a message at a
- * performed tick p lands on the first frame whose time is at or after p. */
+ * performed tick p lands on the first frame whose time is at or after p.
+ * A note of a bowed or sung part ends its legato (humanize.h) late. */
 #ifndef PIANOLA_SCHEDULER_H
 #define PIANOLA_SCHEDULER_H
 
@@ -21,6 +22,7 @@ typedef struct {
     uint8_t pitch;
     uint8_t velocity; /* note-on only */
     uint8_t origin;   /* the timeline note's origin */
+    uint8_t part;     /* the timeline note's part (its MIDI channel: pnl_part_channel) */
     uint32_t note_index; /* the timeline note (note-on only) */
 } PnlNoteMessage;
 
@@ -33,15 +35,20 @@ typedef struct {
     float humanize_timing;   /* 0..1 */
 } PnlSegment;
 
-enum { PNL_SCHEDULER_WINDOW = 256 };
+enum {
+    PNL_SCHEDULER_WINDOW = 256,
+    /* A voice is a part's pitch: a violin and the piano may sound one pitch
+     * together, and each ends its own. */
+    PNL_SCHEDULER_VOICES = PNL_PART_COUNT * 128
+};
 
 typedef struct {
     uint32_t cursor;   /* timeline notes before this are done */
     uint64_t done_bits[PNL_SCHEDULER_WINDOW / 64]; /* notes [cursor, cursor+WINDOW) done */
     double floor_ticks; /* notes performed before this are skipped (after a locate) */
-    uint8_t sounding[128];
-    uint8_t sounding_origin[128];
-    double off_ticks[128];
+    uint8_t sounding[PNL_SCHEDULER_VOICES]; /* by part * 128 + pitch */
+    uint8_t sounding_origin[PNL_SCHEDULER_VOICES];
+    double off_ticks[PNL_SCHEDULER_VOICES];
     int sounding_count;
 } PnlScheduler;
 
@@ -54,7 +61,8 @@ int pnl_scheduler_locate(PnlScheduler *scheduler, const PnlTimeline *timeline, d
                          uint32_t frame, PnlNoteMessage *messages, int max_messages);
 
 /* Ends every sounding note at frame (transport stop, deactivate, generate
- * off). Returns the number of messages written (at most 128). */
+ * off). Returns the number of messages written (at most
+ * PNL_SCHEDULER_VOICES; the rest end at the next call). */
 int pnl_scheduler_release_all(PnlScheduler *scheduler, uint32_t frame,
                               PnlNoteMessage *messages, int max_messages);
 

@@ -107,8 +107,10 @@ static void test_each_part_of_violin_and_piano_is_a_named_track_with_its_program
               other_channels, program_channel + 1);
     }
     smf_delete(smf);
-    CHECK(channels[0] != channels[1] && channels[0] != 9 && channels[1] != 9,
-          "the parts share channel %d (or take the drums')", channels[0] + 1);
+    CHECK(channels[0] == pnl_part_channel(parts[0]) && channels[1] == pnl_part_channel(parts[1]),
+          "the parts play on channels %d and %d, expected their roles' %d and %d",
+          channels[0] + 1, channels[1] + 1, pnl_part_channel(parts[0]) + 1,
+          pnl_part_channel(parts[1]) + 1);
 
     /* Read back track by track: the violin's notes lie in its range. */
     PnlScore score;

@@ -40,7 +40,7 @@ static void test_each_part_gets_a_named_track_its_program_and_a_channel(void)
     static const struct {
         const char *name;
         int program, channel, notes;
-    } expected[] = {{"Piano", 0, 0, 3}, {"Violin I", 40, 1, 3}, {"Cello", 42, 2, 2}};
+    } expected[] = {{"Piano", 0, 0, 3}, {"Violin I", 40, 1, 3}, {"Cello", 42, 4, 2}}; /* the roles' channels */
     char path[256], message[512] = "";
     PnlScore score;
     snprintf(path, sizeof path, "/tmp/pianola-test-parts-%d.mid", (int)getpid());

@@ -134,11 +134,51 @@ static void test_a_note_on_a_segment_boundary_starts_the_next_segment(void)
           in_first, first_frame);
 }
 
+static void test_parts_sound_one_pitch_apart_and_strings_play_legato(void)
+{
+    /* The piano and a violin both on E5; the violin's next note starts as
+     * its first ends. */
+    PnlTimelineNote notes[] = {
+        {.onset_ticks = 0, .duration_ticks = 4, .pitch = 76, .velocity = 70},
+        {.onset_ticks = 0, .duration_ticks = 2, .pitch = 76, .velocity = 70,
+         .part = PNL_PART_VIOLIN_1},
+        {.onset_ticks = 2, .duration_ticks = 2, .pitch = 77, .velocity = 70,
+         .part = PNL_PART_VIOLIN_1}};
+    PnlTimeline *timeline = timeline_of(notes, 3);
+    PnlScheduler scheduler;
+    pnl_scheduler_init(&scheduler);
+    PnlNoteMessage messages[16];
+    /* Full timing: the violin's notes sound 40 ms (1.92 ticks at 0.048 a ms,
+     * 1920 frames) past their written ends. */
+    PnlSegment segment = segment_at(0.0, 8192, 1.0f);
+    int count = pnl_scheduler_segment(&scheduler, timeline, &segment, messages, 16);
+    pnl_timeline_free(timeline);
+    int piano_off = -1, violin_e_off = -1, violin_f_on = -1, ons = 0;
+    for (int i = 0; i < count; i++) {
+        const PnlNoteMessage *m = &messages[i];
+        ons += m->type == PNL_NOTE_ON;
+        if (m->type == PNL_NOTE_OFF && m->part == PNL_PART_PIANO && m->pitch == 76)
+            piano_off = (int)m->frame;
+        if (m->type == PNL_NOTE_OFF && m->part == PNL_PART_VIOLIN_1 && m->pitch == 76)
+            violin_e_off = (int)m->frame;
+        if (m->type == PNL_NOTE_ON && m->part == PNL_PART_VIOLIN_1 && m->pitch == 77)
+            violin_f_on = (int)m->frame;
+    }
+    CHECK(ons == 3, "expected the piano's and the violin's E5 and the violin's F5 on, got %d "
+          "note-ons", ons);
+    CHECK(piano_off == 4000, "expected the piano's E5 to end as written at frame 4000 (the "
+          "violin's E5 ending does not end it), got %d", piano_off);
+    CHECK(violin_f_on == 2000 && violin_e_off == 2000 + 1920,
+          "expected the violin's F5 at 2000 and its E5 held 40 ms into it (off at 3920), got "
+          "on %d, off %d", violin_f_on, violin_e_off);
+}
+
 int main(void)
 {
     RUN_TEST(test_note_ons_land_on_their_frames);
     RUN_TEST(test_a_note_on_a_segment_boundary_starts_the_next_segment);
     RUN_TEST(test_melody_lead_plays_the_top_note_first);
     RUN_TEST(test_release_ends_every_sounding_note_and_locate_never_replays);
+    RUN_TEST(test_parts_sound_one_pitch_apart_and_strings_play_legato);
     CHECK_EXIT();
 }

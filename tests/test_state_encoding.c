@@ -18,11 +18,11 @@ static void test_a_note_is_written_in_the_documented_layout(void)
     PnlTimelineNote note = {.onset_ticks = 0x01020304, .duration_ticks = 12, .pitch = 60,
                             .velocity = 100, .origin = PNL_ORIGIN_PROMPT,
                             .velocity_shape = -3, .timing_shape_ms = 1.5f,
-                            .model_velocity = 77};
-    static const uint8_t expected[33] = {
-        'P', 'N', 'T', 'L', 2, 0, 0, 0, 0x80, 1, 0, 0, 1, 0, 0, 0, /* horizon 384, 1 note */
+                            .model_velocity = 77, .part = PNL_PART_CELLO};
+    static const uint8_t expected[34] = {
+        'P', 'N', 'T', 'L', 3, 0, 0, 0, 0x80, 1, 0, 0, 1, 0, 0, 0, /* horizon 384, 1 note */
         4, 3, 2, 1, 12, 0, 0, 0, 60, 100, 1, 0xfd, 0, 0, 0xc0, 0x3f, /* 1.5f: 0x3fc00000 */
-        77};
+        77, 4};
     size_t size = 0;
     uint8_t *bytes = pnl_state_encode_notes(&note, 1, 384, &size);
     CHECK(bytes, "out of memory");
@@ -32,7 +32,7 @@ static void test_a_note_is_written_in_the_documented_layout(void)
         if (bytes[i] != expected[i])
             first_difference = (int)i;
     free(bytes);
-    CHECK(same, "expected 33 bytes as documented, got %zu differing first at byte %d", size,
+    CHECK(same, "expected 34 bytes as documented, got %zu differing first at byte %d", size,
           first_difference);
 }
 
@@ -43,7 +43,8 @@ static void test_notes_read_back_as_written(void)
         {.onset_ticks = 0, .duration_ticks = 96, .pitch = 108, .velocity = 127,
          .origin = PNL_ORIGIN_PROMPT, .velocity_shape = 12, .timing_shape_ms = -7.25f},
         {.onset_ticks = 1000000, .duration_ticks = 1, .pitch = 64, .velocity = 64,
-         .velocity_shape = -128, .timing_shape_ms = 30.0f, .model_velocity = 85}};
+         .velocity_shape = -128, .timing_shape_ms = 30.0f, .model_velocity = 85,
+         .part = PNL_PART_MELODY}};
     size_t size = 0;
     uint8_t *bytes = pnl_state_encode_notes(notes, 3, 1000096, &size);
     CHECK(bytes, "out of memory");
@@ -82,6 +83,35 @@ static void test_notes_of_format_1_are_read_without_a_model_velocity(void)
           horizon);
 }
 
+static void test_notes_of_format_2_are_the_pianos_and_a_part_past_the_roles_is_dropped(void)
+{
+    /* One note as format 2 wrote it: 17 bytes, no part. Then two of format
+     * 3: a cello's, and one of a part no Pianola has. */
+    static const uint8_t saved_2[33] = {
+        'P', 'N', 'T', 'L', 2, 0, 0, 0, 0x80, 1, 0, 0, 1, 0, 0, 0,
+        0, 1, 0, 0, 12, 0, 0, 0, 60, 100, 1, 0xfd, 0, 0, 0xc0, 0x3f, 77};
+    static const uint8_t saved_3[52] = {
+        'P', 'N', 'T', 'L', 3, 0, 0, 0, 0x80, 1, 0, 0, 2, 0, 0, 0,
+        0, 1, 0, 0, 12, 0, 0, 0, 48, 90, 0, 0, 0, 0, 0, 0, 0, PNL_PART_CELLO,
+        0, 1, 0, 0, 12, 0, 0, 0, 72, 90, 0, 0, 0, 0, 0, 0, 0, PNL_PART_COUNT};
+    uint32_t count_2 = 0, count_3 = 0;
+    int32_t horizon = 0;
+    char message[128] = "";
+    PnlTimelineNote *read_2 = pnl_state_decode_notes(saved_2, sizeof saved_2, 4, &count_2,
+                                                     &horizon, message, sizeof message);
+    PnlTimelineNote *read_3 = pnl_state_decode_notes(saved_3, sizeof saved_3, 4, &count_3,
+                                                     &horizon, message, sizeof message);
+    int piano = read_2 && count_2 == 1 && read_2[0].model_velocity == 77 &&
+                read_2[0].part == PNL_PART_PIANO;
+    int cello = read_3 && count_3 == 1 && read_3[0].pitch == 48 &&
+                read_3[0].part == PNL_PART_CELLO;
+    free(read_2);
+    free(read_3);
+    CHECK(piano, "expected format 2's note back as the piano's, with its model velocity");
+    CHECK(cello, "expected the cello's note of format 3 kept and the note of part %d dropped, "
+          "got %u notes", PNL_PART_COUNT, count_3);
+}
+
 static void test_bytes_that_are_not_notes_of_this_format_are_refused(void)
 {
     static const struct {
@@ -92,7 +122,7 @@ static void test_bytes_that_are_not_notes_of_this_format_are_refused(void)
     } cases[] = {
         {"too short", {'P', 'N', 'T', 'L', 1}, 5, "not Pianola notes"},
         {"another magic", {'R', 'I', 'F', 'F', 1}, 16, "not Pianola notes"},
-        {"format version 3", {'P', 'N', 'T', 'L', 3}, 16, "notes of format version 3"},
+        {"format version 4", {'P', 'N', 'T', 'L', 4}, 16, "notes of format version 4"},
         {"2^32-1 notes claimed", {'P', 'N', 'T', 'L', 1, 0, 0, 0, 0, 0, 0, 0, 255, 255, 255, 255},
          16, "4294967295 notes claimed in 16 bytes"},
         {"more than the capacity", {'P', 'N', 'T', 'L', 1, 0, 0, 0, 0, 0, 0, 0, 9}, 16,
@@ -165,7 +195,7 @@ static void test_settings_are_written_in_the_documented_layout_and_read_back(voi
     uint8_t written[PNL_STATE_SETTINGS_SIZE];
     pnl_state_encode_settings(&settings, written);
     static const uint8_t steering[] = {0, 0, 0, 0, 21, 0, 0, 0, 108, 0, 0, 0, 0, 0, 0, 0,
-                                       0, 0, 0, 0};
+                                       0, 0, 0, 0, 0, 0, 0, 0};
     CHECK(!memcmp(written, saved, sizeof saved) &&
               !memcmp(written + sizeof saved, steering, sizeof steering),
           "the settings were not written back the same, with the steering's defaults after");
@@ -176,18 +206,27 @@ static void test_steering_settings_read_back_as_written(void)
     PnlComposeSettings settings = {.composer_choice = 3, .temperature = 0.5f, .top_p = 0.9f,
                                    .seed = 77, .variation = 2, .bar_ticks = 72,
                                    .beat_ticks = 24, .key_choice = 14, .register_lowest = 48,
-                                   .register_highest = 84, .dynamics = 6, .density = 4};
+                                   .register_highest = 84, .dynamics = 6, .density = 4,
+                                   .ensemble = 3};
     uint8_t bytes[PNL_STATE_SETTINGS_SIZE];
     pnl_state_encode_settings(&settings, bytes);
     PnlComposeSettings read = {0};
     int status = pnl_state_decode_settings(bytes, sizeof bytes, &read);
     CHECK(status == PNL_OK && read.key_choice == 14 && read.register_lowest == 48 &&
               read.register_highest == 84 && read.dynamics == 6 && read.seed == 77 &&
-              read.variation == 2 && read.composer_choice == 3 && read.density == 4,
+              read.variation == 2 && read.composer_choice == 3 && read.density == 4 &&
+              read.ensemble == 3,
           "expected F# minor, 48..84, ff, busy, seed 77, re-roll 2, composer 3 back; got "
           "status %d, key %d, %d..%d, dynamics %d, density %d, seed %u, re-roll %u, composer %d",
           status, read.key_choice, read.register_lowest, read.register_highest, read.dynamics,
           read.density, read.seed, read.variation, read.composer_choice);
+    /* A state saved before the ensembles: its twelve fields, solo piano. */
+    PnlComposeSettings solo = {0};
+    CHECK(pnl_state_decode_settings(bytes, PNL_STATE_SETTINGS_SIZE_BEFORE_ENSEMBLES, &solo) ==
+                  PNL_OK &&
+              solo.density == 4 && solo.ensemble == 0,
+          "a state of %d bytes should read with its density and solo piano, got density %d, "
+          "ensemble %d", PNL_STATE_SETTINGS_SIZE_BEFORE_ENSEMBLES, solo.density, solo.ensemble);
     /* A state saved before the density: its eleven fields, density Automatic. */
     PnlComposeSettings older = {0};
     CHECK(pnl_state_decode_settings(bytes, PNL_STATE_SETTINGS_SIZE_BEFORE_DENSITY, &older) ==
@@ -205,7 +244,7 @@ static void test_settings_out_of_range_are_refused_and_nothing_taken(void)
     PnlComposeSettings good = {.composer_choice = 2, .temperature = 1.0f, .top_p = 0.9f,
                                .seed = 5, .bar_ticks = 72, .beat_ticks = 24,
                                .register_lowest = 21, .register_highest = 108};
-    PnlComposeSettings bad[13];
+    PnlComposeSettings bad[15];
     enum { CASES = sizeof bad / sizeof *bad };
     for (int i = 0; i < CASES; i++)
         bad[i] = good;
@@ -222,6 +261,8 @@ static void test_settings_out_of_range_are_refused_and_nothing_taken(void)
     bad[10].dynamics = -1;
     bad[11].density = PNL_DENSITY_CHOICE_COUNT;
     bad[12].density = -1;
+    bad[13].ensemble = PNL_ENSEMBLE_CHOICE_COUNT;
+    bad[14].ensemble = -1;
     for (int i = 0; i < CASES; i++) {
         uint8_t bytes[PNL_STATE_SETTINGS_SIZE];
         pnl_state_encode_settings(&bad[i], bytes);
@@ -237,6 +278,7 @@ int main(void)
     RUN_TEST(test_a_note_is_written_in_the_documented_layout);
     RUN_TEST(test_notes_read_back_as_written);
     RUN_TEST(test_notes_of_format_1_are_read_without_a_model_velocity);
+    RUN_TEST(test_notes_of_format_2_are_the_pianos_and_a_part_past_the_roles_is_dropped);
     RUN_TEST(test_bytes_that_are_not_notes_of_this_format_are_refused);
     RUN_TEST(test_malformed_notes_are_dropped_and_the_horizon_kept_past_the_last);
     RUN_TEST(test_settings_are_written_in_the_documented_layout_and_read_back);

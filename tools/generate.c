@@ -180,10 +180,10 @@ static int reserve(Piece *piece, uint32_t more)
     return 0;
 }
 
-/* The prompt's notes, on the grid, as the prompt of a timeline; *end_ticks
- * receives where its last note ends. */
-static int read_prompt(const char *path, Piece *piece, int64_t *end_ticks, char *message,
-                       size_t message_size)
+/* The prompt's notes, on the grid, as the prompt of a timeline, played by
+ * `part`; *end_ticks receives where its last note ends. */
+static int read_prompt(const char *path, int part, Piece *piece, int64_t *end_ticks,
+                       char *message, size_t message_size)
 {
     PnlScore score;
     pnl_score_init(&score);
@@ -197,7 +197,8 @@ static int read_prompt(const char *path, Piece *piece, int64_t *end_ticks, char 
         const PnlNote *note = &score.notes[i];
         piece->notes[piece->count++] = (PnlTimelineNote){
             .onset_ticks = (int32_t)note->onset_ticks, .duration_ticks = note->duration_ticks,
-            .pitch = note->pitch, .velocity = note->velocity, .origin = PNL_ORIGIN_PROMPT};
+            .pitch = note->pitch, .velocity = note->velocity, .origin = PNL_ORIGIN_PROMPT,
+            .part = (uint8_t)part};
         if (note->onset_ticks + note->duration_ticks > *end_ticks)
             *end_ticks = note->onset_ticks + note->duration_ticks;
     }
@@ -408,7 +409,9 @@ int main(int argc, char **argv)
         exit_code = die("out of memory");
         goto done;
     }
-    if (prompt_path && read_prompt(prompt_path, &piece, &prompt_end, message, sizeof message)) {
+    if (prompt_path &&
+        read_prompt(prompt_path, pnl_ensemble_prompt_part(pnl_engine_parts(engine, &settings)),
+                    &piece, &prompt_end, message, sizeof message)) {
         exit_code = die("%s", message);
         goto done;
     }
@@ -451,12 +454,8 @@ int main(int argc, char **argv)
         from = until;
     }
 
-    /* One track per part: the ensemble's, and the piano's where a prompt
-     * (a piano phrase) opens music for an ensemble without one. */
-    PnlPartSet parts = pnl_engine_parts(engine, &settings);
-    for (uint32_t i = 0; parts && i < piece.count; i++)
-        parts |= 1u << piece.notes[i].part;
-    score.parts = parts;
+    /* One track per part: the ensemble's (a prompt plays one of them). */
+    score.parts = pnl_engine_parts(engine, &settings);
     int status = pnl_score_add_meter(
         &score, (PnlMeterChange){0, (uint8_t)meter_numerator, (uint8_t)meter_denominator});
     for (uint32_t i = 0; i < piece.count && status == PNL_OK; i++)
