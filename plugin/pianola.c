@@ -622,6 +622,7 @@ static void cleanup(LV2_Handle instance)
     Pianola *self = instance;
     pnl_synth_free(self->playback.synth);
     pnl_engine_free(self->worker.engine);
+    pnl_engine_free(self->worker.ensemble_engine);
     pnl_timeline_free(self->timeline);
     pnl_restored_state_free(atomic_load(&self->pending_restore));
     free(self->capture_storage[0]);
@@ -685,7 +686,7 @@ static LV2_Handle instantiate(const LV2_Descriptor *descriptor, double rate,
      * what bounds its speed (docs/engine.md), and composing is most of the
      * worker's time; the music stays the network's (logits within ~0.1). */
     char model_path[PNL_PATH_SIZE + 32];
-    pnl_bundled_model_path(self, model_path, sizeof model_path);
+    pnl_bundled_model_path(self, PNL_BUNDLED_PIANO_MODEL, model_path, sizeof model_path);
     self->worker.engine =
         pnl_engine_new(model_path, PNL_PRECISION_INT8, message, sizeof message);
     atomic_init(&self->worker.has_engine, self->worker.engine != NULL);

@@ -147,6 +147,11 @@ typedef struct {
      * (release by the worker, acquire by run()). */
     PnlEngine *engine;
     _Atomic int has_engine;
+    /* The bundle's ensemble network, for an ensemble while the bundled
+     * piano model is the session's (worker.c, composing_engine); loaded on
+     * the worker when first asked for. Worker only. */
+    PnlEngine *ensemble_engine;
+    int ensemble_engine_failed;
     /* The engine's model file, and whether it is the bundled one. */
     char model_path[PNL_PATH_SIZE + 32]; /* the bundle's path, and models/pianola.pnm */
     int model_bundled;

@@ -79,11 +79,11 @@ static void load_soundfont(Pianola *self, const char *path, LV2_Worker_Respond_F
         pnl_synth_free(synth);
 }
 
-void pnl_bundled_model_path(const Pianola *self, char *path, size_t size)
+void pnl_bundled_model_path(const Pianola *self, const char *file, char *path, size_t size)
 {
     size_t length = strlen(self->host.bundle_path);
-    snprintf(path, size, "%s%smodels/pianola.pnm", self->host.bundle_path,
-             length && self->host.bundle_path[length - 1] == '/' ? "" : "/");
+    snprintf(path, size, "%s%smodels/%s", self->host.bundle_path,
+             length && self->host.bundle_path[length - 1] == '/' ? "" : "/", file);
 }
 
 PnlModelInfo *pnl_model_info_new(const PnlEngine *engine, const char *path, int bundled)
@@ -125,7 +125,7 @@ static int load_model(Pianola *self, const char *path, int recompose,
                       char *message, size_t message_size)
 {
     char bundled[PNL_PATH_SIZE + 32];
-    pnl_bundled_model_path(self, bundled, sizeof bundled);
+    pnl_bundled_model_path(self, PNL_BUNDLED_PIANO_MODEL, bundled, sizeof bundled);
     const char *file = path[0] ? path : bundled;
     int is_bundled = !path[0] || same_file(path, bundled);
     /* 8-bit weights, as at instantiation (pianola.c says why). */
@@ -217,6 +217,38 @@ static void restore_model(Pianola *self, PnlRestoredState *state, PnlComposerPin
     }
 }
 
+/* The engine that composes with these settings: the session's, but the
+ * bundle's ensemble network for an ensemble while the session composes
+ * with the bundled piano model (engine.h). It is loaded here, on the
+ * worker, the first time an ensemble is asked for; when it cannot be, the
+ * log says so once and the piano model composes (solo piano). */
+static PnlEngine *composing_engine(Pianola *self, const PnlComposeSettings *settings)
+{
+    PnlWorkerSide *worker = &self->worker;
+    if (!settings->ensemble || !worker->model_bundled || !worker->engine)
+        return worker->engine;
+    if (!worker->ensemble_engine && !worker->ensemble_engine_failed) {
+        char path[PNL_PATH_SIZE + 32], message[PNL_MESSAGE_SIZE] = "";
+        pnl_bundled_model_path(self, PNL_BUNDLED_ENSEMBLE_MODEL, path, sizeof path);
+        worker->ensemble_engine = pnl_engine_new(path, PNL_PRECISION_INT8, message, sizeof message);
+        if (!worker->ensemble_engine) {
+            lv2_log_error(&self->host.logger, "Pianola: %s; the ensembles play solo piano\n",
+                          message);
+            worker->ensemble_engine_failed = 1;
+        }
+    }
+    return worker->ensemble_engine ? worker->ensemble_engine : worker->engine;
+}
+
+/* The timeline from `ticks` on was rewritten: every engine forgets it. */
+static void forget_from(Pianola *self, int32_t ticks)
+{
+    if (self->worker.engine)
+        pnl_engine_forget(self->worker.engine, ticks);
+    if (self->worker.ensemble_engine)
+        pnl_engine_forget(self->worker.ensemble_engine, ticks);
+}
+
 /* Appends notes an onset at a time, humanizing each onset as it is
  * complete. */
 static int append_humanized(Pianola *self, const PnlComposeSettings *settings,
@@ -257,11 +289,12 @@ static void compose(Pianola *self, const PnlComposeSettings *settings, int32_t f
                      self->worker.model_path);
         self->worker.density_note_logged = 1;
     }
-    if (self->worker.engine && until_ticks > from_ticks) {
+    PnlEngine *engine = composing_engine(self, settings);
+    if (engine && until_ticks > from_ticks) {
         uint32_t context_count = pnl_timeline_find(self->timeline, from_ticks);
         uint32_t count = 0;
         char message[PNL_MESSAGE_SIZE] = "";
-        int status = pnl_engine_compose(self->worker.engine, settings,
+        int status = pnl_engine_compose(engine, settings,
                                         pnl_timeline_notes(self->timeline), context_count,
                                         from_ticks, until_ticks, self->worker.compose_buffer,
                                         PNL_COMPOSE_CAPACITY, &count, message, sizeof message);
@@ -280,8 +313,8 @@ static void compose(Pianola *self, const PnlComposeSettings *settings, int32_t f
         }
     }
     self->worker.saved_settings = *settings;
-    if (self->worker.engine)
-        self->worker.saved_memory_from_ticks = pnl_engine_memory_from(self->worker.engine);
+    if (engine)
+        self->worker.saved_memory_from_ticks = pnl_engine_memory_from(engine);
     atomic_store_explicit(&self->worker.has_saved_settings, 1, memory_order_release);
     pnl_timeline_publish(self->timeline, until_ticks);
 }
@@ -292,13 +325,12 @@ static void set_prompt(Pianola *self, const PnlPromptJob *job, LV2_Worker_Respon
     /* The phrase goes into the timeline, its one home: run() records the
      * next capture into the other buffer. */
     const PnlTimelineNote *captured = self->capture_storage[job->buffer & 1];
-    if (self->worker.engine)
-        pnl_engine_forget(self->worker.engine, job->cut_ticks);
+    forget_from(self, job->cut_ticks);
     uint32_t count = job->note_count < PNL_CAPTURE_CAPACITY ? job->note_count
                                                             : PNL_CAPTURE_CAPACITY;
-    int part = self->worker.engine
-                   ? pnl_ensemble_prompt_part(pnl_engine_parts(self->worker.engine, &job->settings))
-                   : PNL_PART_PIANO;
+    PnlEngine *engine = composing_engine(self, &job->settings);
+    int part = engine ? pnl_ensemble_prompt_part(pnl_engine_parts(engine, &job->settings))
+                      : PNL_PART_PIANO;
     for (uint32_t i = 0; i < count; i++) {
         PnlTimelineNote note = captured[i];
         note.part = (uint8_t)part;
@@ -319,8 +351,10 @@ static void restore(Pianola *self, PnlRestoredState *state, LV2_Worker_Respond_F
     restore_model(self, state, &pin, respond, handle);
     /* The engine hears the restored notes anew when it composes on, from
      * where its memory began when the state was saved. */
-    if (self->worker.engine)
-        pnl_engine_restore_memory(self->worker.engine, &state->settings,
+    forget_from(self, 0);
+    PnlEngine *engine = composing_engine(self, &state->settings);
+    if (engine)
+        pnl_engine_restore_memory(engine, &state->settings,
                                   state->has_settings ? state->memory_from_ticks : -1);
     for (uint32_t i = 0; i < state->note_count; i++) {
         if (pnl_timeline_append(self->timeline, &state->notes[i]) != 0) {

@@ -108,8 +108,8 @@ int pnl_schedule_timeline_job(Pianola *self, const void *job, uint32_t size);
 
 void pnl_restored_state_free(PnlRestoredState *state);
 
-/* The bundle's models/pianola.pnm. */
-void pnl_bundled_model_path(const Pianola *self, char *path, size_t size);
+/* The bundle's models/<file> (PNL_BUNDLED_PIANO_MODEL, ...). */
+void pnl_bundled_model_path(const Pianola *self, const char *file, char *path, size_t size);
 /* What run() and save() see of the engine's model at `path`; NULL when out
  * of memory. */
 PnlModelInfo *pnl_model_info_new(const PnlEngine *engine, const char *path, int bundled);

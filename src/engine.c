@@ -669,6 +669,10 @@ int pnl_engine_compose(PnlEngine *engine, const PnlComposeSettings *settings,
         .meter_numerator = numerator,
         .meter_denominator = denominator,
         .key_shift = key_shift,
+        /* Every ensemble piece the network learned from was engraved (the
+         * chamber corpus holds scores, not performances): an ensemble
+         * opens as they do, or the network hears a piece it never met. */
+        .source = parts ? PNL_SOURCE_ENGRAVED : PNL_SOURCE_PERFORMED,
         .steering = steering_of(settings)};
 
     /* The memory is the timeline heard by this composer in this key and

@@ -43,6 +43,13 @@
 #include "model.h"
 #include "timeline.h"
 
+/* The bundle's model files (models/): the piano's, and the network that
+ * composes the ensembles, which composes them while a session or a
+ * program uses the bundled piano model. A model of one's own composes
+ * every ensemble itself: one without the PART tokens, solo piano. */
+#define PNL_BUNDLED_PIANO_MODEL "pianola.pnm"
+#define PNL_BUNDLED_ENSEMBLE_MODEL "ensembles.pnm"
+
 typedef struct {
     int32_t composer_choice; /* index into the model's choices (pnl_model_choice_name) */
     float temperature;       /* 0 = the best guess */

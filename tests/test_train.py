@@ -351,6 +351,38 @@ class TrainTest(unittest.TestCase):
         self.assertEqual(digest.hexdigest()[:16], "7b14f61573aef558",
                          "solo piano windows differ from those drawn before ensembles")
 
+    def test_ensemble_windows_are_shown_as_the_menus_composers_now_and_then(self) -> None:
+        """With ensemble_composer_p, a quartet's window carries a composer of the plugin's
+        menu in about that share of draws (its class as well), its notes untouched; solo piano
+        windows stay the very ones drawn without it."""
+        corpus = Corpus.read(os.path.join(self.root, "quartets"))
+        vocab = corpus.vocab
+        piece = corpus.split("train")[0]
+        plain = WindowSampler([piece], vocab, 60, seed=5, max_shift=0, romantic_p=0.0)
+        shown = WindowSampler([piece], vocab, 60, seed=5, max_shift=0, romantic_p=0.0,
+                              ensemble_composer_p=0.5)
+        menu = {vocab.composer_class[c] for c in shown.menu}
+        relabelled = 0
+        for _ in range(200):
+            window, composer = shown.window()
+            own = window[1] == vocab.id_of["COMPOSER_" + piece.composer]
+            self.assertTrue(own or composer in menu)
+            self.assertEqual(window[1], vocab.composer_tokens[composer])
+            relabelled += not own or composer != vocab.composer_class[piece.composer]
+        self.assertGreater(relabelled, 60, "too few windows shown as another composer")
+        self.assertLess(relabelled, 140, "too many windows shown as another composer")
+        self.assertTrue(plain.menu == () and len(shown.menu) >= 5)
+        pianos = Corpus.read(os.path.join(self.root, "tokens"), key_frame=True).split("train")
+        for p in (0.0, 1.0):
+            sampler = WindowSampler(pianos, vocab, 40, seed=7, max_shift=12, romantic_p=0.3,
+                                    shift_step=12, ensemble_composer_p=p)
+            drawn = [sampler.window() for _ in range(50)]
+            if p == 0.0:
+                before = drawn
+        self.assertTrue(all(np.array_equal(a[0], b[0]) and a[1] == b[1]
+                            for a, b in zip(before, drawn)),
+                        "solo piano windows changed with ensemble_composer_p")
+
     def test_ensemble_windows_declare_their_parts_before_the_first_bar(self) -> None:
         """A window from the middle of a quartet opens as the engine opens the music: START,
         COMPOSER, SOURCE, the piece's PART declarations, BAR and the meter in force, then the

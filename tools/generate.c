@@ -74,7 +74,8 @@ static void usage(FILE *stream)
             "                          (the model's choices: its composers' names or display\n"
             "                          names; the bundled model's are these) [%s]\n"
             "  -m, --model FILE        the weights file [$PIANOLA_MODEL, else the bundled\n"
-            "                          pianola.pnm]\n"
+            "                          pianola.pnm; with --ensemble, the bundled\n"
+            "                          ensembles.pnm]\n"
             "  -t, --temperature T     %.10g = always the most likely token; higher is bolder,\n"
             "                          up to %.10g [%.10g]\n"
             "  -p, --top-p P           keep only the likeliest tokens adding up to P,\n"
@@ -356,8 +357,10 @@ int main(int argc, char **argv)
 
     char found[PATH_SIZE];
     if (!model_path) {
-        if (pnl_find_bundled_model(found, sizeof found) != 0)
-            return die("no model found: give --model FILE or set PIANOLA_MODEL");
+        const char *file = ensemble ? PNL_BUNDLED_ENSEMBLE_MODEL : PNL_BUNDLED_PIANO_MODEL;
+        if (pnl_find_bundled_model(file, found, sizeof found) != 0)
+            return die("no %s found: give --model FILE%s", file,
+                       ensemble ? "" : " or set PIANOLA_MODEL");
         model_path = found;
     }
     char message[MESSAGE_SIZE] = "";

@@ -129,7 +129,7 @@ int main(int argc, char **argv)
 
     char found[PATH_SIZE];
     if (!model_path) {
-        if (pnl_find_bundled_model(found, sizeof found) != 0)
+        if (pnl_find_bundled_model(PNL_BUNDLED_PIANO_MODEL, found, sizeof found) != 0)
             return die("no model found: give --model FILE or set PIANOLA_MODEL");
         model_path = found;
     }

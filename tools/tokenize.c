@@ -102,7 +102,7 @@ static void usage(FILE *stream)
             "      --bars N          with --print: only the first N bars\n"
             "      --notes IN.tok    print the notes a token file decodes to, one a line:\n"
             "                        bar, position in the bar (ticks), pitch, velocity,\n"
-            "                        duration (ticks)\n"
+            "                        duration (ticks), and an ensemble's part\n"
             "      --vocab OUT.tsv   write the vocabulary (vocab.tsv) alone\n"
             "      --demo            tokenize Mozart's K. 545 from the corpus, print its first\n"
             "                        bars and write them back as pianola-demo.mid\n"
@@ -810,10 +810,14 @@ static int notes_command(const char *input)
             free(tokens);
             return die("%s: token %zu (%s) breaks the grammar", input, i, name);
         }
-        if (status == 1)
+        if (status == 1 && !decoder.grammar.parts)
             printf("%d\t%d\t%d\t%d\t%d\n", decoder.grammar.bar_count,
                    pnl_grammar_position(&decoder.grammar), note.pitch, note.velocity,
                    (int)note.duration_ticks);
+        else if (status == 1) /* an ensemble's: the part, by its name, last */
+            printf("%d\t%d\t%d\t%d\t%d\t%s\n", decoder.grammar.bar_count,
+                   pnl_grammar_position(&decoder.grammar), note.pitch, note.velocity,
+                   (int)note.duration_ticks, pnl_part_role(note.part)->name);
     }
     free(tokens);
     return 0;

@@ -51,8 +51,9 @@ def notes(token_file: str, tokenizer: Optional[str] = None) -> np.ndarray:
     decodes them."""
     out = subprocess.run([tokenizer or program("tokenize"), "--notes", token_file],
                          check=True, capture_output=True, text=True).stdout
-    rows = "\n".join(line for line in out.splitlines() if not line.startswith("#"))
-    return np.array(rows.split(), dtype=np.int64).reshape(-1, 5)
+    # An ensemble's notes name their part last; these five numbers are every note's.
+    rows = [line.split()[:5] for line in out.splitlines() if not line.startswith("#")]
+    return np.array(rows, dtype=np.int64).reshape(-1, 5)
 
 
 def compose(model: str, composer: str, bars: int, seed: int, temperature: float,

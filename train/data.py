@@ -399,8 +399,9 @@ class WindowSampler:
     random bar line in it (padded with PAD at the end of a short piece), a random
     transposition by a multiple of `shift_step` semitones (12 keeps a key-normalized piece in its key) that keeps every
     note on the piano, and, for the blend's sources (`offered_composers()`), the blend class
-    with probability `romantic_p`. Everything is drawn from one seeded generator, whose state is
-    the sampler's exact position.
+    with probability `romantic_p`; an ensemble's window is shown as a composer of the plugin's
+    menu with probability `ensemble_composer_p`. Everything is drawn from one seeded generator,
+    whose state is the sampler's exact position.
 
     A window opens as a piece does and as the plugin's context does: START, the composer, BAR
     and the meter in force at that bar line (`bar_window`). Windows from any token, as before,
@@ -412,7 +413,8 @@ class WindowSampler:
                  max_shift: int = 6, romantic_p: float = 0.3,
                  composer_weight: Optional[Dict[str, float]] = None,
                  shift_step: int = 1, classes: Optional[Dict[str, int]] = None,
-                 ensemble_weight: Optional[Dict[str, float]] = None) -> None:
+                 ensemble_weight: Optional[Dict[str, float]] = None,
+                 ensemble_composer_p: float = 0.0) -> None:
         if not pieces:
             raise ValueError("no pieces to sample windows from")
         self.pieces = pieces
@@ -427,6 +429,14 @@ class WindowSampler:
         self.blend = offered.blend if offered.blend in vocab.composer_class else ""
         self.blend_sources = offered.blend_sources if self.blend else ()
         self.romantic_p = romantic_p if self.blend else 0.0
+        # The chamber corpus has each ensemble from a few composers only (no Brahms or
+        # Schumann violin sonata): shown as any of the menu's composers now and then, an
+        # ensemble's parts are learned apart from who wrote it, so every composer of the
+        # menu writes for every ensemble.
+        self.ensemble_composer_p = ensemble_composer_p
+        menu = offered_composers() if ensemble_composer_p > 0 else None
+        self.menu = tuple(c for c in (menu.corpus + (menu.blend,) if menu else ())
+                          if c in vocab.composer_class)
         weights = np.array([max(1, len(p.tokens) - length) for p in pieces], dtype=np.float64)
         for i, piece in enumerate(pieces):
             weights[i] *= (composer_weight or {}).get(piece.composer, 1.0)
@@ -455,6 +465,11 @@ class WindowSampler:
         draw = rng.random()
         if composer in self.blend_sources and draw < self.romantic_p:
             composer = self.blend
+            tokens = relabel(tokens, self.vocab, composer)
+        # drawn for ensemble pieces only, so solo piano windows come as before
+        if piece.ensemble != "solo_piano" and self.menu and \
+                rng.random() < self.ensemble_composer_p:
+            composer = self.menu[int(rng.integers(len(self.menu)))]
             tokens = relabel(tokens, self.vocab, composer)
         tokens = self.tables[shift][tokens] if shift else tokens
         if len(tokens) < span:

@@ -81,6 +81,8 @@ class TrainConfig:
     target_weight: float = 2.0        # sampling weight of the target composers' pieces
     ensemble_weight: str = ""         # sampling weights of ensembles' pieces, times their
                                       # length: "string_quartet=0.5,violin_piano=2"
+    ensemble_composer_p: float = 0.0  # an ensemble window presented as a composer of the
+                                      # plugin's menu, drawn at random, with this probability
     val_tokens: int = 60000           # at most this many validation tokens per composer
     max_minutes: float = 0.0          # stop (with a checkpoint) after this much training time
     stop_at: float = 0.0              # stop (with a checkpoint) at this Unix time
@@ -454,7 +456,8 @@ def fit(config: TrainConfig) -> Dict:
                             config.max_shift, config.romantic_p, weights,
                             shift_step=12 if config.key_frame else 1,
                             classes=classes["class_of"] if classes else None,
-                            ensemble_weight=ensemble_weight)
+                            ensemble_weight=ensemble_weight,
+                            ensemble_composer_p=config.ensemble_composer_p)
     sets = validation_sets(corpus, targets)
     if classes:
         own = classes["composers"][classes["index"]]

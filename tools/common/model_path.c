@@ -1,4 +1,4 @@
-/* Finding the bundled model for pianola-generate and pianola-score. */
+/* Finding the bundled models for pianola-generate and pianola-score. */
 #include "model_path.h"
 
 #include <stdio.h>
@@ -13,10 +13,10 @@ static int file_exists(const char *path)
     return stat(path, &info) == 0 && S_ISREG(info.st_mode);
 }
 
-int pnl_find_bundled_model(char *path, size_t size)
+int pnl_find_bundled_model(const char *file, char *path, size_t size)
 {
     const char *variable = getenv("PIANOLA_MODEL");
-    if (variable && *variable) {
+    if (variable && *variable && !strcmp(file, PNL_BUNDLED_PIANO_MODEL)) {
         snprintf(path, size, "%s", variable);
         return 0;
     }
@@ -30,17 +30,16 @@ int pnl_find_bundled_model(char *path, size_t size)
         *slash = '\0';
     /* The build tree's bundle, the source tree, then an install's share/ or LV2 bundle. */
     static const char *const beside[] = {
-        "pianola.lv2/models/pianola.pnm", "../models/pianola.pnm",
-        "../share/pianola/pianola.pnm", "../lib/lv2/pianola.lv2/models/pianola.pnm",
+        "pianola.lv2/models/", "../models/", "../share/pianola/", "../lib/lv2/pianola.lv2/models/",
     };
     for (size_t i = 0; i < sizeof beside / sizeof beside[0]; i++) {
-        snprintf(path, size, "%s/%s", self, beside[i]);
+        snprintf(path, size, "%s/%s%s", self, beside[i], file);
         if (file_exists(path))
             return 0;
     }
     const char *home = getenv("HOME");
     if (home) {
-        snprintf(path, size, "%s/.lv2/pianola.lv2/models/pianola.pnm", home);
+        snprintf(path, size, "%s/.lv2/pianola.lv2/models/%s", home, file);
         if (file_exists(path))
             return 0;
     }

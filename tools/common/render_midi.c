@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "parts.h"
 #include "status.h"
 
 typedef struct {
@@ -94,6 +95,68 @@ static int add_meta(smf_track_t *track, const uint8_t *bytes, int size)
     return PNL_OK;
 }
 
+/* The channels the recording's messages use, bit c for channel c. */
+static uint32_t channels_used(const PnlMidiRecording *recording)
+{
+    uint32_t used = 0;
+    for (size_t index = 0; index < recording->count; index++)
+        used |= 1u << (recording->messages[index].bytes[0] & 0x0F);
+    return used;
+}
+
+/* Adds the recording's messages on `channel` (all of them for -1) to the
+ * track, then its end. */
+static int add_messages(smf_track_t *track, const PnlMidiRecording *recording, int channel,
+                        double pulses_per_frame, const char *path, char *message,
+                        size_t message_size)
+{
+    int last_pulse = 0;
+    for (size_t index = 0; index < recording->count; index++) {
+        const RecordedMessage *recorded = &recording->messages[index];
+        if (recorded->size != expected_size(recorded->bytes[0]) ||
+            (channel >= 0 && (recorded->bytes[0] & 0x0F) != channel))
+            continue;
+        double pulses = llround((double)recorded->frame * pulses_per_frame);
+        if (pulses > 2e9) {
+            snprintf(message, message_size, "%s: the recording is too long for a MIDI file",
+                     path);
+            return PNL_ERANGE;
+        }
+        smf_event_t *event = smf_event_new_from_pointer((void *)recorded->bytes, recorded->size);
+        if (!event)
+            return PNL_ENOMEM;
+        last_pulse = (int)pulses;
+        smf_track_add_event_pulses(track, event, last_pulse);
+    }
+    return smf_track_add_eot_pulses(track, last_pulse) != 0 ? PNL_EFORMAT : PNL_OK;
+}
+
+/* A new track added to the file; NULL when out of memory. */
+static smf_track_t *new_track(smf_t *smf)
+{
+    smf_track_t *track = smf_track_new();
+    if (track)
+        smf_add_track(smf, track);
+    return track;
+}
+
+/* A part's track opens with its name and its program (parts.h): the
+ * plugin sends each part on its role's channel (pnl_part_channel). */
+static int add_part_header(smf_track_t *track, int channel)
+{
+    const PnlPartRole *role = pnl_part_role(channel);
+    char name[64];
+    snprintf(name, sizeof name, "%s", role ? role->label : "Channel");
+    uint8_t meta[3 + sizeof name] = {0xFF, 0x03, (uint8_t)strlen(name)};
+    memcpy(meta + 3, name, strlen(name));
+    const uint8_t program[2] = {(uint8_t)(0xC0 | channel), role ? role->program : 0};
+    smf_event_t *event = smf_event_new_from_pointer((void *)program, sizeof program);
+    if (add_meta(track, meta, 3 + (int)strlen(name)) != PNL_OK || !event)
+        return PNL_ENOMEM;
+    smf_track_add_event_pulses(track, event, 0);
+    return PNL_OK;
+}
+
 int pnl_midi_recording_write(const PnlMidiRecording *recording, const char *path,
                              double sample_rate, double beats_per_minute, int beats_per_bar,
                              int beat_unit, char *message, size_t message_size)
@@ -111,13 +174,12 @@ int pnl_midi_recording_write(const PnlMidiRecording *recording, const char *path
         return PNL_ENOMEM;
     }
     int status = PNL_OK;
-    smf_track_t *track = smf_track_new();
-    if (!track || smf_set_ppqn(smf, PNL_MIDI_RECORDING_PPQ) != 0) {
+    smf_track_t *track = smf_set_ppqn(smf, PNL_MIDI_RECORDING_PPQ) == 0 ? new_track(smf) : NULL;
+    if (!track) {
         snprintf(message, message_size, "%s: libsmf could not set up the file", path);
         smf_delete(smf);
         return PNL_ENOMEM;
     }
-    smf_add_track(smf, track);
 
     const uint8_t tempo[] = {0xFF, 0x51, 0x03, (uint8_t)(microseconds_per_quarter >> 16),
                              (uint8_t)(microseconds_per_quarter >> 8),
@@ -128,28 +190,24 @@ int pnl_midi_recording_write(const PnlMidiRecording *recording, const char *path
         add_meta(track, meter, sizeof meter) != PNL_OK)
         status = PNL_ENOMEM;
 
-    int last_pulse = 0;
-    for (size_t index = 0; index < recording->count && status == PNL_OK; index++) {
-        const RecordedMessage *recorded = &recording->messages[index];
-        if (recorded->size != expected_size(recorded->bytes[0]))
-            continue;
-        double pulses = llround((double)recorded->frame * pulses_per_frame);
-        if (pulses > 2e9) {
-            snprintf(message, message_size, "%s: the recording is too long for a MIDI file",
-                     path);
-            status = PNL_ERANGE;
-            break;
+    uint32_t channels = channels_used(recording);
+    if (status == PNL_OK && (channels & ~1u) == 0) {
+        /* The piano alone: one track, as a piano file has always been. */
+        status = add_messages(track, recording, -1, pulses_per_frame, path, message,
+                              message_size);
+    } else if (status == PNL_OK) {
+        /* An ensemble: a track of tempo and meter, then one per part. */
+        status = smf_track_add_eot_pulses(track, 0) != 0 ? PNL_EFORMAT : PNL_OK;
+        for (int channel = 0; channel < 16 && status == PNL_OK; channel++) {
+            if (!(channels >> channel & 1u))
+                continue;
+            smf_track_t *part = new_track(smf);
+            status = part ? add_part_header(part, channel) : PNL_ENOMEM;
+            if (status == PNL_OK)
+                status = add_messages(part, recording, channel, pulses_per_frame, path,
+                                      message, message_size);
         }
-        smf_event_t *event = smf_event_new_from_pointer((void *)recorded->bytes, recorded->size);
-        if (!event) {
-            status = PNL_ENOMEM;
-            break;
-        }
-        last_pulse = (int)pulses;
-        smf_track_add_event_pulses(track, event, last_pulse);
     }
-    if (status == PNL_OK && smf_track_add_eot_pulses(track, last_pulse) != 0)
-        status = PNL_EFORMAT;
     if (status == PNL_ENOMEM)
         snprintf(message, message_size, "%s: out of memory for the MIDI file", path);
     else if (status == PNL_EFORMAT)

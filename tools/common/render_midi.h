@@ -25,7 +25,10 @@ size_t pnl_midi_recording_count(const PnlMidiRecording *recording);
 size_t pnl_midi_recording_note_ons(const PnlMidiRecording *recording);
 
 /* Writes a format-0 file: the tempo (`beats_per_minute` of 1/`beat_unit`
- * notes), the meter, then the messages. Errors fill `message` with the path
+ * notes), the meter, then the messages. Messages on several channels (an
+ * ensemble's parts) make a format-1 file instead: a track of the tempo and
+ * the meter, then one per channel, named for the part the plugin sends on
+ * it (parts.h) and opening with its program. Errors fill `message` with the path
  * and the reason. */
 int pnl_midi_recording_write(const PnlMidiRecording *recording, const char *path,
                              double sample_rate, double beats_per_minute, int beats_per_bar,
