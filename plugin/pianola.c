@@ -424,7 +424,8 @@ static void upkeep_timeline(Pianola *self)
                             .buffer = self->capture.buffer, .note_count = recorder->count,
                             .cut_ticks = cut_ticks,
                             .continue_ticks = continue_ticks,
-                            .until_ticks = self->lookahead.compose_from_ticks};
+                            .until_ticks = self->lookahead.compose_from_ticks,
+                            .prompt_part = (int32_t)lrintf(port_value(self, PNL_PORT_PROMPT_PART))};
         self->capture.prompt_onset_ticks = first ? first->onset_ticks : -1;
         if (pnl_schedule_timeline_job(self, &job, sizeof job) == 0) {
             self->capture.buffer ^= 1;

@@ -108,7 +108,11 @@ typedef enum {
       "with the chamber corpus' parts)")                                                          \
     X(MELODY_INSTRUMENT, 22, "melody_instrument", "Melody instrument", 0, 0,                      \
       PNL_MELODY_INSTRUMENT_COUNT - 1, PNL_CONTROL_ENUMERATION, PNL_UNIT_NONE,                    \
-      "The instrument that plays the melody of Melody and piano")
+      "The instrument that plays the melody of Melody and piano")                                \
+    X(PROMPT_PART, 23, "prompt_part", "Capture plays", 0, 0, PNL_PROMPT_PART_CHOICE_COUNT - 1,   \
+      PNL_CONTROL_ENUMERATION, PNL_UNIT_NONE,                                                     \
+      "Which part of an ensemble a captured phrase becomes: the piano, or the top part (the "     \
+      "first violin, the cello, the melody)")
 
 /* Rows a build adds from its command line, from index PNL_EXTRA_PORT_FIRST
  * on: the test build of tests/check_dummy_control.c adds one, to show that
@@ -168,6 +172,7 @@ static inline int pnl_control_choice_count(int port)
     case PNL_PORT_DENSITY: return PNL_DENSITY_CHOICE_COUNT;
     case PNL_PORT_ENSEMBLE: return PNL_ENSEMBLE_CHOICE_COUNT;
     case PNL_PORT_MELODY_INSTRUMENT: return PNL_MELODY_INSTRUMENT_COUNT;
+    case PNL_PORT_PROMPT_PART: return PNL_PROMPT_PART_CHOICE_COUNT;
     default: return 0;
     }
 }
@@ -188,6 +193,8 @@ static inline const char *pnl_control_choice_text(int port, int choice, int labe
     static const char *const melody_instruments[][PNL_MELODY_INSTRUMENT_COUNT] = {
         {PNL_MELODY_INSTRUMENT_CHOICES(PNL_PART_CHOICE_NAME)},
         {PNL_MELODY_INSTRUMENT_CHOICES(PNL_PART_CHOICE_LABEL)}};
+    static const char *const prompt_parts[][PNL_PROMPT_PART_CHOICE_COUNT] = {
+        {PNL_PROMPT_PART_CHOICES(PNL_CHOICE_NAME)}, {PNL_PROMPT_PART_CHOICES(PNL_CHOICE_LABEL)}};
     if (choice < 0 || choice >= pnl_control_choice_count(port))
         return NULL;
     switch (port) {
@@ -197,6 +204,7 @@ static inline const char *pnl_control_choice_text(int port, int choice, int labe
     case PNL_PORT_DENSITY: return densities[!!label][choice];
     case PNL_PORT_ENSEMBLE: return ensembles[!!label][choice];
     case PNL_PORT_MELODY_INSTRUMENT: return melody_instruments[!!label][choice];
+    case PNL_PORT_PROMPT_PART: return prompt_parts[!!label][choice];
     default: return NULL;
     }
 }

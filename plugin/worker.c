@@ -329,7 +329,8 @@ static void set_prompt(Pianola *self, const PnlPromptJob *job, LV2_Worker_Respon
     uint32_t count = job->note_count < PNL_CAPTURE_CAPACITY ? job->note_count
                                                             : PNL_CAPTURE_CAPACITY;
     PnlEngine *engine = composing_engine(self, &job->settings);
-    int part = engine ? pnl_ensemble_prompt_part(pnl_engine_parts(engine, &job->settings))
+    int part = engine ? pnl_ensemble_prompt_part(pnl_engine_parts(engine, &job->settings),
+                                                 job->prompt_part)
                       : PNL_PART_PIANO;
     for (uint32_t i = 0; i < count; i++) {
         PnlTimelineNote note = captured[i];

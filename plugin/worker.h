@@ -70,6 +70,7 @@ typedef struct {
     int32_t cut_ticks;      /* where run() cut the timeline for the phrase */
     int32_t continue_ticks; /* the model starts here */
     int32_t until_ticks;    /* and composes up to here (the next bar line) */
+    int32_t prompt_part;    /* who plays it: a PNL_PROMPT_PART_CHOICES index */
 } PnlPromptJob;
 
 typedef struct {

@@ -75,11 +75,13 @@ int pnl_ensemble_index(const char *name)
     return -1;
 }
 
-int pnl_ensemble_prompt_part(PnlPartSet parts)
+int pnl_ensemble_prompt_part(PnlPartSet parts, int choice)
 {
-    if (!parts || (parts & PNL_PART_BIT(PNL_PART_PIANO)))
+    if (!parts || (choice != PNL_PROMPT_PART_TOP && (parts & PNL_PART_BIT(PNL_PART_PIANO))))
         return PNL_PART_PIANO;
-    for (int part = 0; part < PNL_PART_COUNT; part++)
+    /* The top part: the first role after the piano, in role order (the
+     * first violin, then the second, the viola, the cello, the melody). */
+    for (int part = PNL_PART_PIANO + 1; part < PNL_PART_COUNT; part++)
         if (parts & PNL_PART_BIT(part))
             return part;
     return PNL_PART_PIANO;

@@ -76,11 +76,21 @@ typedef uint32_t PnlPartSet;
     X("oboe", "Oboe", 68) X("violin", "Violin", 40) X("flute", "Flute", 73)                       \
     X("clarinet", "Clarinet", 71) X("cello", "Cello", 42) X("voice", "Voice", 53)
 
+/* Who plays a phrase played on the keyboard (a captured or given prompt):
+ * the piano where the ensemble has one (a pianist's phrase, continued by
+ * the piano and joined by the others), or its top part (the first violin,
+ * the cello of Cello and piano, the melody), which a keyboard melody suits;
+ * X(name, label). An ensemble without a piano always gives the top part. */
+#define PNL_PROMPT_PART_CHOICES(X) X("piano", "The piano") X("top", "The top part")
+enum { PNL_PROMPT_PART_PIANO, PNL_PROMPT_PART_TOP };
+
 #define PNL_PART_CHOICE_NAME(name, label, value) name,
 #define PNL_PART_CHOICE_LABEL(name, label, value) label,
 #define PNL_PART_CHOICE_ONE(name, label, value) +1
 
+#define PNL_PROMPT_CHOICE_ONE(name, label) +1
 enum {
+    PNL_PROMPT_PART_CHOICE_COUNT = 0 PNL_PROMPT_PART_CHOICES(PNL_PROMPT_CHOICE_ONE),
     PNL_ENSEMBLE_CHOICE_COUNT = 0 PNL_ENSEMBLE_CHOICES(PNL_PART_CHOICE_ONE),
     PNL_MELODY_INSTRUMENT_COUNT = 0 PNL_MELODY_INSTRUMENT_CHOICES(PNL_PART_CHOICE_ONE)
 };
@@ -98,12 +108,10 @@ static inline int pnl_part_channel(int part)
     return part >= 0 && part < PNL_PART_COUNT ? part : 0;
 }
 
-/* The role a phrase played on the keyboard (a captured or given prompt)
- * takes in an ensemble of these roles: the piano where the ensemble has
- * one (a pianist's phrase, continued by the piano and joined by the
- * others), else the top part (a quartet's first violin), which a keyboard
- * melody suits best. */
-int pnl_ensemble_prompt_part(PnlPartSet parts);
+
+/* The role a phrase played on the keyboard takes in an ensemble of these
+ * roles, by a PNL_PROMPT_PART_CHOICES index. */
+int pnl_ensemble_prompt_part(PnlPartSet parts, int choice);
 
 /* The ensembles the plugin offers, by name, with their roles. */
 typedef struct {

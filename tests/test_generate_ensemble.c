@@ -135,6 +135,58 @@ static void test_each_part_of_violin_and_piano_is_a_named_track_with_its_program
     unlink("generate-ensemble.err");
 }
 
+/* Notes of the track of `part` (in role order among `parts`) before tick `before`. */
+static int notes_before(const char *path, PnlPartSet parts, int part, int64_t before)
+{
+    PnlScore score;
+    pnl_score_init(&score);
+    char message[512] = "";
+    int track = 0, count = 0;
+    for (int p = 0; p < part; p++)
+        track += (int)(parts >> p & 1u);
+    if (pnl_midi_read_tracks(path, &score, NULL, message, sizeof message) != PNL_OK)
+        count = -1;
+    for (size_t i = 0; count >= 0 && i < score.note_count; i++)
+        count += score.notes[i].track == track && score.notes[i].onset_ticks < before;
+    pnl_score_free(&score);
+    return count;
+}
+
+static void test_a_prompt_plays_the_piano_or_the_top_part_as_asked(void)
+{
+    /* Four quarter notes in the cello's range: the prompt ends at tick 96. */
+    PnlScore prompt;
+    pnl_score_init(&prompt);
+    static const uint8_t pitches[] = {48, 52, 55, 60};
+    for (int i = 0; i < 4; i++)
+        pnl_score_add_note(&prompt, (PnlNote){.onset_ticks = 24 * i, .duration_ticks = 24,
+                                              .pitch = pitches[i], .velocity = 80});
+    char message[512] = "", arguments[2048];
+    CHECK(pnl_midi_write("prompt-part.mid", &prompt, 120.0, message, sizeof message) == PNL_OK,
+          "writing the prompt: %s", message);
+    pnl_score_free(&prompt);
+    PnlPartSet parts = pnl_ensemble(pnl_ensemble_index("cello_piano"))->parts;
+    int piano_notes[2], cello_notes[2];
+    for (int top = 0; top < 2; top++) {
+        snprintf(arguments, sizeof arguments,
+                 "-q --model %s --ensemble cello_piano --prompt prompt-part.mid %s --bars 2 "
+                 "--seed 4 -o prompt-part-out.mid", model, top ? "--prompt-part top" : "");
+        CHECK(generate(arguments, "prompt-part.err") == 0, "pianola-generate %s failed",
+              arguments);
+        piano_notes[top] = notes_before("prompt-part-out.mid", parts, PNL_PART_PIANO, 96);
+        cello_notes[top] = notes_before("prompt-part-out.mid", parts, PNL_PART_CELLO, 96);
+    }
+    unlink("prompt-part.mid");
+    unlink("prompt-part-out.mid");
+    unlink("prompt-part.err");
+    CHECK(piano_notes[0] == 4 && cello_notes[0] == 0,
+          "by default the prompt should be the piano's: %d piano, %d cello notes in it",
+          piano_notes[0], cello_notes[0]);
+    CHECK(piano_notes[1] == 0 && cello_notes[1] == 4,
+          "--prompt-part top should give it to the cello: %d piano, %d cello notes in it",
+          piano_notes[1], cello_notes[1]);
+}
+
 static void test_the_bundled_model_composes_piano_for_a_quartet_and_says_so(void)
 {
     char bundled[1200], arguments[2048];
@@ -215,6 +267,7 @@ int main(void)
         return 1;
     }
     RUN_TEST(test_each_part_of_violin_and_piano_is_a_named_track_with_its_program);
+    RUN_TEST(test_a_prompt_plays_the_piano_or_the_top_part_as_asked);
     RUN_TEST(test_the_bundled_model_composes_piano_for_a_quartet_and_says_so);
     RUN_TEST(test_an_unknown_ensemble_is_a_clear_error_and_help_lists_them);
     unlink(model);

@@ -185,6 +185,15 @@ static void test_the_roles_have_their_ranges_and_voices(void)
               pnl_ensemble(pnl_ensemble_index("melody_piano"))->parts ==
                   (1u << PNL_PART_MELODY | 1u << PNL_PART_PIANO),
           "the ensembles should be solo piano (no parts), ..., string quartet, melody and piano");
+    /* A played phrase: the piano's where there is one, else (or asked) the top part's. */
+    PnlPartSet quartet = pnl_ensemble(pnl_ensemble_index("string_quartet"))->parts,
+               cello = pnl_ensemble(pnl_ensemble_index("cello_piano"))->parts;
+    CHECK(pnl_ensemble_prompt_part(0, PNL_PROMPT_PART_TOP) == PNL_PART_PIANO &&
+              pnl_ensemble_prompt_part(cello, PNL_PROMPT_PART_PIANO) == PNL_PART_PIANO &&
+              pnl_ensemble_prompt_part(cello, PNL_PROMPT_PART_TOP) == PNL_PART_CELLO &&
+              pnl_ensemble_prompt_part(quartet, PNL_PROMPT_PART_PIANO) == PNL_PART_VIOLIN_1,
+          "a phrase should be solo piano's piano, Cello and piano's piano or cello as asked, "
+          "and the quartet's first violin");
 }
 
 /* Steps by notes per quarter-note beat, lower edges 3.25, 4.5, 6 and 8. */

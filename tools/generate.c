@@ -4,6 +4,7 @@
  *                    [--top-p P] [--seed N] [--bars N] [--tempo BPM]
  *                    [--meter N/D] [--prompt IN.mid] [--reroll BAR]...
  *                    [--key NAME] [--register-lowest N] [--register-highest N]
+ *                    [--prompt-part piano|top]
  *                    [--dynamics NAME] [--density NAME] [--ensemble NAME]
  *                    -o OUT.mid
  *
@@ -116,6 +117,9 @@ static void usage(FILE *stream)
     }
     fprintf(stream,
             " [%s]\n"
+            "      --prompt-part WHO   who plays the --prompt phrase in an ensemble: piano\n"
+            "                          or top (its top part; an ensemble without a piano\n"
+            "                          always gives it the top part) [piano]\n"
             "      --reroll BAR        new music from bar BAR on (1 is the first), as the\n"
             "                          plugin's re-roll; may be given again\n"
             "      --precision P       int8 (the plugin's) or float32 (the trained\n"
@@ -224,6 +228,7 @@ int main(int argc, char **argv)
     int reroll_count = 0;
     PnlPrecision precision = PNL_PRECISION_INT8;
     int key_choice = (int)pnl_control_spec(PNL_PORT_KEY)->default_value;
+    int prompt_part = (int)pnl_control_spec(PNL_PORT_PROMPT_PART)->default_value;
     int dynamics = (int)pnl_control_spec(PNL_PORT_DYNAMICS)->default_value;
     int density = (int)pnl_control_spec(PNL_PORT_DENSITY)->default_value;
     int ensemble = 0;
@@ -245,6 +250,7 @@ int main(int argc, char **argv)
         {"dynamics", required_argument, NULL, 'D'},
         {"density", required_argument, NULL, 'Y'},
         {"ensemble", required_argument, NULL, 'E'},
+        {"prompt-part", required_argument, NULL, 'W'},
         {NULL, 0, NULL, 0},
     };
     int option;
@@ -306,6 +312,10 @@ int main(int argc, char **argv)
             if ((density = parse_choice(PNL_PORT_DENSITY, optarg)) < 0)
                 return die("--density wants auto, sparse, light, moderate, busy or very-busy, "
                            "not \"%s\"", optarg);
+            break;
+        case 'W':
+            if ((prompt_part = parse_choice(PNL_PORT_PROMPT_PART, optarg)) < 0)
+                return die("--prompt-part wants piano or top, not \"%s\"", optarg);
             break;
         case 'E':
             if ((ensemble = pnl_ensemble_index(optarg)) < 0) {
@@ -413,7 +423,8 @@ int main(int argc, char **argv)
         goto done;
     }
     if (prompt_path &&
-        read_prompt(prompt_path, pnl_ensemble_prompt_part(pnl_engine_parts(engine, &settings)),
+        read_prompt(prompt_path,
+                    pnl_ensemble_prompt_part(pnl_engine_parts(engine, &settings), prompt_part),
                     &piece, &prompt_end, message, sizeof message)) {
         exit_code = die("%s", message);
         goto done;
