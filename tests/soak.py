@@ -228,7 +228,10 @@ class Soak:
 
     # ------------------------------------------------------------ reporting
 
-    def record(self, host: str, number: int, kinds: list, logs: dict) -> None:
+    def record(self, host: str, number: int, kinds: list, logs: dict,
+               keep: tuple = ()) -> None:
+        """Counts a run; a failed one's logs (and the files in `keep`, such as
+        exports that differ) go to a folder of the logs."""
         self.runs[host] += 1
         if not kinds:
             return
@@ -237,6 +240,8 @@ class Soak:
         for name, text in logs.items():
             with open(os.path.join(folder, name + ".log"), "w") as log:
                 log.write(text)
+        for path in keep:
+            shutil.copy(path, folder)
         self.failures.append((host, number, kinds, folder))
         print("FAILED %s run %d: %s (logs in %s)" % (host, number, ", ".join(kinds), folder),
               flush=True)
@@ -349,7 +354,7 @@ class Soak:
         instances = 1 + number % 2
         folder = tempfile.mkdtemp(prefix="ardour-", dir=self.work_dir)
         session_dir, name = os.path.join(folder, "session"), "soak"
-        logs, kinds = {}, []
+        logs, kinds, kept = {}, [], []
         command = ["ardour7-lua", SESSION_SCRIPT, session_dir, name, options.plugin,
                    str(options.bars), str(bpm), str(beats_per_bar), str(note_value),
                    str(instances), preset, str(number)]
@@ -406,11 +411,13 @@ class Soak:
                     exports.append(path)
                 else:
                     kinds.append("export %d missing" % take)
-            if len(exports) == 2:
-                kinds += self.compare_exports(exports)
+            differ = self.compare_exports(exports) if len(exports) == 2 else []
+            kinds += differ
+            if differ:
+                kept = exports
         if not kinds:
             shutil.rmtree(folder, ignore_errors=True)
-        self.record("ardour", number, kinds, logs)
+        self.record("ardour", number, kinds, logs, kept)
 
     def vary_pianola_states(self, session_dir: str, number: int) -> list:
         """Every third cycle another SoundFont, every fourth a captured prompt:
