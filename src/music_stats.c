@@ -172,8 +172,9 @@ static int gather_onsets(const PnlScore *score, Work *work)
     return PNL_OK;
 }
 
-/* sounding[t]: how many notes sound during tick t. */
-static int count_sounding(const PnlScore *score, Work *work)
+/* How many notes of `part` (every note when -1) sound during each tick, to
+ * the end of the last bar or of the last note; NULL when out of memory. */
+static int32_t *sounding_of(const PnlScore *score, const Work *work, int part)
 {
     int64_t length = 0;
     for (size_t i = 0; i < score->note_count; i++) {
@@ -184,27 +185,36 @@ static int count_sounding(const PnlScore *score, Work *work)
     const Bar *last = &work->bars[work->bar_count - 1];
     if (last->start_ticks + last->length_ticks > length)
         length = last->start_ticks + last->length_ticks;
-    work->sounding = calloc((size_t)length + 1, sizeof *work->sounding);
-    if (!work->sounding)
-        return PNL_ENOMEM;
+    int32_t *sounding = calloc((size_t)length + 1, sizeof *sounding);
+    if (!sounding)
+        return NULL;
     for (size_t i = 0; i < score->note_count; i++) {
-        work->sounding[score->notes[i].onset_ticks]++;
-        work->sounding[score->notes[i].onset_ticks + score->notes[i].duration_ticks]--;
+        if (part >= 0 && score->notes[i].part != part)
+            continue;
+        sounding[score->notes[i].onset_ticks]++;
+        sounding[score->notes[i].onset_ticks + score->notes[i].duration_ticks]--;
     }
     for (int64_t t = 1; t <= length; t++)
-        work->sounding[t] += work->sounding[t - 1];
-    return PNL_OK;
+        sounding[t] += sounding[t - 1];
+    return sounding;
+}
+
+/* sounding[t]: how many notes sound during tick t. */
+static int count_sounding(const PnlScore *score, Work *work)
+{
+    work->sounding = sounding_of(score, work, -1);
+    return work->sounding ? PNL_OK : PNL_ENOMEM;
 }
 
 /* Whether nothing sounds in [start, end), its first and last tick aside. */
-static int silent(const Work *work, int64_t start, int64_t end)
+static int silent(const int32_t *sounding, int64_t start, int64_t end)
 {
     if (end - start > 2 * PERFORMED_TICKS) {
         start += PERFORMED_TICKS;
         end -= PERFORMED_TICKS;
     }
     for (int64_t t = start; t < end; t++)
-        if (work->sounding[t] > 0)
+        if (sounding[t] > 0)
             return 0;
     return 1;
 }
@@ -218,7 +228,7 @@ static void count_beats(const Work *work, size_t first_bar, PnlMusicStats *stats
         int64_t end = bar->start_ticks + bar->length_ticks;
         for (int64_t start = bar->start_ticks; start < end; start += beat) {
             int64_t beat_end = start + beat < end ? start + beat : end;
-            int is_silent = silent(work, start, beat_end);
+            int is_silent = silent(work->sounding, start, beat_end);
             stats->beats++;
             silent_beats += is_silent;
             if (beat_end == end)
@@ -231,7 +241,7 @@ static void count_beats(const Work *work, size_t first_bar, PnlMusicStats *stats
 }
 
 /* The meter of most bars (the first of them on a tie). */
-static void main_meter(const Work *work, size_t first_bar, PnlMusicStats *stats)
+static void main_meter(const Work *work, size_t first_bar, int *numerator, int *denominator)
 {
     size_t bars_in[PNL_METER_COUNT] = {0};
     size_t first_in[PNL_METER_COUNT];
@@ -249,8 +259,8 @@ static void main_meter(const Work *work, size_t first_bar, PnlMusicStats *stats)
             best_first = first_in[meter];
         }
     }
-    stats->numerator = work->bars[best_first].numerator;
-    stats->denominator = work->bars[best_first].denominator;
+    *numerator = work->bars[best_first].numerator;
+    *denominator = work->bars[best_first].denominator;
 }
 
 static void measure_onsets(const PnlScore *score, const Work *work, PnlMusicStats *stats)
@@ -457,57 +467,81 @@ static void clear(PnlMusicStats *stats)
         *figures[i] = NAN;
 }
 
+/* The meter bars start in: the settings', 4/4 for 0/0. Returns PNL_EINVAL
+ * for a meter off the table. */
+static int starting_meter(const PnlMusicStatsSettings *settings, int *numerator,
+                          int *denominator)
+{
+    *numerator = settings->numerator;
+    *denominator = settings->denominator;
+    if (*numerator == 0 && *denominator == 0) {
+        *numerator = 4;
+        *denominator = 4;
+    }
+    return pnl_token_meter(*numerator, *denominator) < 0 ? PNL_EINVAL : PNL_OK;
+}
+
+/* Lays the bars of a score with notes, keeps the notes that fall in them
+ * (`measured`, a view of `score`'s notes) and gathers those into onsets;
+ * `first_bar` is the first bar measured: that of the first onset, or bar 1
+ * when a number of bars is given. `measured` is left without notes when
+ * none falls in the bars. */
+static int lay_out(const PnlScore *score, const PnlMusicStatsSettings *settings, int numerator,
+                   int denominator, Work *work, PnlScore *measured, size_t *first_bar)
+{
+    int status = lay_bars(score, numerator, denominator, settings->bars, work);
+    if (status)
+        return status;
+    /* The notes of those bars (the score is sorted by onset). */
+    *measured = *score;
+    const Bar *last_bar = &work->bars[work->bar_count - 1];
+    while (measured->note_count > 0 &&
+           measured->notes[measured->note_count - 1].onset_ticks >=
+               last_bar->start_ticks + last_bar->length_ticks)
+        measured->note_count--;
+    if (measured->note_count == 0)
+        return PNL_OK;
+    status = gather_onsets(measured, work);
+    if (status)
+        return status;
+    *first_bar = 0;
+    while (!settings->bars && work->bars[*first_bar].onset_count == 0)
+        (*first_bar)++;
+    return PNL_OK;
+}
+
 int pnl_music_stats(const PnlScore *score, const PnlMusicStatsSettings *settings,
                     PnlMusicStats *stats)
 {
     static const PnlMusicStatsSettings defaults = {4, 4, 0};
     Work work;
-    int status;
+    PnlScore measured;
+    size_t first_bar = 0;
+    int numerator, denominator, status;
     clear(stats);
     if (!settings)
         settings = &defaults;
-    int numerator = settings->numerator, denominator = settings->denominator;
-    if (numerator == 0 && denominator == 0) {
-        numerator = 4;
-        denominator = 4;
-    }
-    if (pnl_token_meter(numerator, denominator) < 0)
+    if (starting_meter(settings, &numerator, &denominator))
         return PNL_EINVAL;
     stats->numerator = numerator;
     stats->denominator = denominator;
     if (score->note_count == 0)
         return PNL_OK;
     memset(&work, 0, sizeof work);
-    status = lay_bars(score, numerator, denominator, settings->bars, &work);
-    if (status) {
+    status = lay_out(score, settings, numerator, denominator, &work, &measured, &first_bar);
+    if (status || measured.note_count == 0) {
         free_work(&work);
         return status;
     }
-    /* The notes of those bars (the score is sorted by onset). */
-    PnlScore measured = *score;
-    const Bar *last_bar = &work.bars[work.bar_count - 1];
-    while (measured.note_count > 0 &&
-           measured.notes[measured.note_count - 1].onset_ticks >=
-               last_bar->start_ticks + last_bar->length_ticks)
-        measured.note_count--;
-    if (measured.note_count == 0) {
-        free_work(&work);
-        return PNL_OK;
-    }
     score = &measured;
-    status = gather_onsets(score, &work);
-    if (!status)
-        status = count_sounding(score, &work);
+    status = count_sounding(score, &work);
     if (!status)
         status = measure_keys(score, &work, stats);
     if (status) {
         free_work(&work);
         return status;
     }
-    size_t first_bar = 0;
-    while (!settings->bars && work.bars[first_bar].onset_count == 0)
-        first_bar++;
-    main_meter(&work, first_bar, stats);
+    main_meter(&work, first_bar, &stats->numerator, &stats->denominator);
     count_beats(&work, first_bar, stats);
     stats->notes = score->note_count;
     stats->onsets = work.onset_count;
@@ -524,4 +558,105 @@ int pnl_music_stats(const PnlScore *score, const PnlMusicStatsSettings *settings
     stats->longest_verbatim_run = longest_verbatim_run(&work, first_bar);
     free_work(&work);
     return PNL_OK;
+}
+
+static void clear_parts(PnlPartsStats *stats)
+{
+    memset(stats, 0, sizeof *stats);
+    for (int part = 0; part < PNL_PART_COUNT; part++) {
+        PnlPartStats *figures = &stats->parts[part];
+        figures->notes_per_beat = figures->sounding_beat_share = NAN;
+        figures->lowest = figures->highest = figures->pitch_5 = figures->pitch_95 = NAN;
+    }
+}
+
+/* One part's figures over the bars from `first_bar` on; the part has
+ * notes. `keys` is scratch for as many keys as the score has notes. */
+static int measure_part(const PnlScore *score, const Work *work, size_t first_bar, int part,
+                        double *keys, PnlPartStats *figures)
+{
+    int32_t *sounding = sounding_of(score, work, part);
+    if (!sounding)
+        return PNL_ENOMEM;
+    size_t beats = 0, sounding_beats = 0, next_note = 0;
+    for (size_t b = first_bar; b < work->bar_count; b++) {
+        const Bar *bar = &work->bars[b];
+        int beat = pnl_meter_beat_ticks(bar->numerator, bar->denominator);
+        int64_t end = bar->start_ticks + bar->length_ticks;
+        for (int64_t start = bar->start_ticks; start < end; start += beat) {
+            int64_t beat_end = start + beat < end ? start + beat : end;
+            size_t struck = 0;
+            /* A note struck before the first beat measured (a spread chord
+             * across its bar line) counts in it. */
+            for (; next_note < score->note_count &&
+                   score->notes[next_note].onset_ticks < beat_end;
+                 next_note++)
+                struck += score->notes[next_note].part == part;
+            figures->beat_notes_histogram[struck < PNL_BEAT_NOTE_CLASSES
+                                              ? struck
+                                              : PNL_BEAT_NOTE_CLASSES - 1] += 1.0;
+            sounding_beats += !silent(sounding, start, beat_end);
+            beats++;
+        }
+    }
+    free(sounding);
+    size_t count = 0;
+    for (size_t i = 0; i < score->note_count; i++)
+        if (score->notes[i].part == part) {
+            keys[count++] = score->notes[i].pitch;
+            figures->pitch_histogram[score->notes[i].pitch] += 1.0;
+        }
+    qsort(keys, count, sizeof *keys, compare_doubles);
+    figures->notes = count;
+    figures->notes_per_beat = (double)count / (double)beats;
+    figures->sounding_beat_share = (double)sounding_beats / (double)beats;
+    figures->lowest = keys[0];
+    figures->highest = keys[count - 1];
+    figures->pitch_5 = nearest_rank(keys, count, 0.05);
+    figures->pitch_95 = nearest_rank(keys, count, 0.95);
+    return PNL_OK;
+}
+
+int pnl_music_stats_parts(const PnlScore *score, const PnlMusicStatsSettings *settings,
+                          PnlPartsStats *stats)
+{
+    static const PnlMusicStatsSettings defaults = {4, 4, 0};
+    Work work;
+    PnlScore measured;
+    size_t first_bar = 0;
+    int numerator, denominator, status;
+    clear_parts(stats);
+    if (!settings)
+        settings = &defaults;
+    if (starting_meter(settings, &numerator, &denominator))
+        return PNL_EINVAL;
+    stats->numerator = numerator;
+    stats->denominator = denominator;
+    if (score->note_count == 0)
+        return PNL_OK;
+    memset(&work, 0, sizeof work);
+    status = lay_out(score, settings, numerator, denominator, &work, &measured, &first_bar);
+    if (status || measured.note_count == 0) {
+        free_work(&work);
+        return status;
+    }
+    main_meter(&work, first_bar, &stats->numerator, &stats->denominator);
+    for (size_t b = first_bar; b < work.bar_count; b++) {
+        const Bar *bar = &work.bars[b];
+        int beat = pnl_meter_beat_ticks(bar->numerator, bar->denominator);
+        stats->beats += (size_t)((bar->length_ticks + beat - 1) / beat);
+        stats->bars++;
+    }
+    int has_notes[PNL_PART_COUNT] = {0};
+    for (size_t i = 0; i < measured.note_count; i++)
+        if (measured.notes[i].part < PNL_PART_COUNT)
+            has_notes[measured.notes[i].part] = 1;
+    work.values = malloc(measured.note_count * sizeof *work.values);
+    status = work.values ? PNL_OK : PNL_ENOMEM;
+    for (int part = 0; part < PNL_PART_COUNT && !status; part++)
+        if (has_notes[part])
+            status = measure_part(&measured, &work, first_bar, part, work.values,
+                                  &stats->parts[part]);
+    free_work(&work);
+    return status;
 }

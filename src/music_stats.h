@@ -1,7 +1,8 @@
 /* Musical statistics of a piece: the figures pianola-stats sets beside a
  * composer's corpus to tell whether composed music holds together -- bars
  * that end in silence, density, polyphony, register, dynamics, rhythm and
- * pitch-class distributions, key clarity and repetition
+ * pitch-class distributions, key clarity and repetition -- and, for an
+ * ensemble's piece, each part's density, range and share of beats played
  * (docs/music-stats.md says what each means and why).
  *
  * A piece is a score as the MIDI reader gives it (midifile.h): notes in
@@ -74,6 +75,39 @@ typedef struct {
  * PNL_OK, PNL_EINVAL for a meter off the table, PNL_ENOMEM. */
 int pnl_music_stats(const PnlScore *score, const PnlMusicStatsSettings *settings,
                     PnlMusicStats *stats);
+
+/* Beats are sorted by the notes a part strikes in them: 0, 1, ... 15, and
+ * 16 or more (a piano's sixteenth-note chords of four). */
+enum { PNL_BEAT_NOTE_CLASSES = 17, PNL_MIDI_KEYS = 128 };
+
+/* The figures of one part of an ensemble's piece, over the bars of the
+ * whole piece (all its parts): a part that rests for a page still counts
+ * those beats. */
+typedef struct {
+    size_t notes; /* 0: the part plays nothing in the bars measured */
+    /* NAN when the part has no notes. */
+    double notes_per_beat;
+    double sounding_beat_share;   /* beats in which a note of it sounds, struck or held */
+    double lowest, highest;       /* MIDI keys */
+    double pitch_5, pitch_95;     /* the 5th and 95th percentile keys (nearest rank) */
+    /* Counts, not normalized: notes per MIDI key, and beats by the notes
+     * struck in them (PNL_BEAT_NOTE_CLASSES). */
+    double pitch_histogram[PNL_MIDI_KEYS];
+    double beat_notes_histogram[PNL_BEAT_NOTE_CLASSES];
+} PnlPartStats;
+
+typedef struct {
+    int numerator, denominator; /* the meter of most bars, as PnlMusicStats's */
+    size_t bars, beats;
+    PnlPartStats parts[PNL_PART_COUNT]; /* by role (PnlPart) */
+} PnlPartsStats;
+
+/* The figures of each part of a normalized score whose notes carry their
+ * roles (note.part); `settings` may be NULL. Bars are laid as for
+ * pnl_music_stats. Returns PNL_OK, PNL_EINVAL for a meter off the table,
+ * PNL_ENOMEM. */
+int pnl_music_stats_parts(const PnlScore *score, const PnlMusicStatsSettings *settings,
+                          PnlPartsStats *stats);
 
 /* The beat of a meter in ticks: the dotted beat of compound meters (6/8,
  * 9/8, 12/8, 6/16...), the denominator's note value otherwise. */

@@ -1,8 +1,11 @@
 /* pianola-stats: musical figures of composed MIDI files beside the same
- * figures of a composer's own pieces in the corpus.
+ * figures of a composer's own pieces in the corpus, or of an ensemble's
+ * parts beside the same parts in the chamber corpus.
  *
  *   pianola-stats --composer NAME [--meter N/D] [--corpus DIR] [--tsv]
  *                 [--histograms] [FILE.mid...]
+ *   pianola-stats --ensemble NAME [--composer NAME] [--meter N/D]
+ *                 [--tracks NAMES] [--corpus DIR] [--tsv] [FILE.mid...]
  *
  * Every file, composed or from the corpus, is read by the MIDI reader
  * (src/midifile.h) and measured by src/music_stats.h; the corpus pieces
@@ -10,20 +13,31 @@
  * that depend on bars and beats compare with the composer's pieces in the
  * files' meter; the others with all of the composer's pieces. One row per
  * figure: the mean over the composed files, the mean over the corpus pieces
- * and their range (docs/music-stats.md). */
+ * and their range (docs/music-stats.md).
+ *
+ * With --ensemble, each file's tracks are parts by their names (the names
+ * pnl_midi_write gives them, parts.h) or by --tracks, as the catalog names
+ * a corpus piece's instruments; the corpus pieces are the catalog's
+ * rows whose `instruments` are that ensemble's parts, and the figures are
+ * each part's (src/music_stats.h, pnl_music_stats_parts). */
 #include <getopt.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+
+#include <smf.h>
 
 #include "catalog.h"
 #include "cli.h"
 #include "midifile.h"
 #include "music_stats.h"
+#include "parts.h"
 #include "score.h"
 #include "status.h"
+#include "tokenize.h"
 #include "vocabulary.h"
 
 static const char *program = "pianola-stats";
@@ -109,10 +123,52 @@ static const Figure figures[] = {
 };
 enum { FIGURE_COUNT = sizeof figures / sizeof figures[0] };
 
+/* An ensemble's figures, each for one part (PnlPartStats). */
+typedef enum {
+    PART_FIGURE_FIELD,              /* a double of PnlPartStats */
+    PART_FIGURE_PITCH_OVERLAP,      /* overlap of the piece's histogram with the corpus's */
+    PART_FIGURE_BEAT_NOTES_OVERLAP
+} PartFigureKind;
+
+typedef struct {
+    const char *id, *label, *help;
+    PartFigureKind kind;
+    size_t field;      /* PART_FIGURE_FIELD: offsetof(PnlPartStats, ...) */
+    int by_meter;
+    double scale;
+    int decimals;
+} PartFigure;
+
+#define PART_FIELD(name) PART_FIGURE_FIELD, offsetof(PnlPartStats, name)
+
+static const PartFigure part_figures[] = {
+    {"notes_per_beat", "notes per beat", "notes the part strikes, over the piece's beats",
+     PART_FIELD(notes_per_beat), 1, 1, 2},
+    {"sounding_beats_pct", "beats it sounds in, %",
+     "beats in which a note of the part sounds, struck there or held",
+     PART_FIELD(sounding_beat_share), 1, 100, 1},
+    {"lowest_pitch", "lowest pitch (MIDI)", "the part's lowest note (60 is middle C)",
+     PART_FIELD(lowest), 0, 1, 1},
+    {"pitch_5th_percentile", "5th percentile pitch (MIDI)",
+     "the key 5% of the part's notes lie below (nearest rank)", PART_FIELD(pitch_5), 0, 1, 1},
+    {"pitch_95th_percentile", "95th percentile pitch (MIDI)",
+     "the key 5% of the part's notes lie above", PART_FIELD(pitch_95), 0, 1, 1},
+    {"highest_pitch", "highest pitch (MIDI)", "the part's highest note", PART_FIELD(highest),
+     0, 1, 1},
+    {"pitch_overlap", "pitches, overlap with corpus",
+     "overlap of the part's keys with the corpus part's: sum of smaller shares",
+     PART_FIGURE_PITCH_OVERLAP, 0, 0, 1, 2},
+    {"beat_notes_overlap", "notes per beat, overlap with corpus",
+     "the same for the beats by notes struck in them: 0, 1, 2, ... 16 or more",
+     PART_FIGURE_BEAT_NOTES_OVERLAP, 0, 1, 1, 2},
+};
+enum { PART_FIGURE_COUNT = sizeof part_figures / sizeof part_figures[0] };
+
 static void usage(FILE *stream)
 {
     fprintf(stream,
             "Usage: %s --composer NAME [OPTION]... [FILE.mid...]\n"
+            "       %s --ensemble NAME [--composer NAME] [OPTION]... [FILE.mid...]\n"
             "\n"
             "Measures composed MIDI files and sets each figure beside the same figure of\n"
             "the composer's own pieces in the corpus: the mean over the files, the mean\n"
@@ -123,6 +179,10 @@ static void usage(FILE *stream)
             "Options:\n"
             "  -c, --composer NAME   whose corpus pieces to compare with (the catalog's\n"
             "                        composer column: mozart, brahms, schumann...)\n"
+            "      --ensemble NAME   each part of an ensemble beside the same part in the\n"
+            "                        chamber corpus (see below): string_quartet,\n"
+            "                        violin_piano, cello_piano, melody_piano; solo_piano\n"
+            "                        is the piano figures [solo_piano]\n"
             "      --meter N/D       the meter of files without a time signature [4/4];\n"
             "                        a file's own time signatures win\n"
             "      --bars N          measure the first N bars of each file, silent ones\n"
@@ -130,8 +190,13 @@ static void usage(FILE *stream)
             "                        --bars N composed: the note it cuts at the stop may\n"
             "                        fall in the bar after) [from the bar of the first onset\n"
             "                        to the bar of the last]\n"
+            "      --tracks NAMES    with --ensemble: the files' tracks with notes are\n"
+            "                        these instruments, named as the catalog's instruments\n"
+            "                        column names them (\"violin;piano;piano\": a corpus\n"
+            "                        piece) [their track names]\n"
             "      --corpus DIR      the corpus folder, with its catalog.tsv\n"
-            "                        [$PIANOLA_CORPUS, else ../shared/corpus]\n"
+            "                        [$PIANOLA_CORPUS, else ../shared/corpus; with\n"
+            "                        --ensemble, that folder's name with -chamber added]\n"
             "      --tsv             tab-separated output for programs: figure, generated,\n"
             "                        corpus_mean, corpus_min, corpus_max, corpus_pieces,\n"
             "                        generated_files, generated_min, generated_max\n"
@@ -143,7 +208,7 @@ static void usage(FILE *stream)
             "it is silent. The beat is the meter's (a dotted quarter in 6/8).\n"
             "\n"
             "Figures (--tsv names; * compared with the corpus pieces in the files' meter):\n",
-            program);
+            program, program);
     for (int f = 0; f < FIGURE_COUNT; f++)
         fprintf(stream, "  %s%s\n      %s\n", figures[f].id, figures[f].by_meter ? " *" : "",
                 figures[f].help);
@@ -152,6 +217,19 @@ static void usage(FILE *stream)
             "      share of the intervals between onsets nearest that value (--histograms)\n"
             "  pitch_class_<degree>_pct\n"
             "      share of the notes on that pitch class in C major / A minor (--histograms)\n");
+    fprintf(stream,
+            "\n"
+            "With --ensemble, a file's tracks are its parts by their names (Piano, Violin I,\n"
+            "Violin II, Viola, Cello, Melody: as pianola-generate --ensemble writes them; a\n"
+            "file with no such name is one piano), and the corpus pieces are the chamber\n"
+            "catalog's rows whose instruments are the ensemble's parts: the composer's where\n"
+            "it has some (--composer), else all. A part a file lacks is reported missing\n"
+            "from it. Figures per part (--tsv adds a first column, part, and a last one,\n"
+            "files_without_part; * compared with the pieces in the files' meter, or with all\n"
+            "when none is in it):\n");
+    for (int f = 0; f < PART_FIGURE_COUNT; f++)
+        fprintf(stream, "  %s%s\n      %s\n", part_figures[f].id,
+                part_figures[f].by_meter ? " *" : "", part_figures[f].help);
 }
 
 typedef struct {
@@ -354,6 +432,492 @@ static void print_table(const Output *output, int histograms, const Pieces *gene
     }
 }
 
+/* ---- Ensembles ----------------------------------------------------------- */
+
+typedef struct {
+    char *path;
+    PnlPartsStats stats;
+    int in_meter; /* corpus: in the files' meter */
+} PartsPiece;
+
+typedef struct {
+    PartsPiece *pieces;
+    size_t count;
+} PartsPieces;
+
+static void free_parts_pieces(PartsPieces *pieces)
+{
+    for (size_t i = 0; i < pieces->count; i++)
+        free(pieces->pieces[i].path);
+    free(pieces->pieces);
+}
+
+/* The role a composed file's track name gives: its label ("Violin I", as
+ * pnl_midi_write names it) or its name ("violin_1"), in any case; or -1. */
+static int part_of_track_name(const char *name)
+{
+    for (int part = 0; part < PNL_PART_COUNT; part++) {
+        const PnlPartRole *role = pnl_part_role(part);
+        if (!strcasecmp(name, role->label) || !strcasecmp(name, role->name))
+            return part;
+    }
+    return -1;
+}
+
+/* The roles of a composed file's sounding tracks, by their names, in the
+ * order pnl_midi_read_tracks counts them (the tracks that strike a note),
+ * -1 for a track named for no role. A file with no track named for a role
+ * is one piano (pianola-generate's solo piano, a format-0 file). The
+ * reader has checked the file before libsmf sees it here. */
+static int composed_track_parts(const char *path, int8_t *track_parts, int *track_count,
+                                char *message)
+{
+    smf_t *smf = smf_load(path);
+    int named = 0;
+    if (!smf) {
+        snprintf(message, MESSAGE_SIZE, "%s: cannot read its tracks' names", path);
+        return PNL_EFORMAT;
+    }
+    *track_count = 0;
+    for (int t = 1; t <= smf->number_of_tracks; t++) {
+        smf_track_t *track = smf_get_track_by_number(smf, t);
+        smf_event_t *event;
+        int part = -1, sounds = 0, has_name = 0;
+        while ((event = smf_track_get_next_event(track))) {
+            const unsigned char *midi = event->midi_buffer;
+            if (event->midi_buffer_length >= 2 && midi[0] == 0xff && midi[1] == 0x03 &&
+                !has_name) {
+                char *name = smf_event_extract_text(event);
+                has_name = 1;
+                part = name ? part_of_track_name(name) : -1;
+                free(name);
+            } else if (event->midi_buffer_length >= 3 && (midi[0] & 0xf0) == 0x90 && midi[2])
+                sounds = 1;
+        }
+        if (!sounds)
+            continue;
+        if (*track_count == PNL_TOKENIZE_MAX_TRACKS) {
+            smf_delete(smf);
+            snprintf(message, MESSAGE_SIZE, "%s: more than %d tracks with notes", path,
+                     PNL_TOKENIZE_MAX_TRACKS);
+            return PNL_EFORMAT;
+        }
+        named |= part >= 0;
+        track_parts[(*track_count)++] = (int8_t)part;
+    }
+    smf_delete(smf);
+    for (int t = 0; t < *track_count && !named; t++)
+        track_parts[t] = PNL_PART_PIANO;
+    return PNL_OK;
+}
+
+/* Reads a file track by track and measures each part of `ensemble`: its
+ * tracks' roles are `track_parts`, or, for a composed file (NULL), those
+ * their names give. Notes of a track with no role, or of a role the
+ * ensemble has not, are left out and counted in left_out[role]
+ * (left_out[PNL_PART_COUNT] for no role). */
+static int measure_parts_file(const char *path, const int8_t *track_parts, int track_count,
+                              PnlPartSet ensemble, const PnlMusicStatsSettings *settings,
+                              PartsPieces *pieces, size_t *left_out, char *message)
+{
+    int8_t named_parts[PNL_TOKENIZE_MAX_TRACKS];
+    PnlScore score;
+    PartsPiece *grown = realloc(pieces->pieces, (pieces->count + 1) * sizeof *grown);
+    if (!grown) {
+        snprintf(message, MESSAGE_SIZE, "out of memory");
+        return PNL_ENOMEM;
+    }
+    pieces->pieces = grown;
+    PartsPiece *piece = &pieces->pieces[pieces->count];
+    memset(piece, 0, sizeof *piece);
+    pnl_score_init(&score);
+    int status = pnl_midi_read_tracks(path, &score, NULL, message, MESSAGE_SIZE);
+    if (!status && !track_parts) {
+        status = composed_track_parts(path, named_parts, &track_count, message);
+        track_parts = named_parts;
+    }
+    if (!status) {
+        size_t kept = 0;
+        for (size_t i = 0; i < score.note_count; i++) {
+            PnlNote note = score.notes[i];
+            int part = note.track < track_count ? track_parts[note.track] : -1;
+            if (part < 0 || !(ensemble >> part & 1u)) {
+                left_out[part < 0 ? PNL_PART_COUNT : part]++;
+                continue;
+            }
+            /* The part now tells instruments apart: a piano's two staves
+             * striking one pitch together are one note, as the tokenizer
+             * reads them. */
+            note.part = (uint8_t)part;
+            note.track = 0;
+            score.notes[kept++] = note;
+        }
+        score.note_count = kept;
+        score.parts = ensemble;
+        pnl_score_normalize(&score, NULL);
+        status = pnl_music_stats_parts(&score, settings, &piece->stats);
+        if (status)
+            snprintf(message, MESSAGE_SIZE, "%s: cannot measure it (out of memory)", path);
+    }
+    pnl_score_free(&score);
+    if (status)
+        return status;
+    piece->path = strdup(path);
+    if (!piece->path) {
+        snprintf(message, MESSAGE_SIZE, "out of memory");
+        return PNL_ENOMEM;
+    }
+    pieces->count++;
+    return PNL_OK;
+}
+
+/* The corpus's pooled histograms of each part, which each piece's is
+ * compared with. */
+typedef struct {
+    double pitch[PNL_PART_COUNT][PNL_MIDI_KEYS];                /* all its pieces */
+    double beat_notes[PNL_PART_COUNT][PNL_BEAT_NOTE_CLASSES];  /* those in the files' meter */
+} PooledParts;
+
+static double part_figure_of(const PartFigure *figure, int part, const PnlPartsStats *stats,
+                             const PooledParts *pooled)
+{
+    const PnlPartStats *figures = &stats->parts[part];
+    double value;
+    switch (figure->kind) {
+    case PART_FIGURE_FIELD:
+        value = *(const double *)((const char *)figures + figure->field);
+        break;
+    case PART_FIGURE_PITCH_OVERLAP:
+        value = pnl_histogram_overlap(figures->pitch_histogram, pooled->pitch[part],
+                                      PNL_MIDI_KEYS);
+        break;
+    case PART_FIGURE_BEAT_NOTES_OVERLAP:
+        value = pnl_histogram_overlap(figures->beat_notes_histogram, pooled->beat_notes[part],
+                                      PNL_BEAT_NOTE_CLASSES);
+        break;
+    default:
+        value = NAN;
+    }
+    return value * figure->scale;
+}
+
+static Summary summarize_part(const PartFigure *figure, int part, const PartsPieces *pieces,
+                              int corpus, const PooledParts *pooled)
+{
+    Summary summary = {NAN, NAN, NAN, 0};
+    double sum = 0.0;
+    for (size_t i = 0; i < pieces->count; i++) {
+        const PartsPiece *piece = &pieces->pieces[i];
+        if (corpus && figure->by_meter && !piece->in_meter)
+            continue;
+        double value = part_figure_of(figure, part, &piece->stats, pooled);
+        if (isnan(value))
+            continue;
+        if (summary.count == 0 || value < summary.min)
+            summary.min = value;
+        if (summary.count == 0 || value > summary.max)
+            summary.max = value;
+        sum += value;
+        summary.count++;
+    }
+    if (summary.count)
+        summary.mean = sum / (double)summary.count;
+    return summary;
+}
+
+static void print_parts_table(int tsv, PnlPartSet ensemble, const PartsPieces *generated,
+                              const PartsPieces *corpus, const PooledParts *pooled)
+{
+    size_t part_width = strlen("part"), figure_width = 0;
+    for (int part = 0; part < PNL_PART_COUNT; part++)
+        if (ensemble >> part & 1u && strlen(pnl_part_role(part)->label) > part_width)
+            part_width = strlen(pnl_part_role(part)->label);
+    for (int f = 0; f < PART_FIGURE_COUNT; f++)
+        if (strlen(part_figures[f].label) + 2 > figure_width)
+            figure_width = strlen(part_figures[f].label) + 2;
+    static const char dashes[] = "----------------------------------------------------------";
+    if (tsv)
+        printf("part\tfigure\tgenerated\tcorpus_mean\tcorpus_min\tcorpus_max\tcorpus_pieces\t"
+               "generated_files\tgenerated_min\tgenerated_max\tfiles_without_part\n");
+    else
+        printf("| %-*s | %-*s | %9s | %11s | %13s | %6s |\n|%.*s|%.*s|----------:|"
+               "------------:|--------------:|-------:|\n",
+               (int)part_width, "part", (int)figure_width, "figure", "generated",
+               "corpus mean", "corpus range", "pieces", (int)part_width + 2, dashes,
+               (int)figure_width + 2, dashes);
+    for (int part = 0; part < PNL_PART_COUNT; part++) {
+        if (!(ensemble >> part & 1u))
+            continue;
+        const PnlPartRole *role = pnl_part_role(part);
+        size_t without = 0;
+        for (size_t i = 0; i < generated->count; i++)
+            without += generated->pieces[i].stats.parts[part].notes == 0;
+        for (int f = 0; f < PART_FIGURE_COUNT; f++) {
+            const PartFigure *figure = &part_figures[f];
+            Summary made = summarize_part(figure, part, generated, 0, pooled);
+            Summary known = summarize_part(figure, part, corpus, 1, pooled);
+            if (tsv) {
+                printf("%s\t%s\t%.6g\t%.6g\t%.6g\t%.6g\t%zu\t%zu\t%.6g\t%.6g\t%zu\n", role->name,
+                       figure->id, made.mean, known.mean, known.min, known.max, known.count,
+                       made.count, made.min, made.max, without);
+                continue;
+            }
+            char made_text[32], mean_text[32], min_text[32], max_text[32], range_text[80];
+            char marked[160];
+            print_number(made_text, sizeof made_text, made.mean, figure->decimals);
+            print_number(mean_text, sizeof mean_text, known.mean, figure->decimals);
+            print_number(min_text, sizeof min_text, known.min, figure->decimals);
+            print_number(max_text, sizeof max_text, known.max, figure->decimals);
+            if (known.count)
+                snprintf(range_text, sizeof range_text, "%s-%s", min_text, max_text);
+            else
+                snprintf(range_text, sizeof range_text, "-");
+            snprintf(marked, sizeof marked, "%s%s", figure->label, figure->by_meter ? " *" : "");
+            printf("| %-*s | %-*s | %9s | %11s | %13s | %6zu |\n", (int)part_width,
+                   f == 0 ? role->label : "", (int)figure_width, marked,
+                   !generated->count           ? ""
+                   : without == generated->count ? "missing"
+                                                 : made_text,
+                   mean_text, range_text, known.count);
+        }
+    }
+}
+
+/* The ensemble's corpus pieces: the catalog's rows whose instruments are
+ * its parts, and of those the composer's when it has any. */
+typedef struct {
+    size_t *rows;
+    int8_t (*track_parts)[PNL_TOKENIZE_MAX_TRACKS];
+    int *track_counts;
+    size_t count;
+    size_t of_ensemble;   /* rows for the ensemble, of any composer */
+    int composer_has_none; /* a composer was named and has none: all are taken */
+} EnsembleRows;
+
+static int ensemble_rows(const PnlCatalog *catalog, PnlPartSet ensemble, const char *composer,
+                         EnsembleRows *rows)
+{
+    memset(rows, 0, sizeof *rows);
+    rows->rows = malloc((catalog->count + 1) * sizeof *rows->rows);
+    rows->track_parts = malloc((catalog->count + 1) * sizeof *rows->track_parts);
+    rows->track_counts = malloc((catalog->count + 1) * sizeof *rows->track_counts);
+    if (!rows->rows || !rows->track_parts || !rows->track_counts)
+        return PNL_ENOMEM;
+    size_t of_composer = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        /* Pass 0 counts the composer's; pass 1 takes them, or all. */
+        rows->count = 0;
+        for (size_t i = 0; i < catalog->count; i++) {
+            const PnlCatalogPiece *row = &catalog->pieces[i];
+            PnlTokenizeOptions options;
+            char reason[256];
+            PnlPartSet parts = 0;
+            if (!row->instruments)
+                continue;
+            memset(&options, 0, sizeof options);
+            if (pnl_tokenize_parts_of_instruments(row->instruments, NULL, &options, reason,
+                                                  sizeof reason))
+                continue; /* an instrument with no role: no ensemble's */
+            for (int t = 0; t < options.track_count; t++)
+                parts |= 1u << options.track_parts[t];
+            if (parts != ensemble)
+                continue;
+            int composers = composer && !strcmp(row->composer, composer);
+            if (pass == 0) {
+                rows->of_ensemble++;
+                of_composer += (size_t)composers;
+                continue;
+            }
+            if (composer && of_composer && !composers)
+                continue;
+            rows->rows[rows->count] = i;
+            memcpy(rows->track_parts[rows->count], options.track_parts,
+                   sizeof options.track_parts);
+            rows->track_counts[rows->count] = options.track_count;
+            rows->count++;
+        }
+    }
+    rows->composer_has_none = composer && !of_composer;
+    return PNL_OK;
+}
+
+static void free_ensemble_rows(EnsembleRows *rows)
+{
+    free(rows->rows);
+    free(rows->track_parts);
+    free(rows->track_counts);
+}
+
+typedef struct {
+    const char *composer; /* NULL: every composer's pieces */
+    const char *corpus;
+    int numerator, denominator;
+    size_t bars;
+    int tsv;
+    const char *tracks; /* the files' sounding tracks as the catalog names them, or NULL */
+} EnsembleRequest;
+
+/* Each part of the ensemble in the files beside the same part in the
+ * corpus pieces for it. Returns the exit status. */
+static int ensemble_main(int ensemble_index, const EnsembleRequest *request, char **files,
+                         int file_count)
+{
+    const PnlEnsemble *ensemble = pnl_ensemble(ensemble_index);
+    char path[2 * PATH_SIZE], message[MESSAGE_SIZE];
+    int numerator = request->numerator, denominator = request->denominator;
+    int first_measured = -1;
+    PartsPieces generated = {NULL, 0}, corpus_pieces = {NULL, 0};
+    PnlCatalog catalog;
+    EnsembleRows rows;
+    PooledParts *pooled;
+    PnlTokenizeOptions tracks;
+
+    /* Files whose tracks are not named for their parts (a corpus piece):
+     * --tracks names them as the catalog does. */
+    memset(&tracks, 0, sizeof tracks);
+    if (request->tracks && pnl_tokenize_parts_of_instruments(request->tracks, NULL, &tracks,
+                                                             message, sizeof message))
+        return die("--tracks: %s", message);
+
+    /* The composed files, and the meter they are in. */
+    for (int i = 0; i < file_count; i++) {
+        PnlMusicStatsSettings settings = {request->numerator, request->denominator,
+                                          request->bars};
+        size_t left_out[PNL_PART_COUNT + 1] = {0};
+        if (measure_parts_file(files[i], request->tracks ? tracks.track_parts : NULL,
+                               tracks.track_count, ensemble->parts, &settings, &generated,
+                               left_out, message)) {
+            free_parts_pieces(&generated);
+            return die("%s", message);
+        }
+        for (int part = 0; part <= PNL_PART_COUNT; part++)
+            if (left_out[part])
+                fprintf(stderr, "%s: %s: %zu notes of %s%s%s; left out\n", program, files[i],
+                        left_out[part], part < PNL_PART_COUNT ? "the " : "",
+                        part < PNL_PART_COUNT ? pnl_part_role(part)->label
+                                              : "tracks of no part",
+                        part < PNL_PART_COUNT ? ", not a part of the ensemble" : "");
+        const PnlPartsStats *stats = &generated.pieces[generated.count - 1].stats;
+        if (!stats->bars)
+            continue; /* no note of the ensemble: every part missing, no meter */
+        if (first_measured < 0) {
+            first_measured = i;
+            numerator = stats->numerator;
+            denominator = stats->denominator;
+        } else if (stats->numerator != numerator || stats->denominator != denominator) {
+            int n = stats->numerator, d = stats->denominator;
+            free_parts_pieces(&generated);
+            return die("%s is in %d/%d, %s in %d/%d: give the files of one meter at a time",
+                       files[i], n, d, files[first_measured], numerator, denominator);
+        }
+    }
+
+    /* The corpus pieces for the ensemble. */
+    snprintf(path, sizeof path, "%s/catalog.tsv", request->corpus);
+    if (pnl_catalog_read(path, &catalog, message, sizeof message)) {
+        free_parts_pieces(&generated);
+        return die("%s", message);
+    }
+    if (ensemble_rows(&catalog, ensemble->parts, request->composer, &rows)) {
+        free_ensemble_rows(&rows);
+        pnl_catalog_free(&catalog);
+        free_parts_pieces(&generated);
+        return die("out of memory");
+    }
+    size_t in_meter = 0;
+    for (size_t r = 0; r < rows.count; r++) {
+        static const PnlMusicStatsSettings own_meters = {0, 0, 0};
+        size_t left_out[PNL_PART_COUNT + 1] = {0};
+        snprintf(path, sizeof path, "%s/%s", request->corpus, catalog.pieces[rows.rows[r]].file);
+        if (measure_parts_file(path, rows.track_parts[r], rows.track_counts[r], ensemble->parts,
+                               &own_meters, &corpus_pieces, left_out, message)) {
+            fprintf(stderr, "%s: %s; left out\n", program, message);
+            continue;
+        }
+        PartsPiece *piece = &corpus_pieces.pieces[corpus_pieces.count - 1];
+        piece->in_meter = piece->stats.bars && piece->stats.numerator == numerator &&
+                          piece->stats.denominator == denominator;
+        in_meter += (size_t)piece->in_meter;
+    }
+    free_ensemble_rows(&rows);
+    pnl_catalog_free(&catalog);
+    if (!corpus_pieces.count) {
+        free_parts_pieces(&generated);
+        return die("%s/catalog.tsv lists no readable piece for %s (a row whose instruments "
+                   "are its parts)", request->corpus, ensemble->name);
+    }
+    /* A small corpus may have no piece in the files' meter: the figures of
+     * beats then compare with all of them, as the header says. */
+    int all_meters = in_meter == 0;
+    for (size_t i = 0; i < corpus_pieces.count && all_meters; i++)
+        corpus_pieces.pieces[i].in_meter = 1;
+
+    pooled = calloc(1, sizeof *pooled);
+    if (!pooled) {
+        free_parts_pieces(&generated);
+        free_parts_pieces(&corpus_pieces);
+        return die("out of memory");
+    }
+    for (size_t i = 0; i < corpus_pieces.count; i++) {
+        const PartsPiece *piece = &corpus_pieces.pieces[i];
+        for (int part = 0; part < PNL_PART_COUNT; part++) {
+            const PnlPartStats *figures = &piece->stats.parts[part];
+            for (int b = 0; b < PNL_MIDI_KEYS; b++)
+                pooled->pitch[part][b] += figures->pitch_histogram[b];
+            for (int b = 0; b < PNL_BEAT_NOTE_CLASSES && piece->in_meter; b++)
+                pooled->beat_notes[part][b] += figures->beat_notes_histogram[b];
+        }
+    }
+
+    if (!request->tsv) {
+        char whose[160], meter[160];
+        size_t bars = 0;
+        for (size_t i = 0; i < generated.count; i++)
+            bars += generated.pieces[i].stats.bars;
+        if (!request->composer)
+            snprintf(whose, sizeof whose, "every composer's");
+        else if (rows.composer_has_none)
+            snprintf(whose, sizeof whose, "every composer's (%s has none)", request->composer);
+        else
+            snprintf(whose, sizeof whose, "%s's", request->composer);
+        if (all_meters)
+            snprintf(meter, sizeof meter, "none of them in %d/%d, so figures marked * compare "
+                     "with all", numerator, denominator);
+        else
+            snprintf(meter, sizeof meter, "%zu of them in %d/%d (figures marked *)", in_meter,
+                     numerator, denominator);
+        if (generated.count)
+            printf("%s: %zu composed file%s in %d/%d (%zu bars) beside %zu corpus pieces for "
+                   "it, %s; %s\n",
+                   ensemble->name, generated.count, generated.count == 1 ? "" : "s", numerator,
+                   denominator, bars, corpus_pieces.count, whose, meter);
+        else
+            printf("%s: %zu corpus pieces for it, %s; %s\n", ensemble->name,
+                   corpus_pieces.count, whose, meter);
+        for (int part = 0; part < PNL_PART_COUNT; part++) {
+            size_t without = 0;
+            if (!(ensemble->parts >> part & 1u))
+                continue;
+            for (size_t i = 0; i < generated.count; i++)
+                without += generated.pieces[i].stats.parts[part].notes == 0;
+            if (!without)
+                continue;
+            printf("%s: missing from %zu of %zu files:", pnl_part_role(part)->label, without,
+                   generated.count);
+            for (size_t i = 0; i < generated.count; i++)
+                if (generated.pieces[i].stats.parts[part].notes == 0)
+                    printf(" %s", generated.pieces[i].path);
+            printf("\n");
+        }
+        printf("\n");
+    }
+    print_parts_table(request->tsv, ensemble->parts, &generated, &corpus_pieces, pooled);
+    free(pooled);
+    free_parts_pieces(&generated);
+    free_parts_pieces(&corpus_pieces);
+    return 0;
+}
+
 static int parse_meter(const char *text, int *numerator, int *denominator)
 {
     char *end;
@@ -370,7 +934,15 @@ static int parse_meter(const char *text, int *numerator, int *denominator)
 
 int main(int argc, char **argv)
 {
-    enum { OPT_METER = 256, OPT_BARS, OPT_CORPUS, OPT_TSV, OPT_HISTOGRAMS };
+    enum {
+        OPT_METER = 256,
+        OPT_BARS,
+        OPT_CORPUS,
+        OPT_TSV,
+        OPT_HISTOGRAMS,
+        OPT_ENSEMBLE,
+        OPT_TRACKS
+    };
     static const struct option options[] = {
         {"composer", required_argument, NULL, 'c'},
         {"meter", required_argument, NULL, OPT_METER},
@@ -378,12 +950,14 @@ int main(int argc, char **argv)
         {"corpus", required_argument, NULL, OPT_CORPUS},
         {"tsv", no_argument, NULL, OPT_TSV},
         {"histograms", no_argument, NULL, OPT_HISTOGRAMS},
+        {"ensemble", required_argument, NULL, OPT_ENSEMBLE},
+        {"tracks", required_argument, NULL, OPT_TRACKS},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *composer = NULL, *corpus_option = NULL;
+    const char *composer = NULL, *corpus_option = NULL, *tracks = NULL;
     char corpus[PATH_SIZE], path[2 * PATH_SIZE], message[MESSAGE_SIZE];
-    int numerator = 4, denominator = 4, histograms = 0, option;
+    int numerator = 4, denominator = 4, histograms = 0, ensemble = 0, option;
     size_t bars = 0;
     char *end;
     Output output = {0, 0};
@@ -397,6 +971,16 @@ int main(int argc, char **argv)
         case OPT_CORPUS: corpus_option = optarg; break;
         case OPT_TSV: output.tsv = 1; break;
         case OPT_HISTOGRAMS: histograms = 1; break;
+        case OPT_TRACKS: tracks = optarg; break;
+        case OPT_ENSEMBLE:
+            if ((ensemble = pnl_ensemble_index(optarg)) < 0) {
+                char known[256] = "";
+                for (int e = 0; e < pnl_ensemble_count(); e++)
+                    snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s",
+                             e ? ", " : "", pnl_ensemble(e)->name);
+                return die("--ensemble wants one of %s, not '%s'", known, optarg);
+            }
+            break;
         case OPT_METER:
             if (parse_meter(optarg, &numerator, &denominator))
                 return die("--meter: '%s' is not a meter Pianola knows (N/D, such as 4/4 "
@@ -415,6 +999,23 @@ int main(int argc, char **argv)
             return 2;
         }
     }
+    if (pnl_ensemble(ensemble)->parts) {
+        EnsembleRequest request = {composer, corpus, numerator, denominator,
+                                   bars, output.tsv, tracks};
+        if (histograms)
+            return die("--histograms is for the piano figures, not an ensemble's");
+        if (corpus_option)
+            snprintf(corpus, sizeof corpus, "%s", corpus_option);
+        else {
+            pnl_default_corpus(corpus, sizeof corpus);
+            while (strlen(corpus) > 1 && corpus[strlen(corpus) - 1] == '/')
+                corpus[strlen(corpus) - 1] = '\0';
+            snprintf(corpus + strlen(corpus), sizeof corpus - strlen(corpus), "-chamber");
+        }
+        return ensemble_main(ensemble, &request, argv + optind, argc - optind);
+    }
+    if (tracks)
+        return die("--tracks names an ensemble's tracks: give --ensemble too");
     if (!composer)
         return die("no composer given (--composer NAME); see --help");
     if (corpus_option)
