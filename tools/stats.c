@@ -690,7 +690,6 @@ typedef struct {
     int8_t (*track_parts)[PNL_TOKENIZE_MAX_TRACKS];
     int *track_counts;
     size_t count;
-    size_t of_ensemble;   /* rows for the ensemble, of any composer */
     int composer_has_none; /* a composer was named and has none: all are taken */
 } EnsembleRows;
 
@@ -724,7 +723,6 @@ static int ensemble_rows(const PnlCatalog *catalog, PnlPartSet ensemble, const c
                 continue;
             int composers = composer && !strcmp(row->composer, composer);
             if (pass == 0) {
-                rows->of_ensemble++;
                 of_composer += (size_t)composers;
                 continue;
             }
