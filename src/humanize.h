@@ -11,7 +11,15 @@
  * that keeps every note within PNL_HUMANIZE_MAX_DEVIATION_MS of its grid
  * time, plus a seeded, correlated random deviation. Everything is a pure
  * function of the seed and the notes, so a replay or an export shades the
- * same notes the same way. */
+ * same notes the same way.
+ *
+ * In an ensemble each part is shaded on its own, as its player would: the
+ * piano by the rules above, over its own notes only (a violin above it does
+ * not take its melody lead), exactly as solo piano; the strings and the
+ * melody part with no chord spread and no early top note (a double stop
+ * starts together), half the metric accent, and a drift of their own. The
+ * phrase arch is the ensemble's, shared by every part. humanize.c says
+ * why. */
 #ifndef PIANOLA_HUMANIZE_H
 #define PIANOLA_HUMANIZE_H
 
@@ -31,8 +39,9 @@ typedef struct {
     int32_t phrase_bars;  /* phrase length for the arch, typically 4 */
 } PnlHumanizeStyle;
 
-/* Shades one onset: notes[0..count) share onset_ticks and are sorted by
- * pitch, low to high. Fills velocity_shape and timing_shape_ms. */
+/* Shades one onset: notes[0..count) share onset_ticks, each part's notes
+ * low to high (parts may be mixed, as when the whole onset is sorted by
+ * pitch). Fills velocity_shape and timing_shape_ms by each note's part. */
 void pnl_humanize_onset(const PnlHumanizeStyle *style, PnlTimelineNote *notes, int count);
 
 /* The velocity and onset a note is played with at the given amounts
