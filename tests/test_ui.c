@@ -1807,6 +1807,46 @@ static void stage_music(Ui *ui, double playhead_beats)
     send_playhead(ui, playhead_beats, 112.0, 4.0, 1);
 }
 
+/* The same sonata's melody on the first violin over the harmony set for
+ * string quartet: the second violin in quarters, the viola in halves, the
+ * cello on the bar's root, each part in its range (src/parts.h). */
+static void stage_quartet(Ui *ui, double playhead_beats)
+{
+    static const int melody[][3] = {
+        {72, 0, 4}, {76, 4, 2}, {79, 6, 2}, {71, 8, 3}, {72, 11, 1}, {74, 12, 2}, {72, 14, 2},
+        {81, 16, 4}, {79, 20, 2}, {84, 22, 2}, {79, 24, 2}, {77, 26, 2}, {76, 28, 4},
+        {77, 32, 3}, {79, 35, 1}, {81, 36, 2}, {77, 38, 2}, {76, 40, 4}, {74, 44, 4},
+        {72, 48, 2}, {74, 50, 1}, {76, 51, 1}, {77, 52, 2}, {79, 54, 2}, {81, 56, 6},
+        {79, 62, 2}, {77, 64, 4}, {76, 68, 2}, {74, 70, 2}, {72, 72, 8},
+    };
+    static const int chords[][3] = {
+        {48, 52, 55}, {43, 50, 53}, {48, 52, 55}, {45, 52, 57}, {41, 48, 53},
+        {43, 47, 53}, {48, 52, 55}, {41, 45, 48}, {43, 47, 50}, {36, 43, 48},
+    };
+    unsigned next_melody = 0;
+    for (int eighth = 0; eighth < 80; eighth++) {
+        double onset = eighth * 0.5;
+        int bar = eighth / 8;
+        while (next_melody < sizeof melody / sizeof melody[0] &&
+               melody[next_melody][1] == eighth) {
+            const int *note = melody[next_melody++];
+            int velocity = 76 + (int)(24 * sin(onset * 0.4)) + (note[0] > 78 ? 10 : 0);
+            send_part_note(ui, note[0], velocity, onset, note[2] * 0.5 - 0.05,
+                           PNL_ORIGIN_GENERATED, PNL_PART_VIOLIN_1);
+        }
+        if (eighth % 2 == 0)
+            send_part_note(ui, chords[bar][2] + 12, 58, onset, 0.95, PNL_ORIGIN_GENERATED,
+                           PNL_PART_VIOLIN_2);
+        if (eighth % 4 == 0)
+            send_part_note(ui, chords[bar][1] + 12, 64, onset, 1.95, PNL_ORIGIN_GENERATED,
+                           PNL_PART_VIOLA);
+        if (eighth % 8 == 0)
+            send_part_note(ui, chords[bar][0], 80, onset, 3.9, PNL_ORIGIN_GENERATED,
+                           PNL_PART_CELLO);
+    }
+    send_playhead(ui, playhead_beats, 112.0, 4.0, 1);
+}
+
 static void stage_reference_screenshots(void)
 {
     if (!host.screenshots)
@@ -1845,6 +1885,22 @@ static void stage_reference_screenshots(void)
     send_soundfont(&ui, "/usr/share/sounds/sf2/FluidR3_GM.sf2");
     pump(&ui);
     grab(&ui, "ui-playing");
+    close_ui(&ui);
+
+    if (open_ui(&ui, 1) != 0)
+        return;
+    stage_quartet(&ui, 14.6);
+    set_port(&ui, PNL_PORT_ENSEMBLE, 3.0f); /* String quartet */
+    set_port(&ui, PNL_PORT_COMPOSER, 0.0f);
+    set_port(&ui, PNL_PORT_TEMPERATURE, 0.85f);
+    set_port(&ui, PNL_PORT_TOP_P, 0.92f);
+    set_port(&ui, PNL_PORT_HUMANIZE_VELOCITY, 0.6f);
+    set_port(&ui, PNL_PORT_HUMANIZE_TIMING, 0.35f);
+    set_port(&ui, PNL_PORT_SEED, 1791.0f);
+    set_port(&ui, PNL_PORT_KEY, 1.0f);
+    send_soundfont(&ui, "/usr/share/sounds/sf2/FluidR3_GM.sf2");
+    pump(&ui);
+    grab(&ui, "ui-ensemble");
     close_ui(&ui);
 }
 
