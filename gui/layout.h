@@ -14,9 +14,9 @@
 /* The size asked of the host, in logical units, and the smallest one laid out
  * properly (a smaller window shows the same layout clipped). */
 enum {
-    PNL_UI_DEFAULT_WIDTH = 1296,
+    PNL_UI_DEFAULT_WIDTH = 1520,
     PNL_UI_DEFAULT_HEIGHT = 500,
-    PNL_UI_MIN_WIDTH = 1296,
+    PNL_UI_MIN_WIDTH = 1520,
     PNL_UI_MIN_HEIGHT = 400
 };
 
@@ -34,6 +34,8 @@ typedef enum {
     PNL_KNOB_REGISTER_HIGHEST,
     PNL_KNOB_DYNAMICS,
     PNL_KNOB_DENSITY,
+    PNL_KNOB_ENSEMBLE,
+    PNL_KNOB_MELODY_INSTRUMENT,
     PNL_KNOB_COUNT
 } PnlKnobId;
 
@@ -135,11 +137,17 @@ static inline void pnl_ui_layout_compute(PnlUiLayout *layout, int width_px, int 
     PnlRect generate = pnl_rect(capture.x + capture.width + 10, capture.y, 118, button_height);
     PnlRect reroll = pnl_rect(generate.x + generate.width + 10, capture.y, 96, button_height);
     double knob_x = reroll.x + reroll.width + 22;
-    /* Three groups: the model, humanize, and the steering. */
+    /* Four groups: the model, humanize, the steering and the ensemble,
+     * whose knobs are wider for their choices' names ("Melody and piano"). */
+    double x = knob_x;
     for (int i = 0; i < PNL_KNOB_COUNT; i++) {
-        double gap = i >= PNL_KNOB_KEY ? 28 : i >= PNL_KNOB_HUMANIZE_VELOCITY ? 14 : 0;
-        layout->knob[i] =
-            pnl_rect_scaled(pnl_rect(knob_x + i * 76 + gap, row_y - 4, 76, 96), scale);
+        if (i == PNL_KNOB_HUMANIZE_VELOCITY)
+            x += 14;
+        else if (i == PNL_KNOB_KEY || i == PNL_KNOB_ENSEMBLE)
+            x += 14;
+        double cell_width = i >= PNL_KNOB_ENSEMBLE ? 104 : 76;
+        layout->knob[i] = pnl_rect_scaled(pnl_rect(x, row_y - 4, cell_width, 96), scale);
+        x += cell_width;
     }
     PnlRect seed_cell = pnl_rect(width - margin - 112, row_y - 4, 112, 96);
     PnlRect seed = pnl_rect(seed_cell.x, capture.y + 16, seed_cell.width, 32);

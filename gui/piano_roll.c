@@ -17,11 +17,11 @@ void pnl_piano_roll_clear(PnlPianoRoll *roll)
 }
 
 int pnl_piano_roll_add(PnlPianoRoll *roll, int pitch, int velocity, double onset_beats,
-                       double duration_beats, int origin)
+                       double duration_beats, int origin, int part)
 {
     if (pitch < 0 || pitch > 127 || velocity < 0 || velocity > 127 || !isfinite(onset_beats) ||
         !isfinite(duration_beats) || duration_beats < 0 || origin < PNL_ORIGIN_GENERATED ||
-        origin > PNL_ORIGIN_LIVE)
+        origin > PNL_ORIGIN_LIVE || part < 0 || part >= PNL_PART_COUNT)
         return -1;
     if (duration_beats > longest_note_beats)
         duration_beats = longest_note_beats;
@@ -32,7 +32,7 @@ int pnl_piano_roll_add(PnlPianoRoll *roll, int pitch, int velocity, double onset
 
     for (unsigned i = 0; i < PNL_ROLL_CAPACITY; i++) {
         PnlRollNote *held = &roll->notes[i];
-        if (!held->stored || held->origin != origin)
+        if (!held->stored || held->origin != origin || held->part != part)
             continue;
         /* Sent again (the UI reopened): one copy. */
         if (held->pitch == pitch && fabs(held->onset_beats - onset_beats) < 1e-6)
@@ -45,6 +45,7 @@ int pnl_piano_roll_add(PnlPianoRoll *roll, int pitch, int velocity, double onset
     slot->pitch = (unsigned char)pitch;
     slot->velocity = (unsigned char)velocity;
     slot->origin = (unsigned char)origin;
+    slot->part = (unsigned char)part;
     slot->stored = 1;
     roll->next = (roll->next + 1) % PNL_ROLL_CAPACITY;
     return 0;
@@ -108,6 +109,16 @@ static PnlColor origin_color(int origin)
     return pnl_color_generated;
 }
 
+/* A note's hue: a live note is the player's, whatever part it feeds; the
+ * piano's others tell their origin, as in solo piano; every other part
+ * shows its own, a prompt in it included. */
+static PnlColor note_color(const PnlRollNote *note)
+{
+    if (note->origin == PNL_ORIGIN_LIVE || note->part == PNL_PART_PIANO)
+        return origin_color(note->origin);
+    return pnl_color_parts[note->part];
+}
+
 static void draw_grid(cairo_t *cr, const PnlUiLayout *layout, int lowest, int highest,
                       double start_beats, double visible_beats, double beats_per_bar)
 {
@@ -153,8 +164,9 @@ static void draw_grid(cairo_t *cr, const PnlUiLayout *layout, int lowest, int hi
     }
 }
 
-static void draw_keyboard(cairo_t *cr, const PnlUiLayout *layout, int lowest, int highest,
-                          const int *sounding)
+/* sounding[pitch]: the index in the roll of the note sounding there, or -1. */
+static void draw_keyboard(cairo_t *cr, const PnlPianoRoll *roll, const PnlUiLayout *layout,
+                          int lowest, int highest, const int *sounding)
 {
     PnlRect keys = layout->keyboard;
     double row_height = pnl_roll_row_height(layout->notes, lowest, highest);
@@ -166,7 +178,7 @@ static void draw_keyboard(cairo_t *cr, const PnlUiLayout *layout, int lowest, in
         double y = pnl_roll_pitch_y(layout->notes, lowest, highest, pitch);
         if (sounding[pitch] >= 0) {
             cairo_rectangle(cr, keys.x, y, keys.width, row_height);
-            pnl_set_color(cr, origin_color(sounding[pitch]), 1.0);
+            pnl_set_color(cr, note_color(&roll->notes[sounding[pitch]]), 1.0);
             cairo_fill(cr);
         } else if (is_black_key(pitch)) {
             cairo_rectangle(cr, keys.x, y, keys.width * 0.62, row_height);
@@ -191,15 +203,49 @@ static void draw_keyboard(cairo_t *cr, const PnlUiLayout *layout, int lowest, in
     cairo_fill(cr);
 }
 
-static void draw_legend(cairo_t *cr, const PnlUiLayout *layout)
+/* The legend's entries, right to left: the player's notes, the prompt,
+ * then the composed piano as "composed" in solo piano, or each part of the
+ * ensemble under its name, the piano's among them. */
+typedef struct {
+    const char *name;
+    PnlColor color;
+} LegendEntry;
+
+static int legend_entries(const PnlRollLegend *legend, LegendEntry *entries)
 {
-    static const struct {
-        const char *name;
-        int origin;
-    } entries[] = {{"live", PNL_ORIGIN_LIVE},
-                   {"prompt", PNL_ORIGIN_PROMPT},
-                   {"composed", PNL_ORIGIN_GENERATED}};
-    enum { ENTRY_COUNT = sizeof entries / sizeof entries[0] };
+    static const char *const part_names[PNL_PART_COUNT] = {
+        [PNL_PART_PIANO] = "piano",   [PNL_PART_VIOLIN_1] = "violin I",
+        [PNL_PART_VIOLIN_2] = "violin II", [PNL_PART_VIOLA] = "viola",
+        [PNL_PART_CELLO] = "cello",   [PNL_PART_MELODY] = "melody"};
+    int count = 0;
+    entries[count++] = (LegendEntry){"live", pnl_color_live};
+    entries[count++] = (LegendEntry){"prompt", pnl_color_prompt};
+    PnlPartSet parts = legend ? legend->parts : 0;
+    if (!parts) {
+        entries[count++] = (LegendEntry){"composed", pnl_color_generated};
+        return count;
+    }
+    /* Placed right to left: the lowest part nearest the origins, so the
+     * legend reads top part first, as a score does. */
+    static const int score_order_reversed[PNL_PART_COUNT] = {
+        PNL_PART_PIANO,    PNL_PART_CELLO,    PNL_PART_VIOLA,
+        PNL_PART_VIOLIN_2, PNL_PART_VIOLIN_1, PNL_PART_MELODY};
+    for (int i = 0; i < PNL_PART_COUNT; i++) {
+        int part = score_order_reversed[i];
+        if (!(parts & PNL_PART_BIT(part)))
+            continue;
+        const char *name = part_names[part];
+        if (part == PNL_PART_MELODY && legend->melody_name && legend->melody_name[0])
+            name = legend->melody_name;
+        entries[count++] = (LegendEntry){name, pnl_color_parts[part]};
+    }
+    return count;
+}
+
+static double draw_legend(cairo_t *cr, const PnlUiLayout *layout, const PnlRollLegend *legend)
+{
+    LegendEntry entries[2 + PNL_PART_COUNT];
+    int count = legend_entries(legend, entries);
     double scale = layout->scale;
     double right = layout->notes.x + layout->notes.width - 10 * scale;
     double y = layout->notes.y + layout->notes.height - 8 * scale;
@@ -208,29 +254,31 @@ static void draw_legend(cairo_t *cr, const PnlUiLayout *layout)
     cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
     cairo_set_font_size(cr, 9.5 * scale);
     double total = 0;
-    for (unsigned i = 0; i < ENTRY_COUNT; i++) {
+    for (int i = 0; i < count; i++) {
         cairo_text_extents_t extents;
         cairo_text_extents(cr, entries[i].name, &extents);
         total += extents.x_advance + 26 * scale;
     }
-    pnl_rounded_rect(cr, pnl_rect(right - total + 6 * scale, y - 12 * scale, total,
-                                  16 * scale), 4 * scale);
+    double left = right - total + 6 * scale;
+    pnl_rounded_rect(cr, pnl_rect(left, y - 12 * scale, total, 16 * scale), 4 * scale);
     pnl_set_color(cr, pnl_color_background, 0.85);
     cairo_fill(cr);
 
     double x = right;
-    for (unsigned i = 0; i < ENTRY_COUNT; i++) {
+    for (int i = 0; i < count; i++) {
         double width = pnl_draw_text(cr, entries[i].name, x, y, 9.5 * scale, PNL_ALIGN_RIGHT,
                                      pnl_color_text_dim, 0);
         cairo_rectangle(cr, x - width - 14 * scale, y - 7 * scale, 9 * scale, 6 * scale);
-        pnl_set_color(cr, origin_color(entries[i].origin), 1.0);
+        pnl_set_color(cr, entries[i].color, 1.0);
         cairo_fill(cr);
         x -= width + 26 * scale;
     }
+    return left;
 }
 
-void pnl_piano_roll_draw(cairo_t *cr, const PnlPianoRoll *roll, const PnlUiLayout *layout,
-                         double playhead_beats, double beats_per_bar, int have_playhead)
+double pnl_piano_roll_draw(cairo_t *cr, const PnlPianoRoll *roll, const PnlUiLayout *layout,
+                           double playhead_beats, double beats_per_bar, int have_playhead,
+                           const PnlRollLegend *legend)
 {
     PnlRect notes = layout->notes;
     double scale = layout->scale;
@@ -277,14 +325,14 @@ void pnl_piano_roll_draw(cairo_t *cr, const PnlPianoRoll *roll, const PnlUiLayou
         double width = fmax(note->duration_beats * pixels_per_beat, 2.0 * scale);
         double y = pnl_roll_pitch_y(notes, lowest, highest, note->pitch);
         double inset = row_height > 4 * scale ? 0.5 * scale : 0.0;
-        PnlColor base = origin_color(note->origin);
+        PnlColor base = note_color(note);
         /* Velocity as shade: pianissimo sinks toward the background. */
         double loudness = 0.30 + 0.70 * note->velocity / 127.0;
         PnlColor fill = pnl_color_mix(pnl_color_background, base, loudness);
         int heard = note->onset_beats <= playhead_beats;
         int now = heard && note->onset_beats + note->duration_beats > playhead_beats;
         if (now && have_playhead)
-            sounding[note->pitch] = note->origin;
+            sounding[note->pitch] = (int)i;
         PnlRect box = pnl_rect(x, y + inset, width, row_height - 2 * inset);
         /* Rounded corners only where they can be seen: plain boxes are many
          * times cheaper for cairo to fill, and a dense roll has hundreds. */
@@ -315,12 +363,13 @@ void pnl_piano_roll_draw(cairo_t *cr, const PnlPianoRoll *roll, const PnlUiLayou
     cairo_close_path(cr);
     cairo_fill(cr);
 
-    draw_keyboard(cr, layout, lowest, highest, sounding);
-    draw_legend(cr, layout);
+    draw_keyboard(cr, roll, layout, lowest, highest, sounding);
+    double legend_left = draw_legend(cr, layout, legend);
     cairo_restore(cr);
 
     pnl_rounded_rect(cr, layout->roll, 6 * scale);
     cairo_set_line_width(cr, 1.0 * scale);
     pnl_set_color(cr, pnl_color_panel_edge, 1.0);
     cairo_stroke(cr);
+    return legend_left;
 }

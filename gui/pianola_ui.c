@@ -19,7 +19,8 @@
  * One window for both plugins of the bundle (plugin/variant.h): it keeps
  * its port values by the table's indices (ports.h) and maps them to and
  * from the host's, which are fewer for Pianola (MIDI); that plugin has no
- * SoundFont to show, so the line under the roll says where its notes go.
+ * SoundFont to show, so the line under the roll says where its notes go,
+ * and no Melody instrument, so no knob for it.
  *
  * Keyboard: the window never takes the focus on its own; a click into the
  * seed field borrows it to type a number and Enter, Escape or a click
@@ -71,7 +72,16 @@ static const KnobSpec knob_specs[PNL_KNOB_COUNT] = {
     [PNL_KNOB_REGISTER_HIGHEST] = {PNL_PORT_REGISTER_HIGHEST, "Highest"},
     [PNL_KNOB_DYNAMICS] = {PNL_PORT_DYNAMICS, "Dynamics"},
     [PNL_KNOB_DENSITY] = {PNL_PORT_DENSITY, "Density"},
+    [PNL_KNOB_ENSEMBLE] = {PNL_PORT_ENSEMBLE, "Ensemble"},
+    [PNL_KNOB_MELODY_INSTRUMENT] = {PNL_PORT_MELODY_INSTRUMENT, "Melody"},
 };
+
+/* Each Ensemble choice's parts (src/parts.h), for the roll's legend and to
+ * know when the melody's instrument is heard. */
+#define ENSEMBLE_PARTS(name, label, parts) parts,
+static const PnlPartSet ensemble_parts[PNL_ENSEMBLE_CHOICE_COUNT] = {
+    PNL_ENSEMBLE_CHOICES(ENSEMBLE_PARTS)};
+#undef ENSEMBLE_PARTS
 
 static const char *const builtin_labels[] = {PNL_COMPOSER_CHOICES(PNL_COMPOSER_LABEL)};
 
@@ -218,18 +228,20 @@ static void atom_text(const LV2_Atom *atom, char *text, size_t capacity)
 static void receive_note(PianolaUi *ui, const LV2_Atom_Object *object)
 {
     const LV2_Atom *pitch = NULL, *velocity = NULL, *onset = NULL, *duration = NULL,
-                   *origin = NULL;
+                   *origin = NULL, *part = NULL;
     lv2_atom_object_get(object, ui->uris.pianola_pitch, &pitch, ui->uris.pianola_velocity, &velocity,
                         ui->uris.pianola_onsetBeats, &onset, ui->uris.pianola_durationBeats, &duration,
-                        ui->uris.pianola_origin, &origin, 0);
+                        ui->uris.pianola_origin, &origin, ui->uris.pianola_part, &part, 0);
     double pitch_value = atom_number(ui, pitch), velocity_value = atom_number(ui, velocity);
     double onset_value = atom_number(ui, onset), duration_value = atom_number(ui, duration);
     double origin_value = origin ? atom_number(ui, origin) : PNL_ORIGIN_GENERATED;
+    /* A note without a part is the piano's, as every note of solo piano. */
+    double part_value = part ? atom_number(ui, part) : PNL_PART_PIANO;
     if (isnan(pitch_value) || isnan(velocity_value) || isnan(onset_value) ||
-        isnan(duration_value) || isnan(origin_value))
+        isnan(duration_value) || isnan(origin_value) || isnan(part_value))
         return;
     pnl_piano_roll_add(&ui->roll, (int)pitch_value, (int)velocity_value, onset_value,
-                       duration_value, (int)origin_value);
+                       duration_value, (int)origin_value, (int)part_value);
 }
 
 /* Returns whether anything shown changed: a stopped transport keeps
@@ -453,7 +465,9 @@ static void knob_value_text(const PianolaUi *ui, int knob, char *text, size_t ca
         break;
     case PNL_KNOB_KEY:
     case PNL_KNOB_DYNAMICS:
-    case PNL_KNOB_DENSITY: {
+    case PNL_KNOB_DENSITY:
+    case PNL_KNOB_ENSEMBLE:
+    case PNL_KNOB_MELODY_INSTRUMENT: {
         int port = knob_specs[knob].port;
         const char *label = pnl_control_choice_label(port, (int)lrintf(value));
         snprintf(text, capacity, "%s", label ? label : "");
@@ -472,6 +486,21 @@ static void knob_value_text(const PianolaUi *ui, int knob, char *text, size_t ca
         snprintf(text, capacity, "%d %%", (int)lrintf(value * 100.0f));
         break;
     }
+}
+
+/* The Ensemble choice in use, within the port's range. */
+static int shown_ensemble(const PianolaUi *ui)
+{
+    int choice = (int)lrintf(ui->ports[PNL_PORT_ENSEMBLE]);
+    return choice < 0 ? 0 : choice < PNL_ENSEMBLE_CHOICE_COUNT ? choice
+                                                               : PNL_ENSEMBLE_CHOICE_COUNT - 1;
+}
+
+/* Whether the window has a knob for the plugin it serves: Pianola (MIDI)
+ * has no Melody instrument port, its melody going out on MIDI only. */
+static int knob_shown(const PianolaUi *ui, int knob)
+{
+    return pnl_variant_has_port(ui->variant, knob_specs[knob].port);
 }
 
 /* ---- drawing ----------------------------------------------------------- */
@@ -493,14 +522,14 @@ static void draw_group_caption(cairo_t *cr, PnlRect first, PnlRect last, double 
 }
 
 /* A line of text at the roll's foot, on a dark backing so notes under it
- * do not hide it, kept clear of the legend on the right. */
+ * do not hide it, kept clear of the legend, which begins at legend_left. */
 static void draw_footer(cairo_t *cr, const PnlUiLayout *layout, const char *text,
-                        PnlColor color)
+                        PnlColor color, double legend_left)
 {
     double scale = layout->scale;
     double x = layout->notes.x + 6 * scale;
     double baseline = layout->notes.y + layout->notes.height - 8 * scale;
-    double room = layout->notes.width - 260 * scale;
+    double room = legend_left - 12 * scale - x;
     if (room <= 0)
         return;
     cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
@@ -561,17 +590,28 @@ static void draw_frame(PianolaUi *ui, cairo_t *cr, double now)
     pnl_draw_tempo(cr, layout->tempo, scale, bpm, host_time, ui->have_playhead, playhead,
                    ui->beats_per_bar);
 
-    /* The roll, with the SoundFont and any message from the DSP under it. */
-    pnl_piano_roll_draw(cr, &ui->roll, layout, playhead, ui->beats_per_bar,
-                        ui->have_playhead);
+    /* The roll, its legend naming the ensemble's parts, with the SoundFont
+     * and any message from the DSP under it. The melody goes by its
+     * instrument's name where this plugin plays it. */
+    char melody_name[32] = "";
+    if (pnl_variant_has_port(ui->variant, PNL_PORT_MELODY_INSTRUMENT)) {
+        const char *label = pnl_control_choice_label(
+            PNL_PORT_MELODY_INSTRUMENT, (int)lrintf(ui->ports[PNL_PORT_MELODY_INSTRUMENT]));
+        for (size_t i = 0; label && label[i] && i + 1 < sizeof melody_name; i++)
+            melody_name[i] = (char)(label[i] >= 'A' && label[i] <= 'Z' ? label[i] + 32 : label[i]);
+    }
+    PnlRollLegend legend = {ensemble_parts[shown_ensemble(ui)], melody_name};
+    double legend_left = pnl_piano_roll_draw(cr, &ui->roll, layout, playhead,
+                                             ui->beats_per_bar, ui->have_playhead, &legend);
     if (ui->message[0]) {
-        draw_footer(cr, layout, ui->message, pnl_color_live);
+        draw_footer(cr, layout, ui->message, pnl_color_live, legend_left);
     } else if (ui->variant == PNL_VARIANT_MIDI) {
-        draw_footer(cr, layout, "MIDI out  to the instrument after Pianola", pnl_color_text_dim);
+        draw_footer(cr, layout, "MIDI out  to the instrument after Pianola", pnl_color_text_dim,
+                    legend_left);
     } else if (ui->soundfont[0]) {
         char line[300];
         snprintf(line, sizeof line, "SoundFont  %s", ui->soundfont);
-        draw_footer(cr, layout, line, pnl_color_text_dim);
+        draw_footer(cr, layout, line, pnl_color_text_dim, legend_left);
     }
     if (ui->ports[PNL_PORT_GENERATE] <= 0.5f) {
         PnlRect notes = layout->notes;
@@ -601,12 +641,30 @@ static void draw_frame(PianolaUi *ui, cairo_t *cr, double now)
                        layout->knob[PNL_KNOB_HUMANIZE_TIMING], scale, "humanize");
     draw_group_caption(cr, layout->knob[PNL_KNOB_KEY], layout->knob[PNL_KNOB_DENSITY], scale,
                        "steer");
+    draw_group_caption(cr, layout->knob[PNL_KNOB_ENSEMBLE],
+                       layout->knob[knob_shown(ui, PNL_KNOB_MELODY_INSTRUMENT)
+                                        ? PNL_KNOB_MELODY_INSTRUMENT
+                                        : PNL_KNOB_ENSEMBLE],
+                       scale, "ensemble");
+    /* The melody's instrument is heard in Melody and piano only: faint
+     * otherwise, and still there to choose beforehand. */
+    int melody_heard = (ensemble_parts[shown_ensemble(ui)] & PNL_PART_BIT(PNL_PART_MELODY)) != 0;
     for (int knob = 0; knob < PNL_KNOB_COUNT; knob++) {
+        if (!knob_shown(ui, knob))
+            continue;
         char value[32];
         knob_value_text(ui, knob, value, sizeof value);
+        int faint = knob == PNL_KNOB_MELODY_INSTRUMENT && !melody_heard &&
+                    ui->hovered != TARGET_KNOB + knob && ui->pressed != TARGET_KNOB + knob;
+        if (faint)
+            cairo_push_group(cr);
         pnl_draw_knob(cr, layout->knob[knob], scale, knob_specs[knob].label, value,
                       knob_normalised(ui, knob), ui->hovered == TARGET_KNOB + knob,
                       ui->pressed == TARGET_KNOB + knob);
+        if (faint) {
+            cairo_pop_group_to_source(cr);
+            cairo_paint_with_alpha(cr, 0.45);
+        }
     }
     char seed[16];
     if (ui->seed_editing)
@@ -675,7 +733,7 @@ static int target_at(const PianolaUi *ui, double x, double y)
     if (pnl_rect_contains(layout->model, x, y))
         return TARGET_MODEL;
     for (int knob = 0; knob < PNL_KNOB_COUNT; knob++)
-        if (pnl_rect_contains(layout->knob[knob], x, y))
+        if (knob_shown(ui, knob) && pnl_rect_contains(layout->knob[knob], x, y))
             return TARGET_KNOB + knob;
     if (pnl_rect_contains(layout->capture, x, y))
         return TARGET_CAPTURE;
@@ -701,7 +759,7 @@ static void set_knob(PianolaUi *ui, int knob, double value)
 {
     int port = knob_specs[knob].port;
     value = clamp_to_port(port, value);
-    /* Keys, registers, dynamics and densities are whole choices. */
+    /* Keys, registers, dynamics, densities and ensembles are whole choices. */
     if (pnl_control_spec(port)->kind != PNL_CONTROL_FLOAT)
         value = floor(value + 0.5);
     write_port(ui, port, (float)value);
@@ -787,7 +845,8 @@ static void press(PianolaUi *ui, const XButtonEvent *event)
             int port = knob_specs[target - TARGET_KNOB].port;
             const PnlControlSpec *spec = pnl_control_spec(port);
             double fine = event->state & ShiftMask ? 0.2 : 1.0;
-            /* A whole choice a notch for keys, registers, dynamics and densities. */
+            /* A whole choice a notch for keys, registers, dynamics, densities and
+             * ensembles. */
             double notch = spec->kind == PNL_CONTROL_FLOAT
                                ? fine * (spec->maximum - spec->minimum) / 50
                                : 1.0;

@@ -21,6 +21,16 @@ const PnlColor pnl_color_generated = {0.392, 0.745, 0.741};
 const PnlColor pnl_color_prompt = {0.918, 0.647, 0.329};
 const PnlColor pnl_color_live = {0.867, 0.478, 0.557};
 const PnlColor pnl_color_record = {0.878, 0.341, 0.373};
+/* The hues go round the wheel away from teal, amber and rose, each about
+ * as light as the teal so velocity shades them alike on the dark roll. */
+const PnlColor pnl_color_parts[PNL_PART_COUNT] = {
+    [PNL_PART_PIANO] = {0.392, 0.745, 0.741},    /* teal, the composed piano */
+    [PNL_PART_VIOLIN_1] = {0.706, 0.545, 0.945}, /* violet */
+    [PNL_PART_VIOLIN_2] = {0.420, 0.588, 0.957}, /* blue */
+    [PNL_PART_VIOLA] = {0.576, 0.800, 0.400},    /* green */
+    [PNL_PART_CELLO] = {0.925, 0.839, 0.365},    /* yellow */
+    [PNL_PART_MELODY] = {0.906, 0.420, 0.878},   /* magenta */
+};
 
 void pnl_set_color(cairo_t *cr, PnlColor color, double alpha)
 {

@@ -8,6 +8,7 @@
 
 #include <cairo.h>
 
+#include "../src/parts.h"
 #include "layout.h"
 
 typedef struct {
@@ -26,6 +27,11 @@ extern const PnlColor pnl_color_generated;
 extern const PnlColor pnl_color_prompt;
 extern const PnlColor pnl_color_live;
 extern const PnlColor pnl_color_record;
+/* One hue a part of an ensemble (src/parts.h), for its notes on the roll:
+ * the piano's entry is the composed teal, and the piano keeps the colours
+ * of its notes' origins; the strings and the melody each have their own,
+ * apart from those three and from each other. */
+extern const PnlColor pnl_color_parts[PNL_PART_COUNT];
 
 void pnl_set_color(cairo_t *cr, PnlColor color, double alpha);
 PnlColor pnl_color_mix(PnlColor from, PnlColor to, double amount);

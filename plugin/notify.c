@@ -69,7 +69,7 @@ static double host_beats(const PnlTransport *transport, double ticks)
 
 static void forge_note(PnlNotify *notify, uint32_t frame, int pitch, int velocity,
                        double onset_ticks, double duration_ticks, PnlNoteOrigin origin,
-                       const PnlTransport *transport)
+                       int part, const PnlTransport *transport)
 {
     const PnlUris *uris = notify->uris;
     LV2_Atom_Forge *forge = &notify->forge;
@@ -87,6 +87,8 @@ static void forge_note(PnlNotify *notify, uint32_t frame, int pitch, int velocit
     lv2_atom_forge_double(forge, host_beats(transport, duration_ticks));
     lv2_atom_forge_key(forge, uris->pianola_origin);
     lv2_atom_forge_int(forge, (int32_t)origin);
+    lv2_atom_forge_key(forge, uris->pianola_part);
+    lv2_atom_forge_int(forge, (int32_t)part);
     lv2_atom_forge_pop(forge, &object);
 }
 
@@ -103,7 +105,8 @@ void pnl_notify_live_note_off(PnlNotify *notify, uint32_t frame, uint8_t pitch,
     double onset = notify->live_onset_ticks[pitch & 0x7f];
     /* Played now; once captured it comes back from the timeline as a
      * prompt note. */
-    forge_note(notify, frame, pitch, 0, onset, now_ticks - onset, PNL_ORIGIN_LIVE, transport);
+    forge_note(notify, frame, pitch, 0, onset, now_ticks - onset, PNL_ORIGIN_LIVE,
+               PNL_PART_PIANO, transport);
 }
 
 void pnl_notify_message(PnlNotify *notify, const char *format, ...)
@@ -293,7 +296,8 @@ static void notify_ui(PnlNotify *notify, uint32_t frames, const PnlNotifyView *v
     for (int sent = 0; notify->sent_count < count && sent < NOTES_PER_CYCLE; sent++) {
         const PnlTimelineNote *note = &notes[notify->sent_count];
         forge_note(notify, last, note->pitch, note->velocity, note->onset_ticks,
-                   note->duration_ticks, (PnlNoteOrigin)note->origin, view->transport);
+                   note->duration_ticks, (PnlNoteOrigin)note->origin, note->part,
+                   view->transport);
         notify->sent_count++;
     }
 }

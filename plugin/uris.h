@@ -15,7 +15,9 @@
  *   pianola:Note      pianola:pitch (Int), pianola:velocity (Int),
  *                     pianola:onsetBeats, pianola:durationBeats (Double, on the
  *                     host timeline), pianola:origin (Int, PnlNoteOrigin,
- *                     src/timeline.h)
+ *                     src/timeline.h), pianola:part (Int, PnlPart,
+ *                     src/parts.h: the ensemble's role playing it; 0, the
+ *                     piano, where absent)
  *   pianola:Playhead  pianola:beats (Double), pianola:bpm (Double),
  *                     pianola:beatsPerBar (Double), pianola:hostTime (Bool)
  *   pianola:Capture   pianola:captureState (Int, PnlCaptureState),
@@ -71,6 +73,7 @@
 #define PIANOLA__onsetBeats PIANOLA__ "onsetBeats"
 #define PIANOLA__durationBeats PIANOLA__ "durationBeats"
 #define PIANOLA__origin PIANOLA__ "origin"
+#define PIANOLA__part PIANOLA__ "part"
 #define PIANOLA__beats PIANOLA__ "beats"
 #define PIANOLA__bpm PIANOLA__ "bpm"
 #define PIANOLA__beatsPerBar PIANOLA__ "beatsPerBar"
@@ -154,6 +157,7 @@ typedef enum {
     X(pianola_onsetBeats, PIANOLA__onsetBeats) \
     X(pianola_durationBeats, PIANOLA__durationBeats) \
     X(pianola_origin, PIANOLA__origin) \
+    X(pianola_part, PIANOLA__part) \
     X(pianola_beats, PIANOLA__beats) \
     X(pianola_bpm, PIANOLA__bpm) \
     X(pianola_beatsPerBar, PIANOLA__beatsPerBar) \

@@ -5,8 +5,8 @@
  * it reads back with XGetImage, and what the UI writes to the ports when
  * clicked. Screenshots of each check go to ui-screenshots/ in the build dir.
  *
- * With PIANOLA_UI_SCREENSHOTS=DIR it also stages the two reference pictures
- * of docs/ (ui-capture.png, ui-playing.png) into DIR.
+ * With PIANOLA_UI_SCREENSHOTS=DIR it also stages the reference pictures
+ * of docs/ (ui-capture.png, ui-playing.png, ui-ensemble.png) into DIR.
  *
  * The test programs do not link X11 or cairo (see wscript), so both are
  * opened with dlopen, as the UI binary itself is. */
@@ -168,7 +168,7 @@ static int start_xvfb(char *why, size_t capacity)
             dup2(null_fd, 1);
             dup2(null_fd, 2);
         }
-        execl(xvfb, "Xvfb", "-displayfd", fd_text, "-screen", "0", "2720x1440x24", "-nolisten",
+        execl(xvfb, "Xvfb", "-displayfd", fd_text, "-screen", "0", "3200x1440x24", "-nolisten",
               "tcp", "-noreset", (char *)NULL);
         _exit(127);
     }
@@ -422,8 +422,10 @@ static void send_atom(Ui *ui, const LV2_Atom *atom)
                                 host.atom_eventTransfer, atom);
 }
 
-static void send_note(Ui *ui, int pitch, int velocity, double onset_beats, double duration_beats,
-                      int origin)
+/* A pianola:Note of an ensemble's part; part -1 sends none, as a DSP
+ * from before ensembles did (the note is the piano's). */
+static void send_part_note(Ui *ui, int pitch, int velocity, double onset_beats,
+                           double duration_beats, int origin, int part)
 {
     LV2_Atom_Forge *forge = &ui->forge;
     LV2_Atom_Forge_Frame frame;
@@ -439,8 +441,18 @@ static void send_note(Ui *ui, int pitch, int velocity, double onset_beats, doubl
     lv2_atom_forge_double(forge, duration_beats);
     lv2_atom_forge_key(forge, urid(PIANOLA__origin));
     lv2_atom_forge_int(forge, origin);
+    if (part >= 0) {
+        lv2_atom_forge_key(forge, urid(PIANOLA__part));
+        lv2_atom_forge_int(forge, part);
+    }
     lv2_atom_forge_pop(forge, &frame);
     send_atom(ui, lv2_atom_forge_deref(forge, ref));
+}
+
+static void send_note(Ui *ui, int pitch, int velocity, double onset_beats, double duration_beats,
+                      int origin)
+{
+    send_part_note(ui, pitch, velocity, onset_beats, duration_beats, origin, -1);
 }
 
 static void send_playhead(Ui *ui, double beats, double bpm, double beats_per_bar, int host_time)
@@ -902,6 +914,138 @@ static void test_notes_appear_at_their_pitch_rows(void)
           PIXEL_ARGS(ahead));
 }
 
+/* The hues of widgets.c's parts, told apart by which channels lead. */
+static int is_violet(Pixel pixel)
+{
+    return pixel.blue > pixel.green + 60 && pixel.red > pixel.green + 20 && pixel.blue > 150;
+}
+
+static int is_yellow(Pixel pixel)
+{
+    return pixel.red > pixel.blue + 80 && pixel.green > pixel.blue + 80 &&
+           abs(pixel.red - pixel.green) < 40;
+}
+
+/* Pixels of a hue in the strip along the roll's foot, where the legend is. */
+static int legend_pixels(const Ui *ui, const PnlUiLayout *layout, int (*hue)(Pixel))
+{
+    int count = 0;
+    double bottom = layout->notes.y + layout->notes.height;
+    for (double row = bottom - 20; row < bottom - 2; row++)
+        for (double column = layout->notes.x + layout->notes.width - 600;
+             column < layout->notes.x + layout->notes.width; column++)
+            count += hue(pixel_at(ui, column, row));
+    return count;
+}
+
+/* A string quartet with the piano's notes beside it: each part in its own
+ * hue, the piano's as in solo piano, and the legend names the parts. */
+static void test_each_part_of_an_ensemble_has_its_colour(void)
+{
+    Ui ui;
+    CHECK(open_ui(&ui, 1) == 0, "instantiate returned NULL");
+    PnlUiLayout layout;
+    layout_of(&ui, &layout);
+    send_playhead(&ui, 8.0, 120.0, 4.0, 1);
+    pump(&ui);
+    grab(&ui, "solo-piano-legend");
+    int violet_legend_solo = legend_pixels(&ui, &layout, is_violet);
+
+    set_port(&ui, PNL_PORT_ENSEMBLE, 3.0f);
+    send_part_note(&ui, 76, 127, 5.0, 2.0, PNL_ORIGIN_GENERATED, PNL_PART_VIOLIN_1);
+    send_part_note(&ui, 60, 127, 5.0, 2.0, PNL_ORIGIN_GENERATED, PNL_PART_PIANO);
+    send_part_note(&ui, 43, 127, 5.0, 2.0, PNL_ORIGIN_GENERATED, PNL_PART_CELLO);
+    /* The violin's unison with the piano is a note of its own. */
+    send_part_note(&ui, 64, 127, 6.0, 1.0, PNL_ORIGIN_GENERATED, PNL_PART_PIANO);
+    send_part_note(&ui, 64, 127, 6.0, 1.0, PNL_ORIGIN_GENERATED, PNL_PART_VIOLIN_1);
+    /* A part past the roles is nonsense: dropped, not drawn as a piano note. */
+    send_part_note(&ui, 69, 127, 5.0, 2.0, PNL_ORIGIN_GENERATED, PNL_PART_COUNT);
+    pump(&ui);
+    grab(&ui, "string-quartet");
+    Pixel violin = note_pixel(&ui, &layout, 8.0, 76, 5.0, 2.0);
+    Pixel piano = note_pixel(&ui, &layout, 8.0, 60, 5.0, 2.0);
+    Pixel cello = note_pixel(&ui, &layout, 8.0, 43, 5.0, 2.0);
+    Pixel unison = note_pixel(&ui, &layout, 8.0, 64, 6.0, 1.0);
+    Pixel nonsense = note_pixel(&ui, &layout, 8.0, 69, 5.0, 2.0);
+    int violet_legend_quartet = legend_pixels(&ui, &layout, is_violet);
+    int yellow_legend_quartet = legend_pixels(&ui, &layout, is_yellow);
+    close_ui(&ui);
+
+    CHECK(is_violet(violin) && !is_teal(violin),
+          "expected the violin I note at E5 in the violin's violet, got " PIXEL_FORMAT,
+          PIXEL_ARGS(violin));
+    CHECK(is_teal(piano),
+          "expected the piano's note at C4 in the composed teal, got " PIXEL_FORMAT,
+          PIXEL_ARGS(piano));
+    CHECK(is_yellow(cello),
+          "expected the cello's note at G2 in the cello's yellow, got " PIXEL_FORMAT,
+          PIXEL_ARGS(cello));
+    CHECK(is_violet(unison),
+          "expected the violin's unison with the piano at E4 kept (violet, drawn last), got "
+          PIXEL_FORMAT, PIXEL_ARGS(unison));
+    CHECK(brightness(nonsense) < 120,
+          "expected a note of part %d dropped, got " PIXEL_FORMAT " at A4", PNL_PART_COUNT,
+          PIXEL_ARGS(nonsense));
+    CHECK(violet_legend_solo == 0 && violet_legend_quartet > 20 && yellow_legend_quartet > 20,
+          "expected the legend to show the violin's and the cello's colours for the quartet "
+          "(%d violet, %d yellow pixels) and no violet for solo piano (%d)",
+          violet_legend_quartet, yellow_legend_quartet, violet_legend_solo);
+}
+
+/* The Ensemble and Melody knobs turn in whole choices, write their ports,
+ * and show the choice's name; the melody's is faint but for Melody and piano. */
+static void test_ensemble_and_melody_knobs_write_their_ports(void)
+{
+    Ui ui;
+    CHECK(open_ui(&ui, 1) == 0, "instantiate returned NULL");
+    PnlUiLayout layout;
+    layout_of(&ui, &layout);
+    set_port(&ui, PNL_PORT_ENSEMBLE, 0.0f);
+    set_port(&ui, PNL_PORT_MELODY_INSTRUMENT, 0.0f);
+    pump(&ui);
+    double centre_x, centre_y, radius;
+    pnl_knob_dial(layout.knob[PNL_KNOB_MELODY_INSTRUMENT], 1.0, &centre_x, &centre_y, &radius);
+    /* The indicator at the sweep's start, the oboe: faint while not heard. */
+    double angle = pnl_knob_angle(0);
+    double indicator_x = centre_x + cos(angle) * radius * 0.6;
+    double indicator_y = centre_y + sin(angle) * radius * 0.6;
+    grab(&ui, "melody-faint");
+    Pixel faint = pixel_at(&ui, indicator_x, indicator_y);
+
+    pnl_knob_dial(layout.knob[PNL_KNOB_ENSEMBLE], 1.0, &centre_x, &centre_y, &radius);
+    wheel(&ui, centre_x, centre_y, Button4);
+    pump(&ui);
+    const Write *ensemble = last_write_to(&ui, PNL_PORT_ENSEMBLE);
+    float one_notch = ensemble ? ensemble->value : -1.0f;
+    /* Three quarters of the travel up from Violin and piano: to Melody and piano (4). */
+    press_drag_release(&ui, centre_x, centre_y, -120);
+    pump(&ui);
+    ensemble = last_write_to(&ui, PNL_PORT_ENSEMBLE);
+    float dragged = ensemble ? ensemble->value : -1.0f;
+    /* Move the pointer away, so the melody knob is not lit by a hover. */
+    pnl_knob_dial(layout.knob[PNL_KNOB_MELODY_INSTRUMENT], 1.0, &centre_x, &centre_y, &radius);
+    grab(&ui, "melody-heard");
+    Pixel heard = pixel_at(&ui, indicator_x, indicator_y);
+    wheel(&ui, centre_x, centre_y, Button4);
+    wheel(&ui, centre_x, centre_y, Button4);
+    pump(&ui);
+    const Write *melody = last_write_to(&ui, PNL_PORT_MELODY_INSTRUMENT);
+    float melody_value = melody ? melody->value : -1.0f;
+    close_ui(&ui);
+
+    CHECK(one_notch == 1.0f,
+          "expected a notch of the wheel on Ensemble to choose Violin and piano (1), got %g",
+          one_notch);
+    CHECK(dragged == 4.0f,
+          "expected dragging Ensemble up 120 px from 1 to choose Melody and piano (4), got %g",
+          dragged);
+    CHECK(melody_value == 2.0f,
+          "expected two notches on Melody to choose the flute (2), got %g", melody_value);
+    CHECK(brightness(heard) > 500 && brightness(faint) < brightness(heard) - 200,
+          "expected the melody knob faint for solo piano (" PIXEL_FORMAT ") and bright for "
+          "Melody and piano (" PIXEL_FORMAT ")", PIXEL_ARGS(faint), PIXEL_ARGS(heard));
+}
+
 /* A re-roll: the DSP cuts its timeline at beat 9 and sends the new notes
  * from there. The old ones after the cut go, whatever their onset, even
  * where no new note takes their place; those before it and the notes played
@@ -1161,6 +1305,23 @@ static void test_the_window_serves_the_midi_plugin_at_its_ports(void)
     const Write *capture_write = last_write_to(&ui, capture);
     float capture_value = capture_write ? capture_write->value : -1.0f;
     int piano_index_writes = writes_to(&ui, PNL_PORT_CAPTURE);
+    /* No Melody instrument port: no knob, and nothing there answers. */
+    int writes_before = ui.recorder.count;
+    double melody_x, melody_y, radius;
+    pnl_knob_dial(layout.knob[PNL_KNOB_MELODY_INSTRUMENT], 1.0, &melody_x, &melody_y, &radius);
+    Pixel melody_cap = pixel_at(&ui, melody_x, melody_y);
+    wheel(&ui, melody_x, melody_y, Button4);
+    click(&ui, melody_x, melody_y);
+    pump(&ui);
+    int melody_writes = ui.recorder.count - writes_before;
+    /* The Ensemble's knob writes the MIDI plugin's index of it. */
+    int ensemble = pnl_variant_host_index(PNL_VARIANT_MIDI, PNL_PORT_ENSEMBLE);
+    double ensemble_x, ensemble_y;
+    pnl_knob_dial(layout.knob[PNL_KNOB_ENSEMBLE], 1.0, &ensemble_x, &ensemble_y, &radius);
+    wheel(&ui, ensemble_x, ensemble_y, Button4);
+    pump(&ui);
+    const Write *ensemble_write = last_write_to(&ui, ensemble);
+    float ensemble_value = ensemble_write ? ensemble_write->value : -1.0f;
     int ui_on = 0;
     for (int i = 0; i < ui.recorder.count; i++)
         ui_on += ui.recorder.writes[i].otype == host.UiOn &&
@@ -1177,6 +1338,13 @@ static void test_the_window_serves_the_midi_plugin_at_its_ports(void)
           "expected a click on capture to write 1 to port %d (got %g) and nothing to %d (%d "
           "writes)", capture, capture_value, PNL_PORT_CAPTURE, piano_index_writes);
     CHECK(ui_on == 1, "expected pianola:UiOn on the control port, got %d", ui_on);
+    CHECK(brightness(melody_cap) < 120 && melody_writes == 0,
+          "expected no Melody knob for the MIDI plugin: got " PIXEL_FORMAT " where its cap "
+          "would be, and %d writes from a wheel and a click there",
+          PIXEL_ARGS(melody_cap), melody_writes);
+    CHECK(ensemble == PNL_PORT_ENSEMBLE - 3 && ensemble_value == 1.0f,
+          "expected the wheel on Ensemble to write 1 to the MIDI plugin's port %d (got %g)",
+          ensemble, ensemble_value);
 
     /* The piano's window, with no SoundFont told yet, has no line there. */
     CHECK(open_ui(&ui, 1) == 0, "instantiate returned NULL");
@@ -1228,6 +1396,8 @@ static void test_double_click_resets_each_knob_to_the_plugins_default(void)
         {PNL_KNOB_REGISTER_HIGHEST, PNL_PORT_REGISTER_HIGHEST, "register_highest", 84.0f},
         {PNL_KNOB_DYNAMICS, PNL_PORT_DYNAMICS, "dynamics", 5.0f},
         {PNL_KNOB_DENSITY, PNL_PORT_DENSITY, "density", 3.0f},
+        {PNL_KNOB_ENSEMBLE, PNL_PORT_ENSEMBLE, "ensemble", 3.0f},
+        {PNL_KNOB_MELODY_INSTRUMENT, PNL_PORT_MELODY_INSTRUMENT, "melody_instrument", 4.0f},
     };
     for (unsigned i = 0; i < sizeof knobs / sizeof knobs[0]; i++) {
         double expected = ttl_default(knobs[i].symbol);
@@ -1637,6 +1807,46 @@ static void stage_music(Ui *ui, double playhead_beats)
     send_playhead(ui, playhead_beats, 112.0, 4.0, 1);
 }
 
+/* The same sonata's melody on the first violin over the harmony set for
+ * string quartet: the second violin in quarters, the viola in halves, the
+ * cello on the bar's root, each part in its range (src/parts.h). */
+static void stage_quartet(Ui *ui, double playhead_beats)
+{
+    static const int melody[][3] = {
+        {72, 0, 4}, {76, 4, 2}, {79, 6, 2}, {71, 8, 3}, {72, 11, 1}, {74, 12, 2}, {72, 14, 2},
+        {81, 16, 4}, {79, 20, 2}, {84, 22, 2}, {79, 24, 2}, {77, 26, 2}, {76, 28, 4},
+        {77, 32, 3}, {79, 35, 1}, {81, 36, 2}, {77, 38, 2}, {76, 40, 4}, {74, 44, 4},
+        {72, 48, 2}, {74, 50, 1}, {76, 51, 1}, {77, 52, 2}, {79, 54, 2}, {81, 56, 6},
+        {79, 62, 2}, {77, 64, 4}, {76, 68, 2}, {74, 70, 2}, {72, 72, 8},
+    };
+    static const int chords[][3] = {
+        {48, 52, 55}, {43, 50, 53}, {48, 52, 55}, {45, 52, 57}, {41, 48, 53},
+        {43, 47, 53}, {48, 52, 55}, {41, 45, 48}, {43, 47, 50}, {36, 43, 48},
+    };
+    unsigned next_melody = 0;
+    for (int eighth = 0; eighth < 80; eighth++) {
+        double onset = eighth * 0.5;
+        int bar = eighth / 8;
+        while (next_melody < sizeof melody / sizeof melody[0] &&
+               melody[next_melody][1] == eighth) {
+            const int *note = melody[next_melody++];
+            int velocity = 76 + (int)(24 * sin(onset * 0.4)) + (note[0] > 78 ? 10 : 0);
+            send_part_note(ui, note[0], velocity, onset, note[2] * 0.5 - 0.05,
+                           PNL_ORIGIN_GENERATED, PNL_PART_VIOLIN_1);
+        }
+        if (eighth % 2 == 0)
+            send_part_note(ui, chords[bar][2] + 12, 58, onset, 0.95, PNL_ORIGIN_GENERATED,
+                           PNL_PART_VIOLIN_2);
+        if (eighth % 4 == 0)
+            send_part_note(ui, chords[bar][1] + 12, 64, onset, 1.95, PNL_ORIGIN_GENERATED,
+                           PNL_PART_VIOLA);
+        if (eighth % 8 == 0)
+            send_part_note(ui, chords[bar][0], 80, onset, 3.9, PNL_ORIGIN_GENERATED,
+                           PNL_PART_CELLO);
+    }
+    send_playhead(ui, playhead_beats, 112.0, 4.0, 1);
+}
+
 static void stage_reference_screenshots(void)
 {
     if (!host.screenshots)
@@ -1675,6 +1885,22 @@ static void stage_reference_screenshots(void)
     send_soundfont(&ui, "/usr/share/sounds/sf2/FluidR3_GM.sf2");
     pump(&ui);
     grab(&ui, "ui-playing");
+    close_ui(&ui);
+
+    if (open_ui(&ui, 1) != 0)
+        return;
+    stage_quartet(&ui, 14.6);
+    set_port(&ui, PNL_PORT_ENSEMBLE, 3.0f); /* String quartet */
+    set_port(&ui, PNL_PORT_COMPOSER, 0.0f);
+    set_port(&ui, PNL_PORT_TEMPERATURE, 0.85f);
+    set_port(&ui, PNL_PORT_TOP_P, 0.92f);
+    set_port(&ui, PNL_PORT_HUMANIZE_VELOCITY, 0.6f);
+    set_port(&ui, PNL_PORT_HUMANIZE_TIMING, 0.35f);
+    set_port(&ui, PNL_PORT_SEED, 1791.0f);
+    set_port(&ui, PNL_PORT_KEY, 1.0f);
+    send_soundfont(&ui, "/usr/share/sounds/sf2/FluidR3_GM.sf2");
+    pump(&ui);
+    grab(&ui, "ui-ensemble");
     close_ui(&ui);
 }
 
@@ -1739,6 +1965,8 @@ int main(void)
     RUN_TEST(test_ui_takes_the_hosts_scale_factor);
     RUN_TEST(test_temperature_knob_turns_with_its_port);
     RUN_TEST(test_notes_appear_at_their_pitch_rows);
+    RUN_TEST(test_each_part_of_an_ensemble_has_its_colour);
+    RUN_TEST(test_ensemble_and_melody_knobs_write_their_ports);
     RUN_TEST(test_quiet_notes_are_darker_than_loud_ones);
     RUN_TEST(test_playhead_moves_between_messages);
     RUN_TEST(test_a_cut_forgets_the_notes_after_it);
