@@ -1771,22 +1771,25 @@ static void test_ui_survives_odd_sizes_bad_messages_and_a_flood(void)
 
 /* ---- reference screenshots ------------------------------------------------ */
 
+/* A classical sonata's melody (pitch, onset in eighths, length in eighths)
+ * and its harmony, a chord a bar: the screenshots' music, for piano and for
+ * string quartet. */
+static const int sonata_melody[][3] = {
+    {72, 0, 4}, {76, 4, 2}, {79, 6, 2}, {71, 8, 3}, {72, 11, 1}, {74, 12, 2}, {72, 14, 2},
+    {81, 16, 4}, {79, 20, 2}, {84, 22, 2}, {79, 24, 2}, {77, 26, 2}, {76, 28, 4},
+    {77, 32, 3}, {79, 35, 1}, {81, 36, 2}, {77, 38, 2}, {76, 40, 4}, {74, 44, 4},
+    {72, 48, 2}, {74, 50, 1}, {76, 51, 1}, {77, 52, 2}, {79, 54, 2}, {81, 56, 6},
+    {79, 62, 2}, {77, 64, 4}, {76, 68, 2}, {74, 70, 2}, {72, 72, 8},
+};
+static const int sonata_chords[][3] = {
+    {48, 52, 55}, {43, 50, 53}, {48, 52, 55}, {45, 52, 57}, {41, 48, 53},
+    {43, 47, 53}, {48, 52, 55}, {41, 45, 48}, {43, 47, 50}, {36, 43, 48},
+};
+
 /* A few bars in the manner of a classical sonata: an Alberti bass under a
  * melody, as prompt (bars 1-2) and continuation (bars 3-6). */
 static void stage_music(Ui *ui, double playhead_beats)
 {
-    static const int melody[][3] = {
-        /* pitch, onset in eighths, length in eighths */
-        {72, 0, 4}, {76, 4, 2}, {79, 6, 2}, {71, 8, 3}, {72, 11, 1}, {74, 12, 2}, {72, 14, 2},
-        {81, 16, 4}, {79, 20, 2}, {84, 22, 2}, {79, 24, 2}, {77, 26, 2}, {76, 28, 4},
-        {77, 32, 3}, {79, 35, 1}, {81, 36, 2}, {77, 38, 2}, {76, 40, 4}, {74, 44, 4},
-        {72, 48, 2}, {74, 50, 1}, {76, 51, 1}, {77, 52, 2}, {79, 54, 2}, {81, 56, 6},
-        {79, 62, 2}, {77, 64, 4}, {76, 68, 2}, {74, 70, 2}, {72, 72, 8},
-    };
-    static const int chords[][3] = {
-        {48, 52, 55}, {43, 50, 53}, {48, 52, 55}, {45, 52, 57}, {41, 48, 53},
-        {43, 47, 53}, {48, 52, 55}, {41, 45, 48}, {43, 47, 50}, {36, 43, 48},
-    };
     static const int alberti[4] = {0, 2, 1, 2};
     const double prompt_end_beats = 8.0;
     unsigned next_melody = 0;
@@ -1794,15 +1797,15 @@ static void stage_music(Ui *ui, double playhead_beats)
     for (int eighth = 0; eighth < 80; eighth++) {
         double onset = eighth * 0.5;
         int origin = onset < prompt_end_beats ? PNL_ORIGIN_PROMPT : PNL_ORIGIN_GENERATED;
-        while (next_melody < sizeof melody / sizeof melody[0] &&
-               melody[next_melody][1] == eighth) {
-            const int *note = melody[next_melody++];
+        while (next_melody < sizeof sonata_melody / sizeof sonata_melody[0] &&
+               sonata_melody[next_melody][1] == eighth) {
+            const int *note = sonata_melody[next_melody++];
             int velocity = 72 + (int)(26 * sin(onset * 0.4)) + (note[0] > 78 ? 12 : 0);
             send_note(ui, note[0], velocity, onset, note[2] * 0.5 - 0.05, origin);
         }
         int bar = eighth / 8;
-        send_note(ui, chords[bar][alberti[eighth % 4]], eighth % 2 ? 46 : 60, onset, 0.45,
-                  origin);
+        send_note(ui, sonata_chords[bar][alberti[eighth % 4]], eighth % 2 ? 46 : 60, onset,
+                  0.45, origin);
     }
     send_playhead(ui, playhead_beats, 112.0, 4.0, 1);
 }
@@ -1812,36 +1815,25 @@ static void stage_music(Ui *ui, double playhead_beats)
  * cello on the bar's root, each part in its range (src/parts.h). */
 static void stage_quartet(Ui *ui, double playhead_beats)
 {
-    static const int melody[][3] = {
-        {72, 0, 4}, {76, 4, 2}, {79, 6, 2}, {71, 8, 3}, {72, 11, 1}, {74, 12, 2}, {72, 14, 2},
-        {81, 16, 4}, {79, 20, 2}, {84, 22, 2}, {79, 24, 2}, {77, 26, 2}, {76, 28, 4},
-        {77, 32, 3}, {79, 35, 1}, {81, 36, 2}, {77, 38, 2}, {76, 40, 4}, {74, 44, 4},
-        {72, 48, 2}, {74, 50, 1}, {76, 51, 1}, {77, 52, 2}, {79, 54, 2}, {81, 56, 6},
-        {79, 62, 2}, {77, 64, 4}, {76, 68, 2}, {74, 70, 2}, {72, 72, 8},
-    };
-    static const int chords[][3] = {
-        {48, 52, 55}, {43, 50, 53}, {48, 52, 55}, {45, 52, 57}, {41, 48, 53},
-        {43, 47, 53}, {48, 52, 55}, {41, 45, 48}, {43, 47, 50}, {36, 43, 48},
-    };
     unsigned next_melody = 0;
     for (int eighth = 0; eighth < 80; eighth++) {
         double onset = eighth * 0.5;
         int bar = eighth / 8;
-        while (next_melody < sizeof melody / sizeof melody[0] &&
-               melody[next_melody][1] == eighth) {
-            const int *note = melody[next_melody++];
+        while (next_melody < sizeof sonata_melody / sizeof sonata_melody[0] &&
+               sonata_melody[next_melody][1] == eighth) {
+            const int *note = sonata_melody[next_melody++];
             int velocity = 76 + (int)(24 * sin(onset * 0.4)) + (note[0] > 78 ? 10 : 0);
             send_part_note(ui, note[0], velocity, onset, note[2] * 0.5 - 0.05,
                            PNL_ORIGIN_GENERATED, PNL_PART_VIOLIN_1);
         }
         if (eighth % 2 == 0)
-            send_part_note(ui, chords[bar][2] + 12, 58, onset, 0.95, PNL_ORIGIN_GENERATED,
+            send_part_note(ui, sonata_chords[bar][2] + 12, 58, onset, 0.95, PNL_ORIGIN_GENERATED,
                            PNL_PART_VIOLIN_2);
         if (eighth % 4 == 0)
-            send_part_note(ui, chords[bar][1] + 12, 64, onset, 1.95, PNL_ORIGIN_GENERATED,
+            send_part_note(ui, sonata_chords[bar][1] + 12, 64, onset, 1.95, PNL_ORIGIN_GENERATED,
                            PNL_PART_VIOLA);
         if (eighth % 8 == 0)
-            send_part_note(ui, chords[bar][0], 80, onset, 3.9, PNL_ORIGIN_GENERATED,
+            send_part_note(ui, sonata_chords[bar][0], 80, onset, 3.9, PNL_ORIGIN_GENERATED,
                            PNL_PART_CELLO);
     }
     send_playhead(ui, playhead_beats, 112.0, 4.0, 1);
