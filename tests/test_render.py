@@ -114,13 +114,15 @@ def write_midi_file(path: str, notes: list, ticks_per_quarter: int = 480) -> Non
         out.write(b"MTrk" + struct.pack(">I", len(track)) + track)
 
 
-def read_midi_notes(path: str) -> list:
-    """(tick, pitch, velocity) of every note-on in a format-0/1 file, in file order."""
+def midi_events(path: str):
+    """Every event of a format-0/1 file, track by track: (track, tick, status, data), where
+    status is 0xFF for a meta event (data its type byte, then its bytes) and a channel
+    status (running status resolved) otherwise (data its one or two data bytes)."""
     with open(path, "rb") as midi:
         data = midi.read()
     if data[:4] != b"MThd":
         raise AssertionError("%s: not a MIDI file" % path)
-    position, notes = 14, []
+    position, number = 14, 0
     while position + 8 <= len(data):
         size = struct.unpack(">I", data[position + 4:position + 8])[0]
         track, index, tick, running = data[position + 8:position + 8 + size], 0, 0, 0
@@ -136,18 +138,23 @@ def read_midi_notes(path: str) -> list:
             status = track[index]
             if status == 0xFF:
                 length = track[index + 2]
+                yield number, tick, 0xFF, track[index + 1:index + 3 + length]
                 index += 3 + length
                 continue
             if status & 0x80:
                 running = status
                 index += 1
             data_bytes = 1 if running & 0xF0 in (0xC0, 0xD0) else 2
-            first, second = track[index], track[index + 1] if data_bytes == 2 else 0
+            yield number, tick, running, track[index:index + data_bytes]
             index += data_bytes
-            if running & 0xF0 == 0x90 and second > 0:
-                notes.append((tick, first, second))
         position += 8 + size
-    return notes
+        number += 1
+
+
+def read_midi_notes(path: str) -> list:
+    """(tick, pitch, velocity) of every note-on in a format-0/1 file, in file order."""
+    return [(tick, data[0], data[1]) for _, tick, status, data in midi_events(path)
+            if status & 0xF0 == 0x90 and data[1] > 0]
 
 
 @unittest.skipUnless(os.path.exists(PLUGIN_SOURCE), "the plugin is not in this tree yet")

@@ -21,7 +21,8 @@ import unittest
 import wave
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from test_render import RENDER, RENDER_TIMEOUT_S, lv2_environment, pianola_lv2_dir  # noqa: E402
+from test_render import (RENDER, RENDER_TIMEOUT_S, lv2_environment, midi_events,  # noqa: E402
+                         pianola_lv2_dir)
 
 ENSEMBLE_MODEL = os.path.join("models", "ensembles.pnm")
 PIANO, VIOLIN_1 = 0, 1  # roles, and so MIDI channels (src/parts.h)
@@ -35,39 +36,18 @@ NOTES_HEADER, NOTE_RECORD = 16, 18  # notes format 3 (plugin/state_encoding.h)
 
 def read_tracks(path: str) -> list:
     """[(name, program, {channel: note-ons})] for each track of a MIDI file."""
-    with open(path, "rb") as midi:
-        data = midi.read()
-    if data[:4] != b"MThd":
-        raise AssertionError("%s: not a MIDI file" % path)
-    position, tracks = 14, []
-    while position + 8 <= len(data):
-        size = struct.unpack(">I", data[position + 4:position + 8])[0]
-        track, index, running = data[position + 8:position + 8 + size], 0, 0
-        name, program, channels = "", None, {}
-        while index < len(track):
-            while track[index] & 0x80:  # the delta time
-                index += 1
-            index += 1
-            status = track[index]
-            if status == 0xFF:
-                length = track[index + 2]
-                if track[index + 1] == 0x03:
-                    name = track[index + 3:index + 3 + length].decode()
-                index += 3 + length
-                continue
-            if status & 0x80:
-                running = status
-                index += 1
-            data_bytes = 1 if running & 0xF0 in (0xC0, 0xD0) else 2
-            first, second = track[index], track[index + 1] if data_bytes == 2 else 0
-            index += data_bytes
-            if running & 0xF0 == 0xC0:
-                program = first
-            if running & 0xF0 == 0x90 and second > 0:
-                channels[running & 0x0F] = channels.get(running & 0x0F, 0) + 1
-        tracks.append((name, program, channels))
-        position += 8 + size
-    return tracks
+    tracks = []
+    for number, _, status, data in midi_events(path):
+        while len(tracks) <= number:
+            tracks.append(["", None, {}])
+        track = tracks[number]
+        if status == 0xFF and data[0] == 0x03 and not track[0]:
+            track[0] = bytes(data[2:]).decode()
+        elif status & 0xF0 == 0xC0:
+            track[1] = data[0]
+        elif status & 0xF0 == 0x90 and data[1] > 0:
+            track[2][status & 0x0F] = track[2].get(status & 0x0F, 0) + 1
+    return [tuple(track) for track in tracks]
 
 
 def read_frames(path: str) -> list:
