@@ -210,11 +210,22 @@ class Piece:
     # the transpositions keeping every part's notes, as they sound, in its role's range
     part_shifts: Tuple[int, int] = (-127, 127)
 
-    def shifts(self, max_shift: int) -> Tuple[int, int]:
-        """The transposition range keeping every pitch on the piano and, in an ensemble,
-        every part in its instrument's range."""
-        return (max(-max_shift, LOWEST_PITCH - self.lowest_pitch, self.part_shifts[0]),
-                min(max_shift, HIGHEST_PITCH - self.highest_pitch, self.part_shifts[1]))
+    def shifts(self, max_shift: int, step: int = 1) -> Tuple[int, int]:
+        """The transposition range, in multiples of `step` semitones, keeping every pitch on
+        the piano and, in an ensemble, every part in its instrument's range.
+
+        An ensemble's range is made symmetric: its strings reach their lowest open string
+        and rarely their highest note, so the range alone allows moving a quartet up an
+        octave and never down, and half its windows were shown an octave too high; the
+        network learned that register (the violin of violin and piano 12 semitones above the
+        corpus'). Shifting as far down as up keeps each part's mean register."""
+        low = max(-max_shift, LOWEST_PITCH - self.lowest_pitch, self.part_shifts[0])
+        high = min(max_shift, HIGHEST_PITCH - self.highest_pitch, self.part_shifts[1])
+        low, high = -((-low) // step), high // step
+        if self.parts:
+            reach = max(0, min(-low, high))
+            low, high = -reach, reach
+        return low, high
 
 
 def declared_parts(tokens: np.ndarray, vocab: Vocabulary) -> np.ndarray:
@@ -398,7 +409,7 @@ class WindowSampler:
     ensembles given), a window of `length + 1` tokens from a
     random bar line in it (padded with PAD at the end of a short piece), a random
     transposition by a multiple of `shift_step` semitones (12 keeps a key-normalized piece in its key) that keeps every
-    note on the piano, and, for the blend's sources (`offered_composers()`), the blend class
+    note on the piano (and an ensemble's parts in their ranges and registers, `Piece.shifts`), and, for the blend's sources (`offered_composers()`), the blend class
     with probability `romantic_p`; an ensemble's window is shown as a composer of the plugin's
     menu with probability `ensemble_composer_p`. Everything is drawn from one seeded generator,
     whose state is the sampler's exact position.
@@ -457,9 +468,8 @@ class WindowSampler:
         fitting = max(1, int(np.searchsorted(bars, last_start, "right")))
         bar = int(rng.integers(0, min(fitting, len(bars)))) if len(bars) else 0
         tokens = bar_window(piece.tokens, self.vocab, self.bar_lines[index], bar, span)
-        low, high = piece.shifts(self.max_shift)
         step = self.shift_step
-        low, high = -((-low) // step), high // step  # the multiples of step within range
+        low, high = piece.shifts(self.max_shift, step)  # in multiples of step
         shift = step * int(rng.integers(low, high + 1)) if high >= low else 0
         composer = piece.composer
         draw = rng.random()
