@@ -14,9 +14,9 @@
 /* The size asked of the host, in logical units, and the smallest one laid out
  * properly (a smaller window shows the same layout clipped). */
 enum {
-    PNL_UI_DEFAULT_WIDTH = 1520,
+    PNL_UI_DEFAULT_WIDTH = 1620,
     PNL_UI_DEFAULT_HEIGHT = 500,
-    PNL_UI_MIN_WIDTH = 1520,
+    PNL_UI_MIN_WIDTH = 1620,
     PNL_UI_MIN_HEIGHT = 400
 };
 
@@ -35,6 +35,7 @@ typedef enum {
     PNL_KNOB_DYNAMICS,
     PNL_KNOB_DENSITY,
     PNL_KNOB_ENSEMBLE,
+    PNL_KNOB_PROMPT_PART, /* before the melody, which Pianola (MIDI) lacks */
     PNL_KNOB_MELODY_INSTRUMENT,
     PNL_KNOB_COUNT
 } PnlKnobId;

@@ -73,6 +73,7 @@ static const KnobSpec knob_specs[PNL_KNOB_COUNT] = {
     [PNL_KNOB_DYNAMICS] = {PNL_PORT_DYNAMICS, "Dynamics"},
     [PNL_KNOB_DENSITY] = {PNL_PORT_DENSITY, "Density"},
     [PNL_KNOB_ENSEMBLE] = {PNL_PORT_ENSEMBLE, "Ensemble"},
+    [PNL_KNOB_PROMPT_PART] = {PNL_PORT_PROMPT_PART, "Capture plays"},
     [PNL_KNOB_MELODY_INSTRUMENT] = {PNL_PORT_MELODY_INSTRUMENT, "Melody"},
 };
 
@@ -450,6 +451,23 @@ static double knob_normalised(const PianolaUi *ui, int knob)
     return (ui->ports[knob_specs[knob].port] - spec->minimum) / (spec->maximum - spec->minimum);
 }
 
+/* The Ensemble choice in use, within the port's range. */
+static int shown_ensemble(const PianolaUi *ui)
+{
+    int choice = (int)lrintf(ui->ports[PNL_PORT_ENSEMBLE]);
+    return choice < 0 ? 0 : choice < PNL_ENSEMBLE_CHOICE_COUNT ? choice
+                                                               : PNL_ENSEMBLE_CHOICE_COUNT - 1;
+}
+
+/* Whether Capture plays has a choice to make: only in an ensemble with the
+ * piano and another part. Otherwise a captured phrase is the piano's (solo
+ * piano) or the top part's (no piano), whatever the port says. */
+static int capture_part_chosen(const PianolaUi *ui)
+{
+    PnlPartSet parts = ensemble_parts[shown_ensemble(ui)];
+    return (parts & PNL_PART_BIT(PNL_PART_PIANO)) && parts != PNL_PART_BIT(PNL_PART_PIANO);
+}
+
 static void knob_value_text(const PianolaUi *ui, int knob, char *text, size_t capacity)
 {
     float value = ui->ports[knob_specs[knob].port];
@@ -467,9 +485,16 @@ static void knob_value_text(const PianolaUi *ui, int knob, char *text, size_t ca
     case PNL_KNOB_DYNAMICS:
     case PNL_KNOB_DENSITY:
     case PNL_KNOB_ENSEMBLE:
+    case PNL_KNOB_PROMPT_PART:
     case PNL_KNOB_MELODY_INSTRUMENT: {
         int port = knob_specs[knob].port;
-        const char *label = pnl_control_choice_label(port, (int)lrintf(value));
+        int choice = (int)lrintf(value);
+        if (knob == PNL_KNOB_PROMPT_PART && !capture_part_chosen(ui)) {
+            PnlPartSet parts = ensemble_parts[shown_ensemble(ui)]; /* none: solo piano */
+            choice = !parts || (parts & PNL_PART_BIT(PNL_PART_PIANO)) ? PNL_PROMPT_PART_PIANO
+                                                                       : PNL_PROMPT_PART_TOP;
+        }
+        const char *label = pnl_control_choice_label(port, choice);
         snprintf(text, capacity, "%s", label ? label : "");
         break;
     }
@@ -488,13 +513,6 @@ static void knob_value_text(const PianolaUi *ui, int knob, char *text, size_t ca
     }
 }
 
-/* The Ensemble choice in use, within the port's range. */
-static int shown_ensemble(const PianolaUi *ui)
-{
-    int choice = (int)lrintf(ui->ports[PNL_PORT_ENSEMBLE]);
-    return choice < 0 ? 0 : choice < PNL_ENSEMBLE_CHOICE_COUNT ? choice
-                                                               : PNL_ENSEMBLE_CHOICE_COUNT - 1;
-}
 
 /* Whether the window has a knob for the plugin it serves: Pianola (MIDI)
  * has no Melody instrument port, its melody going out on MIDI only. */
@@ -644,18 +662,20 @@ static void draw_frame(PianolaUi *ui, cairo_t *cr, double now)
     draw_group_caption(cr, layout->knob[PNL_KNOB_ENSEMBLE],
                        layout->knob[knob_shown(ui, PNL_KNOB_MELODY_INSTRUMENT)
                                         ? PNL_KNOB_MELODY_INSTRUMENT
-                                        : PNL_KNOB_ENSEMBLE],
+                                        : PNL_KNOB_PROMPT_PART],
                        scale, "ensemble");
-    /* The melody's instrument is heard in Melody and piano only: faint
-     * otherwise, and still there to choose beforehand. */
+    /* The melody's instrument is heard in Melody and piano only, and the
+     * captured phrase has a part to choose only in an ensemble with the
+     * piano: faint otherwise, and still there to choose beforehand. */
     int melody_heard = (ensemble_parts[shown_ensemble(ui)] & PNL_PART_BIT(PNL_PART_MELODY)) != 0;
     for (int knob = 0; knob < PNL_KNOB_COUNT; knob++) {
         if (!knob_shown(ui, knob))
             continue;
         char value[32];
         knob_value_text(ui, knob, value, sizeof value);
-        int faint = knob == PNL_KNOB_MELODY_INSTRUMENT && !melody_heard &&
-                    ui->hovered != TARGET_KNOB + knob && ui->pressed != TARGET_KNOB + knob;
+        int idle = (knob == PNL_KNOB_MELODY_INSTRUMENT && !melody_heard) ||
+                   (knob == PNL_KNOB_PROMPT_PART && !capture_part_chosen(ui));
+        int faint = idle && ui->hovered != TARGET_KNOB + knob && ui->pressed != TARGET_KNOB + knob;
         if (faint)
             cairo_push_group(cr);
         pnl_draw_knob(cr, layout->knob[knob], scale, knob_specs[knob].label, value,

@@ -40,7 +40,7 @@ def start_xvfb() -> "tuple[subprocess.Popen, str]":
     """Starts Xvfb on a free display it picks itself (-displayfd)."""
     read_fd, write_fd = os.pipe()
     process = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1920x1080x24", "-nolisten", "tcp"],
         pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     os.close(write_fd)
     with os.fdopen(read_fd) as pipe:
@@ -329,7 +329,8 @@ def count_composed_pixels(display: str, window: int) -> int:
     connection = library.XOpenDisplay(display.encode())
     if not connection:
         return 0
-    left, top, right, bottom = 50, 62, 880, 360
+    # the roll's notes, left of the playhead and right of it (0.56 of the roll's width)
+    left, top, right, bottom = 50, 62, 1560, 360
     image = library.XGetImage(connection, window, 0, 0, right, bottom, 0xffffffff, 2)
     count = 0
     if image:

@@ -168,7 +168,7 @@ static int start_xvfb(char *why, size_t capacity)
             dup2(null_fd, 1);
             dup2(null_fd, 2);
         }
-        execl(xvfb, "Xvfb", "-displayfd", fd_text, "-screen", "0", "3200x1440x24", "-nolisten",
+        execl(xvfb, "Xvfb", "-displayfd", fd_text, "-screen", "0", "3400x1440x24", "-nolisten",
               "tcp", "-noreset", (char *)NULL);
         _exit(127);
     }
@@ -1397,6 +1397,7 @@ static void test_double_click_resets_each_knob_to_the_plugins_default(void)
         {PNL_KNOB_DYNAMICS, PNL_PORT_DYNAMICS, "dynamics", 5.0f},
         {PNL_KNOB_DENSITY, PNL_PORT_DENSITY, "density", 3.0f},
         {PNL_KNOB_ENSEMBLE, PNL_PORT_ENSEMBLE, "ensemble", 3.0f},
+        {PNL_KNOB_PROMPT_PART, PNL_PORT_PROMPT_PART, "prompt_part", 1.0f},
         {PNL_KNOB_MELODY_INSTRUMENT, PNL_PORT_MELODY_INSTRUMENT, "melody_instrument", 4.0f},
     };
     for (unsigned i = 0; i < sizeof knobs / sizeof knobs[0]; i++) {
