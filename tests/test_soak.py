@@ -18,6 +18,19 @@ HOSTS = ("ardour7-lua", "ardour7-export", "jackd", "jalv", "jalv.gtk3", "jack_tr
          "Xvfb")
 
 
+def log_tails(folder: str, lines: int = 25) -> str:
+    """The last lines of each log a failed run kept: the folder goes with the test's
+    work folder, and a failure on a machine of its own must say what happened."""
+    text = ""
+    for name in sorted(os.listdir(folder)) if os.path.isdir(folder) else ():
+        if name.endswith(".log"):
+            with open(os.path.join(folder, name), errors="replace") as log:
+                tail = log.read().splitlines()[-lines:]
+            text += "  --- %s (last %d lines)\n" % (name, len(tail)) + \
+                "".join("  %s\n" % line for line in tail)
+    return text
+
+
 class ShortSoak(unittest.TestCase):
     def test_hosts_survive_a_short_soak(self) -> None:
         missing = [host for host in HOSTS if shutil.which(host) is None]
@@ -32,9 +45,11 @@ class ShortSoak(unittest.TestCase):
             status = run.main()
             self.assertTrue(run.prompt_state, "pianola-render --save-state gave no captured "
                             "phrase for the fourth Ardour cycle's session")
-            failures = "\n".join("%s run %d: %s" % (host, number, ", ".join(kinds))
-                                 for host, number, kinds, _ in run.failures)
-            self.assertEqual(status, 0, "the short soak failed:\n" + failures)
+            failures = "\n".join("%s run %d: %s\n%s" % (host, number, ", ".join(kinds),
+                                                        log_tails(folder))
+                                 for host, number, kinds, folder in run.failures)
+            self.assertEqual(status, 0, "the short soak failed (the hosts' own faults met "
+                             "and tried again: %s):\n%s" % (run.host_faults or "none", failures))
             self.assertEqual(sum(run.runs.values()), 9, "expected every run to happen: %s"
                              % run.runs)
         finally:
