@@ -513,7 +513,6 @@ static void knob_value_text(const PianolaUi *ui, int knob, char *text, size_t ca
     }
 }
 
-
 /* Whether the window has a knob for the plugin it serves: Pianola (MIDI)
  * has no Melody instrument port, its melody going out on MIDI only. */
 static int knob_shown(const PianolaUi *ui, int knob)
