@@ -180,7 +180,10 @@ def build_bundle(bld):
                            install_path=install_dir)
         plugin.env.cshlib_PATTERN = "%s.so"
     if bld.path.find_node("gui/pianola_ui.c"):
-        ui = bld.shlib(source=bld.path.ant_glob("gui/*.c"), target=bundle + "/pianola_ui",
+        # src/parts.c: the window asks the engine's own rule which part a
+        # captured phrase becomes.
+        ui = bld.shlib(source=bld.path.ant_glob("gui/*.c") + ["src/parts.c"],
+                       target=bundle + "/pianola_ui",
                        use=["LV2", "CAIRO", "X11", "M"], cflags=["-fvisibility=hidden"],
                        linkflags=no_undefined, install_path=install_dir)
         ui.env.cshlib_PATTERN = "%s.so"

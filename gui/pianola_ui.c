@@ -459,13 +459,14 @@ static int shown_ensemble(const PianolaUi *ui)
                                                                : PNL_ENSEMBLE_CHOICE_COUNT - 1;
 }
 
-/* Whether Capture plays has a choice to make: only in an ensemble with the
- * piano and another part. Otherwise a captured phrase is the piano's (solo
- * piano) or the top part's (no piano), whatever the port says. */
+/* Whether Capture plays has a choice to make: whether the two choices give
+ * a captured phrase different parts (pnl_ensemble_prompt_part, the engine's
+ * rule), only so in an ensemble with the piano and another part. */
 static int capture_part_chosen(const PianolaUi *ui)
 {
     PnlPartSet parts = ensemble_parts[shown_ensemble(ui)];
-    return (parts & PNL_PART_BIT(PNL_PART_PIANO)) && parts != PNL_PART_BIT(PNL_PART_PIANO);
+    return pnl_ensemble_prompt_part(parts, PNL_PROMPT_PART_PIANO) !=
+           pnl_ensemble_prompt_part(parts, PNL_PROMPT_PART_TOP);
 }
 
 static void knob_value_text(const PianolaUi *ui, int knob, char *text, size_t capacity)
@@ -489,11 +490,11 @@ static void knob_value_text(const PianolaUi *ui, int knob, char *text, size_t ca
     case PNL_KNOB_MELODY_INSTRUMENT: {
         int port = knob_specs[knob].port;
         int choice = (int)lrintf(value);
-        if (knob == PNL_KNOB_PROMPT_PART && !capture_part_chosen(ui)) {
-            PnlPartSet parts = ensemble_parts[shown_ensemble(ui)]; /* none: solo piano */
-            choice = !parts || (parts & PNL_PART_BIT(PNL_PART_PIANO)) ? PNL_PROMPT_PART_PIANO
-                                                                       : PNL_PROMPT_PART_TOP;
-        }
+        if (knob == PNL_KNOB_PROMPT_PART && !capture_part_chosen(ui))
+            choice = pnl_ensemble_prompt_part(ensemble_parts[shown_ensemble(ui)], choice) ==
+                             PNL_PART_PIANO
+                         ? PNL_PROMPT_PART_PIANO
+                         : PNL_PROMPT_PART_TOP; /* the part it will be, whatever the port says */
         const char *label = pnl_control_choice_label(port, choice);
         snprintf(text, capacity, "%s", label ? label : "");
         break;
