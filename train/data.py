@@ -408,8 +408,10 @@ class WindowSampler:
     (times `composer_weight` for the composers given, and `ensemble_weight` for the
     ensembles given), a window of `length + 1` tokens from a
     random bar line in it (padded with PAD at the end of a short piece), a random
-    transposition by a multiple of `shift_step` semitones (12 keeps a key-normalized piece in its key) that keeps every
-    note on the piano (and an ensemble's parts in their ranges and registers, `Piece.shifts`), and, for the blend's sources (`offered_composers()`), the blend class
+    transposition by a multiple of `shift_step` semitones (12 keeps a key-normalized piece
+    in its key) that keeps every note on the piano (and an ensemble's parts in their ranges
+    and registers, `Piece.shifts`), and, for the blend's sources (`offered_composers()`),
+    the blend class
     with probability `romantic_p`; an ensemble's window is shown as a composer of the plugin's
     menu with probability `ensemble_composer_p`. Everything is drawn from one seeded generator,
     whose state is the sampler's exact position.
