@@ -13,8 +13,8 @@ and install first (`./waf configure --user build install`). Each run varies
 what a user varies, in turn:
   * Ardour (ardour7-lua, then ardour7-export twice, each loading the saved
     session anew): tempo, meter (4/4, 3/4, 6/8, 2/4), a preset, one or two
-    instances, the SoundFont, and a captured prompt; the two exports must be
-    the same audio and hold sound;
+    instances, an ensemble (the second instance's), the SoundFont, and a
+    captured prompt; the two exports must be the same audio and hold sound;
   * jalv on a private dummy JACK server: start, play, change settings through
     jalv's control input, locate, stop, play again, re-roll, and quit, now
     and then right while a bar is being composed, by closing jalv's input or
@@ -74,6 +74,12 @@ SETTINGS_ITEM = r"<urn:pianola:pianola#settings> \[[^\]]*\]"
 
 # (beats per minute, beats per bar, note value) the Ardour cycles turn through.
 METERS = [(120, 4, 4), (96, 3, 4), (132, 6, 8), (144, 2, 4), (72, 4, 4), (108, 3, 4)]
+
+# The Ensemble control's values other than solo piano (violin and piano, cello and piano,
+# string quartet, melody and piano), which the Ardour cycles with two instances take turns
+# to give their second.
+ENSEMBLES = [1, 2, 3, 4]
+
 PRESETS = ["-", "urn:pianola:preset:mozart-faithful", "-",
            "urn:pianola:preset:rachmaninoff-dense", "-",
            "urn:pianola:preset:schumann-intimate", "-",
@@ -352,12 +358,15 @@ class Soak:
         bpm, beats_per_bar, note_value = METERS[number % len(METERS)]
         preset = PRESETS[number % len(PRESETS)] if options.plugin == PIANOLA_URI else "-"
         instances = 1 + number % 2
+        # Every other two-instance cycle: solo piano beside an ensemble.
+        ensemble = ENSEMBLES[number // 4 % len(ENSEMBLES)] \
+            if options.plugin == PIANOLA_URI and number % 4 == 1 else 0
         folder = tempfile.mkdtemp(prefix="ardour-", dir=self.work_dir)
         session_dir, name = os.path.join(folder, "session"), "soak"
         logs, kinds, kept = {}, [], []
         command = ["ardour7-lua", SESSION_SCRIPT, session_dir, name, options.plugin,
                    str(options.bars), str(bpm), str(beats_per_bar), str(note_value),
-                   str(instances), preset, str(number)]
+                   str(instances), preset, str(number), str(ensemble)]
         made = self.run(command, folder, HOST_TIMEOUT_S)
         for _ in range(HOST_FAULT_RETRIES):
             if not ardour_port_clash(made):
@@ -499,6 +508,7 @@ class Soak:
                 command("set temperature %.2f" % (0.3 + (number % 7) * 0.2))
                 command("set composer %d" % (number % 5))
                 command("set seed %d" % number)
+                command("set ensemble %d" % (number % 5))
             time.sleep(0.5)
             transport("locate %d" % (SAMPLE_RATE * (number % 40)))
             time.sleep(0.5)

@@ -1,6 +1,7 @@
 """The host soak's short form (tests/soak.py): four Ardour export cycles (one
-each with a preset, two instances, another SoundFont and a captured phrase in
-the saved state), four jalv sessions and a UI opened twice, of the built
+each with a preset, two instances (the second composing for violin and piano),
+another SoundFont and a captured phrase in the saved state), four jalv
+sessions (each with another ensemble) and a UI opened twice, of the built
 bundle, every one of them free of aborts, heap and sanitizer reports and
 FluidSynth errors. The long soak runs
 hundreds of each (`python3 tests/soak.py`, see docs/hardening.md)."""

@@ -3,14 +3,15 @@
 -- one cycle to the next.
 -- Run headless:
 --   ardour7-lua soak_session.lua DIR NAME URI BARS BPM BEATS_PER_BAR NOTE_VALUE
---                                INSTANCES PRESET_URI|- SEED
+--                                INSTANCES PRESET_URI|- SEED [ENSEMBLE]
 --
 -- The session: 48 kHz on the Dummy backend, the tempo and meter given,
 -- INSTANCES MIDI tracks each with the plugin as its instrument (the first
 -- with PRESET_URI loaded, unless "-"; each with its own seed when the plugin
--- is Pianola), outputs connected to the master bus, and a session range of
--- BARS bars. Prints "session-ready ..." on success, "session-failed: why"
--- otherwise.
+-- is Pianola; the last, when there are two or more, composing for ENSEMBLE,
+-- the Ensemble control's value, 0 solo piano by default), outputs connected
+-- to the master bus, and a session range of BARS bars. Prints
+-- "session-ready ..." on success, "session-failed: why" otherwise.
 --
 -- Ardour 7.3 quirks handled here:
 --  * the engine needs a moment after the session is created before a track
@@ -24,10 +25,11 @@ local session_dir, session_name, plugin_uri = arg[1], arg[2], arg[3]
 local bars, bpm = tonumber(arg[4]), tonumber(arg[5])
 local beats_per_bar, note_value = tonumber(arg[6]), tonumber(arg[7])
 local instances, preset_uri, seed = tonumber(arg[8]), arg[9], tonumber(arg[10])
+local ensemble = tonumber(arg[11] or "0")
 if not (session_dir and session_name and plugin_uri and bars and bpm and beats_per_bar
-        and note_value and instances and preset_uri and seed) then
+        and note_value and instances and preset_uri and seed and ensemble) then
   print("usage: ardour7-lua soak_session.lua DIR NAME URI BARS BPM BEATS_PER_BAR NOTE_VALUE "
-        .. "INSTANCES PRESET_URI|- SEED")
+        .. "INSTANCES PRESET_URI|- SEED [ENSEMBLE]")
   os.exit(2)
 end
 
@@ -104,6 +106,11 @@ for track in tracks:iter() do
   if plugin_uri == "urn:pianola:pianola" and (number > 0 or preset_uri == "-") then
     if not set_parameter(insert, "Seed", seed + number) then
       fail("found no Seed parameter to set")
+    end
+  end
+  if ensemble ~= 0 and instances > 1 and number == instances - 1 then
+    if not set_parameter(insert, "Ensemble", ensemble) then
+      fail("found no Ensemble parameter to set")
     end
   end
   number = number + 1
