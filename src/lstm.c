@@ -66,6 +66,9 @@ struct PnlLstm {
      * d = 0..PNL_DENSITY_COUNT, then the mean of the steps' rows (1..COUNT),
      * from which an asked step is heard more clearly (pnl_lstm_state_ask_density). */
     float *density_table;
+    /* A parts-conditioned network's (PNL_WEIGHTS_FLAG_PARTS), else NULL:
+     * PNL_PART_TOKEN_COUNT x gate_rows, W_ih0 . part_embedding[r]. */
+    float *part_table;
     Layer layers[PNL_WEIGHTS_MAX_LAYERS];
     Packed output;         /* blocks over h_top */
     float *output_bias;    /* output_rows */
@@ -87,6 +90,10 @@ struct PnlLstmState {
      * times as far from the steps' mean as the network learned it. */
     int asked_density_row;
     float density_guidance;
+    /* Bit r set once role r's PART token has been read (a parts-conditioned
+     * network's), and those roles' part_table rows summed, in role order. */
+    unsigned parts_heard;
+    float *parts_sum; /* gate_rows, or NULL */
 };
 
 /* The cell's loops vectorise only with their body inlined. */
@@ -182,6 +189,7 @@ void pnl_lstm_free(PnlLstm *lstm)
     free(lstm->token_table);
     free(lstm->composer_table);
     free(lstm->density_table);
+    free(lstm->part_table);
     for (int l = 0; l < PNL_WEIGHTS_MAX_LAYERS; l++) {
         packed_free(&lstm->layers[l].matrix);
         free(lstm->layers[l].bias);
@@ -191,8 +199,6 @@ void pnl_lstm_free(PnlLstm *lstm)
     free(lstm);
 }
 
-/* table[row] = W_ih0 . embedding[row] (+ bias when given), rows x gate_rows,
- * summed in column order like every other product here. */
 /* Writes the mean of the density steps' rows (1..PNL_DENSITY_COUNT) into
  * the row after them. */
 static void average_density_steps(float *table, int gate_rows)
@@ -206,6 +212,8 @@ static void average_density_steps(float *table, int gate_rows)
     }
 }
 
+/* table[row] = W_ih0 . embedding[row] (+ bias when given), rows x gate_rows,
+ * summed in column order like every other product here. */
 static void project_embeddings(const float *embedding, int rows, const PnlTensor *weight_ih,
                                const float *bias, int gate_rows, float *table)
 {
@@ -260,11 +268,13 @@ int pnl_lstm_new_with_precision(const PnlWeights *weights, PnlPrecision precisio
     const PnlTensor *token_embedding = pnl_weights_tensor(weights, "token_embedding");
     const PnlTensor *composer_embedding = pnl_weights_tensor(weights, "composer_embedding");
     const PnlTensor *density_embedding = pnl_weights_tensor(weights, "density_embedding");
+    const PnlTensor *part_embedding = pnl_weights_tensor(weights, "part_embedding");
     const PnlTensor *output_weight = pnl_weights_tensor(weights, "output.weight");
     const PnlTensor *output_bias = pnl_weights_tensor(weights, "output.bias");
     const int density = (weights->flags & PNL_WEIGHTS_FLAG_DENSITY) != 0;
+    const int parts = (weights->flags & PNL_WEIGHTS_FLAG_PARTS) != 0;
     if (!token_embedding || !composer_embedding || !output_weight || !output_bias ||
-        (density && !density_embedding)) {
+        (density && !density_embedding) || (parts && !part_embedding)) {
         snprintf(message, message_size, "the weights lack a tensor the LSTM needs");
         pnl_lstm_free(lstm);
         return PNL_EFORMAT;
@@ -309,11 +319,17 @@ int pnl_lstm_new_with_precision(const PnlWeights *weights, PnlPrecision precisio
             if (density)
                 lstm->density_table = pnl_dense_alloc_floats((size_t)(PNL_DENSITY_COUNT + 2) *
                                                              (size_t)lstm->gate_rows);
+            if (parts)
+                lstm->part_table = pnl_dense_alloc_floats((size_t)PNL_PART_TOKEN_COUNT *
+                                                          (size_t)lstm->gate_rows);
             if (!lstm->token_table || !lstm->composer_table ||
-                (density && !lstm->density_table)) {
+                (density && !lstm->density_table) || (parts && !lstm->part_table)) {
                 free(summed_bias);
                 goto out_of_memory;
             }
+            if (parts)
+                project_embeddings(part_embedding->data, PNL_PART_TOKEN_COUNT, weight_ih, NULL,
+                                   lstm->gate_rows, lstm->part_table);
             if (density) {
                 project_embeddings(density_embedding->data, PNL_DENSITY_COUNT + 1, weight_ih,
                                    NULL, lstm->gate_rows, lstm->density_table);
@@ -382,6 +398,7 @@ void pnl_lstm_state_free(PnlLstmState *state)
     free(state->gates);
     free(state->layer0_bias);
     free(state->logits);
+    free(state->parts_sum);
     free(state);
 }
 
@@ -401,8 +418,10 @@ PnlLstmState *pnl_lstm_state_new(const PnlLstm *lstm)
     state->gates = pnl_dense_alloc_floats((size_t)lstm->gate_rows);
     state->layer0_bias = pnl_dense_alloc_floats((size_t)lstm->gate_rows);
     state->logits = pnl_dense_alloc_floats((size_t)lstm->output_rows);
+    if (lstm->part_table)
+        state->parts_sum = pnl_dense_alloc_floats((size_t)lstm->gate_rows);
     if (!state->hidden || !state->hidden_codes || !state->cell || !state->gates ||
-        !state->layer0_bias || !state->logits) {
+        !state->layer0_bias || !state->logits || (lstm->part_table && !state->parts_sum)) {
         pnl_lstm_state_free(state);
         return NULL;
     }
@@ -412,7 +431,8 @@ PnlLstmState *pnl_lstm_state_new(const PnlLstm *lstm)
 size_t pnl_lstm_state_bytes(const PnlLstm *lstm)
 {
     size_t units = (size_t)lstm->layer_count * (size_t)lstm->hidden_size;
-    size_t floats = 2 * units + 2 * (size_t)lstm->gate_rows + (size_t)lstm->output_rows;
+    size_t floats = 2 * units + (lstm->part_table ? 3 : 2) * (size_t)lstm->gate_rows +
+                    (size_t)lstm->output_rows;
     return sizeof(PnlLstmState) + floats * sizeof(float) + (units + 1) * sizeof(int16_t);
 }
 
@@ -423,6 +443,7 @@ void pnl_lstm_state_reset(PnlLstmState *state)
     memset(state->hidden_codes, 0, units * sizeof(int16_t));
     memset(state->cell, 0, units * sizeof(float));
     state->density_row = 0;
+    state->parts_heard = 0;
 }
 
 void pnl_lstm_state_copy(PnlLstmState *to, const PnlLstmState *from)
@@ -434,6 +455,9 @@ void pnl_lstm_state_copy(PnlLstmState *to, const PnlLstmState *from)
     to->density_row = from->density_row;
     to->asked_density_row = from->asked_density_row;
     to->density_guidance = from->density_guidance;
+    to->parts_heard = from->parts_heard;
+    if (from->parts_sum)
+        memcpy(to->parts_sum, from->parts_sum, sizeof(float) * (size_t)from->lstm->gate_rows);
 }
 
 void pnl_lstm_state_ask_density(PnlLstmState *state, int step, float guidance)
@@ -441,6 +465,25 @@ void pnl_lstm_state_ask_density(PnlLstmState *state, int step, float guidance)
     int asked = step >= 0 && step < PNL_DENSITY_COUNT && isfinite(guidance) && guidance > 0.0f;
     state->asked_density_row = asked ? step + 1 : 0;
     state->density_guidance = asked ? guidance : 1.0f;
+}
+
+/* Role `part`'s PART token read: the heard roles' rows summed anew, in role
+ * order, so a set of roles gives the same sum whatever order it came in. */
+static void hear_part(const PnlLstm *lstm, PnlLstmState *state, int part)
+{
+    unsigned heard = state->parts_heard | (1u << part);
+    if (heard == state->parts_heard)
+        return;
+    state->parts_heard = heard;
+    const int gate_rows = lstm->gate_rows;
+    memset(state->parts_sum, 0, sizeof(float) * (size_t)gate_rows);
+    for (int role = 0; role < PNL_PART_TOKEN_COUNT; role++) {
+        if (!(heard & (1u << role)))
+            continue;
+        const float *row = lstm->part_table + (size_t)role * (size_t)gate_rows;
+        for (int r = 0; r < gate_rows; r++)
+            state->parts_sum[r] += row[r];
+    }
 }
 
 /* The cell update of units [first, end) from gate pre-activations (i, f, g,
@@ -487,8 +530,9 @@ void pnl_lstm_advance(const PnlLstm *lstm, PnlLstmState *state, int token, int c
     const int hidden = lstm->hidden_size, gate_rows = lstm->gate_rows;
 
     /* Layer 0: the token's and composer's projected embeddings (the latter
-     * with both biases), and the density step's where the network hears
-     * one, are the starting sums; W_hh h is added on top. */
+     * with both biases), the density step's where the network hears one and
+     * the heard parts' where it hears them, are the starting sums; W_hh h is
+     * added on top. */
     const float *token_row = lstm->token_table + (size_t)token * (size_t)gate_rows;
     const float *composer_row = lstm->composer_table + (size_t)composer * (size_t)gate_rows;
     float *layer0_bias = state->layer0_bias;
@@ -509,6 +553,13 @@ void pnl_lstm_advance(const PnlLstm *lstm, PnlLstmState *state, int token, int c
             for (int r = 0; r < gate_rows; r++)
                 layer0_bias[r] += density_row[r];
         }
+    }
+    if (lstm->part_table) {
+        if (pnl_token_family(token) == PNL_FAMILY_PART)
+            hear_part(lstm, state, pnl_token_offset(token));
+        if (state->parts_heard)
+            for (int r = 0; r < gate_rows; r++)
+                layer0_bias[r] += state->parts_sum[r];
     }
     product(&lstm->layers[0].matrix, layer0_bias, state->hidden, state->hidden_codes, hidden,
             gate_rows, state->gates);
@@ -558,10 +609,11 @@ double pnl_lstm_flops_per_step(const PnlLstm *lstm)
 double pnl_lstm_weight_bytes_per_step(const PnlLstm *lstm)
 {
     /* Matrices at their precision (int8 adds a scale per row); one token
-     * row, one composer row (a density row too where there is one) and the
-     * biases in float32. */
+     * row, one composer row (a density row and the parts' sum too where
+     * there are) and the biases in float32. */
     double matrix_bytes = lstm->precision == PNL_PRECISION_INT8 ? 1.0 : (double)sizeof(float);
-    double floats = (lstm->density_table ? 3.0 : 2.0) * lstm->gate_rows, matrices = 0;
+    double tables = 2.0 + (lstm->density_table ? 1.0 : 0.0) + (lstm->part_table ? 1.0 : 0.0);
+    double floats = tables * lstm->gate_rows, matrices = 0;
     for (int l = 0; l < lstm->layer_count; l++) {
         matrices += (double)lstm->gate_rows * lstm->layers[l].columns;
         floats += l ? lstm->gate_rows : 0;

@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <smf.h>
 #include <sys/stat.h>
@@ -666,14 +667,15 @@ int pnl_midi_read_memory(const void *bytes, size_t size, const char *name, PnlSc
     return read_memory(bytes, size, name, 0, score, stats, message, message_size);
 }
 
-static int read_file(const char *path, int separate_tracks, PnlScore *score,
-                     PnlMidiReadStats *stats, char *message, size_t message_size)
+/* The whole file at `path` in a new buffer (free it), at most
+ * PNL_MIDI_MAX_FILE_BYTES. */
+static int load_file(const char *path, unsigned char **bytes, size_t *length, char *message,
+                     size_t message_size)
 {
     FILE *file = fopen(path, "rb");
     struct stat info;
-    unsigned char *bytes = NULL;
     long size;
-    int status;
+    *bytes = NULL;
     if (!file)
         return fail(message, message_size, PNL_EIO, path, "cannot open: %s", strerror(errno));
     if (fstat(fileno(file), &info) || !S_ISREG(info.st_mode)) {
@@ -690,18 +692,31 @@ static int read_file(const char *path, int separate_tracks, PnlScore *score,
                     "%ld bytes is larger than any MIDI file Pianola reads (%d)", size,
                     PNL_MIDI_MAX_FILE_BYTES);
     }
-    bytes = malloc(size ? (size_t)size : 1);
-    if (!bytes) {
+    *bytes = malloc(size ? (size_t)size : 1);
+    if (!*bytes) {
         fclose(file);
         return fail(message, message_size, PNL_ENOMEM, path, "out of memory");
     }
-    if (fread(bytes, 1, (size_t)size, file) != (size_t)size) {
-        free(bytes);
+    if (fread(*bytes, 1, (size_t)size, file) != (size_t)size) {
+        free(*bytes);
+        *bytes = NULL;
         fclose(file);
         return fail(message, message_size, PNL_EIO, path, "read error");
     }
     fclose(file);
-    status = read_memory(bytes, (size_t)size, path, separate_tracks, score, stats, message,
+    *length = (size_t)size;
+    return PNL_OK;
+}
+
+static int read_file(const char *path, int separate_tracks, PnlScore *score,
+                     PnlMidiReadStats *stats, char *message, size_t message_size)
+{
+    unsigned char *bytes;
+    size_t size;
+    int status = load_file(path, &bytes, &size, message, message_size);
+    if (status)
+        return status;
+    status = read_memory(bytes, size, path, separate_tracks, score, stats, message,
                          message_size);
     free(bytes);
     return status;
@@ -717,6 +732,71 @@ int pnl_midi_read_tracks(const char *path, PnlScore *score, PnlMidiReadStats *st
                          char *message, size_t message_size)
 {
     return read_file(path, 1, score, stats, message, message_size);
+}
+
+/* The role a composed file's track name gives: its label ("Violin I", as
+ * pnl_midi_write names it) or its name ("violin_1"), in any case; or -1. */
+static int part_of_track_name(const char *name)
+{
+    for (int part = 0; part < PNL_PART_COUNT; part++) {
+        const PnlPartRole *role = pnl_part_role(part);
+        if (!strcasecmp(name, role->label) || !strcasecmp(name, role->name))
+            return part;
+    }
+    return -1;
+}
+
+int pnl_midi_track_parts(const char *path, int8_t *track_parts, int max_tracks,
+                         int *track_count, char *message, size_t message_size)
+{
+    CheckContext context = {path, message, message_size, 0, 0, 0};
+    Bytes canonical = {NULL, 0, 0, 0};
+    unsigned char *bytes;
+    size_t size;
+    int format, named = 0;
+    *track_count = 0;
+    /* The names are read from the file as it is (the canonical copy keeps
+     * none), once the structural check has passed it. */
+    int status = load_file(path, &bytes, &size, message, message_size);
+    if (status)
+        return status;
+    status = canonical_copy(&context, bytes, size, &format, &canonical);
+    free(canonical.bytes);
+    smf_t *smf = !status && size <= INT_MAX ? smf_load_from_memory(bytes, (int)size) : NULL;
+    free(bytes);
+    if (status)
+        return status;
+    if (!smf)
+        return fail(message, message_size, PNL_EFORMAT, path, "libsmf could not parse it");
+    for (int t = 1; t <= smf->number_of_tracks; t++) {
+        smf_track_t *track = smf_get_track_by_number(smf, t);
+        smf_event_t *event;
+        int part = -1, sounds = 0, has_name = 0;
+        while ((event = smf_track_get_next_event(track))) {
+            const unsigned char *midi = event->midi_buffer;
+            if (event->midi_buffer_length >= 2 && midi[0] == 0xff && midi[1] == 0x03 &&
+                !has_name) {
+                char *name = smf_event_extract_text(event);
+                has_name = 1;
+                part = name ? part_of_track_name(name) : -1;
+                free(name);
+            } else if (event->midi_buffer_length >= 3 && (midi[0] & 0xf0) == 0x90 && midi[2])
+                sounds = 1;
+        }
+        if (!sounds)
+            continue;
+        if (*track_count == max_tracks) {
+            smf_delete(smf);
+            return fail(message, message_size, PNL_EFORMAT, path,
+                        "more than %d tracks with notes", max_tracks);
+        }
+        named |= part >= 0;
+        track_parts[(*track_count)++] = (int8_t)part;
+    }
+    smf_delete(smf);
+    for (int t = 0; t < *track_count && !named; t++)
+        track_parts[t] = PNL_PART_PIANO;
+    return PNL_OK;
 }
 
 /* ---- Writing ----------------------------------------------------------- */

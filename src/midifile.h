@@ -44,6 +44,17 @@ int pnl_midi_read_tracks(const char *path, PnlScore *score, PnlMidiReadStats *st
 int pnl_midi_read_memory(const void *bytes, size_t size, const char *name, PnlScore *score,
                          PnlMidiReadStats *stats, char *message, size_t message_size);
 
+/* The roles of a composed file's sounding tracks, by their names (as
+ * pnl_midi_write names them, "Violin I", or the roles' own, "violin_1", in
+ * any case), in the order pnl_midi_read_tracks counts them (the tracks that
+ * strike a note): track_parts[t] is a PnlPart, or -1 for a track named for
+ * no role. A file with no track named for a role is one piano
+ * (pianola-generate's solo piano, a format-0 file). Returns PNL_OK, or the
+ * reader's error with `message` naming the file and what is wrong (more
+ * than max_tracks tracks with notes among them). */
+int pnl_midi_track_parts(const char *path, int8_t *track_parts, int max_tracks,
+                         int *track_count, char *message, size_t message_size);
+
 /* Writes a normalized score as a format-0 file: PPQ 480, one tempo event,
  * a time signature at each meter change (4/4 at the start if the score has
  * none there), program 0 (acoustic grand) and the notes on channel 0. A note

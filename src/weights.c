@@ -74,13 +74,15 @@ static void spec_set(TensorSpec *spec, const char *name, int rank, uint32_t d0, 
 
 /* The LSTM's tensor list for these sizes (docs/weights-format.md). */
 static int lstm_specs(uint32_t vocab, uint32_t composers, uint32_t embedding, uint32_t hidden,
-                      uint32_t layers, int density, TensorSpec *specs)
+                      uint32_t layers, uint32_t flags, TensorSpec *specs)
 {
     int n = 0;
     spec_set(&specs[n++], "token_embedding", 2, vocab, embedding);
     spec_set(&specs[n++], "composer_embedding", 2, composers, embedding);
-    if (density)
+    if (flags & PNL_WEIGHTS_FLAG_DENSITY)
         spec_set(&specs[n++], "density_embedding", 2, PNL_DENSITY_COUNT + 1, embedding);
+    if (flags & PNL_WEIGHTS_FLAG_PARTS)
+        spec_set(&specs[n++], "part_embedding", 2, PNL_PART_TOKEN_COUNT, embedding);
     for (uint32_t layer = 0; layer < layers; layer++) {
         char name[PNL_WEIGHTS_NAME_BYTES + 1];
         uint32_t input = layer == 0 ? embedding : hidden;
@@ -418,6 +420,14 @@ int pnl_weights_parse(const uint8_t *bytes, size_t size, const char *name,
         return fail(message, message_size, PNL_EFORMAT, name,
                     "density conditioning in a vocabulary of %u tokens, without the DENSITY "
                     "tokens", vocab);
+    if ((flags & PNL_WEIGHTS_FLAG_PARTS) && architecture != PNL_ARCH_LSTM)
+        return fail(message, message_size, PNL_EFORMAT, name,
+                    "parts conditioning (flag 0x%x) in a network that is not an LSTM",
+                    (unsigned)PNL_WEIGHTS_FLAG_PARTS);
+    if ((flags & PNL_WEIGHTS_FLAG_PARTS) && !pnl_vocab_has_parts((int)vocab))
+        return fail(message, message_size, PNL_EFORMAT, name,
+                    "parts conditioning in a vocabulary of %u tokens, without the PART tokens",
+                    vocab);
     uint32_t heads = 0, context = 0;
     float norm_eps = 0.0f;
     if (architecture == PNL_ARCH_TRANSFORMER) {
@@ -471,8 +481,7 @@ int pnl_weights_parse(const uint8_t *bytes, size_t size, const char *name,
     int spec_total = architecture == PNL_ARCH_TRANSFORMER
                          ? transformer_specs(vocab, composers, embedding, hidden, heads, layers,
                                              specs)
-                         : lstm_specs(vocab, composers, embedding, hidden, layers,
-                                      (flags & PNL_WEIGHTS_FLAG_DENSITY) != 0, specs);
+                         : lstm_specs(vocab, composers, embedding, hidden, layers, flags, specs);
     if (tensor_count != (uint32_t)spec_total)
         return fail(message, message_size, PNL_EFORMAT, name, "%u tensors, but a %u-layer %s has %d",
                     tensor_count, layers,

@@ -35,8 +35,13 @@ enum {
      * density_embedding follows composer_embedding (docs/weights-format.md,
      * "Density conditioning"); its vocabulary holds the DENSITY family. */
     PNL_WEIGHTS_FLAG_DENSITY = 4,
-    PNL_WEIGHTS_KNOWN_FLAGS =
-        PNL_WEIGHTS_FLAG_KEY_FRAME | PNL_WEIGHTS_FLAG_CHOICES | PNL_WEIGHTS_FLAG_DENSITY,
+    /* An LSTM that hears the parts in force (every role whose PART token it
+     * has read) at every step: its part_embedding follows the density's (or
+     * the composers') embedding (docs/weights-format.md, "Parts
+     * conditioning"); its vocabulary holds the PART family. */
+    PNL_WEIGHTS_FLAG_PARTS = 8,
+    PNL_WEIGHTS_KNOWN_FLAGS = PNL_WEIGHTS_FLAG_KEY_FRAME | PNL_WEIGHTS_FLAG_CHOICES |
+                              PNL_WEIGHTS_FLAG_DENSITY | PNL_WEIGHTS_FLAG_PARTS,
     /* A choice's display name: UTF-8, zero-padded to this many bytes. */
     PNL_WEIGHTS_LABEL_BYTES = 64,
     PNL_WEIGHTS_MAX_RANK = 4,

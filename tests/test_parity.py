@@ -19,7 +19,8 @@ import torch
 
 from train.codec import vocabulary
 from train.export import read_weights, write_weights
-from train.model import DENSITY_FIRST_TOKEN, DENSITY_STEPS, PianolaLSTM
+from train.model import (DENSITY_FIRST_TOKEN, DENSITY_STEPS, PART_FIRST_TOKEN, PART_ROLES,
+                         PianolaLSTM)
 from train.train import vocabulary_prefix_signature
 from train.transformer import PianolaTransformer
 
@@ -89,9 +90,11 @@ class LogitParity(unittest.TestCase):
         return path
 
     def assert_parity(self, model, model_path: str, composer: str,
-                      composers: List[str] = None, steps: int = TOKENS) -> None:
+                      composers: List[str] = None, steps: int = TOKENS,
+                      sequence: str = "") -> None:
         composer_class = (composers or self.vocab.composers).index(composer)
-        tokens, from_c = c_logits(model_path, self.sequence_for(model_path), composer, steps)
+        tokens, from_c = c_logits(model_path, sequence or self.sequence_for(model_path),
+                                  composer, steps)
         self.assertEqual(len(tokens), steps, "the C engine ran %d steps, expected %d"
                          % (len(tokens), steps))
         from_torch = torch_logits(model, tokens, composer_class)
@@ -142,6 +145,28 @@ class LogitParity(unittest.TestCase):
                  if DENSITY_FIRST_TOKEN <= t < DENSITY_FIRST_TOKEN + DENSITY_STEPS}
         self.assertGreaterEqual(len(steps), 2, "the sequence's DENSITY steps: %s" % steps)
         self.assert_parity(model, path, "mozart")
+
+    def test_parts_conditioned_model_logits_match_pytorch_at_every_step(self) -> None:
+        """A network that hears the parts in force at every step: a string quartet's file
+        declares four roles, and the rows of the parts heard so far match at every step."""
+        if self.vocab_size < PART_FIRST_TOKEN + PART_ROLES:
+            self.skipTest("the codec has no PART tokens")
+        quartet = os.path.join(self.scratch.name, "quartet.mid")
+        subprocess.run([program("generate"), "--ensemble", "string_quartet", "--bars", "24",
+                        "--seed", "3", "-q", "-o", quartet], check=True)
+        torch.manual_seed(1357)
+        model = PianolaLSTM(self.vocab_size, len(self.vocab.composers), 64, 96, 2,
+                            density=True, parts=True)
+        with torch.no_grad():
+            for parameter in model.parameters():
+                parameter.mul_(3.0)
+        path = os.path.join(self.scratch.name, "parts.pnm")
+        write_weights(model, path, self.signature, self.vocab.composers)
+        tokens, _ = c_logits(path, quartet, "mozart")
+        roles = {t - PART_FIRST_TOKEN for t in tokens
+                 if PART_FIRST_TOKEN <= t < PART_FIRST_TOKEN + PART_ROLES}
+        self.assertEqual(len(roles), 4, "the quartet's roles as read: %s" % roles)
+        self.assert_parity(model, path, "mozart", sequence=quartet)
 
     def test_transformer_logits_match_pytorch_over_1024_steps(self) -> None:
         """A window of 256 tokens: steps 256 to 1023 run on a full, sliding cache."""

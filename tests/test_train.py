@@ -190,6 +190,57 @@ class TrainTest(unittest.TestCase):
                         "a network grown into the density conditioning did not start as the "
                         "one it grew from")
 
+    def test_parts_conditioning_is_heard_and_carried(self) -> None:
+        """A parts-conditioned network: every role whose PART token was read stays in force
+        (the ensemble is heard at every step, long after its header), a sequence scored in
+        chunks gives the logits of the whole, export and load keep it, and a network grown
+        from one without the conditioning starts as that network."""
+        from train.model import PART_FIRST_TOKEN, PART_ROLES, parts_in_force
+        from train.train import build_model
+        self.assertEqual(self.vocab.part_tokens,
+                         list(range(PART_FIRST_TOKEN, PART_FIRST_TOKEN + PART_ROLES)))
+        torch.manual_seed(10)
+        model = PianolaLSTM(len(self.vocab), len(self.vocab.composers), 16, 24, 2,
+                            density=True, parts=True).eval()
+        with torch.no_grad():
+            model.part_embedding.weight.normal_()
+        tokens = torch.randint(1, PART_FIRST_TOKEN, (2, 60))
+        cello, piano = PART_FIRST_TOKEN + 4, PART_FIRST_TOKEN
+        tokens[:, 2], tokens[:, 3] = piano, cello    # the header declares cello and piano
+        tokens[1, 3] = piano                         # row 1: the piano alone
+        rows = parts_in_force(tokens, torch.zeros(2, PART_ROLES))
+        self.assertEqual(rows[0, :2].sum().item(), 0)
+        self.assertEqual(rows[0, 3:].tolist(), [[1.0, 0, 0, 0, 1.0, 0]] * 57)
+        self.assertEqual(rows[1, 3:].tolist(), [[1.0, 0, 0, 0, 0, 0]] * 57)
+        composers = torch.tensor([0, 0])
+        whole, _ = model(tokens, composers)
+        same = tokens.clone()
+        same[1, 3] = cello
+        cello_too, _ = model(same, composers)
+        self.assertFalse(torch.allclose(whole[1, 59], cello_too[1, 59]),
+                         "the cello declared 56 tokens before changed nothing")
+        state, chunks = None, []
+        for first in range(0, 60, 7):
+            logits, state = model(tokens[:, first:first + 7], composers, state)
+            chunks.append(logits)
+        self.assertTrue(torch.allclose(whole, torch.cat(chunks, dim=1), atol=1e-6),
+                        "scored in chunks, the parts in force were lost")
+        root = self.fresh("parts")
+        path = os.path.join(root, "parts.pnm")
+        write_weights(model, path, self.vocab.signature, self.vocab.composers)
+        loaded, _ = read_weights(path)
+        self.assertIsNotNone(loaded.part_embedding)
+        self.assertTrue(torch.equal(loaded(tokens, composers)[0], whole))
+        plain = PianolaLSTM(len(self.vocab), len(self.vocab.composers), 16, 24, 2,
+                            density=True).eval()
+        write_weights(plain, path, self.vocab.signature, self.vocab.composers)
+        grown = build_model(small_config(root, init=path, dropout=0.0), self.vocab).eval()
+        self.assertIsNotNone(grown.part_embedding)
+        self.assertTrue(torch.allclose(plain(tokens, composers)[0], grown(tokens, composers)[0],
+                                       atol=1e-6),
+                        "a network grown into the parts conditioning did not start as the one "
+                        "it grew from")
+
     def test_key_frame_moves_each_piece_by_its_frame_shift(self) -> None:
         root = self.fresh("frame")
         tokens_dir = os.path.join(root, "shifted")

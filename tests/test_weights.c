@@ -373,6 +373,13 @@ static void density_flag_set(uint8_t *b, size_t *n)
     put_u32(b + 48, PNL_WEIGHTS_FLAG_DENSITY);
     fix_crc(b, *n);
 }
+/* The parts flag likewise: the small vocabulary lacks the PART family; a
+ * transformer has no part_embedding. */
+static void parts_flag_set(uint8_t *b, size_t *n)
+{
+    put_u32(b + 48, PNL_WEIGHTS_FLAG_PARTS);
+    fix_crc(b, *n);
+}
 static void transformer_in_version_1(uint8_t *b, size_t *n)
 {
     put_u32(b + 8, 1);
@@ -466,6 +473,9 @@ static void test_each_bad_file_is_refused_with_what_is_wrong(void)
         {"density-flag-without-density-tokens", density_flag_set, PNL_EFORMAT,
          "density conditioning in a vocabulary of 21 tokens, without the DENSITY tokens",
          "density conditioning (flag 0x4) in a network that is not an LSTM"},
+        {"parts-flag-without-part-tokens", parts_flag_set, PNL_EFORMAT,
+         "parts conditioning in a vocabulary of 21 tokens, without the PART tokens",
+         "parts conditioning (flag 0x8) in a network that is not an LSTM"},
     };
     static const BadCase transformer_cases[] = {
         {"heads-zero", heads_zero, PNL_EFORMAT, "head count 0 is outside 1..8", NULL},
@@ -533,11 +543,11 @@ static void test_flags_and_version_1_files(void)
     free(bytes);
 
     weights->version = 2;
-    weights->flags = 8; /* bits 0, 1 and 2 are known */
+    weights->flags = 16; /* bits 0 to 3 are known */
     bytes = encode(weights, &size);
     int status = pnl_weights_parse(bytes, size, "future.pnm", test_signature, 0, &loaded,
                                    message, sizeof message);
-    CHECK(status == PNL_EMISMATCH && !loaded && strstr(message, "flags 0x8"),
+    CHECK(status == PNL_EMISMATCH && !loaded && strstr(message, "flags 0x10"),
           "unknown flags: status %d \"%s\"", status, message);
     free(bytes);
     pnl_weights_free(weights);

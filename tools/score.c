@@ -6,7 +6,9 @@
  * then run through the network token by token; every token after the
  * COMPOSER token is scored, as the training's evaluation does
  * (train/evaluate.py), with no grammar mask; for a key-normalized network,
- * the piece is first moved to C major / A minor. One
+ * the piece is first moved to C major / A minor. A network that knows the
+ * ensembles' parts reads a file whose tracks are named for parts (as
+ * pianola-generate --ensemble writes them) as that ensemble. One
  * line per file gives the negative log-likelihood per token (nats and bits)
  * and bits per note (a piece's bits over its notes); the last line is
  * `mean bits_per_note: X`, the mean over the files that have notes.
@@ -15,6 +17,7 @@
  * PyTorch parity test), and `--codec` the codec's signature and size. */
 #include "cli.h"
 #include "composers.h"
+#include "midifile.h"
 #include "model.h"
 #include "model_path.h"
 #include "status.h"
@@ -163,6 +166,25 @@ int main(int argc, char **argv)
             .composer = codec_composer,
             .density_bars = pnl_vocab_has_density(vocab_size),
             .key = pnl_model_key_frame(model) ? PNL_TOKENS_IN_KEY_FRAME : PNL_TOKENS_AS_WRITTEN};
+        /* An ensemble's file (pianola-generate --ensemble), for a network
+         * that knows the parts: each track is the part its name says. Any
+         * other file is one piano, read as the piano corpus is. */
+        if (pnl_vocab_has_parts(vocab_size)) {
+            int8_t parts[PNL_TOKENIZE_MAX_TRACKS];
+            int tracks = 0, ensemble = 0;
+            if (pnl_midi_track_parts(path, parts, PNL_TOKENIZE_MAX_TRACKS, &tracks, message,
+                                     sizeof message) != PNL_OK) {
+                fprintf(stderr, "%s: %s\n", program, message);
+                failures++;
+                continue;
+            }
+            for (int t = 0; t < tracks; t++)
+                ensemble |= parts[t] != PNL_PART_PIANO;
+            if (ensemble) {
+                memcpy(tokenize_options.track_parts, parts, sizeof parts);
+                tokenize_options.track_count = tracks;
+            }
+        }
         PnlTokenized tokenized;
         if (pnl_tokenize_midi_file(path, &tokenize_options, &tokenized, message,
                                    sizeof message) != PNL_OK) {

@@ -26,9 +26,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-
-#include <smf.h>
 
 #include "catalog.h"
 #include "cli.h"
@@ -452,65 +449,6 @@ static void free_parts_pieces(PartsPieces *pieces)
     free(pieces->pieces);
 }
 
-/* The role a composed file's track name gives: its label ("Violin I", as
- * pnl_midi_write names it) or its name ("violin_1"), in any case; or -1. */
-static int part_of_track_name(const char *name)
-{
-    for (int part = 0; part < PNL_PART_COUNT; part++) {
-        const PnlPartRole *role = pnl_part_role(part);
-        if (!strcasecmp(name, role->label) || !strcasecmp(name, role->name))
-            return part;
-    }
-    return -1;
-}
-
-/* The roles of a composed file's sounding tracks, by their names, in the
- * order pnl_midi_read_tracks counts them (the tracks that strike a note),
- * -1 for a track named for no role. A file with no track named for a role
- * is one piano (pianola-generate's solo piano, a format-0 file). The
- * reader has checked the file before libsmf sees it here. */
-static int composed_track_parts(const char *path, int8_t *track_parts, int *track_count,
-                                char *message)
-{
-    smf_t *smf = smf_load(path);
-    int named = 0;
-    if (!smf) {
-        snprintf(message, MESSAGE_SIZE, "%s: cannot read its tracks' names", path);
-        return PNL_EFORMAT;
-    }
-    *track_count = 0;
-    for (int t = 1; t <= smf->number_of_tracks; t++) {
-        smf_track_t *track = smf_get_track_by_number(smf, t);
-        smf_event_t *event;
-        int part = -1, sounds = 0, has_name = 0;
-        while ((event = smf_track_get_next_event(track))) {
-            const unsigned char *midi = event->midi_buffer;
-            if (event->midi_buffer_length >= 2 && midi[0] == 0xff && midi[1] == 0x03 &&
-                !has_name) {
-                char *name = smf_event_extract_text(event);
-                has_name = 1;
-                part = name ? part_of_track_name(name) : -1;
-                free(name);
-            } else if (event->midi_buffer_length >= 3 && (midi[0] & 0xf0) == 0x90 && midi[2])
-                sounds = 1;
-        }
-        if (!sounds)
-            continue;
-        if (*track_count == PNL_TOKENIZE_MAX_TRACKS) {
-            smf_delete(smf);
-            snprintf(message, MESSAGE_SIZE, "%s: more than %d tracks with notes", path,
-                     PNL_TOKENIZE_MAX_TRACKS);
-            return PNL_EFORMAT;
-        }
-        named |= part >= 0;
-        track_parts[(*track_count)++] = (int8_t)part;
-    }
-    smf_delete(smf);
-    for (int t = 0; t < *track_count && !named; t++)
-        track_parts[t] = PNL_PART_PIANO;
-    return PNL_OK;
-}
-
 /* Reads a file track by track and measures each part of `ensemble`: its
  * tracks' roles are `track_parts`, or, for a composed file (NULL), those
  * their names give. Notes of a track with no role, or of a role the
@@ -533,7 +471,8 @@ static int measure_parts_file(const char *path, const int8_t *track_parts, int t
     pnl_score_init(&score);
     int status = pnl_midi_read_tracks(path, &score, NULL, message, MESSAGE_SIZE);
     if (!status && !track_parts) {
-        status = composed_track_parts(path, named_parts, &track_count, message);
+        status = pnl_midi_track_parts(path, named_parts, PNL_TOKENIZE_MAX_TRACKS, &track_count,
+                                      message, MESSAGE_SIZE);
         track_parts = named_parts;
     }
     if (!status) {

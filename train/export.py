@@ -43,6 +43,7 @@ FLAGS = struct.Struct("<I")             # version 2 only, after the tensor count
 FLAG_KEY_FRAME = 1                      # the network composes in C major / A minor
 FLAG_CHOICES = 2                        # the composer choices section follows the names
 FLAG_DENSITY = 4                        # an LSTM's density_embedding follows its composers'
+FLAG_PARTS = 8                          # an LSTM's part_embedding follows (density's or composers')
 LABEL_BYTES = 64
 MAX_CHOICES = 32
 
@@ -51,8 +52,9 @@ class WeightsError(ValueError):
     pass
 
 
-def lstm_tensor_names(layers: int, density: bool = False) -> List[str]:
-    names = ["token_embedding", "composer_embedding"] + (["density_embedding"] if density else [])
+def lstm_tensor_names(layers: int, density: bool = False, parts: bool = False) -> List[str]:
+    names = ["token_embedding", "composer_embedding"] + \
+        (["density_embedding"] if density else []) + (["part_embedding"] if parts else [])
     for layer in range(layers):
         names += ["lstm.%d.weight_ih" % layer, "lstm.%d.weight_hh" % layer,
                   "lstm.%d.bias_ih" % layer, "lstm.%d.bias_hh" % layer]
@@ -135,11 +137,12 @@ def write_weights(model, path: str, signature: int,
                          % (len(composer_names), model.n_composers))
     transformer = isinstance(model, PianolaTransformer)
     density = not transformer and model.density_embedding is not None
+    parts = not transformer and model.part_embedding is not None
     names = transformer_tensor_names(model.layers) if transformer else \
-        lstm_tensor_names(model.layers, density)
+        lstm_tensor_names(model.layers, density, parts)
     state = model.state_dict()
     flags = (FLAG_KEY_FRAME if key_frame else 0) | (FLAG_CHOICES if choices else 0) | \
-        (FLAG_DENSITY if density else 0)
+        (FLAG_DENSITY if density else 0) | (FLAG_PARTS if parts else 0)
     parts = [HEADER.pack(MAGIC, FORMAT_VERSION, ARCH_TRANSFORMER if transformer else ARCH_LSTM,
                          signature & 0xFFFFFFFFFFFFFFFF, model.vocab_size, model.n_composers,
                          model.embed, model.hidden, model.layers, len(names)),
@@ -188,10 +191,12 @@ def read_weights(path: str) -> Tuple[torch.nn.Module, Dict]:
     if version >= 2:
         (flags,) = FLAGS.unpack_from(body, offset)
         offset += FLAGS.size
-        if flags & ~(FLAG_KEY_FRAME | FLAG_CHOICES | FLAG_DENSITY):
+        if flags & ~(FLAG_KEY_FRAME | FLAG_CHOICES | FLAG_DENSITY | FLAG_PARTS):
             raise fail("unknown flags 0x%x" % flags)
         if flags & FLAG_DENSITY and arch != ARCH_LSTM:
             raise fail("density conditioning is an LSTM's (flags 0x%x)" % flags)
+        if flags & FLAG_PARTS and arch != ARCH_LSTM:
+            raise fail("parts conditioning is an LSTM's (flags 0x%x)" % flags)
     if arch == ARCH_TRANSFORMER:
         if version < 2 or offset + TRANSFORMER_FIELDS.size > len(body):
             raise fail("truncated in the transformer's fields")
@@ -227,10 +232,11 @@ def read_weights(path: str) -> Tuple[torch.nn.Module, Dict]:
         model = PianolaTransformer(vocab, composers, embed, heads, layers, context, hidden,
                                    norm_eps=norm_eps)
     else:
-        density = bool(flags & FLAG_DENSITY)
-        names = lstm_tensor_names(layers, density)
+        density, parts = bool(flags & FLAG_DENSITY), bool(flags & FLAG_PARTS)
+        names = lstm_tensor_names(layers, density, parts)
         try:
-            model = PianolaLSTM(vocab, composers, embed, hidden, layers, density=density)
+            model = PianolaLSTM(vocab, composers, embed, hidden, layers, density=density,
+                                parts=parts)
         except ValueError as error:
             raise fail(str(error))
     if count != len(names):

@@ -5,6 +5,7 @@ It is exactly the computation docs/weights-format.md describes and the C engine 
 repeats step by step:
 
     input_0 = token_embedding[x] + composer_embedding[c] (+ density_embedding[d])
+                                                        (+ sum of part_embedding[r], r in P)
     for each layer l: (h_l, c_l) = LSTMCell(input_l, h_l, c_l); input_{l+1} = h_l
     logits  = output.weight @ h_{L-1} + output.bias
 
@@ -13,12 +14,19 @@ DENSITY token, else 1 + the step of the last DENSITY token read, that token incl
 DENSITY token names the density of the bar it opens, but only once; added to every step's input,
 as the composer is, the network hears it at every note it writes, and obeys it.
 
+P is the set of parts in force (docs/weights-format.md, "Parts conditioning"): the roles of
+every PART token read so far, that token included; a piece declares its ensemble's roles
+right after COMPOSER, so from there on every step hears the whole ensemble. Declared once, the
+ensemble faded from the network's memory: the cello of Cello and piano fell silent for good
+after a few bars of piano alone.
+
 API:
     model = PianolaLSTM(vocab_size, n_composers, embed, hidden, layers, dropout=0.0,
-                        density=False)
+                        density=False, parts=False)
     logits, state = model(tokens[B, T] (int64), composer[B] (int64), state=None)
-        logits: [B, T, V]; state: (h, c), each [layers, B, hidden], and with density
-        conditioning a third member, the step in force [B]
+        logits: [B, T, V]; state: (h, c), each [layers, B, hidden], then with density
+        conditioning the step in force [B], then with parts conditioning the parts in force
+        [B, PART_ROLES] (1.0 for a role heard)
     logits, state = model.step(token[B], composer[B], state=None)   # one token; logits [B, V]
     model.config() -> dict of the constructor's arguments
 
@@ -34,6 +42,10 @@ State = Tuple[torch.Tensor, ...]
 # The DENSITY tokens' ids (src/vocabulary.h): the conditioning's rows 1..5 are theirs.
 DENSITY_FIRST_TOKEN = 430
 DENSITY_STEPS = 5
+# The PART tokens' ids, one per role in src/parts.h's order (piano, violin_1, violin_2, viola,
+# cello, melody): part_embedding's rows.
+PART_FIRST_TOKEN = 435
+PART_ROLES = 6
 
 
 def density_in_force(tokens: torch.Tensor, before: torch.Tensor) -> torch.Tensor:
@@ -48,13 +60,26 @@ def density_in_force(tokens: torch.Tensor, before: torch.Tensor) -> torch.Tensor
     return torch.where(last >= 0, found, before.view(-1, 1).expand_as(tokens))
 
 
+def parts_in_force(tokens: torch.Tensor, before: torch.Tensor) -> torch.Tensor:
+    """[B, T, PART_ROLES] 1.0 where a role's PART token was read at or before the position, or
+    the role is in `before` [B, PART_ROLES] (the parts in force before the window)."""
+    roles = torch.arange(PART_FIRST_TOKEN, PART_FIRST_TOKEN + PART_ROLES, device=tokens.device)
+    read = (tokens.unsqueeze(-1) == roles).to(torch.float32)
+    heard = torch.cummax(read, dim=1).values
+    return torch.maximum(heard, before.unsqueeze(1).to(torch.float32))
+
+
 class PianolaLSTM(nn.Module):
     def __init__(self, vocab_size: int, n_composers: int, embed: int, hidden: int,
-                 layers: int, dropout: float = 0.0, density: bool = False) -> None:
+                 layers: int, dropout: float = 0.0, density: bool = False,
+                 parts: bool = False) -> None:
         super().__init__()
         if density and vocab_size < DENSITY_FIRST_TOKEN + DENSITY_STEPS:
             raise ValueError("density conditioning needs the DENSITY tokens; the vocabulary "
                              "has %d tokens" % vocab_size)
+        if parts and vocab_size < PART_FIRST_TOKEN + PART_ROLES:
+            raise ValueError("parts conditioning needs the PART tokens; the vocabulary has %d "
+                             "tokens" % vocab_size)
         self.vocab_size = vocab_size
         self.n_composers = n_composers
         self.embed = embed
@@ -67,6 +92,7 @@ class PianolaLSTM(nn.Module):
         # conditioning starts as that network.
         self.density_embedding = nn.Embedding(DENSITY_STEPS + 1, embed, padding_idx=0) \
             if density else None
+        self.part_embedding = nn.Embedding(PART_ROLES, embed) if parts else None
         self.lstm = nn.LSTM(embed, hidden, num_layers=layers, batch_first=True,
                             dropout=dropout if layers > 1 else 0.0)
         self.dropout = nn.Dropout(dropout)
@@ -75,20 +101,28 @@ class PianolaLSTM(nn.Module):
     def config(self) -> Dict[str, float]:
         return {"vocab_size": self.vocab_size, "n_composers": self.n_composers,
                 "embed": self.embed, "hidden": self.hidden, "layers": self.layers,
-                "dropout": self.dropout_p, "density": self.density_embedding is not None}
+                "dropout": self.dropout_p, "density": self.density_embedding is not None,
+                "parts": self.part_embedding is not None}
 
     def forward(self, tokens: torch.Tensor, composer: torch.Tensor,
                 state: Optional[State] = None) -> Tuple[torch.Tensor, State]:
         x = self.token_embedding(tokens) + self.composer_embedding(composer).unsqueeze(1)
-        if self.density_embedding is None:
-            out, state = self.lstm(x, state)
-            return self.output(self.dropout(out)), state
-        before = state[2] if state is not None else torch.zeros(
-            tokens.shape[0], dtype=torch.long, device=tokens.device)
-        density = density_in_force(tokens, before)
-        x = x + self.density_embedding(density)
+        carried = list(state[2:]) if state is not None else []
+        in_force = []
+        if self.density_embedding is not None:
+            before = carried.pop(0) if carried else torch.zeros(
+                tokens.shape[0], dtype=torch.long, device=tokens.device)
+            density = density_in_force(tokens, before)
+            x = x + self.density_embedding(density)
+            in_force.append(density[:, -1])
+        if self.part_embedding is not None:
+            before = carried.pop(0) if carried else torch.zeros(
+                tokens.shape[0], PART_ROLES, device=tokens.device)
+            parts = parts_in_force(tokens, before)
+            x = x + parts @ self.part_embedding.weight
+            in_force.append(parts[:, -1])
         out, (h, c) = self.lstm(x, state[:2] if state is not None else None)
-        return self.output(self.dropout(out)), (h, c, density[:, -1])
+        return self.output(self.dropout(out)), (h, c, *in_force)
 
     def step(self, token: torch.Tensor, composer: torch.Tensor,
              state: Optional[State] = None) -> Tuple[torch.Tensor, State]:
@@ -111,7 +145,7 @@ def from_config(config: Dict) -> nn.Module:
                                   config["norm_eps"])
     return PianolaLSTM(config["vocab_size"], config["n_composers"], config["embed"],
                        config["hidden"], config["layers"], config.get("dropout", 0.0),
-                       config.get("density", False))
+                       config.get("density", False), config.get("parts", False))
 
 
 def describe(model: nn.Module) -> str:
@@ -121,6 +155,7 @@ def describe(model: nn.Module) -> str:
         return ("transformer of %d parameters (dimension %d, %d heads, %d layers, feed-forward "
                 "%d, context %d)" % (count, model.dim, model.heads, model.layers,
                                      model.feed_forward, model.context))
-    return "LSTM of %d parameters (embed %d, hidden %d, layers %d%s)" % (
+    return "LSTM of %d parameters (embed %d, hidden %d, layers %d%s%s)" % (
         count, model.embed, model.hidden, model.layers,
-        ", density-conditioned" if model.density_embedding is not None else "")
+        ", density-conditioned" if model.density_embedding is not None else "",
+        ", parts-conditioned" if model.part_embedding is not None else "")

@@ -44,7 +44,8 @@ import torch.nn.functional as F
 
 from train.data import (Corpus, Piece, Vocabulary, WindowSampler, offered_composers,
                         relabel)
-from train.model import DENSITY_FIRST_TOKEN, DENSITY_STEPS, PianolaLSTM, describe, parameter_count
+from train.model import (DENSITY_FIRST_TOKEN, DENSITY_STEPS, PART_FIRST_TOKEN, PART_ROLES,
+                         PianolaLSTM, describe, parameter_count)
 
 
 @dataclass
@@ -327,49 +328,52 @@ def build_model(config: TrainConfig, vocab: Vocabulary,
         if meta["signature"] != vocab.signature and not grown:
             raise ValueError("%s: vocabulary signature %016x, the tokens have %016x"
                              % (config.init, meta["signature"], vocab.signature))
-        density = density_conditioned(vocab)
+        density, parts = density_conditioned(vocab), parts_conditioned(vocab)
         fresh = PianolaLSTM(len(vocab), len(vocab.composers), model.embed, model.hidden,
-                            model.layers, config.dropout, density)
-        if density and model.density_embedding is None:
-            # The conditioning starts at zero: the grown network begins as the one it grew
-            # from, and learns what each density step adds.
-            with torch.no_grad():
+                            model.layers, config.dropout, density, parts)
+        # A conditioning the network grows into starts at zero: the grown network begins as
+        # the one it grew from, and learns what each density step or part adds.
+        with torch.no_grad():
+            if density and model.density_embedding is None:
                 fresh.density_embedding.weight.zero_()
-        if grown or density:
-            # The vocabulary gained tokens after the old ones (ids kept): the old rows carry
-            # over, the new tokens start from fresh rows and an output bias that makes them
-            # as unlikely as the rarest old token until training says otherwise.
-            old = model.vocab_size
-            state = fresh.state_dict()
-            for name, tensor in model.state_dict().items():
-                if name in ("token_embedding.weight", "output.weight", "output.bias") and grown:
-                    state[name][:old] = tensor
-                    if name == "output.bias":
-                        state[name][old:] = tensor.min()
-                    elif name == "output.weight":
-                        state[name][old:] = 0.0
-                else:
-                    state[name] = tensor
-            fresh.load_state_dict(state)
-        else:
-            fresh.load_state_dict(model.state_dict())
+            if parts and model.part_embedding is None:
+                fresh.part_embedding.weight.zero_()
+        # The vocabulary may have gained tokens after the old ones (ids kept): the old rows
+        # carry over, the new tokens start from fresh rows and an output bias that makes them
+        # as unlikely as the rarest old token until training says otherwise.
+        old = model.vocab_size
+        state = fresh.state_dict()
+        for name, tensor in model.state_dict().items():
+            if name in ("token_embedding.weight", "output.weight", "output.bias") and grown:
+                state[name][:old] = tensor
+                if name == "output.bias":
+                    state[name][old:] = tensor.min()
+                elif name == "output.weight":
+                    state[name][old:] = 0.0
+            else:
+                state[name] = tensor
+        fresh.load_state_dict(state)
         return fresh
     return PianolaLSTM(len(vocab), len(classes["composers"] if classes else vocab.composers),
                        config.embed, config.hidden, config.layers, config.dropout,
-                       density_conditioned(vocab))
+                       density_conditioned(vocab), parts_conditioned(vocab))
 
 
 def parameter_groups(model: torch.nn.Module, config: TrainConfig) -> List[Dict]:
-    """The optimizer's groups: the density embedding learns `density_lr_scale` times faster.
-    It starts at zero in a grown network; at the network's own rate its rows had reached a norm
-    of 0.2-0.6 after 200 steps, where the token and composer embeddings have 10-11, and the
-    network composed nearly as busily at every step."""
-    density = getattr(model, "density_embedding", None)
-    if density is None or config.density_lr_scale == 1.0:
+    """The optimizer's groups: the conditioning embeddings (density steps, parts) learn
+    `density_lr_scale` times faster. They start at zero in a grown network; at the network's
+    own rate the density rows had reached a norm of 0.2-0.6 after 200 steps, where the token
+    and composer embeddings have 10-11, and the network composed nearly as busily at every
+    step."""
+    conditioning = [module for module in (getattr(model, "density_embedding", None),
+                                          getattr(model, "part_embedding", None))
+                    if module is not None]
+    if not conditioning or config.density_lr_scale == 1.0:
         return [{"params": list(model.parameters())}]
-    own = {id(p) for p in density.parameters()}
+    fast = [p for module in conditioning for p in module.parameters()]
+    own = {id(p) for p in fast}
     return [{"params": [p for p in model.parameters() if id(p) not in own]},
-            {"params": list(density.parameters()), "lr": config.lr * config.density_lr_scale}]
+            {"params": fast, "lr": config.lr * config.density_lr_scale}]
 
 
 def density_conditioned(vocab: Vocabulary) -> bool:
@@ -385,13 +389,27 @@ def density_conditioned(vocab: Vocabulary) -> bool:
     return True
 
 
+def parts_conditioned(vocab: Vocabulary) -> bool:
+    """Whether an LSTM for these tokens hears the parts in force at every step: whenever the
+    tokens carry the PART family (an ensemble declared once, in a piece's header, faded from
+    the network's memory: docs/training.md, "Stage 5")."""
+    parts = [i for i, name in enumerate(vocab.names) if name.startswith("PART_")]
+    if not parts:
+        return False
+    if parts != list(range(PART_FIRST_TOKEN, PART_FIRST_TOKEN + PART_ROLES)):
+        raise ValueError("the PART tokens are ids %s, the network's conditioning expects "
+                         "%d..%d" % (parts, PART_FIRST_TOKEN, PART_FIRST_TOKEN + PART_ROLES - 1))
+    return True
+
+
 def grow_composers(model: PianolaLSTM, classes: Dict, dropout: float) -> PianolaLSTM:
     """The init network with room for the classes of `own_classes` (train/own.py): a new
     class starts as a copy of the row of the class it is like, so before training it composes
     exactly as that one."""
     names = classes["composers"]
     grown = PianolaLSTM(model.vocab_size, len(names), model.embed, model.hidden, model.layers,
-                        dropout, model.density_embedding is not None)
+                        dropout, model.density_embedding is not None,
+                        model.part_embedding is not None)
     state = grown.state_dict()
     for name, tensor in model.state_dict().items():
         if name == "composer_embedding.weight":
