@@ -224,6 +224,16 @@ static double playhead(const Pianola *self)
     return pnl_transport_ticks(&self->transport);
 }
 
+/* The live channel of the part a phrase played now would become: the
+ * player hears the instrument they play for. */
+static int live_channel(const Pianola *self)
+{
+    const PnlEnsemble *ensemble = pnl_ensemble(self->wanted.ensemble);
+    int part = pnl_ensemble_prompt_part(ensemble ? ensemble->parts : 0,
+                                        (int)lrintf(port_value(self, PNL_PORT_PROMPT_PART)));
+    return pnl_synth_live_channel(part, self->melody_instrument);
+}
+
 static void handle_midi(Pianola *self, uint32_t frame, const uint8_t *message, uint32_t size)
 {
     if (size < 1)
@@ -237,22 +247,27 @@ static void handle_midi(Pianola *self, uint32_t frame, const uint8_t *message, u
         uint8_t pitch = message[1] & 0x7f, velocity = message[2] & 0x7f;
         int on = status == 0x90 && velocity > 0;
         if (on) {
+            /* Its note-off ends it there, whatever is chosen meanwhile. */
+            self->live_channels[pitch] = (uint8_t)live_channel(self);
             if (self->playback.synth)
-                pnl_synth_note_on(self->playback.synth, PNL_CHANNEL_LIVE, pitch, velocity);
+                pnl_synth_note_on(self->playback.synth, self->live_channels[pitch], pitch,
+                                  velocity);
             pnl_notify_live_note_on(&self->notify, pitch, playhead(self));
             if (self->capture.active && pnl_transport_rolling(&self->transport))
                 pnl_capture_note_on(&self->capture.recorder, pitch, velocity, playhead(self));
         } else {
             if (self->playback.synth)
-                pnl_synth_note_off(self->playback.synth, PNL_CHANNEL_LIVE, pitch);
+                pnl_synth_note_off(self->playback.synth, self->live_channels[pitch], pitch);
             if (self->capture.active)
                 pnl_capture_note_off(&self->capture.recorder, pitch, playhead(self));
             pnl_notify_live_note_off(&self->notify, frame, pitch, playhead(self),
                                      &self->transport);
         }
-    } else if (status == 0xb0 && size >= 3) {
-        if (self->playback.synth)
-            pnl_synth_control(self->playback.synth, PNL_CHANNEL_LIVE, message[1] & 0x7f,
+    } else if (status == 0xb0 && size >= 3 && self->playback.synth) {
+        /* The pedal holds every live instrument, as the notes it holds may
+         * sound on any of them. */
+        for (int channel = PNL_SYNTH_LIVE_BASE; channel < PNL_SYNTH_CHANNELS; channel++)
+            pnl_synth_control(self->playback.synth, channel, message[1] & 0x7f,
                               message[2] & 0x7f);
     }
 }
@@ -666,6 +681,7 @@ static LV2_Handle instantiate(const LV2_Descriptor *descriptor, double rate,
     snprintf(self->host.bundle_path, sizeof self->host.bundle_path, "%s",
              bundle_path ? bundle_path : "");
     self->host.sample_rate = rate;
+    memset(self->live_channels, PNL_SYNTH_LIVE_BASE, sizeof self->live_channels);
 
     self->timeline = pnl_timeline_new(PNL_TIMELINE_DEFAULT_CAPACITY);
     self->capture_storage[0] = calloc(PNL_CAPTURE_CAPACITY, sizeof(PnlTimelineNote));

@@ -183,6 +183,8 @@ typedef struct {
     /* The melody part's instrument (a PNL_MELODY_INSTRUMENT_CHOICES index):
      * which synth channel its notes play on (pnl_synth_channel). */
     int32_t melody_instrument;
+    /* The live channel each key's last note-on on MIDI in sounds on. */
+    uint8_t live_channels[128];
     float target_gain;         /* the volume port as a gain */
     PnlTransport transport;    /* the host's playhead, or the internal tempo */
 

@@ -87,16 +87,23 @@ static int select_program(PnlSynth *synth, int font, int channel, int program, i
     return 1;
 }
 
-/* The piano on its part's channel and the live one; every other part's
- * General MIDI program on its channel. A SoundFont without the piano is
- * refused; one without a string or melody instrument plays that part on
- * the piano, and message says so (the SoundFont still loads). */
+/* A part's instrument on its channel, panned as its player sits, and on its
+ * live channel, centred as the player at the keyboard. */
+static int select_part_program(PnlSynth *synth, int font, int channel, int program, int pan)
+{
+    return select_program(synth, font, channel, program, pan) &&
+           select_program(synth, font, PNL_SYNTH_LIVE_BASE + channel, program, 64);
+}
+
+/* The piano on its part's channel; every other part's General MIDI program
+ * on its channel; each also on its live channel. A SoundFont without the
+ * piano is refused; one without a string or melody instrument plays that
+ * part on the piano, and message says so (the SoundFont still loads). */
 static int select_instruments(PnlSynth *synth, int font, char *message, size_t message_size)
 {
     const PnlPartRole *piano = pnl_part_role(PNL_PART_PIANO);
-    if (!select_program(synth, font, pnl_part_channel(PNL_PART_PIANO), piano->program,
-                        piano->pan) ||
-        !select_program(synth, font, PNL_CHANNEL_LIVE, piano->program, 64)) {
+    if (!select_part_program(synth, font, pnl_part_channel(PNL_PART_PIANO), piano->program,
+                             piano->pan)) {
         snprintf(message, message_size, "%s: the SoundFont has no instrument at bank 0, "
                  "program 0", synth->soundfont_path);
         return 0;
@@ -108,9 +115,9 @@ static int select_instruments(PnlSynth *synth, int font, char *message, size_t m
             int channel = pnl_synth_channel(part, choice);
             int program = part == PNL_PART_MELODY ? pnl_melody_instrument_program(choice)
                                                   : role->program;
-            if (select_program(synth, font, channel, program, role->pan))
+            if (select_part_program(synth, font, channel, program, role->pan))
                 continue;
-            select_program(synth, font, channel, piano->program, role->pan);
+            select_part_program(synth, font, channel, piano->program, role->pan);
             size_t used = strlen(message);
             if (used + 1 < message_size)
                 snprintf(message + used, message_size - used,
@@ -172,7 +179,7 @@ PnlSynth *pnl_synth_new(const char *soundfont_path, double sample_rate, char *me
     fluid_settings_setint(settings, "synth.chorus.active", 0);
     fluid_settings_setnum(settings, "synth.gain", 0.5);
     fluid_settings_setint(settings, "synth.verbose", 0);
-    fluid_settings_setint(settings, "synth.midi-channels", 16);
+    fluid_settings_setint(settings, "synth.midi-channels", PNL_SYNTH_CHANNELS);
 
     synth->synth = new_fluid_synth(settings);
     if (!synth->synth)
@@ -215,7 +222,7 @@ out_of_memory:
 
 static int valid_key(int channel, int pitch)
 {
-    return channel >= 0 && channel < 16 && pitch >= 0 && pitch <= 127;
+    return channel >= 0 && channel < PNL_SYNTH_CHANNELS && pitch >= 0 && pitch <= 127;
 }
 
 void pnl_synth_note_on(PnlSynth *synth, int channel, int pitch, int velocity)
@@ -232,10 +239,11 @@ void pnl_synth_note_off(PnlSynth *synth, int channel, int pitch)
 
 void pnl_synth_control(PnlSynth *synth, int channel, int controller, int value)
 {
-    if (channel >= 0 && channel < 16 && controller >= 0 && controller < 120 && value >= 0 &&
-        value <= 127)
+    if (channel >= 0 && channel < PNL_SYNTH_CHANNELS && controller >= 0 && controller < 120 &&
+        value >= 0 && value <= 127)
         fluid_synth_cc(synth->synth, channel, controller, value);
-    else if (channel >= 0 && channel < 16 && (controller == 120 || controller == 123))
+    else if (channel >= 0 && channel < PNL_SYNTH_CHANNELS &&
+             (controller == 120 || controller == 123))
         fluid_synth_all_notes_off(synth->synth, channel);
 }
 

@@ -20,9 +20,12 @@
 #include "../src/parts.h"
 
 enum {
-    /* Notes played on MIDI in: a piano of their own, apart from the parts'
-     * channels (pnl_synth_channel), so a live note never ends a composed one. */
-    PNL_CHANNEL_LIVE = 15,
+    /* Notes played on MIDI in sound on channels of their own, apart from the
+     * parts' (pnl_synth_channel), so a live note never ends a composed one:
+     * channel PNL_SYNTH_LIVE_BASE + c holds channel c's instrument, centred
+     * (pnl_synth_live_channel). */
+    PNL_SYNTH_LIVE_BASE = 16,
+    PNL_SYNTH_CHANNELS = 2 * PNL_SYNTH_LIVE_BASE,
     PNL_SYNTH_MAX_BLOCK = 8192
 };
 
@@ -31,8 +34,9 @@ enum {
 typedef struct PnlSynth PnlSynth;
 
 /* Loads the SoundFont and warms the synth up: the piano (program 0) on the
- * piano part's and the live channels, each other part's General MIDI
- * program on its channel, panned as the players sit (parts.h). NULL with a
+ * piano part's channel, each other part's General MIDI program on its
+ * channel, panned as the players sit (parts.h), and each again on its live
+ * channel. NULL with a
  * message naming the file and the problem when it cannot; a synth and a
  * message when the SoundFont lacks a part's instrument (that part then
  * plays on the piano). */
@@ -54,13 +58,22 @@ static inline int pnl_synth_channel(int part, int melody_instrument)
     _Static_assert(sizeof melody_channels / sizeof *melody_channels ==
                        PNL_MELODY_INSTRUMENT_COUNT,
                    "a channel for every melody instrument");
-    _Static_assert(PNL_PART_COUNT <= 6 && PNL_CHANNEL_LIVE > 11, "channels in use apart");
+    _Static_assert(PNL_PART_COUNT <= 6 && PNL_SYNTH_LIVE_BASE > 11, "channels in use apart");
     if (part != PNL_PART_MELODY)
         return pnl_part_channel(part);
     return melody_channels[melody_instrument >= 0 &&
                                    melody_instrument < PNL_MELODY_INSTRUMENT_COUNT
                                ? melody_instrument
                                : 0];
+}
+
+/* The channel a note played on the keyboard sounds on: the instrument of
+ * the part a captured phrase would become (pnl_ensemble_prompt_part: the
+ * piano, or the first violin, the cello, the melody's chosen instrument),
+ * so the player hears the part they play. Any thread. */
+static inline int pnl_synth_live_channel(int part, int melody_instrument)
+{
+    return PNL_SYNTH_LIVE_BASE + pnl_synth_channel(part, melody_instrument);
 }
 
 void pnl_synth_note_on(PnlSynth *synth, int channel, int pitch, int velocity);
