@@ -12,9 +12,10 @@
  *
  * The composer pills are the loaded model's choices, which the DSP sends
  * (pianola:Composers) with the one composing; the model row shows the
- * model's file, and a click on it asks the host for a file dialog on the
- * pianola:model property (ui:requestValue), as hosts offer for the
- * SoundFont.
+ * file that composes (the bundled ensemble network for an ensemble while
+ * the session has the bundled model), and a click on it asks the host for
+ * a file dialog on the pianola:model property (ui:requestValue), as hosts
+ * offer for the SoundFont.
  *
  * One window for both plugins of the bundle (plugin/variant.h): it keeps
  * its port values by the table's indices (ports.h) and maps them to and
@@ -30,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 /* The LV2 headers before Xlib's: Xlib defines Bool, a field of the atom forge. */
@@ -42,6 +44,7 @@
 #include "../plugin/ports.h"
 #include "../plugin/uris.h"
 #include "../plugin/variant.h"
+#include "../src/engine.h"  /* the bundled models' files */
 #include "../src/weights.h" /* PNL_WEIGHTS_LABEL_BYTES: a display name's size */
 
 #include <X11/Xlib.h>
@@ -145,6 +148,10 @@ typedef struct {
      * composes (-1: show the port's value), which differs from the port's
      * where a restored session's composer moved in the model's list. */
     char model[256];
+    /* Whether the model in use is the bundle's own (bundled_model, the
+     * file pnl_bundled_model_path names), as until the DSP says. */
+    int model_bundled;
+    char *bundled_model;
     int composer_count;
     char composer_labels[PNL_UI_COMPOSER_SEGMENTS][PNL_WEIGHTS_LABEL_BYTES + 1];
     int choice_from_dsp;
@@ -316,6 +323,12 @@ static void receive_path(PianolaUi *ui, const LV2_Atom_Object *object)
     atom_text(value, path, sizeof path);
     const char *name = strrchr(path, '/');
     snprintf(shown, sizeof ui->soundfont, "%s", name ? name + 1 : path);
+    if (shown == ui->model) {
+        struct stat file, bundled;
+        ui->model_bundled = ui->bundled_model && stat(path, &file) == 0 &&
+                            stat(ui->bundled_model, &bundled) == 0 &&
+                            file.st_dev == bundled.st_dev && file.st_ino == bundled.st_ino;
+    }
 }
 
 static void use_builtin_composers(PianolaUi *ui)
@@ -459,6 +472,16 @@ static int shown_ensemble(const PianolaUi *ui)
                                                                : PNL_ENSEMBLE_CHOICE_COUNT - 1;
 }
 
+/* The file that composes: the session's model, but the bundled ensemble
+ * network for an ensemble while that is the bundled piano model (the
+ * engine's rule, pnl_bundled_model_for). */
+static const char *composing_model_name(const PianolaUi *ui)
+{
+    if (ui->model_bundled)
+        return pnl_bundled_model_for(shown_ensemble(ui));
+    return ui->model[0] ? ui->model : PNL_BUNDLED_PIANO_MODEL;
+}
+
 /* Whether Capture plays has a choice to make: whether the two choices give
  * a captured phrase different parts (pnl_ensemble_prompt_part, the engine's
  * rule), only so in an ensemble with the piano and another part. */
@@ -593,7 +616,7 @@ static void draw_frame(PianolaUi *ui, cairo_t *cr, double now)
         labels[c] = ui->composer_labels[c];
     pnl_draw_composer_selector(cr, layout->composer, ui->composer_count, labels,
                                shown_composer(ui), hovered_composer, scale);
-    pnl_draw_model_row(cr, layout->model, scale, ui->model[0] ? ui->model : "pianola.pnm",
+    pnl_draw_model_row(cr, layout->model, scale, composing_model_name(ui),
                        ui->hovered == TARGET_MODEL);
 
     double playhead = current_playhead_beats(ui, now);
@@ -1095,6 +1118,7 @@ static void cleanup(LV2UI_Handle handle)
             XDestroyWindow(ui->display, ui->window);
         XCloseDisplay(ui->display);
     }
+    free(ui->bundled_model);
     free(ui);
 }
 
@@ -1104,7 +1128,6 @@ static LV2UI_Handle instantiate(const LV2UI_Descriptor *descriptor, const char *
                                 const LV2_Feature *const *features)
 {
     (void)descriptor;
-    (void)bundle_path;
     int midi = plugin_uri && !strcmp(plugin_uri, PIANOLA_MIDI_URI);
     if (!plugin_uri || (strcmp(plugin_uri, PIANOLA_URI) && !midi) || !write_function || !features)
         return NULL;
@@ -1191,6 +1214,16 @@ static LV2UI_Handle instantiate(const LV2UI_Descriptor *descriptor, const char *
     XSync(ui->display, False);
     if (ui->host_resize)
         ui->host_resize->ui_resize(ui->host_resize->handle, width, height);
+
+    /* Where the DSP finds the bundled piano model (pnl_bundled_model_path). */
+    if (bundle_path && bundle_path[0]) {
+        size_t length = strlen(bundle_path) + sizeof "/models/" + sizeof PNL_BUNDLED_PIANO_MODEL;
+        ui->bundled_model = malloc(length);
+        if (ui->bundled_model)
+            snprintf(ui->bundled_model, length, "%s/models/%s", bundle_path,
+                     PNL_BUNDLED_PIANO_MODEL);
+    }
+    ui->model_bundled = 1;
 
     *widget = (LV2UI_Widget)(uintptr_t)ui->window;
     send_message(ui, ui->uris.pianola_UiOn);

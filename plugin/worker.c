@@ -229,7 +229,8 @@ static PnlEngine *composing_engine(Pianola *self, const PnlComposeSettings *sett
         return worker->engine;
     if (!worker->ensemble_engine && !worker->ensemble_engine_failed) {
         char path[PNL_PATH_SIZE + 32], message[PNL_MESSAGE_SIZE] = "";
-        pnl_bundled_model_path(self, PNL_BUNDLED_ENSEMBLE_MODEL, path, sizeof path);
+        pnl_bundled_model_path(self, pnl_bundled_model_for(settings->ensemble), path,
+                               sizeof path);
         worker->ensemble_engine = pnl_engine_new(path, PNL_PRECISION_INT8, message, sizeof message);
         if (!worker->ensemble_engine) {
             lv2_log_error(&self->host.logger, "Pianola: %s; the ensembles play solo piano\n",

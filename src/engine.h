@@ -50,6 +50,14 @@
 #define PNL_BUNDLED_PIANO_MODEL "pianola.pnm"
 #define PNL_BUNDLED_ENSEMBLE_MODEL "ensembles.pnm"
 
+/* The bundled model that composes for the index-th ensemble (parts.h,
+ * pnl_ensemble): the piano's for solo piano, the ensemble network for any
+ * other. */
+static inline const char *pnl_bundled_model_for(int ensemble)
+{
+    return ensemble > 0 ? PNL_BUNDLED_ENSEMBLE_MODEL : PNL_BUNDLED_PIANO_MODEL;
+}
+
 typedef struct {
     int32_t composer_choice; /* index into the model's choices (pnl_model_choice_name) */
     float temperature;       /* 0 = the best guess */

@@ -295,6 +295,7 @@ static struct {
     const char *screenshots;
     float scale_factor; /* > 0: offered as the ui:scaleFactor option */
     const char *plugin_uri; /* the plugin the window opens for; NULL: the piano */
+    char bundle_path[1024]; /* the binary's folder, as a host names the UI's bundle */
 } host;
 
 static LV2_URID urid(const char *uri)
@@ -367,7 +368,8 @@ static int open_ui_in(Ui *ui, int map_parent, ParentKind kind)
     LV2UI_Widget widget = NULL;
     ui->handle = host.descriptor->instantiate(host.descriptor,
                                               host.plugin_uri ? host.plugin_uri : PIANOLA_URI,
-                                              "", write_function, &ui->recorder, &widget,
+                                              host.bundle_path, write_function, &ui->recorder,
+                                              &widget,
                                               features);
     if (!ui->handle)
         return -1;
@@ -495,6 +497,20 @@ static void send_soundfont(Ui *ui, const char *path)
     LV2_Atom_Forge_Ref ref = lv2_atom_forge_object(forge, &frame, 0, urid(LV2_PATCH__Set));
     lv2_atom_forge_key(forge, urid(LV2_PATCH__property));
     lv2_atom_forge_urid(forge, urid(PIANOLA__soundfont));
+    lv2_atom_forge_key(forge, urid(LV2_PATCH__value));
+    lv2_atom_forge_path(forge, path, (uint32_t)strlen(path));
+    lv2_atom_forge_pop(forge, &frame);
+    send_atom(ui, lv2_atom_forge_deref(forge, ref));
+}
+
+static void send_model(Ui *ui, const char *path)
+{
+    LV2_Atom_Forge *forge = &ui->forge;
+    LV2_Atom_Forge_Frame frame;
+    lv2_atom_forge_set_buffer(forge, ui->atom_buffer, sizeof ui->atom_buffer);
+    LV2_Atom_Forge_Ref ref = lv2_atom_forge_object(forge, &frame, 0, urid(LV2_PATCH__Set));
+    lv2_atom_forge_key(forge, urid(LV2_PATCH__property));
+    lv2_atom_forge_urid(forge, urid(PIANOLA__model));
     lv2_atom_forge_key(forge, urid(LV2_PATCH__value));
     lv2_atom_forge_path(forge, path, (uint32_t)strlen(path));
     lv2_atom_forge_pop(forge, &frame);
@@ -1620,6 +1636,52 @@ static void test_composer_pills_follow_the_models_choices_and_the_model_row_asks
     CHECK(writes_after == writes_before, "expected no write past the model's five choices");
 }
 
+/* The brightness of the model row's file name, summed: another name, another sum. */
+static long model_name_ink(Ui *ui)
+{
+    PnlUiLayout layout;
+    layout_of(ui, &layout);
+    pump(ui);
+    grab(ui, NULL);
+    long ink = 0;
+    double scale = ui->width / (double)PNL_UI_DEFAULT_WIDTH;
+    for (double y = layout.model.y; y < layout.model.y + layout.model.height; y++)
+        for (double px = layout.model.x + 54 * scale;
+             px < layout.model.x + layout.model.width - 70 * scale; px++)
+            ink += brightness(pixel_at(ui, px, y));
+    return ink;
+}
+
+/* The model row names the file that composes: the bundled ensemble network
+ * for an ensemble while the session has the bundled piano model; a model of
+ * one's own composes every ensemble itself, and stays named. */
+static void test_the_model_row_names_the_network_that_composes(void)
+{
+    Ui ui;
+    CHECK(open_ui(&ui, 1) == 0, "instantiate returned NULL");
+    char bundled[1100];
+    snprintf(bundled, sizeof bundled, "%smodels/pianola.pnm", host.bundle_path);
+    send_model(&ui, bundled);
+    set_port(&ui, PNL_PORT_ENSEMBLE, 0.0f);
+    long piano = model_name_ink(&ui);
+    grab(&ui, "model-row-solo-piano");
+    set_port(&ui, PNL_PORT_ENSEMBLE, 3.0f);
+    long quartet = model_name_ink(&ui);
+    grab(&ui, "model-row-quartet");
+    send_model(&ui, "/nowhere/my-own-network.pnm");
+    long own_quartet = model_name_ink(&ui);
+    set_port(&ui, PNL_PORT_ENSEMBLE, 0.0f);
+    long own_piano = model_name_ink(&ui);
+    close_ui(&ui);
+    CHECK(access(bundled, R_OK) == 0, "no bundled model at %s", bundled);
+    CHECK(piano > 0 && quartet != piano,
+          "the quartet, composed by ensembles.pnm, should not show pianola.pnm (ink %ld, %ld)",
+          piano, quartet);
+    CHECK(own_quartet == own_piano && own_quartet != piano && own_quartet != quartet,
+          "a model of one's own should be named whatever the ensemble (ink %ld, %ld)",
+          own_quartet, own_piano);
+}
+
 static void test_seed_field_takes_typed_digits_and_gives_focus_back(void)
 {
     Ui ui;
@@ -1916,6 +1978,13 @@ int main(void)
         return 0;
     }
 
+    snprintf(host.bundle_path, sizeof host.bundle_path, "%s", binary);
+    char *slash = strrchr(host.bundle_path, '/');
+    if (slash)
+        slash[1] = '\0';
+    else
+        snprintf(host.bundle_path, sizeof host.bundle_path, "./");
+
     void *library = dlopen(binary, RTLD_NOW | RTLD_LOCAL);
     if (!library) {
         printf("FAIL test_ui: cannot load %s: %s\n", binary, dlerror());
@@ -1972,6 +2041,7 @@ int main(void)
     RUN_TEST(test_reroll_sends_a_pulse);
     RUN_TEST(test_clicks_choose_composer_and_toggle_compose);
     RUN_TEST(test_composer_pills_follow_the_models_choices_and_the_model_row_asks_for_a_file);
+    RUN_TEST(test_the_model_row_names_the_network_that_composes);
     RUN_TEST(test_seed_field_takes_typed_digits_and_gives_focus_back);
     RUN_TEST(test_ui_embeds_in_a_32_bit_parent_without_x_errors);
     RUN_TEST(test_ui_closes_cleanly_after_the_host_destroyed_its_window);

@@ -367,7 +367,7 @@ int main(int argc, char **argv)
 
     char found[PATH_SIZE];
     if (!model_path) {
-        const char *file = ensemble ? PNL_BUNDLED_ENSEMBLE_MODEL : PNL_BUNDLED_PIANO_MODEL;
+        const char *file = pnl_bundled_model_for(ensemble);
         if (pnl_find_bundled_model(file, found, sizeof found) != 0)
             return die("no %s found: give --model FILE%s", file,
                        ensemble ? "" : " or set PIANOLA_MODEL");
