@@ -510,29 +510,50 @@ static int lay_out(const PnlScore *score, const PnlMusicStatsSettings *settings,
     return PNL_OK;
 }
 
+/* What both measures do first: the meter bars start in, and for a score
+ * with notes in the bars, the bars laid out and the measured notes
+ * gathered. Returns PNL_EINVAL for a meter off the table (nothing written),
+ * else fills *numerator and *denominator and returns PNL_OK or an error of
+ * the layout; *measured has notes only when there is something to measure
+ * (and then `work` is to be freed). */
+static int begin_measure(const PnlScore *score, const PnlMusicStatsSettings *settings,
+                         int *numerator, int *denominator, Work *work, PnlScore *measured,
+                         size_t *first_bar)
+{
+    static const PnlMusicStatsSettings defaults = {4, 4, 0};
+    int meter_numerator, meter_denominator;
+    if (!settings)
+        settings = &defaults;
+    memset(work, 0, sizeof *work);
+    *measured = *score;
+    measured->note_count = 0;
+    *first_bar = 0;
+    if (starting_meter(settings, &meter_numerator, &meter_denominator))
+        return PNL_EINVAL;
+    *numerator = meter_numerator;
+    *denominator = meter_denominator;
+    if (score->note_count == 0)
+        return PNL_OK;
+    int status = lay_out(score, settings, meter_numerator, meter_denominator, work, measured,
+                         first_bar);
+    if (status || measured->note_count == 0) {
+        free_work(work);
+        measured->note_count = 0;
+    }
+    return status;
+}
+
 int pnl_music_stats(const PnlScore *score, const PnlMusicStatsSettings *settings,
                     PnlMusicStats *stats)
 {
-    static const PnlMusicStatsSettings defaults = {4, 4, 0};
     Work work;
     PnlScore measured;
-    size_t first_bar = 0;
-    int numerator, denominator, status;
+    size_t first_bar;
     clear(stats);
-    if (!settings)
-        settings = &defaults;
-    if (starting_meter(settings, &numerator, &denominator))
-        return PNL_EINVAL;
-    stats->numerator = numerator;
-    stats->denominator = denominator;
-    if (score->note_count == 0)
-        return PNL_OK;
-    memset(&work, 0, sizeof work);
-    status = lay_out(score, settings, numerator, denominator, &work, &measured, &first_bar);
-    if (status || measured.note_count == 0) {
-        free_work(&work);
+    int status = begin_measure(score, settings, &stats->numerator, &stats->denominator, &work,
+                               &measured, &first_bar);
+    if (status || measured.note_count == 0)
         return status;
-    }
     score = &measured;
     status = count_sounding(score, &work);
     if (!status)
@@ -620,26 +641,14 @@ static int measure_part(const PnlScore *score, const Work *work, size_t first_ba
 int pnl_music_stats_parts(const PnlScore *score, const PnlMusicStatsSettings *settings,
                           PnlPartsStats *stats)
 {
-    static const PnlMusicStatsSettings defaults = {4, 4, 0};
     Work work;
     PnlScore measured;
-    size_t first_bar = 0;
-    int numerator, denominator, status;
+    size_t first_bar;
     clear_parts(stats);
-    if (!settings)
-        settings = &defaults;
-    if (starting_meter(settings, &numerator, &denominator))
-        return PNL_EINVAL;
-    stats->numerator = numerator;
-    stats->denominator = denominator;
-    if (score->note_count == 0)
-        return PNL_OK;
-    memset(&work, 0, sizeof work);
-    status = lay_out(score, settings, numerator, denominator, &work, &measured, &first_bar);
-    if (status || measured.note_count == 0) {
-        free_work(&work);
+    int status = begin_measure(score, settings, &stats->numerator, &stats->denominator, &work,
+                               &measured, &first_bar);
+    if (status || measured.note_count == 0)
         return status;
-    }
     main_meter(&work, first_bar, &stats->numerator, &stats->denominator);
     for (size_t b = first_bar; b < work.bar_count; b++) {
         const Bar *bar = &work.bars[b];
