@@ -199,6 +199,16 @@ class LogitParity(unittest.TestCase):
             if composer in meta["composer_names"]:
                 self.assert_parity(model, path, composer, meta["composer_names"])
 
+    def test_bundled_ensemble_network_logits_match_pytorch_on_a_quartet(self) -> None:
+        path = os.path.join(SOURCE, "models", "ensembles.pnm")
+        if not os.path.exists(path):
+            self.skipTest("no bundled ensemble network")
+        model, meta = read_weights(path)
+        quartet = os.path.join(self.scratch.name, "bundled-quartet.mid")
+        subprocess.run([program("generate"), "--ensemble", "string_quartet", "--model", path,
+                        "--bars", "24", "--seed", "8", "-q", "-o", quartet], check=True)
+        self.assert_parity(model, path, "mozart", meta["composer_names"], sequence=quartet)
+
     def test_parity_check_notices_a_changed_weight(self) -> None:
         """The comparison can fail: one weight changed by 1e-3 in the file PyTorch does not
         see is caught."""
