@@ -489,32 +489,29 @@ static void send_capture(Ui *ui, int state, int notes)
     send_atom(ui, lv2_atom_forge_deref(forge, ref));
 }
 
-static void send_soundfont(Ui *ui, const char *path)
+/* patch:Set of a path property, as the DSP tells the window its files. */
+static void send_path(Ui *ui, const char *property_uri, const char *path)
 {
     LV2_Atom_Forge *forge = &ui->forge;
     LV2_Atom_Forge_Frame frame;
     lv2_atom_forge_set_buffer(forge, ui->atom_buffer, sizeof ui->atom_buffer);
     LV2_Atom_Forge_Ref ref = lv2_atom_forge_object(forge, &frame, 0, urid(LV2_PATCH__Set));
     lv2_atom_forge_key(forge, urid(LV2_PATCH__property));
-    lv2_atom_forge_urid(forge, urid(PIANOLA__soundfont));
+    lv2_atom_forge_urid(forge, urid(property_uri));
     lv2_atom_forge_key(forge, urid(LV2_PATCH__value));
     lv2_atom_forge_path(forge, path, (uint32_t)strlen(path));
     lv2_atom_forge_pop(forge, &frame);
     send_atom(ui, lv2_atom_forge_deref(forge, ref));
 }
 
+static void send_soundfont(Ui *ui, const char *path)
+{
+    send_path(ui, PIANOLA__soundfont, path);
+}
+
 static void send_model(Ui *ui, const char *path)
 {
-    LV2_Atom_Forge *forge = &ui->forge;
-    LV2_Atom_Forge_Frame frame;
-    lv2_atom_forge_set_buffer(forge, ui->atom_buffer, sizeof ui->atom_buffer);
-    LV2_Atom_Forge_Ref ref = lv2_atom_forge_object(forge, &frame, 0, urid(LV2_PATCH__Set));
-    lv2_atom_forge_key(forge, urid(LV2_PATCH__property));
-    lv2_atom_forge_urid(forge, urid(PIANOLA__model));
-    lv2_atom_forge_key(forge, urid(LV2_PATCH__value));
-    lv2_atom_forge_path(forge, path, (uint32_t)strlen(path));
-    lv2_atom_forge_pop(forge, &frame);
-    send_atom(ui, lv2_atom_forge_deref(forge, ref));
+    send_path(ui, PIANOLA__model, path);
 }
 
 static void send_text_message(Ui *ui, const char *text)
