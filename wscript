@@ -20,6 +20,8 @@ out = "build"
 PLUGIN_URI = "urn:pianola:pianola"
 # The same composer without the piano (plugin/variant.h).
 PLUGIN_MIDI_URI = "urn:pianola:pianola-midi"
+# The piano with a stereo out per part (plugin/variant.h), in pianola.so.
+PLUGIN_PARTS_URI = "urn:pianola:pianola-parts"
 
 
 def options(opt):
@@ -164,9 +166,9 @@ def build_bundle(bld):
     no_undefined = [] if bld.env.SANITIZE else ["-Wl,-z,defs"]
     # LV2 hosts load bundle binaries by the name the manifest gives: plain
     # pianola.so, no "lib" prefix. The core library's symbols stay inside the
-    # plugin: it exports lv2_descriptor alone. The two plugins are the same
-    # sources: pianola.so with FluidSynth, and pianola_midi.so without it
-    # (its lv2_descriptor the MIDI plugin's).
+    # plugin: it exports lv2_descriptor alone. The three plugins are the same
+    # sources: pianola.so with FluidSynth (the piano and the parts), and
+    # pianola_midi.so without it (its lv2_descriptor the MIDI plugin's).
     shared = bld.path.ant_glob("plugin/*.c", excl=PLUGIN_LOGIC + [PIANO_SOUND, NO_SOUND])
     binaries = [("pianola", PIANO_SOUND, ["FLUIDSYNTH"], []),
                 ("pianola_midi", NO_SOUND, [], ["PNL_BINARY_VARIANT=PNL_VARIANT_MIDI"])]
@@ -187,21 +189,29 @@ def build_bundle(bld):
                        use=["LV2", "CAIRO", "X11", "M"], cflags=["-fvisibility=hidden"],
                        linkflags=no_undefined, install_path=install_dir)
         ui.env.cshlib_PATTERN = "%s.so"
-    # The plugins' TTL: ttl/pianola.ttl.in and ttl/pianola_midi.ttl.in with
-    # the control ports that ttl/control_ports.c writes from the port table
-    # (plugin/ports.h), each at its plugin's indices.
+    # The plugins' TTL: ttl/pianola.ttl.in, ttl/pianola_midi.ttl.in and
+    # ttl/pianola_parts.ttl.in with the control ports (and the parts' audio
+    # pairs and their groups) that ttl/control_ports.c writes from the port
+    # table (plugin/ports.h), each at its plugin's indices.
     control_ports = write_control_ports(bld, "ttl/control_ports", [])
-    midi_control_ports = bld.path.find_or_declare("ttl/control_ports_midi.ttl")
-    bld(rule="${SRC[0].abspath()} midi > ${TGT}",
-        source=bld.path.find_or_declare("ttl/control_ports"), target=midi_control_ports)
-    plugin_ttls = [("pianola", control_ports, PLUGIN_URI),
-                   ("pianola_midi", midi_control_ports, PLUGIN_MIDI_URI)]
+    writer = bld.path.find_or_declare("ttl/control_ports")
+    plugin_ttls = [("pianola", [control_ports], PLUGIN_URI)]
+    for variant, uri, extras in (("midi", PLUGIN_MIDI_URI, []),
+                                 ("parts", PLUGIN_PARTS_URI, ["groups"])):
+        inputs = []
+        for extra in [""] + extras:
+            ports = bld.path.find_or_declare("ttl/control_ports_%s%s.ttl"
+                                             % (variant, "_" + extra if extra else ""))
+            bld(rule="${SRC[0].abspath()} %s %s > ${TGT}" % (variant, extra), source=writer,
+                target=ports)
+            inputs.append(ports)
+        plugin_ttls.append(("pianola_" + variant, inputs, uri))
     for name, ports, uri in plugin_ttls:
-        bld(rule=write_plugin_ttl, source=["ttl/%s.ttl.in" % name, ports],
+        bld(rule=write_plugin_ttl, source=["ttl/%s.ttl.in" % name] + ports,
             target=bundle + "/%s.ttl" % name, plugin_uri=uri, install_path=install_dir)
-    # The window's port notifications, from the same table, for both plugins.
+    # The window's port notifications, from the same table, for every plugin.
     ui_notifications = []
-    for variant in ("", "midi"):
+    for variant in ("", "midi", "parts"):
         notifications = bld.path.find_or_declare("ttl/ui_notifications%s.ttl" % variant)
         bld(rule="${SRC[0].abspath()} %s ui > ${TGT}" % variant,
             source=bld.path.find_or_declare("ttl/control_ports"), target=notifications)
@@ -214,6 +224,7 @@ def build_bundle(bld):
         bld(features="subst", source=ttl, target=bundle + "/" + ttl.name[:-3],
             install_path=install_dir, LIB_EXT=".so",
             PLUGIN_URI=PLUGIN_URI, PLUGIN_MIDI_URI=PLUGIN_MIDI_URI,
+            PLUGIN_PARTS_URI=PLUGIN_PARTS_URI,
             PRESETS=manifest_presets(bld))
     for ttl in bld.path.ant_glob("ttl/*.ttl") + bld.path.ant_glob("presets/*.ttl"):
         bld(features="subst", is_copy=True, source=ttl, target=bundle + "/" + ttl.name,
@@ -227,7 +238,7 @@ def build_bundle(bld):
 def write_control_ports(bld, target, defines):
     """Builds ttl/control_ports.c (with `defines`) as `target` and runs it:
     the control ports' Turtle, in the node returned."""
-    bld.program(source="ttl/control_ports.c", target=target, defines=defines,
+    bld.program(source=["ttl/control_ports.c", "src/parts.c"], target=target, defines=defines,
                 install_path=None)
     ports = bld.path.find_or_declare(target + ".ttl")
     bld(rule="${SRC[0].abspath()} > ${TGT}", source=bld.path.find_or_declare(target),
@@ -240,6 +251,11 @@ def write_plugin_ttl(task):
     ports = task.inputs[1].read().rstrip("\n")
     if "@CONTROL_PORTS@" not in template:
         task.generator.bld.fatal("%s has no @CONTROL_PORTS@" % task.inputs[0])
+    # Pianola (parts): its port groups.
+    if len(task.inputs) > 2:
+        if "@PORT_GROUPS@" not in template:
+            task.generator.bld.fatal("%s has no @PORT_GROUPS@" % task.inputs[0])
+        template = template.replace("@PORT_GROUPS@", task.inputs[2].read())
     task.outputs[0].write(template.replace("@CONTROL_PORTS@", ports)
                           .replace("@PLUGIN_URI_PIANO@", PLUGIN_URI)
                           .replace("@PLUGIN_URI@", task.generator.plugin_uri))
@@ -266,7 +282,9 @@ def write_ui_ttl(task):
     template = task.inputs[0].read()
     for node, placeholder, uri in ((task.inputs[1], "@PORT_NOTIFICATIONS_PIANO@", PLUGIN_URI),
                                    (task.inputs[2], "@PORT_NOTIFICATIONS_MIDI@",
-                                    PLUGIN_MIDI_URI)):
+                                    PLUGIN_MIDI_URI),
+                                   (task.inputs[3], "@PORT_NOTIFICATIONS_PARTS@",
+                                    PLUGIN_PARTS_URI)):
         if placeholder not in template:
             task.generator.bld.fatal("%s has no %s" % (task.inputs[0], placeholder))
         template = template.replace(placeholder, node.read().rstrip("\n")

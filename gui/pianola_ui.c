@@ -17,9 +17,10 @@
  * a file dialog on the pianola:model property (ui:requestValue), as hosts
  * offer for the SoundFont.
  *
- * One window for both plugins of the bundle (plugin/variant.h): it keeps
+ * One window for the bundle's three plugins (plugin/variant.h): it keeps
  * its port values by the table's indices (ports.h) and maps them to and
- * from the host's, which are fewer for Pianola (MIDI); that plugin has no
+ * from the host's, which differ for Pianola (MIDI) and Pianola (parts)
+ * (the parts plugin looks as the piano does); the MIDI plugin has no
  * SoundFont to show, so the line under the roll says where its notes go,
  * and no Melody instrument, so no knob for it.
  *
@@ -1128,13 +1129,21 @@ static LV2UI_Handle instantiate(const LV2UI_Descriptor *descriptor, const char *
                                 const LV2_Feature *const *features)
 {
     (void)descriptor;
-    int midi = plugin_uri && !strcmp(plugin_uri, PIANOLA_MIDI_URI);
-    if (!plugin_uri || (strcmp(plugin_uri, PIANOLA_URI) && !midi) || !write_function || !features)
+    if (!plugin_uri || !write_function || !features)
+        return NULL;
+    PnlVariant variant;
+    if (!strcmp(plugin_uri, PIANOLA_URI))
+        variant = PNL_VARIANT_PIANO;
+    else if (!strcmp(plugin_uri, PIANOLA_MIDI_URI))
+        variant = PNL_VARIANT_MIDI;
+    else if (!strcmp(plugin_uri, PIANOLA_PARTS_URI))
+        variant = PNL_VARIANT_PARTS;
+    else
         return NULL;
     PianolaUi *ui = (PianolaUi *)calloc(1, sizeof *ui);
     if (!ui)
         return NULL;
-    ui->variant = midi ? PNL_VARIANT_MIDI : PNL_VARIANT_PIANO;
+    ui->variant = variant;
     ui->write = write_function;
     ui->controller = controller;
     void *parent = NULL;
@@ -1203,7 +1212,10 @@ static LV2UI_Handle instantiate(const LV2UI_Descriptor *descriptor, const char *
         XSetWMNormalHints(ui->display, ui->window, hints);
         XFree(hints);
     }
-    XStoreName(ui->display, ui->window, midi ? "Pianola (MIDI)" : "Pianola");
+    static const char *const window_names[PNL_VARIANT_COUNT] = {
+        [PNL_VARIANT_PIANO] = "Pianola", [PNL_VARIANT_MIDI] = "Pianola (MIDI)",
+        [PNL_VARIANT_PARTS] = "Pianola (parts)"};
+    XStoreName(ui->display, ui->window, window_names[variant]);
 
     ui->window_surface = cairo_xlib_surface_create(ui->display, ui->window, ui->visual, width,
                                                    height);

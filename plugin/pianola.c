@@ -104,7 +104,9 @@ static void connect_port(LV2_Handle instance, uint32_t host_index, void *data)
         self->io.audio_out[1] = data;
         break;
     default:
-        if (port >= 0)
+        if (pnl_port_is_part_audio(port))
+            self->io.audio_out[port - PNL_PORT_PIANO_LEFT] = data;
+        else if (port >= 0)
             self->controls[port] = data;
         break;
     }
@@ -155,15 +157,27 @@ static void locate(Pianola *self, uint32_t frame)
     apply_note_messages(self, frame, count);
 }
 
+/* The audio outputs: the piano's stereo mix, the parts plugin's pair per
+ * part, none for the MIDI plugin. */
+static int audio_output_count(const Pianola *self)
+{
+    switch (self->host.variant) {
+    case PNL_VARIANT_PIANO: return 2;
+    case PNL_VARIANT_PARTS: return 2 * PNL_PART_COUNT;
+    default: return 0;
+    }
+}
+
 static int has_sound(const Pianola *self)
 {
-    return self->host.variant == PNL_VARIANT_PIANO;
+    return audio_output_count(self) > 0;
 }
 
 /* Renders [*rendered, until) of this cycle's audio (the MIDI plugin has none). */
 static void render_to(Pianola *self, uint32_t *rendered, uint32_t until)
 {
-    if (!has_sound(self)) {
+    int outputs = audio_output_count(self);
+    if (!outputs) {
         if (*rendered < until)
             *rendered = until;
         return;
@@ -172,12 +186,16 @@ static void render_to(Pianola *self, uint32_t *rendered, uint32_t until)
         uint32_t frames = until - *rendered;
         if (frames > PNL_SYNTH_MAX_BLOCK)
             frames = PNL_SYNTH_MAX_BLOCK;
-        float *left = self->io.audio_out[0] + *rendered, *right = self->io.audio_out[1] + *rendered;
-        if (self->playback.synth)
-            pnl_synth_render(self->playback.synth, left, right, frames);
-        else {
-            memset(left, 0, frames * sizeof *left);
-            memset(right, 0, frames * sizeof *right);
+        float *out[2 * PNL_PART_COUNT];
+        for (int output = 0; output < outputs; output++)
+            out[output] = self->io.audio_out[output] + *rendered;
+        if (!self->playback.synth) {
+            for (int output = 0; output < outputs; output++)
+                memset(out[output], 0, frames * sizeof *out[output]);
+        } else if (outputs == 2) {
+            pnl_synth_render(self->playback.synth, out[0], out[1], frames);
+        } else {
+            pnl_synth_render_parts(self->playback.synth, out, frames);
         }
         *rendered += frames;
     }
@@ -553,17 +571,20 @@ static const LV2_Atom_Sequence *aligned_control_in(Pianola *self)
     return copy;
 }
 
-/* Volume, ramped across the cycle so a change never clicks. */
+/* Volume, ramped across the cycle so a change never clicks; every output
+ * the same ramp, so the parts' pairs sum to the piano plugin's mix. */
 static void apply_volume(Pianola *self, uint32_t sample_count)
 {
-    float gain = self->playback.gain,
-          step = (self->target_gain - gain) / (sample_count ? sample_count : 1);
-    float *out_left = self->io.audio_out[0], *out_right = self->io.audio_out[1];
-    for (uint32_t frame = 0; frame < sample_count; frame++) {
-        gain += step;
-        float left = out_left[frame] * gain, right = out_right[frame] * gain;
-        out_left[frame] = isfinite(left) ? left : 0.0f;
-        out_right[frame] = isfinite(right) ? right : 0.0f;
+    float step = (self->target_gain - self->playback.gain) / (sample_count ? sample_count : 1);
+    for (int pair = 0; pair < audio_output_count(self); pair += 2) {
+        float gain = self->playback.gain;
+        float *out_left = self->io.audio_out[pair], *out_right = self->io.audio_out[pair + 1];
+        for (uint32_t frame = 0; frame < sample_count; frame++) {
+            gain += step;
+            float left = out_left[frame] * gain, right = out_right[frame] * gain;
+            out_left[frame] = isfinite(left) ? left : 0.0f;
+            out_right[frame] = isfinite(right) ? right : 0.0f;
+        }
     }
     self->playback.gain = self->target_gain;
 }
@@ -571,8 +592,9 @@ static void apply_volume(Pianola *self, uint32_t sample_count)
 static void run(LV2_Handle instance, uint32_t sample_count)
 {
     Pianola *self = instance;
-    if (has_sound(self) && (!self->io.audio_out[0] || !self->io.audio_out[1]))
-        return;
+    for (int output = 0; output < audio_output_count(self); output++)
+        if (!self->io.audio_out[output])
+            return;
 
     pnl_notify_begin(&self->notify, self->io.notify_out);
 
@@ -653,8 +675,9 @@ static LV2_Handle instantiate(const LV2_Descriptor *descriptor, double rate,
     Pianola *self = calloc(1, sizeof *self);
     if (!self)
         return NULL;
-    self->host.variant =
-        !strcmp(descriptor->URI, PIANOLA_MIDI_URI) ? PNL_VARIANT_MIDI : PNL_VARIANT_PIANO;
+    self->host.variant = !strcmp(descriptor->URI, PIANOLA_MIDI_URI)    ? PNL_VARIANT_MIDI
+                         : !strcmp(descriptor->URI, PIANOLA_PARTS_URI) ? PNL_VARIANT_PARTS
+                                                                       : PNL_VARIANT_PIANO;
     LV2_Log_Log *log = NULL;
     for (int i = 0; features && features[i]; i++) {
         if (!strcmp(features[i]->URI, LV2_URID__map))
@@ -729,7 +752,8 @@ static LV2_Handle instantiate(const LV2_Descriptor *descriptor, double rate,
      * load); a SoundFont chosen later or restored loads on the worker. */
     if (has_sound(self)) {
         self->playback.synth =
-            pnl_synth_new(PNL_DEFAULT_SOUNDFONT, rate, message, sizeof message);
+            pnl_synth_new(PNL_DEFAULT_SOUNDFONT, rate, pnl_synth_outputs(self), message,
+                          sizeof message);
         if (self->playback.synth) {
             snprintf(self->soundfont_path, sizeof self->soundfont_path, "%s",
                      PNL_DEFAULT_SOUNDFONT);
@@ -785,17 +809,23 @@ static const LV2_Descriptor descriptors[PNL_VARIANT_COUNT] = {
     [PNL_VARIANT_PIANO] = {PIANOLA_URI, instantiate, connect_port, activate, run, deactivate,
                            cleanup, extension_data},
     [PNL_VARIANT_MIDI] = {PIANOLA_MIDI_URI, instantiate, connect_port, activate, run, deactivate,
-                          cleanup, extension_data}};
+                          cleanup, extension_data},
+    [PNL_VARIANT_PARTS] = {PIANOLA_PARTS_URI, instantiate, connect_port, activate, run,
+                           deactivate, cleanup, extension_data}};
 
-/* Each binary offers one plugin: pianola.so the piano, and pianola_midi.so,
- * built from these sources with PNL_BINARY_VARIANT=PNL_VARIANT_MIDI and
- * without FluidSynth (synth_none.c for synth.c; see the wscript), the MIDI
- * plugin. */
+/* pianola.so offers the two plugins with FluidSynth: the piano, then the
+ * parts. pianola_midi.so, built from these sources with
+ * PNL_BINARY_VARIANT=PNL_VARIANT_MIDI and without FluidSynth (synth_none.c
+ * for synth.c; see the wscript), offers the MIDI plugin alone. */
 #ifndef PNL_BINARY_VARIANT
 #define PNL_BINARY_VARIANT PNL_VARIANT_PIANO
 #endif
 
 LV2_SYMBOL_EXPORT const LV2_Descriptor *lv2_descriptor(uint32_t index)
 {
-    return index == 0 ? &descriptors[PNL_BINARY_VARIANT] : NULL;
+    if (index == 0)
+        return &descriptors[PNL_BINARY_VARIANT];
+    if (index == 1 && PNL_BINARY_VARIANT == PNL_VARIANT_PIANO)
+        return &descriptors[PNL_VARIANT_PARTS];
+    return NULL;
 }

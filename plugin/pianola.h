@@ -89,7 +89,8 @@ typedef struct {
     char bundle_path[PNL_PATH_SIZE];
     double sample_rate;
     /* Which plugin this instance is (variant.h): the MIDI one has no synth,
-     * no audio ports and no volume, and passes MIDI in through to MIDI out. */
+     * no audio ports and no volume, and passes MIDI in through to MIDI out;
+     * the parts one has a stereo pair per part in place of the one mix. */
     PnlVariant variant;
 } PnlHostContext;
 
@@ -98,7 +99,10 @@ typedef struct {
 typedef struct {
     const LV2_Atom_Sequence *control_in;
     LV2_Atom_Sequence *notify_out;
-    float *audio_out[2]; /* NULL in the MIDI plugin, which has none */
+    /* The piano's mix in the first two; the parts plugin's pairs, part by
+     * part (left, right), in all of them (ports.h, PNL_PART_AUDIO_PORTS).
+     * None in the MIDI plugin. */
+    float *audio_out[2 * PNL_PART_COUNT];
     /* control_in copied to 8-byte alignment when a host hands it over
      * misaligned (aligned_control_in() in pianola.c). */
     uint64_t aligned_control_in[PNL_CONTROL_IN_BYTES / sizeof(uint64_t)];
@@ -216,5 +220,12 @@ typedef struct {
     /* --- the worker only -------------------------------------------- */
     PnlWorkerSide worker;
 } Pianola;
+
+/* What this plugin's synths render (synth.h): a pair per part for the
+ * parts plugin, else the mix. Any thread. */
+static inline PnlSynthOutputs pnl_synth_outputs(const Pianola *self)
+{
+    return self->host.variant == PNL_VARIANT_PARTS ? PNL_SYNTH_PER_PART : PNL_SYNTH_MIX;
+}
 
 #endif

@@ -114,6 +114,26 @@ typedef enum {
       "Which part of an ensemble a captured phrase becomes: the piano, or the top part (the "     \
       "first violin, the cello, the melody)")
 
+/* Pianola (parts)'s audio (plugin/variant.h): a stereo pair per role, in
+ * role order (src/parts.h), so a host records each part to a track of its
+ * own. After the control ports (PNL_PART_AUDIO_FIRST, below), so the piano
+ * plugin's indices stay and a control added to the table moves them on.
+ *
+ *   X(ID, index, symbol, part, side: 0 left, 1 right) */
+#define PNL_PART_AUDIO_PORTS(X)                                                                   \
+    X(PIANO_LEFT, PNL_PART_AUDIO_FIRST + 0, "piano_left", PNL_PART_PIANO, 0)                      \
+    X(PIANO_RIGHT, PNL_PART_AUDIO_FIRST + 1, "piano_right", PNL_PART_PIANO, 1)                    \
+    X(VIOLIN_1_LEFT, PNL_PART_AUDIO_FIRST + 2, "violin_1_left", PNL_PART_VIOLIN_1, 0)             \
+    X(VIOLIN_1_RIGHT, PNL_PART_AUDIO_FIRST + 3, "violin_1_right", PNL_PART_VIOLIN_1, 1)           \
+    X(VIOLIN_2_LEFT, PNL_PART_AUDIO_FIRST + 4, "violin_2_left", PNL_PART_VIOLIN_2, 0)             \
+    X(VIOLIN_2_RIGHT, PNL_PART_AUDIO_FIRST + 5, "violin_2_right", PNL_PART_VIOLIN_2, 1)           \
+    X(VIOLA_LEFT, PNL_PART_AUDIO_FIRST + 6, "viola_left", PNL_PART_VIOLA, 0)                      \
+    X(VIOLA_RIGHT, PNL_PART_AUDIO_FIRST + 7, "viola_right", PNL_PART_VIOLA, 1)                    \
+    X(CELLO_LEFT, PNL_PART_AUDIO_FIRST + 8, "cello_left", PNL_PART_CELLO, 0)                      \
+    X(CELLO_RIGHT, PNL_PART_AUDIO_FIRST + 9, "cello_right", PNL_PART_CELLO, 1)                    \
+    X(MELODY_LEFT, PNL_PART_AUDIO_FIRST + 10, "melody_left", PNL_PART_MELODY, 0)                  \
+    X(MELODY_RIGHT, PNL_PART_AUDIO_FIRST + 11, "melody_right", PNL_PART_MELODY, 1)
+
 /* Rows a build adds from its command line, from index PNL_EXTRA_PORT_FIRST
  * on: the test build of tests/check_dummy_control.c adds one, to show that
  * every consumer takes a new control from the table. Empty otherwise. */
@@ -125,18 +145,41 @@ typedef enum {
 #define PNL_CONTROL_PORTS(X) PNL_CONTROL_TABLE(X) PNL_EXTRA_CONTROL_PORTS(X)
 
 #define PNL_PORT_ONE(...) +1
-enum { PNL_EXTRA_PORT_FIRST = 0 PNL_STREAM_PORTS(PNL_PORT_ONE) PNL_CONTROL_TABLE(PNL_PORT_ONE) };
+enum {
+    PNL_PART_AUDIO_FIRST = 0 PNL_STREAM_PORTS(PNL_PORT_ONE) PNL_CONTROL_TABLE(PNL_PORT_ONE),
+    PNL_EXTRA_PORT_FIRST = PNL_PART_AUDIO_FIRST PNL_PART_AUDIO_PORTS(PNL_PORT_ONE)
+};
 #undef PNL_PORT_ONE
 
 #define PNL_PORT_ENUMERATOR(id, index, ...) PNL_PORT_##id = index,
 
 typedef enum {
     PNL_STREAM_PORTS(PNL_PORT_ENUMERATOR)
-    PNL_CONTROL_PORTS(PNL_PORT_ENUMERATOR)
+    PNL_CONTROL_TABLE(PNL_PORT_ENUMERATOR)
+    PNL_PART_AUDIO_PORTS(PNL_PORT_ENUMERATOR)
+    PNL_EXTRA_CONTROL_PORTS(PNL_PORT_ENUMERATOR)
     PNL_PORT_COUNT
 } PnlPortIndex;
 
 #undef PNL_PORT_ENUMERATOR
+
+/* The audio port of a part's side (0 left, 1 right) in Pianola (parts). */
+static inline int pnl_part_audio_port(int part, int side)
+{
+    _Static_assert(PNL_PORT_MELODY_RIGHT - PNL_PORT_PIANO_LEFT + 1 == 2 * PNL_PART_COUNT,
+                   "a stereo pair for every role");
+    return PNL_PORT_PIANO_LEFT + 2 * part + side;
+}
+
+#define PNL_PART_AUDIO_IN_ROLE_ORDER(id, index, symbol, part, side)                               \
+    _Static_assert(index == PNL_PORT_PIANO_LEFT + 2 * (part) + (side), symbol " in role order");
+PNL_PART_AUDIO_PORTS(PNL_PART_AUDIO_IN_ROLE_ORDER)
+#undef PNL_PART_AUDIO_IN_ROLE_ORDER
+
+static inline int pnl_port_is_part_audio(int port)
+{
+    return port >= PNL_PORT_PIANO_LEFT && port <= PNL_PORT_MELODY_RIGHT;
+}
 
 /* One control's row of the table. */
 typedef struct {

@@ -16,16 +16,30 @@
 
 static const double fluidsynth_highest_rate = 96000.0;
 
+enum {
+    /* A synth with a pair per part renders a pair per MIDI channel (an
+     * audio group, in FluidSynth's words): channel c and its live channel
+     * 16 + c into group c, which pnl_synth_new maps to c's part. */
+    GROUPS = PNL_SYNTH_LIVE_BASE,
+    MAX_OUTPUTS = 2 * PNL_PART_COUNT
+};
+
 struct PnlSynth {
     fluid_settings_t *settings;
     fluid_synth_t *synth;
     char soundfont_path[1024];
+    /* 2 (the mix) or MAX_OUTPUTS (a pair per part, PNL_SYNTH_PER_PART). */
+    int outputs;
+    /* Per part: FluidSynth's pairs, one per group, and the part each
+     * group's pair joins (-1: none, channel 10's drums and unused ones). */
+    float *groups[2 * GROUPS];
+    int group_part[GROUPS];
     /* Upsampling when the host runs faster than FluidSynth can. */
     unsigned oversampling;  /* host frames per synth frame, >= 1 */
     unsigned phase;         /* host frames since the current synth frame */
-    float previous[2], current[2];
+    float previous[MAX_OUTPUTS], current[MAX_OUTPUTS];
     uint64_t synth_frames; /* rendered so far: where FluidSynth's block grid falls */
-    float *scratch_left, *scratch_right; /* PNL_SYNTH_MAX_BLOCK each */
+    float *scratch[MAX_OUTPUTS]; /* PNL_SYNTH_MAX_BLOCK + 1 each, `outputs` of them */
 };
 
 void pnl_synth_free(PnlSynth *synth)
@@ -36,9 +50,22 @@ void pnl_synth_free(PnlSynth *synth)
         delete_fluid_synth(synth->synth);
     if (synth->settings)
         delete_fluid_settings(synth->settings);
-    free(synth->scratch_left);
-    free(synth->scratch_right);
+    for (int output = 0; output < MAX_OUTPUTS; output++)
+        free(synth->scratch[output]);
+    for (int buffer = 0; buffer < 2 * GROUPS; buffer++)
+        free(synth->groups[buffer]);
     free(synth);
+}
+
+/* Which part's pair each group joins: a part's channel, the melody's
+ * instruments' channels and their live channels (16 + c, in group c). */
+static void map_groups_to_parts(PnlSynth *synth)
+{
+    for (int group = 0; group < GROUPS; group++)
+        synth->group_part[group] = -1;
+    for (int part = 0; part < PNL_PART_COUNT; part++)
+        for (int choice = 0; choice < PNL_MELODY_INSTRUMENT_COUNT; choice++)
+            synth->group_part[pnl_synth_channel(part, choice) % GROUPS] = part;
 }
 
 const char *pnl_synth_soundfont_path(const PnlSynth *synth)
@@ -129,8 +156,8 @@ static int select_instruments(PnlSynth *synth, int font, char *message, size_t m
     return 1;
 }
 
-PnlSynth *pnl_synth_new(const char *soundfont_path, double sample_rate, char *message,
-                        size_t message_size)
+PnlSynth *pnl_synth_new(const char *soundfont_path, double sample_rate, PnlSynthOutputs outputs,
+                        char *message, size_t message_size)
 {
     keep_fluidsynth_resident();
     if (!soundfont_path || !*soundfont_path)
@@ -154,10 +181,18 @@ PnlSynth *pnl_synth_new(const char *soundfont_path, double sample_rate, char *me
     }
     snprintf(synth->soundfont_path, sizeof synth->soundfont_path, "%s", soundfont_path);
     synth->oversampling = (unsigned)ceil(sample_rate / fluidsynth_highest_rate);
-    synth->scratch_left = calloc(PNL_SYNTH_MAX_BLOCK + 1, sizeof(float));
-    synth->scratch_right = calloc(PNL_SYNTH_MAX_BLOCK + 1, sizeof(float));
+    synth->outputs = outputs == PNL_SYNTH_PER_PART ? MAX_OUTPUTS : 2;
+    for (int output = 0; output < synth->outputs; output++)
+        if (!(synth->scratch[output] = calloc(PNL_SYNTH_MAX_BLOCK + 1, sizeof(float))))
+            goto out_of_memory;
+    if (outputs == PNL_SYNTH_PER_PART) {
+        for (int buffer = 0; buffer < 2 * GROUPS; buffer++)
+            if (!(synth->groups[buffer] = calloc(PNL_SYNTH_MAX_BLOCK + 1, sizeof(float))))
+                goto out_of_memory;
+        map_groups_to_parts(synth);
+    }
     synth->settings = new_fluid_settings();
-    if (!synth->scratch_left || !synth->scratch_right || !synth->settings)
+    if (!synth->settings)
         goto out_of_memory;
 
     fluid_settings_t *settings = synth->settings;
@@ -180,6 +215,10 @@ PnlSynth *pnl_synth_new(const char *soundfont_path, double sample_rate, char *me
     fluid_settings_setnum(settings, "synth.gain", 0.5);
     fluid_settings_setint(settings, "synth.verbose", 0);
     fluid_settings_setint(settings, "synth.midi-channels", PNL_SYNTH_CHANNELS);
+    if (outputs == PNL_SYNTH_PER_PART) {
+        fluid_settings_setint(settings, "synth.audio-channels", GROUPS);
+        fluid_settings_setint(settings, "synth.audio-groups", GROUPS);
+    }
 
     synth->synth = new_fluid_synth(settings);
     if (!synth->synth)
@@ -205,13 +244,13 @@ PnlSynth *pnl_synth_new(const char *soundfont_path, double sample_rate, char *me
         for (int pitch = 21; pitch <= 108; pitch++)
             fluid_synth_noteon(synth->synth, channel, pitch, 64);
         for (int block = 0; block < 2; block++)
-            fluid_synth_write_float(synth->synth, 512, synth->scratch_left, 0, 1,
-                                    synth->scratch_right, 0, 1);
+            fluid_synth_write_float(synth->synth, 512, synth->scratch[0], 0, 1,
+                                    synth->scratch[1], 0, 1);
         fluid_synth_all_sounds_off(synth->synth, -1);
     }
     for (int block = 0; block < 2; block++)
-        fluid_synth_write_float(synth->synth, 512, synth->scratch_left, 0, 1,
-                                synth->scratch_right, 0, 1);
+        fluid_synth_write_float(synth->synth, 512, synth->scratch[0], 0, 1,
+                                synth->scratch[1], 0, 1);
     return synth;
 
 out_of_memory:
@@ -252,13 +291,35 @@ void pnl_synth_silence(PnlSynth *synth)
     fluid_synth_all_sounds_off(synth->synth, -1);
 }
 
-/* fluid_synth_process() adds into the buffers, so they are cleared first. */
-static void write_frames(PnlSynth *synth, float *left, float *right, uint32_t frames)
+/* Synthesizes frames into out: the mix into out[0] and out[1] when
+ * `count` is 2, else a pair per part (out[2 * part], out[2 * part + 1]).
+ * A synth with a pair per part sums its parts for the mix; a mix synth
+ * puts everything in the piano's pair. fluid_synth_process() adds into
+ * the buffers, so they are cleared first. */
+static void write_frames(PnlSynth *synth, float *const *out, int count, uint32_t frames)
 {
-    memset(left, 0, frames * sizeof *left);
-    memset(right, 0, frames * sizeof *right);
-    float *outputs[2] = {left, right};
-    fluid_synth_process(synth->synth, (int)frames, 0, NULL, 2, outputs);
+    for (int output = 0; output < count; output++)
+        memset(out[output], 0, frames * sizeof *out[output]);
+    if (synth->outputs == 2) {
+        float *mix[2] = {out[0], out[1]};
+        fluid_synth_process(synth->synth, (int)frames, 0, NULL, 2, mix);
+    } else {
+        for (int buffer = 0; buffer < 2 * GROUPS; buffer++)
+            memset(synth->groups[buffer], 0, frames * sizeof(float));
+        fluid_synth_process(synth->synth, (int)frames, 0, NULL, 2 * GROUPS, synth->groups);
+        for (int group = 0; group < GROUPS; group++) {
+            int part = synth->group_part[group];
+            if (part < 0)
+                continue;
+            int pair = count == 2 ? 0 : 2 * part;
+            for (int side = 0; side < 2; side++) {
+                const float *from = synth->groups[2 * group + side];
+                float *to = out[pair + side];
+                for (uint32_t frame = 0; frame < frames; frame++)
+                    to[frame] += from[frame];
+            }
+        }
+    }
     synth->synth_frames += frames;
 }
 
@@ -270,18 +331,21 @@ void pnl_synth_align_blocks(PnlSynth *synth)
         return;
     uint32_t rest = (uint32_t)((block - synth->synth_frames % (uint64_t)block) % (uint64_t)block);
     if (rest)
-        write_frames(synth, synth->scratch_left, synth->scratch_right, rest);
+        write_frames(synth, synth->scratch, synth->outputs, rest);
     synth->phase = 0;
-    synth->previous[0] = synth->previous[1] = synth->current[0] = synth->current[1] = 0.0f;
+    memset(synth->previous, 0, sizeof synth->previous);
+    memset(synth->current, 0, sizeof synth->current);
 }
 
-void pnl_synth_render(PnlSynth *synth, float *left, float *right, uint32_t frames)
+/* Renders frames into `count` outputs (2: the mix; MAX_OUTPUTS: the parts),
+ * upsampling where the host runs faster than FluidSynth. */
+static void render(PnlSynth *synth, float *const *out, int count, uint32_t frames)
 {
     if (frames > PNL_SYNTH_MAX_BLOCK)
         frames = PNL_SYNTH_MAX_BLOCK;
     unsigned factor = synth->oversampling;
     if (factor == 1) {
-        write_frames(synth, left, right, frames);
+        write_frames(synth, out, count, frames);
         return;
     }
     /* Synth frames that start within this block. */
@@ -291,20 +355,44 @@ void pnl_synth_render(PnlSynth *synth, float *left, float *right, uint32_t frame
             needed++;
         phase = (phase + 1) % factor;
     }
+    /* The mix uses the first two scratch buffers, as the parts' first pair
+     * does: a synth renders one or the other, as its plugin does. */
     if (needed)
-        write_frames(synth, synth->scratch_left, synth->scratch_right, needed);
+        write_frames(synth, synth->scratch, count, needed);
     uint32_t next = 0;
     for (uint32_t frame = 0; frame < frames; frame++) {
         if (synth->phase == 0) {
-            synth->previous[0] = synth->current[0];
-            synth->previous[1] = synth->current[1];
-            synth->current[0] = synth->scratch_left[next];
-            synth->current[1] = synth->scratch_right[next];
+            for (int output = 0; output < count; output++) {
+                synth->previous[output] = synth->current[output];
+                synth->current[output] = synth->scratch[output][next];
+            }
             next++;
         }
         float weight = (float)synth->phase / (float)factor;
-        left[frame] = synth->previous[0] + (synth->current[0] - synth->previous[0]) * weight;
-        right[frame] = synth->previous[1] + (synth->current[1] - synth->previous[1]) * weight;
+        for (int output = 0; output < count; output++)
+            out[output][frame] = synth->previous[output] +
+                                 (synth->current[output] - synth->previous[output]) * weight;
         synth->phase = (synth->phase + 1) % factor;
     }
+}
+
+void pnl_synth_render(PnlSynth *synth, float *left, float *right, uint32_t frames)
+{
+    float *out[2] = {left, right};
+    render(synth, out, 2, frames);
+}
+
+void pnl_synth_render_parts(PnlSynth *synth, float *const out[2 * PNL_PART_COUNT],
+                            uint32_t frames)
+{
+    if (synth->outputs == MAX_OUTPUTS) {
+        render(synth, out, MAX_OUTPUTS, frames);
+        return;
+    }
+    /* A mix synth: the mix in the piano's pair, silence in the others. */
+    if (frames > PNL_SYNTH_MAX_BLOCK)
+        frames = PNL_SYNTH_MAX_BLOCK;
+    render(synth, out, 2, frames);
+    for (int output = 2; output < MAX_OUTPUTS; output++)
+        memset(out[output], 0, frames * sizeof *out[output]);
 }

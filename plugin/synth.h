@@ -33,6 +33,11 @@ enum {
 
 typedef struct PnlSynth PnlSynth;
 
+/* What a synth renders: one stereo mix (the piano plugin), or a stereo pair
+ * per part (Pianola (parts), plugin/variant.h), each part panned as its
+ * player sits, so the pairs sum to the mix. */
+typedef enum { PNL_SYNTH_MIX, PNL_SYNTH_PER_PART } PnlSynthOutputs;
+
 /* Loads the SoundFont and warms the synth up: the piano (program 0) on the
  * piano part's channel, each other part's General MIDI program on its
  * channel, panned as the players sit (parts.h), and each again on its live
@@ -40,8 +45,8 @@ typedef struct PnlSynth PnlSynth;
  * message naming the file and the problem when it cannot; a synth and a
  * message when the SoundFont lacks a part's instrument (that part then
  * plays on the piano). */
-PnlSynth *pnl_synth_new(const char *soundfont_path, double sample_rate, char *message,
-                        size_t message_size);
+PnlSynth *pnl_synth_new(const char *soundfont_path, double sample_rate, PnlSynthOutputs outputs,
+                        char *message, size_t message_size);
 void pnl_synth_free(PnlSynth *synth);
 const char *pnl_synth_soundfont_path(const PnlSynth *synth);
 
@@ -89,7 +94,14 @@ void pnl_synth_silence(PnlSynth *synth);
  * then. The rest of a block of silence is skipped; with a voice sounding
  * that would click, so nothing changes. */
 void pnl_synth_align_blocks(PnlSynth *synth);
-/* Renders frames (at most PNL_SYNTH_MAX_BLOCK) into left and right. */
+/* Renders frames (at most PNL_SYNTH_MAX_BLOCK) into left and right: the
+ * mix of every part. */
 void pnl_synth_render(PnlSynth *synth, float *left, float *right, uint32_t frames);
+/* Renders frames (at most PNL_SYNTH_MAX_BLOCK) into a pair per part:
+ * out[2 * part] left, out[2 * part + 1] right. A PNL_SYNTH_MIX synth puts
+ * its mix in the piano's pair and silence in the others. A plugin calls one
+ * of the two renders for a synth's whole life. */
+void pnl_synth_render_parts(PnlSynth *synth, float *const out[2 * PNL_PART_COUNT],
+                            uint32_t frames);
 
 #endif

@@ -7,11 +7,12 @@
 
 #include <stdio.h>
 
-PnlSynth *pnl_synth_new(const char *soundfont_path, double sample_rate, char *message,
-                        size_t message_size)
+PnlSynth *pnl_synth_new(const char *soundfont_path, double sample_rate, PnlSynthOutputs outputs,
+                        char *message, size_t message_size)
 {
     (void)soundfont_path;
     (void)sample_rate;
+    (void)outputs;
     snprintf(message, message_size, "Pianola (MIDI) has no piano to play a SoundFont on");
     return NULL;
 }
@@ -55,4 +56,10 @@ void pnl_synth_align_blocks(PnlSynth *synth)
 void pnl_synth_render(PnlSynth *synth, float *left, float *right, uint32_t frames)
 {
     (void)synth, (void)left, (void)right, (void)frames;
+}
+
+void pnl_synth_render_parts(PnlSynth *synth, float *const out[2 * PNL_PART_COUNT],
+                            uint32_t frames)
+{
+    (void)synth, (void)out, (void)frames;
 }

@@ -53,6 +53,9 @@
 /* The MIDI-only plugin (variant.h); it speaks the same protocol, whose URIs
  * below stay in the piano's namespace, and shares the UI. */
 #define PIANOLA_MIDI_URI "urn:pianola:pianola-midi"
+/* The piano plugin with a stereo out per part (variant.h); the same
+ * protocol too. */
+#define PIANOLA_PARTS_URI "urn:pianola:pianola-parts"
 #define PIANOLA_UI_URI PIANOLA_URI "#ui"
 #define PIANOLA__ PIANOLA_URI "#"
 

@@ -1,16 +1,21 @@
-/* The bundle's two plugins, built from one DSP (plugin/) and one UI (gui/):
+/* The bundle's three plugins, built from one DSP (plugin/) and one UI (gui/):
  *
- *   Pianola (urn:pianola:pianola) plays its notes on a FluidSynth piano
- *   (audio out) and sends them on MIDI out.
+ *   Pianola (urn:pianola:pianola) plays its notes on FluidSynth (one stereo
+ *   audio out) and sends them on MIDI out.
+ *   Pianola (parts) (urn:pianola:pianola-parts) is the same instrument with
+ *   a stereo out per part (ports.h, PNL_PART_AUDIO_PORTS) in place of the
+ *   one mix, so a host records each part of an ensemble to its own track.
  *   Pianola (MIDI) (urn:pianola:pianola-midi) sends the same notes on MIDI
  *   out only, for an instrument of the host's: no audio, no FluidSynth.
  *
- * The MIDI plugin has every port of the table (ports.h) but those of the
- * piano's sound: the audio pair, the volume and the melody's instrument. LV2 numbers a plugin's
- * ports from 0 without gaps, so its ports are the table's renumbered; the
- * code always speaks of table ports (PnlPortIndex), and these functions
- * give the index a host uses for one, and back. A control added to the
- * table reaches both plugins.
+ * Each has the ports of the table (ports.h) that are its own: the piano
+ * every one but the parts' audio, the parts plugin every one but the mix,
+ * the MIDI plugin none of the sound (audio, volume, the melody's
+ * instrument). LV2 numbers a plugin's ports from 0 without gaps, so a
+ * plugin's ports are the table's renumbered; the code always speaks of
+ * table ports (PnlPortIndex), and these functions give the index a host
+ * uses for one, and back. A control added to the table reaches every
+ * plugin.
  *
  * Header only, with no LV2 in it (the URIs are in uris.h). */
 #ifndef PIANOLA_VARIANT_H
@@ -20,19 +25,37 @@
 
 #include "ports.h"
 
-typedef enum { PNL_VARIANT_PIANO = 0, PNL_VARIANT_MIDI = 1, PNL_VARIANT_COUNT } PnlVariant;
+typedef enum {
+    PNL_VARIANT_PIANO = 0,
+    PNL_VARIANT_MIDI = 1,
+    PNL_VARIANT_PARTS = 2,
+    PNL_VARIANT_COUNT
+} PnlVariant;
 
-/* Whether a table port belongs to the piano's sound alone. */
+/* Whether the plugin plays its notes itself (a synth, audio outputs). */
+static inline int pnl_variant_has_sound(PnlVariant variant)
+{
+    return variant != PNL_VARIANT_MIDI;
+}
+
+/* Whether a table port belongs to the sound alone. */
 static inline int pnl_port_is_sound(int port)
 {
     return port == PNL_PORT_AUDIO_LEFT || port == PNL_PORT_AUDIO_RIGHT ||
-           port == PNL_PORT_VOLUME || port == PNL_PORT_MELODY_INSTRUMENT;
+           port == PNL_PORT_VOLUME || port == PNL_PORT_MELODY_INSTRUMENT ||
+           pnl_port_is_part_audio(port);
 }
 
 static inline int pnl_variant_has_port(PnlVariant variant, int port)
 {
-    return port >= 0 && port < PNL_PORT_COUNT &&
-           (variant == PNL_VARIANT_PIANO || !pnl_port_is_sound(port));
+    if (port < 0 || port >= PNL_PORT_COUNT)
+        return 0;
+    switch (variant) {
+    case PNL_VARIANT_PIANO: return !pnl_port_is_part_audio(port);
+    case PNL_VARIANT_PARTS: return port != PNL_PORT_AUDIO_LEFT && port != PNL_PORT_AUDIO_RIGHT;
+    case PNL_VARIANT_MIDI: return !pnl_port_is_sound(port);
+    default: return 0;
+    }
 }
 
 /* How many ports the plugin has. */

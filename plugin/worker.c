@@ -68,7 +68,8 @@ static void load_soundfont(Pianola *self, const char *path, LV2_Worker_Respond_F
                            LV2_Worker_Respond_Handle handle)
 {
     char message[PNL_MESSAGE_SIZE] = "";
-    PnlSynth *synth = pnl_synth_new(path, self->host.sample_rate, message, sizeof message);
+    PnlSynth *synth = pnl_synth_new(path, self->host.sample_rate, pnl_synth_outputs(self),
+                                    message, sizeof message);
     if (!synth) {
         lv2_log_error(&self->host.logger, "Pianola: %s; keeping the SoundFont in use\n", message);
         reply_message(respond, handle, message);
@@ -375,7 +376,7 @@ static void restore(Pianola *self, PnlRestoredState *state, LV2_Worker_Respond_F
     }
     /* The MIDI plugin has no piano: a state the piano saved plays on
      * without its SoundFont there. */
-    if (self->host.variant == PNL_VARIANT_PIANO && state->soundfont_path[0] &&
+    if (pnl_variant_has_sound(self->host.variant) && state->soundfont_path[0] &&
         !same_file(state->soundfont_path, self->soundfont_path))
         load_soundfont(self, state->soundfont_path, respond, handle);
     PnlRestoredReply reply = {.type = PNL_REPLY_RESTORED, .settings = state->settings,

@@ -48,6 +48,9 @@ from test_render import write_midi_file  # noqa: E402
 
 PIANOLA_URI = "urn:pianola:pianola"
 PIANOLA_MIDI_URI = "urn:pianola:pianola-midi"  # jalv and UI sessions only: no audio to export
+# A pair per part; Ardour's strict I/O gives its track the first, the piano's.
+PIANOLA_PARTS_URI = "urn:pianola:pianola-parts"
+SOUNDING_PIANOLAS = (PIANOLA_URI, PIANOLA_PARTS_URI)
 SOURCE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 SESSION_SCRIPT = os.path.join(SOURCE_DIR, "tests", "ardour", "soak_session.lua")
 SAMPLE_RATE = 48000
@@ -356,11 +359,11 @@ class Soak:
     def ardour_cycle(self, number: int) -> None:
         options = self.options
         bpm, beats_per_bar, note_value = METERS[number % len(METERS)]
-        preset = PRESETS[number % len(PRESETS)] if options.plugin == PIANOLA_URI else "-"
+        preset = PRESETS[number % len(PRESETS)] if options.plugin in SOUNDING_PIANOLAS else "-"
         instances = 1 + number % 2
         # Every other two-instance cycle: solo piano beside an ensemble.
         ensemble = ENSEMBLES[number // 4 % len(ENSEMBLES)] \
-            if options.plugin == PIANOLA_URI and number % 4 == 1 else 0
+            if options.plugin in SOUNDING_PIANOLAS and number % 4 == 1 else 0
         folder = tempfile.mkdtemp(prefix="ardour-", dir=self.work_dir)
         session_dir, name = os.path.join(folder, "session"), "soak"
         logs, kinds, kept = {}, [], []
@@ -384,7 +387,7 @@ class Soak:
         if "session-ready" not in made.stdout:
             kinds.append("no session")
         else:
-            if options.plugin == PIANOLA_URI:
+            if options.plugin in SOUNDING_PIANOLAS:
                 kinds += self.vary_pianola_states(session_dir, number)
             exports = []
             for take in (1, 2):
@@ -457,9 +460,9 @@ class Soak:
         _, second = read_float_wav(paths[1])
         kinds = []
         # The reference instrument (tests/midi-pulse.lv2) plays silence.
-        if self.options.plugin == PIANOLA_URI and float(abs(first).max()) < 1e-3:
+        if self.options.plugin in SOUNDING_PIANOLAS and float(abs(first).max()) < 1e-3:
             kinds.append("silent export")
-        if self.options.plugin != PIANOLA_URI:
+        if self.options.plugin not in SOUNDING_PIANOLAS:
             return kinds
         _, mismatch = ArdourHeadlessExport.aligned_mismatch(first, second)
         if mismatch and not ArdourHeadlessExport.aligned_mismatch(
@@ -500,7 +503,7 @@ class Soak:
         if not started:
             kinds.append("jalv registered no ports")
         else:
-            pianola = self.options.plugin in (PIANOLA_URI, PIANOLA_MIDI_URI)
+            pianola = self.options.plugin in SOUNDING_PIANOLAS + (PIANOLA_MIDI_URI,)
             transport("locate 0")
             transport("play")
             time.sleep(1.0 + (number % 3) * 0.5)
@@ -575,7 +578,8 @@ class Soak:
         """jalv.gtk3 with Pianola's UI: open, play, close the window (as a
         person would), open again, play, quit."""
         kinds, logs = [], {}
-        title = b"Pianola (MIDI)" if self.options.plugin == PIANOLA_MIDI_URI else b"Pianola"
+        title = {PIANOLA_MIDI_URI: b"Pianola (MIDI)", PIANOLA_PARTS_URI: b"Pianola (parts)"}.get(
+            self.options.plugin, b"Pianola")
         for opening in (1, 2):
             with tempfile.TemporaryFile(mode="w+") as output:
                 jalv = subprocess.Popen(["jalv.gtk3", self.options.plugin],
@@ -618,7 +622,7 @@ class Soak:
         ends with; its timeline (the phrase and what followed) and the
         settings it was composed with go into Ardour sessions' states."""
         self.prompt_state = ""
-        if self.options.plugin != PIANOLA_URI or not shutil.which("pianola-render", path=(
+        if self.options.plugin not in SOUNDING_PIANOLAS or not shutil.which("pianola-render", path=(
                 self.env.get("PATH"))):
             return
         phrase = os.path.join(self.work_dir, "phrase.mid")

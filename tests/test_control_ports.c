@@ -1,8 +1,9 @@
 /* The built plugins' TTL, read through lilv as a host reads it, against the
  * port table (plugin/ports.h) and the composer list (src/composers.h) that
  * the build wrote it from: port by port, index, symbol, name, range,
- * default, properties, unit and the enumerations' choices. Both plugins of
- * the bundle, Pianola (MIDI) at its own indices (plugin/variant.h). */
+ * default, properties, unit and the enumerations' choices. Every plugin of
+ * the bundle, Pianola (MIDI) and Pianola (parts) at their own indices
+ * (plugin/variant.h), the parts' audio pairs with their port groups. */
 #include <lilv/lilv.h>
 #include <lv2/core/lv2.h>
 #include <lv2/port-props/port-props.h>
@@ -70,8 +71,10 @@ static void test_stream_ports_match_the_table(void)
         const char *symbol;
     } streams[] = {
 #define STREAM_PORT(id, index, symbol) {index, symbol},
-        PNL_STREAM_PORTS(STREAM_PORT)
+#define PART_AUDIO_PORT(id, index, symbol, part, side) {index, symbol},
+        PNL_STREAM_PORTS(STREAM_PORT) PNL_PART_AUDIO_PORTS(PART_AUDIO_PORT)
 #undef STREAM_PORT
+#undef PART_AUDIO_PORT
     };
     for (size_t i = 0; i < sizeof streams / sizeof streams[0]; i++) {
         int index = pnl_variant_host_index(variant, streams[i].index);
@@ -230,7 +233,9 @@ static void test_density_choices_are_automatic_and_the_five_steps(void)
 static void select_plugin(PnlVariant which)
 {
     variant = which;
-    plugin_uri = which == PNL_VARIANT_MIDI ? PIANOLA_MIDI_URI : PIANOLA_URI;
+    plugin_uri = which == PNL_VARIANT_MIDI    ? PIANOLA_MIDI_URI
+                 : which == PNL_VARIANT_PARTS ? PIANOLA_PARTS_URI
+                                              : PIANOLA_URI;
     LilvNode *node = uri(plugin_uri);
     plugin = lilv_plugins_get_by_uri(lilv_world_get_all_plugins(world), node);
     lilv_node_free(node);
@@ -252,6 +257,69 @@ static void test_the_midi_plugins_ports_match_the_table(void)
     select_plugin(PNL_VARIANT_PIANO);
 }
 
+/* Pianola (parts): each part's pair is a stereo output group named as the
+ * part, left and right designated, so a host names the tracks it records. */
+static void test_the_parts_pairs_are_stereo_groups_named_as_the_parts(void)
+{
+    CHECK(plugin, "no plugin");
+    LilvNode *group_predicate = uri("http://lv2plug.in/ns/ext/port-groups#group");
+    LilvNode *designation = uri(LV2_CORE__designation);
+    LilvNode *label = uri("http://www.w3.org/2000/01/rdf-schema#label");
+    LilvNode *audio = uri(LV2_CORE__AudioPort), *output = uri(LV2_CORE__OutputPort);
+    static const struct {
+        int index, part, side;
+    } pairs[] = {
+#define PART_AUDIO_PORT(id, index, symbol, part, side) {index, part, side},
+        PNL_PART_AUDIO_PORTS(PART_AUDIO_PORT)
+#undef PART_AUDIO_PORT
+    };
+    char problem[512] = "";
+    for (size_t i = 0; !problem[0] && i < sizeof pairs / sizeof pairs[0]; i++) {
+        const LilvPort *port = lilv_plugin_get_port_by_index(
+            plugin, (uint32_t)pnl_variant_host_index(variant, pairs[i].index));
+        LilvNodes *groups = port ? lilv_port_get_value(plugin, port, group_predicate) : NULL;
+        LilvNodes *sides = port ? lilv_port_get_value(plugin, port, designation) : NULL;
+        const LilvNode *group = groups ? lilv_nodes_get_first(groups) : NULL;
+        LilvNode *name = group ? lilv_world_get(world, group, label, NULL) : NULL;
+        const char *side = sides && lilv_nodes_size(sides) == 1
+                               ? lilv_node_as_uri(lilv_nodes_get_first(sides))
+                               : "";
+        const char *wanted_side = pairs[i].side ? "port-groups#right" : "port-groups#left";
+        const PnlPartRole *role = pnl_part_role(pairs[i].part);
+        if (!port || !lilv_port_is_a(plugin, port, audio) || !lilv_port_is_a(plugin, port, output))
+            snprintf(problem, sizeof problem, "table port %d is no audio output", pairs[i].index);
+        else if (!name || strcmp(lilv_node_as_string(name), role->label))
+            snprintf(problem, sizeof problem, "table port %d: expected the group '%s', got '%s'",
+                     pairs[i].index, role->label, name ? lilv_node_as_string(name) : "none");
+        else if (!strstr(side, wanted_side))
+            snprintf(problem, sizeof problem, "table port %d: expected the designation %s, "
+                     "got '%s'", pairs[i].index, wanted_side, side);
+        lilv_node_free(name);
+        lilv_nodes_free(groups);
+        lilv_nodes_free(sides);
+    }
+    lilv_node_free(group_predicate);
+    lilv_node_free(designation);
+    lilv_node_free(label);
+    lilv_node_free(audio);
+    lilv_node_free(output);
+    CHECK(!problem[0], "%s", problem);
+}
+
+/* The same checks on Pianola (parts): the piano's ports less its mix, with
+ * a pair per part after the controls. */
+static void test_the_parts_plugins_ports_match_the_table(void)
+{
+    select_plugin(PNL_VARIANT_PARTS);
+    void (*const checks[])(void) = {test_plugin_is_found, test_stream_ports_match_the_table,
+                                    test_every_control_port_matches_the_table,
+                                    test_composer_choices_are_the_composer_list,
+                                    test_the_parts_pairs_are_stereo_groups_named_as_the_parts};
+    for (size_t i = 0; i < sizeof checks / sizeof checks[0] && !check_failed; i++)
+        checks[i]();
+    select_plugin(PNL_VARIANT_PIANO);
+}
+
 int main(void)
 {
     world = lilv_world_new();
@@ -265,6 +333,7 @@ int main(void)
     RUN_TEST(test_dynamics_choices_are_as_composed_and_pp_to_ff);
     RUN_TEST(test_density_choices_are_automatic_and_the_five_steps);
     RUN_TEST(test_the_midi_plugins_ports_match_the_table);
+    RUN_TEST(test_the_parts_plugins_ports_match_the_table);
     lilv_world_free(world);
     CHECK_EXIT();
 }

@@ -181,7 +181,7 @@ static int play_both(const Session *session, Recording *piano, Recording *midi, 
 
 /* ------------------------------------------------------------- tests */
 
-static void test_the_bundle_with_both_plugins_passes_lv2_validate(void)
+static void test_the_bundle_with_every_plugin_passes_lv2_validate(void)
 {
     char bundle[1024], command[2200];
     fixture_built_bundle(bundle, sizeof bundle);
@@ -437,19 +437,24 @@ static void related_presets(LilvWorld *world, const char *plugin_uri, char *list
         snprintf(list + strlen(list), size - strlen(list), "%s%s", i ? "," : "", names[i]);
 }
 
-/* The presets set only controls both plugins have: a host lists the same
- * ones for both, and each gives both the same MIDI out. */
+/* The presets set only controls every plugin has: a host lists the same
+ * ones for each (Pianola (parts) too), and each gives both the same MIDI
+ * out. */
 static void test_the_presets_apply_to_it_as_to_the_piano(void)
 {
     LilvWorld *world = lilv_world_new();
     lilv_world_load_all(world);
-    char piano_presets[512], midi_presets[512];
+    char piano_presets[512], midi_presets[512], parts_presets[512];
     related_presets(world, PIANOLA_URI, piano_presets, sizeof piano_presets);
     related_presets(world, PIANOLA_MIDI_URI, midi_presets, sizeof midi_presets);
+    related_presets(world, PIANOLA_PARTS_URI, parts_presets, sizeof parts_presets);
     lilv_world_free(world);
     CHECK(piano_presets[0] && !strcmp(piano_presets, midi_presets),
           "expected the piano's presets (%s) listed for the MIDI plugin too, got '%s'",
           piano_presets, midi_presets);
+    CHECK(!strcmp(piano_presets, parts_presets),
+          "expected the piano's presets (%s) listed for Pianola (parts) too, got '%s'",
+          piano_presets, parts_presets);
     char list[512], *name = NULL, *rest = NULL;
     snprintf(list, sizeof list, "%s", piano_presets);
     int presets = 0, with_music = 0;
@@ -620,7 +625,7 @@ int main(int argc, char **argv)
         printf("FAIL setup: %s\n", message);
         return 1;
     }
-    RUN(test_the_bundle_with_both_plugins_passes_lv2_validate);
+    RUN(test_the_bundle_with_every_plugin_passes_lv2_validate);
     RUN(test_it_is_a_midi_plugin_with_no_audio_and_the_tables_ports);
     RUN(test_its_binary_needs_no_fluidsynth);
     RUN(test_midi_out_equals_the_pianos_frame_by_frame);

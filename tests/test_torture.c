@@ -523,10 +523,10 @@ static void run_cycle(Torture *torture, float *left, float *right)
 
 /* Runs `cycles` cycles at `rate`; 0 with figures->failure set when a
  * promise broke. */
-static int torture_at(double rate, PnlWorkerMode mode, int cycles, uint64_t seed,
-                      Figures *figures, char *message, size_t size)
+static int torture_of(const char *plugin_uri, double rate, PnlWorkerMode mode, int cycles,
+                      uint64_t seed, Figures *figures, char *message, size_t size)
 {
-    PnlLv2HostOptions options = {.plugin_uri = PIANOLA_TEST_URI,
+    PnlLv2HostOptions options = {.plugin_uri = plugin_uri,
                                  .bundle_path = bundle,
                                  .sample_rate = rate,
                                  .max_block = MAX_BLOCK,
@@ -566,6 +566,12 @@ static int torture_at(double rate, PnlWorkerMode mode, int cycles, uint64_t seed
     }
     pnl_lv2host_free(torture.host);
     return 1;
+}
+
+static int torture_at(double rate, PnlWorkerMode mode, int cycles, uint64_t seed,
+                      Figures *figures, char *message, size_t size)
+{
+    return torture_of(PIANOLA_TEST_URI, rate, mode, cycles, seed, figures, message, size);
 }
 
 static double cpu_seconds(void)
@@ -640,6 +646,29 @@ static void test_a_threaded_worker_survives_the_same(void)
           figures.note_ons);
 }
 
+/* Pianola (parts): the same DSP with a pair per part (the torture reads
+ * the piano's pair, where every ensemble's piano, and solo piano, plays),
+ * at a rate FluidSynth runs at and one it is upsampled to. */
+static void test_the_parts_plugin_survives_the_same(void)
+{
+    static const double rates[] = {44100, 192000};
+    for (int r = 0; r < 2; r++) {
+        Figures figures = {.min_block = MAX_BLOCK};
+        char message[256] = "", what[96];
+        double start = cpu_seconds();
+        int ran = torture_of(PIANOLA_PARTS_URI, rates[r], PNL_WORKER_SYNC, cycles_per_rate / 2,
+                             3000 + (uint64_t)r, &figures, message, sizeof message);
+        CHECK(ran, "no host at %g Hz: %s", rates[r], message);
+        snprintf(what, sizeof what, "%s, Pianola (parts), %.0f Hz", bundle_kind, rates[r]);
+        print_figures(what, &figures, cpu_seconds() - start);
+        CHECK(!figures.failure[0], "%s", figures.failure);
+        CHECK(figures.log_errors == 0, "%g Hz: the plugin logged %d errors, the first: %s",
+              rates[r], figures.log_errors, figures.first_error);
+        CHECK(figures.note_ons > 0, "%g Hz: expected music through the torture, %ld note-ons",
+              rates[r], figures.note_ons);
+    }
+}
+
 int main(int argc, char **argv)
 {
     /* Optional arguments: cycles per run (longer runs by hand), and which
@@ -665,5 +694,7 @@ int main(int argc, char **argv)
         RUN_TEST(test_every_rate_survives_varying_blocks_and_hostile_hosts);
     if (!only || strstr("test_a_threaded_worker_survives_the_same", only))
         RUN_TEST(test_a_threaded_worker_survives_the_same);
+    if (!only || strstr("test_the_parts_plugin_survives_the_same", only))
+        RUN_TEST(test_the_parts_plugin_survives_the_same);
     CHECK_EXIT();
 }

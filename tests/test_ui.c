@@ -1290,6 +1290,41 @@ static int light_pixels_in_footer(const Ui *ui, const PnlUiLayout *layout)
     return count;
 }
 
+/* Opened for Pianola (parts), the window speaks its port indices (the
+ * piano's, less the mix pair before the controls), and has every knob of
+ * the piano, the Melody instrument's among them. */
+static void test_the_window_serves_the_parts_plugin_at_its_ports(void)
+{
+    Ui ui;
+    host.plugin_uri = PIANOLA_PARTS_URI;
+    int opened = open_ui(&ui, 1);
+    host.plugin_uri = NULL;
+    CHECK(opened == 0, "instantiate returned NULL for %s", PIANOLA_PARTS_URI);
+    PnlUiLayout layout;
+    layout_of(&ui, &layout);
+    int ensemble = pnl_variant_host_index(PNL_VARIANT_PARTS, PNL_PORT_ENSEMBLE);
+    int melody = pnl_variant_host_index(PNL_VARIANT_PARTS, PNL_PORT_MELODY_INSTRUMENT);
+    double x, y, radius;
+    pnl_knob_dial(layout.knob[PNL_KNOB_ENSEMBLE], 1.0, &x, &y, &radius);
+    wheel(&ui, x, y, Button4);
+    pnl_knob_dial(layout.knob[PNL_KNOB_MELODY_INSTRUMENT], 1.0, &x, &y, &radius);
+    wheel(&ui, x, y, Button4);
+    pump(&ui);
+    const Write *ensemble_write = last_write_to(&ui, ensemble);
+    const Write *melody_write = last_write_to(&ui, melody);
+    float ensemble_value = ensemble_write ? ensemble_write->value : -1.0f;
+    float melody_value = melody_write ? melody_write->value : -1.0f;
+    int piano_index_writes = writes_to(&ui, PNL_PORT_ENSEMBLE);
+    close_ui(&ui);
+    CHECK(ensemble == PNL_PORT_ENSEMBLE - 2 && melody == PNL_PORT_MELODY_INSTRUMENT - 2,
+          "expected the parts plugin's ensemble and melody at %d and %d, got %d and %d",
+          PNL_PORT_ENSEMBLE - 2, PNL_PORT_MELODY_INSTRUMENT - 2, ensemble, melody);
+    CHECK(ensemble_value == 1.0f && melody_value == 1.0f && piano_index_writes == 0,
+          "expected the wheel to write 1 to ports %d and %d (got %g and %g) and nothing to %d "
+          "(%d writes)", ensemble, melody, ensemble_value, melody_value, PNL_PORT_ENSEMBLE,
+          piano_index_writes);
+}
+
 /* Opened for Pianola (MIDI), the window speaks the MIDI plugin's port
  * indices (plugin/variant.h): values come in and go out at them, and the
  * line under the roll names MIDI out, as it has no SoundFont. */
@@ -2045,6 +2080,7 @@ int main(void)
     RUN_TEST(test_ui_survives_odd_sizes_bad_messages_and_a_flood);
     RUN_TEST(test_messages_before_the_ui_exists_are_ignored);
     RUN_TEST(test_the_window_serves_the_midi_plugin_at_its_ports);
+    RUN_TEST(test_the_window_serves_the_parts_plugin_at_its_ports);
     if (x_errors)
         printf("FAIL test_ui_makes_no_x_errors: %d X errors (the last: error %d on request "
                "%d)\n", x_errors, x_error_code, x_error_request);

@@ -4,17 +4,21 @@
  * so the TTL a host reads and the ranges the plugin clamps to are one table.
  * With `midi`, the MIDI plugin's: the same rows less the piano's sound,
  * at the MIDI plugin's indices (plugin/variant.h), for ttl/pianola_midi.ttl.in.
+ * With `parts`, Pianola (parts)'s: the controls and then its audio pair per
+ * part, for ttl/pianola_parts.ttl.in; with `parts groups`, the port groups
+ * those pairs belong to (a stereo group per part, named as the part).
  * With `ui`, the window's port notifications instead (ttl/pianola_ui.ttl.in):
  * the notify port and every control a person sets, so a control added to
  * the table reaches the window as well.
  *
- *   control_ports [midi] [ui] > ports.ttl */
+ *   control_ports [midi | parts] [ui | groups] > ports.ttl */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../plugin/ports.h"
 #include "../plugin/variant.h"
+#include "../src/parts.h"
 
 /* A number as Turtle reads it back to the same double: integers plainly,
  * other values as decimals (120.0, 0.95) with the fewest digits that do. */
@@ -121,6 +125,37 @@ static int write_port(FILE *out, PnlVariant variant, int port, int first)
     return 0;
 }
 
+/* A part's stereo group: its URI is the plugin's with #<role>_out. */
+static void write_part_group(FILE *out, int part)
+{
+    const PnlPartRole *role = pnl_part_role(part);
+    fprintf(out, "<@PLUGIN_URI@#%s_out>\n    a pg:StereoGroup , pg:OutputGroup ;\n", role->name);
+    fprintf(out, "    lv2:symbol \"%s_out\" ;\n    rdfs:label ", role->name);
+    write_string(out, role->label);
+    fprintf(out, " .\n\n");
+}
+
+/* One side of a part's audio pair in Pianola (parts). */
+static void write_part_audio_port(FILE *out, PnlVariant variant, int port, int first)
+{
+#define PART_AUDIO_ROW(id, index, symbol, part, side) [index] = {symbol, part, side},
+    static const struct {
+        const char *symbol;
+        int part, side;
+    } rows[PNL_PORT_COUNT] = {PNL_PART_AUDIO_PORTS(PART_AUDIO_ROW)};
+#undef PART_AUDIO_ROW
+    const PnlPartRole *role = pnl_part_role(rows[port].part);
+    char name[64];
+    snprintf(name, sizeof name, "%s %s", role->label, rows[port].side ? "right" : "left");
+    fprintf(out, "%s        a lv2:OutputPort , lv2:AudioPort ;\n", first ? "    [\n" : " , [\n");
+    fprintf(out, "        lv2:index %d ;\n        lv2:symbol ", pnl_variant_host_index(variant, port));
+    write_string(out, rows[port].symbol);
+    fprintf(out, " ;\n        lv2:name ");
+    write_string(out, name);
+    fprintf(out, " ;\n        pg:group <@PLUGIN_URI@#%s_out> ;\n", role->name);
+    fprintf(out, "        lv2:designation pg:%s\n    ]", rows[port].side ? "right" : "left");
+}
+
 /* One ui:portNotification object; the build puts the plugin's URI where
  * @PLUGIN_URI@ stands. */
 static void write_notification(FILE *out, PnlVariant variant, int port, const char *protocol,
@@ -134,16 +169,26 @@ static void write_notification(FILE *out, PnlVariant variant, int port, const ch
 int main(int argc, char **argv)
 {
     PnlVariant variant = PNL_VARIANT_PIANO;
-    int notifications = 0;
+    int notifications = 0, groups = 0;
     for (int arg = 1; arg < argc; arg++) {
         if (!strcmp(argv[arg], "midi")) {
             variant = PNL_VARIANT_MIDI;
+        } else if (!strcmp(argv[arg], "parts")) {
+            variant = PNL_VARIANT_PARTS;
         } else if (!strcmp(argv[arg], "ui")) {
             notifications = 1;
+        } else if (!strcmp(argv[arg], "groups")) {
+            groups = 1;
         } else {
-            fprintf(stderr, "usage: control_ports [midi] [ui] > ports.ttl\n");
+            fprintf(stderr, "usage: control_ports [midi | parts] [ui | groups] > ports.ttl\n");
             return 2;
         }
+    }
+    if (groups) {
+        if (pnl_variant_has_port(variant, PNL_PORT_PIANO_LEFT))
+            for (int part = 0; part < PNL_PART_COUNT; part++)
+                write_part_group(stdout, part);
+        return fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1;
     }
 #define STREAM_PORT(id, index, symbol) [index] = 1,
     static const char is_stream[PNL_PORT_COUNT] = {PNL_STREAM_PORTS(STREAM_PORT)};
@@ -156,6 +201,12 @@ int main(int argc, char **argv)
     for (int port = 0; port < PNL_PORT_COUNT; port++) {
         if (is_stream[port] || !pnl_variant_has_port(variant, port))
             continue;
+        if (pnl_port_is_part_audio(port)) {
+            if (!notifications)
+                write_part_audio_port(stdout, variant, port, first);
+            first = notifications ? first : 0;
+            continue;
+        }
         if (!pnl_control_spec(port)) {
             fprintf(stderr, "control_ports: no port has index %d (plugin/ports.h)\n", port);
             return 1;

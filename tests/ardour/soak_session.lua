@@ -103,7 +103,8 @@ for track in tracks:iter() do
       fail("could not load the preset " .. preset_uri)
     end
   end
-  if plugin_uri == "urn:pianola:pianola" and (number > 0 or preset_uri == "-") then
+  local pianola = plugin_uri == "urn:pianola:pianola" or plugin_uri == "urn:pianola:pianola-parts"
+  if pianola and (number > 0 or preset_uri == "-") then
     if not set_parameter(insert, "Seed", seed + number) then
       fail("found no Seed parameter to set")
     end

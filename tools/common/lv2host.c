@@ -672,6 +672,14 @@ void pnl_lv2host_restart(PnlLv2Host *host)
     lilv_instance_activate(host->instance);
 }
 
+const float *pnl_lv2host_audio(const PnlLv2Host *host, const char *symbol)
+{
+    for (uint32_t index = 0; index < host->port_count; index++)
+        if (host->ports[index].role == PORT_AUDIO_OUT && !strcmp(host->ports[index].symbol, symbol))
+            return host->ports[index].audio;
+    return NULL;
+}
+
 size_t pnl_lv2host_midi(const PnlLv2Host *host, const PnlHostMidi **events)
 {
     *events = host->midi_out;

@@ -64,6 +64,9 @@ int pnl_lv2host_queue_object(PnlLv2Host *host, uint32_t frame, const char *type_
 
 /* Runs one block (frames <= max_block); left/right may be NULL. */
 int pnl_lv2host_run(PnlLv2Host *host, uint32_t frames, float *left, float *right);
+/* The last block's buffer of the audio output `symbol` ("violin_1_left"),
+ * or NULL where the plugin has no such audio output. */
+const float *pnl_lv2host_audio(const PnlLv2Host *host, const char *symbol);
 /* The MIDI the plugin sent in the last block. */
 size_t pnl_lv2host_midi(const PnlLv2Host *host, const PnlHostMidi **events);
 /* The notify port's whole sequence from the last block (an LV2_Atom_Sequence). */
