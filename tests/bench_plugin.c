@@ -5,8 +5,9 @@
  * its reverb and chorus off like Pianola's dry piano. Thread CPU time is
  * summed over run() only (a synchronous worker job inside run() is not
  * counted: a live host runs it on another thread), and the slowest single
- * run() is reported against the block's real-time budget. Prints
- * "name: value unit" lines. */
+ * run() is reported against the block's real-time budget. Pianola (parts)
+ * plays the same session too: its run() renders a stereo pair per part.
+ * Prints "name: value unit" lines. */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -124,7 +125,7 @@ int main(void)
 
     Midi *midi = calloc(MAX_MIDI, sizeof *midi);
     int midi_count = 0;
-    Meter pianola = {0}, ace = {0};
+    Meter pianola = {0}, parts = {0}, ace = {0};
     double frames_per_beat = RATE * 60.0 / BPM;
     int64_t total_frames = (int64_t)(BARS * 4 * frames_per_beat);
     static float left[BLOCK], right[BLOCK];
@@ -154,6 +155,23 @@ int main(void)
     }
     double process_cpu = now(CLOCK_PROCESS_CPUTIME_ID) - worker_cpu_start;
     pnl_lv2host_free(host);
+
+    options.plugin_uri = PIANOLA_PARTS_URI;
+    options.around_run_data = &parts;
+    host = pnl_lv2host_new(&options, message, sizeof message);
+    if (!host) {
+        fprintf(stderr, "bench_plugin: %s\n", message);
+        return 1;
+    }
+    for (int64_t frame = 0; frame < total_frames; frame += BLOCK) {
+        double beat = frame / frames_per_beat;
+        int64_t bar = (int64_t)floor(beat / 4.0);
+        pnl_lv2host_queue_position(host, 0, BPM, 4, 4, bar, beat - 4.0 * bar, 1.0);
+        pnl_lv2host_run(host, BLOCK, NULL, NULL);
+        end_block(&parts, 1);
+    }
+    pnl_lv2host_free(host);
+    options.plugin_uri = PIANOLA_TEST_URI;
 
     options.plugin_uri = "urn:ardour:a-fluidsynth";
     options.bundle_path = "/usr/lib/lv2/a-fluidsynth.lv2";
@@ -189,6 +207,10 @@ int main(void)
     printf("plugin_audio_seconds: %.0f s\n", audio_seconds);
     printf("plugin_midi_events: %d events\n", midi_count);
     printf("pianola_run_cpu: %.2f ms per s of audio\n", 1000.0 * pianola.cpu_seconds / audio_seconds);
+    printf("pianola_parts_run_cpu: %.2f ms per s of audio (a stereo pair per part)\n",
+           1000.0 * parts.cpu_seconds / audio_seconds);
+    printf("pianola_parts_worst_run_cpu: %.0f us (block %ld)\n", parts.worst_block_cpu * 1e6,
+           parts.worst_block_index);
     printf("a_fluidsynth_run_cpu: %.2f ms per s of audio\n", 1000.0 * ace.cpu_seconds / audio_seconds);
     printf("pianola_vs_a_fluidsynth: %.2f x\n",
            ace.cpu_seconds > 0 ? pianola.cpu_seconds / ace.cpu_seconds : 0.0);
