@@ -58,7 +58,11 @@ HOST_TIMEOUT_S = 90
 HOST_FAULT_RETRIES = 3  # tries again after one of Ardour's own faults
 QUIT_TIMEOUT_S = 30  # jalv, told to quit
 BELOW_24_BIT = 2.0 ** -24  # one step of a 24-bit file: exports closer than this sound alike
-VALGRIND_TIMEOUT_S = 1200
+VALGRIND_TIMEOUT_S = 1800
+# Bars at most in a cycle whose first export runs under valgrind, which
+# plays FluidSynth some fifty times slower: 8 bars there took past 20
+# minutes on two busy cores.
+VALGRIND_BARS = 4
 
 # What a run's output must never hold. glibc's heap checks print these
 # before they abort; the sanitizers and FluidSynth print the others.
@@ -358,6 +362,8 @@ class Soak:
 
     def ardour_cycle(self, number: int) -> None:
         options = self.options
+        under_valgrind = bool(options.valgrind_every) and number % options.valgrind_every == 0
+        bars = min(options.bars, VALGRIND_BARS) if under_valgrind else options.bars
         bpm, beats_per_bar, note_value = METERS[number % len(METERS)]
         preset = PRESETS[number % len(PRESETS)] if options.plugin in SOUNDING_PIANOLAS else "-"
         instances = 1 + number % 2
@@ -368,7 +374,7 @@ class Soak:
         session_dir, name = os.path.join(folder, "session"), "soak"
         logs, kinds, kept = {}, [], []
         command = ["ardour7-lua", SESSION_SCRIPT, session_dir, name, options.plugin,
-                   str(options.bars), str(bpm), str(beats_per_bar), str(note_value),
+                   str(bars), str(bpm), str(beats_per_bar), str(note_value),
                    str(instances), preset, str(number), str(ensemble)]
         made = self.run(command, folder, HOST_TIMEOUT_S)
         for _ in range(HOST_FAULT_RETRIES):
@@ -392,8 +398,7 @@ class Soak:
             exports = []
             for take in (1, 2):
                 path = os.path.join(folder, "export%d.wav" % take)
-                valgrind = take == 1 and options.valgrind_every and \
-                    number % options.valgrind_every == 0
+                valgrind = take == 1 and under_valgrind
                 command = ["ardour7-export", "-b", "float", "-o", path, session_dir, name]
                 timeout_s = HOST_TIMEOUT_S
                 if valgrind:
@@ -693,8 +698,9 @@ def parse_options(argv: list) -> argparse.Namespace:
                         help="jalv.gtk3 sessions, each opening the UI twice [20]")
     parser.add_argument("--bars", type=int, default=8, help="bars in each Ardour session [8]")
     parser.add_argument("--valgrind-every", type=int, default=0, metavar="K",
-                        help="run every K-th Ardour cycle's first export, and every K-th "
-                             "jalv session, under valgrind")
+                        help="run every K-th Ardour cycle's first export (its session at "
+                             "most %d bars), and every K-th jalv session, under valgrind"
+                             % VALGRIND_BARS)
     parser.add_argument("--minutes", type=float, default=180,
                         help="stop starting runs after this long [180]")
     parser.add_argument("--logs", default="soak-logs",
