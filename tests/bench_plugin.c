@@ -108,6 +108,27 @@ static void log_quietly(void *data, const char *level, const char *text)
     }
 }
 
+/* Plays BARS bars at BPM on host time, block by block, into meter; the
+ * MIDI out goes into midi (up to MAX_MIDI) where midi is not NULL. */
+static void play_bars(PnlLv2Host *host, Meter *meter, Midi *midi, int *midi_count)
+{
+    static float left[BLOCK], right[BLOCK];
+    double frames_per_beat = RATE * 60.0 / BPM;
+    int64_t total_frames = (int64_t)(BARS * 4 * frames_per_beat);
+    for (int64_t frame = 0; frame < total_frames; frame += BLOCK) {
+        double beat = frame / frames_per_beat;
+        int64_t bar = (int64_t)floor(beat / 4.0);
+        pnl_lv2host_queue_position(host, 0, BPM, 4, 4, bar, beat - 4.0 * bar, 1.0);
+        pnl_lv2host_run(host, BLOCK, left, right);
+        end_block(meter, 1);
+        const PnlHostMidi *out;
+        size_t count = pnl_lv2host_midi(host, &out);
+        for (size_t i = 0; midi && i < count && *midi_count < MAX_MIDI; i++)
+            midi[(*midi_count)++] = (Midi){frame + out[i].frame,
+                                           {out[i].bytes[0], out[i].bytes[1], out[i].bytes[2]}};
+    }
+}
+
 int main(void)
 {
     char bundle[1024], message[256] = "";
@@ -141,18 +162,7 @@ int main(void)
     }
     double locate_cpu = locate_seconds(options);
     double worker_cpu_start = now(CLOCK_PROCESS_CPUTIME_ID);
-    for (int64_t frame = 0; frame < total_frames; frame += BLOCK) {
-        double beat = frame / frames_per_beat;
-        int64_t bar = (int64_t)floor(beat / 4.0);
-        pnl_lv2host_queue_position(host, 0, BPM, 4, 4, bar, beat - 4.0 * bar, 1.0);
-        pnl_lv2host_run(host, BLOCK, left, right);
-        end_block(&pianola, 1);
-        const PnlHostMidi *out;
-        size_t count = pnl_lv2host_midi(host, &out);
-        for (size_t i = 0; i < count && midi_count < MAX_MIDI; i++)
-            midi[midi_count++] = (Midi){frame + out[i].frame, {out[i].bytes[0], out[i].bytes[1],
-                                                                out[i].bytes[2]}};
-    }
+    play_bars(host, &pianola, midi, &midi_count);
     double process_cpu = now(CLOCK_PROCESS_CPUTIME_ID) - worker_cpu_start;
     pnl_lv2host_free(host);
 
@@ -163,15 +173,8 @@ int main(void)
         fprintf(stderr, "bench_plugin: %s\n", message);
         return 1;
     }
-    for (int64_t frame = 0; frame < total_frames; frame += BLOCK) {
-        double beat = frame / frames_per_beat;
-        int64_t bar = (int64_t)floor(beat / 4.0);
-        pnl_lv2host_queue_position(host, 0, BPM, 4, 4, bar, beat - 4.0 * bar, 1.0);
-        pnl_lv2host_run(host, BLOCK, NULL, NULL);
-        end_block(&parts, 1);
-    }
+    play_bars(host, &parts, NULL, NULL);
     pnl_lv2host_free(host);
-    options.plugin_uri = PIANOLA_TEST_URI;
 
     options.plugin_uri = "urn:ardour:a-fluidsynth";
     options.bundle_path = "/usr/lib/lv2/a-fluidsynth.lv2";
