@@ -491,6 +491,40 @@ class TrainTest(unittest.TestCase):
                         for b in np.nonzero(piece.tokens == vocab.bar)[0])}
                 self.assertEqual(seen, allowed, "%s: moved by %s" % (piece.path, sorted(seen)))
 
+    def test_violin_sonatas_teach_the_cello_an_octave_lower(self) -> None:
+        """With cello_from_violin, each training piece for violin and piano is read a second
+        time as one for cello and piano: the cello plays the violin's notes an octave lower, in
+        its range, the piano plays as it did, the codec's grammar takes the tokens (the
+        tokenizer decodes them), and no validation piece is copied."""
+        folder = os.path.join(self.root, "duos")
+        write_corpus(folder, self.vocab, ["beethoven", "mozart"], 3, 6, seed=6,
+                     parts=("piano", "violin_1"), frame_shifts=(0, 2))
+        plain = Corpus.read(folder, key_frame=True)
+        taught = Corpus.read(folder, key_frame=True, cello_from_violin=True)
+        copies = [p for p in taught.pieces if p.ensemble == "cello_piano"]
+        originals = [p for p in plain.pieces if p.split == "train"]
+        self.assertEqual(len(copies), len(originals))
+        self.assertEqual(len(taught.pieces), len(plain.pieces) + len(copies))
+        low, high = part_ranges()["cello"]
+        for original, copy in zip(originals, copies):
+            self.assertEqual(copy.parts, ("piano", "cello"))
+            self.assertEqual(copy.split, "train")
+            before, after = parts_of_notes(original.tokens, plain.vocab), \
+                parts_of_notes(copy.tokens, taught.vocab)
+            self.assertEqual(len(before), len(after))
+            violin = 0
+            for (part, pitch), (new_part, new_pitch) in zip(before, after):
+                if part == "violin_1":
+                    violin += 1
+                    self.assertEqual((new_part, new_pitch), ("cello", pitch - 12))
+                    self.assertTrue(low <= new_pitch + copy.frame_shift <= high)
+                else:
+                    self.assertEqual((new_part, new_pitch), (part, pitch))
+            self.assertGreater(violin, 10)
+            path = os.path.join(self.root, "as-cello.tok")
+            copy.tokens.astype("<u2").tofile(path)
+            self.assertEqual(len(codec.notes(path)), len(after))
+
     def test_an_ensemble_is_moved_as_far_down_as_up(self) -> None:
         """A piece with parts is transposed within a symmetric range, keeping its mean
         register; a solo piano piece keeps the whole range the keyboard allows."""

@@ -244,17 +244,42 @@ def part_shifts(tokens: np.ndarray, vocab: Vocabulary) -> Tuple[int, int]:
     if not len(declared) or not len(bars):
         return (-127, 127)
     ranges = part_ranges()
-    is_part = np.isin(tokens, vocab.part_tokens)
-    is_part[:bars[0]] = False
-    last = np.maximum.accumulate(np.where(is_part, np.arange(len(tokens)), -1))
+    owner = part_of_each_token(tokens, vocab)
     pitches = vocab.pitch_of[tokens]
     low, high = -127, 127
     for part in np.unique(declared):
-        mine = pitches[(pitches >= 0) & (last >= 0) & (tokens[np.maximum(last, 0)] == part)]
+        mine = pitches[(pitches >= 0) & (owner == part)]
         if len(mine):
             lowest, highest = ranges[vocab.names[part][len("PART_"):]]
             low, high = max(low, lowest - int(mine.min())), min(high, highest - int(mine.max()))
     return (low, high)
+
+
+def part_of_each_token(tokens: np.ndarray, vocab: Vocabulary) -> np.ndarray:
+    """The PART token each token after the declarations belongs to (the last PART token
+    before it), -1 where none does (the header, the declarations)."""
+    bars = np.nonzero(tokens == vocab.bar)[0]
+    is_part = np.isin(tokens, vocab.part_tokens)
+    if len(bars):
+        is_part[:bars[0]] = False
+    last = np.maximum.accumulate(np.where(is_part, np.arange(len(tokens)), -1))
+    return np.where(last >= 0, tokens[np.maximum(last, 0)], -1)
+
+
+def violin_as_cello(tokens: np.ndarray, vocab: Vocabulary) -> np.ndarray:
+    """A piece for violin and piano (as written) as one for cello and piano: the violin's
+    notes an octave lower, on the cello (whose range holds them: G3-G7 down an octave is
+    G2-G6, in C2-E6), the piano as it was. Both roles come after the piano in token order,
+    so every onset's groups stay in order. The duo's partner, taught to the cello: the
+    chamber corpus has one work for cello and piano, and it is how Brahms made his violin
+    sonata Op. 78 a cello sonata."""
+    violin = vocab.names.index("PART_violin_1")
+    cello = vocab.names.index("PART_cello")
+    out = tokens.copy()
+    in_violin = part_of_each_token(tokens, vocab) == violin
+    out[in_violin] = vocab.transpose_table(-12)[tokens[in_violin]]
+    out[tokens == violin] = cello
+    return out
 
 
 @dataclass
@@ -262,8 +287,13 @@ class Corpus:
     vocab: Vocabulary
     pieces: List[Piece] = field(default_factory=list)
 
+    # with cello_from_violin, each training piece for violin and piano is read a second
+    # time as one for cello and piano (violin_as_cello)
+    cello_from_violin: bool = False
+
     @classmethod
-    def read(cls, tokens_dirs, key_frame: bool = False) -> "Corpus":
+    def read(cls, tokens_dirs, key_frame: bool = False,
+             cello_from_violin: bool = False) -> "Corpus":
         """Every piece of the manifest of a folder, or of each of a list of folders (the
         piano corpus' tokens and the chamber corpus', each keeping its own split). Their
         vocabularies must be one, or starts of the longest (tokens added at the end keep the
@@ -282,7 +312,7 @@ class Corpus:
                     "pianola-tokenize" % (folder, len(other), other.signature,
                                           folders[vocabs.index(vocab)], len(vocab),
                                           vocab.signature))
-        corpus = cls(vocab)
+        corpus = cls(vocab, cello_from_violin=cello_from_violin)
         density = {}
         for folder in folders:
             first = len(corpus.pieces)
@@ -308,29 +338,38 @@ class Corpus:
                 if tokens.max() >= len(vocab):
                     raise ValueError("%s: token id %d outside the vocabulary of %d"
                                      % (path, tokens.max(), len(vocab)))
-                frame_shift = int(row.get("frame_shift") or 0)
-                # the parts' ranges hold for the pitches as they sound: as written
-                shifts = part_shifts(tokens, vocab)
-                if key_frame:
-                    if row.get("frame_shift") is None:
-                        raise ValueError("%s: no frame_shift column; tokenize the corpus again"
-                                         % manifest)
-                    tokens = vocab.transpose_table(-frame_shift)[tokens]
-                pitches = vocab.pitch_of[tokens]
-                pitches = pitches[pitches >= 0]
-                parts = tuple(vocab.names[t][len("PART_"):]
-                              for t in declared_parts(tokens, vocab))
-                composer = row["composer"]
-                if composer not in vocab.composer_class:
-                    raise ValueError("%s: composer %r is not in the vocabulary" % (path, composer))
-                self.pieces.append(Piece(
-                    tokens=tokens, composer=composer, work=row.get("work", ""),
-                    split=row.get("split", "train"), path=path,
-                    lowest_pitch=int(pitches.min()) if len(pitches) else 60,
-                    highest_pitch=int(pitches.max()) if len(pitches) else 60,
-                    notes=len(pitches),
-                    frame_shift=frame_shift, parts=parts, ensemble=ensemble_name(parts),
-                    part_shifts=shifts))
+                if key_frame and row.get("frame_shift") is None:
+                    raise ValueError("%s: no frame_shift column; tokenize the corpus again"
+                                     % manifest)
+                piece = self._piece(tokens, row, path, key_frame)
+                self.pieces.append(piece)
+                if self.cello_from_violin and piece.split == "train" and \
+                        piece.ensemble == "violin_piano":
+                    self.pieces.append(self._piece(violin_as_cello(tokens, vocab), row,
+                                                   path + " (as cello)", key_frame))
+
+    def _piece(self, tokens: np.ndarray, row: Dict[str, str], path: str,
+               key_frame: bool) -> Piece:
+        """A manifest row's piece from its tokens as written."""
+        vocab = self.vocab
+        frame_shift = int(row.get("frame_shift") or 0)
+        # the parts' ranges hold for the pitches as they sound: as written
+        shifts = part_shifts(tokens, vocab)
+        if key_frame:
+            tokens = vocab.transpose_table(-frame_shift)[tokens]
+        pitches = vocab.pitch_of[tokens]
+        pitches = pitches[pitches >= 0]
+        parts = tuple(vocab.names[t][len("PART_"):] for t in declared_parts(tokens, vocab))
+        composer = row["composer"]
+        if composer not in vocab.composer_class:
+            raise ValueError("%s: composer %r is not in the vocabulary" % (path, composer))
+        return Piece(tokens=tokens, composer=composer, work=row.get("work", ""),
+                     split=row.get("split", "train"), path=path,
+                     lowest_pitch=int(pitches.min()) if len(pitches) else 60,
+                     highest_pitch=int(pitches.max()) if len(pitches) else 60,
+                     notes=len(pitches),
+                     frame_shift=frame_shift, parts=parts, ensemble=ensemble_name(parts),
+                     part_shifts=shifts)
 
     def split(self, name: str) -> List[Piece]:
         return [p for p in self.pieces if p.split == name]

@@ -84,6 +84,8 @@ class TrainConfig:
                                       # length: "string_quartet=0.5,violin_piano=2"
     ensemble_composer_p: float = 0.0  # an ensemble window presented as a composer of the
                                       # plugin's menu, drawn at random, with this probability
+    cello_from_violin: int = 0        # 1: each training piece for violin and piano teaches
+                                      # cello and piano too, its violin an octave lower
     val_tokens: int = 60000           # at most this many validation tokens per composer
     max_minutes: float = 0.0          # stop (with a checkpoint) after this much training time
     stop_at: float = 0.0              # stop (with a checkpoint) at this Unix time
@@ -451,7 +453,8 @@ def fit(config: TrainConfig) -> Dict:
     quiet = config.quiet or not writes
     say = (lambda *a: None) if quiet else (lambda *a: print(*a, flush=True))
 
-    corpus = Corpus.read(config.tokens, key_frame=bool(config.key_frame))
+    corpus = Corpus.read(config.tokens, key_frame=bool(config.key_frame),
+                         cello_from_violin=bool(config.cello_from_violin))
     vocab = corpus.vocab
     classes = None
     if config.new_composer:
