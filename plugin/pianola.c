@@ -493,6 +493,25 @@ static void upkeep_timeline(Pianola *self)
     }
 }
 
+/* Exporting, the host waits for run(): every bar the lookahead wants now is
+ * composed before the cycle plays, a threaded worker's too, whether it took
+ * the job in a cycle before or is given it now for this very cycle (the
+ * export's first bar, after the host's pre-roll). So every export of a
+ * session has the same notes at the same frames, however busy the machine.
+ * A worker that does not answer costs a few seconds, not the export. */
+static void upkeep_timeline_exporting(Pianola *self)
+{
+    for (int round = 0; round < PNL_EXPORT_UPKEEP_ROUNDS; round++) {
+        if (!pnl_wait_for_timeline_jobs(self))
+            return;
+        uint32_t scheduled = self->jobs.scheduled;
+        upkeep_timeline(self);
+        if (self->jobs.scheduled == scheduled)
+            return;
+    }
+    pnl_wait_for_timeline_jobs(self);
+}
+
 /* Capture and generate toggles, re-roll trigger: edges act once. */
 static void read_switches(Pianola *self, uint32_t frame)
 {
@@ -610,13 +629,12 @@ static void run(LV2_Handle instance, uint32_t sample_count)
         if (pnl_transport_rolling(&self->transport))
             locate(self, 0);
     }
-    /* An export: a threaded worker may still be composing a bar the host
-     * will play in a moment (machine busy, job scheduled in real time just
-     * before). Not real time now, so wait for it rather than play a bar
-     * short: every export of a session then has the same notes. */
+    /* An export is not real time: rather than play a bar short, wait for
+     * the worker (upkeep_timeline_exporting). */
     if (port_value(self, PNL_PORT_FREEWHEEL) > 0.5f)
-        pnl_wait_for_timeline_jobs(self);
-    upkeep_timeline(self);
+        upkeep_timeline_exporting(self);
+    else
+        upkeep_timeline(self);
 
     uint32_t position = 0, rendered = 0;
     const LV2_Atom_Sequence *control_in = aligned_control_in(self);

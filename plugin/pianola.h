@@ -38,6 +38,7 @@ enum {
     PNL_COMPOSE_CAPACITY = 2048,  /* notes one job may compose */
     PNL_MAX_NOTE_MESSAGES = 512,  /* scheduled note-ons and note-offs per segment */
     PNL_SYNC_JOBS_PER_CYCLE = 8,  /* bars composed per cycle by a synchronous worker */
+    PNL_EXPORT_UPKEEP_ROUNDS = 16, /* exporting: schedule-and-wait rounds per cycle */
     PNL_CONTROL_IN_BYTES = 65536  /* the control port's rsz:minimumSize */
 };
 

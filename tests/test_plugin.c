@@ -81,25 +81,28 @@ static void collect_notes(PnlLv2Host *host, Recording *recording)
  * 4/4 (a time:Position at the start of each block, as Ardour sends), its
  * barBeat rounded down to 1/ticks_per_beat of a beat (Ardour: 1920) or,
  * with 0, exact. */
-static void play_rounded(PnlLv2Host *host, int64_t start, int64_t frames, Recording *recording,
-                         double ticks_per_beat)
+enum { LARGEST_BLOCK = 8192 };
+
+/* Plays in blocks of `block` frames (at most LARGEST_BLOCK). */
+static void play_blocks(PnlLv2Host *host, int64_t start, int64_t frames, Recording *recording,
+                        double ticks_per_beat, int block)
 {
-    float left[BLOCK], right[BLOCK];
-    for (int64_t done = 0; done < frames; done += BLOCK) {
+    static float left[LARGEST_BLOCK], right[LARGEST_BLOCK];
+    for (int64_t done = 0; done < frames; done += block) {
         int64_t frame = start + done;
         double beat = frame / FRAMES_PER_BEAT;
         if (ticks_per_beat > 0)
             beat = floor(beat * ticks_per_beat) / ticks_per_beat;
         int64_t bar = (int64_t)floor(beat / 4.0);
         pnl_lv2host_queue_position(host, 0, BPM, 4, 4, bar, beat - 4.0 * bar, 1.0);
-        pnl_lv2host_run(host, BLOCK, left, right);
+        pnl_lv2host_run(host, (uint32_t)block, left, right);
         const PnlHostMidi *midi;
         size_t count = pnl_lv2host_midi(host, &midi);
         for (size_t i = 0; i < count && recording->count < MAX_EVENTS; i++)
             recording->events[recording->count++] =
                 (Event){frame + midi[i].frame, midi[i].bytes[0], midi[i].bytes[1], midi[i].bytes[2]};
         collect_notes(host, recording);
-        for (int i = 0; i < BLOCK; i++) {
+        for (int i = 0; i < block; i++) {
             if (!isfinite(left[i]) || !isfinite(right[i]))
                 recording->finite = 0;
             double magnitude = fmax(fabs(left[i]), fabs(right[i]));
@@ -107,6 +110,12 @@ static void play_rounded(PnlLv2Host *host, int64_t start, int64_t frames, Record
                 recording->peak = magnitude;
         }
     }
+}
+
+static void play_rounded(PnlLv2Host *host, int64_t start, int64_t frames, Recording *recording,
+                         double ticks_per_beat)
+{
+    play_blocks(host, start, frames, recording, ticks_per_beat, BLOCK);
 }
 
 static void play(PnlLv2Host *host, int64_t start, int64_t frames, Recording *recording)
@@ -717,7 +726,8 @@ static void test_a_threaded_worker_composes_what_an_export_does(void)
  * it, so the export has exactly the notes of a synchronous one. Without
  * the freewheel port the same run plays bars short, which shows the test
  * reproduces the hazard. */
-static int busy_export(int freewheel, Recording *recording, char *message, size_t size)
+static int busy_export_from(int freewheel, int stopped_blocks, int block, uint32_t seed,
+                            Recording *recording, char *message, size_t size)
 {
     PnlLv2HostOptions options = {.plugin_uri = PIANOLA_TEST_URI,
                                  .bundle_path = random_bundle,
@@ -728,16 +738,21 @@ static int busy_export(int freewheel, Recording *recording, char *message, size_
     PnlLv2Host *host = pnl_lv2host_new(&options, message, size);
     if (!host)
         return 0;
-    pnl_lv2host_set_control(host, "seed", 21);
+    pnl_lv2host_set_control(host, "seed", (float)seed);
     pnl_lv2host_set_control(host, "freewheel", (float)freewheel);
     float left[BLOCK], right[BLOCK];
-    for (int block = 0; block < 4; block++) { /* stopped, a job goes out */
+    for (int block = 0; block < stopped_blocks; block++) { /* stopped, a job goes out */
         pnl_lv2host_queue_position(host, 0, BPM, 4, 4, 0, 0.0, 0.0);
         pnl_lv2host_run(host, BLOCK, left, right);
     }
-    play(host, 0, (int64_t)(8 * 4 * FRAMES_PER_BEAT), recording);
+    play_blocks(host, 0, (int64_t)(8 * 4 * FRAMES_PER_BEAT), recording, 0, block);
     pnl_lv2host_free(host);
     return 1;
+}
+
+static int busy_export(int freewheel, Recording *recording, char *message, size_t size)
+{
+    return busy_export_from(freewheel, 4, BLOCK, 21, recording, message, size);
 }
 
 static void test_an_export_on_a_busy_machine_has_every_note(void)
@@ -761,6 +776,54 @@ static void test_an_export_on_a_busy_machine_has_every_note(void)
     CHECK(matched > 8, "freewheeling on a slow worker: %s (matched %d)", why, matched);
     CHECK(hurried_matched <= 0, "without freewheeling the slow worker kept up (matched %d): the "
           "test no longer reproduces a bar composed late", hurried_matched);
+}
+
+/* The same export begun cold, in a host's large blocks: the transport rolls
+ * in the first cycle, so the first bar's job goes to the slow worker in the
+ * very cycle that plays its first notes (as after a host's pre-roll).
+ * Freewheeling, run() waits for the jobs it gives out too, so the export
+ * still has every note at its frame. Without the freewheel port the first
+ * bar comes late. */
+static void test_an_export_begun_cold_on_a_busy_machine_has_every_note(void)
+{
+    char message[256] = "";
+    /* A seed whose music sounds within the first block, where the hazard is. */
+    uint32_t seed = 0;
+    Recording *sync_run = new_recording();
+    for (uint32_t candidate = 1; candidate <= 200 && !seed; candidate++) {
+        PnlLv2Host *offline = fixture_host(random_bundle, RATE, 8192, PNL_WORKER_SYNC, message,
+                                           sizeof message);
+        CHECK(offline, "no host: %s", message);
+        pnl_lv2host_set_control(offline, "seed", (float)candidate);
+        *sync_run = (Recording){.finite = 1, .capture_state = -1};
+        play_blocks(offline, 0, (int64_t)(8 * 4 * FRAMES_PER_BEAT), sync_run, 0, LARGEST_BLOCK);
+        pnl_lv2host_free(offline);
+        for (int i = 0; i < sync_run->count; i++)
+            if (event_on(&sync_run->events[i])) {
+                if (sync_run->events[i].frame < LARGEST_BLOCK)
+                    seed = candidate;
+                break;
+            }
+    }
+    CHECK(seed, "no seed of 200 sounds within the first %d frames", LARGEST_BLOCK);
+    Recording *waited = new_recording(), *hurried = new_recording();
+    CHECK(busy_export_from(1, 0, LARGEST_BLOCK, seed, waited, message, sizeof message),
+          "no host: %s", message);
+    CHECK(busy_export_from(0, 0, LARGEST_BLOCK, seed, hurried, message, sizeof message),
+          "no host: %s", message);
+    char why[256] = "", hurried_why[256] = "";
+    int matched = same_events(sync_run, 0, waited, 0, why, sizeof why);
+    int hurried_matched = same_events(sync_run, 0, hurried, 0, hurried_why, sizeof hurried_why);
+    int ons = note_ons(sync_run);
+    free(waited);
+    free(hurried);
+    free(sync_run);
+    CHECK(matched > 8, "freewheeling from a cold start on a slow worker (seed %u): %s (matched "
+          "%d)", seed, why, matched);
+    CHECK(hurried_matched <= 0, "without freewheeling the slow worker kept up (matched %d): the "
+          "test no longer reproduces a first bar composed late", hurried_matched);
+    printf("# begun cold (seed %u, music from the first block): %d note-ons, each at its "
+           "frame\n", seed, ons);
 }
 
 static void test_a_changed_setting_or_reroll_recomposes_only_from_the_playhead(void)
@@ -1089,6 +1152,7 @@ int main(int argc, char **argv)
     RUN(test_the_presets_set_the_composer_and_the_steering);
     RUN(test_a_threaded_worker_composes_what_an_export_does);
     RUN(test_an_export_on_a_busy_machine_has_every_note);
+    RUN(test_an_export_begun_cold_on_a_busy_machine_has_every_note);
     RUN(test_a_changed_setting_or_reroll_recomposes_only_from_the_playhead);
     RUN(test_a_garbled_state_is_refused_without_harm);
     RUN(test_deactivate_leaves_no_note_hanging);
