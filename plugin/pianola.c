@@ -189,14 +189,12 @@ static void render_to(Pianola *self, uint32_t *rendered, uint32_t until)
         float *out[2 * PNL_PART_COUNT];
         for (int output = 0; output < outputs; output++)
             out[output] = self->io.audio_out[output] + *rendered;
-        if (!self->playback.synth) {
+        /* The synth renders the outputs it was made for (pnl_synth_outputs). */
+        if (self->playback.synth)
+            pnl_synth_render(self->playback.synth, out, frames);
+        else
             for (int output = 0; output < outputs; output++)
                 memset(out[output], 0, frames * sizeof *out[output]);
-        } else if (outputs == 2) {
-            pnl_synth_render(self->playback.synth, out[0], out[1], frames);
-        } else {
-            pnl_synth_render_parts(self->playback.synth, out, frames);
-        }
         *rendered += frames;
     }
 }

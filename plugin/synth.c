@@ -291,14 +291,12 @@ void pnl_synth_silence(PnlSynth *synth)
     fluid_synth_all_sounds_off(synth->synth, -1);
 }
 
-/* Synthesizes frames into out: the mix into out[0] and out[1] when
- * `count` is 2, else a pair per part (out[2 * part], out[2 * part + 1]).
- * A synth with a pair per part sums its parts for the mix; a mix synth
- * puts everything in the piano's pair. fluid_synth_process() adds into
- * the buffers, so they are cleared first. */
-static void write_frames(PnlSynth *synth, float *const *out, int count, uint32_t frames)
+/* Synthesizes frames into the synth's outputs: the mix into out[0] and
+ * out[1], or a pair per part (out[2 * part], out[2 * part + 1]).
+ * fluid_synth_process() adds into the buffers, so they are cleared first. */
+static void write_frames(PnlSynth *synth, float *const *out, uint32_t frames)
 {
-    for (int output = 0; output < count; output++)
+    for (int output = 0; output < synth->outputs; output++)
         memset(out[output], 0, frames * sizeof *out[output]);
     if (synth->outputs == 2) {
         float *mix[2] = {out[0], out[1]};
@@ -309,12 +307,9 @@ static void write_frames(PnlSynth *synth, float *const *out, int count, uint32_t
         fluid_synth_process(synth->synth, (int)frames, 0, NULL, 2 * GROUPS, synth->groups);
         for (int group = 0; group < GROUPS; group++) {
             int part = synth->group_part[group];
-            if (part < 0)
-                continue;
-            int pair = count == 2 ? 0 : 2 * part;
-            for (int side = 0; side < 2; side++) {
+            for (int side = 0; part >= 0 && side < 2; side++) {
                 const float *from = synth->groups[2 * group + side];
-                float *to = out[pair + side];
+                float *to = out[2 * part + side];
                 for (uint32_t frame = 0; frame < frames; frame++)
                     to[frame] += from[frame];
             }
@@ -331,21 +326,19 @@ void pnl_synth_align_blocks(PnlSynth *synth)
         return;
     uint32_t rest = (uint32_t)((block - synth->synth_frames % (uint64_t)block) % (uint64_t)block);
     if (rest)
-        write_frames(synth, synth->scratch, synth->outputs, rest);
+        write_frames(synth, synth->scratch, rest);
     synth->phase = 0;
     memset(synth->previous, 0, sizeof synth->previous);
     memset(synth->current, 0, sizeof synth->current);
 }
 
-/* Renders frames into `count` outputs (2: the mix; MAX_OUTPUTS: the parts),
- * upsampling where the host runs faster than FluidSynth. */
-static void render(PnlSynth *synth, float *const *out, int count, uint32_t frames)
+void pnl_synth_render(PnlSynth *synth, float *const *out, uint32_t frames)
 {
     if (frames > PNL_SYNTH_MAX_BLOCK)
         frames = PNL_SYNTH_MAX_BLOCK;
     unsigned factor = synth->oversampling;
     if (factor == 1) {
-        write_frames(synth, out, count, frames);
+        write_frames(synth, out, frames);
         return;
     }
     /* Synth frames that start within this block. */
@@ -355,44 +348,21 @@ static void render(PnlSynth *synth, float *const *out, int count, uint32_t frame
             needed++;
         phase = (phase + 1) % factor;
     }
-    /* The mix uses the first two scratch buffers, as the parts' first pair
-     * does: a synth renders one or the other, as its plugin does. */
     if (needed)
-        write_frames(synth, synth->scratch, count, needed);
+        write_frames(synth, synth->scratch, needed);
     uint32_t next = 0;
     for (uint32_t frame = 0; frame < frames; frame++) {
         if (synth->phase == 0) {
-            for (int output = 0; output < count; output++) {
+            for (int output = 0; output < synth->outputs; output++) {
                 synth->previous[output] = synth->current[output];
                 synth->current[output] = synth->scratch[output][next];
             }
             next++;
         }
         float weight = (float)synth->phase / (float)factor;
-        for (int output = 0; output < count; output++)
+        for (int output = 0; output < synth->outputs; output++)
             out[output][frame] = synth->previous[output] +
                                  (synth->current[output] - synth->previous[output]) * weight;
         synth->phase = (synth->phase + 1) % factor;
     }
-}
-
-void pnl_synth_render(PnlSynth *synth, float *left, float *right, uint32_t frames)
-{
-    float *out[2] = {left, right};
-    render(synth, out, 2, frames);
-}
-
-void pnl_synth_render_parts(PnlSynth *synth, float *const out[2 * PNL_PART_COUNT],
-                            uint32_t frames)
-{
-    if (synth->outputs == MAX_OUTPUTS) {
-        render(synth, out, MAX_OUTPUTS, frames);
-        return;
-    }
-    /* A mix synth: the mix in the piano's pair, silence in the others. */
-    if (frames > PNL_SYNTH_MAX_BLOCK)
-        frames = PNL_SYNTH_MAX_BLOCK;
-    render(synth, out, 2, frames);
-    for (int output = 2; output < MAX_OUTPUTS; output++)
-        memset(out[output], 0, frames * sizeof *out[output]);
 }

@@ -94,14 +94,9 @@ void pnl_synth_silence(PnlSynth *synth);
  * then. The rest of a block of silence is skipped; with a voice sounding
  * that would click, so nothing changes. */
 void pnl_synth_align_blocks(PnlSynth *synth);
-/* Renders frames (at most PNL_SYNTH_MAX_BLOCK) into left and right: the
- * mix of every part. */
-void pnl_synth_render(PnlSynth *synth, float *left, float *right, uint32_t frames);
-/* Renders frames (at most PNL_SYNTH_MAX_BLOCK) into a pair per part:
- * out[2 * part] left, out[2 * part + 1] right. A PNL_SYNTH_MIX synth puts
- * its mix in the piano's pair and silence in the others. A plugin calls one
- * of the two renders for a synth's whole life. */
-void pnl_synth_render_parts(PnlSynth *synth, float *const out[2 * PNL_PART_COUNT],
-                            uint32_t frames);
+/* Renders frames (at most PNL_SYNTH_MAX_BLOCK) into the outputs the synth
+ * was made with: out[0] and out[1] for PNL_SYNTH_MIX, else a pair per part
+ * (out[2 * part] left, out[2 * part + 1] right). */
+void pnl_synth_render(PnlSynth *synth, float *const *out, uint32_t frames);
 
 #endif

@@ -53,13 +53,7 @@ void pnl_synth_align_blocks(PnlSynth *synth)
     (void)synth;
 }
 
-void pnl_synth_render(PnlSynth *synth, float *left, float *right, uint32_t frames)
-{
-    (void)synth, (void)left, (void)right, (void)frames;
-}
-
-void pnl_synth_render_parts(PnlSynth *synth, float *const out[2 * PNL_PART_COUNT],
-                            uint32_t frames)
+void pnl_synth_render(PnlSynth *synth, float *const *out, uint32_t frames)
 {
     (void)synth, (void)out, (void)frames;
 }
