@@ -601,22 +601,33 @@ static void print_figures(const char *what, const Figures *figures, double secon
 
 static int cycles_per_rate = 350;
 
+/* One torture run of `plugin_uri` at `rate` (synchronous worker), its
+ * figures printed under `label` and its promises checked. */
+static void torture_rate(const char *plugin_uri, const char *label, double rate, int cycles,
+                         uint64_t seed, Figures *figures)
+{
+    char message[256] = "", what[128];
+    double start = cpu_seconds();
+    int ran = torture_of(plugin_uri, rate, PNL_WORKER_SYNC, cycles, seed, figures, message,
+                         sizeof message);
+    CHECK(ran, "no host at %g Hz: %s", rate, message);
+    snprintf(what, sizeof what, "%s, %s%.0f Hz, synchronous worker", bundle_kind, label, rate);
+    print_figures(what, figures, cpu_seconds() - start);
+    CHECK(!figures->failure[0], "%s", figures->failure);
+    CHECK(figures->log_errors == 0, "%g Hz: the plugin logged %d errors, the first: %s", rate,
+          figures->log_errors, figures->first_error);
+}
+
 static void test_every_rate_survives_varying_blocks_and_hostile_hosts(void)
 {
     static const double rates[] = {22050, 44100, 48000, 88200, 96000, 192000};
     Figures total = {0};
     for (int r = 0; r < 6; r++) {
         Figures figures = {.min_block = MAX_BLOCK};
-        char message[256] = "", what[64];
-        double start = cpu_seconds();
-        int ran = torture_at(rates[r], PNL_WORKER_SYNC, cycles_per_rate, 1000 + (uint64_t)r,
-                             &figures, message, sizeof message);
-        CHECK(ran, "no host at %g Hz: %s", rates[r], message);
-        snprintf(what, sizeof what, "%s, %.0f Hz, synchronous worker", bundle_kind, rates[r]);
-        print_figures(what, &figures, cpu_seconds() - start);
-        CHECK(!figures.failure[0], "%s", figures.failure);
-        CHECK(figures.log_errors == 0, "%g Hz: the plugin logged %d errors, the first: %s",
-              rates[r], figures.log_errors, figures.first_error);
+        torture_rate(PIANOLA_TEST_URI, "", rates[r], cycles_per_rate, 1000 + (uint64_t)r,
+                     &figures);
+        if (check_failed)
+            return;
         CHECK(figures.note_ons > 0 && figures.peak > 0.001,
               "%g Hz: expected music through the torture, %ld note-ons, peak %g", rates[r],
               figures.note_ons, figures.peak);
@@ -654,16 +665,10 @@ static void test_the_parts_plugin_survives_the_same(void)
     static const double rates[] = {44100, 192000};
     for (int r = 0; r < 2; r++) {
         Figures figures = {.min_block = MAX_BLOCK};
-        char message[256] = "", what[96];
-        double start = cpu_seconds();
-        int ran = torture_of(PIANOLA_PARTS_URI, rates[r], PNL_WORKER_SYNC, cycles_per_rate / 2,
-                             3000 + (uint64_t)r, &figures, message, sizeof message);
-        CHECK(ran, "no host at %g Hz: %s", rates[r], message);
-        snprintf(what, sizeof what, "%s, Pianola (parts), %.0f Hz", bundle_kind, rates[r]);
-        print_figures(what, &figures, cpu_seconds() - start);
-        CHECK(!figures.failure[0], "%s", figures.failure);
-        CHECK(figures.log_errors == 0, "%g Hz: the plugin logged %d errors, the first: %s",
-              rates[r], figures.log_errors, figures.first_error);
+        torture_rate(PIANOLA_PARTS_URI, "Pianola (parts), ", rates[r], cycles_per_rate / 2,
+                     3000 + (uint64_t)r, &figures);
+        if (check_failed)
+            return;
         CHECK(figures.note_ons > 0, "%g Hz: expected music through the torture, %ld note-ons",
               rates[r], figures.note_ons);
     }
