@@ -1290,16 +1290,22 @@ static int light_pixels_in_footer(const Ui *ui, const PnlUiLayout *layout)
     return count;
 }
 
+/* Opens the window for another of the bundle's plugins than the piano. */
+static int open_ui_for(Ui *ui, const char *plugin_uri)
+{
+    host.plugin_uri = plugin_uri;
+    int opened = open_ui(ui, 1);
+    host.plugin_uri = NULL;
+    return opened;
+}
+
 /* Opened for Pianola (parts), the window speaks its port indices (the
  * piano's, less the mix pair before the controls), and has every knob of
  * the piano, the Melody instrument's among them. */
 static void test_the_window_serves_the_parts_plugin_at_its_ports(void)
 {
     Ui ui;
-    host.plugin_uri = PIANOLA_PARTS_URI;
-    int opened = open_ui(&ui, 1);
-    host.plugin_uri = NULL;
-    CHECK(opened == 0, "instantiate returned NULL for %s", PIANOLA_PARTS_URI);
+    CHECK(open_ui_for(&ui, PIANOLA_PARTS_URI) == 0, "instantiate returned NULL for %s", PIANOLA_PARTS_URI);
     PnlUiLayout layout;
     layout_of(&ui, &layout);
     int ensemble = pnl_variant_host_index(PNL_VARIANT_PARTS, PNL_PORT_ENSEMBLE);
@@ -1331,10 +1337,7 @@ static void test_the_window_serves_the_parts_plugin_at_its_ports(void)
 static void test_the_window_serves_the_midi_plugin_at_its_ports(void)
 {
     Ui ui;
-    host.plugin_uri = PIANOLA_MIDI_URI;
-    int opened = open_ui(&ui, 1);
-    host.plugin_uri = NULL;
-    CHECK(opened == 0, "instantiate returned NULL for %s", PIANOLA_MIDI_URI);
+    CHECK(open_ui_for(&ui, PIANOLA_MIDI_URI) == 0, "instantiate returned NULL for %s", PIANOLA_MIDI_URI);
     PnlUiLayout layout;
     layout_of(&ui, &layout);
     int temperature = pnl_variant_host_index(PNL_VARIANT_MIDI, PNL_PORT_TEMPERATURE);

@@ -201,10 +201,11 @@ int main(int argc, char **argv)
     for (int port = 0; port < PNL_PORT_COUNT; port++) {
         if (is_stream[port] || !pnl_variant_has_port(variant, port))
             continue;
-        if (pnl_port_is_part_audio(port)) {
-            if (!notifications)
+        if (pnl_port_is_part_audio(port)) { /* audio: no notification */
+            if (!notifications) {
                 write_part_audio_port(stdout, variant, port, first);
-            first = notifications ? first : 0;
+                first = 0;
+            }
             continue;
         }
         if (!pnl_control_spec(port)) {
