@@ -241,6 +241,35 @@ class TrainTest(unittest.TestCase):
                         "a network grown into the parts conditioning did not start as the one "
                         "it grew from")
 
+    def test_a_notes_only_folder_teaches_its_notes_but_not_its_dynamics(self) -> None:
+        root = self.fresh("notes-only")
+        pieces_dir, songs_dir = os.path.join(self.root, "tokens"), os.path.join(root, "songs")
+        shutil.copytree(pieces_dir, songs_dir)
+        corpus = Corpus.read([pieces_dir, songs_dir], notes_only=[songs_dir])
+        vocab = corpus.vocab
+        half = len(corpus.pieces) // 2
+        self.assertTrue(all(p.dynamics for p in corpus.pieces[:half]))
+        self.assertFalse(any(p.dynamics for p in corpus.pieces[half:]))
+        sampler = WindowSampler(corpus.split("train"), vocab, 40, seed=5, romantic_p=0.0)
+        tokens, _, targets = sampler.batch(64)
+        following = tokens[:, 1:]
+        velocity = np.isin(following, vocab.velocity_tokens)
+        kept = dropped = 0
+        for row in range(len(tokens)):
+            self.assertTrue(velocity[row].any(), "a window without a VEL token")
+            # every other target is the next token, whichever folder the window is from
+            np.testing.assert_array_equal(targets[row][~velocity[row]],
+                                          following[row][~velocity[row]])
+            if np.array_equal(targets[row], following[row]):
+                kept += 1
+            else:
+                self.assertTrue(np.all(targets[row][velocity[row]] == vocab.pad),
+                                "a window's VEL targets were dropped in part")
+                dropped += 1
+        self.assertTrue(kept > 10 and dropped > 10, (kept, dropped))
+        with self.assertRaises(ValueError):
+            Corpus.read([pieces_dir], notes_only=[songs_dir])
+
     def test_key_frame_moves_each_piece_by_its_frame_shift(self) -> None:
         root = self.fresh("frame")
         tokens_dir = os.path.join(root, "shifted")
@@ -266,7 +295,7 @@ class TrainTest(unittest.TestCase):
                                 romantic_p=0.0, shift_step=12)
         moved = set()
         for _ in range(60):
-            window, composer = sampler.window()
+            window, composer, _ = sampler.window()
             source = [p for p in framed.split("train") if p.composer == vocab.composers[composer]]
             for shift in (-12, 0, 12):
                 table = vocab.transpose_table(shift)
@@ -333,7 +362,7 @@ class TrainTest(unittest.TestCase):
         sampler = WindowSampler([piece], vocab, 40, seed=2, max_shift=6, romantic_p=0.0)
         views = np.lib.stride_tricks.sliding_window_view(piece.tokens, 36)
         for _ in range(50):
-            tokens, _ = sampler.window()
+            tokens, _, _ = sampler.window()
             # after the header: START COMPOSER SOURCE BAR METER
             self.assertTrue(np.any(np.all(views == tokens[5:], axis=1)),
                             "a piece spanning the whole keyboard was transposed")
@@ -341,7 +370,7 @@ class TrainTest(unittest.TestCase):
         sampler = WindowSampler(others, vocab, 40, seed=2, max_shift=6, romantic_p=0.0)
         shifts = set()
         for _ in range(100):
-            tokens, composer = sampler.window()
+            tokens, composer, _ = sampler.window()
             pitches = vocab.pitch_of[tokens]
             pitches = pitches[pitches >= 0]
             self.assertTrue(np.all((pitches >= 21) & (pitches <= 108)), "a pitch left the keyboard")
@@ -367,7 +396,7 @@ class TrainTest(unittest.TestCase):
         bars = np.nonzero(tokens == vocab.bar)[0]
         firsts = set()
         for _ in range(200):
-            window, composer = sampler.window()
+            window, composer, _ = sampler.window()
             self.assertEqual(len(window), 41)
             self.assertEqual(list(window[:4]), [ids["START"], ids["COMPOSER_mozart"],
                                                 ids["SOURCE_engraved"], ids["BAR"]])
@@ -395,7 +424,7 @@ class TrainTest(unittest.TestCase):
                                 romantic_p=0.3, shift_step=12)
         digest = hashlib.sha256()
         for _ in range(200):
-            window, composer = sampler.window()
+            window, composer, _ = sampler.window()
             self.assertFalse(np.isin(window, corpus.vocab.part_tokens).any())
             digest.update(window.astype("<i8").tobytes())
             digest.update(bytes([composer]))
@@ -415,7 +444,7 @@ class TrainTest(unittest.TestCase):
         menu = {vocab.composer_class[c] for c in shown.menu}
         relabelled = 0
         for _ in range(200):
-            window, composer = shown.window()
+            window, composer, _ = shown.window()
             own = window[1] == vocab.id_of["COMPOSER_" + piece.composer]
             self.assertTrue(own or composer in menu)
             self.assertEqual(window[1], vocab.composer_tokens[composer])
@@ -449,7 +478,7 @@ class TrainTest(unittest.TestCase):
             [ids["PART_" + part] for part in QUARTET] + [ids["BAR"], ids["METER_4_4"]]
         firsts = set()
         for _ in range(60):
-            window, _ = sampler.window()
+            window, _, _ = sampler.window()
             self.assertEqual(list(window[:len(header)]), header)
             body = window[len(header):]
             starts = [b for b in bars if np.array_equal(piece.tokens[b + 2:][:len(body)], body)]
@@ -477,7 +506,7 @@ class TrainTest(unittest.TestCase):
                                         romantic_p=0.0, shift_step=12)
                 seen = set()
                 for _ in range(30):
-                    window, _ = sampler.window()
+                    window, _, _ = sampler.window()
                     notes = parts_of_notes(window, vocab)
                     for part, pitch in notes:
                         sounding = pitch + piece.frame_shift
@@ -630,7 +659,7 @@ class TrainTest(unittest.TestCase):
         romantic = vocab.composer_class["romantic"]
         seen = {}
         for _ in range(400):
-            tokens, composer = sampler.window()
+            tokens, composer, _ = sampler.window()
             seen[composer] = seen.get(composer, 0) + 1
             composer_tokens = [t for t in tokens if t in vocab.composer_tokens]
             for t in composer_tokens:

@@ -21,7 +21,7 @@ import os
 import subprocess
 import sys
 import tempfile
-from dataclasses import fields
+from dataclasses import fields, replace
 
 import torch
 
@@ -36,7 +36,7 @@ def _add_training_options(parser: argparse.ArgumentParser) -> None:
     defaults = TrainConfig(tokens="", run_dir="", ckpt_dir="")
     for f in fields(TrainConfig):
         if f.name in ("tokens", "run_dir", "ckpt_dir", "targets", "quiet", "stop_at", "init",
-                      "new_composer", "like"):
+                      "new_composer", "like", "notes_only"):
             continue
         value = getattr(defaults, f.name)
         parser.add_argument("--" + f.name.replace("_", "-"), type=type(value), default=value,
@@ -53,7 +53,8 @@ def _add_training_options(parser: argparse.ArgumentParser) -> None:
 
 def _config(args: argparse.Namespace, tokens: str, run_dir: str, ckpt_dir: str) -> TrainConfig:
     values = {f.name: getattr(args, f.name) for f in fields(TrainConfig)
-              if f.name not in ("tokens", "run_dir", "ckpt_dir", "targets", "stop_at")
+              if f.name not in ("tokens", "run_dir", "ckpt_dir", "targets", "stop_at",
+                                "notes_only")
               and hasattr(args, f.name)}
     stop_at = 0.0
     if args.stop_at:
@@ -69,8 +70,11 @@ def _config(args: argparse.Namespace, tokens: str, run_dir: str, ckpt_dir: str) 
 
 
 def command_fit(args: argparse.Namespace) -> int:
-    tokens = args.tokens[0] if len(args.tokens) == 1 else tuple(args.tokens)
-    result = fit(_config(args, tokens, args.run, args.ckpt))
+    folders = args.tokens + args.notes_only
+    tokens = folders[0] if len(folders) == 1 else tuple(folders)
+    config = replace(_config(args, tokens, args.run, args.ckpt),
+                     notes_only=tuple(args.notes_only))
+    result = fit(config)
     return 0 if result["steps"] > 0 else 1
 
 
@@ -186,6 +190,10 @@ def main(argv=None) -> int:
     p.add_argument("--tokens", required=True, action="append",
                    help="the tokenizer's output folder; give it again for more (the piano "
                         "corpus' and the chamber corpus'), each keeping its own split")
+    p.add_argument("--notes-only", action="append", default=[],
+                   help="another token folder whose pieces teach their notes but not their "
+                        "dynamics (their VEL tokens are never targets): songs engraved with a "
+                        "few printed dynamics beside the played pieces; may be repeated")
     p.add_argument("--run", required=True, help="folder for log.csv and loss.png")
     p.add_argument("--ckpt", required=True, help="folder for the checkpoints")
     _add_training_options(p)

@@ -11,7 +11,7 @@ API:
     corpus = Corpus.read(tokens_dir, key_frame=True)   # each piece moved to C major / A minor
     corpus = Corpus.read([piano_dir, chamber_dir])     # several folders, one vocabulary
     sampler = WindowSampler(corpus.split("train"), vocab, length, seed, ...)
-    tokens, composers = sampler.batch(size)  # int64 [B, length + 1], int64 [B]
+    tokens, composers, targets = sampler.batch(size)  # int64 [B, length + 1], [B], [B, length]
     sampler.state_dict() / sampler.load_state_dict(state)   # the exact data position
     offered_composers()                      # the plugin's composers (pianola-tokenize --composers)
     part_ranges()                            # each role's range (pianola-tokenize --parts)
@@ -111,6 +111,7 @@ class Vocabulary:
         # quarter-note beat (vocab.tsv's "# density lower edges" line, from src/vocabulary.c).
         self.density_tokens = [i for i, n in enumerate(names) if n.startswith("DENSITY_")]
         self.density_edges = tuple(density_edges)
+        self.velocity_tokens = [i for i, n in enumerate(names) if n.startswith("VEL_")]
         self.id_of = {name: index for index, name in enumerate(names)}
         self.pad = self.id_of.get("PAD", 0)
         self.start = self.id_of["START"]
@@ -209,6 +210,9 @@ class Piece:
     ensemble: str = "solo_piano"
     # the transpositions keeping every part's notes, as they sound, in its role's range
     part_shifts: Tuple[int, int] = (-127, 127)
+    # False for a piece that teaches what is played but not how loud (Corpus.read's
+    # `notes_only`): its VEL tokens are inputs, never targets
+    dynamics: bool = True
 
     def shifts(self, max_shift: int, step: int = 1) -> Tuple[int, int]:
         """The transposition range, in multiples of `step` semitones, keeping every pitch on
@@ -293,15 +297,21 @@ class Corpus:
 
     @classmethod
     def read(cls, tokens_dirs, key_frame: bool = False,
-             cello_from_violin: bool = False) -> "Corpus":
+             cello_from_violin: bool = False, notes_only=()) -> "Corpus":
         """Every piece of the manifest of a folder, or of each of a list of folders (the
         piano corpus' tokens and the chamber corpus', each keeping its own split). Their
         vocabularies must be one, or starts of the longest (tokens added at the end keep the
         ids of the others), and all written in density mode or none. With `key_frame`, each
         piece is transposed by minus the manifest's `frame_shift` (the tokenizer's key
         estimate, src/key.h) into the frame a key-normalized network composes in: C major or
-        A minor."""
+        A minor. The pieces of the folders in `notes_only` teach their notes but not their
+        dynamics (`Piece.dynamics`): songs engraved with a few printed dynamics, whose flat
+        velocities would flatten the played pieces' own."""
         folders = [tokens_dirs] if isinstance(tokens_dirs, str) else list(tokens_dirs)
+        unknown = set(notes_only) - set(folders)
+        if unknown:
+            raise ValueError("notes only: %s is none of the token folders"
+                             % ", ".join(sorted(unknown)))
         vocabs = [Vocabulary.read(os.path.join(f, "vocab.tsv")) for f in folders]
         vocab = max(vocabs, key=len)
         for folder, other in zip(folders, vocabs):
@@ -317,6 +327,8 @@ class Corpus:
         for folder in folders:
             first = len(corpus.pieces)
             corpus._read_folder(folder, key_frame)
+            for piece in corpus.pieces[first:]:
+                piece.dynamics = folder not in notes_only
             density[folder] = any(np.isin(p.tokens, vocab.density_tokens).any()
                                   for p in corpus.pieces[first:])
         if len(set(density.values())) > 1:
@@ -498,7 +510,7 @@ class WindowSampler:
         self.rng = np.random.default_rng(seed)
         self.tables = {s: vocab.transpose_table(s) for s in range(-max_shift, max_shift + 1)}
 
-    def window(self) -> Tuple[np.ndarray, int]:
+    def window(self) -> Tuple[np.ndarray, int, bool]:
         rng = self.rng
         index = int(rng.choice(len(self.pieces), p=self.probabilities))
         piece = self.pieces[index]
@@ -525,12 +537,19 @@ class WindowSampler:
         tokens = self.tables[shift][tokens] if shift else tokens
         if len(tokens) < span:
             tokens = np.concatenate([tokens, np.full(span - len(tokens), self.vocab.pad)])
-        return tokens, self.classes[composer]
+        return tokens, self.classes[composer], piece.dynamics
 
-    def batch(self, size: int) -> Tuple[np.ndarray, np.ndarray]:
+    def batch(self, size: int) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The windows, their composer classes, and the tokens each position learns to
+        predict: the window's next token, PAD (not learned) for a VEL token of a piece
+        without dynamics (`Piece.dynamics`)."""
         windows = [self.window() for _ in range(size)]
-        return (np.stack([w[0] for w in windows]).astype(np.int64),
-                np.array([w[1] for w in windows], dtype=np.int64))
+        tokens = np.stack([w[0] for w in windows]).astype(np.int64)
+        targets = tokens[:, 1:].copy()
+        for row, (_, _, dynamics) in enumerate(windows):
+            if not dynamics:
+                targets[row, np.isin(targets[row], self.vocab.velocity_tokens)] = self.vocab.pad
+        return tokens, np.array([w[1] for w in windows], dtype=np.int64), targets
 
     def state_dict(self) -> Dict:
         return {"rng": self.rng.bit_generator.state}

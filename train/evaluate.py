@@ -261,7 +261,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "/ A minor (1) or in their own keys (0)")
     parser.add_argument("--orders", default="3,4,5", help="n-gram orders of the baseline")
     parser.add_argument("--copy", action="store_true", help="also measure copying")
-    parser.add_argument("--copy-composer", default="mozart")
+    parser.add_argument("--copy-composer", default="mozart",
+                        help="whose music to measure; several, comma-separated")
     parser.add_argument("--minutes", type=float, default=10.0,
                         help="length of the generated music at 120 quarter notes a minute")
     parser.add_argument("--temperature", type=float, default=1.0)
@@ -280,6 +281,30 @@ def piece_onsets(piece: Piece, key_frame: bool, tokenizer: Optional[str] = None)
     key frame as Corpus.read(key_frame=True) moves its tokens."""
     notes = codec.notes(piece.path, tokenizer)
     return onset_codes(notes, -piece.frame_shift if key_frame else 0)
+
+
+def copy_measure(args: argparse.Namespace, composer: str, key_frame: bool, corpus: Corpus,
+                 corpus_onsets: List[np.ndarray]) -> None:
+    """Prints the longest run of the composer's generated onsets found verbatim in the training
+    pieces, and the same for the composer's held-out pieces as a yardstick."""
+    bars = int(round(args.minutes * 120 / 4))
+    composed = codec.compose(args.model, composer, bars, args.seed, args.temperature,
+                             args.top_p, args.generator or None, args.tokenizer or None)
+    notes = onset_codes(codec.notes(composed, args.tokenizer or None))
+    shutil.rmtree(os.path.dirname(composed), ignore_errors=True)
+    length, where, semitones = longest_copied_run_any_key(notes, corpus_onsets)
+    print("copy measure: %d notes generated (%s, %.0f minutes at 120 BPM, pianola-generate "
+          "at temperature %g, top-p %g, seed %d); longest run of note onsets found "
+          "verbatim in the training corpus, in any key: %d notes (at note %d, moved %+d "
+          "semitones)"
+          % (len(notes), composer, args.minutes, args.temperature, args.top_p,
+             args.seed, length, where, semitones))
+    held_out = [piece_onsets(p, key_frame, args.tokenizer or None)
+                for p in corpus.by_composer(composer, "validation")]
+    if held_out:
+        reference = max(longest_copied_run_any_key(h, corpus_onsets)[0] for h in held_out)
+        print("for comparison, the held-out %s pieces (%d notes): longest run %d notes"
+              % (composer, sum(len(h) for h in held_out), reference))
 
 
 def main(args: argparse.Namespace) -> int:
@@ -310,26 +335,8 @@ def main(args: argparse.Namespace) -> int:
                 costs = family_costs(model, pieces, vocab)
                 print("%-13s " % name + "  ".join("%s %.2f" % (k, v) for k, v in costs.items()))
     if args.copy and model is not None:
-        bars = int(round(args.minutes * 120 / 4))
-        composed = codec.compose(args.model, args.copy_composer, bars, args.seed,
-                                 args.temperature, args.top_p, args.generator or None,
-                                 args.tokenizer or None)
-        notes = onset_codes(codec.notes(composed, args.tokenizer or None))
-        shutil.rmtree(os.path.dirname(composed), ignore_errors=True)
         corpus_onsets = [piece_onsets(p, key_frame, args.tokenizer or None)
                          for p in corpus.split("train")]
-        length, where, semitones = longest_copied_run_any_key(notes, corpus_onsets)
-        print("copy measure: %d notes generated (%s, %.0f minutes at 120 BPM, pianola-generate "
-              "at temperature %g, top-p %g, seed %d); longest run of note onsets found "
-              "verbatim in the training corpus, in any key: %d notes (at note %d, moved %+d "
-              "semitones)"
-              % (len(notes), args.copy_composer, args.minutes, args.temperature, args.top_p,
-                 args.seed, length, where, semitones))
-        # the same measure for real held-out music, as a yardstick
-        held_out = [piece_onsets(p, key_frame, args.tokenizer or None)
-                    for p in corpus.by_composer(args.copy_composer, "validation")]
-        if held_out:
-            reference = max(longest_copied_run_any_key(h, corpus_onsets)[0] for h in held_out)
-            print("for comparison, the held-out %s pieces (%d notes): longest run %d notes"
-                  % (args.copy_composer, sum(len(h) for h in held_out), reference))
+        for composer in args.copy_composer.split(","):
+            copy_measure(args, composer, key_frame, corpus, corpus_onsets)
     return 0

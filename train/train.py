@@ -87,6 +87,8 @@ class TrainConfig:
     cello_from_violin: int = 0        # 1: each training piece for violin and piano teaches
                                       # cello and piano too, its violin an octave lower
     val_tokens: int = 60000           # at most this many validation tokens per composer
+    notes_only: Tuple[str, ...] = ()  # token folders (of `tokens`) whose pieces teach their
+                                      # notes but not their dynamics (Corpus.read)
     max_minutes: float = 0.0          # stop (with a checkpoint) after this much training time
     stop_at: float = 0.0              # stop (with a checkpoint) at this Unix time
     halt_after: int = 0               # stop (with a checkpoint) after this many steps now
@@ -454,7 +456,8 @@ def fit(config: TrainConfig) -> Dict:
     say = (lambda *a: None) if quiet else (lambda *a: print(*a, flush=True))
 
     corpus = Corpus.read(config.tokens, key_frame=bool(config.key_frame),
-                         cello_from_violin=bool(config.cello_from_violin))
+                         cello_from_violin=bool(config.cello_from_violin),
+                         notes_only=config.notes_only)
     vocab = corpus.vocab
     classes = None
     if config.new_composer:
@@ -572,16 +575,17 @@ def fit(config: TrainConfig) -> Dict:
     try:
         while step < config.steps:
             model.train()
-            batch, composers = sampler.batch(config.batch)
+            batch, composers, targets = sampler.batch(config.batch)
             batch_t = torch.from_numpy(batch).to(device)
             composers_t = torch.from_numpy(composers).to(device)
+            targets_t = torch.from_numpy(targets).to(device)
             if world == 1:
                 logits, _ = trained(batch_t[:, :-1], composers_t)
                 loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]),
-                                       batch_t[:, 1:].reshape(-1), ignore_index=vocab.pad)
+                                       targets_t.reshape(-1), ignore_index=vocab.pad)
             else:
-                loss, whole_loss = _share_of_loss(trained, batch_t, composers_t, vocab.pad,
-                                                  rank, world)
+                loss, whole_loss = _share_of_loss(trained, batch_t, composers_t, targets_t,
+                                                  vocab.pad, rank, world)
             optimizer.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), config.clip)
@@ -668,16 +672,17 @@ def fit(config: TrainConfig) -> Dict:
 
 
 def _share_of_loss(trained: torch.nn.Module, batch: torch.Tensor, composers: torch.Tensor,
-                   pad: int, rank: int, world: int) -> Tuple[torch.Tensor, float]:
+                   targets: torch.Tensor, pad: int, rank: int,
+                   world: int) -> Tuple[torch.Tensor, float]:
     """This process's rows of the batch: the loss to differentiate (its summed token losses
     over the whole batch's token count, times the processes, which DistributedDataParallel's
     gradient average divides out again) and the whole batch's mean loss."""
     rows = batch.shape[0]
     mine = slice(rank * rows // world, (rank + 1) * rows // world)
-    counted = int((batch[:, 1:] != pad).sum())
+    counted = int((targets != pad).sum())
     logits, _ = trained(batch[mine, :-1], composers[mine])
     summed = F.cross_entropy(logits.reshape(-1, logits.shape[-1]),
-                             batch[mine, 1:].reshape(-1), ignore_index=pad, reduction="sum")
+                             targets[mine].reshape(-1), ignore_index=pad, reduction="sum")
     total = summed.detach().clone()
     torch.distributed.all_reduce(total)
     return summed * world / counted, float(total) / counted
