@@ -575,16 +575,16 @@ def fit(config: TrainConfig) -> Dict:
     try:
         while step < config.steps:
             model.train()
-            batch, composers, targets = sampler.batch(config.batch)
+            batch, composers, next_tokens = sampler.batch(config.batch)
             batch_t = torch.from_numpy(batch).to(device)
             composers_t = torch.from_numpy(composers).to(device)
-            targets_t = torch.from_numpy(targets).to(device)
+            next_t = torch.from_numpy(next_tokens).to(device)
             if world == 1:
                 logits, _ = trained(batch_t[:, :-1], composers_t)
                 loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]),
-                                       targets_t.reshape(-1), ignore_index=vocab.pad)
+                                       next_t.reshape(-1), ignore_index=vocab.pad)
             else:
-                loss, whole_loss = _share_of_loss(trained, batch_t, composers_t, targets_t,
+                loss, whole_loss = _share_of_loss(trained, batch_t, composers_t, next_t,
                                                   vocab.pad, rank, world)
             optimizer.zero_grad()
             loss.backward()
@@ -672,17 +672,17 @@ def fit(config: TrainConfig) -> Dict:
 
 
 def _share_of_loss(trained: torch.nn.Module, batch: torch.Tensor, composers: torch.Tensor,
-                   targets: torch.Tensor, pad: int, rank: int,
+                   next_tokens: torch.Tensor, pad: int, rank: int,
                    world: int) -> Tuple[torch.Tensor, float]:
     """This process's rows of the batch: the loss to differentiate (its summed token losses
     over the whole batch's token count, times the processes, which DistributedDataParallel's
     gradient average divides out again) and the whole batch's mean loss."""
     rows = batch.shape[0]
     mine = slice(rank * rows // world, (rank + 1) * rows // world)
-    counted = int((targets != pad).sum())
+    counted = int((next_tokens != pad).sum())
     logits, _ = trained(batch[mine, :-1], composers[mine])
     summed = F.cross_entropy(logits.reshape(-1, logits.shape[-1]),
-                             targets[mine].reshape(-1), ignore_index=pad, reduction="sum")
+                             next_tokens[mine].reshape(-1), ignore_index=pad, reduction="sum")
     total = summed.detach().clone()
     torch.distributed.all_reduce(total)
     return summed * world / counted, float(total) / counted
