@@ -241,6 +241,27 @@ class TrainTest(unittest.TestCase):
                         "a network grown into the parts conditioning did not start as the one "
                         "it grew from")
 
+    def test_a_solo_piano_export_drops_the_parts_it_never_learned(self) -> None:
+        from train.export import solo_piano, vocabulary_signature
+        self.assertEqual(vocabulary_signature(self.vocab.names), self.vocab.signature)
+        torch.manual_seed(4)
+        model = PianolaLSTM(len(self.vocab), len(self.vocab.composers), 16, 24, 2,
+                            density=True, parts=True).eval()
+        with torch.no_grad():
+            model.part_embedding.weight.normal_()
+        cut, signature = solo_piano(model, self.vocab.names)
+        first = min(i for i, n in enumerate(self.vocab.names) if n.startswith("PART_"))
+        self.assertEqual((cut.vocab_size, cut.part_embedding), (first, None))
+        self.assertEqual(signature, vocabulary_signature(self.vocab.names[:first]))
+        piece = Corpus.read(os.path.join(self.root, "tokens")).pieces[0]
+        tokens = torch.from_numpy(piece.tokens[:120]).unsqueeze(0)
+        composers = torch.tensor([self.vocab.composer_class[piece.composer]])
+        whole, _ = model(tokens, composers)
+        self.assertTrue(torch.equal(cut(tokens, composers)[0], whole[..., :first]),
+                        "cut to solo piano, the network's logits changed")
+        with self.assertRaises(ValueError):
+            solo_piano(model, self.vocab.names[:first])
+
     def test_a_notes_only_folder_teaches_its_notes_but_not_its_dynamics(self) -> None:
         root = self.fresh("notes-only")
         pieces_dir, songs_dir = os.path.join(self.root, "tokens"), os.path.join(root, "songs")

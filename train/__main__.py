@@ -106,10 +106,18 @@ def command_export(args: argparse.Namespace) -> int:
     model = from_config(saved["model_config"])
     model.load_state_dict(saved["model"])
     key_frame = bool(saved.get("config", {}).get("key_frame", 0))
-    write_weights(model, args.output, saved["signature"], saved["composers"], key_frame,
+    signature = saved["signature"]
+    if args.solo_piano:
+        from train.export import solo_piano
+        vocab = codec_vocabulary()
+        if vocab.signature != signature:
+            raise SystemExit("%s: vocabulary %016x, the codec's is %016x"
+                             % (args.checkpoint, signature, vocab.signature))
+        model, signature = solo_piano(model, vocab.names)
+    write_weights(model, args.output, signature, saved["composers"], key_frame,
                   saved.get("choices"), saved.get("openers"))
     print("%s: step %d, %d bytes, signature %016x, %s, composers %s"
-          % (args.output, saved["step"], os.path.getsize(args.output), saved["signature"],
+          % (args.output, saved["step"], os.path.getsize(args.output), signature,
              "key-normalized" if key_frame else "in the pieces' own keys",
              " ".join(saved["composers"])))
     if saved.get("choices"):
@@ -216,6 +224,9 @@ def main(argv=None) -> int:
     p = commands.add_parser("export", help="write a checkpoint's weights as a .pnm file")
     p.add_argument("--checkpoint", required=True)
     p.add_argument("-o", "--output", required=True)
+    p.add_argument("--solo-piano", action="store_true",
+                   help="an LSTM trained on solo piano alone, without the PART tokens and the "
+                        "parts conditioning it never learned (the bundled piano network)")
     p.set_defaults(run_command=command_export)
 
     p = commands.add_parser("evaluate", help="validation bits per token and per note, "

@@ -456,8 +456,8 @@ def bar_window(tokens: np.ndarray, vocab: Vocabulary, lines: Tuple[np.ndarray, n
 
 class WindowSampler:
     """Random training windows: a piece drawn with probability proportional to its length
-    (times `composer_weight` for the composers given, and `ensemble_weight` for the
-    ensembles given), a window of `length + 1` tokens from a
+    (times `composer_weight` for the composers given, `ensemble_weight` for the
+    ensembles given and `notes_only_weight` for pieces without dynamics), a window of `length + 1` tokens from a
     random bar line in it (padded with PAD at the end of a short piece), a random
     transposition by a multiple of `shift_step` semitones (12 keeps a key-normalized piece
     in its key) that keeps every note on the piano (and an ensemble's parts in their ranges
@@ -478,7 +478,7 @@ class WindowSampler:
                  composer_weight: Optional[Dict[str, float]] = None,
                  shift_step: int = 1, classes: Optional[Dict[str, int]] = None,
                  ensemble_weight: Optional[Dict[str, float]] = None,
-                 ensemble_composer_p: float = 0.0) -> None:
+                 ensemble_composer_p: float = 0.0, notes_only_weight: float = 1.0) -> None:
         if not pieces:
             raise ValueError("no pieces to sample windows from")
         self.pieces = pieces
@@ -505,6 +505,7 @@ class WindowSampler:
         for i, piece in enumerate(pieces):
             weights[i] *= (composer_weight or {}).get(piece.composer, 1.0)
             weights[i] *= (ensemble_weight or {}).get(piece.ensemble, 1.0)
+            weights[i] *= 1.0 if piece.dynamics else notes_only_weight
         self.probabilities = weights / weights.sum()
         self.bar_lines = [bar_lines(p.tokens, vocab) for p in pieces]
         self.rng = np.random.default_rng(seed)

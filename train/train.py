@@ -89,6 +89,7 @@ class TrainConfig:
     val_tokens: int = 60000           # at most this many validation tokens per composer
     notes_only: Tuple[str, ...] = ()  # token folders (of `tokens`) whose pieces teach their
                                       # notes but not their dynamics (Corpus.read)
+    notes_only_weight: float = 1.0    # sampling weight of those pieces, times their length
     max_minutes: float = 0.0          # stop (with a checkpoint) after this much training time
     stop_at: float = 0.0              # stop (with a checkpoint) at this Unix time
     halt_after: int = 0               # stop (with a checkpoint) after this many steps now
@@ -481,7 +482,8 @@ def fit(config: TrainConfig) -> Dict:
                             shift_step=12 if config.key_frame else 1,
                             classes=classes["class_of"] if classes else None,
                             ensemble_weight=ensemble_weight,
-                            ensemble_composer_p=config.ensemble_composer_p)
+                            ensemble_composer_p=config.ensemble_composer_p,
+                            notes_only_weight=config.notes_only_weight)
     sets = validation_sets(corpus, targets)
     if classes:
         own = classes["composers"][classes["index"]]
