@@ -175,7 +175,7 @@ def command_own(args: argparse.Namespace) -> int:
     config = dataclasses.replace(config, new_composer=args.name, like=like or placeholder)
     result = fit(config)
     export = argparse.Namespace(checkpoint=os.path.join(work, "ckpt", "best.pt"),
-                                output=args.output)
+                                output=args.output, solo_piano=False)
     command_export(export)
     print("trained %d steps (log and loss curve in %s); play it with:\n"
           "  pianola-generate --model %s --composer \"%s\" -o out.mid"
