@@ -11,7 +11,7 @@ API:
     corpus = Corpus.read(tokens_dir, key_frame=True)   # each piece moved to C major / A minor
     corpus = Corpus.read([piano_dir, chamber_dir])     # several folders, one vocabulary
     sampler = WindowSampler(corpus.split("train"), vocab, length, seed, ...)
-    tokens, composers, targets = sampler.batch(size)  # int64 [B, length + 1], [B], [B, length]
+    tokens, composers, next_tokens = sampler.batch(size)  # int64 [B, length + 1], [B], [B, length]
     sampler.state_dict() / sampler.load_state_dict(state)   # the exact data position
     offered_composers()                      # the plugin's composers (pianola-tokenize --composers)
     part_ranges()                            # each role's range (pianola-tokenize --parts)
@@ -455,16 +455,15 @@ def bar_window(tokens: np.ndarray, vocab: Vocabulary, lines: Tuple[np.ndarray, n
 
 
 class WindowSampler:
-    """Random training windows: a piece drawn with probability proportional to its length
-    (times `composer_weight` for the composers given, `ensemble_weight` for the
-    ensembles given and `notes_only_weight` for pieces without dynamics), a window of `length + 1` tokens from a
-    random bar line in it (padded with PAD at the end of a short piece), a random
-    transposition by a multiple of `shift_step` semitones (12 keeps a key-normalized piece
-    in its key) that keeps every note on the piano (and an ensemble's parts in their ranges
-    and registers, `Piece.shifts`), and, for the blend's sources (`offered_composers()`),
-    the blend class
-    with probability `romantic_p`; an ensemble's window is shown as a composer of the plugin's
-    menu with probability `ensemble_composer_p`. Everything is drawn from one seeded generator,
+    """Random training windows: a piece drawn with probability proportional to its length (times
+    `composer_weight` for the composers given, `ensemble_weight` for the ensembles given and
+    `notes_only_weight` for pieces without dynamics), a window of `length + 1` tokens from a
+    random bar line in it (padded with PAD at the end of a short piece), a random transposition
+    by a multiple of `shift_step` semitones (12 keeps a key-normalized piece in its key) that
+    keeps every note on the piano (and an ensemble's parts in their ranges and registers,
+    `Piece.shifts`), and, for the blend's sources (`offered_composers()`), the blend class with
+    probability `romantic_p`; an ensemble's window is shown as a composer of the plugin's menu
+    with probability `ensemble_composer_p`. Everything is drawn from one seeded generator,
     whose state is the sampler's exact position.
 
     A window opens as a piece does and as the plugin's context does: START, the composer, BAR
@@ -546,11 +545,12 @@ class WindowSampler:
         without dynamics (`Piece.dynamics`)."""
         windows = [self.window() for _ in range(size)]
         tokens = np.stack([w[0] for w in windows]).astype(np.int64)
-        targets = tokens[:, 1:].copy()
+        next_tokens = tokens[:, 1:].copy()
         for row, (_, _, dynamics) in enumerate(windows):
             if not dynamics:
-                targets[row, np.isin(targets[row], self.vocab.velocity_tokens)] = self.vocab.pad
-        return tokens, np.array([w[1] for w in windows], dtype=np.int64), targets
+                velocity = np.isin(next_tokens[row], self.vocab.velocity_tokens)
+                next_tokens[row, velocity] = self.vocab.pad
+        return tokens, np.array([w[1] for w in windows], dtype=np.int64), next_tokens
 
     def state_dict(self) -> Dict:
         return {"rng": self.rng.bit_generator.state}
