@@ -242,17 +242,16 @@ class TrainTest(unittest.TestCase):
                         "it grew from")
 
     def test_a_solo_piano_export_drops_the_parts_it_never_learned(self) -> None:
-        from train.export import solo_piano, vocabulary_signature
-        self.assertEqual(vocabulary_signature(self.vocab.names), self.vocab.signature)
+        from train.export import solo_piano
         torch.manual_seed(4)
         model = PianolaLSTM(len(self.vocab), len(self.vocab.composers), 16, 24, 2,
                             density=True, parts=True).eval()
         with torch.no_grad():
             model.part_embedding.weight.normal_()
-        cut, signature = solo_piano(model, self.vocab.names)
+        cut, signature = solo_piano(model, self.vocab)
         first = min(i for i, n in enumerate(self.vocab.names) if n.startswith("PART_"))
         self.assertEqual((cut.vocab_size, cut.part_embedding), (first, None))
-        self.assertEqual(signature, vocabulary_signature(self.vocab.names[:first]))
+        self.assertEqual(signature, self.vocab.earlier_signatures[first])
         piece = Corpus.read(os.path.join(self.root, "tokens")).pieces[0]
         tokens = torch.from_numpy(piece.tokens[:120]).unsqueeze(0)
         composers = torch.tensor([self.vocab.composer_class[piece.composer]])
@@ -260,7 +259,7 @@ class TrainTest(unittest.TestCase):
         self.assertTrue(torch.equal(cut(tokens, composers)[0], whole[..., :first]),
                         "cut to solo piano, the network's logits changed")
         with self.assertRaises(ValueError):
-            solo_piano(model, self.vocab.names[:first])
+            solo_piano(model, Vocabulary(self.vocab.names[:first], signature))
 
     def test_a_notes_only_folder_teaches_its_notes_but_not_its_dynamics(self) -> None:
         root = self.fresh("notes-only")

@@ -264,6 +264,13 @@ static int write_vocabulary(const char *path)
         return -1;
     fprintf(file, "# pianola vocabulary signature %016llx\n",
             (unsigned long long)pnl_vocab_signature());
+    /* The earlier vocabularies, each a start of this one, that weights
+     * files may still carry: training exports to them (export --solo-piano)
+     * with the codec's own signature of each. */
+    const int earlier[] = {PNL_VOCAB_SIZE_BEFORE_DENSITY, PNL_VOCAB_SIZE_BEFORE_PARTS};
+    for (size_t i = 0; i < sizeof earlier / sizeof earlier[0]; i++)
+        fprintf(file, "# earlier vocabulary of %d tokens %016llx\n", earlier[i],
+                (unsigned long long)pnl_vocab_prefix_signature(earlier[i]));
     /* Where each DENSITY step begins, for training's synthetic pieces
      * (train/synthetic.py), which write the step of a bar they make. */
     fprintf(file, "# density lower edges in notes per beat");

@@ -113,7 +113,7 @@ def command_export(args: argparse.Namespace) -> int:
         if vocab.signature != signature:
             raise SystemExit("%s: vocabulary %016x, the codec's is %016x"
                              % (args.checkpoint, signature, vocab.signature))
-        model, signature = solo_piano(model, vocab.names)
+        model, signature = solo_piano(model, vocab)
     write_weights(model, args.output, signature, saved["composers"], key_frame,
                   saved.get("choices"), saved.get("openers"))
     print("%s: step %d, %d bytes, signature %016x, %s, composers %s"

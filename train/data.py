@@ -101,12 +101,16 @@ def ensemble_name(parts: Tuple[str, ...], tokenizer: str = "") -> str:
 
 class Vocabulary:
     """The codec's tokens by id, and its signature: the one the codec computed and wrote in
-    vocab.tsv's header, which the weights file carries and the engine checks."""
+    vocab.tsv's header, which the weights file carries and the engine checks; and the
+    signatures of the earlier vocabularies the engine still accepts, by their size (each a
+    start of this one)."""
 
     def __init__(self, names: List[str], signature: int,
-                 density_edges: Tuple[float, ...] = ()) -> None:
+                 density_edges: Tuple[float, ...] = (),
+                 earlier_signatures: Optional[Dict[int, int]] = None) -> None:
         self.names = names
         self.signature = signature
+        self.earlier_signatures = dict(earlier_signatures or {})
         # The DENSITY tokens (sparsest first) and where each step begins, in notes per
         # quarter-note beat (vocab.tsv's "# density lower edges" line, from src/vocabulary.c).
         self.density_tokens = [i for i, n in enumerate(names) if n.startswith("DENSITY_")]
@@ -140,9 +144,14 @@ class Vocabulary:
         names: Dict[int, str] = {}
         signature = None
         density_edges: Tuple[float, ...] = ()
+        earlier: Dict[int, int] = {}
         with open(path, encoding="ascii") as f:
             for line in f:
                 line = line.rstrip("\n")
+                if line.startswith("# earlier vocabulary of "):
+                    words = line.split()
+                    earlier[int(words[4])] = int(words[6], 16)
+                    continue
                 if line.startswith("#"):
                     words = line.split()
                     if "signature" in words and words.index("signature") + 1 < len(words):
@@ -159,7 +168,7 @@ class Vocabulary:
                              "pianola-tokenize" % path)
         if sorted(names) != list(range(len(names))):
             raise ValueError("%s: token ids are not 0..%d" % (path, len(names) - 1))
-        vocab = cls([names[i] for i in range(len(names))], signature, density_edges)
+        vocab = cls([names[i] for i in range(len(names))], signature, density_edges, earlier)
         if len(vocab.density_tokens) != len(vocab.density_edges):
             raise ValueError("%s: %d DENSITY tokens but %d density edges; write it with "
                              "pianola-tokenize" % (path, len(vocab.density_tokens),
@@ -178,6 +187,8 @@ class Vocabulary:
     def write(self, path: str) -> None:
         with open(path, "w", encoding="ascii") as f:
             f.write("# pianola vocabulary signature %016x\n" % self.signature)
+            for size, signature in sorted(self.earlier_signatures.items()):
+                f.write("# earlier vocabulary of %d tokens %016x\n" % (size, signature))
             if self.density_edges:
                 f.write("# density lower edges in notes per beat %s\n"
                         % " ".join("%g" % edge for edge in self.density_edges))

@@ -128,25 +128,18 @@ def _choices_section(composer_names: List[str], choices: List[Tuple[int, str]],
     return b"".join(parts)
 
 
-def vocabulary_signature(names: List[str]) -> int:
-    """The codec's signature of a vocabulary (src/vocabulary.c): 64-bit FNV-1a over every
-    token name followed by a newline, in id order."""
-    value = 0xCBF29CE484222325
-    for byte in "".join(name + "\n" for name in names).encode("ascii"):
-        value = ((value ^ byte) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
-    return value
-
-
-def solo_piano(model: PianolaLSTM, names: List[str]) -> Tuple[PianolaLSTM, int]:
+def solo_piano(model: PianolaLSTM, vocab) -> Tuple[PianolaLSTM, int]:
     """A copy of an LSTM that learned solo piano alone, cut to the vocabulary before the
-    `PART` tokens (the last family, `names` its whole vocabulary) and without its parts
-    conditioning, with that vocabulary's signature. A solo piece has no PART token and no
+    `PART` tokens (the last family of `vocab`, the network's whole vocabulary, a
+    train.data.Vocabulary) and without its parts conditioning, with the codec's signature of
+    that earlier vocabulary. A solo piece has no PART token and no
     part in force, so the copy's logits are the network's own less the PART tokens', which it
     never learned: the engine then composes every ensemble with the ensemble network, not
     with one that would pretend to know the parts."""
+    names = vocab.names
     first = next((i for i, name in enumerate(names) if name.startswith("PART_")), len(names))
     if any(not name.startswith("PART_") for name in names[first:]) or \
-            len(names) != model.vocab_size:
+            len(names) != model.vocab_size or first not in vocab.earlier_signatures:
         raise ValueError("the PART tokens are not the tail of this network's vocabulary")
     cut = PianolaLSTM(first, model.n_composers, model.embed, model.hidden, model.layers,
                       dropout=model.dropout_p, density=model.density_embedding is not None)
@@ -154,7 +147,7 @@ def solo_piano(model: PianolaLSTM, names: List[str]) -> Tuple[PianolaLSTM, int]:
     for key in ("token_embedding.weight", "output.weight", "output.bias"):
         state[key] = state[key][:first]
     cut.load_state_dict(state)
-    return cut, vocabulary_signature(names[:first])
+    return cut, vocab.earlier_signatures[first]
 
 
 def write_weights(model, path: str, signature: int,
